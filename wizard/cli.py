@@ -1,0 +1,227 @@
+"""Command-line entry point: parses arguments and hands off to one command module.
+
+Every subcommand and flag is declared here, in one place, with the standard
+library only. The module that does the work is imported after parsing, so
+``--help``, ``--version`` and ``audit`` never pay for Textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from wizard import __version__
+from wizard.errors import WizardError
+
+PROG = "runner-wizard"
+TRUST_LEVELS = ("single-project", "multi-project", "public")
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+FORMATS = ("text", "json", "sarif")
+
+EXIT_CODES = """\
+exit codes:
+  0  nothing to report at or above the threshold (or, with --dry-run, no change)
+  1  findings at or above the threshold (or, with --dry-run, changes to make)
+  2  usage error, or a file that could not be read or written
+  130 interrupted; nothing was written
+"""
+
+
+def _add_trust(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--trust",
+        choices=TRUST_LEVELS,
+        default=None,
+        help="who can run jobs on the runner; sets severities (default: multi-project, "
+        "or the preset's level)",
+    )
+
+
+def _add_identity(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--name", help="runner name (default: $RUNNER_NAME)")
+    parser.add_argument("--url", help="GitLab URL (default: $CI_SERVER_URL)")
+    parser.add_argument(
+        "--token-file",
+        metavar="FILE",
+        help="read the runner token from FILE (default: $CI_SERVER_TOKEN); "
+        "never pass a token on the command line",
+    )
+
+
+def _add_scripting(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--preset", metavar="NAME_OR_FILE", help="pre-fill and lock answers")
+    parser.add_argument("--answers", metavar="FILE", help="answers file (a preset's format)")
+    parser.add_argument(
+        "--non-interactive",
+        action="store_true",
+        help="never prompt; a missing answer is an error naming the flag that provides it",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line, cheap to build (tests read help texts from it)."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Audit and harden GitLab Runner config.toml files, keeping every comment. "
+        "With no command, starts the interactive wizard.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    audit = commands.add_parser(
+        "audit",
+        help="report security findings in config.toml files",
+        description="Check config.toml files against the rule catalogue. Reads only.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    audit.add_argument("paths", nargs="+", metavar="PATH")
+    audit.add_argument("--format", choices=FORMATS, default="text")
+    _add_trust(audit)
+    audit.add_argument(
+        "--fail-on",
+        choices=SEVERITIES,
+        default="high",
+        help="lowest severity that makes the exit code 1 (default: high)",
+    )
+
+    harden = commands.add_parser(
+        "harden",
+        help="fix findings in place, keeping comments and layout",
+        description="Apply the catalogue's fixes to config.toml files. Writes atomically, "
+        "keeps a timestamped backup and sets mode 0600.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    harden.add_argument("paths", nargs="+", metavar="PATH")
+    harden.add_argument(
+        "--fix",
+        choices=("safe", "all"),
+        default="safe",
+        help="safe: only fixes that cannot break ordinary jobs (default); all: every fix",
+    )
+    _add_trust(harden)
+    harden.add_argument(
+        "--runner",
+        action="append",
+        metavar="NAME",
+        help="only this runner (repeatable; default: all runners)",
+    )
+    harden.add_argument(
+        "--dry-run", action="store_true", help="print the diff (secrets masked), write nothing"
+    )
+    harden.add_argument("--no-backup", action="store_true", help="do not keep a backup copy")
+    _add_scripting(harden)
+
+    rules = commands.add_parser("rules", help="list the rule catalogue or explain one rule")
+    rules.add_argument("rule_id", nargs="?", metavar="ID")
+    rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+
+    tui = commands.add_parser("tui", help="the interactive full-screen wizard (the default)")
+    tui.add_argument("path", nargs="?", metavar="PATH")
+    tui.add_argument("--preset", metavar="NAME_OR_FILE", help="pre-fill and lock answers")
+
+    plain = commands.add_parser(
+        "plain", help="the same wizard, line by line, for plain terminals and SSH sessions"
+    )
+    plain.add_argument("path", nargs="?", metavar="PATH")
+    _add_scripting(plain)
+    _add_identity(plain)
+    plain.add_argument("--no-backup", action="store_true", help="do not keep a backup copy")
+
+    new = commands.add_parser("new", help="create a fresh config.toml from a preset or answers")
+    new.add_argument("path", metavar="PATH")
+    _add_scripting(new)
+    _add_identity(new)
+    new.add_argument(
+        "--force", action="store_true", help="add the runner even if PATH already exists"
+    )
+
+    presets = commands.add_parser("presets", help="list, show, create and export team presets")
+    preset_commands = presets.add_subparsers(dest="preset_command", metavar="ACTION")
+    preset_commands.add_parser("list", help="one preset per line: name, trust level, description")
+    show = preset_commands.add_parser("show", help="print one preset")
+    show.add_argument("name", metavar="NAME_OR_FILE")
+    create = preset_commands.add_parser(
+        "new", help="write a preset from an answers file or an existing config"
+    )
+    create.add_argument("name", metavar="NAME")
+    source = create.add_mutually_exclusive_group()
+    source.add_argument("--answers", metavar="FILE", help="answers saved by a wizard run")
+    source.add_argument("--from-config", metavar="PATH", help="derive answers from a config.toml")
+    create.add_argument("--runner", metavar="NAME", help="with --from-config: which runner")
+    create.add_argument("--description", help="one line saying what the preset is for")
+    create.add_argument("--out", metavar="FILE", help="where to write (default: ./NAME.toml)")
+    export = preset_commands.add_parser(
+        "export", help="write a gitlab-runner register --template-config file"
+    )
+    export.add_argument("name", metavar="NAME_OR_FILE")
+    export.add_argument("--template-config", metavar="FILE", required=True)
+
+    host = commands.add_parser(
+        "host-check",
+        help="inspect this machine: file modes, runner user, keys, Docker daemon",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    host.add_argument("path", nargs="?", metavar="PATH", help="config.toml (default: usual place)")
+    host.add_argument("--format", choices=FORMATS, default="text")
+    host.add_argument("--fail-on", choices=SEVERITIES, default="high")
+    _add_trust(host)
+    host.add_argument("--root", default="/", help=argparse.SUPPRESS)
+
+    artifacts = commands.add_parser(
+        "artifacts",
+        help="write the nftables ruleset, daemon.json fragment and host checklist",
+    )
+    artifacts.add_argument("path", metavar="PATH", help="the config.toml they go with")
+    artifacts.add_argument("--out", metavar="DIR", required=True)
+    artifacts.add_argument("--preset", metavar="NAME_OR_FILE")
+    artifacts.add_argument("--answers", metavar="FILE")
+    artifacts.add_argument("--runner", metavar="NAME", help="which runner's answers to use")
+    return parser
+
+
+_COMMAND_MODULES = {
+    "audit": "wizard.commands.audit",
+    "harden": "wizard.commands.harden",
+    "rules": "wizard.commands.rules",
+    "tui": "wizard.commands.tui",
+    "plain": "wizard.commands.plain",
+    "new": "wizard.commands.new",
+    "presets": "wizard.commands.presets",
+    "host-check": "wizard.commands.host_check",
+    "artifacts": "wizard.commands.artifacts",
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = args.command or "tui"
+    if args.command is None:
+        args.path = None
+        args.preset = None
+    if command == "presets" and args.preset_command is None:
+        parser.parse_args(["presets", "--help"])
+    module = importlib.import_module(_COMMAND_MODULES[command])
+    try:
+        code: int = module.run(args)
+    except WizardError as error:
+        from wizard.secrets import mask_text
+
+        print(f"{PROG}: error: {mask_text(str(error))}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted; no changes were written", file=sys.stderr)
+        return 130
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,153 @@
+"""The shared vocabulary: trust levels, severities, table paths, edits and findings.
+
+Everything here is plain, immutable data from the standard library, so every
+other module (core or front-end) can import it without pulling anything in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Union
+
+TomlValue = Union[str, int, float, bool, list["TomlValue"], dict[str, "TomlValue"]]
+"""A plain TOML value as ``tomllib`` returns it (datetimes never appear in edits)."""
+
+TablePath = tuple[str | int, ...]
+"""Where a table lives: ``()`` is the global table, ``("runners", 0, "docker")`` the
+``[runners.docker]`` table of the first ``[[runners]]`` entry."""
+
+
+class Trust(str, Enum):
+    """Who can push code that this runner will execute."""
+
+    SINGLE_PROJECT = "single-project"
+    """One trusted team; the runner serves a single project."""
+    MULTI_PROJECT = "multi-project"
+    """Several projects or groups of one organisation (the default)."""
+    PUBLIC = "public"
+    """Shared across organisations or open to untrusted contributors."""
+
+
+DEFAULT_TRUST = Trust.MULTI_PROJECT
+
+
+class Severity(str, Enum):
+    """How bad a finding is. Ordered: compare with :meth:`rank`."""
+
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_ORDER.index(self)
+
+    def at_least(self, other: Severity) -> bool:
+        return self.rank >= other.rank
+
+
+_SEVERITY_ORDER = (Severity.INFO, Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL)
+
+
+class FixSafety(str, Enum):
+    """Whether applying a fix can break jobs that relied on the risky setting."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+class Executor(str, Enum):
+    """The executors GitLab Runner registers, by their ``config.toml`` names."""
+
+    SHELL = "shell"
+    DOCKER = "docker"
+    DOCKER_WINDOWS = "docker-windows"
+    DOCKER_AUTOSCALER = "docker-autoscaler"
+    DOCKER_MACHINE = "docker+machine"
+    INSTANCE = "instance"
+    KUBERNETES = "kubernetes"
+    SSH = "ssh"
+    PARALLELS = "parallels"
+    VIRTUALBOX = "virtualbox"
+    CUSTOM = "custom"
+
+
+DOCKER_FAMILY = frozenset(
+    {
+        Executor.DOCKER,
+        Executor.DOCKER_WINDOWS,
+        Executor.DOCKER_AUTOSCALER,
+        Executor.DOCKER_MACHINE,
+    }
+)
+"""Executors whose jobs run in containers configured by ``[runners.docker]``."""
+
+AUTOSCALED = frozenset({Executor.DOCKER_AUTOSCALER, Executor.DOCKER_MACHINE, Executor.INSTANCE})
+"""Executors that create VMs on demand and may reuse them between jobs."""
+
+REUSED_HOST = frozenset({Executor.SHELL, Executor.SSH, Executor.CUSTOM})
+"""Executors whose jobs share one long-lived machine and builds directory."""
+
+
+@dataclass(frozen=True)
+class SetValue:
+    """Set ``key`` in the table at ``table`` to ``value``, creating the table if needed.
+
+    Keys are matched case-insensitively, as GitLab Runner does, so an existing
+    ``maxbuilds`` is updated in place when ``key`` is ``MaxBuilds``.
+    """
+
+    table: TablePath
+    key: str
+    value: TomlValue
+
+
+@dataclass(frozen=True)
+class RemoveKey:
+    """Delete ``key`` (matched case-insensitively) from the table at ``table``."""
+
+    table: TablePath
+    key: str
+
+
+Edit = SetValue | RemoveKey
+
+
+@dataclass(frozen=True)
+class Issue:
+    """What a rule check reports: where the risk is and how to remove it.
+
+    ``edits`` is empty when no automatic fix exists (the rule then says so).
+    """
+
+    message: str
+    table: TablePath
+    key: str | None = None
+    runner_index: int | None = None
+    edits: tuple[Edit, ...] = ()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """An :class:`Issue` after the audit gave it a rule, a severity and a line."""
+
+    rule: str
+    severity: Severity
+    message: str
+    table: TablePath
+    key: str | None
+    runner_index: int | None
+    runner: str | None
+    line: int | None
+    fix: FixSafety | None
+    edits: tuple[Edit, ...] = field(default=(), compare=False)
+    subject: str | None = None
+    """For host rules: the file or setting on the machine the finding is about."""
+
+
+def table_name(table: TablePath) -> str:
+    """Render a table path the way TOML headers name it: ``runners.docker``."""
+    return ".".join(part for part in table if isinstance(part, str))

@@ -1,0 +1,75 @@
+"""Masking of tokens, keys and passwords in everything we print.
+
+Two layers: values of keys known to hold secrets are masked by the document
+layer (which knows where each value sits), and :func:`mask_text` is a last
+line of defence over any output, catching token shapes wherever they appear.
+"""
+
+from __future__ import annotations
+
+import re
+
+SECRET_KEYS = frozenset(
+    key.casefold()
+    for key in (
+        "token",
+        "password",
+        "AccessKey",
+        "SecretKey",
+        "SessionToken",
+        "PrivateKey",
+        "AccountKey",
+        "AccountName",
+        "bearer_token",
+        "sentry_dsn",
+        "client_secret",
+        "secret",
+        "api_key",
+        "registration_token",
+    )
+)
+"""Keys (compared case-insensitively) whose whole value is a secret, in any table."""
+
+_SECRET_ASSIGNMENT = re.compile(
+    r"(?i)(?P<name>[A-Za-z0-9_.-]*(?:token|secret|password|passwd|private[-_]?key|"
+    r"access[-_]?key|api[-_]?key|credentials?)[A-Za-z0-9_.-]*)(?P<sep>\s*[=:]\s*)"
+    r"(?P<value>[^\s,\"'\]]+)"
+)
+"""``NAME=value`` pairs inside strings: ``MachineOptions``, ``environment`` and the like."""
+
+_TOKEN_SHAPES = re.compile(
+    r"\b(?:glrt|glrtr|glpat|gldt|glptt|glcbt|glimt|glsoat|glffct|gloas|GR1348941|ghp|gho|"
+    r"github_pat|AKIA|ASIA)[-_]?[A-Za-z0-9_\-]{8,}"
+)
+"""Token formats that are secret wherever they turn up."""
+
+_PREFIXES = ("glrtr-", "glrt-", "glpat-", "GR1348941")
+
+
+def mask_secret(value: str) -> str:
+    """Show a secret's kind and last four characters only: ``glrt-…abcd``.
+
+    Short values are hidden completely, because four characters of an
+    eight-character password are half of it.
+    """
+    if not value or value.startswith("$"):
+        return value  # empty, or a $VAR reference the runner expands: not a secret itself
+    prefix = next((p for p in _PREFIXES if value.startswith(p)), "")
+    rest = value[len(prefix) :]
+    if len(rest) >= 16:
+        return f"{prefix}…{rest[-4:]}"
+    return f"{prefix}…" if prefix else "…"
+
+
+def mask_text(text: str) -> str:
+    """Mask token shapes and ``name=secret`` pairs anywhere in free text."""
+
+    def _assignment(match: re.Match[str]) -> str:
+        return f"{match['name']}{match['sep']}{mask_secret(match['value'])}"
+
+    text = _TOKEN_SHAPES.sub(lambda m: mask_secret(m.group(0)), text)
+    return _SECRET_ASSIGNMENT.sub(_assignment, text)
+
+
+def is_secret_key(key: str) -> bool:
+    return key.casefold() in SECRET_KEYS
