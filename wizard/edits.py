@@ -1,0 +1,64 @@
+"""Apply edits to plain data: the meaning an edit must have, without any TOML text.
+
+The document layer checks every write against this: the re-parsed new file
+must equal the old data with the edits applied here. Tests use it to show that
+a rule's fix really removes its finding.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, MutableMapping
+from typing import Any
+
+from wizard.model import Edit, RemoveKey, SetValue, TablePath
+
+
+def find_key(table: MutableMapping[str, Any], key: str) -> str | None:
+    """The spelling ``key`` has in ``table``: exact first, then ignoring case."""
+    if key in table:
+        return key
+    folded = key.casefold()
+    return next((name for name in table if name.casefold() == folded), None)
+
+
+def resolve_table(
+    data: MutableMapping[str, Any], table: TablePath, *, create: bool
+) -> MutableMapping[str, Any] | None:
+    """Walk to the table at ``table``, creating missing tables when asked."""
+    node: Any = data
+    for part in table:
+        if isinstance(part, int):
+            if not isinstance(node, list) or part >= len(node):
+                return None
+            node = node[part]
+            continue
+        if not isinstance(node, MutableMapping):
+            return None
+        name = find_key(node, part)
+        if name is None:
+            if not create:
+                return None
+            node[part] = {}
+            name = part
+        node = node[name]
+    return node if isinstance(node, MutableMapping) else None
+
+
+def apply_edits(data: MutableMapping[str, Any], edits: Iterable[Edit]) -> dict[str, Any]:
+    """A deep copy of ``data`` with ``edits`` applied in order."""
+    result: dict[str, Any] = copy.deepcopy(dict(data))
+    for edit in edits:
+        if isinstance(edit, SetValue):
+            target = resolve_table(result, edit.table, create=True)
+            if target is None:
+                raise ValueError(f"no table at {edit.table!r}")
+            name = find_key(target, edit.key) or edit.key
+            target[name] = copy.deepcopy(edit.value)
+        elif isinstance(edit, RemoveKey):
+            target = resolve_table(result, edit.table, create=False)
+            if target is not None:
+                name = find_key(target, edit.key)
+                if name is not None:
+                    del target[name]
+    return result
