@@ -1,0 +1,150 @@
+"""One wizard run on one file: the core both wizards drive.
+
+The front-ends ask questions and show results; this module opens the file,
+turns answers into edits, previews the new text with findings before and
+after, and saves through the safe writer. No front-end touches TOML or disk.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from wizard import audit, document, plan, safe_write
+from wizard.answers import Answers, RunnerIdentity
+from wizard.diffs import masked_diff
+from wizard.model import DEFAULT_TRUST, Edit, Finding, Trust
+from wizard.secrets import mask_secret
+
+
+def default_config_path() -> Path:
+    """Where GitLab Runner keeps its config: system-wide as root, per user otherwise."""
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        return Path("/etc/gitlab-runner/config.toml")
+    return Path.home() / ".gitlab-runner" / "config.toml"
+
+
+def initial_path() -> Path:
+    """The usual config when it exists, else a new ``./config.toml``."""
+    usual = default_config_path()
+    return usual if usual.is_file() else Path("config.toml")
+
+
+@dataclass(frozen=True)
+class RunnerSummary:
+    """What a runner picker shows; the token is already masked."""
+
+    index: int
+    name: str | None
+    executor: str | None
+    url: str | None
+    token: str | None
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The result of applying answers, before anything is written."""
+
+    new_text: str
+    diff: str
+    """Unified diff of the file, secrets masked: exactly what Save writes."""
+    findings_before: tuple[Finding, ...]
+    findings_after: tuple[Finding, ...]
+    edits: tuple[Edit, ...]
+    runner_index: int
+    trust: Trust
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.diff)
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    path: Path
+    backup: Path | None
+    findings: tuple[Finding, ...]
+    """The audit of the file as written."""
+
+
+class WizardSession:
+    """An open config file (existing, or new and still empty) and what to do with it."""
+
+    def __init__(self, doc: document.ConfigDocument, *, exists: bool) -> None:
+        self.doc = doc
+        self.exists = exists
+
+    @property
+    def path(self) -> Path:
+        assert self.doc.path is not None
+        return self.doc.path
+
+    @classmethod
+    def open(cls, path: Path) -> WizardSession:
+        """Open ``path``; a missing file starts a new, empty config (errors: ConfigError)."""
+        if path.exists():
+            return cls(document.load_config(path), exists=True)
+        return cls(document.new_config(path), exists=False)
+
+    def runners(self) -> list[RunnerSummary]:
+        summaries = []
+        for entry in self.doc.runner_entries():
+            token = entry.get("token")
+            summaries.append(
+                RunnerSummary(
+                    index=entry.index,
+                    name=entry.get("name"),
+                    executor=entry.get("executor"),
+                    url=entry.get("url"),
+                    token=mask_secret(token) if isinstance(token, str) else None,
+                )
+            )
+        return summaries
+
+    def current_answers(self, runner_index: int | None) -> Answers:
+        """What the file already says, as answers (empty for a new runner)."""
+        if runner_index is None:
+            return Answers()
+        return plan.answers_from_config(self.doc.data, runner_index)
+
+    def findings(self, trust: Trust | None = None) -> tuple[Finding, ...]:
+        return tuple(audit.audit_document(self.doc, trust=trust or DEFAULT_TRUST))
+
+    def preview(
+        self,
+        answers: Answers,
+        *,
+        runner_index: int | None,
+        identity: RunnerIdentity | None = None,
+    ) -> Preview:
+        """Apply ``answers`` to one runner (``None``: a new entry made from ``identity``)."""
+        trust = answers.trust or DEFAULT_TRUST
+        base = self.doc
+        if runner_index is None:
+            base = base.with_new_runner(identity or RunnerIdentity(), answers.executor)
+            runner_index = len(base.runner_entries()) - 1
+        edits = plan.edits_for_answers(answers, base.data, runner_index)
+        after = base.with_edits(edits)
+        return Preview(
+            new_text=after.text,
+            diff=masked_diff(self.doc, after),
+            findings_before=tuple(audit.audit_document(self.doc, trust=trust)),
+            findings_after=tuple(audit.audit_document(after, trust=trust)),
+            edits=tuple(edits),
+            runner_index=runner_index,
+            trust=trust,
+        )
+
+    def save(self, preview: Preview, *, backup: bool = True) -> SaveResult:
+        """Write the previewed text (atomic, 0600, backup; refuses if the file changed)."""
+        new_doc = self.doc.replaced_text(preview.new_text)
+        backup_path = safe_write.write_document(self.doc, new_doc, backup=backup)
+        written = document.load_config(self.path)
+        self.doc = written
+        self.exists = True
+        return SaveResult(
+            path=self.path,
+            backup=backup_path,
+            findings=tuple(audit.audit_document(written, trust=preview.trust)),
+        )
