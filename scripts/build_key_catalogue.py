@@ -133,6 +133,7 @@ def build(reference: dict[str, Any]) -> dict[str, Any]:
 
     return {
         "schema": SCHEMA_VERSION,
+        "release": release(reference["_source"]["version_file"]),
         "table_kinds": dict(sorted(kinds.items())),
         "tables": {name: tables[name] for name in sorted(tables)},
         "removed": {name: removed[name] for name in sorted(removed)},
@@ -141,7 +142,11 @@ def build(reference: dict[str, Any]) -> dict[str, Any]:
 
 def render(catalogue: dict[str, Any]) -> str:
     """JSON with one key per line, so a new runner release shows up as a readable diff."""
-    lines = ["{", f' "schema": {catalogue["schema"]},']
+    lines = [
+        "{",
+        f' "schema": {catalogue["schema"]},',
+        f' "release": {json.dumps(catalogue["release"])},',
+    ]
     sections = ["table_kinds", "tables", "removed"]
     for number, section in enumerate(sections):
         lines.append(f" {json.dumps(section)}: {{")
