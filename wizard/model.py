@@ -128,6 +128,9 @@ class Issue:
     key: str | None = None
     runner_index: int | None = None
     edits: tuple[Edit, ...] = ()
+    severity: Severity | None = None
+    """Overrides the rule's severity for this issue alone, when one rule covers risks
+    of different weight (an unknown key is worse when it was meant to harden)."""
 
 
 @dataclass(frozen=True)
