@@ -46,6 +46,9 @@ SUGGESTION_CUTOFF = 0.8
 for one to be offered as the other: close enough for ``privilged`` and
 ``maxbuild``, far enough that short unrelated names are not paired."""
 
+MIN_STEM = 4
+"""Shortest known name offered when the user's key is that name plus a short tail."""
+
 
 @dataclass(frozen=True)
 class KeyInfo:
@@ -180,7 +183,15 @@ def suggest(table: str, key: str) -> str | None:
     if folded in by_fold:
         return by_fold[folded]
     close = difflib.get_close_matches(folded, list(by_fold), n=1, cutoff=SUGGESTION_CUTOFF)
-    return by_fold[close[0]] if close else None
+    if close:
+        return by_fold[close[0]]
+    # A short tail added to a real name (key_pathname): difflib's ratio undervalues it.
+    extended = [
+        fold
+        for fold in by_fold
+        if len(fold) >= MIN_STEM and folded.startswith(fold) and len(folded) - len(fold) <= 4
+    ]
+    return by_fold[max(extended, key=len)] if extended else None
 
 
 def _parent(table: str) -> str | None:
