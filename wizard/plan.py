@@ -1,0 +1,480 @@
+"""Answers to settings and back: the one place that knows which key each answer sets.
+
+Both wizards, presets and scripted runs turn an :class:`~wizard.answers.Answers`
+into edits here, and read a runner's current settings back as answers here, so
+"what does this answer mean in config.toml" has a single definition.
+
+Everything is pure: the input is the configuration as ``tomllib`` parsed it,
+the output is a list of :class:`~wizard.model.SetValue`/:class:`~wizard.model.RemoveKey`
+edits. An answer left ``None`` keeps the file as it is for that question, and an
+edit is only produced when the file does not already say what the answer says,
+so applying the edits twice changes nothing the second time.
+
+Keys are matched the way GitLab Runner matches them (exact, then ignoring
+case), and an edit reuses the spelling the file already has, so ``maxbuilds``
+is updated where it stands instead of gaining a second ``MaxBuilds``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from typing import Any
+
+from wizard.answers import (
+    NON_ROOT_USER,
+    Answers,
+    CloneStrategy,
+    JobUser,
+    PrivilegedNeed,
+    PullPolicyChoice,
+)
+from wizard.model import (
+    AUTOSCALED,
+    DEFAULT_TRUST,
+    DOCKER_FAMILY,
+    Edit,
+    Executor,
+    RemoveKey,
+    SetValue,
+    TablePath,
+    TomlValue,
+    Trust,
+)
+from wizard.rules.base import as_list, get_ci, sub_table
+
+DIND_IMAGES = ("docker:*-dind", "docker:dind")
+"""What a privileged Docker-in-Docker runner may run privileged, and nothing else."""
+
+DROPPED_CAPABILITIES = ("SETUID", "SETGID")
+"""Capabilities that let a process change user; without them ``su``/``sudo`` cannot
+turn a non-root job user back into root."""
+
+NO_NEW_PRIVILEGES = "no-new-privileges:true"
+"""Stops set-uid binaries from raising a job's privileges inside its container."""
+
+HOST_NAMESPACE_KEYS = ("network_mode", "pid_mode", "ipcmode", "userns_mode")
+"""Docker settings that can hand a job one of the host's namespaces with ``host``."""
+
+LOCAL_HOST = "127.0.0.1"
+
+_LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+_ROOT_USERS = frozenset({"root", "0", "0:0", "root:root"})
+_GIT_STRATEGY = "GIT_STRATEGY"
+_FF_PER_BUILD = "FF_NETWORK_PER_BUILD"
+_FF_CLEANUP = "FF_ENABLE_JOB_CLEANUP"
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _runner(data: Mapping[str, Any], runner_index: int) -> Mapping[str, Any]:
+    runners = get_ci(data, "runners")
+    if not isinstance(runners, list) or not 0 <= runner_index < len(runners):
+        raise IndexError(f"no [[runners]] entry number {runner_index + 1}")
+    runner = runners[runner_index]
+    if not isinstance(runner, Mapping):
+        raise IndexError(f"[[runners]] entry number {runner_index + 1} is not a table")
+    return runner
+
+
+def _spelled(table: Mapping[str, Any], key: str) -> str:
+    """``key`` as the file already spells it, so an edit lands on the existing line."""
+    if key in table:
+        return key
+    folded = key.casefold()
+    return next((name for name in table if name.casefold() == folded), key)
+
+
+def _executor(runner: Mapping[str, Any]) -> Executor | None:
+    value = get_ci(runner, "executor")
+    if not isinstance(value, str):
+        return None
+    try:
+        return Executor(value.strip())
+    except ValueError:
+        return None
+
+
+def _container_table(executor: Executor | None) -> str | None:
+    """The runner sub-table that configures job containers, if the executor has one."""
+    if executor in DOCKER_FAMILY:
+        return "docker"
+    if executor is Executor.KUBERNETES:
+        return "kubernetes"
+    return None
+
+
+def _strings(value: Any) -> list[str]:
+    return [item for item in as_list(value) if isinstance(item, str)]
+
+
+def _flag(runner: Mapping[str, Any], name: str) -> bool | None:
+    value = get_ci(sub_table(runner, "feature_flags"), name)
+    return value if isinstance(value, bool) else None
+
+
+def _int(table: Mapping[str, Any], key: str) -> int | None:
+    value = get_ci(table, key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _git_strategy(runner: Mapping[str, Any]) -> str | None:
+    """The last ``GIT_STRATEGY`` in ``environment``: the runner uses the last match."""
+    found = None
+    for item in _strings(get_ci(runner, "environment")):
+        name, sep, value = item.partition("=")
+        if sep and name.strip() == _GIT_STRATEGY:
+            found = value.strip()
+    return found
+
+
+def split_listen_address(address: str) -> tuple[str, str | None]:
+    """``"0.0.0.0:9252"`` → ``("0.0.0.0", "9252")``; a bare host has no port."""
+    if address.startswith("["):
+        host, _, rest = address.partition("]")
+        port = rest[1:] if rest.startswith(":") else None
+        return host + "]", port
+    if address.count(":") == 1:
+        host, _, port = address.partition(":")
+        return host, port
+    if address.isdigit():
+        return "", address
+    return address, None
+
+
+def is_local_address(address: str) -> bool:
+    """True when nothing beyond this machine can connect (an empty address listens nowhere)."""
+    if not address.strip():
+        return True
+    host, _port = split_listen_address(address.strip())
+    return host in _LOCAL_HOSTS or host.startswith("127.")
+
+
+def _listeners(data: Mapping[str, Any]) -> list[tuple[TablePath, str, str]]:
+    """Every listen address in the file: (table, key as spelled, value)."""
+    found: list[tuple[TablePath, str, str]] = []
+    metrics = get_ci(data, "listen_address")
+    if isinstance(metrics, str):
+        found.append(((), _spelled(data, "listen_address"), metrics))
+    session = sub_table(data, "session_server")
+    address = get_ci(session, "listen_address")
+    if isinstance(address, str):
+        table: TablePath = (_spelled(data, "session_server"),)
+        found.append((table, _spelled(session, "listen_address"), address))
+    return found
+
+
+def answers_from_config(data: Mapping[str, Any], runner_index: int) -> Answers:
+    """What the runner's settings already answer; ``None`` where the file says nothing.
+
+    Used to show "current" values and to derive a preset from an existing
+    config. Trust and host measures live outside ``config.toml`` and stay ``None``.
+    """
+    runner = _runner(data, runner_index)
+    executor = _executor(runner)
+    values: dict[str, Any] = {"executor": executor}
+
+    container_name = _container_table(executor)
+    container = sub_table(runner, container_name) if container_name else {}
+    privileged = get_ci(container, "privileged")
+    if isinstance(privileged, bool):
+        values["privileged"] = PrivilegedNeed.PRIVILEGED if privileged else PrivilegedNeed.NONE
+
+    if executor in DOCKER_FAMILY:
+        user = get_ci(container, "user")
+        if isinstance(user, str) and user.strip():
+            is_root = user.strip().casefold() in _ROOT_USERS
+            values["job_user"] = JobUser.IMAGE_DEFAULT if is_root else JobUser.NON_ROOT
+        if container:
+            values["isolate_host_network"] = not any(
+                str(get_ci(container, key)).strip().casefold() == "host"
+                for key in HOST_NAMESPACE_KEYS
+                if get_ci(container, key) is not None
+            )
+        values["per_build_network"] = _flag(runner, _FF_PER_BUILD)
+
+    if container_name:
+        policies = _strings(get_ci(container, "pull_policy"))
+        if policies:
+            with contextlib.suppress(ValueError):  # an unknown policy: say nothing
+                values["pull_policy"] = PullPolicyChoice(policies[0].strip())
+        allowed = get_ci(container, "allowed_pull_policies")
+        if isinstance(allowed, list):
+            values["allowed_pull_policies"] = tuple(_strings(allowed))
+        images = get_ci(container, "allowed_images")
+        if isinstance(images, list):
+            values["allowed_images"] = tuple(_strings(images))
+
+    listeners = _listeners(data)
+    if listeners:
+        values["local_only_listeners"] = all(is_local_address(v) for _t, _k, v in listeners)
+
+    reuse_cap = _reuse_cap(runner, executor)
+    if reuse_cap is not None:
+        values["one_job_per_vm"] = reuse_cap == 1
+
+    values["job_cleanup"] = _flag(runner, _FF_CLEANUP)
+    strategy = _git_strategy(runner)
+    if strategy in (CloneStrategy.CLONE.value, CloneStrategy.FETCH.value):
+        values["clone_strategy"] = CloneStrategy(strategy)
+    return Answers(**{k: v for k, v in values.items() if v is not None})
+
+
+def _reuse_cap(runner: Mapping[str, Any], executor: Executor | None) -> int | None:
+    """How many jobs an autoscaled VM takes before it is replaced, when the file says."""
+    if executor is Executor.DOCKER_MACHINE:
+        return _int(sub_table(runner, "machine"), "MaxBuilds")
+    if executor in (Executor.DOCKER_AUTOSCALER, Executor.INSTANCE):
+        return _int(sub_table(runner, "autoscaler"), "max_use_count")
+    return None
+
+
+# --------------------------------------------------------------------------- writing
+
+
+class _Planner:
+    """Collects edits for one runner, skipping any the file already satisfies."""
+
+    def __init__(self, data: Mapping[str, Any], runner_index: int) -> None:
+        self.data = data
+        self.index = runner_index
+        self.runner = _runner(data, runner_index)
+        self.edits: list[Edit] = []
+
+    def table(self, *names: str) -> Mapping[str, Any]:
+        table: Mapping[str, Any] = self.runner
+        for name in names:
+            table = sub_table(table, name)
+        return table
+
+    def path(self, *names: str) -> TablePath:
+        """The runner sub-table's path, spelled as the file spells each header."""
+        parts: list[str | int] = ["runners", self.index]
+        table: Mapping[str, Any] = self.runner
+        for name in names:
+            parts.append(_spelled(table, name))
+            table = sub_table(table, name)
+        return tuple(parts)
+
+    def set(self, names: tuple[str, ...], key: str, value: TomlValue) -> None:
+        table = self.table(*names)
+        if _same(get_ci(table, key), value):
+            return
+        self.edits.append(SetValue(self.path(*names), _spelled(table, key), value))
+
+    def remove(self, names: tuple[str, ...], key: str) -> None:
+        table = self.table(*names)
+        if get_ci(table, key) is not None:
+            self.edits.append(RemoveKey(self.path(*names), _spelled(table, key)))
+
+
+def _same(current: Any, wanted: TomlValue) -> bool:
+    """Equal as TOML values: ``True`` is not ``1``, and lists compare item by item."""
+    if isinstance(wanted, bool) or isinstance(current, bool):
+        return type(current) is type(wanted) and current == wanted
+    return bool(current == wanted)
+
+
+def edits_for_answers(answers: Answers, data: Mapping[str, Any], runner_index: int) -> list[Edit]:
+    """The fewest edits that make runner ``runner_index`` say what ``answers`` say.
+
+    ``data`` is the configuration as ``tomllib`` parsed it. Answers left
+    ``None`` keep their settings as they are.
+    """
+    plan = _Planner(data, runner_index)
+    current = _executor(plan.runner)
+    if answers.executor is not None and answers.executor is not current:
+        plan.set((), "executor", answers.executor.value)
+    executor = answers.executor or current
+    trust = answers.trust or DEFAULT_TRUST
+    container = _container_table(executor)
+
+    if container is not None:
+        _privileges(plan, answers, executor, container, trust)
+        _pull(plan, answers, container)
+    if executor in DOCKER_FAMILY:
+        _docker_network(plan, answers)
+    if answers.local_only_listeners:
+        _local_listeners(plan)
+    if answers.one_job_per_vm is not None and executor in AUTOSCALED:
+        _one_job_per_vm(plan, executor, answers.one_job_per_vm)
+    elif (
+        answers.privileged is PrivilegedNeed.PRIVILEGED
+        and answers.one_job_per_vm is None
+        and executor in AUTOSCALED
+    ):
+        # Privileged jobs are root on their VM: that VM must not serve another job.
+        _one_job_per_vm(plan, executor, True)
+    if answers.job_cleanup is not None:
+        plan.set(("feature_flags",), _FF_CLEANUP, answers.job_cleanup)
+    if answers.clone_strategy is not None:
+        _clone_strategy(plan, answers.clone_strategy)
+    return plan.edits
+
+
+def _privileges(
+    plan: _Planner, answers: Answers, executor: Executor | None, table: str, trust: Trust
+) -> None:
+    need = answers.privileged
+    if need is None and answers.job_user is None:
+        return
+    if need is PrivilegedNeed.PRIVILEGED:
+        plan.set((table,), "privileged", True)
+        if table == "docker":
+            docker = plan.table("docker")
+            for key in ("allowed_privileged_images", "allowed_privileged_services"):
+                if not _strings(get_ci(docker, key)):
+                    plan.set(("docker",), key, list(DIND_IMAGES))
+        elif get_ci(plan.table(table), "allow_privilege_escalation") is False:
+            # Kubernetes refuses a privileged container that forbids escalation.
+            plan.remove((table,), "allow_privilege_escalation")
+    elif need is not None:
+        plan.set((table,), "privileged", False)
+        if get_ci(plan.table(table), "services_privileged") is True:
+            plan.set((table,), "services_privileged", False)
+
+    if table == "docker":
+        if executor is not Executor.DOCKER_WINDOWS:
+            # Capabilities, set-uid and numeric user ids are Linux notions.
+            _docker_confinement(plan)
+            _job_user(plan, answers.job_user)
+    elif need is not None and need is not PrivilegedNeed.PRIVILEGED:
+        plan.set((table,), "allow_privilege_escalation", False)
+        if trust is not Trust.SINGLE_PROJECT:
+            plan.set((table, "pod_security_context"), "run_as_non_root", True)
+
+
+def _docker_confinement(plan: _Planner) -> None:
+    """Drop the set-uid capabilities and forbid privilege gains, keeping what is there."""
+    docker = plan.table("docker")
+    cap_drop = _strings(get_ci(docker, "cap_drop"))
+    upper = {item.strip().upper() for item in cap_drop}
+    if "ALL" not in upper:
+        missing = [cap for cap in DROPPED_CAPABILITIES if cap not in upper]
+        if missing:
+            plan.set(("docker",), "cap_drop", [*cap_drop, *missing])
+    security_opt = _strings(get_ci(docker, "security_opt"))
+    if not any(_is_no_new_privileges(item) for item in security_opt):
+        plan.set(("docker",), "security_opt", [*security_opt, NO_NEW_PRIVILEGES])
+
+
+def _is_no_new_privileges(option: str) -> bool:
+    name, _sep, value = option.strip().replace("=", ":").partition(":")
+    return name.strip() == "no-new-privileges" and value.strip().casefold() in ("", "true")
+
+
+def _job_user(plan: _Planner, job_user: JobUser | None) -> None:
+    docker = plan.table("docker")
+    user = get_ci(docker, "user")
+    if job_user is JobUser.NON_ROOT:
+        if not isinstance(user, str) or not user.strip() or user.strip().casefold() in _ROOT_USERS:
+            plan.set(("docker",), "user", NON_ROOT_USER)
+        # With ``user`` set, an empty ``allowed_users`` admits only that user; a
+        # non-empty list is what jobs may ask for, so it must not admit root.
+        allowed = _strings(get_ci(docker, "allowed_users"))
+        if allowed and any(item.strip().casefold() in _ROOT_USERS for item in allowed):
+            plan.set(
+                ("docker",),
+                "allowed_users",
+                [item for item in allowed if item.strip().casefold() not in _ROOT_USERS]
+                or [NON_ROOT_USER],
+            )
+    elif (
+        job_user is JobUser.IMAGE_DEFAULT
+        and isinstance(user, str)
+        and user.strip().casefold() not in _ROOT_USERS
+    ):
+        plan.remove(("docker",), "user")
+
+
+def _pull(plan: _Planner, answers: Answers, table: str) -> None:
+    if answers.pull_policy is not None:
+        wanted = answers.pull_policy.value
+        current = get_ci(plan.table(table), "pull_policy")
+        if isinstance(current, str):
+            if current.strip() != wanted:
+                plan.set((table,), "pull_policy", wanted)  # keep the file's string form
+        elif _strings(current) != [wanted]:
+            plan.set((table,), "pull_policy", [wanted])
+    if answers.allowed_pull_policies is not None:
+        _list_setting(plan, table, "allowed_pull_policies", answers.allowed_pull_policies)
+    if answers.allowed_images is not None:
+        _list_setting(plan, table, "allowed_images", answers.allowed_images)
+
+
+def _list_setting(plan: _Planner, table: str, key: str, items: tuple[str, ...]) -> None:
+    """A list answer; an empty one means "no restriction", i.e. the key's absence."""
+    if items:
+        plan.set((table,), key, list(items))
+    else:
+        plan.remove((table,), key)
+
+
+def _docker_network(plan: _Planner, answers: Answers) -> None:
+    if answers.per_build_network is not None:
+        plan.set(("feature_flags",), _FF_PER_BUILD, answers.per_build_network)
+    if answers.isolate_host_network:
+        docker = plan.table("docker")
+        for key in HOST_NAMESPACE_KEYS:
+            value = get_ci(docker, key)
+            if isinstance(value, str) and value.strip().casefold() == "host":
+                plan.remove(("docker",), key)
+
+
+def _local_listeners(plan: _Planner) -> None:
+    for table, key, address in _listeners(plan.data):
+        if is_local_address(address):
+            continue
+        _host, port = split_listen_address(address.strip())
+        local = f"{LOCAL_HOST}:{port}" if port else LOCAL_HOST
+        plan.edits.append(SetValue(table, key, local))
+
+
+def _one_job_per_vm(plan: _Planner, executor: Executor | None, wanted: bool) -> None:
+    names = ("machine",) if executor is Executor.DOCKER_MACHINE else ("autoscaler",)
+    key = "MaxBuilds" if executor is Executor.DOCKER_MACHINE else "max_use_count"
+    table = plan.table(*names)
+    if wanted:
+        plan.set(names, key, 1)
+        capacity = _int(table, "capacity_per_instance")
+        if names == ("autoscaler",) and capacity is not None and capacity > 1:
+            plan.set(names, "capacity_per_instance", 1)  # two jobs at once share the VM
+    elif _int(table, key) == 1:
+        plan.remove(names, key)
+
+
+def _clone_strategy(plan: _Planner, strategy: CloneStrategy) -> None:
+    environment = _strings(get_ci(plan.runner, "environment"))
+    entry = f"{_GIT_STRATEGY}={strategy.value}"
+    has_entry = any(item.partition("=")[0].strip() == _GIT_STRATEGY for item in environment)
+    if not has_entry:
+        # Fetch is what most projects get anyway; write it only over another value.
+        if strategy is CloneStrategy.CLONE:
+            plan.set((), "environment", [*environment, entry])
+        return
+    updated: list[TomlValue] = [
+        entry if item.partition("=")[0].strip() == _GIT_STRATEGY else item for item in environment
+    ]
+    plan.set((), "environment", updated)
+
+
+def problems(answers: Answers) -> list[str]:
+    """Answer combinations the settings alone cannot make safe, in plain words.
+
+    The wizards show these before saving; they do not stop a save, because the
+    operator may have a reason (and a preset may document it).
+    """
+    found = []
+    executor = answers.executor
+    if answers.privileged is PrivilegedNeed.PRIVILEGED:
+        if executor not in AUTOSCALED and executor is not Executor.KUBERNETES:
+            found.append(
+                "privileged jobs belong on ephemeral VMs: use docker-autoscaler or "
+                "docker+machine with one job per VM"
+            )
+        elif answers.one_job_per_vm is False:
+            found.append("privileged jobs must not share a VM: answer one job per VM")
+    if answers.pull_policy is PullPolicyChoice.NEVER and not answers.allowed_images:
+        found.append("pull policy 'never' needs an image allowlist (allowed_images)")
+    return found
