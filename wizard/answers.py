@@ -9,13 +9,13 @@ readable TOML table and two runs with the same answers produce the same file.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any
 
 from wizard.model import Executor, Trust
 
 
-class PrivilegedNeed(str, Enum):
+class PrivilegedNeed(StrEnum):
     """What the jobs need from the container runtime."""
 
     NONE = "none"
@@ -26,7 +26,7 @@ class PrivilegedNeed(str, Enum):
     """Docker-in-Docker: privileged containers, confined to ephemeral VMs."""
 
 
-class PullPolicyChoice(str, Enum):
+class PullPolicyChoice(StrEnum):
     """How job images are pulled."""
 
     ALWAYS = "always"
@@ -37,7 +37,7 @@ class PullPolicyChoice(str, Enum):
     """Reuse cached images; only for runners whose users all trust each other."""
 
 
-class JobUser(str, Enum):
+class JobUser(StrEnum):
     """Which user the build container runs as (docker executors)."""
 
     IMAGE_DEFAULT = "image-default"
@@ -46,7 +46,7 @@ class JobUser(str, Enum):
     """A fixed unprivileged user id, whatever the job asks for."""
 
 
-class CloneStrategy(str, Enum):
+class CloneStrategy(StrEnum):
     """Default ``GIT_STRATEGY`` the runner sets for jobs on reused hosts."""
 
     CLONE = "clone"
@@ -101,10 +101,11 @@ class Answers:
             if value is None:
                 continue
             if isinstance(value, Enum):
-                value = value.value
+                result[name] = value.value
             elif isinstance(value, tuple):
-                value = list(value)
-            result[name] = value
+                result[name] = list(value)
+            else:
+                result[name] = value
         return result
 
     @classmethod

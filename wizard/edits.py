@@ -57,8 +57,7 @@ def apply_edits(data: MutableMapping[str, Any], edits: Iterable[Edit]) -> dict[s
             target[name] = copy.deepcopy(edit.value)
         elif isinstance(edit, RemoveKey):
             target = resolve_table(result, edit.table, create=False)
-            if target is not None:
-                name = find_key(target, edit.key)
-                if name is not None:
-                    del target[name]
+            found = find_key(target, edit.key) if target is not None else None
+            if target is not None and found is not None:
+                del target[found]
     return result

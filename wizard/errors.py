@@ -18,7 +18,12 @@ class ConfigError(WizardError):
     """A ``config.toml`` that cannot be read, parsed, edited or written."""
 
     def __init__(
-        self, path: Path | str | None, reason: str, *, line: int | None = None, column: int | None = None
+        self,
+        path: Path | str | None,
+        reason: str,
+        *,
+        line: int | None = None,
+        column: int | None = None,
     ) -> None:
         self.path = str(path) if path is not None else "<config>"
         self.reason = reason

@@ -7,10 +7,10 @@ other module (core or front-end) can import it without pulling anything in.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Union
 
-TomlValue = Union[str, int, float, bool, list["TomlValue"], dict[str, "TomlValue"]]
+TomlValue = Union[str, int, float, bool, list["TomlValue"], dict[str, "TomlValue"]]  # noqa: UP007
 """A plain TOML value as ``tomllib`` returns it (datetimes never appear in edits)."""
 
 TablePath = tuple[str | int, ...]
@@ -18,7 +18,7 @@ TablePath = tuple[str | int, ...]
 ``[runners.docker]`` table of the first ``[[runners]]`` entry."""
 
 
-class Trust(str, Enum):
+class Trust(StrEnum):
     """Who can push code that this runner will execute."""
 
     SINGLE_PROJECT = "single-project"
@@ -32,7 +32,7 @@ class Trust(str, Enum):
 DEFAULT_TRUST = Trust.MULTI_PROJECT
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How bad a finding is. Ordered: compare with :meth:`rank`."""
 
     INFO = "info"
@@ -52,14 +52,14 @@ class Severity(str, Enum):
 _SEVERITY_ORDER = (Severity.INFO, Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL)
 
 
-class FixSafety(str, Enum):
+class FixSafety(StrEnum):
     """Whether applying a fix can break jobs that relied on the risky setting."""
 
     SAFE = "safe"
     UNSAFE = "unsafe"
 
 
-class Executor(str, Enum):
+class Executor(StrEnum):
     """The executors GitLab Runner registers, by their ``config.toml`` names."""
 
     SHELL = "shell"

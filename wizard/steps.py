@@ -208,9 +208,9 @@ STEPS: tuple[Step, ...] = (
                 prompt="Which executor will run the jobs?",
                 kind="select",
                 choices=EXECUTOR_CHOICES,
-                recommend=lambda a: Executor.DOCKER_AUTOSCALER
-                if _trust(a) is Trust.PUBLIC
-                else Executor.DOCKER,
+                recommend=lambda a: (
+                    Executor.DOCKER_AUTOSCALER if _trust(a) is Trust.PUBLIC else Executor.DOCKER
+                ),
             ),
         ),
         help="Prefer executors that give each job a fresh container or VM. The shell and "
@@ -403,9 +403,11 @@ STEPS: tuple[Step, ...] = (
                     ),
                 ),
                 applies=_is_reused_host,
-                recommend=lambda a: CloneStrategy.FETCH
-                if _trust(a) is Trust.SINGLE_PROJECT
-                else CloneStrategy.CLONE,
+                recommend=lambda a: (
+                    CloneStrategy.FETCH
+                    if _trust(a) is Trust.SINGLE_PROJECT
+                    else CloneStrategy.CLONE
+                ),
             ),
         ),
         help="Autoscaled VMs should take one job each. On hosts that are reused, clone "

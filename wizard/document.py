@@ -1,0 +1,714 @@
+"""The document layer: load a ``config.toml``, edit it in its own style, check the result.
+
+The document keeps the file's exact text. Reading never re-serialises, so an
+unedited file comes back byte for byte (BOM, CRLF, tabs and a missing final
+newline included). Edits become text splices placed by :mod:`wizard.layout`:
+a changed value is replaced where it stands, a new key goes after its siblings
+with their indentation, a new table goes at the end of its own ``[[runners]]``
+entry, indented and spaced like the file's other sub-tables. Every edited text
+is parsed again with ``tomllib`` and must equal the old data with the edits
+applied, or nothing is returned.
+
+This is the only module that imports ``tomlkit``; it renders values (string
+escaping) and edits inline tables, where its own layout rules are good enough.
+"""
+
+from __future__ import annotations
+
+import re
+import stat
+import tomllib
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+
+from wizard.answers import RunnerIdentity
+from wizard.edits import apply_edits, find_key
+from wizard.errors import ConfigError
+from wizard.layout import Layout, Statement, fold, scan
+from wizard.model import Edit, Executor, RemoveKey, SetValue, TablePath, TomlValue
+from wizard.secrets import is_secret_key, mask_secret, mask_text
+
+BOM = "\ufeff"
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
+"""Far above any real config; a bigger file is a mistake, not a config."""
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_TOML_ERROR_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+_TOML_ERROR_EOF = re.compile(r"\(at end of document\)")
+
+NEW_CONFIG_HEADER = "concurrent = 1\ncheck_interval = 0\nshutdown_timeout = 0\n"
+"""Global settings of a brand-new file, as ``gitlab-runner register`` writes them."""
+
+
+class EditError(ConfigError):
+    """An edit that cannot be made without changing more than it should."""
+
+
+@dataclass(frozen=True)
+class RunnerEntry:
+    """One ``[[runners]]`` entry: its position and its plain values."""
+
+    index: int
+    values: Mapping[str, Any]
+
+    def get(self, key: str) -> Any:
+        name = find_key(dict(self.values), key)
+        return self.values[name] if name is not None else None
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What the file on disk looked like when we read it."""
+
+    content: bytes
+    mode: int
+    uid: int
+    gid: int
+
+
+@dataclass(frozen=True)
+class ConfigDocument:
+    """A parsed ``config.toml`` that remembers its exact text."""
+
+    path: Path | None
+    text: str
+    """The text without its BOM, line endings as in the file."""
+    data: dict[str, Any]
+    bom: bool = False
+    disk: Fingerprint | None = None
+    """The file as read from disk, ``None`` for a document not on disk yet."""
+    _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    # -- reading -----------------------------------------------------------------
+
+    @cached_property
+    def layout(self) -> Layout:
+        return scan(self.text)
+
+    @property
+    def file_mode(self) -> int | None:
+        return stat.S_IMODE(self.disk.mode) if self.disk else None
+
+    @property
+    def newline(self) -> str:
+        return self.layout.newline
+
+    def to_bytes(self) -> bytes:
+        return ((BOM if self.bom else "") + self.text).encode("utf-8")
+
+    def dumps(self) -> str:
+        return (BOM if self.bom else "") + self.text
+
+    def runner_entries(self) -> list[RunnerEntry]:
+        runners = _get_ci(self.data, "runners")
+        if not isinstance(runners, list):
+            return []
+        return [RunnerEntry(i, r) for i, r in enumerate(runners) if isinstance(r, dict)]
+
+    def line_of(self, table: TablePath, key: str | None = None) -> int | None:
+        """The line a key (or, without one, a table) is defined on, if it is written."""
+        index = self._index
+        folded = fold(table)
+        if key is not None:
+            statement = index.keys.get((folded, key.casefold()))
+            if statement is not None:
+                return statement.line
+            as_table = (*folded, key.casefold())
+            header = index.headers.get(as_table) or index.headers.get((*as_table, 0))
+            if header is not None:
+                return header.line
+        for depth in range(len(folded), 0, -1):
+            prefix = folded[:depth]
+            header = index.headers.get(prefix)
+            if header is not None:
+                return header.line
+            owner = (
+                index.keys.get((prefix[:-1], prefix[-1])) if isinstance(prefix[-1], str) else None
+            )
+            if owner is not None:
+                return owner.line
+        return None
+
+    def masked_text(self) -> str:
+        """The text with every secret value masked, for diffs and screens."""
+        splices: list[tuple[int, int, str]] = []
+        for statement in self.layout.statements:
+            if statement.kind != "key" or not is_secret_key(statement.keys[-1]):
+                continue
+            raw = self.text[statement.value_start : statement.value_end]
+            if len(raw) >= 2 and raw[0] in "\"'" and raw[-1] == raw[0] and "\n" not in raw:
+                masked = raw[0] + mask_secret(raw[1:-1]) + raw[0]
+                splices.append((statement.value_start, statement.value_end, masked))
+        return mask_text(_apply_splices(self.text, splices))
+
+    # -- editing -----------------------------------------------------------------
+
+    def with_edits(self, edits: Iterable[Edit]) -> ConfigDocument:
+        """A new document with ``edits`` applied in the file's own style, or EditError."""
+        edits = _last_edit_wins(edits)
+        if not edits:
+            return self
+        splices = _Planner(self).plan(edits)
+        new_text = _apply_splices(self.text, splices)
+        expected = apply_edits(self.data, edits)
+        return self._verified(new_text, expected)
+
+    def with_new_runner(
+        self, identity: RunnerIdentity, executor: Executor | None = None
+    ) -> ConfigDocument:
+        """Append a ``[[runners]]`` entry with name, URL, token and executor."""
+        values: dict[str, TomlValue] = {
+            "name": identity.name or "runner",
+            "url": identity.url or "https://gitlab.example.com",
+            "token": identity.token or "",
+        }
+        if executor is not None:
+            values["executor"] = executor.value
+        newline = self.newline if self.text else "\n"
+        text = self.text if self.text.strip() else NEW_CONFIG_HEADER.replace("\n", newline)
+        if not text.endswith(newline):
+            text += newline
+        style = _Style(self)
+        header_indent = style.header_indent(1)
+        key_indent = header_indent + style.key_delta
+        quote = style.quote
+        block = [newline if style.blank_before_runner else "", f"{header_indent}[[runners]]"]
+        for key, value in values.items():
+            line = f"{key_indent}{key} = {render_value(value, quote)}"
+            if key == "token" and not identity.token:
+                line += "  # filled in by gitlab-runner register, or paste the runner token"
+            block.append(newline + line)
+        new_text = text + "".join(block) + newline
+        expected = dict(self.data)
+        runners = list(_get_ci(self.data, "runners") or [])
+        runners.append(values)
+        expected[find_key(expected, "runners") or "runners"] = runners
+        return self._verified(new_text, expected)
+
+    def replaced_text(self, text: str) -> ConfigDocument:
+        """The same file with different text (already produced and checked by us)."""
+        return replace(self, text=text, data=parse_text(text, self.path), _cache={})
+
+    def _verified(self, new_text: str, expected: Mapping[str, Any]) -> ConfigDocument:
+        try:
+            new_data = tomllib.loads(new_text)
+        except tomllib.TOMLDecodeError as error:
+            raise EditError(
+                self.path, f"the edit would produce invalid TOML ({error}); nothing written"
+            ) from None
+        if new_data != expected:
+            raise EditError(self.path, "the edit would change more than intended; nothing written")
+        return replace(self, text=new_text, data=new_data, _cache={})
+
+    @property
+    def _index(self) -> _Index:
+        index = self._cache.get("index")
+        if index is None:
+            index = self._cache["index"] = _Index(self.layout)
+        assert isinstance(index, _Index)
+        return index
+
+
+# -- loading ---------------------------------------------------------------------
+
+
+def parse_text(text: str, path: Path | None = None) -> dict[str, Any]:
+    """Parse TOML text, turning errors into one line with the file, line and column."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        line = column = None
+        position = _TOML_ERROR_POSITION.search(message)
+        if position:
+            line, column = int(position.group(1)), int(position.group(2))
+            message = message[: position.start()].strip()
+        elif _TOML_ERROR_EOF.search(message):
+            message = _TOML_ERROR_EOF.sub("at end of file", message).strip()
+        raise ConfigError(path, f"invalid TOML: {message}", line=line, column=column) from None
+
+
+def parse_config(raw: bytes, path: Path | None = None) -> ConfigDocument:
+    """Decode and parse the bytes of a config file."""
+    try:
+        decoded = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(path, f"not UTF-8 text (bad byte at offset {error.start})") from None
+    bom = decoded.startswith(BOM)
+    text = decoded[1:] if bom else decoded
+    return ConfigDocument(path=path, text=text, data=parse_text(text, path), bom=bom)
+
+
+def load_config(path: Path) -> ConfigDocument:
+    """Read ``path`` as a GitLab Runner config; every failure is one ConfigError."""
+    try:
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise ConfigError(path, "is a directory, not a config file")
+        if info.st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(path, f"is {info.st_size} bytes; a config.toml is far smaller")
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(path, "no such file") from None
+    except PermissionError:
+        raise ConfigError(path, "permission denied (try as the runner's user or root)") from None
+    except IsADirectoryError:
+        raise ConfigError(path, "is a directory, not a config file") from None
+    except OSError as error:
+        raise ConfigError(path, f"cannot read: {error.strerror or error}") from None
+    document = parse_config(raw, path)
+    fingerprint = Fingerprint(raw, info.st_mode, info.st_uid, info.st_gid)
+    return replace(document, disk=fingerprint)
+
+
+def new_config(path: Path | None) -> ConfigDocument:
+    """An empty document for a file that does not exist yet."""
+    return ConfigDocument(path=path, text="", data={})
+
+
+# -- rendering values ------------------------------------------------------------
+
+
+def render_key(key: str) -> str:
+    return key if _BARE_KEY.match(key) else tomlkit.string(key).as_string()
+
+
+def render_value(value: TomlValue, quote: str = '"') -> str:
+    """A TOML literal for ``value``; strings prefer the file's quote style."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        literal_ok = (
+            "'" not in value and not any(c in value for c in "\n\r\t\x7f") and value.isprintable()
+        )
+        if quote == "'" and literal_ok:
+            return f"'{value}'"
+        return tomlkit.string(value).as_string()
+    if isinstance(value, list):
+        return "[" + ", ".join(render_value(item, quote) for item in value) + "]"
+    if isinstance(value, dict):
+        inner = ", ".join(f"{render_key(k)} = {render_value(v, quote)}" for k, v in value.items())
+        return "{ " + inner + " }" if inner else "{}"
+    raise TypeError(f"cannot write {type(value).__name__} values")
+
+
+# -- internals -------------------------------------------------------------------
+
+
+def _get_ci(table: Mapping[str, Any], key: str) -> Any:
+    name = find_key(dict(table), key)
+    return table[name] if name is not None else None
+
+
+def _last_edit_wins(edits: Iterable[Edit]) -> list[Edit]:
+    latest: dict[tuple[TablePath, str], Edit] = {}
+    for edit in edits:
+        slot = (fold(edit.table), edit.key.casefold())
+        latest.pop(slot, None)
+        latest[slot] = edit
+    return list(latest.values())
+
+
+def _apply_splices(text: str, splices: list[tuple[int, int, str]]) -> str:
+    """Apply non-overlapping (start, end, replacement) splices; equal starts keep order."""
+    if not splices:
+        return text
+    ordered = sorted(enumerate(splices), key=lambda item: (item[1][0], item[0]))
+    parts: list[str] = []
+    cursor = 0
+    for _, (start, end, replacement) in ordered:
+        if start < cursor:
+            raise EditError(None, "two edits overlap; nothing written")
+        parts.append(text[cursor:start])
+        parts.append(replacement)
+        cursor = end
+    parts.append(text[cursor:])
+    return "".join(parts)
+
+
+class _Index:
+    """Lookups the editor needs: keys, headers, sections and regions by concrete path."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self.keys: dict[tuple[TablePath, str], Statement] = {}
+        self.headers: dict[TablePath, Statement] = {}
+        self.section_last: dict[TablePath, Statement] = {}
+        """Last statement of each header's own section (the header itself if empty)."""
+        self.region_last: dict[TablePath, Statement] = {}
+        """Last statement before a header that is not inside the table."""
+        self.dotted_last: dict[TablePath, Statement] = {}
+        """For tables made by dotted keys: the last key statement that names them."""
+        self.last_global: Statement | None = None
+        self.first_header: Statement | None = None
+        open_headers: list[Statement] = []
+        for statement in layout.statements:
+            if statement.kind == "key":
+                full = (*statement.path, *(k.casefold() for k in statement.keys))
+                self.keys[(full[:-1], str(full[-1]))] = statement
+                for depth in range(1, len(statement.keys)):
+                    self.dotted_last[full[: len(statement.path) + depth]] = statement
+                if not statement.path and self.first_header is None:
+                    self.last_global = statement
+                if open_headers:
+                    self.section_last[open_headers[-1].path] = statement
+            else:
+                if self.first_header is None:
+                    self.first_header = statement
+                self.headers[statement.path] = statement
+                self.section_last[statement.path] = statement
+                open_headers = [h for h in open_headers if _is_prefix(h.path, statement.path)]
+                open_headers.append(statement)
+            for header in open_headers:
+                self.region_last[header.path] = statement
+
+
+def _is_prefix(prefix: TablePath, path: TablePath) -> bool:
+    return len(prefix) < len(path) and path[: len(prefix)] == prefix
+
+
+class _Style:
+    """How this file writes things: indentation, blank lines, quotes."""
+
+    def __init__(self, document: ConfigDocument) -> None:
+        statements = document.layout.statements
+        text = document.text
+        self.quote = _dominant_quote(text, statements)
+        deltas: Counter[str] = Counter()
+        header: Statement | None = None
+        self.header_indents: dict[int, Counter[str]] = {}
+        blank_before: dict[bool, Counter[bool]] = {True: Counter(), False: Counter()}
+        for statement in statements:
+            if statement.kind == "key":
+                if header is not None and statement.indent.startswith(header.indent):
+                    deltas[statement.indent[len(header.indent) :]] += 1
+                continue
+            header = statement
+            depth = sum(1 for part in statement.path if isinstance(part, str))
+            self.header_indents.setdefault(depth, Counter())[statement.indent] += 1
+            is_runner = statement.kind == "array-table" and depth == 1
+            blank_before[is_runner][_preceded_by_blank(text, statement.line_start)] += 1
+        self.key_delta = deltas.most_common(1)[0][0] if deltas else ""
+        runners = blank_before[True]
+        self.blank_before_runner = not runners or runners[True] >= runners[False]
+        self.blank_before_subtable = blank_before[False][True] > blank_before[False][False]
+
+    def header_indent(self, depth: int) -> str:
+        known = self.header_indents.get(depth)
+        if known:
+            return known.most_common(1)[0][0]
+        if depth <= 1:
+            return ""
+        return self.header_indent(depth - 1) + self.key_delta
+
+
+def _dominant_quote(text: str, statements: list[Statement]) -> str:
+    counts: Counter[str] = Counter()
+    for statement in statements:
+        if statement.kind == "key" and statement.value_end > statement.value_start:
+            first = text[statement.value_start]
+            if first in "\"'":
+                counts[first] += 1
+    return "'" if counts["'"] > counts['"'] else '"'
+
+
+def _preceded_by_blank(text: str, line_start: int) -> bool:
+    if line_start == 0:
+        return False
+    previous_end = line_start - 1
+    if previous_end > 0 and text[previous_end - 1] == "\r":
+        previous_end -= 1
+    previous_start = text.rfind("\n", 0, previous_end) + 1
+    return not text[previous_start:previous_end].strip()
+
+
+class _Planner:
+    """Turns edits into splices on the original text."""
+
+    def __init__(self, document: ConfigDocument) -> None:
+        self.document = document
+        self.text = document.text
+        self.index = document._index
+        self.style = _Style(document)
+        self.newline = document.newline
+        self.splices: list[tuple[int, int, str]] = []
+        # New keys per existing table, and per table to create, kept in edit order.
+        self.new_keys: dict[TablePath, list[SetValue]] = {}
+        self.new_tables: dict[TablePath, list[SetValue]] = {}
+
+    def plan(self, edits: list[Edit]) -> list[tuple[int, int, str]]:
+        inline_edits: dict[Statement, list[tuple[TablePath, Edit]]] = {}
+        for edit in edits:
+            table = fold(edit.table)
+            statement = self.index.keys.get((table, edit.key.casefold()))
+            inline_owner = self._inline_owner(table)
+            if inline_owner is not None:
+                owner, inner = inline_owner
+                inline_edits.setdefault(owner, []).append((inner, edit))
+            elif isinstance(edit, RemoveKey):
+                if statement is not None:
+                    self._remove(statement)
+            elif statement is not None:
+                self._replace_value(statement, edit.value)
+            else:
+                target = table
+                if table in self.index.headers or table == () or table in self.index.dotted_last:
+                    self.new_keys.setdefault(target, []).append(edit)
+                else:
+                    self.new_tables.setdefault(target, []).append(edit)
+        for owner, owned in inline_edits.items():
+            self._edit_inline(owner, owned)
+        self._insert_new_keys()
+        self._insert_new_tables()
+        return self.splices
+
+    # -- values in place -------------------------------------------------------
+
+    def _replace_value(self, statement: Statement, value: TomlValue) -> None:
+        old_text = self.text[statement.value_start : statement.value_end]
+        quote = "'" if old_text.startswith("'") else self.style.quote
+        array = statement.array
+        old_value = _value_of(old_text)
+        if old_value == value:
+            return
+        if array is not None and isinstance(value, list) and isinstance(old_value, list):
+            if array.items and value[: len(old_value)] == old_value:
+                self._append_items(array, value[len(old_value) :], quote)
+                return
+            if "\n" in old_text and array.items:
+                self._rewrite_multiline(statement, value, quote)
+                return
+        self.splices.append(
+            (statement.value_start, statement.value_end, render_value(value, quote))
+        )
+
+    def _append_items(self, array: Any, extra: list[TomlValue], quote: str) -> None:
+        text = self.text
+        rendered = [render_value(item, quote) for item in extra]
+        last_start, last_end = array.items[-1]
+        newline_at = text.find("\n", last_end)
+        same_line_close = newline_at == -1 or array.close < newline_at
+        if same_line_close:
+            separator = ", "
+            if len(array.items) >= 2:
+                between = text[array.items[-2][1] : array.items[-1][0]]
+                separator = "," + between.split(",", 1)[-1] if "\n" not in between else ", "
+            self.splices.append((last_end, last_end, "".join(separator + r for r in rendered)))
+            return
+        line_end = newline_at - 1 if newline_at > 0 and text[newline_at - 1] == "\r" else newline_at
+        line_start = text.rfind("\n", 0, last_start) + 1
+        indent = text[line_start : line_start + _leading_space(text, line_start)]
+        if array.trailing_comma:
+            block = "".join(f"{self.newline}{indent}{r}," for r in rendered)
+        else:
+            self.splices.append((last_end, last_end, ","))
+            block = ",".join(f"{self.newline}{indent}{r}" for r in rendered)
+        self.splices.append((line_end, line_end, block))
+
+    def _rewrite_multiline(self, statement: Statement, value: TomlValue, quote: str) -> None:
+        assert statement.array is not None
+        assert isinstance(value, list)
+        text = self.text
+        first_item = statement.array.items[0][0]
+        line_start = text.rfind("\n", 0, first_item) + 1
+        indent = text[line_start : line_start + _leading_space(text, line_start)]
+        close = statement.array.close
+        close_line = text.rfind("\n", 0, close) + 1
+        close_indent = text[close_line:close]
+        close_indent = close_indent if not close_indent.strip() else ""
+        items = [f"{self.newline}{indent}{render_value(v, quote)}" for v in value]
+        body = ",".join(items) + ("," if statement.array.trailing_comma and items else "")
+        rendered = "[" + body + self.newline + close_indent + "]"
+        self.splices.append((statement.value_start, statement.value_end, rendered))
+
+    def _remove(self, statement: Statement) -> None:
+        start, end = statement.line_start, statement.end
+        ends_with_newline = self.text[start:end].endswith("\n")
+        if not ends_with_newline and start > 0:
+            # Last line without a final newline: drop the newline before it instead.
+            start -= 2 if self.text[start - 2 : start] == "\r\n" else 1
+        self.splices.append((start, end, ""))
+
+    # -- inline tables ---------------------------------------------------------
+
+    def _inline_owner(self, table: TablePath) -> tuple[Statement, TablePath] | None:
+        """The key statement whose inline-table value holds ``table``, if any."""
+        for depth in range(len(table), 0, -1):
+            prefix = table[:depth]
+            last = prefix[-1]
+            if not isinstance(last, str):
+                continue
+            owner = self.index.keys.get((prefix[:-1], last))
+            if owner is not None:
+                value_text = self.text[owner.value_start : owner.value_end]
+                if value_text.startswith("{"):
+                    return owner, table[depth:]
+                return None
+        return None
+
+    def _edit_inline(self, owner: Statement, owned: list[tuple[TablePath, Edit]]) -> None:
+        value_text = self.text[owner.value_start : owner.value_end]
+        wrapper = tomlkit.parse("v = " + value_text)
+        root = wrapper["v"]
+        for inner, edit in owned:
+            node: Any = root
+            for part in inner:
+                if not isinstance(part, str):
+                    raise EditError(
+                        self.document.path, "cannot edit an array inside an inline table"
+                    )
+                name = find_key(node, part)
+                if name is None:
+                    node[part] = tomlkit.inline_table()
+                    name = part
+                node = node[name]
+            name = find_key(node, edit.key)
+            if isinstance(edit, RemoveKey):
+                if name is not None:
+                    del node[name]
+            else:
+                node[name or edit.key] = edit.value
+        rendered = root.as_string()
+        self.splices.append((owner.value_start, owner.value_end, rendered))
+
+    # -- new keys and tables ---------------------------------------------------
+
+    def _key_line(self, indent: str, key_parts: Iterable[str], value: TomlValue) -> str:
+        key = ".".join(render_key(part) for part in key_parts)
+        return f"{indent}{key} = {render_value(value, self.style.quote)}"
+
+    def _insert_after(self, anchor: Statement | None, lines: list[str], *, before: int = 0) -> None:
+        """Insert whole lines after ``anchor`` (or at ``before`` when there is none)."""
+        newline = self.newline
+        if anchor is None:
+            self.splices.append((before, before, "".join(line + newline for line in lines)))
+            return
+        segment = self.text[anchor.line_start : anchor.end]
+        if segment.endswith("\n"):
+            self.splices.append((anchor.end, anchor.end, "".join(line + newline for line in lines)))
+        else:
+            self.splices.append((anchor.end, anchor.end, "".join(newline + line for line in lines)))
+
+    def _insert_new_keys(self) -> None:
+        for table, edits in self.new_keys.items():
+            header = self.index.headers.get(table)
+            if header is not None:
+                anchor = self.index.section_last[table]
+                indent = (
+                    anchor.indent if anchor.kind == "key" else header.indent + self.style.key_delta
+                )
+                lines = [self._key_line(indent, [e.key], e.value) for e in edits]
+                self._insert_after(anchor, lines)
+            elif table == ():
+                last_global = self.index.last_global
+                indent = last_global.indent if last_global else ""
+                lines = [self._key_line(indent, [e.key], e.value) for e in edits]
+                first = self.index.first_header
+                self._insert_after(
+                    last_global, lines, before=first.line_start if first else len(self.text)
+                )
+            else:
+                anchor = self.index.dotted_last[table]
+                own_depth = len(anchor.path)
+                prefix = list(anchor.keys[: len(table) - own_depth])
+                lines = [self._key_line(anchor.indent, [*prefix, e.key], e.value) for e in edits]
+                self._insert_after(anchor, lines)
+
+    def _insert_new_tables(self) -> None:
+        grouped: dict[tuple[TablePath, int], list[tuple[TablePath, list[SetValue]]]] = {}
+        for table in sorted(self.new_tables, key=lambda t: tuple(str(p) for p in t)):
+            ancestor = self._header_ancestor(table)
+            grouped.setdefault((ancestor, 0), []).append((table, self.new_tables[table]))
+        for (ancestor, _), tables in grouped.items():
+            self._insert_tables_under(ancestor, tables)
+
+    def _header_ancestor(self, table: TablePath) -> TablePath:
+        for depth in range(len(table) - 1, 0, -1):
+            prefix = table[:depth]
+            if prefix in self.index.headers:
+                return prefix
+            if prefix in self.index.dotted_last or (
+                isinstance(prefix[-1], str) and (prefix[:-1], prefix[-1]) in self.index.keys
+            ):
+                raise EditError(
+                    self.document.path,
+                    f"[{_dotted(table)}] would extend a table defined with dotted keys; "
+                    "edit it by hand",
+                )
+        if table and isinstance(table[-1], int):
+            raise EditError(self.document.path, f"no [[{_dotted(table)}]] entry to edit")
+        return ()
+
+    def _insert_tables_under(
+        self, ancestor: TablePath, tables: list[tuple[TablePath, list[SetValue]]]
+    ) -> None:
+        newline = self.newline
+        blocks: list[str] = []
+        for table, edits in tables:
+            depth = sum(1 for part in table if isinstance(part, str))
+            header_indent = self.style.header_indent(depth)
+            key_indent = header_indent + self.style.key_delta
+            names = [self._spelling(table[: i + 1]) for i in range(len(table))]
+            header_name = ".".join(render_key(n) for n in names if n is not None)
+            lines = [f"{header_indent}[{header_name}]"]
+            lines += [self._key_line(key_indent, [e.key], e.value) for e in edits]
+            blank = self.style.blank_before_subtable if ancestor else True
+            blocks.append(("" if not blank else newline) + newline.join(lines))
+        if ancestor:
+            anchor = self.index.region_last[ancestor]
+            if self.text[anchor.line_start : anchor.end].endswith("\n"):
+                text = "".join(block + newline for block in blocks)
+            else:
+                text = "".join(newline + block for block in blocks)
+            self.splices.append((anchor.end, anchor.end, text))
+            return
+        first = self.index.first_header
+        if first is not None:
+            text = "".join(b.lstrip("\r\n") + newline + newline for b in blocks)
+            self.splices.append((first.line_start, first.line_start, text))
+        else:
+            tail = "" if not self.text or self.text.endswith("\n") else newline
+            self.splices.append(
+                (len(self.text), len(self.text), tail + "".join(b + newline for b in blocks))
+            )
+
+    def _spelling(self, path: TablePath) -> str | None:
+        """How the file spells the last name of ``path`` (its header), else as given."""
+        last = path[-1]
+        if isinstance(last, int):
+            return None
+        header = self.index.headers.get(path)
+        if header is not None:
+            return header.keys[-1]
+        for statement in self.index.headers.values():
+            keys_path = statement.path
+            if len(keys_path) >= len(path) and keys_path[: len(path)] == path:
+                strings = [p for p in path if isinstance(p, str)]
+                return statement.keys[len(strings) - 1]
+        return last
+
+
+def _leading_space(text: str, start: int) -> int:
+    count = 0
+    while start + count < len(text) and text[start + count] in " \t":
+        count += 1
+    return count
+
+
+def _value_of(value_text: str) -> Any:
+    try:
+        return tomllib.loads("v = " + value_text)["v"]
+    except tomllib.TOMLDecodeError:
+        return None
+
+
+def _dotted(table: TablePath) -> str:
+    return ".".join(str(part) for part in table if isinstance(part, str))

@@ -1,0 +1,332 @@
+"""Where every statement of a TOML file sits: the map the editor splices by.
+
+A small scanner that reads a ``config.toml`` into statements (table headers
+and key/value lines) with their exact character spans, indentation and line
+numbers, and resolves each header to a concrete path such as
+``("runners", 2, "docker")``. It does not build values: ``tomllib`` does that.
+Edits are then plain text splices at these spans, which is why an edit changes
+only the lines it must and a file we do not edit comes back byte for byte.
+
+The scanner trusts that ``tomllib`` has already accepted the text.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+Path = tuple[str | int, ...]
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_DATE_TIME_GAP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:")
+_SCALAR_END = " \t\r\n,]}#"
+
+
+@dataclass
+class ArrayLayout:
+    """Item spans of an array value, so items can be appended in the array's own style."""
+
+    items: list[tuple[int, int]] = field(default_factory=list)
+    trailing_comma: bool = False
+    close: int = 0
+    """Offset of the closing bracket."""
+
+
+@dataclass
+class Statement:
+    """One header or key/value statement with its spans in the text."""
+
+    kind: Literal["table", "array-table", "key"]
+    line_start: int
+    """Offset where the statement's line starts (before its indentation)."""
+    start: int
+    """Offset of the first character of the statement."""
+    end: int
+    """Offset just past the statement's line ending (or the end of the text)."""
+    line: int
+    indent: str
+    keys: tuple[str, ...]
+    """Header name parts, or the (possibly dotted) key parts."""
+    path: Path = ()
+    """Concrete path of the table a header opens, or of the table a key sits in."""
+    value_start: int = 0
+    value_end: int = 0
+    array: ArrayLayout | None = None
+
+
+@dataclass
+class Layout:
+    """All statements of a document, indexed for the editor."""
+
+    text: str
+    statements: list[Statement]
+    newline: str
+    _line_starts: list[int] = field(default_factory=list, repr=False)
+
+    def line_at(self, offset: int) -> int:
+        return bisect.bisect_right(self._line_starts, offset)
+
+    def headers(self) -> list[Statement]:
+        return [s for s in self.statements if s.kind != "key"]
+
+
+class _Scanner:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.length = len(text)
+
+    def peek(self, count: int = 1) -> str:
+        return self.text[self.pos : self.pos + count]
+
+    def skip_spaces(self) -> None:
+        while self.pos < self.length and self.text[self.pos] in " \t":
+            self.pos += 1
+
+    def skip_comment(self) -> None:
+        if self.peek() == "#":
+            while self.pos < self.length and self.text[self.pos] != "\n":
+                self.pos += 1
+
+    def skip_newline(self) -> None:
+        if self.peek(2) == "\r\n":
+            self.pos += 2
+        elif self.peek() == "\n":
+            self.pos += 1
+
+    def skip_trivia(self) -> None:
+        """Whitespace, newlines and comments inside arrays and inline tables."""
+        while self.pos < self.length:
+            char = self.text[self.pos]
+            if char in " \t\r\n":
+                self.pos += 1
+            elif char == "#":
+                self.skip_comment()
+            else:
+                return
+
+    def key(self) -> tuple[str, ...]:
+        parts: list[str] = []
+        while True:
+            self.skip_spaces()
+            char = self.peek()
+            if char == '"':
+                start = self.pos
+                self.basic_string()
+                parts.append(_unescape_basic(self.text[start + 1 : self.pos - 1]))
+            elif char == "'":
+                start = self.pos
+                self.literal_string()
+                parts.append(self.text[start + 1 : self.pos - 1])
+            else:
+                match = _BARE_KEY.match(self.text, self.pos)
+                if not match:
+                    raise ValueError(f"expected a key at offset {self.pos}")
+                parts.append(match.group(0))
+                self.pos = match.end()
+            self.skip_spaces()
+            if self.peek() == ".":
+                self.pos += 1
+                continue
+            return tuple(parts)
+
+    def basic_string(self) -> None:
+        self.pos += 1
+        while self.pos < self.length:
+            char = self.text[self.pos]
+            if char == "\\":
+                self.pos += 2
+                continue
+            self.pos += 1
+            if char == '"':
+                return
+        raise ValueError("unterminated string")
+
+    def literal_string(self) -> None:
+        end = self.text.index("'", self.pos + 1)
+        self.pos = end + 1
+
+    def multiline_string(self, quote: str) -> None:
+        delimiter = quote * 3
+        self.pos += 3
+        while self.pos < self.length:
+            if quote == '"' and self.text[self.pos] == "\\":
+                self.pos += 2
+                continue
+            if self.text.startswith(delimiter, self.pos):
+                self.pos += 3
+                extra = 0
+                while extra < 2 and self.peek() == quote:
+                    self.pos += 1
+                    extra += 1
+                return
+            self.pos += 1
+        raise ValueError("unterminated multi-line string")
+
+    def value(self) -> ArrayLayout | None:
+        char = self.peek()
+        if self.peek(3) in ('"""', "'''"):
+            self.multiline_string(char)
+        elif char == '"':
+            self.basic_string()
+        elif char == "'":
+            self.literal_string()
+        elif char == "[":
+            return self.array()
+        elif char == "{":
+            self.inline_table()
+        else:
+            gap = _DATE_TIME_GAP.match(self.text, self.pos)
+            if gap:
+                self.pos = gap.end() - 3
+            while self.pos < self.length and self.text[self.pos] not in _SCALAR_END:
+                self.pos += 1
+        return None
+
+    def array(self) -> ArrayLayout:
+        layout = ArrayLayout()
+        self.pos += 1
+        while True:
+            self.skip_trivia()
+            if self.peek() == "]":
+                layout.close = self.pos
+                self.pos += 1
+                return layout
+            start = self.pos
+            self.value()
+            layout.items.append((start, self.pos))
+            layout.trailing_comma = False
+            self.skip_trivia()
+            if self.peek() == ",":
+                self.pos += 1
+                layout.trailing_comma = True
+
+    def inline_table(self) -> None:
+        self.pos += 1
+        while True:
+            self.skip_trivia()
+            if self.peek() == "}":
+                self.pos += 1
+                return
+            self.key()
+            self.skip_spaces()
+            self.pos += 1  # "="
+            self.skip_spaces()
+            self.value()
+            self.skip_trivia()
+            if self.peek() == ",":
+                self.pos += 1
+
+
+def _unescape_basic(raw: str) -> str:
+    if "\\" not in raw:
+        return raw
+    return raw.encode("utf-8").decode("unicode_escape").encode("latin-1").decode("utf-8")
+
+
+def detect_newline(text: str) -> str:
+    """The file's own line ending: CRLF when its first line ends that way."""
+    first = text.find("\n")
+    if first > 0 and text[first - 1] == "\r":
+        return "\r\n"
+    return "\n"
+
+
+def scan(text: str) -> Layout:
+    """Map the statements of ``text`` (already accepted by ``tomllib``)."""
+    scanner = _Scanner(text)
+    statements: list[Statement] = []
+    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    resolver = _PathResolver()
+    current_table: Path = ()
+    while scanner.pos < scanner.length:
+        line_start = scanner.pos
+        scanner.skip_spaces()
+        char = scanner.peek()
+        if char in ("\r", "\n"):
+            scanner.skip_newline()
+            continue
+        if char == "#":
+            scanner.skip_comment()
+            scanner.skip_newline()
+            continue
+        if not char:
+            break
+        start = scanner.pos
+        indent = text[line_start:start]
+        line = bisect.bisect_right(line_starts, start)
+        if char == "[":
+            is_array = scanner.peek(2) == "[["
+            scanner.pos += 2 if is_array else 1
+            keys = scanner.key()
+            scanner.pos += 2 if is_array else 1
+            current_table = resolver.open(keys, array=is_array)
+            statement = Statement(
+                kind="array-table" if is_array else "table",
+                line_start=line_start,
+                start=start,
+                end=0,
+                line=line,
+                indent=indent,
+                keys=keys,
+                path=current_table,
+            )
+        else:
+            keys = scanner.key()
+            scanner.skip_spaces()
+            scanner.pos += 1  # "="
+            scanner.skip_spaces()
+            value_start = scanner.pos
+            array = scanner.value()
+            statement = Statement(
+                kind="key",
+                line_start=line_start,
+                start=start,
+                end=0,
+                line=line,
+                indent=indent,
+                keys=keys,
+                path=current_table,
+                value_start=value_start,
+                value_end=scanner.pos,
+                array=array,
+            )
+        scanner.skip_spaces()
+        scanner.skip_comment()
+        scanner.skip_newline()
+        statement.end = scanner.pos
+        statements.append(statement)
+    return Layout(text, statements, detect_newline(text), line_starts)
+
+
+class _PathResolver:
+    """Turns header names into concrete paths, numbering array-of-tables entries."""
+
+    def __init__(self) -> None:
+        self.counts: dict[Path, int] = {}
+        self.arrays: set[Path] = set()
+
+    def _concrete(self, keys: tuple[str, ...]) -> Path:
+        path: list[str | int] = []
+        for key in keys:
+            path.append(key.casefold())
+            as_tuple = tuple(path)
+            if as_tuple in self.arrays:
+                path.append(self.counts[as_tuple] - 1)
+        return tuple(path)
+
+    def open(self, keys: tuple[str, ...], *, array: bool) -> Path:
+        if not array:
+            return self._concrete(keys)
+        parent = self._concrete(keys[:-1])
+        base = (*parent, keys[-1].casefold())
+        self.arrays.add(base)
+        self.counts[base] = self.counts.get(base, 0) + 1
+        return (*base, self.counts[base] - 1)
+
+
+def fold(path: tuple[str | int, ...]) -> Path:
+    """A path with every name case-folded, the way the runner compares them."""
+    return tuple(part.casefold() if isinstance(part, str) else part for part in path)
