@@ -70,7 +70,7 @@ def release(since: str) -> str:
     found = _VERSION.findall(since)
     if not found:
         raise ValueError(f"no release in {since!r}")
-    return found[-1]
+    return str(found[-1])
 
 
 def key_entry(table: str, item: dict[str, Any]) -> dict[str, Any]:
@@ -120,12 +120,12 @@ def build(reference: dict[str, Any]) -> dict[str, Any]:
     removed: dict[str, dict[str, Any]] = {}
     for item in reference["_removed_keys"]:
         table, key = item["table"], item["key"]
-        entry: dict[str, Any] = {"last_seen": release(item["last_seen"])}
+        gone: dict[str, Any] = {"last_seen": release(item["last_seen"])}
         if table == "runners.cache":
-            entry["replaced_by"] = MOVED_TO_S3.format(key=key)
+            gone["replaced_by"] = MOVED_TO_S3.format(key=key)
         elif (table, key) in REPLACEMENTS:
-            entry["replaced_by"] = REPLACEMENTS[table, key]
-        removed.setdefault(table, {})[key] = entry
+            gone["replaced_by"] = REPLACEMENTS[table, key]
+        removed.setdefault(table, {})[key] = gone
     for item in reference["_removed_feature_flags"]:
         removed.setdefault("runners.feature_flags", {})[item["key"]] = {
             "last_seen": release(item["last_seen"])
