@@ -1,0 +1,53 @@
+"""The registry of every rule: one ordered list that audit, harden, the wizards and docs share.
+
+Rules are grouped by area in the order a reader meets the risks: the file's
+shape, the executor, container privileges, mounts, Kubernetes, images,
+reuse between jobs, network, and finally the file and its secrets.
+"""
+
+from __future__ import annotations
+
+from wizard.model import Issue
+from wizard.rules import (
+    ephemeral_rules,
+    executor_rules,
+    file_rules,
+    kubernetes_rules,
+    mount_rules,
+    network_rules,
+    privilege_rules,
+    pull_rules,
+)
+from wizard.rules.base import AuditContext, Rule
+from wizard.rules.schema import SCHEMA_RULES
+
+ALL_RULES: tuple[Rule, ...] = (
+    *SCHEMA_RULES,
+    *executor_rules.RULES,
+    *privilege_rules.RULES,
+    *mount_rules.RULES,
+    *kubernetes_rules.RULES,
+    *pull_rules.RULES,
+    *ephemeral_rules.RULES,
+    *network_rules.RULES,
+    *file_rules.RULES,
+)
+
+_BY_ID = {rule.id: rule for rule in ALL_RULES}
+if len(_BY_ID) != len(ALL_RULES):  # pragma: no cover - caught by the catalogue tests
+    raise RuntimeError("duplicate rule id in the catalogue")
+
+
+def get_rule(rule_id: str) -> Rule:
+    """The rule with this id; ``KeyError`` when there is none."""
+    return _BY_ID[rule_id]
+
+
+def rules_for(scope: str = "config") -> tuple[Rule, ...]:
+    """The rules of one scope (``config`` or ``host``), in catalogue order."""
+    return tuple(rule for rule in ALL_RULES if rule.scope == scope)
+
+
+def evaluate(ctx: AuditContext) -> list[tuple[Rule, Issue]]:
+    """Run every config-scope rule against ``ctx``, in catalogue order."""
+    return [(rule, issue) for rule in rules_for("config") for issue in rule.check(ctx)]

@@ -1,0 +1,124 @@
+"""Rules about the executor itself: no isolation at all, and SSH host identity."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from wizard.model import Executor, FixSafety, Issue, Severity
+from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, get_ci, sub_table
+from wizard.rules.reading import has_key, runner_path, runners_for, set_in, spelled
+
+_S = Severity
+
+SSH_EXECUTORS = frozenset({Executor.SSH})
+"""Only the SSH executor reaches an arbitrary remote host over the network; the
+VirtualBox and Parallels executors reuse ``[runners.ssh]`` to reach a local VM."""
+
+
+def _shell_executor(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in runners_for(ctx, frozenset({Executor.SHELL})):
+        yield Issue(
+            "executor = shell: jobs run unconfined as the runner's user on this host",
+            runner_path(entry.index),
+            spelled(entry.data, "executor"),
+            entry.index,
+        )
+
+
+SHELL_EXECUTOR = Rule(
+    id="shell-executor",
+    title="Jobs run directly on the host",
+    severity=by_trust(_S.LOW, _S.HIGH, _S.CRITICAL),
+    executors=frozenset({Executor.SHELL}),
+    rationale=(
+        "The shell executor runs every job as the runner's own operating-system user, with "
+        "no container or VM in between. Any job can read other projects' checkouts, caches and "
+        "credentials left on the machine, and can plant files that later jobs pick up. If the "
+        "runner user can reach Docker, a job effectively has root."
+    ),
+    doc_url=f"{DOCS}/security/#usage-of-shell-executor",
+    table="runners",
+    key="executor",
+    fix=None,
+    remedy="Use it only for trusted projects, or move jobs to a container or VM executor.",
+    check=_shell_executor,
+)
+
+
+def _host_key_checking_off(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in runners_for(ctx, SSH_EXECUTORS):
+        ssh = sub_table(entry.data, "ssh")
+        if get_ci(ssh, "disable_strict_host_key_checking") is True:
+            key = spelled(ssh, "disable_strict_host_key_checking")
+            yield Issue(
+                f"{key} = true: the runner accepts any host key, so a machine in the middle "
+                "can impersonate the build host",
+                runner_path(entry.index, "ssh"),
+                key,
+                entry.index,
+                (set_in(entry, ("ssh",), "disable_strict_host_key_checking", False),),
+            )
+
+
+SSH_HOST_KEY_CHECKING_DISABLED = Rule(
+    id="ssh-host-key-checking-disabled",
+    title="SSH host keys are not verified",
+    severity=by_trust(_S.HIGH, _S.HIGH, _S.CRITICAL),
+    executors=SSH_EXECUTORS,
+    rationale=(
+        "With strict host-key checking turned off, the runner connects to whatever answers at "
+        "the build host's address. Anyone able to redirect that traffic receives the job script, "
+        "its variables and the job token, and can return forged results."
+    ),
+    doc_url=f"{DOCS}/executors/ssh/",
+    table="runners.ssh",
+    key="disable_strict_host_key_checking",
+    fix=FixSafety.UNSAFE,
+    remedy=(
+        "Set disable_strict_host_key_checking = false and add the build host's key to the "
+        "runner's known_hosts file first (jobs fail until it is there)."
+    ),
+    check=_host_key_checking_off,
+)
+
+
+def _host_key_checking_implicit(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in runners_for(ctx, SSH_EXECUTORS):
+        ssh = sub_table(entry.data, "ssh")
+        if not has_key(ssh, "disable_strict_host_key_checking"):
+            yield Issue(
+                "disable_strict_host_key_checking is unset: runners older than 15.0 then skip "
+                "host-key verification",
+                runner_path(entry.index, "ssh"),
+                "disable_strict_host_key_checking",
+                entry.index,
+                (set_in(entry, ("ssh",), "disable_strict_host_key_checking", False),),
+            )
+
+
+SSH_HOST_KEY_CHECKING_IMPLICIT = Rule(
+    id="ssh-host-key-checking-implicit",
+    title="SSH host-key checking relies on the runner version's default",
+    severity=by_trust(_S.INFO, _S.LOW, _S.LOW),
+    executors=SSH_EXECUTORS,
+    rationale=(
+        "When the setting is absent, current runners verify host keys, but releases before 15.0 "
+        "did not, so the same file is safe or unsafe depending on the binary that reads it. "
+        "Writing false makes verification explicit and survives a downgrade or an old package."
+    ),
+    doc_url=f"{DOCS}/executors/ssh/",
+    table="runners.ssh",
+    key="disable_strict_host_key_checking",
+    fix=FixSafety.SAFE,
+    remedy=(
+        "Write disable_strict_host_key_checking = false explicitly (current runners already "
+        "behave so)."
+    ),
+    check=_host_key_checking_implicit,
+)
+
+RULES: tuple[Rule, ...] = (
+    SHELL_EXECUTOR,
+    SSH_HOST_KEY_CHECKING_DISABLED,
+    SSH_HOST_KEY_CHECKING_IMPLICIT,
+)

@@ -1,0 +1,242 @@
+"""Rules about what of the host a job container can see: sockets, paths and namespaces."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from wizard.model import DOCKER_FAMILY, Executor, FixSafety, Issue, RemoveKey, SetValue, Severity
+from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, get_ci, sub_table
+from wizard.rules.reading import LINUX_DOCKER, runner_path, runners_for, spelled, strings
+
+_S = Severity
+DOCKER_DOCS = f"{DOCS}/configuration/advanced-configuration/#the-runnersdocker-section"
+
+_SOCKET_MARKERS = ("docker.sock", "podman.sock", "containerd.sock", "crio.sock", "docker_engine")
+"""Names of container-engine control endpoints (``docker_engine`` is the Windows pipe)."""
+
+SENSITIVE_EXACT = frozenset(
+    {"/", "/etc", "/home", "/dev", "/var", "/var/run", "/run", "/usr", "/lib", "/bin", "/sbin"}
+)
+"""Directories that are dangerous as a whole, though single files below them may be fine
+(a read-only ``/etc/ssl/certs`` or ``/dev/kvm`` is a common, deliberate mount)."""
+
+SENSITIVE_TREES = (
+    "/root",
+    "/proc",
+    "/sys",
+    "/boot",
+    "/var/lib/docker",
+    "/var/lib/containerd",
+    "/var/lib/kubelet",
+    "/etc/gitlab-runner",
+    "/etc/shadow",
+    "/etc/sudoers",
+    "/etc/ssh",
+    "/etc/kubernetes",
+)
+"""Paths that are dangerous together with everything below them."""
+
+CREDENTIAL_DIRECTORIES = frozenset({".ssh", ".aws", ".kube", ".docker", ".gnupg"})
+"""Home-directory folders that hold keys and credentials, wherever the home is."""
+
+
+def volume_source(spec: str) -> str | None:
+    """The host side of a Linux ``host:container[:mode]`` volume, ``None`` for other volumes.
+
+    A lone path is an anonymous volume and a name without a slash is a named
+    volume: neither exposes the host's files.
+    """
+    parts = spec.strip().split(":")
+    if len(parts) < 2:
+        return None
+    source = parts[0].strip()
+    return source if source.startswith(("/", "~")) else None
+
+
+def is_engine_socket(path: str) -> bool:
+    text = path.casefold()
+    return any(marker in text for marker in _SOCKET_MARKERS)
+
+
+def sensitive_reason(path: str) -> str | None:
+    """Why mounting the host ``path`` is dangerous, or ``None`` when it is not known to be."""
+    if is_engine_socket(path):
+        return "a container-engine socket: control of every container on the host"
+    parts = [part for part in path.replace("\\", "/").split("/") if part]
+    if CREDENTIAL_DIRECTORIES.intersection(parts):
+        return "a credentials directory"
+    normal = "/" + posixpath.normpath(path).lstrip("/") if path.startswith("/") else path
+    if normal in SENSITIVE_EXACT:
+        return "a whole system directory"
+    for tree in SENSITIVE_TREES:
+        if normal == tree or normal.startswith(tree + "/"):
+            return f"host state under {tree}"
+    return None
+
+
+# --- docker-socket-mount ----------------------------------------------------------------------
+
+
+def _socket_volume(spec: str, executor: Executor | None) -> bool:
+    if executor == Executor.DOCKER_WINDOWS:
+        return is_engine_socket(spec)
+    source = volume_source(spec)
+    return source is not None and is_engine_socket(source)
+
+
+def _docker_socket(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in runners_for(ctx, DOCKER_FAMILY):
+        docker = sub_table(entry.data, "docker")
+        raw = get_ci(docker, "volumes")
+        volumes = raw if isinstance(raw, list) else strings(raw)
+        sockets = [v for v in volumes if isinstance(v, str) and _socket_volume(v, entry.executor)]
+        if not sockets:
+            continue
+        kept = [v for v in volumes if v not in sockets]
+        key = spelled(docker, "volumes")
+        yield Issue(
+            "volumes mount the container engine's socket: every job controls the host's "
+            "containers and, through them, the host",
+            runner_path(entry.index, "docker"),
+            key,
+            entry.index,
+            (SetValue(runner_path(entry.index, "docker"), key, kept),),
+        )
+
+
+DOCKER_SOCKET_MOUNT = Rule(
+    id="docker-socket-mount",
+    title="Jobs can reach the host's Docker daemon",
+    severity=by_trust(_S.HIGH, _S.CRITICAL, _S.CRITICAL),
+    executors=DOCKER_FAMILY,
+    rationale=(
+        "Whoever talks to the Docker socket can start a privileged container with the host's "
+        "root filesystem mounted, so the mount is root on the host. It also exposes every other "
+        "job's containers, images and volumes on that daemon."
+    ),
+    doc_url=DOCKER_DOCS,
+    table="runners.docker",
+    key="volumes",
+    fix=FixSafety.UNSAFE,
+    remedy=(
+        "Remove the socket from volumes; build images with a rootless builder or Docker-in-Docker "
+        "on an ephemeral runner instead."
+    ),
+    check=_docker_socket,
+)
+
+
+# --- sensitive-host-path ----------------------------------------------------------------------
+
+
+def _host_path_entries(k8s: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    entries = get_ci(sub_table(k8s, "volumes"), "host_path")
+    if isinstance(entries, Mapping):
+        return [entries]
+    if isinstance(entries, list):
+        return [item for item in entries if isinstance(item, Mapping)]
+    return []
+
+
+def _sensitive_paths(ctx: AuditContext) -> Iterator[Issue]:
+    executors = LINUX_DOCKER | {Executor.KUBERNETES}
+    for entry in runners_for(ctx, executors):
+        if entry.executor == Executor.KUBERNETES:
+            k8s = sub_table(entry.data, "kubernetes")
+            for volume in _host_path_entries(k8s):
+                host_path = get_ci(volume, "host_path")
+                reason = sensitive_reason(host_path) if isinstance(host_path, str) else None
+                if reason:
+                    name = get_ci(volume, "name")
+                    label = f" ({name})" if isinstance(name, str) else ""
+                    yield Issue(
+                        f"host_path volume{label} mounts {host_path}, {reason}",
+                        runner_path(entry.index, "kubernetes", "volumes"),
+                        "host_path",
+                        entry.index,
+                    )
+            continue
+        docker = sub_table(entry.data, "docker")
+        for spec in strings(get_ci(docker, "volumes")):
+            source = volume_source(spec)
+            if source is None or is_engine_socket(source):
+                continue  # sockets are docker-socket-mount's finding
+            reason = sensitive_reason(source)
+            if reason:
+                yield Issue(
+                    f"volumes bind-mount {source}, {reason}",
+                    runner_path(entry.index, "docker"),
+                    spelled(docker, "volumes"),
+                    entry.index,
+                )
+
+
+SENSITIVE_HOST_PATH = Rule(
+    id="sensitive-host-path",
+    title="Jobs mount sensitive host paths",
+    severity=by_trust(_S.MEDIUM, _S.HIGH, _S.CRITICAL),
+    executors=LINUX_DOCKER | {Executor.KUBERNETES},
+    rationale=(
+        "A bind mount hands the job the host's own files: system configuration, kernel "
+        "interfaces, other containers' storage or someone's SSH keys. A writable mount of such "
+        "a path lets a job change the host; even a read-only one can leak credentials."
+    ),
+    doc_url=f"{DOCS}/security/",
+    table="runners.docker",
+    key="volumes",
+    fix=None,
+    remedy=(
+        "Mount only the specific files a job needs, read-only, and keep credentials out of "
+        "job containers."
+    ),
+    check=_sensitive_paths,
+)
+
+
+# --- host-namespace ---------------------------------------------------------------------------
+
+_NAMESPACE_KEYS = {
+    "network_mode": "shares the host's network stack, including services bound to localhost",
+    "pid_mode": "shows the job every host process and lets it signal them",
+    "ipcmode": "shares the host's shared memory and message queues",
+    "userns_mode": "switches off user-namespace remapping, so root in the job is root on the host",
+}
+
+
+def _host_namespaces(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in runners_for(ctx, DOCKER_FAMILY):
+        docker = sub_table(entry.data, "docker")
+        for key, effect in _NAMESPACE_KEYS.items():
+            value = get_ci(docker, key)
+            if isinstance(value, str) and value.strip().casefold() == "host":
+                written = spelled(docker, key)
+                yield Issue(
+                    f'{written} = "host": {effect}',
+                    runner_path(entry.index, "docker"),
+                    written,
+                    entry.index,
+                    (RemoveKey(runner_path(entry.index, "docker"), written),),
+                )
+
+
+HOST_NAMESPACE = Rule(
+    id="host-namespace",
+    title="Job containers share a host namespace",
+    severity=by_trust(_S.HIGH, _S.CRITICAL, _S.CRITICAL),
+    executors=DOCKER_FAMILY,
+    rationale=(
+        "Namespaces are what separate a container from its host. Joining the host's network, "
+        "process, IPC or user namespace removes that wall for the job, exposing local services, "
+        "other processes' memory and signals, or the host's root identity."
+    ),
+    doc_url=DOCKER_DOCS,
+    table="runners.docker",
+    key="network_mode",
+    fix=FixSafety.UNSAFE,
+    remedy="Remove the host namespace setting so that each job gets its own namespace.",
+    check=_host_namespaces,
+)
+
+RULES: tuple[Rule, ...] = (DOCKER_SOCKET_MOUNT, SENSITIVE_HOST_PATH, HOST_NAMESPACE)

@@ -1,0 +1,268 @@
+"""Rules about network exposure: job networks, listening servers and unencrypted links."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+from wizard.model import DOCKER_FAMILY, FixSafety, Issue, SetValue, Severity
+from wizard.rules.base import (
+    DOCS,
+    AuditContext,
+    Rule,
+    by_trust,
+    get_ci,
+    iter_runners,
+    sub_table,
+)
+from wizard.rules.reading import (
+    LINUX_DOCKER,
+    feature_flag,
+    pin_feature_flag,
+    runner_path,
+    runners_for,
+    spelled,
+)
+
+_S = Severity
+ADVANCED = f"{DOCS}/configuration/advanced-configuration/"
+METRICS_PORT = "9252"
+_ALL_INTERFACES = frozenset({"", "0.0.0.0", "::", "*"})
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def split_listen_address(address: str) -> tuple[str, str | None]:
+    """``host:port`` into its parts; IPv6 hosts come bracketed (``[::]:9252``)."""
+    text = address.strip()
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        return host, rest[1:] if rest.startswith(":") else None
+    if text.count(":") > 1:
+        return text, None  # a bare IPv6 address
+    host, found, port = text.partition(":")
+    return host, port if found else None
+
+
+def listens_everywhere(address: object) -> bool:
+    """True for an enabled address whose host part means every interface."""
+    if not isinstance(address, str) or not address.strip():
+        return False  # empty disables the server
+    host, _ = split_listen_address(address)
+    return host.strip() in _ALL_INTERFACES
+
+
+# --- per-build-network-disabled ------------------------------------------------------------
+
+
+def _per_build_network(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in runners_for(ctx, LINUX_DOCKER):
+        mode = get_ci(sub_table(entry.data, "docker"), "network_mode")
+        chosen = isinstance(mode, str) and mode.strip() != ""
+        if chosen and mode.strip().casefold() != "host":
+            continue  # an operator-chosen network wins over the flag
+        if feature_flag(entry.data, "FF_NETWORK_PER_BUILD") is True:
+            continue
+        edit = pin_feature_flag(entry, "FF_NETWORK_PER_BUILD", True)
+        yield Issue(
+            "FF_NETWORK_PER_BUILD is not true: concurrent jobs share Docker's default bridge "
+            "network and can reach each other's services",
+            edit.table,
+            edit.key,
+            entry.index,
+            (edit,),
+        )
+
+
+PER_BUILD_NETWORK_DISABLED = Rule(
+    id="per-build-network-disabled",
+    title="Jobs share one Docker network",
+    severity=by_trust(_S.LOW, _S.MEDIUM, _S.HIGH),
+    executors=LINUX_DOCKER,
+    rationale=(
+        "By default every job container and its services join Docker's default bridge, where "
+        "they can reach the containers of other jobs running at the same time, databases with "
+        "test credentials included. A network per job keeps each job's traffic to itself; "
+        "pinning the flag in the file also stops jobs from switching it off."
+    ),
+    doc_url=f"{DOCS}/configuration/feature-flags/",
+    table="runners.feature_flags",
+    key="FF_NETWORK_PER_BUILD",
+    fix=FixSafety.SAFE,
+    remedy="Pin FF_NETWORK_PER_BUILD = true in [runners.feature_flags].",
+    check=_per_build_network,
+)
+
+
+# --- session-server-exposed ----------------------------------------------------------------
+
+
+def _session_server(ctx: AuditContext) -> Iterator[Issue]:
+    table = sub_table(ctx.data, "session_server")
+    if listens_everywhere(get_ci(table, "listen_address")):
+        yield Issue(
+            "session_server listen_address binds every interface: the interactive terminal "
+            "server is reachable from any network this host is on",
+            ("session_server",),
+            spelled(table, "listen_address"),
+        )
+
+
+SESSION_SERVER_EXPOSED = Rule(
+    id="session-server-exposed",
+    title="The web-terminal server listens on every interface",
+    severity=by_trust(_S.INFO, _S.LOW, _S.MEDIUM),
+    executors=None,
+    rationale=(
+        "The session server gives interactive shells into running jobs. It checks a per-session "
+        "token, but listening on every interface exposes it, and any flaw in it, to networks "
+        "that never need to reach it; only the GitLab server must."
+    ),
+    doc_url=f"{ADVANCED}#the-session_server-section",
+    table="session_server",
+    key="listen_address",
+    fix=None,
+    remedy=(
+        "Bind listen_address to the interface GitLab reaches and allow only GitLab's addresses "
+        "to that port in the firewall."
+    ),
+    check=_session_server,
+)
+
+
+# --- metrics-server-exposed ------------------------------------------------------------------
+
+
+def _metrics_server(ctx: AuditContext) -> Iterator[Issue]:
+    address = get_ci(ctx.data, "listen_address")
+    if not listens_everywhere(address):
+        return
+    assert isinstance(address, str)
+    _, port = split_listen_address(address)
+    key = spelled(ctx.data, "listen_address")
+    yield Issue(
+        "listen_address binds every interface: metrics, the job list and profiling endpoints "
+        "are open to the network without authentication",
+        (),
+        key,
+        None,
+        (SetValue((), key, f"127.0.0.1:{port or METRICS_PORT}"),),
+    )
+
+
+METRICS_SERVER_EXPOSED = Rule(
+    id="metrics-server-exposed",
+    title="The metrics and debug server listens on every interface",
+    severity=by_trust(_S.LOW, _S.MEDIUM, _S.HIGH),
+    executors=None,
+    rationale=(
+        "The runner's listen address serves Prometheus metrics, a list of running jobs and Go "
+        "profiling endpoints with no authentication. Reachable from the network, it tells "
+        "anyone what runs where and lets them load the process with profiling requests."
+    ),
+    doc_url=f"{DOCS}/monitoring/",
+    table="",
+    key="listen_address",
+    fix=FixSafety.SAFE,
+    remedy=(
+        "Bind listen_address to 127.0.0.1 (keeping the port) and scrape it locally or through "
+        "an authenticating proxy."
+    ),
+    check=_metrics_server,
+)
+
+
+# --- insecure-gitlab-url ------------------------------------------------------------------------
+
+
+def plain_http_remote(url: object) -> bool:
+    """True for an ``http://`` URL whose host is not this machine."""
+    if not isinstance(url, str) or not url.strip().casefold().startswith("http://"):
+        return False
+    host = urlsplit(url.strip()).hostname or ""
+    return host.casefold() not in _LOOPBACK
+
+
+def _insecure_url(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in iter_runners(ctx.data):
+        for key in ("url", "clone_url"):
+            if plain_http_remote(get_ci(entry.data, key)):
+                written = spelled(entry.data, key)
+                yield Issue(
+                    f"{written} uses plain http: the runner token, job payloads and secrets "
+                    "cross the network unencrypted",
+                    runner_path(entry.index),
+                    written,
+                    entry.index,
+                )
+
+
+INSECURE_GITLAB_URL = Rule(
+    id="insecure-gitlab-url",
+    title="The runner talks to GitLab over plain HTTP",
+    severity=by_trust(_S.MEDIUM, _S.HIGH, _S.HIGH),
+    executors=None,
+    rationale=(
+        "Over plain HTTP the runner's authentication token, every job's variables and the "
+        "source it clones travel unencrypted and unauthenticated. Anyone on the path can read "
+        "secrets, take jobs or hand the runner altered code."
+    ),
+    doc_url=f"{ADVANCED}#the-runners-section",
+    table="runners",
+    key="url",
+    fix=None,
+    remedy="Serve GitLab over HTTPS and change url (and clone_url) to https://.",
+    check=_insecure_url,
+)
+
+
+# --- docker-tls-verify-disabled ------------------------------------------------------------------
+
+
+def _docker_tls(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in runners_for(ctx, DOCKER_FAMILY):
+        docker = sub_table(entry.data, "docker")
+        host = get_ci(docker, "host")
+        if not isinstance(host, str):
+            continue
+        if not host.strip().casefold().startswith(("tcp://", "http://")):
+            continue
+        if get_ci(docker, "tls_verify") is True:
+            continue
+        key = spelled(docker, "tls_verify")
+        yield Issue(
+            "docker host is a TCP address and tls_verify is not true: the daemon connection "
+            "is neither private nor authenticated",
+            runner_path(entry.index, "docker"),
+            key,
+            entry.index,
+        )
+
+
+DOCKER_TLS_VERIFY_DISABLED = Rule(
+    id="docker-tls-verify-disabled",
+    title="The Docker daemon is reached over unverified TCP",
+    severity=by_trust(_S.MEDIUM, _S.HIGH, _S.HIGH),
+    executors=DOCKER_FAMILY,
+    rationale=(
+        "A Docker daemon on a TCP port without TLS verification accepts commands from anyone "
+        "who can reach it, and the runner cannot tell whether it talks to the real daemon. "
+        "Control of that daemon is root on its host and access to every job it runs."
+    ),
+    doc_url=f"{ADVANCED}#the-runnersdocker-section",
+    table="runners.docker",
+    key="tls_verify",
+    fix=None,
+    remedy=(
+        "Enable TLS on the daemon, set tls_verify = true and tls_cert_path to the client "
+        "certificates, or use the local Unix socket."
+    ),
+    check=_docker_tls,
+)
+
+RULES: tuple[Rule, ...] = (
+    PER_BUILD_NETWORK_DISABLED,
+    SESSION_SERVER_EXPOSED,
+    METRICS_SERVER_EXPOSED,
+    INSECURE_GITLAB_URL,
+    DOCKER_TLS_VERIFY_DISABLED,
+)

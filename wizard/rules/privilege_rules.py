@@ -1,0 +1,454 @@
+"""Rules about what a job container may do to its host: privileged mode and capabilities.
+
+Privileged mode and broad capabilities are the usual way out of a container,
+so these rules cover both the Docker and the Kubernetes spelling of each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from wizard.model import DOCKER_FAMILY, Executor, FixSafety, Issue, SetValue, Severity
+from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, get_ci, sub_table
+from wizard.rules.reading import (
+    CONTAINER_EXECUTORS,
+    LINUX_DOCKER,
+    is_true,
+    runner_path,
+    runners_for,
+    set_in,
+    spelled,
+    strings,
+)
+
+_S = Severity
+DOCKER_DOCS = f"{DOCS}/configuration/advanced-configuration/#the-runnersdocker-section"
+K8S_DOCS = f"{DOCS}/executors/kubernetes/"
+
+K8S_CONTAINER_CONTEXTS = (
+    "build_container_security_context",
+    "helper_container_security_context",
+    "service_container_security_context",
+    "init_permissions_container_security_context",
+)
+"""Per-container security contexts; each overrides the ``[runners.kubernetes]`` default."""
+
+DANGEROUS_CAPABILITIES = frozenset(
+    {
+        "ALL",
+        "SYS_ADMIN",
+        "SYS_PTRACE",
+        "SYS_MODULE",
+        "SYS_RAWIO",
+        "SYS_BOOT",
+        "SYS_TIME",
+        "NET_ADMIN",
+        "DAC_READ_SEARCH",
+        "BPF",
+        "PERFMON",
+        "MAC_ADMIN",
+        "MAC_OVERRIDE",
+        "SYSLOG",
+    }
+)
+"""Capabilities that reach past the container: mounts, kernel modules, other processes'
+memory, raw devices, host-wide clocks and logs, or arbitrary file reads."""
+
+
+def capability_name(value: str) -> str:
+    """Docker and Kubernetes accept ``sys_admin`` and ``CAP_SYS_ADMIN`` alike."""
+    name = value.strip().upper()
+    return name.removeprefix("CAP_")
+
+
+# --- privileged-container -------------------------------------------------------------
+
+
+def _privileged(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in runners_for(ctx, CONTAINER_EXECUTORS):
+        if entry.executor == Executor.KUBERNETES:
+            yield from _k8s_privileged(entry.index, entry.data)
+            continue
+        docker = sub_table(entry.data, "docker")
+        if is_true(get_ci(docker, "privileged")):
+            yield Issue(
+                "privileged = true: every job gets root on the host and can escape its container",
+                runner_path(entry.index, "docker"),
+                spelled(docker, "privileged"),
+                entry.index,
+                (set_in(entry, ("docker",), "privileged", False),),
+            )
+
+
+def _k8s_privileged(index: int, runner: Mapping[str, Any]) -> Iterator[Issue]:
+    k8s = sub_table(runner, "kubernetes")
+    if is_true(get_ci(k8s, "privileged")):
+        yield Issue(
+            "privileged = true: every job pod gets root on its node",
+            runner_path(index, "kubernetes"),
+            spelled(k8s, "privileged"),
+            index,
+            (SetValue(runner_path(index, "kubernetes"), spelled(k8s, "privileged"), False),),
+        )
+    for context_name in K8S_CONTAINER_CONTEXTS:
+        context = sub_table(k8s, context_name)
+        if is_true(get_ci(context, "privileged")):
+            path = runner_path(index, "kubernetes", context_name)
+            yield Issue(
+                f"{context_name} privileged = true: that container gets root on its node",
+                path,
+                spelled(context, "privileged"),
+                index,
+                (SetValue(path, spelled(context, "privileged"), False),),
+            )
+
+
+PRIVILEGED_CONTAINER = Rule(
+    id="privileged-container",
+    title="Job containers run privileged",
+    severity=by_trust(_S.HIGH, _S.CRITICAL, _S.CRITICAL),
+    executors=CONTAINER_EXECUTORS,
+    rationale=(
+        "A privileged container has every capability and sees the host's devices, so a job can "
+        "mount the host disk, load kernel modules or start processes outside the container. "
+        "Whoever can push a pipeline then controls the machine and every other job on it."
+    ),
+    doc_url=f"{DOCS}/security/#reduce-the-security-risk-of-using-privileged-containers",
+    table="runners.docker",
+    key="privileged",
+    fix=FixSafety.UNSAFE,
+    remedy=(
+        "Set privileged = false; jobs that build images need a rootless builder or a separate, "
+        "ephemeral runner for protected branches."
+    ),
+    check=_privileged,
+)
+
+
+# --- privileged-without-image-allowlist ----------------------------------------------------
+
+
+def _privileged_unrestricted(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in runners_for(ctx, DOCKER_FAMILY):
+        docker = sub_table(entry.data, "docker")
+        if is_true(get_ci(docker, "privileged")) and not strings(
+            get_ci(docker, "allowed_privileged_images")
+        ):
+            yield Issue(
+                "allowed_privileged_images is empty: any image a job names runs privileged",
+                runner_path(entry.index, "docker"),
+                spelled(docker, "allowed_privileged_images"),
+                entry.index,
+            )
+
+
+PRIVILEGED_WITHOUT_IMAGE_ALLOWLIST = Rule(
+    id="privileged-without-image-allowlist",
+    title="Privileged mode applies to every image",
+    severity=by_trust(_S.MEDIUM, _S.HIGH, _S.CRITICAL),
+    executors=DOCKER_FAMILY,
+    rationale=(
+        "The runner grants privileged mode only to images matching allowed_privileged_images, "
+        "but an empty or missing list restricts nothing. Any job can then pick an image of its "
+        "own making and run it with full host access."
+    ),
+    doc_url=DOCKER_DOCS,
+    table="runners.docker",
+    key="allowed_privileged_images",
+    fix=None,
+    remedy=(
+        "List the few images that need privileged mode (for example a pinned docker:dind) in "
+        "allowed_privileged_images, or turn privileged mode off."
+    ),
+    check=_privileged_unrestricted,
+)
+
+
+# --- privileged-services -----------------------------------------------------------------------
+
+
+def _privileged_services(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in runners_for(ctx, DOCKER_FAMILY):
+        docker = sub_table(entry.data, "docker")
+        own = get_ci(docker, "services_privileged")
+        inherited = not isinstance(own, bool)
+        privileged = is_true(get_ci(docker, "privileged")) if inherited else own
+        if not privileged or strings(get_ci(docker, "allowed_privileged_services")):
+            continue
+        if inherited:
+            message = "services inherit privileged = true and allowed_privileged_services is empty"
+            key = spelled(docker, "privileged")
+        else:
+            message = "services_privileged = true and allowed_privileged_services is empty"
+            key = spelled(docker, "services_privileged")
+        yield Issue(
+            f"{message}: any service image runs privileged",
+            runner_path(entry.index, "docker"),
+            key,
+            entry.index,
+            (set_in(entry, ("docker",), "services_privileged", False),),
+        )
+
+
+PRIVILEGED_SERVICES = Rule(
+    id="privileged-services",
+    title="Service containers run privileged for any image",
+    severity=by_trust(_S.MEDIUM, _S.HIGH, _S.CRITICAL),
+    executors=DOCKER_FAMILY,
+    rationale=(
+        "Services follow privileged unless services_privileged says otherwise, and with an "
+        "empty allowed_privileged_services every service image a job lists gets host-level "
+        "access. A job can start its own image as a service to escape the container."
+    ),
+    doc_url=DOCKER_DOCS,
+    table="runners.docker",
+    key="services_privileged",
+    fix=FixSafety.UNSAFE,
+    remedy=(
+        "Set services_privileged = false, or list the service images that need it (such as a "
+        "pinned docker:dind) in allowed_privileged_services."
+    ),
+    check=_privileged_services,
+)
+
+
+# --- dangerous-capabilities --------------------------------------------------------------------
+
+
+def _dangerous_in(values: list[str]) -> list[str]:
+    return [value for value in values if capability_name(value) in DANGEROUS_CAPABILITIES]
+
+
+def _capability_issue(
+    index: int, path: tuple[str | int, ...], table: Mapping[str, Any], key: str
+) -> Issue | None:
+    raw = get_ci(table, key)
+    found = _dangerous_in(strings(raw))
+    if not found:
+        return None
+    kept = [item for item in (raw if isinstance(raw, list) else [raw]) if item not in found]
+    written = spelled(table, key)
+    return Issue(
+        f"{written} adds {', '.join(capability_name(c) for c in found)}: "
+        "enough to break out of the container",
+        path,
+        written,
+        index,
+        (SetValue(path, written, kept),),
+    )
+
+
+def _dangerous_capabilities(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in runners_for(ctx, CONTAINER_EXECUTORS):
+        if entry.executor == Executor.KUBERNETES:
+            k8s = sub_table(entry.data, "kubernetes")
+            places = [(runner_path(entry.index, "kubernetes"), k8s, "cap_add")]
+            for context_name in K8S_CONTAINER_CONTEXTS:
+                capabilities = sub_table(sub_table(k8s, context_name), "capabilities")
+                path = runner_path(entry.index, "kubernetes", context_name, "capabilities")
+                places.append((path, capabilities, "add"))
+        else:
+            places = [
+                (runner_path(entry.index, "docker"), sub_table(entry.data, "docker"), "cap_add")
+            ]
+        for path, table, key in places:
+            issue = _capability_issue(entry.index, path, table, key)
+            if issue is not None:
+                yield issue
+
+
+DANGEROUS_CAPABILITIES_RULE = Rule(
+    id="dangerous-capabilities",
+    title="Containers get capabilities that reach the host",
+    severity=by_trust(_S.MEDIUM, _S.HIGH, _S.CRITICAL),
+    executors=CONTAINER_EXECUTORS,
+    rationale=(
+        "Capabilities such as SYS_ADMIN, SYS_PTRACE, SYS_MODULE or NET_ADMIN let a process "
+        "mount filesystems, inspect other processes, load kernel code or reconfigure the "
+        "network. Each is a known route out of a container, and ALL is privileged mode in all "
+        "but name."
+    ),
+    doc_url=DOCKER_DOCS,
+    table="runners.docker",
+    key="cap_add",
+    fix=FixSafety.UNSAFE,
+    remedy=(
+        "Remove the listed capabilities from cap_add; grant a narrower one only if a job needs it."
+    ),
+    check=_dangerous_capabilities,
+)
+
+
+# --- setuid-not-dropped ----------------------------------------------------------------------
+
+
+def _setuid_not_dropped(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in runners_for(ctx, LINUX_DOCKER):
+        docker = sub_table(entry.data, "docker")
+        raw = get_ci(docker, "cap_drop")
+        dropped = {capability_name(value) for value in strings(raw)}
+        if "ALL" in dropped:
+            continue
+        missing = [name for name in ("SETUID", "SETGID") if name not in dropped]
+        if not missing:
+            continue
+        existing = list(raw) if isinstance(raw, list) else strings(raw)
+        key = spelled(docker, "cap_drop")
+        yield Issue(
+            f"cap_drop lacks {' and '.join(missing)}: a job can switch to any user, root included",
+            runner_path(entry.index, "docker"),
+            key,
+            entry.index,
+            (SetValue(runner_path(entry.index, "docker"), key, [*existing, *missing]),),
+        )
+
+
+SETUID_NOT_DROPPED = Rule(
+    id="setuid-not-dropped",
+    title="Jobs keep the SETUID and SETGID capabilities",
+    severity=by_trust(_S.LOW, _S.MEDIUM, _S.HIGH),
+    executors=LINUX_DOCKER,
+    rationale=(
+        "SETUID and SETGID let processes change their user and group, which is what sudo, su "
+        "and setuid binaries rely on to climb back to root inside the container. Dropping both "
+        "keeps a job that starts as a normal user from becoming root."
+    ),
+    doc_url=f"{DOCS}/security/#usage-of-docker-executor",
+    table="runners.docker",
+    key="cap_drop",
+    fix=FixSafety.UNSAFE,
+    remedy=(
+        "Add SETUID and SETGID to cap_drop; jobs that call sudo, su or tools that switch users "
+        "(such as some package managers) then fail."
+    ),
+    check=_setuid_not_dropped,
+)
+
+
+# --- no-new-privileges-missing ------------------------------------------------------------------
+
+
+def _no_new_privileges_state(option: str) -> bool | None:
+    """``True``/``False`` for a no-new-privileges option, ``None`` for any other option."""
+    text = option.strip().casefold()
+    if text == "no-new-privileges":
+        return True
+    for separator in (":", "="):
+        name, found, value = text.partition(separator)
+        if found and name.strip() == "no-new-privileges":
+            return value.strip() in ("true", "1")
+    return None
+
+
+def _no_new_privileges(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in runners_for(ctx, LINUX_DOCKER):
+        docker = sub_table(entry.data, "docker")
+        raw = get_ci(docker, "security_opt")
+        items = list(raw) if isinstance(raw, list) else strings(raw)
+        states = [_no_new_privileges_state(item) for item in items if isinstance(item, str)]
+        if True in states and False not in states:
+            continue
+        kept = [
+            item
+            for item in items
+            if not (isinstance(item, str) and _no_new_privileges_state(item) is not None)
+        ]
+        key = spelled(docker, "security_opt")
+        yield Issue(
+            "security_opt lacks no-new-privileges: setuid programs can raise a job's privileges",
+            runner_path(entry.index, "docker"),
+            key,
+            entry.index,
+            (SetValue(runner_path(entry.index, "docker"), key, [*kept, "no-new-privileges"]),),
+        )
+
+
+NO_NEW_PRIVILEGES_MISSING = Rule(
+    id="no-new-privileges-missing",
+    title="Processes in job containers may gain privileges",
+    severity=by_trust(_S.LOW, _S.MEDIUM, _S.HIGH),
+    executors=LINUX_DOCKER,
+    rationale=(
+        "Without no-new-privileges, running a setuid or file-capability binary raises the "
+        "privileges of the process that runs it. The option blocks that for the build and "
+        "helper containers, which closes the common sudo route to root."
+    ),
+    doc_url=DOCKER_DOCS,
+    table="runners.docker",
+    key="security_opt",
+    fix=FixSafety.UNSAFE,
+    remedy='Add "no-new-privileges" to security_opt; jobs that rely on sudo or su then fail.',
+    check=_no_new_privileges,
+)
+
+
+# --- job-runs-as-root ----------------------------------------------------------------------
+
+
+def is_root_user(user: str) -> bool:
+    """``root``, ``0`` and ``0:group`` all mean uid 0."""
+    name = user.strip().split(":", 1)[0].strip()
+    return name in ("root", "0")
+
+
+def _job_runs_as_root(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in runners_for(ctx, LINUX_DOCKER):
+        docker = sub_table(entry.data, "docker")
+        user = get_ci(docker, "user")
+        path = runner_path(entry.index, "docker")
+        if isinstance(user, str) and user.strip():
+            if is_root_user(user):
+                yield Issue(
+                    "user = root: every job runs as root in its container",
+                    path,
+                    spelled(docker, "user"),
+                    entry.index,
+                )
+            continue
+        allowed = strings(get_ci(docker, "allowed_users"))
+        if allowed and not any(is_root_user(name) for name in allowed):
+            detail = "jobs that name no user run as the image's default user, often root"
+        elif allowed:
+            detail = "allowed_users admits root, and images default to it"
+        else:
+            detail = "jobs run as the image's default user (often root) or any user they ask for"
+        yield Issue(
+            f"no user set: {detail}",
+            path,
+            spelled(docker, "user"),
+            entry.index,
+        )
+
+
+JOB_RUNS_AS_ROOT = Rule(
+    id="job-runs-as-root",
+    title="Jobs may run as root inside their container",
+    severity=by_trust(_S.LOW, _S.MEDIUM, _S.HIGH),
+    executors=LINUX_DOCKER,
+    rationale=(
+        "Most images start as root, and root in a container is root on the host kernel: any "
+        "container breakout, writable host mount or daemon socket then yields full control. "
+        "Pinning a non-root user in the runner configuration takes precedence over the user a "
+        "job asks for."
+    ),
+    doc_url=f"{DOCS}/security/#usage-of-docker-executor",
+    table="runners.docker",
+    key="user",
+    fix=None,
+    remedy=(
+        "Set user to a non-root account present in your job images (and keep root out of "
+        "allowed_users); images must be built to work as that user."
+    ),
+    check=_job_runs_as_root,
+)
+
+RULES: tuple[Rule, ...] = (
+    PRIVILEGED_CONTAINER,
+    PRIVILEGED_WITHOUT_IMAGE_ALLOWLIST,
+    PRIVILEGED_SERVICES,
+    DANGEROUS_CAPABILITIES_RULE,
+    SETUID_NOT_DROPPED,
+    NO_NEW_PRIVILEGES_MISSING,
+    JOB_RUNS_AS_ROOT,
+)

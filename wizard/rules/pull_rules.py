@@ -1,0 +1,128 @@
+"""Rules about which images jobs may use and how the runner fetches them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from wizard.model import FixSafety, Issue, Severity, TomlValue, Trust
+from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, get_ci, sub_table
+from wizard.rules.reading import (
+    CONTAINER_EXECUTORS,
+    container_table_name,
+    runner_path,
+    runners_for,
+    set_in,
+    spelled,
+    strings,
+)
+
+_S = Severity
+
+
+def is_if_not_present(policy: str) -> bool:
+    """``if-not-present`` in Docker's spelling or ``IfNotPresent`` in Kubernetes'."""
+    return policy.strip().casefold().replace("-", "").replace("_", "") == "ifnotpresent"
+
+
+def _without_if_not_present(raw: object, *, as_list: bool) -> TomlValue:
+    kept: list[TomlValue] = [item for item in strings(raw) if not is_if_not_present(item)]
+    if not kept:
+        kept = ["always"]
+    if as_list or len(kept) > 1:
+        return kept
+    return kept[0]
+
+
+def _if_not_present(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in runners_for(ctx, CONTAINER_EXECUTORS):
+        name = container_table_name(entry)
+        table = sub_table(entry.data, name)
+        policy = get_ci(table, "pull_policy")
+        if any(is_if_not_present(item) for item in strings(policy)):
+            key = spelled(table, "pull_policy")
+            value = _without_if_not_present(policy, as_list=isinstance(policy, list))
+            yield Issue(
+                f"{key} uses if-not-present: a job can run a private image another project "
+                "pulled, without access to it",
+                runner_path(entry.index, name),
+                key,
+                entry.index,
+                (set_in(entry, (name,), "pull_policy", value),),
+            )
+        allowed = get_ci(table, "allowed_pull_policies")
+        if any(is_if_not_present(item) for item in strings(allowed)):
+            key = spelled(table, "allowed_pull_policies")
+            yield Issue(
+                f"{key} admits if-not-present: jobs may opt into reusing cached private images",
+                runner_path(entry.index, name),
+                key,
+                entry.index,
+                (
+                    set_in(
+                        entry,
+                        (name,),
+                        "allowed_pull_policies",
+                        _without_if_not_present(allowed, as_list=True),
+                    ),
+                ),
+            )
+
+
+PULL_POLICY_IF_NOT_PRESENT = Rule(
+    id="pull-policy-if-not-present",
+    title="Cached images are reused without checking access",
+    severity=by_trust(_S.LOW, _S.MEDIUM, _S.HIGH),
+    executors=CONTAINER_EXECUTORS,
+    rationale=(
+        "With if-not-present the runner uses an image already on the host without asking the "
+        "registry, so the registry never checks whether this job may read it. A project can "
+        "then run, and copy, a private image that another project's job pulled earlier."
+    ),
+    doc_url=f"{DOCS}/security/#usage-of-private-docker-images-with-if-not-present-pull-policy",
+    table="runners.docker",
+    key="pull_policy",
+    fix=FixSafety.UNSAFE,
+    remedy=(
+        'Use pull_policy = "always" and keep if-not-present out of allowed_pull_policies; jobs '
+        "that need images present only on the host then fail."
+    ),
+    check=_if_not_present,
+)
+
+
+def _images_unrestricted(ctx: AuditContext) -> Iterator[Issue]:
+    if ctx.trust == Trust.SINGLE_PROJECT:
+        return
+    for entry in runners_for(ctx, CONTAINER_EXECUTORS):
+        name = container_table_name(entry)
+        table = sub_table(entry.data, name)
+        for key, what in (("allowed_images", "image"), ("allowed_services", "service image")):
+            if not strings(get_ci(table, key)):
+                yield Issue(
+                    f"{key} is empty: jobs may run any {what} from any registry",
+                    runner_path(entry.index, name),
+                    spelled(table, key),
+                    entry.index,
+                )
+
+
+IMAGES_UNRESTRICTED = Rule(
+    id="images-unrestricted",
+    title="Jobs may run any image",
+    severity=by_trust(_S.INFO, _S.MEDIUM, _S.HIGH),
+    executors=CONTAINER_EXECUTORS,
+    rationale=(
+        "An empty allowed_images or allowed_services list lets a job name any image from any "
+        "registry, including one built to attack the runner host or to exfiltrate what it "
+        "finds. On a runner shared by several projects, an allowlist keeps jobs on images the "
+        "operators have vetted."
+    ),
+    doc_url=f"{DOCS}/configuration/advanced-configuration/#restrict-docker-images-and-services",
+    table="runners.docker",
+    key="allowed_images",
+    fix=None,
+    remedy="List the registries or images jobs may use in allowed_images and allowed_services.",
+    check=_images_unrestricted,
+)
+
+RULES: tuple[Rule, ...] = (PULL_POLICY_IF_NOT_PRESENT, IMAGES_UNRESTRICTED)
