@@ -105,6 +105,12 @@ def test_keys_match_ignoring_case() -> None:
     assert issues(WRONG_VALUE_TYPE, text) == []
 
 
+def test_runner_index_survives_an_odd_spelling_of_runners() -> None:
+    issue = only(UNKNOWN_KEY, "[[Runners]]\n[Runners.Docker]\nprivilged = false\n")
+    assert issue.table == ("Runners", 0, "Docker")
+    assert issue.runner_index == 0
+
+
 def test_misplaced_key_says_where_it_belongs() -> None:
     issue = only(UNKNOWN_KEY, '[[runners]]\nexecutor = "docker"\nprivileged = true\n')
     assert issue.message == (

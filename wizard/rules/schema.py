@@ -118,7 +118,9 @@ class _Table:
 
     @property
     def runner_index(self) -> int | None:
-        if len(self.path) >= 2 and self.path[0] == "runners" and isinstance(self.path[1], int):
+        if len(self.path) < 2 or not isinstance(self.path[1], int):
+            return None
+        if str(self.path[0]).casefold() == "runners":  # the runner reads [[Runners]] too
             return self.path[1]
         return None
 
