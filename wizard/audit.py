@@ -1,0 +1,129 @@
+"""Audit and harden: the rule catalogue applied to one document.
+
+Checks see plain data; this module gives their issues a severity for the
+trust level, a line in the file and the runner's name, and applies the fixes
+the user allowed. It returns data; :mod:`wizard.report` renders it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+from wizard.document import ConfigDocument, EditError
+from wizard.model import DEFAULT_TRUST, Edit, Finding, FixSafety, Trust
+from wizard.rules.base import AuditContext
+from wizard.rules.catalogue import evaluate
+from wizard.secrets import mask_text
+
+FILE_MODE_RULE = "config-file-permissions"
+"""Fixed by the writer (it always writes 0600), not by an edit."""
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """The audit of one file: its findings, or why it could not be read."""
+
+    path: str
+    trust: Trust
+    findings: tuple[Finding, ...] = ()
+    error: str | None = None
+
+
+def audit_document(document: ConfigDocument, *, trust: Trust = DEFAULT_TRUST) -> list[Finding]:
+    """Every finding in ``document`` at ``trust``, ordered by runner, then line."""
+    context = AuditContext(data=document.data, trust=trust, file_mode=document.file_mode)
+    names = {entry.index: entry.get("name") for entry in document.runner_entries()}
+    findings = []
+    for rule, issue in evaluate(context):
+        has_fix = bool(issue.edits) or rule.id == FILE_MODE_RULE
+        runner_name = names.get(issue.runner_index) if issue.runner_index is not None else None
+        findings.append(
+            Finding(
+                rule=rule.id,
+                severity=issue.severity or rule.severity_for(trust),
+                message=mask_text(issue.message),
+                table=issue.table,
+                key=issue.key,
+                runner_index=issue.runner_index,
+                runner=runner_name if isinstance(runner_name, str) else None,
+                line=document.line_of(issue.table, issue.key),
+                fix=rule.fix if has_fix else None,
+                edits=issue.edits,
+            )
+        )
+    findings.sort(
+        key=lambda f: (
+            -1 if f.runner_index is None else f.runner_index,
+            f.line or 0,
+            -f.severity.rank,
+            f.rule,
+        )
+    )
+    return findings
+
+
+@dataclass
+class HardenResult:
+    """What ``harden`` did to one document."""
+
+    before: ConfigDocument
+    after: ConfigDocument
+    applied: list[Finding] = field(default_factory=list)
+    skipped: list[tuple[Finding, str]] = field(default_factory=list)
+    """Fixes that could not be applied safely, with the reason."""
+    fix_mode: bool = False
+    """True when the file's permissions must be tightened even if its text is unchanged."""
+
+    @property
+    def changed(self) -> bool:
+        return self.before.text != self.after.text
+
+
+def selected(finding: Finding, *, fix: str, runners: Collection[str] | None) -> bool:
+    """Whether ``harden --fix FIX --runner ...`` should apply this finding's fix."""
+    if finding.fix is None:
+        return False
+    if fix == "safe" and finding.fix is not FixSafety.SAFE:
+        return False
+    if runners is not None:
+        return finding.runner is not None and finding.runner in runners
+    return True
+
+
+def harden_document(
+    document: ConfigDocument,
+    *,
+    trust: Trust = DEFAULT_TRUST,
+    fix: str = "safe",
+    runners: Collection[str] | None = None,
+) -> HardenResult:
+    """Apply every selected fix; a second run on the result changes nothing."""
+    result = HardenResult(before=document, after=document)
+    failed: set[tuple[str, int | None, str | None]] = set()
+    for _round in range(4):  # a fix can create a table another fix then completes
+        findings = [
+            f
+            for f in audit_document(result.after, trust=trust)
+            if selected(f, fix=fix, runners=runners)
+            and (f.rule, f.runner_index, f.key) not in failed
+        ]
+        if any(f.rule == FILE_MODE_RULE for f in findings):
+            result.fix_mode = True
+        fixable = [f for f in findings if f.edits]
+        if not fixable:
+            break
+        edits: list[Edit] = [edit for f in fixable for edit in f.edits]
+        try:
+            result.after = result.after.with_edits(edits)
+            result.applied.extend(fixable)
+        except EditError:
+            # Apply one finding at a time so one awkward table does not block the rest.
+            for finding in fixable:
+                try:
+                    result.after = result.after.with_edits(finding.edits)
+                    result.applied.append(finding)
+                except EditError as error:
+                    failed.add((finding.rule, finding.runner_index, finding.key))
+                    result.skipped.append((finding, error.reason))
+    return result

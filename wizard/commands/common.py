@@ -1,0 +1,52 @@
+"""Pieces the report-producing commands share: reading files, rendering, exit codes."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from wizard.audit import FileReport
+from wizard.model import DEFAULT_TRUST, Severity, Trust
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+
+def trust_from(value: str | None, fallback: Trust = DEFAULT_TRUST) -> Trust:
+    return Trust(value) if value else fallback
+
+
+def render(reports: list[FileReport], output_format: str) -> str:
+    if output_format == "json":
+        from wizard.report.json_report import render_json
+
+        return render_json(reports)
+    if output_format == "sarif":
+        from wizard.report.sarif import render_sarif
+
+        return render_sarif(reports)
+    from wizard.report.text import render_text
+
+    return render_text(reports)
+
+
+def exit_code(reports: Iterable[FileReport], fail_on: str) -> int:
+    """2 if any file failed, else 1 if any finding reaches ``fail_on``, else 0."""
+    reports = list(reports)
+    if any(report.error is not None for report in reports):
+        return EXIT_ERROR
+    threshold = Severity(fail_on)
+    hits = any(f.severity.at_least(threshold) for r in reports for f in r.findings)
+    return EXIT_FINDINGS if hits else EXIT_OK
+
+
+def print_error(message: str) -> None:
+    from wizard.secrets import mask_text
+
+    print(f"runner-wizard: error: {mask_text(message)}", file=sys.stderr)
+
+
+def as_path(value: str) -> Path:
+    return Path(value)

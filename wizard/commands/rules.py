@@ -1,0 +1,97 @@
+"""``runner-wizard rules [ID]``: the catalogue, or one rule explained."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+
+from wizard.errors import WizardError
+from wizard.model import Trust
+from wizard.rules.base import Rule
+from wizard.rules.catalogue import ALL_RULES, get_rule
+
+
+def _severities(rule: Rule) -> str:
+    return " / ".join(rule.severity_for(t).value for t in Trust)
+
+
+def _executors(rule: Rule) -> str:
+    if rule.executors is None:
+        return "any"
+    return ", ".join(sorted(e.value for e in rule.executors))
+
+
+def explain(rule: Rule) -> str:
+    wrap = textwrap.TextWrapper(width=78, initial_indent="  ", subsequent_indent="  ")
+    lines = [
+        f"{rule.id}: {rule.title}",
+        "",
+        f"  looks at:   [{rule.table}] {rule.key}" if rule.table else f"  looks at:   {rule.key}",
+        f"  executors:  {_executors(rule)}",
+        f"  severity:   {_severities(rule)}  (single-project / multi-project / public)",
+        f"  fix:        {rule.fix.value if rule.fix else 'none (by hand)'}",
+        "",
+        wrap.fill(rule.rationale),
+        "",
+        wrap.fill(f"What to do: {rule.remedy}"),
+        "",
+        f"  {rule.doc_url}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def markdown_table(rules: tuple[Rule, ...]) -> str:
+    """The README's rule table, generated so it cannot drift from the catalogue."""
+    rows = [
+        "| id | what it finds | severity (single / multi / public) | fix |",
+        "|---|---|---|---|",
+    ]
+    for rule in rules:
+        fix = rule.fix.value if rule.fix else "—"
+        rows.append(
+            f"| [`{rule.id}`]({rule.doc_url}) | {rule.title} | {_severities(rule)} | {fix} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.rule_id:
+        try:
+            rule = get_rule(args.rule_id)
+        except KeyError:
+            raise WizardError(
+                f"no rule {args.rule_id!r}; 'runner-wizard rules' lists them"
+            ) from None
+        if args.format == "json":
+            sys.stdout.write(json.dumps(_rule_dict(rule), indent=2) + "\n")
+        else:
+            sys.stdout.write(explain(rule))
+        return 0
+    if args.format == "json":
+        sys.stdout.write(json.dumps([_rule_dict(r) for r in ALL_RULES], indent=2) + "\n")
+    elif args.format == "markdown":
+        sys.stdout.write(markdown_table(ALL_RULES))
+    else:
+        width = max(len(rule.id) for rule in ALL_RULES)
+        for rule in ALL_RULES:
+            fix = rule.fix.value if rule.fix else "-"
+            sys.stdout.write(f"{rule.id:{width}}  {fix:6}  {rule.title}\n")
+    return 0
+
+
+def _rule_dict(rule: Rule) -> dict[str, object]:
+    return {
+        "id": rule.id,
+        "title": rule.title,
+        "scope": rule.scope,
+        "severity": {t.value: rule.severity_for(t).value for t in Trust},
+        "executors": None if rule.executors is None else sorted(e.value for e in rule.executors),
+        "table": rule.table,
+        "key": rule.key,
+        "fix": rule.fix.value if rule.fix else None,
+        "rationale": rule.rationale,
+        "remedy": rule.remedy,
+        "doc_url": rule.doc_url,
+    }

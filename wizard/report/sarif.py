@@ -1,0 +1,126 @@
+"""SARIF 2.1.0, the format code-scanning dashboards import."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import PurePath
+from typing import Any
+
+from wizard import __version__
+from wizard.audit import FileReport
+from wizard.model import Severity
+from wizard.rules.base import Rule
+from wizard.rules.catalogue import ALL_RULES, get_rule
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://docs.gitlab.com/runner/security/"
+
+_LEVEL = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+    Severity.INFO: "note",
+}
+_SECURITY_SEVERITY = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "3.0",
+    Severity.INFO: "1.0",
+}
+
+
+def _rule_descriptor(rule: Rule) -> dict[str, Any]:
+    default = max(rule.severity.values(), key=lambda s: s.rank)
+    return {
+        "id": rule.id,
+        "name": "".join(part.capitalize() for part in rule.id.split("-")),
+        "shortDescription": {"text": rule.title},
+        "fullDescription": {"text": rule.rationale},
+        "helpUri": rule.doc_url,
+        "help": {
+            "text": f"{rule.rationale}\n\nFix: {rule.remedy}",
+            "markdown": (
+                f"{rule.rationale}\n\n**Fix:** {rule.remedy}\n\n[Documentation]({rule.doc_url})"
+            ),
+        },
+        "defaultConfiguration": {"level": _LEVEL[default]},
+        "properties": {
+            "security-severity": _SECURITY_SEVERITY[default],
+            "tags": ["security", "gitlab-runner", rule.scope],
+        },
+    }
+
+
+def _uri(path: str) -> str:
+    return PurePath(path).as_posix()
+
+
+def report_to_sarif(reports: Iterable[FileReport]) -> dict[str, Any]:
+    reports = list(reports)
+    used: list[str] = []
+    results: list[dict[str, Any]] = []
+    notifications: list[dict[str, Any]] = []
+    for report in reports:
+        if report.error is not None:
+            notifications.append(
+                {
+                    "level": "error",
+                    "message": {"text": f"{report.path}: {report.error}"},
+                    "locations": [
+                        {"physicalLocation": {"artifactLocation": {"uri": _uri(report.path)}}}
+                    ],
+                }
+            )
+            continue
+        for finding in report.findings:
+            if finding.rule not in used:
+                used.append(finding.rule)
+            location_uri = _uri(finding.subject or report.path)
+            results.append(
+                {
+                    "ruleId": finding.rule,
+                    "ruleIndex": used.index(finding.rule),
+                    "level": _LEVEL[finding.severity],
+                    "message": {"text": finding.message},
+                    "locations": [
+                        {
+                            "physicalLocation": {
+                                "artifactLocation": {"uri": location_uri},
+                                "region": {"startLine": finding.line or 1},
+                            }
+                        }
+                    ],
+                    "partialFingerprints": {
+                        "runnerWizard/v1": f"{finding.rule}:{finding.runner_index}:{finding.key}",
+                    },
+                    "properties": {
+                        "severity": finding.severity.value,
+                        "security-severity": _SECURITY_SEVERITY[finding.severity],
+                        "fix": finding.fix.value if finding.fix else None,
+                    },
+                }
+            )
+    known = {rule.id: rule for rule in ALL_RULES}
+    descriptors = [_rule_descriptor(known.get(rule_id) or get_rule(rule_id)) for rule_id in used]
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "runner-wizard",
+                "version": __version__,
+                "informationUri": INFORMATION_URI,
+                "rules": descriptors,
+            }
+        },
+        "results": results,
+        "invocations": [
+            {"executionSuccessful": not notifications, "toolExecutionNotifications": notifications}
+        ],
+    }
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def render_sarif(reports: Iterable[FileReport]) -> str:
+    return json.dumps(report_to_sarif(reports), indent=2, ensure_ascii=False) + "\n"

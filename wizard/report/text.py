@@ -1,0 +1,70 @@
+"""The human-readable report: findings grouped by file and runner, with the fix."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from wizard.audit import FileReport
+from wizard.model import Finding, Severity
+from wizard.rules.catalogue import get_rule
+
+_ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO)
+
+
+def severity_counts(findings: Iterable[Finding]) -> str:
+    """``2 critical, 1 high`` — or ``no findings``."""
+    counts = Counter(f.severity for f in findings)
+    parts = [f"{counts[s]} {s.value}" for s in _ORDER if counts[s]]
+    return ", ".join(parts) if parts else "no findings"
+
+
+def _runner_heading(finding: Finding) -> str:
+    if finding.runner_index is None:
+        return "global settings"
+    name = f'"{finding.runner}"' if finding.runner else "(unnamed)"
+    return f"runner {name} (entry {finding.runner_index + 1})"
+
+
+def render_finding(finding: Finding, *, indent: str = "    ") -> list[str]:
+    where = f"line {finding.line}" if finding.line else ("missing" if finding.key else "file")
+    lines = [
+        f"{indent}{finding.severity.value.upper():8} {finding.rule}  ({where})",
+        f"{indent}  {finding.message}",
+    ]
+    try:
+        remedy = get_rule(finding.rule).remedy
+    except KeyError:
+        remedy = ""
+    if finding.fix is not None:
+        lines.append(f"{indent}  fix ({finding.fix.value}): {remedy}")
+    elif remedy:
+        lines.append(f"{indent}  to do by hand: {remedy}")
+    return lines
+
+
+def render_text(reports: Iterable[FileReport]) -> str:
+    out: list[str] = []
+    for report in reports:
+        if report.error is not None:
+            out.append(f"{report.path}: error: {report.error}")
+            out.append("")
+            continue
+        out.append(f"{report.path}  (trust: {report.trust.value})")
+        heading = None
+        for finding in report.findings:
+            current = _runner_heading(finding)
+            if current != heading:
+                out.append(f"  {current}")
+                heading = current
+            out.extend(render_finding(finding))
+        fixable = Counter(f.fix.value for f in report.findings if f.fix is not None)
+        summary = f"  {severity_counts(report.findings)}"
+        if fixable:
+            summary += (
+                f"; fixable: {fixable['safe']} safe, {fixable['unsafe']} unsafe "
+                "(runner-wizard harden; --fix all for unsafe)"
+            )
+        out.append(summary)
+        out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"
