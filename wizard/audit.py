@@ -80,11 +80,20 @@ class HardenResult:
         return self.before.text != self.after.text
 
 
-def selected(finding: Finding, *, fix: str, runners: Collection[str] | None) -> bool:
+def selected(
+    finding: Finding,
+    *,
+    fix: str,
+    runners: Collection[str] | None,
+    runner_index: int | None = None,
+    skip_rules: Collection[str] = (),
+) -> bool:
     """Whether ``harden --fix FIX --runner ...`` should apply this finding's fix."""
-    if finding.fix is None:
+    if finding.fix is None or finding.rule in skip_rules:
         return False
     if fix == "safe" and finding.fix is not FixSafety.SAFE:
+        return False
+    if runner_index is not None and finding.runner_index != runner_index:
         return False
     if runners is not None:
         return finding.runner is not None and finding.runner in runners
@@ -97,6 +106,8 @@ def harden_document(
     trust: Trust = DEFAULT_TRUST,
     fix: str = "safe",
     runners: Collection[str] | None = None,
+    runner_index: int | None = None,
+    skip_rules: Collection[str] = (),
 ) -> HardenResult:
     """Apply every selected fix; a second run on the result changes nothing."""
     result = HardenResult(before=document, after=document)
@@ -105,7 +116,9 @@ def harden_document(
         findings = [
             f
             for f in audit_document(result.after, trust=trust)
-            if selected(f, fix=fix, runners=runners)
+            if selected(
+                f, fix=fix, runners=runners, runner_index=runner_index, skip_rules=skip_rules
+            )
             and (f.rule, f.runner_index, f.key) not in failed
         ]
         if any(f.rule == FILE_MODE_RULE for f in findings):

@@ -185,8 +185,9 @@ class ConfigDocument:
                 line += "  # filled in by gitlab-runner register, or paste the runner token"
             block.append(newline + line)
         new_text = text + "".join(block) + newline
-        expected = dict(self.data)
-        runners = list(_get_ci(self.data, "runners") or [])
+        # A new file starts with our global header, which is part of what to expect.
+        expected = dict(self.data) if self.text.strip() else tomllib.loads(text)
+        runners = list(_get_ci(expected, "runners") or [])
         runners.append(values)
         expected[find_key(expected, "runners") or "runners"] = runners
         return self._verified(new_text, expected)
@@ -396,7 +397,8 @@ class _Style:
             self.header_indents.setdefault(depth, Counter())[statement.indent] += 1
             is_runner = statement.kind == "array-table" and depth == 1
             blank_before[is_runner][_preceded_by_blank(text, statement.line_start)] += 1
-        self.key_delta = deltas.most_common(1)[0][0] if deltas else ""
+        # With nothing to copy (a new file), write the runner's own layout: two spaces.
+        self.key_delta = deltas.most_common(1)[0][0] if deltas else "  "
         runners = blank_before[True]
         self.blank_before_runner = not runners or runners[True] >= runners[False]
         self.blank_before_subtable = blank_before[False][True] > blank_before[False][False]

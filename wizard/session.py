@@ -17,6 +17,24 @@ from wizard.diffs import masked_diff
 from wizard.model import DEFAULT_TRUST, Edit, Finding, Trust
 from wizard.secrets import mask_secret
 
+RULES_DECIDED_BY_ANSWERS = frozenset(
+    {
+        "privileged-container",
+        "privileged-services",
+        "job-runs-as-root",
+        "pull-policy-if-not-present",
+        "per-build-network-disabled",
+        "host-namespace",
+        "session-server-exposed",
+        "metrics-server-exposed",
+        "autoscaler-vm-reuse",
+        "job-cleanup-disabled",
+        "git-strategy-fetch-shared",
+    }
+)
+"""Rules whose subject a wizard question settles: the operator's answer stands, so
+their fixes are not applied on top of it (the review still shows the finding)."""
+
 
 def default_config_path() -> Path:
     """Where GitLab Runner keeps its config: system-wide as root, per user otherwise."""
@@ -125,7 +143,17 @@ class WizardSession:
             base = base.with_new_runner(identity or RunnerIdentity(), answers.executor)
             runner_index = len(base.runner_entries()) - 1
         edits = plan.edits_for_answers(answers, base.data, runner_index)
-        after = base.with_edits(edits)
+        answered = base.with_edits(edits)
+        # What the questions do not cover, the catalogue's safe fixes complete.
+        completed = audit.harden_document(
+            answered,
+            trust=trust,
+            fix="safe",
+            runner_index=runner_index,
+            skip_rules=RULES_DECIDED_BY_ANSWERS,
+        )
+        after = completed.after
+        edits = [*edits, *(edit for finding in completed.applied for edit in finding.edits)]
         return Preview(
             new_text=after.text,
             diff=masked_diff(self.doc, after),
