@@ -20,7 +20,6 @@ from wizard.rules.reading import (
 
 _S = Severity
 ADVANCED = f"{DOCS}/configuration/advanced-configuration/"
-FEATURE_FLAGS = f"{DOCS}/configuration/feature-flags/"
 REUSABLE_HOSTS = frozenset({Executor.SHELL, Executor.SSH, Executor.CUSTOM, Executor.INSTANCE})
 
 
@@ -142,7 +141,7 @@ GIT_STRATEGY_FETCH_SHARED = Rule(
         "carries over. On a host that outlives its jobs this crosses from one pipeline, and "
         "one user, to the next."
     ),
-    doc_url=f"{DOCS}/security/",
+    doc_url=f"{DOCS}/security/#security-risks-when-using-git_strategy-fetch-on-shared-environments",
     table="runners",
     key="environment",
     fix=FixSafety.SAFE,
@@ -182,7 +181,7 @@ JOB_CLEANUP_DISABLED = Rule(
         "sources or plant git hooks there; with job cleanup on, the directory is removed or "
         "cleaned when the job finishes."
     ),
-    doc_url=FEATURE_FLAGS,
+    doc_url=f"{DOCS}/security/#clean-up-the-git-folder-after-each-build",
     table="runners.feature_flags",
     key="FF_ENABLE_JOB_CLEANUP",
     fix=FixSafety.SAFE,

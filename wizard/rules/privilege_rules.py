@@ -24,7 +24,6 @@ from wizard.rules.reading import (
 
 _S = Severity
 DOCKER_DOCS = f"{DOCS}/configuration/advanced-configuration/#the-runnersdocker-section"
-K8S_DOCS = f"{DOCS}/executors/kubernetes/"
 
 K8S_CONTAINER_CONTEXTS = (
     "build_container_security_context",

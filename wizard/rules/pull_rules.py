@@ -117,7 +117,7 @@ IMAGES_UNRESTRICTED = Rule(
         "finds. On a runner shared by several projects, an allowlist keeps jobs on images the "
         "operators have vetted."
     ),
-    doc_url=f"{DOCS}/configuration/advanced-configuration/#restrict-docker-images-and-services",
+    doc_url=f"{DOCS}/executors/docker/#restrict-docker-images-and-services",
     table="runners.docker",
     key="allowed_images",
     fix=None,
