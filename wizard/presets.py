@@ -62,6 +62,9 @@ _SCALAR_KINDS: Mapping[str, tuple[type, ...]] = {
 
 Settings = Mapping[str, Mapping[str, TomlValue]]
 
+TEMPLATE_MARK = "# GitLab Runner template from preset "
+"""First line of an exported template, so a later export may refresh its own file."""
+
 
 @dataclass(frozen=True)
 class Preset:
@@ -399,7 +402,7 @@ def template_config(preset: Preset) -> str:
     if problems:
         raise WizardError(f"{preset.source or preset.name}: cannot export: {'; '.join(problems)}")
     header = [
-        f"# GitLab Runner template from preset {preset.name} ({preset.trust.value}).",
+        f"{TEMPLATE_MARK}{preset.name} ({preset.trust.value}).",
         "# Use: gitlab-runner register --template-config THIS_FILE --url ... --token ...",
         "",
     ]

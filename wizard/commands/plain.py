@@ -1,0 +1,35 @@
+"""``runner-wizard plain [PATH]``: the wizard line by line, or fully scripted.
+
+With a terminal it asks; with ``--non-interactive`` or no terminal at all it
+takes every answer from ``--preset``/``--answers`` and the file, and stops
+with the missing answer's name rather than wait on a prompt nobody sees.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from wizard import scripted
+from wizard.plain import PlainWizard, Prompts, QuestionaryPrompts, run_scripted
+from wizard.session import WizardSession, initial_path
+
+
+def is_interactive(args: argparse.Namespace) -> bool:
+    """Prompt only when asked to and when someone can answer."""
+    return not args.non_interactive and sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def run(args: argparse.Namespace, prompts: Prompts | None = None) -> int:
+    path = Path(args.path) if args.path else initial_path()
+    start = scripted.start(args.preset, args.answers)
+    identity = scripted.identity_from(args.name, args.url, args.token_file)
+    session = WizardSession.open(path)
+    backup = not args.no_backup
+    if prompts is None and not is_interactive(args):
+        return run_scripted(session, start, identity, sys.stdout, backup=backup)
+    wizard = PlainWizard(
+        session, prompts or QuestionaryPrompts(), sys.stdout, start=start, identity=identity
+    )
+    return wizard.run(backup=backup)

@@ -1,0 +1,102 @@
+"""``runner-wizard presets list|show|new|export``: a team's reviewed answer sets."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from wizard.answers import Answers
+from wizard.answers_file import load_answers
+from wizard.errors import WizardError
+from wizard.plain import write_new_file
+from wizard.plan import answers_from_config
+from wizard.presets import (
+    TEMPLATE_MARK,
+    list_presets,
+    load_preset,
+    make_preset,
+    preset_to_toml,
+    template_config,
+)
+from wizard.session import WizardSession
+from wizard.steps import recommended
+
+
+def run(args: argparse.Namespace) -> int:
+    action = args.preset_command
+    if action == "list":
+        return list_command()
+    if action == "show":
+        print(preset_to_toml(load_preset(args.name)), end="")
+        return 0
+    if action == "new":
+        return new_command(args)
+    if action == "export":
+        return export_command(args)
+    raise WizardError(f"unknown presets action {action!r}")  # pragma: no cover
+
+
+def list_command() -> int:
+    presets = list_presets()
+    width = max((len(p.name) for p in presets), default=0)
+    for preset in presets:
+        print(f"{preset.name:<{width}}  {preset.trust.value:<14}  {preset.description}")
+    return 0
+
+
+def new_command(args: argparse.Namespace) -> int:
+    if args.answers:
+        answers = load_answers(Path(args.answers))
+    elif args.from_config:
+        answers = _answers_from_config(Path(args.from_config), args.runner)
+    else:
+        raise WizardError("presets new: give --answers FILE or --from-config PATH")
+    filled = _fill_open_questions(answers)
+    if filled != answers:
+        opened = sorted(set(filled.to_dict()) - set(answers.to_dict()))
+        print(f"not said by the source, so set to the recommendation: {', '.join(opened)}")
+    preset = make_preset(args.name, filled, description=args.description or "")
+    out = Path(args.out) if args.out else Path(f"{args.name}.toml")
+    write_new_file(out, preset_to_toml(preset))
+    print(f"wrote preset {preset.name} to {out}")
+    return 0
+
+
+def _fill_open_questions(answers: Answers) -> Answers:
+    """A preset answers every question, or scripted runs that use it would stop."""
+    return recommended(answers)
+
+
+def _answers_from_config(path: Path, runner_name: str | None) -> Answers:
+    if not path.exists():
+        raise WizardError(f"{path}: no such file")
+    session = WizardSession.open(path)
+    runners = session.runners()
+    if not runners:
+        raise WizardError(f"{path}: has no [[runners]] entry to make a preset from")
+    if runner_name is not None:
+        matches = [r for r in runners if r.name == runner_name]
+        if not matches:
+            names = ", ".join(repr(r.name) for r in runners)
+            raise WizardError(f"{path}: no runner named {runner_name!r} (it has {names})")
+        chosen = matches[0]
+    elif len(runners) == 1:
+        chosen = runners[0]
+    else:
+        names = ", ".join(repr(r.name) for r in runners)
+        raise WizardError(f"{path}: has several runners ({names}); choose one with --runner NAME")
+    return answers_from_config(session.doc.data, chosen.index)
+
+
+def export_command(args: argparse.Namespace) -> int:
+    preset = load_preset(args.name)
+    text = template_config(preset)
+    out = Path(args.template_config)
+    if out.is_file() and out.read_text(encoding="utf-8", errors="replace").startswith(
+        TEMPLATE_MARK
+    ):
+        out.write_text(text, encoding="utf-8")  # our own earlier export: refresh it
+    else:
+        write_new_file(out, text)
+    print(f"wrote template {out} (register with: gitlab-runner register --template-config {out})")
+    return 0
