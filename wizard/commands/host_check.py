@@ -1,0 +1,111 @@
+"""``runner-wizard host-check``: inspect the machine the runner lives on. Reads only.
+
+Findings go through the same JSON and SARIF renderers as ``audit``, as one
+file entry for ``config.toml`` whose findings carry a ``subject`` (the file or
+setting on the machine); JSON adds the ``skipped`` checks. The text report is
+our own: one screen, worst first, then what could not be checked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections import defaultdict
+from pathlib import Path, PurePosixPath
+
+from wizard.audit import FileReport
+from wizard.commands.common import exit_code, trust_from
+from wizard.errors import ConfigError
+from wizard.host import HostReport, run_host_checks
+from wizard.host.fs import HostFiles
+from wizard.host.rules import HOST_RULES_BY_ID
+from wizard.model import Finding, Trust
+
+DEFAULT_CONFIG = "/etc/gitlab-runner/config.toml"
+USER_CONFIG = ".gitlab-runner/config.toml"
+"""Where ``gitlab-runner`` keeps its config when it is not run as root."""
+
+
+def config_host_path(path: str | None, root: Path) -> PurePosixPath:
+    """The config path as the inspected machine sees it."""
+    live = os.path.realpath(root) == "/"
+    if path is None:
+        files = HostFiles.at(root)
+        candidates = [DEFAULT_CONFIG]
+        if live and hasattr(os, "geteuid") and os.geteuid() != 0:
+            candidates.append(str(Path.home() / USER_CONFIG))
+        found = next((c for c in candidates if files.exists(c)), DEFAULT_CONFIG)
+        return PurePosixPath(found)
+    if live:
+        return PurePosixPath(Path(path).absolute().as_posix())
+    return PurePosixPath("/") / path
+
+
+def inspect(path: str | None, root: Path, trust: Trust) -> tuple[str, HostReport]:
+    host_path = config_host_path(path, root)
+    if path is not None and not HostFiles.at(root).exists(str(host_path)):
+        raise ConfigError(path, "no such file")
+    return str(host_path), run_host_checks(root, Path(host_path), trust)
+
+
+def _file_report(config: str, trust: Trust, report: HostReport) -> FileReport:
+    return FileReport(path=config, trust=trust, findings=tuple(report.findings))
+
+
+def render_host_json(config: str, trust: Trust, report: HostReport) -> str:
+    from wizard.report.json_report import report_to_dict
+
+    document = report_to_dict([_file_report(config, trust, report)])
+    for entry in document["files"]:
+        for finding in entry["findings"]:
+            finding.setdefault("subject", None)
+    document["skipped"] = [{"rule": s.rule_id, "reason": s.reason} for s in report.skipped]
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _sorted(findings: list[Finding]) -> list[Finding]:
+    order = list(HOST_RULES_BY_ID)
+    return sorted(findings, key=lambda f: (-f.severity.rank, order.index(f.rule)))
+
+
+def render_host_text(config: str, root: Path, trust: Trust, report: HostReport) -> str:
+    where = "" if os.path.realpath(root) == "/" else f" under {root}"
+    out = [f"host-check{where}, config {config} (trust: {trust.value})", ""]
+    for finding in _sorted(report.findings):
+        remedy = HOST_RULES_BY_ID[finding.rule].remedy
+        out.append(f"  {finding.severity.value.upper():8} {finding.rule}  ({finding.subject})")
+        out.append(f"           {finding.message}")
+        out.append(f"           to do by hand: {remedy}")
+    if not report.findings:
+        out.append("  nothing found")
+    if report.skipped:
+        by_reason: dict[str, list[str]] = defaultdict(list)
+        for skipped in report.skipped:
+            by_reason[skipped.reason].append(skipped.rule_id)
+        out += ["", "  not checked:"]
+        for reason, rules in by_reason.items():
+            out.append(f"    {reason}:")
+            out.append(f"      {', '.join(dict.fromkeys(rules))}")
+    from wizard.report.text import severity_counts
+
+    out += ["", f"  {severity_counts(report.findings)}; {len(report.skipped)} checks skipped"]
+    return "\n".join(out) + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    trust = trust_from(args.trust)
+    root = Path(args.root)
+    if not root.is_dir():
+        raise ConfigError(args.root, "the root to inspect is not a folder")
+    config, report = inspect(args.path, root, trust)
+    if args.format == "json":
+        sys.stdout.write(render_host_json(config, trust, report))
+    elif args.format == "sarif":
+        from wizard.report.sarif import render_sarif
+
+        sys.stdout.write(render_sarif([_file_report(config, trust, report)]))
+    else:
+        sys.stdout.write(render_host_text(config, root, trust, report))
+    return exit_code([_file_report(config, trust, report)], args.fail_on)

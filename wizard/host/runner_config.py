@@ -1,0 +1,92 @@
+"""What the host checks need from ``config.toml``: executors, identity files, token expiry.
+
+This is the one read-only place outside the document layer that parses the
+file, with the standard library, because a host inspection must work even
+where the rest of the tool would refuse the file. Nothing read here is printed
+except runner names and dates; the token itself is only tested for presence.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from wizard.host.fs import HostFiles, Unreadable
+from wizard.host.result import HostContext
+from wizard.model import Executor
+from wizard.rules.base import get_ci, iter_runners, sub_table
+
+ROTATION_FLAG = "FF_DISABLE_AUTOMATIC_TOKEN_ROTATION"
+
+
+@dataclass(frozen=True)
+class RunnerConfig:
+    """The parsed config, or why there is none."""
+
+    data: Mapping[str, Any] | None
+    problem: str | None = None
+
+    @property
+    def executors(self) -> frozenset[Executor] | None:
+        if self.data is None:
+            return None
+        return frozenset(r.executor for r in iter_runners(self.data) if r.executor is not None)
+
+    @property
+    def identity_files(self) -> set[str]:
+        """Private keys the config tells the runner to use (not stray keys)."""
+        if self.data is None:
+            return set()
+        paths = set()
+        for runner in iter_runners(self.data):
+            path = get_ci(sub_table(runner.data, "ssh"), "identity_file")
+            if isinstance(path, str) and path.startswith("/"):
+                paths.add(path)
+        return paths
+
+
+def load_runner_config(files: HostFiles, config_path: str) -> RunnerConfig:
+    try:
+        text = files.read_text(config_path)
+    except Unreadable as error:
+        return RunnerConfig(None, str(error))
+    try:
+        return RunnerConfig(tomllib.loads(text))
+    except tomllib.TOMLDecodeError as error:
+        return RunnerConfig(None, f"{config_path} is not valid TOML ({error})")
+
+
+def _expires(value: Any) -> str | None:
+    """The expiry as text when it schedules a rotation (a zero time does not)."""
+    if isinstance(value, datetime | date) and value.year > 1:
+        return value.isoformat()
+    return None
+
+
+def check_token_rotation(context: HostContext, config: RunnerConfig, config_path: str) -> None:
+    rule = "host-token-rotation-rewrites-file"
+    if config.data is None:
+        context.skip((rule,), config.problem or f"{config_path} could not be read")
+        return
+    for runner in iter_runners(config.data):
+        token = get_ci(runner.data, "token")
+        expires = _expires(get_ci(runner.data, "token_expires_at"))
+        flags = sub_table(runner.data, "feature_flags")
+        if not isinstance(token, str) or not token or expires is None:
+            continue
+        if get_ci(flags, ROTATION_FLAG) is True:
+            continue
+        name = runner.name or f"#{runner.index + 1}"
+        context.find(
+            rule,
+            f"runner {name} has a token expiring {expires}: the runner will rotate it and "
+            f"rewrite {config_path}, dropping its comments",
+            config_path,
+            runner_index=runner.index,
+            runner=runner.name,
+            table=("runners", runner.index, "feature_flags"),
+            key=ROTATION_FLAG,
+        )
