@@ -2,7 +2,8 @@
 
 Rules are grouped by area in the order a reader meets the risks: the file's
 shape, the executor, container privileges, mounts, Kubernetes, images,
-reuse between jobs, network, and finally the file and its secrets.
+reuse between jobs, network, the file and its secrets, and finally the host
+rules, which the host check runs but which share ids, links and severities here.
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ from wizard.rules import (
 from wizard.rules.base import AuditContext, Rule
 from wizard.rules.schema import SCHEMA_RULES
 
+try:  # the host checks are optional here: only their descriptions join the catalogue
+    from wizard.host.rules import HOST_RULES
+except ImportError:  # pragma: no cover - only while the host package is absent
+    HOST_RULES = ()
+
 ALL_RULES: tuple[Rule, ...] = (
     *SCHEMA_RULES,
     *executor_rules.RULES,
@@ -31,6 +37,7 @@ ALL_RULES: tuple[Rule, ...] = (
     *ephemeral_rules.RULES,
     *network_rules.RULES,
     *file_rules.RULES,
+    *HOST_RULES,
 )
 
 _BY_ID = {rule.id: rule for rule in ALL_RULES}
