@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 from pathlib import PurePath
 from typing import Any
+from urllib.parse import quote
 
 from wizard import __version__
 from wizard.audit import FileReport
@@ -55,7 +56,9 @@ def _rule_descriptor(rule: Rule) -> dict[str, Any]:
 
 
 def _uri(path: str) -> str:
-    return PurePath(path).as_posix()
+    """A URI reference for ``path``: forward slashes, and spaces or ``%`` escaped,
+    because code-scanning uploads reject an ``artifactLocation.uri`` that is not one."""
+    return quote(PurePath(path).as_posix(), safe="/")
 
 
 def report_to_sarif(reports: Iterable[FileReport]) -> dict[str, Any]:
