@@ -1,0 +1,190 @@
+"""``runner-wizard new`` and ``runner-wizard presets …`` from the command line."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from wizard import cli
+from wizard.presets import list_presets, load_preset
+
+TOKEN = "glrt-SECRETsecret0123456789"
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("RUNNER_NAME", "CI_SERVER_URL", "CI_SERVER_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_new_from_a_preset_with_identity_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("RUNNER_NAME", "ci-k8s")
+    monkeypatch.setenv("CI_SERVER_URL", "https://gitlab.example.com")
+    monkeypatch.setenv("CI_SERVER_TOKEN", TOKEN)
+    code, out, _err = run(capsys, "new", "config.toml", "--preset", "restricted-kubernetes")
+    assert code == 0
+    data = tomllib.loads((tmp_path / "config.toml").read_text(encoding="utf-8"))
+    runner = data["runners"][0]
+    assert (runner["name"], runner["url"], runner["token"]) == (
+        "ci-k8s",
+        "https://gitlab.example.com",
+        TOKEN,
+    )
+    assert runner["kubernetes"]["allow_privilege_escalation"] is False
+    assert runner["kubernetes"]["pod_security_context"]["run_as_non_root"] is True
+    assert TOKEN not in out
+    assert (tmp_path / "config.toml").stat().st_mode & 0o077 == 0
+
+
+def test_same_preset_gives_byte_identical_configs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    token = tmp_path / "token"
+    token.write_text(TOKEN, encoding="utf-8")
+    common = ["--name", "ci", "--url", "https://gitlab.example.com", "--token-file", str(token)]
+    preset_file = tmp_path / "ours.toml"
+    code, shown, _err = run(capsys, "presets", "show", "multi-project-docker")
+    assert code == 0
+    preset_file.write_text(shown, encoding="utf-8")
+    assert run(capsys, "new", "a.toml", "--preset", "multi-project-docker", *common)[0] == 0
+    assert run(capsys, "new", "b.toml", "--preset", str(preset_file), *common)[0] == 0
+    assert (tmp_path / "a.toml").read_bytes() == (tmp_path / "b.toml").read_bytes()
+
+
+def test_new_refuses_an_existing_file_without_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    existing = tmp_path / "config.toml"
+    existing.write_text('concurrent = 2\n# keep me\n[[runners]]\n  name = "old"\n', "utf-8")
+    before = existing.read_bytes()
+    flags = ["--preset", "trusted-shell", "--url", "https://gitlab.example.com", "--name", "new"]
+    code, _out, err = run(capsys, "new", "config.toml", *flags)
+    assert code == 2
+    assert "already exists; use --force" in err
+    assert existing.read_bytes() == before
+    code, _out, err = run(capsys, "new", "config.toml", *flags, "--force")
+    assert code == 0, err
+    text = existing.read_text(encoding="utf-8")
+    assert "# keep me" in text
+    names = [r["name"] for r in tomllib.loads(text)["runners"]]
+    assert names == ["old", "new"]
+
+
+def test_new_without_url_names_the_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _out, err = run(capsys, "new", "config.toml", "--preset", "trusted-docker")
+    assert code == 2
+    assert "missing answer 'url' (give it with --url URL or CI_SERVER_URL)" in err
+
+
+def test_new_without_preset_or_answers_names_the_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _out, err = run(
+        capsys, "new", "config.toml", "--url", "https://gitlab.example.com", "--non-interactive"
+    )
+    assert code == 2
+    assert "missing answer 'executor' (give it with --answers FILE or --preset NAME)" in err
+
+
+def test_token_file_problems_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _out, err = run(
+        capsys, "new", "c.toml", "--preset", "trusted-docker", "--token-file", "nope"
+    )
+    assert code == 2
+    assert err.strip() == "runner-wizard: error: nope: no such file (--token-file)"
+
+
+def test_presets_list_one_per_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _err = run(capsys, "presets", "list")
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) == len(list_presets()) >= 8
+    for line, preset in zip(lines, list_presets(), strict=True):
+        name, trust, description = line.split(maxsplit=2)
+        assert (name, trust, description) == (preset.name, preset.trust.value, preset.description)
+
+
+def test_presets_show_prints_a_loadable_preset(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _err = run(capsys, "presets", "show", "privileged-dind")
+    assert code == 0
+    copy = tmp_path / "copy.toml"
+    copy.write_text(out, encoding="utf-8")
+    assert load_preset(str(copy)).answers == load_preset("privileged-dind").answers
+
+
+def test_presets_new_from_answers_and_from_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers = tmp_path / "answers.toml"
+    answers.write_text('trust = "public"\nexecutor = "docker-autoscaler"\n', encoding="utf-8")
+    code, out, _err = run(capsys, "presets", "new", "ours", "--answers", str(answers))
+    assert code == 0
+    preset = load_preset(str(tmp_path / "ours.toml"))
+    assert preset.trust.value == "public"
+    assert preset.answers.one_job_per_vm is True  # filled with the recommendation, and said so
+    assert "set to the recommendation" in out
+
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[[runners]]\nname = "a"\ntoken = "{TOKEN}"\nexecutor = "shell"\n'
+        '[[runners]]\nname = "b"\nexecutor = "docker"\n[runners.docker]\nprivileged = true\n',
+        encoding="utf-8",
+    )
+    code, _out, err = run(capsys, "presets", "new", "from-b", "--from-config", str(config))
+    assert code == 2
+    assert "several runners ('a', 'b'); choose one with --runner NAME" in err
+    code, _out, err = run(
+        capsys, "presets", "new", "from-b", "--from-config", str(config), "--runner", "b"
+    )
+    assert code == 0, err
+    text = (tmp_path / "from-b.toml").read_text(encoding="utf-8")
+    assert TOKEN not in text
+    assert load_preset(str(tmp_path / "from-b.toml")).answers.privileged is not None
+    # Never overwrite a file someone may have edited.
+    code, _out, err = run(
+        capsys, "presets", "new", "from-b", "--from-config", str(config), "--runner", "b"
+    )
+    assert code == 2
+    assert "already exists" in err
+
+
+def test_presets_new_needs_a_source(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _out, err = run(capsys, "presets", "new", "x")
+    assert code == 2
+    assert "give --answers FILE or --from-config PATH" in err
+
+
+def test_export_template_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "template.toml"
+    code, _out, _err = run(
+        capsys, "presets", "export", "public-autoscaler", "--template-config", str(target)
+    )
+    assert code == 0
+    data = tomllib.loads(target.read_text(encoding="utf-8"))
+    runner = data["runners"][0]
+    assert runner["autoscaler"]["max_use_count"] == 1
+    assert not {"name", "url", "token"} & set(runner)
+    # Exporting again refreshes our own template; someone else's file is left alone.
+    assert (
+        run(capsys, "presets", "export", "trusted-docker", "--template-config", str(target))[0] == 0
+    )
+    assert tomllib.loads(target.read_text(encoding="utf-8"))["runners"][0]["executor"] == "docker"
+    other = tmp_path / "mine.toml"
+    other.write_text("# hand-written\n", encoding="utf-8")
+    code, _out, err = run(
+        capsys, "presets", "export", "trusted-docker", "--template-config", str(other)
+    )
+    assert code == 2
+    assert "already exists" in err
+    assert other.read_text(encoding="utf-8") == "# hand-written\n"

@@ -1,0 +1,367 @@
+"""The line-mode wizard, driven by fake prompts along the paths an operator takes."""
+
+from __future__ import annotations
+
+import io
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.plain_fakes import FakePrompts, replies_for
+from wizard import cli, scripted
+from wizard.answers import (
+    Answers,
+    CloneStrategy,
+    JobUser,
+    PrivilegedNeed,
+    PullPolicyChoice,
+    RunnerIdentity,
+)
+from wizard.answers_file import answers_to_toml
+from wizard.commands import plain as plain_command
+from wizard.model import Executor, Trust
+from wizard.plain import PlainWizard
+from wizard.session import WizardSession
+
+TOKEN = "glrt-SECRETsecret0123456789"
+
+MULTI = f"""\
+# Runners of the build farm; edit with care.
+concurrent = 4
+
+[[runners]]
+  # the old shell box, do not touch
+  name = "shell-box"
+  url = "https://gitlab.example.com"
+  token = "{TOKEN}"
+  executor = "shell"
+
+[[runners]]
+  name = "docker-1"
+  url = "https://gitlab.example.com"
+  token = "glrt-OTHERsecret0123456789"
+  executor = "docker"
+  [runners.docker]
+    image = "alpine:3.20"   # default job image
+    privileged = true
+"""
+
+
+def wizard_for(
+    path: Path,
+    prompts: FakePrompts,
+    *,
+    preset: str | None = None,
+    answers: str | None = None,
+    identity: RunnerIdentity | None = None,
+    new_runner_only: bool = False,
+) -> tuple[PlainWizard, io.StringIO]:
+    out = io.StringIO()
+    wizard = PlainWizard(
+        WizardSession.open(path),
+        prompts,
+        out,
+        start=scripted.start(preset, answers),
+        identity=identity or RunnerIdentity(),
+        new_runner_only=new_runner_only,
+    )
+    return wizard, out
+
+
+def test_new_docker_runner_in_a_new_file(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    prompts = FakePrompts(
+        {
+            "Which executor": Executor.DOCKER,
+            "Runner name": "ci-docker",
+            "GitLab URL": "https://gitlab.example.com",
+            "Runner token": TOKEN,
+        }
+    )
+    wizard, out = wizard_for(path, prompts)
+    assert wizard.run(backup=False) == 0
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    runner = data["runners"][0]
+    assert runner["name"] == "ci-docker"
+    assert runner["token"] == TOKEN
+    docker = runner["docker"]
+    assert docker["privileged"] is False
+    assert docker["user"] == "1000:1000"  # multi-project recommends a non-root user
+    assert docker["pull_policy"] == ["always"]
+    assert runner["feature_flags"]["FF_NETWORK_PER_BUILD"] is True
+    text = out.getvalue()
+    assert TOKEN not in text
+    assert "findings:" in text
+    assert "on the host (outside config.toml):" in text
+    # No runner picker for a file without runners; identity, then trust, then executor.
+    assert not prompts.asked_about("Which runner?")
+    assert prompts.asked[:4] == [
+        "Runner name:",
+        "GitLab URL:",
+        "Runner token (leave empty for gitlab-runner register to fill in):",
+        "Who can run jobs on this runner?",
+    ]
+    assert prompts.asked[4] == "Which executor will run the jobs?"
+
+
+def test_defaults_are_marked_recommended(tmp_path: Path) -> None:
+    prompts = FakePrompts(
+        {
+            "Which executor": Executor.DOCKER,
+            "GitLab URL": "https://gitlab.example.com",
+            "Write these changes": False,
+        }
+    )
+    wizard, _out = wizard_for(tmp_path / "config.toml", prompts)
+    wizard.run(backup=False)
+    titles = [o.title for o in prompts.options["Who can run jobs on this runner?"]]
+    assert "Several projects of one organisation (recommended)" in titles
+    assert not (tmp_path / "config.toml").exists()  # declined: nothing written
+
+
+def test_editing_one_runner_of_several_keeps_comments(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(MULTI, encoding="utf-8")
+    prompts = FakePrompts({"Which runner?": 1, "What do the jobs need?": PrivilegedNeed.NONE})
+    wizard, out = wizard_for(path, prompts)
+    assert wizard.run(backup=False) == 0
+    text = path.read_text(encoding="utf-8")
+    for comment in ("# Runners of the build farm", "# the old shell box", "# default job image"):
+        assert comment in text
+    data = tomllib.loads(text)
+    assert data["runners"][0] == tomllib.loads(MULTI)["runners"][0]
+    assert data["runners"][1]["docker"]["privileged"] is False
+    # The picker shows masked tokens, and the current privileged setting is marked.
+    picker = [o.title for o in prompts.options["Which runner?"]]
+    assert picker[-1] == "add a new runner"
+    assert all(TOKEN not in title for title in picker)
+    # The file's current value is the default, so Enter keeps the file as it is.
+    assert prompts.defaults["What do the jobs need?"] is PrivilegedNeed.PRIVILEGED
+    privileged_titles = [o.title for o in prompts.options["What do the jobs need?"]]
+    assert "Privileged Docker-in-Docker (current)" in privileged_titles
+    assert "Nothing special (recommended)" in privileged_titles
+    assert TOKEN not in out.getvalue()
+
+
+def test_a_presets_locked_answers_are_shown_not_asked(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    prompts = FakePrompts({"GitLab URL": "https://gitlab.example.com"})
+    wizard, out = wizard_for(path, prompts, preset="public-autoscaler")
+    assert wizard.run(backup=False) == 0
+    assert not prompts.asked_about("Which executor")
+    assert not prompts.asked_about("Use each autoscaled VM for one job only?")
+    assert prompts.asked_about("Bind the session server")  # not locked: still asked
+    assert "(locked by preset public-autoscaler)" in out.getvalue()
+    runner = tomllib.loads(path.read_text(encoding="utf-8"))["runners"][0]
+    assert runner["executor"] == "docker-autoscaler"
+    assert runner["autoscaler"]["max_use_count"] == 1
+    assert runner["docker"]["image"] == "alpine:3.20"  # the preset's pinned setting
+
+
+def test_ctrl_c_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(MULTI, encoding="utf-8")
+    prompts = FakePrompts({"Which runner?": 1}, interrupt_at="How are job images pulled?")
+    wizard, _out = wizard_for(path, prompts)
+    with pytest.raises(KeyboardInterrupt):
+        wizard.run(backup=True)
+    assert path.read_text(encoding="utf-8") == MULTI
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.toml"]
+
+
+def test_ctrl_c_through_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(MULTI, encoding="utf-8")
+    monkeypatch.setattr(plain_command, "is_interactive", lambda _args: True)
+    monkeypatch.setattr(
+        plain_command, "QuestionaryPrompts", lambda: FakePrompts(interrupt_at="Which runner?")
+    )
+    assert cli.main(["plain", str(path)]) == 130
+    assert "interrupted; no changes were written" in capsys.readouterr().err
+    assert path.read_text(encoding="utf-8") == MULTI
+
+
+def test_http_url_needs_confirmation(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    prompts = FakePrompts(
+        {"Which executor": Executor.SHELL, "GitLab URL": "http://gitlab.lan", "not https": True}
+    )
+    wizard, _out = wizard_for(path, prompts)
+    wizard.run(backup=False)
+    assert prompts.asked_about("http://gitlab.lan is not https")
+    assert tomllib.loads(path.read_text(encoding="utf-8"))["runners"][0]["url"] == (
+        "http://gitlab.lan"
+    )
+
+
+def test_never_asks_for_an_image_allowlist(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    prompts = FakePrompts(
+        {
+            "Which executor": Executor.DOCKER,
+            "GitLab URL": "https://gitlab.example.com",
+            "How are job images pulled?": PullPolicyChoice.NEVER,
+            "Images jobs may use": "registry.example.com/**/*, alpine:3.20",
+        }
+    )
+    wizard, _out = wizard_for(path, prompts)
+    wizard.run(backup=False)
+    docker = tomllib.loads(path.read_text(encoding="utf-8"))["runners"][0]["docker"]
+    assert docker["pull_policy"] == ["never"]
+    assert docker["allowed_images"] == ["registry.example.com/**/*", "alpine:3.20"]
+
+
+def test_save_answers_as_a_preset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    prompts = FakePrompts(
+        {
+            "Which executor": Executor.DOCKER,
+            "GitLab URL": "https://gitlab.example.com",
+            "Save these answers as a preset": True,
+            "Preset name": "our-docker",
+            "One line": "the team's docker runner",
+        }
+    )
+    wizard, out = wizard_for(tmp_path / "config.toml", prompts)
+    assert wizard.run(backup=False) == 0
+    preset = tomllib.loads((tmp_path / "our-docker.toml").read_text(encoding="utf-8"))
+    assert preset["name"] == "our-docker"
+    assert preset["answers"]["executor"] == "docker"
+    assert "executor" in preset["locked"]
+    assert "wrote preset our-docker" in out.getvalue()
+
+
+# ------------------------------------------------------------------ scripted runs
+
+
+def _args(path: Path, *extra: str) -> list[str]:
+    return ["plain", str(path), *extra]
+
+
+def test_non_interactive_missing_answer_names_the_flag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def no_prompts() -> None:
+        raise AssertionError("a scripted run must never prompt")
+
+    monkeypatch.setattr(plain_command, "QuestionaryPrompts", no_prompts)
+    monkeypatch.setenv("CI_SERVER_URL", "https://gitlab.example.com")
+    path = tmp_path / "config.toml"
+    assert cli.main(_args(path, "--non-interactive")) == 2
+    err = capsys.readouterr().err
+    assert "missing answer 'executor' (give it with --answers FILE or --preset NAME)" in err
+    assert not path.exists()
+
+
+def test_no_terminal_counts_as_non_interactive(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    path = tmp_path / "config.toml"
+    path.write_text(MULTI, encoding="utf-8")
+    assert cli.main(_args(path)) == 2
+    assert "missing answer 'runner' (give it with --name NAME" in capsys.readouterr().err
+    assert path.read_text(encoding="utf-8") == MULTI
+
+
+def test_answers_file_may_not_override_a_lock(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers = tmp_path / "answers.toml"
+    answers.write_text('executor = "shell"\n', encoding="utf-8")
+    code = cli.main(
+        _args(tmp_path / "c.toml", "--preset", "public-autoscaler", "--answers", str(answers))
+    )
+    assert code == 2
+    assert "executor is locked by preset public-autoscaler" in capsys.readouterr().err
+
+
+SCRIPTED_ANSWERS = [
+    Answers(
+        trust=Trust.MULTI_PROJECT,
+        executor=Executor.DOCKER,
+        privileged=PrivilegedNeed.NONE,
+        job_user=JobUser.NON_ROOT,
+        pull_policy=PullPolicyChoice.ALWAYS,
+        allowed_pull_policies=("always",),
+        per_build_network=True,
+        isolate_host_network=True,
+        local_only_listeners=True,
+        host_measures=("metadata-endpoint",),
+    ),
+    Answers(
+        trust=Trust.SINGLE_PROJECT,
+        executor=Executor.SHELL,
+        local_only_listeners=False,
+        host_measures=(),
+        job_cleanup=True,
+        clone_strategy=CloneStrategy.CLONE,
+    ),
+]
+
+
+def _review(output: str) -> str:
+    """The review part of a run's output: from the findings count to the end."""
+    return output[output.index("findings:") :]
+
+
+@pytest.mark.parametrize("answers", SCRIPTED_ANSWERS, ids=["docker", "shell"])
+@pytest.mark.parametrize("existing", [False, True], ids=["new-file", "existing-file"])
+def test_scripted_and_interactive_runs_write_the_same_bytes(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    answers: Answers,
+    existing: bool,
+) -> None:
+    single = MULTI.split('\n[[runners]]\n  name = "docker-1"', maxsplit=1)[0]
+    token_file = tmp_path / "token"
+    token_file.write_text(TOKEN + "\n", encoding="utf-8")
+    answers_file = tmp_path / "answers.toml"
+    answers_file.write_text(answers_to_toml(answers), encoding="utf-8")
+    interactive_path = tmp_path / "interactive" / "config.toml"
+    scripted_path = tmp_path / "scripted" / "config.toml"
+    for path in (interactive_path, scripted_path):
+        path.parent.mkdir()
+        if existing:
+            path.write_text(single, encoding="utf-8")
+
+    replies: dict[str, Any] = {
+        **replies_for(answers),
+        "Runner name": "ci",
+        "GitLab URL": "https://gitlab.example.com",
+        "Runner token": TOKEN,
+    }
+    prompts = FakePrompts(replies)
+    wizard, out = wizard_for(interactive_path, prompts)
+    assert wizard.run(backup=False) == 0
+
+    flags = ["--non-interactive", "--answers", str(answers_file), "--no-backup", "--name", "ci"]
+    if existing:
+        flags = ["--non-interactive", "--answers", str(answers_file), "--no-backup"]
+    monkeypatch.setenv("CI_SERVER_URL", "https://gitlab.example.com")
+    code = cli.main(_args(scripted_path, *flags, "--token-file", str(token_file)))
+    assert code == 0, capsys.readouterr().err
+    scripted_out = capsys.readouterr().out
+    assert scripted_path.read_bytes() == interactive_path.read_bytes()
+    interactive_review = _review(out.getvalue()).replace(str(interactive_path), "PATH")
+    scripted_review = _review(scripted_out).replace(str(scripted_path), "PATH")
+    assert scripted_review == interactive_review
+    assert TOKEN not in scripted_out
+
+
+def test_scripted_run_twice_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(MULTI, encoding="utf-8")
+    args = _args(path, "--preset", "multi-project-docker", "--name", "docker-1", "--no-backup")
+    assert cli.main([*args, "--non-interactive"]) == 0
+    first = path.read_bytes()
+    assert cli.main([*args, "--non-interactive"]) == 0
+    assert path.read_bytes() == first
+    assert "no changes to the file" in capsys.readouterr().out
