@@ -15,6 +15,7 @@ escaping) and edits inline tables, where its own layout rules are good enough.
 
 from __future__ import annotations
 
+import math
 import re
 import stat
 import tomllib
@@ -30,7 +31,7 @@ import tomlkit
 from wizard.answers import RunnerIdentity
 from wizard.edits import apply_edits, find_key
 from wizard.errors import ConfigError
-from wizard.layout import Layout, Statement, fold, scan
+from wizard.layout import ArrayLayout, Layout, Statement, fold, scan
 from wizard.model import Edit, Executor, RemoveKey, SetValue, TablePath, TomlValue
 from wizard.secrets import is_secret_key, mask_secret, mask_text
 
@@ -203,7 +204,7 @@ class ConfigDocument:
             raise EditError(
                 self.path, f"the edit would produce invalid TOML ({error}); nothing written"
             ) from None
-        if new_data != expected:
+        if not same_value(new_data, expected):
             raise EditError(self.path, "the edit would change more than intended; nothing written")
         return replace(self, text=new_text, data=new_data, _cache={})
 
@@ -447,14 +448,17 @@ class _Planner:
         self.new_tables: dict[TablePath, list[SetValue]] = {}
 
     def plan(self, edits: list[Edit]) -> list[tuple[int, int, str]]:
-        inline_edits: dict[Statement, list[tuple[TablePath, Edit]]] = {}
+        # Keyed by the owner's offset: statements are mutable, hence unhashable.
+        inline_owners: dict[int, Statement] = {}
+        inline_edits: dict[int, list[tuple[TablePath, Edit]]] = {}
         for edit in edits:
             table = fold(edit.table)
             statement = self.index.keys.get((table, edit.key.casefold()))
             inline_owner = self._inline_owner(table)
             if inline_owner is not None:
                 owner, inner = inline_owner
-                inline_edits.setdefault(owner, []).append((inner, edit))
+                inline_owners[owner.start] = owner
+                inline_edits.setdefault(owner.start, []).append((inner, edit))
             elif isinstance(edit, RemoveKey):
                 if statement is not None:
                     self._remove(statement)
@@ -466,8 +470,8 @@ class _Planner:
                     self.new_keys.setdefault(target, []).append(edit)
                 else:
                     self.new_tables.setdefault(target, []).append(edit)
-        for owner, owned in inline_edits.items():
-            self._edit_inline(owner, owned)
+        for start, owned in inline_edits.items():
+            self._edit_inline(inline_owners[start], owned)
         self._insert_new_keys()
         self._insert_new_tables()
         return self.splices
@@ -479,39 +483,118 @@ class _Planner:
         quote = "'" if old_text.startswith("'") else self.style.quote
         array = statement.array
         old_value = _value_of(old_text)
-        if old_value == value:
+        if same_value(old_value, value):
             return
         if array is not None and isinstance(value, list) and isinstance(old_value, list):
-            if array.items and value[: len(old_value)] == old_value:
-                self._append_items(array, value[len(old_value) :], quote)
+            multiline = "\n" in old_text
+            if array.items and same_value(value[: len(old_value)], old_value):
+                self._append_items(array, array.items, value[len(old_value) :], quote)
                 return
-            if "\n" in old_text and array.items:
+            if multiline and not array.items:
+                self._fill_empty(statement, value, quote)
+                return
+            if multiline and self._splice_items(array, old_value, value, quote):
+                return
+            if multiline and array.items:
                 self._rewrite_multiline(statement, value, quote)
                 return
         self.splices.append(
             (statement.value_start, statement.value_end, render_value(value, quote))
         )
 
-    def _append_items(self, array: Any, extra: list[TomlValue], quote: str) -> None:
+    def _splice_items(
+        self, array: ArrayLayout, old: list[Any], new: list[TomlValue], quote: str
+    ) -> bool:
+        """Drop removed items' lines and append new ones, keeping every other line.
+
+        Works when ``new`` is some of the old items, in order, followed by new
+        ones, and every dropped item sits alone on its line (its comment goes
+        with it). Otherwise returns False and the array is rewritten.
+        """
+        if len(old) != len(array.items):
+            return False
+        kept: list[int] = []
+        cursor = 0
+        for item in new:
+            match = next((i for i in range(cursor, len(old)) if same_value(old[i], item)), None)
+            if match is None:
+                break
+            kept.append(match)
+            cursor = match + 1
+        if not kept:
+            return False
+        dropped: list[tuple[int, int]] = []
+        for index, (start, end) in enumerate(array.items):
+            if index in kept:
+                continue
+            line = self._own_line(start, end)
+            if line is None:
+                return False
+            dropped.append(line)
+        self.splices.extend((start, end, "") for start, end in dropped)
+        extra = new[len(kept) :]
+        if extra:
+            self._append_items(array, [array.items[i] for i in kept], extra, quote)
+        return True
+
+    def _own_line(self, start: int, end: int) -> tuple[int, int] | None:
+        """The whole line(s) of an array item alone on its line, comma and comment included."""
+        text = self.text
+        line_start = text.rfind("\n", 0, start) + 1
+        if text[line_start:start].strip(" \t"):
+            return None
+        rest = re.match(r"[ \t]*,?[ \t]*(#[^\n]*)?(\r?\n|$)", text[end:])
+        if rest is None:
+            return None
+        return line_start, end + rest.end()
+
+    def _fill_empty(self, statement: Statement, value: list[TomlValue], quote: str) -> None:
+        """Put items into an empty multi-line array above its ``]``, keeping its comments."""
+        assert statement.array is not None
+        text = self.text
+        close = statement.array.close
+        close_line = text.rfind("\n", 0, close) + 1
+        close_indent = text[close_line:close]
+        if close_indent.strip(" \t"):
+            self.splices.append(
+                (statement.value_start, statement.value_end, render_value(value, quote))
+            )
+            return
+        inner = text[statement.value_start + 1 : close].split("\n")[1:-1]
+        indents = [line[: len(line) - len(line.lstrip(" \t"))] for line in inner if line.strip()]
+        indent = indents[-1] if indents else close_indent + (self.style.key_delta or "  ")
+        block = "".join(f"{indent}{render_value(v, quote)},{self.newline}" for v in value)
+        self.splices.append((close_line, close_line, block))
+
+    def _append_items(
+        self,
+        array: ArrayLayout,
+        items: list[tuple[int, int]],
+        extra: list[TomlValue],
+        quote: str,
+    ) -> None:
+        """Append ``extra`` after ``items[-1]`` in the style of the items around it."""
         text = self.text
         rendered = [render_value(item, quote) for item in extra]
-        last_start, last_end = array.items[-1]
+        last_start, last_end = items[-1]
         newline_at = text.find("\n", last_end)
         same_line_close = newline_at == -1 or array.close < newline_at
         if same_line_close:
             separator = ", "
-            if len(array.items) >= 2:
-                between = text[array.items[-2][1] : array.items[-1][0]]
+            if len(items) >= 2:
+                between = text[items[-2][1] : items[-1][0]]
                 separator = "," + between.split(",", 1)[-1] if "\n" not in between else ", "
             self.splices.append((last_end, last_end, "".join(separator + r for r in rendered)))
             return
         line_end = newline_at - 1 if newline_at > 0 and text[newline_at - 1] == "\r" else newline_at
         line_start = text.rfind("\n", 0, last_start) + 1
         indent = text[line_start : line_start + _leading_space(text, line_start)]
+        followed_by_comma = text[last_end:newline_at].lstrip(" \t").startswith(",")
+        if not followed_by_comma:
+            self.splices.append((last_end, last_end, ","))
         if array.trailing_comma:
             block = "".join(f"{self.newline}{indent}{r}," for r in rendered)
         else:
-            self.splices.append((last_end, last_end, ","))
             block = ",".join(f"{self.newline}{indent}{r}" for r in rendered)
         self.splices.append((line_end, line_end, block))
 
@@ -560,26 +643,62 @@ class _Planner:
         value_text = self.text[owner.value_start : owner.value_end]
         wrapper = tomlkit.parse("v = " + value_text)
         root = wrapper["v"]
+        fresh: set[int] = set()
+        """Items this edit creates, rendered in the file's quote style."""
         for inner, edit in owned:
             node: Any = root
             for part in inner:
-                if not isinstance(part, str):
-                    raise EditError(
-                        self.document.path, "cannot edit an array inside an inline table"
-                    )
+                if isinstance(part, int):
+                    # An inline array of tables, e.g. ``volumes = { host_path = [{...}] }``.
+                    if not isinstance(node, list) or part >= len(node):
+                        raise EditError(
+                            self.document.path, f"no entry {part} in an inline array to edit"
+                        )
+                    node = node[part]
+                    continue
                 name = find_key(node, part)
                 if name is None:
+                    if isinstance(edit, RemoveKey):
+                        node = None  # nothing to remove, as in apply_edits
+                        break
                     node[part] = tomlkit.inline_table()
                     name = part
                 node = node[name]
+            if node is None:
+                continue
             name = find_key(node, edit.key)
             if isinstance(edit, RemoveKey):
                 if name is not None:
                     del node[name]
             else:
                 node[name or edit.key] = edit.value
-        rendered = root.as_string()
+                fresh.add(id(node[name or edit.key]))
+        padded = value_text[1:2] in (" ", "}")
+        rendered = self._render_inline(root, fresh, padded=padded)
         self.splices.append((owner.value_start, owner.value_end, rendered))
+
+    def _render_inline(self, item: Any, fresh: set[int], *, padded: bool) -> str:
+        """Render an edited inline value: untouched parts as written, new ones in file style.
+
+        tomlkit's own rendering of an edited inline table leaves stray spaces
+        (``{ a = 1  }``, ``["ALL"]}``) that no one would write by hand.
+        """
+        if id(item) in fresh:
+            return render_value(item.unwrap(), self.style.quote)
+        if isinstance(item, tomlkit.items.InlineTable):
+            pairs = [
+                f"{key.as_string().strip()} = {self._render_inline(value, fresh, padded=padded)}"
+                for key, value in item.value.body
+                if key is not None
+            ]
+            if not pairs:
+                return "{}"
+            return "{ " + ", ".join(pairs) + " }" if padded else "{" + ", ".join(pairs) + "}"
+        if isinstance(item, tomlkit.items.Array) and any(
+            isinstance(entry, tomlkit.items.InlineTable) for entry in item
+        ):
+            return "[" + ", ".join(self._render_inline(e, fresh, padded=padded) for e in item) + "]"
+        return str(item.as_string())
 
     # -- new keys and tables ---------------------------------------------------
 
@@ -587,17 +706,43 @@ class _Planner:
         key = ".".join(render_key(part) for part in key_parts)
         return f"{indent}{key} = {render_value(value, self.style.quote)}"
 
-    def _insert_after(self, anchor: Statement | None, lines: list[str], *, before: int = 0) -> None:
-        """Insert whole lines after ``anchor`` (or at ``before`` when there is none)."""
+    def _insert_after(self, anchor: Statement, lines: list[str]) -> None:
+        """Insert whole lines after ``anchor``."""
         newline = self.newline
-        if anchor is None:
-            self.splices.append((before, before, "".join(line + newline for line in lines)))
-            return
         segment = self.text[anchor.line_start : anchor.end]
         if segment.endswith("\n"):
             self.splices.append((anchor.end, anchor.end, "".join(line + newline for line in lines)))
         else:
             self.splices.append((anchor.end, anchor.end, "".join(newline + line for line in lines)))
+
+    def _insert_first_globals(self, lines: list[str]) -> None:
+        """Global keys in a file that has none: above the first table, apart from it."""
+        newline = self.newline
+        block = "".join(line + newline for line in lines)
+        first = self.index.first_header
+        if first is not None:
+            at = self._above_own_comments(first)
+            self.splices.append((at, at, block + newline))
+            return
+        end = len(self.text)
+        if self.text and not self.text.endswith("\n"):
+            block = newline + block.removesuffix(newline)  # keep no final newline
+        self.splices.append((end, end, block))
+
+    def _above_own_comments(self, header: Statement) -> int:
+        """Where to insert before ``header`` without parting it from the comments above it.
+
+        A comment block that starts the file is left on top: it is more likely
+        the file's banner than a note on the first table.
+        """
+        text = self.text
+        at = header.line_start
+        while at > 0:
+            previous_start = text.rfind("\n", 0, at - 1) + 1
+            if not text[previous_start:at].strip().startswith("#"):
+                break
+            at = previous_start
+        return header.line_start if at == 0 else at
 
     def _insert_new_keys(self) -> None:
         for table, edits in self.new_keys.items():
@@ -613,10 +758,10 @@ class _Planner:
                 last_global = self.index.last_global
                 indent = last_global.indent if last_global else ""
                 lines = [self._key_line(indent, [e.key], e.value) for e in edits]
-                first = self.index.first_header
-                self._insert_after(
-                    last_global, lines, before=first.line_start if first else len(self.text)
-                )
+                if last_global is not None:
+                    self._insert_after(last_global, lines)
+                else:
+                    self._insert_first_globals(lines)
             else:
                 anchor = self.index.dotted_last[table]
                 own_depth = len(anchor.path)
@@ -663,7 +808,16 @@ class _Planner:
             lines = [f"{header_indent}[{header_name}]"]
             lines += [self._key_line(key_indent, [e.key], e.value) for e in edits]
             blank = self.style.blank_before_subtable if ancestor else True
+            child = self._first_child_header(table)
+            if child is not None:
+                # [runners.cache] when [runners.cache.s3] exists: right above its sub-table.
+                at = self._above_own_comments(child)
+                gap = newline if blank else ""
+                self.splices.append((at, at, newline.join(lines) + newline + gap))
+                continue
             blocks.append(("" if not blank else newline) + newline.join(lines))
+        if not blocks:
+            return
         if ancestor:
             anchor = self.index.region_last[ancestor]
             if self.text[anchor.line_start : anchor.end].endswith("\n"):
@@ -674,13 +828,21 @@ class _Planner:
             return
         first = self.index.first_header
         if first is not None:
+            at = self._above_own_comments(first)
             text = "".join(b.lstrip("\r\n") + newline + newline for b in blocks)
-            self.splices.append((first.line_start, first.line_start, text))
+            self.splices.append((at, at, text))
+        elif not self.text or self.text.endswith("\n"):
+            end = len(self.text)
+            self.splices.append((end, end, "".join(b + newline for b in blocks)))
         else:
-            tail = "" if not self.text or self.text.endswith("\n") else newline
-            self.splices.append(
-                (len(self.text), len(self.text), tail + "".join(b + newline for b in blocks))
-            )
+            end = len(self.text)  # keep the file without a final newline
+            self.splices.append((end, end, "".join(newline + b for b in blocks)))
+
+    def _first_child_header(self, table: TablePath) -> Statement | None:
+        for statement in self.index.headers.values():
+            if _is_prefix(table, statement.path):
+                return statement
+        return None
 
     def _spelling(self, path: TablePath) -> str | None:
         """How the file spells the last name of ``path`` (its header), else as given."""
@@ -696,6 +858,23 @@ class _Planner:
                 strings = [p for p in path if isinstance(p, str)]
                 return statement.keys[len(strings) - 1]
         return last
+
+
+def same_value(left: Any, right: Any) -> bool:
+    """Equality as TOML sees it: ``1``, ``1.0`` and ``true`` differ, ``nan`` equals ``nan``.
+
+    Python's ``==`` treats ``True == 1``, which would let an edit that must
+    write ``true`` over ``1`` pass as a no-op and leave a value the runner rejects.
+    """
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(same_value(left[k], right[k]) for k in left)
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(map(same_value, left, right))
+    if type(left) is not type(right):
+        return False
+    if isinstance(left, float) and math.isnan(left):
+        return math.isnan(right)
+    return bool(left == right)
 
 
 def _leading_space(text: str, start: int) -> int:
