@@ -365,3 +365,35 @@ def test_scripted_run_twice_changes_nothing(
     assert cli.main([*args, "--non-interactive"]) == 0
     assert path.read_bytes() == first
     assert "no changes to the file" in capsys.readouterr().out
+
+
+def test_questionary_prompts_answer_from_a_keyboard() -> None:
+    """The real prompt layer, fed keys through a pipe instead of a terminal."""
+    from prompt_toolkit.application import create_app_session
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    from wizard.plain import Option, QuestionaryPrompts
+
+    with create_pipe_input() as keys, create_app_session(input=keys, output=DummyOutput()):
+        prompts = QuestionaryPrompts()
+        options = [Option("one team", Trust.SINGLE_PROJECT), Option("several", Trust.MULTI_PROJECT)]
+        keys.send_text("\r")
+        assert prompts.select("Who?", options, default=Trust.MULTI_PROJECT) is Trust.MULTI_PROJECT
+        keys.send_text(" \r")  # toggle the first option on, keep the checked second one
+        both = [Option("a", "a"), Option("b", "b")]
+        assert prompts.checkbox("Which?", both, default=("b",)) == ["a", "b"]
+        keys.send_text("n")
+        assert prompts.confirm("Sure?", default=True) is False
+        keys.send_text("s3cret\r")
+        assert prompts.password("Token:") == "s3cret"
+        keys.send_text("\x03")
+        with pytest.raises(KeyboardInterrupt):
+            prompts.text("Name:")
+
+
+async def test_questionary_prompts_refuse_a_running_event_loop() -> None:
+    from wizard.plain import QuestionaryPrompts
+
+    with pytest.raises(RuntimeError, match="inside a running event loop"):
+        QuestionaryPrompts()

@@ -61,6 +61,10 @@ class QuestionaryPrompts:
     """Prompts in a terminal. Imported lazily: core modules never load questionary."""
 
     def __init__(self) -> None:
+        if _loop_running():
+            # questionary starts its own event loop; inside another one (the Textual
+            # app) it would fail half-way through a question.
+            raise RuntimeError("the line-mode wizard cannot run inside a running event loop")
         import questionary
 
         self._q = questionary
@@ -101,6 +105,16 @@ class QuestionaryPrompts:
 
     def password(self, message: str) -> str:
         return str(self._q.password(message).unsafe_ask())
+
+
+def _loop_running() -> bool:
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 # --------------------------------------------------------------------------- rendering
