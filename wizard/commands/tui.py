@@ -1,0 +1,48 @@
+"""``runner-wizard`` / ``runner-wizard tui [PATH]``: start the full-screen wizard.
+
+Textual is imported inside :func:`run` only, so that merely loading this module
+(or any other command) never pays for it.
+
+Exit codes: 0 when the file was saved (or already matched the answers), 1 when
+the user quit without saving, 130 on Ctrl+C; 2 for a preset that cannot be
+read. Every way out without saving prints "No changes were written."
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from wizard.answers import Answers
+
+EXIT_INTERRUPTED = 130
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the wizard on ``args.path`` (``None``: the usual config) with ``args.preset``."""
+    preset_answers: Answers | None = None
+    locked: frozenset[str] = frozenset()
+    if args.preset:
+        from wizard.presets import load_preset  # deferred: only when a preset is asked for
+
+        preset = load_preset(args.preset)  # WizardError → one line and exit 2 (in the CLI)
+        preset_answers = Answers(trust=preset.trust).merged(preset.answers)
+        locked = preset.locked
+
+    from wizard.tui.app import NOTHING_WRITTEN, build_app  # deferred: loads Textual
+
+    path = Path(args.path) if args.path else None
+    app = build_app(path, preset_answers=preset_answers, locked=locked)
+    try:
+        code = app.run()
+    except KeyboardInterrupt:
+        print(NOTHING_WRITTEN, file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if code is None:
+        # The app stopped without choosing a code: it failed before or while
+        # showing a screen (Textual has printed why). Nothing was saved then.
+        print(NOTHING_WRITTEN, file=sys.stderr)
+        return 1
+    print(app.outcome, file=sys.stderr if code else sys.stdout)
+    return code

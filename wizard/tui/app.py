@@ -1,0 +1,418 @@
+"""The Textual app: owns the wizard's state and session, and decides the flow.
+
+Screens show what the app hands them and post messages saying what the user
+did; the app updates :class:`~wizard.tui.state.WizardState`, asks the core
+for previews and saves in worker threads, and shows the next screen. Build it
+with :func:`build_app`, the one factory the CLI, the tests and the screenshot
+script share.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.widgets import Static
+
+from wizard.answers import Answers, RunnerIdentity
+from wizard.errors import WizardError
+from wizard.secrets import mask_text
+from wizard.steps import STEPS
+from wizard.tui.formatting import (
+    answer_rows,
+    display_path,
+    finding_line,
+    findings_summary,
+    host_checklist,
+)
+from wizard.tui.messages import GoBack, GoNext, QuitWithoutSaving
+from wizard.tui.ports import (
+    PreviewView,
+    SaveView,
+    SessionOpener,
+    SessionPort,
+    find_initial_path,
+    open_real_session,
+)
+from wizard.tui.screens.base import WizardScreen
+from wizard.tui.screens.done import DoneScreen
+from wizard.tui.screens.review import ReviewScreen
+from wizard.tui.screens.runner import RunnerScreen
+from wizard.tui.screens.start import StartScreen
+from wizard.tui.screens.step import QuestionView, StepScreen
+from wizard.tui.state import REVIEW, RUNNER, START, FileFacts, WizardState
+from wizard.tui.widgets.question import QuestionField
+from wizard.tui.widgets.sidebar import EntryStatus, SidebarEntry, StepSidebar
+
+EXIT_SAVED = 0
+"""The file was written, or it already matched the answers."""
+EXIT_NOT_SAVED = 1
+"""The user left without saving (q, Quit): nothing was written."""
+EXIT_INTERRUPTED = 130
+"""Ctrl+C, as for every other command: nothing was written."""
+
+NOTHING_WRITTEN = "No changes were written."
+
+SIDEBAR_LABELS = {START: "File", RUNNER: "Runner", REVIEW: "Review"} | {
+    s.id: s.title for s in STEPS
+}
+
+
+class WizardApp(App[int]):
+    """The full-screen wizard. Its return value is the process exit code."""
+
+    CSS_PATH = "wizard.tcss"
+    TITLE = "runner-wizard"
+    ENABLE_COMMAND_PALETTE = False
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [  # type: ignore[misc]
+        (0, "-narrow"),
+        (90, "-wide"),
+    ]
+    """Narrow terminals get a slimmer step list (see wizard.tcss)."""
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+c", "interrupt", "Quit", priority=True, show=False),
+        Binding("q", "quit_without_saving", "Quit"),
+    ]
+
+    def __init__(self, state: WizardState, *, open_session: SessionOpener) -> None:
+        super().__init__()
+        self.state = state
+        self.open_session = open_session
+        self.session: SessionPort | None = None
+        self.facts: FileFacts | None = None
+        self.position = START
+        self.latest_preview: PreviewView | None = None
+        self.saved: SaveView | None = None
+        self.outcome = NOTHING_WRITTEN
+        """What the command prints once the app has closed."""
+        self._preview_generation = 0
+
+    # ----------------------------------------------------------------- flow
+
+    def on_mount(self) -> None:
+        self.push_screen(self._make_screen(START))
+        self._read_file(self.state.path)
+
+    def go(self, position: str) -> None:
+        """Show ``position``, built afresh from the state."""
+        self.position = position
+        self.state.visited.add(position)
+        self.switch_screen(self._make_screen(position))
+        if position in SIDEBAR_LABELS and position not in (START, RUNNER):
+            self._schedule_preview()
+
+    @on(GoNext)
+    def _go_next(self, message: GoNext) -> None:
+        if message.position in (START, RUNNER, REVIEW, "done"):
+            return  # those screens post their own, more specific messages
+        self.go(self.state.following(message.position))
+
+    @on(GoBack)
+    def _go_back(self, message: GoBack) -> None:
+        previous = self.state.preceding(message.position)
+        if previous is not None:
+            self.go(previous)
+
+    @on(StepSidebar.Jump)
+    def _jump(self, message: StepSidebar.Jump) -> None:
+        if self.saved is None and message.position in self.state.visited:
+            self.go(message.position)
+
+    @on(StartScreen.PathEntered)
+    def _path_entered(self, message: StartScreen.PathEntered) -> None:
+        self.state.path = Path(message.text or "config.toml").expanduser()
+        self._read_file(self.state.path)
+
+    @on(StartScreen.Proceed)
+    def _start_chosen(self, message: StartScreen.Proceed) -> None:
+        if self.session is None:
+            return
+        if message.mode != self.state.mode:
+            self.state.mode = message.mode
+            self.state.runner_index = None
+        self.go(RUNNER)
+
+    @on(RunnerScreen.Proceed)
+    def _runner_chosen(self, message: RunnerScreen.Proceed) -> None:
+        assert self.session is not None
+        assert self.state.mode is not None
+        same_target = (
+            RUNNER in self.state.visited
+            and self.state.runner_index == message.runner_index
+            and (self.state.identity is None) == (message.identity is None)
+            and any(s.id in self.state.visited for s in STEPS)
+        )
+        self.state.identity = message.identity
+        if not same_target:
+            current = self.session.current_answers(message.runner_index)
+            self.state.reset_runner(self.state.mode, message.runner_index, current)
+        self.go(self.state.following(RUNNER))
+
+    @on(QuestionField.Changed)
+    async def _answered(self, message: QuestionField.Changed) -> None:
+        self.state.choose(message.question, message.value)
+        screen = self.screen
+        if isinstance(screen, WizardScreen):
+            await screen.query_one(StepSidebar).show(self._sidebar())
+        self._schedule_preview()
+
+    @on(ReviewScreen.SaveRequested)
+    def _save_requested(self) -> None:
+        preview = self.latest_preview
+        if preview is None or self.session is None:
+            return
+        if not preview.changed:
+            self.outcome = "The file already matched your answers; nothing was written."
+            self.exit(EXIT_SAVED)
+            return
+        self._save(self.session, preview)
+
+    @on(DoneScreen.Finished)
+    def _finished(self) -> None:
+        self.exit(EXIT_SAVED)
+
+    @on(QuitWithoutSaving)
+    def _quit_requested(self) -> None:
+        self.action_quit_without_saving()
+
+    def action_quit_without_saving(self) -> None:
+        if self.saved is not None:
+            self.exit(EXIT_SAVED)
+            return
+        self.outcome = NOTHING_WRITTEN
+        self.exit(EXIT_NOT_SAVED)
+
+    def action_interrupt(self) -> None:
+        if self.saved is not None:
+            self.exit(EXIT_SAVED)
+            return
+        self.outcome = NOTHING_WRITTEN
+        self.exit(EXIT_INTERRUPTED)
+
+    # ------------------------------------------------------------- screens
+
+    def _shown_path(self) -> str:
+        if self.state.path is None:
+            return "(looking for the runner's config…)"
+        return display_path(self.state.path)
+
+    def _title_bar(self) -> str:
+        parts = ["runner-wizard", self._shown_path()]
+        if self.state.mode == "harden" and self.state.runner_index is not None and self.facts:
+            runner = next(
+                (r for r in self.facts.runners if r.index == self.state.runner_index), None
+            )
+            if runner is not None:
+                parts.append(f"runner {runner.name or '#' + str(runner.index + 1)}")
+        elif self.state.identity is not None and self.state.identity.name:
+            parts.append(f"new runner {self.state.identity.name}")
+        return mask_text("  ·  ".join(parts))
+
+    def _sidebar(self) -> list[SidebarEntry]:
+        applicable = {s.id for s in self.state.applicable_steps()}
+        entries = []
+        for position in (START, RUNNER, *(s.id for s in STEPS), REVIEW):
+            status: EntryStatus
+            if self.saved is not None:
+                status = "done"
+            elif position == self.position:
+                status = "current"
+            elif position in {s.id for s in STEPS} and position not in applicable:
+                status = "skipped"
+            elif position in self.state.visited:
+                status = "visited"
+            else:
+                status = "pending"
+            entries.append(SidebarEntry(position, SIDEBAR_LABELS[position], status))
+        return entries
+
+    def _make_screen(self, position: str) -> WizardScreen:
+        sidebar, title_bar = self._sidebar(), self._title_bar()
+        if position == START:
+            return StartScreen(
+                sidebar=sidebar,
+                title_bar=title_bar,
+                path_text="" if self.state.path is None else display_path(self.state.path),
+                mode=self.state.mode,
+            )
+        if position == RUNNER:
+            assert self.state.mode is not None
+            return RunnerScreen(
+                sidebar=sidebar,
+                title_bar=title_bar,
+                mode=self.state.mode,
+                runners=self.facts.runners if self.facts else (),
+                runner_index=self.state.runner_index,
+                identity=self.state.identity,
+            )
+        if position == REVIEW:
+            return ReviewScreen(
+                sidebar=sidebar,
+                title_bar=title_bar,
+                answers=answer_rows(self.state),
+                checklist=host_checklist(self.state),
+                file_name=self._shown_path(),
+            )
+        steps = self.state.applicable_steps()
+        step = next(s for s in steps if s.id == position)
+        answers = self.state.effective()
+        views = [
+            QuestionView(
+                question=q,
+                value=self.state.value_for(q),
+                recommended=self._recommended(q.field),
+                current=getattr(self.state.current, q.field),
+                can_keep=self.state.can_keep(q),
+                locked=q.field in self.state.locked,
+            )
+            for q in step.applicable(answers)
+        ]
+        return StepScreen(
+            sidebar=sidebar,
+            title_bar=title_bar,
+            step=step,
+            number=steps.index(step) + 1,
+            total=len(steps),
+            questions=views,
+        )
+
+    def _recommended(self, field: str) -> object:
+        """The recommendation itself, even when a preset or the file says otherwise."""
+        question = next(q for s in STEPS for q in s.questions if q.field == field)
+        before = self.state.effective()
+        return question.recommend(before)
+
+    # ------------------------------------------------------------- workers
+
+    @work(thread=True, exclusive=True, group="open")
+    def _read_file(self, path: Path | None) -> None:
+        """Open the file off the event loop: parsing is the slow part of starting."""
+        if path is None:
+            path = find_initial_path()
+        display = display_path(path)
+        try:
+            session = self.open_session(path)
+            facts = FileFacts(display, session.exists, tuple(session.runners()))
+        except WizardError as error:
+            problem = FileFacts(display, False, (), mask_text(str(error)))
+            self.call_from_thread(self._file_read, path, None, problem)
+            return
+        self.call_from_thread(self._file_read, path, session, facts)
+
+    def _file_read(self, path: Path, session: SessionPort | None, facts: FileFacts) -> None:
+        self.state.path = path
+        self.session = session
+        self.facts = facts
+        if session is not None and self.state.runner_index is not None:
+            self.state.runner_index = None
+        screen = self.screen
+        if isinstance(screen, StartScreen):
+            screen.show_facts(facts)
+            screen.query_one("#title-bar", Static).update(self._title_bar())
+
+    def _schedule_preview(self) -> None:
+        if self.session is None:
+            return
+        self._preview_generation += 1
+        self._preview(
+            self.session,
+            self._preview_generation,
+            self.state.answers_for_core(),
+            self.state.runner_index,
+            self.state.identity,
+        )
+
+    @work(thread=True, exclusive=True, group="preview")
+    def _preview(
+        self,
+        session: SessionPort,
+        generation: int,
+        answers: Answers,
+        runner_index: int | None,
+        identity: RunnerIdentity | None,
+    ) -> None:
+        try:
+            preview = session.preview(answers, runner_index=runner_index, identity=identity)
+        except Exception as error:
+            self.call_from_thread(self._preview_failed, generation, mask_text(str(error)))
+            return
+        self.call_from_thread(self._preview_ready, generation, preview)
+
+    def _preview_ready(self, generation: int, preview: PreviewView) -> None:
+        if generation != self._preview_generation:
+            return  # an answer changed since; a newer preview is on its way
+        self.latest_preview = preview
+        screen = self.screen
+        if isinstance(screen, StepScreen):
+            screen.show_findings(preview.findings_before, preview.findings_after)
+        elif isinstance(screen, ReviewScreen):
+            screen.show_preview(preview)
+
+    def _preview_failed(self, generation: int, message: str) -> None:
+        if generation != self._preview_generation:
+            return
+        self.latest_preview = None
+        screen = self.screen
+        if isinstance(screen, StepScreen | ReviewScreen):
+            screen.show_problem(f"could not work out the changes: {message}")
+
+    @work(thread=True, exclusive=True, group="save")
+    def _save(self, session: SessionPort, preview: PreviewView) -> None:
+        try:
+            result = session.save(preview, backup=True)
+        except (WizardError, OSError) as error:
+            self.call_from_thread(self._save_failed, mask_text(str(error)))
+            return
+        self.call_from_thread(self._saved, result)
+
+    def _save_failed(self, message: str) -> None:
+        screen = self.screen
+        if isinstance(screen, ReviewScreen):
+            screen.show_save_problem(message)
+
+    def _saved(self, result: SaveView) -> None:
+        self.saved = result
+        path = display_path(result.path)
+        outcome = Text()
+        outcome.append("Wrote ", style="green")
+        outcome.append(path, style="bold")
+        outcome.append(" (mode 0600).\n")
+        if result.backup is not None:
+            outcome.append("The previous version is kept as ")
+            outcome.append(display_path(result.backup), style="bold")
+            outcome.append(".\n")
+        outcome.append("\nAudit of the written file: ")
+        outcome.append_text(findings_summary(result.findings))
+        outcome.append("\n")
+        for finding in result.findings:
+            outcome.append_text(finding_line(finding))
+            outcome.append("\n")
+        outcome.rstrip()
+        backup = f" (backup: {display_path(result.backup)})" if result.backup else ""
+        self.outcome = f"Saved {path}{backup}."
+        self.position = "done"
+        self.switch_screen(
+            DoneScreen(sidebar=self._sidebar(), title_bar=self._title_bar(), outcome=outcome)
+        )
+
+
+def build_app(
+    path: Path | None = None,
+    *,
+    preset_answers: Answers | None = None,
+    locked: frozenset[str] = frozenset(),
+    open_session: SessionOpener = open_real_session,
+) -> WizardApp:
+    """The wizard for ``path`` (default: the usual config, else ``./config.toml``).
+
+    ``preset_answers`` pre-fill questions and ``locked`` names the ones that
+    cannot be changed. ``open_session`` is how a file is opened; tests pass a
+    stand-in. Nothing here reads the file or even imports the core's session:
+    both happen in a worker once the first screen is up.
+    """
+    state = WizardState(path=path, preset=preset_answers or Answers(), locked=locked)
+    return WizardApp(state, open_session=open_session)

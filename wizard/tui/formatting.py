@@ -1,0 +1,175 @@
+"""Words and colours for what the screens show: values, paths, findings, diffs.
+
+Pure functions, so the wording is tested without running the app and every
+screen says the same thing the same way.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+
+from wizard.model import Finding, Severity
+from wizard.secrets import mask_text
+from wizard.steps import STEPS, Question
+from wizard.tui.state import KEEP, WizardState
+
+SEVERITY_STYLES: dict[Severity, str] = {
+    Severity.CRITICAL: "bold white on red",
+    Severity.HIGH: "bold red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
+
+SEVERITIES_WORST_FIRST = tuple(sorted(Severity, key=lambda s: s.rank, reverse=True))
+
+
+def display_path(path: Path, *, cwd: Path | None = None, home: Path | None = None) -> str:
+    """A path as the user thinks of it: relative under the working folder, ``~`` at home.
+
+    Keeps screenshots free of machine-specific absolute paths, too.
+    """
+    cwd = cwd or Path.cwd()
+    home = home or Path.home()
+    if not path.is_absolute():
+        return str(path)
+    for base, prefix in ((cwd, ""), (home, "~/")):
+        try:
+            relative = path.relative_to(base)
+        except ValueError:
+            continue
+        return f"{prefix}{relative}" if str(relative) != "." else (prefix.rstrip("/") or ".")
+    return str(path)
+
+
+def describe_value(question: Question, value: Any) -> str:
+    """One short phrase for an answer, in the words the question's choices use."""
+    if value is None:
+        return "not set"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, tuple | list):
+        if not value:
+            return "none"
+        return ", ".join(describe_value(question, item) for item in value)
+    choice = question.choice_for(value)
+    if choice is not None:
+        return choice.label
+    return str(value.value if isinstance(value, Enum) else value)
+
+
+def severity_counts(findings: Iterable[Finding]) -> Counter[Severity]:
+    return Counter(finding.severity for finding in findings)
+
+
+def findings_line(before: Sequence[Finding], after: Sequence[Finding]) -> Text:
+    """``critical 2→0  high 3→1 …``: every severity that occurs on either side."""
+    counts_before = severity_counts(before)
+    counts_after = severity_counts(after)
+    text = Text()
+    shown = [s for s in SEVERITIES_WORST_FIRST if counts_before[s] or counts_after[s]]
+    if not shown:
+        return Text("no findings", style="green")
+    for position, severity in enumerate(shown):
+        if position:
+            text.append("  ")
+        style = SEVERITY_STYLES[severity] if counts_after[severity] else "green"
+        text.append(f"{severity.value} ", style=style)
+        text.append(f"{counts_before[severity]}→{counts_after[severity]}", style=style)
+    return text
+
+
+def findings_summary(findings: Sequence[Finding]) -> Text:
+    """``1 high, 2 medium`` for one set of findings."""
+    counts = severity_counts(findings)
+    parts = [s for s in SEVERITIES_WORST_FIRST if counts[s]]
+    if not parts:
+        return Text("no findings", style="green")
+    text = Text()
+    for position, severity in enumerate(parts):
+        if position:
+            text.append(", ")
+        text.append(f"{counts[severity]} {severity.value}", style=SEVERITY_STYLES[severity])
+    return text
+
+
+def finding_line(finding: Finding) -> Text:
+    """One finding: severity, rule, runner and message (masked as a last defence)."""
+    text = Text()
+    text.append(f"{finding.severity.value:<8}", style=SEVERITY_STYLES[finding.severity])
+    text.append(f" {finding.rule}", style="bold")
+    if finding.line is not None:
+        text.append(f" (line {finding.line})", style="dim")
+    text.append(f": {mask_text(finding.message)}")
+    return text
+
+
+def coloured_diff(diff: str) -> Text:
+    """The unified diff with added lines green, removed red and hunk headers cyan.
+
+    The core masks secrets already; :func:`mask_text` runs again because a diff is
+    the one place a whole file's text reaches the screen.
+    """
+    text = Text(no_wrap=True, overflow="ellipsis")
+    for line in mask_text(diff).splitlines():
+        if line.startswith(("+++", "---")):
+            style = "bold"
+        elif line.startswith("@@"):
+            style = "cyan"
+        elif line.startswith("+"):
+            style = "green"
+        elif line.startswith("-"):
+            style = "red"
+        else:
+            style = ""
+        text.append(line + "\n", style=style)
+    text.rstrip()
+    return text
+
+
+def url_problem(url: str, *, allow_http: bool) -> str | None:
+    """Why a GitLab URL cannot be used, or ``None`` when it can."""
+    url = url.strip()
+    if not url:
+        return "Enter the GitLab URL, e.g. https://gitlab.example.com"
+    if url.startswith("https://") and len(url) > len("https://"):
+        return None
+    if url.startswith("http://") and len(url) > len("http://"):
+        if allow_http:
+            return None
+        return "Plain http sends the runner token unencrypted; tick the box to use it anyway."
+    return "The URL must start with https://"
+
+
+def answer_rows(state: WizardState) -> list[tuple[str, str]]:
+    """Every applicable answer as (prompt, value), saying which are kept or locked."""
+    rows: list[tuple[str, str]] = []
+    answers = state.effective()
+    for step in STEPS:
+        for question in step.applicable(answers):
+            if question.field == "host_measures":
+                continue  # the review's checklist shows them in full
+            value = state.value_for(question)
+            if value is KEEP:
+                shown = f"{describe_value(question, getattr(state.current, question.field))} (kept)"
+            else:
+                shown = describe_value(question, value)
+            if question.field in state.locked:
+                shown += " (preset)"
+            rows.append((question.prompt, shown))
+    return rows
+
+
+def host_checklist(state: WizardState) -> list[tuple[str, bool]]:
+    """The host measures as (label, planned): planned ones are the to-do list."""
+    host_question = next(q for s in STEPS for q in s.questions if q.field == "host_measures")
+    planned = state.value_for(host_question)
+    if planned is KEEP or planned is None:
+        planned = state.current.host_measures or ()
+    return [(choice.label, choice.value in planned) for choice in host_question.choices]

@@ -1,0 +1,98 @@
+"""What the wizard needs from the core, spelled as structural types.
+
+The screens depend on these protocols rather than on :mod:`wizard.session`
+itself, for two reasons: importing the session pulls in the document layer
+and the rule catalogue, which must stay off the path to the first screen; and
+tests can drive every screen with a small stand-in object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from wizard.answers import Answers, RunnerIdentity
+from wizard.model import Finding
+
+
+class RunnerView(Protocol):
+    """One ``[[runners]]`` entry as a picker shows it (token already masked)."""
+
+    @property
+    def index(self) -> int: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def executor(self) -> str | None: ...
+    @property
+    def url(self) -> str | None: ...
+    @property
+    def token(self) -> str | None: ...
+
+
+class PreviewView(Protocol):
+    """The answers applied to the file, before anything is written."""
+
+    @property
+    def diff(self) -> str: ...
+    @property
+    def findings_before(self) -> Sequence[Finding]: ...
+    @property
+    def findings_after(self) -> Sequence[Finding]: ...
+    @property
+    def changed(self) -> bool: ...
+
+
+class SaveView(Protocol):
+    """What a save reports: where the file and its backup are, and its audit."""
+
+    @property
+    def path(self) -> Path: ...
+    @property
+    def backup(self) -> Path | None: ...
+    @property
+    def findings(self) -> Sequence[Finding]: ...
+
+
+class SessionPort(Protocol):
+    """The subset of :class:`wizard.session.WizardSession` the wizard calls."""
+
+    @property
+    def path(self) -> Path: ...
+
+    exists: bool
+
+    def runners(self) -> Sequence[RunnerView]: ...
+
+    def current_answers(self, runner_index: int | None) -> Answers: ...
+
+    def preview(
+        self,
+        answers: Answers,
+        *,
+        runner_index: int | None,
+        identity: RunnerIdentity | None = None,
+    ) -> PreviewView: ...
+
+    def save(self, preview: Any, *, backup: bool = True) -> SaveView:
+        """Write ``preview`` (the core types it precisely; the port cannot name it)."""
+        ...
+
+
+SessionOpener = Callable[[Path], SessionPort]
+"""Opens (or starts) a config file; raises :class:`wizard.errors.ConfigError`."""
+
+
+def open_real_session(path: Path) -> SessionPort:
+    """Open ``path`` with the core session, imported only now (it loads tomlkit)."""
+    from wizard.session import WizardSession
+
+    return WizardSession.open(path)
+
+
+def find_initial_path() -> Path:
+    """The runner's usual config when it exists, else ``./config.toml`` (the core decides)."""
+    from wizard.session import initial_path
+
+    return initial_path()

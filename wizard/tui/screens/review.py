@@ -1,0 +1,189 @@
+"""The last look before writing: answers, findings before → after, the diff, the
+host checklist; then Save, Back, or Quit without saving."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, Static
+
+from wizard.tui.formatting import coloured_diff, finding_line, findings_line
+from wizard.tui.messages import QuitWithoutSaving
+from wizard.tui.ports import PreviewView
+from wizard.tui.screens.base import WizardScreen
+from wizard.tui.state import REVIEW
+from wizard.tui.widgets.sidebar import SidebarEntry
+
+MAX_FINDINGS_LISTED = 12
+
+
+class ReviewScreen(WizardScreen):
+    """Shows exactly what Save writes; the diff comes from the core, secrets masked."""
+
+    position = REVIEW
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "save", "Save"),
+    ]
+
+    class SaveRequested(Message):
+        """The user pressed Save."""
+
+    def __init__(
+        self,
+        *,
+        sidebar: list[SidebarEntry],
+        title_bar: str,
+        answers: Sequence[tuple[str, str]],
+        checklist: Sequence[tuple[str, bool]],
+        file_name: str,
+    ) -> None:
+        super().__init__(sidebar=sidebar, title_bar=title_bar)
+        self.answers = answers
+        self.checklist = checklist
+        self.file_name = file_name
+        self.preview: PreviewView | None = None
+        self._problem: str | None = None
+        self._mounted = False
+        self.saving = False
+
+    def compose_main(self) -> ComposeResult:
+        yield Static("Review", classes="screen-title")
+        with VerticalScroll(id="review"):
+            yield Static(Text("Working out the changes…", style="dim"), id="findings-total")
+            yield Static(f"Changes to {self.file_name}", classes="section-title")
+            yield Static(Text("…", style="dim"), id="diff")
+            yield Static("Still reported after saving", classes="section-title")
+            yield Static("", id="review-findings")
+            yield Static("To do on the host or in the cloud", classes="section-title")
+            yield Static(self._checklist_text(), id="checklist")
+            yield Static("Your answers", classes="section-title")
+            yield Static(self._answers_table(), id="answers")
+        yield Static("", id="save-problem")
+        with Horizontal(classes="actions"):
+            yield Button("Save", id="save", variant="success", compact=True, disabled=True)
+            yield Button("Back", id="back", compact=True)
+            yield Button("Quit without saving", id="quit", variant="error", compact=True)
+
+    def _answers_table(self) -> Table:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="dim", ratio=3)
+        table.add_column(ratio=2)
+        for prompt, value in self.answers:
+            table.add_row(prompt, value)
+        return table
+
+    def _checklist_text(self) -> Text:
+        text = Text()
+        for label, planned in self.checklist:
+            if planned:
+                text.append("[ ] ", style="bold")
+                text.append(f"{label}\n")
+            else:
+                text.append("[–] ", style="yellow")
+                text.append(f"{label} (you chose not to; jobs can reach it)\n", style="yellow")
+        text.rstrip()
+        return text
+
+    def on_mount(self) -> None:
+        self._mounted = True
+        if self.preview is not None:
+            self._render_preview(self.preview)
+        elif self._problem is not None:
+            self.show_problem(self._problem)
+
+    def show_preview(self, preview: PreviewView) -> None:
+        """The app computed what Save would write (maybe before this screen is up)."""
+        self.preview = preview
+        self._problem = None
+        if self._mounted:
+            self._render_preview(preview)
+
+    def _render_preview(self, preview: PreviewView) -> None:
+        total = Text("Findings, now → after saving:  ", style="bold")
+        total.append_text(findings_line(preview.findings_before, preview.findings_after))
+        self.query_one("#findings-total", Static).update(total)
+        summary = Text()
+        remaining = list(preview.findings_after)
+        if not remaining:
+            summary.append("Nothing.", style="green")
+        else:
+            for finding in remaining[:MAX_FINDINGS_LISTED]:
+                summary.append_text(finding_line(finding))
+                summary.append("\n")
+            if len(remaining) > MAX_FINDINGS_LISTED:
+                summary.append(f"… and {len(remaining) - MAX_FINDINGS_LISTED} more\n", style="dim")
+            summary.rstrip()
+        self.query_one("#review-findings", Static).update(summary)
+        save = self.query_one("#save", Button)
+        if preview.changed:
+            self.query_one("#diff", Static).update(coloured_diff(preview.diff))
+            save.label = "Save"
+        else:
+            self.query_one("#diff", Static).update(
+                Text("No change: the file already matches your answers.", style="green")
+            )
+            save.label = "Finish"
+        save.disabled = False
+
+    def show_problem(self, message: str) -> None:
+        self.preview = None
+        self._problem = message
+        if not self._mounted:
+            return
+        self.query_one("#save", Button).disabled = True
+        self.query_one("#findings-total", Static).update(Text(message, style="bold red"))
+        self.query_one("#diff", Static).update("")
+
+    def show_save_problem(self, message: str) -> None:
+        """A refused or failed save: one line, nothing was written."""
+        self.saving = False
+        self.query_one("#save", Button).disabled = False
+        self.query_one("#save-problem", Static).update(
+            Text(f"Not saved: {message}", style="bold red")
+        )
+
+    def action_save(self) -> None:
+        if self.preview is None or self.saving:
+            return
+        self.saving = True
+        self.query_one("#save", Button).disabled = True
+        self.query_one("#save-problem", Static).update(Text("Saving…", style="dim"))
+        self.post_message(self.SaveRequested())
+
+    def action_next(self) -> None:
+        """Enter does not write: it moves to the Save button, a second Enter presses it."""
+        self.query_one("#save", Button).focus()
+
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_save()
+
+    @on(Button.Pressed, "#back")
+    def _back_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_back()
+
+    @on(Button.Pressed, "#quit")
+    def _quit_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(QuitWithoutSaving())
+
+    def help_text(self) -> tuple[str, str | Text]:
+        return (
+            "Review",
+            "The diff is exactly what Save writes (tokens and keys are masked here, not in "
+            "the file). Save writes a new file next to the old one and swaps it in, keeps "
+            "a timestamped backup, sets mode 0600, and refuses if someone else changed the "
+            "file since it was read (GitLab Runner rewrites it when it rotates a token). "
+            "The host checklist lists what config.toml cannot do.",
+        )

@@ -1,0 +1,148 @@
+"""Which runner entry: pick one to harden, or describe the new one to add."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import Button, Checkbox, Input, Label, RadioButton, Static
+
+from wizard.answers import RunnerIdentity
+from wizard.tui.formatting import url_problem
+from wizard.tui.ports import RunnerView
+from wizard.tui.screens.base import WizardScreen
+from wizard.tui.state import RUNNER, Mode
+from wizard.tui.widgets.choices import ChoiceSet
+from wizard.tui.widgets.sidebar import SidebarEntry
+
+
+def runner_label(runner: RunnerView) -> Text:
+    """Name, executor, URL and the (already masked) token of one entry."""
+    text = Text(runner.name or f"runner #{runner.index + 1}", style="bold")
+    text.append(f"  {runner.executor or 'no executor'}", style="cyan")
+    text.append(f"  {runner.url or 'no url'}")
+    text.append(f"  token {runner.token or 'none'}", style="dim")
+    return text
+
+
+class RunnerScreen(WizardScreen):
+    """In ``harden`` mode a list of the file's runners; in ``add`` mode a small form."""
+
+    position = RUNNER
+
+    class Proceed(Message):
+        """The user chose an entry (``runner_index``) or described a new one (``identity``)."""
+
+        def __init__(self, runner_index: int | None, identity: RunnerIdentity | None) -> None:
+            super().__init__()
+            self.runner_index = runner_index
+            self.identity = identity
+
+    def __init__(
+        self,
+        *,
+        sidebar: list[SidebarEntry],
+        title_bar: str,
+        mode: Mode,
+        runners: tuple[RunnerView, ...],
+        runner_index: int | None,
+        identity: RunnerIdentity | None,
+    ) -> None:
+        super().__init__(sidebar=sidebar, title_bar=title_bar)
+        self.mode = mode
+        self.runners = runners
+        self.runner_index = runner_index
+        self.identity = identity or RunnerIdentity()
+
+    def compose_main(self) -> ComposeResult:
+        if self.mode == "harden":
+            yield Static("Which runner?", classes="screen-title")
+            yield Static(
+                "Pick the [[runners]] entry to harden. Other entries stay exactly as they are.",
+                classes="intro",
+            )
+            chosen = self.runner_index if self.runner_index is not None else self.runners[0].index
+            yield ChoiceSet(
+                *[RadioButton(runner_label(r), value=r.index == chosen) for r in self.runners],
+                id="runner-choice",
+            )
+        else:
+            yield Static("The new runner", classes="screen-title")
+            yield Static(
+                "Name and URL go into the new [[runners]] entry. The token may stay empty: "
+                "gitlab-runner register fills it in later.",
+                classes="intro",
+            )
+            yield Label("Name", classes="prompt")
+            yield Input(
+                self.identity.name or "", placeholder="e.g. docker-builds", id="name", compact=True
+            )
+            yield Label("GitLab URL", classes="prompt")
+            yield Input(self.identity.url or "", placeholder="https://gitlab.example.com", id="url")
+            yield Checkbox(
+                "Allow plain http (the token would travel unencrypted)",
+                value=(self.identity.url or "").startswith("http://"),
+                id="allow-http",
+                compact=True,
+            )
+            yield Label("Runner token (hidden; leave empty to register later)", classes="prompt")
+            yield Input(
+                self.identity.token or "",
+                password=True,
+                placeholder="glrt-…",
+                id="token",
+                compact=True,
+            )
+            yield Static("", id="form-problem")
+        with Horizontal(classes="actions"):
+            yield Button("Back", id="back", compact=True)
+            yield Button("Next", id="next", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        first = self.query("#runner-choice, #name")
+        if first:
+            first.first().focus()
+
+    @on(Input.Submitted)
+    def _field_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_next()
+
+    @on(Button.Pressed, "#next")
+    def _next_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_next()
+
+    @on(Button.Pressed, "#back")
+    def _back_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_back()
+
+    def action_next(self) -> None:
+        if self.mode == "harden":
+            chosen = self.query_one("#runner-choice", ChoiceSet).pressed_index
+            self.post_message(self.Proceed(self.runners[max(chosen, 0)].index, None))
+            return
+        name = self.query_one("#name", Input).value.strip()
+        url = self.query_one("#url", Input).value.strip()
+        token = self.query_one("#token", Input).value.strip()
+        problem = url_problem(url, allow_http=self.query_one("#allow-http", Checkbox).value)
+        if not name:
+            problem = "Give the runner a name; it shows in GitLab's runner list."
+        if problem:
+            self.query_one("#form-problem", Static).update(Text(problem, style="bold red"))
+            self.query_one("#url" if name else "#name", Input).focus()
+            return
+        identity = RunnerIdentity(name=name, url=url.rstrip("/"), token=token or None)
+        self.post_message(self.Proceed(None, identity))
+
+    def help_text(self) -> tuple[str, str | Text]:
+        return (
+            "The runner entry",
+            "Each [[runners]] entry in config.toml is one registered runner. Hardening "
+            "changes only the entry you pick. A new entry needs a name and the https "
+            "address of your GitLab; the token is shown nowhere and may be left empty, "
+            "for gitlab-runner register to fill in when you register the runner.",
+        )

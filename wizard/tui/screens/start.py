@@ -1,0 +1,153 @@
+"""The first screen: which file, and whether to harden a runner or add one."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Button, Input, Label, RadioButton, Static
+
+from wizard.tui.messages import QuitWithoutSaving
+from wizard.tui.screens.base import WizardScreen
+from wizard.tui.state import START, FileFacts, Mode
+from wizard.tui.widgets.choices import ChoiceSet
+from wizard.tui.widgets.sidebar import SidebarEntry
+
+
+def mode_options(facts: FileFacts) -> list[tuple[Mode, str]]:
+    """What can be done with this file: harden needs a runner entry to harden."""
+    if not facts.exists:
+        return [("add", "Create a new config with one runner")]
+    options: list[tuple[Mode, str]] = []
+    if facts.runners:
+        options.append(("harden", "Edit this file: harden one of its runners"))
+    options.append(("add", "Add a new runner to this file"))
+    return options
+
+
+def facts_line(facts: FileFacts) -> Text:
+    if facts.problem:
+        return Text(facts.problem, style="bold red")
+    if not facts.exists:
+        return Text("This file does not exist yet: the wizard will create it.", style="yellow")
+    count = len(facts.runners)
+    text = Text(f"Found {count} runner{'s' if count != 1 else ''}", style="green")
+    if facts.runners:
+        names = ", ".join(r.name or f"#{r.index + 1}" for r in facts.runners[:4])
+        more = f" and {count - 4} more" if count > 4 else ""
+        text.append(f": {names}{more}")
+    return text
+
+
+class StartScreen(WizardScreen):
+    """Says which file the wizard works on, lets the user pick another, and asks
+    whether to harden an existing runner or to add a new one."""
+
+    position = START
+    AUTO_FOCUS = "#next"
+    """The file's choices appear once it has been read; focus moves there then."""
+
+    class PathEntered(Message):
+        """The user typed another path."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    class Proceed(Message):
+        """The user chose what to do with the file."""
+
+        def __init__(self, mode: Mode) -> None:
+            super().__init__()
+            self.mode = mode
+
+    def __init__(
+        self, *, sidebar: list[SidebarEntry], title_bar: str, path_text: str, mode: Mode | None
+    ) -> None:
+        super().__init__(sidebar=sidebar, title_bar=title_bar)
+        self.path_text = path_text
+        self.facts: FileFacts | None = None
+        self.mode = mode
+        self._modes: list[Mode] = []
+
+    def compose_main(self) -> ComposeResult:
+        yield Static("Which config.toml?", classes="screen-title")
+        yield Static(
+            "The wizard changes only what your answers require and keeps every comment. "
+            "Nothing is written until you press Save on the review screen.",
+            classes="intro",
+        )
+        yield Label("Working on (edit and press Enter to use another file):", classes="prompt")
+        yield Input(value=self.path_text, id="path", compact=True)
+        yield Static(Text("Reading the file…", style="dim"), id="file-facts")
+        yield Label("What do you want to do?", classes="prompt")
+        yield Vertical(id="mode-box")
+        with Horizontal(classes="actions"):
+            yield Button("Next", id="next", variant="primary", compact=True)
+            yield Button("Quit", id="quit", compact=True)
+
+    def show_facts(self, facts: FileFacts) -> None:
+        """The app read the file: say what is in it and offer what can be done."""
+        self.facts = facts
+        self.query_one("#file-facts", Static).update(facts_line(facts))
+        box = self.query_one("#mode-box", Vertical)
+        path_focused = self.query_one("#path", Input).has_focus
+        options = [] if facts.problem else mode_options(facts)
+        self._modes = [mode for mode, _label in options]
+        if self.mode not in self._modes:
+            self.mode = self._modes[0] if self._modes else None
+        buttons = [RadioButton(label, value=mode == self.mode) for mode, label in options]
+        box.remove_children()
+        choice = ChoiceSet(*buttons, classes="mode")
+        box.mount(choice)
+        if not path_focused:
+            choice.focus()
+
+    @on(ChoiceSet.Changed, ".mode")
+    def _mode_changed(self, event: ChoiceSet.Changed) -> None:
+        event.stop()
+        self.mode = self._modes[event.index]
+
+    @on(Input.Submitted, "#path")
+    def _path_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value.strip()
+        if self.facts is None or text != self.facts.display:
+            self.query_one("#file-facts", Static).update(Text("Reading the file…", style="dim"))
+            self.post_message(self.PathEntered(text))
+        else:
+            self.action_next()
+
+    @on(Button.Pressed, "#next")
+    def _next_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_next()
+
+    @on(Button.Pressed, "#quit")
+    def _quit_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(QuitWithoutSaving())
+
+    def action_next(self) -> None:
+        path_input = self.query_one("#path", Input)
+        if self.facts is not None and path_input.value.strip() != self.facts.display:
+            self.post_message(self.PathEntered(path_input.value.strip()))
+            return
+        if self.facts is None or self.mode is None:
+            return
+        self.post_message(self.Proceed(self.mode))
+
+    def action_back(self) -> None:
+        """Nothing comes before the first screen."""
+
+    def help_text(self) -> tuple[str, str | Text]:
+        return (
+            "Choosing the file",
+            "The wizard opens the runner's usual config.toml when there is one "
+            "(/etc/gitlab-runner/config.toml as root, ~/.gitlab-runner/config.toml "
+            "otherwise), else a new config.toml in this folder. Type another path and "
+            "press Enter to use it. Harden a runner to tighten an entry that exists; add "
+            "a runner to write a new [[runners]] entry with safe settings.",
+        )

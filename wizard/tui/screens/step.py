@@ -1,0 +1,118 @@
+"""One step of the wizard: its questions, drawn from :data:`wizard.steps.STEPS`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Static
+
+from wizard.model import Finding
+from wizard.steps import Question, Step
+from wizard.tui.screens.base import WizardScreen
+from wizard.tui.widgets.findings import FindingsCount
+from wizard.tui.widgets.question import QuestionField
+from wizard.tui.widgets.sidebar import SidebarEntry
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    """Everything a question shows, worked out by the app from its state."""
+
+    question: Question
+    value: Any
+    recommended: Any
+    current: Any
+    can_keep: bool
+    locked: bool
+
+
+class StepScreen(WizardScreen):
+    """The questions of one step, the live findings count, and Back / Next."""
+
+    def __init__(
+        self,
+        *,
+        sidebar: list[SidebarEntry],
+        title_bar: str,
+        step: Step,
+        number: int,
+        total: int,
+        questions: Sequence[QuestionView],
+    ) -> None:
+        super().__init__(sidebar=sidebar, title_bar=title_bar)
+        self.step = step
+        self.position = step.id
+        self.number = number
+        self.total = total
+        self.questions = questions
+        self._findings: tuple[Sequence[Finding], Sequence[Finding]] | None = None
+        self._problem: str | None = None
+        self._mounted = False
+
+    def compose_main(self) -> ComposeResult:
+        yield Static(
+            f"Step {self.number} of {self.total} · {self.step.title}", classes="screen-title"
+        )
+        yield Static(self.step.intro, classes="intro")
+        with VerticalScroll(id="questions"):
+            for view in self.questions:
+                yield QuestionField(
+                    view.question,
+                    value=view.value,
+                    recommended=view.recommended,
+                    current=view.current,
+                    can_keep=view.can_keep,
+                    locked=view.locked,
+                )
+        with Vertical(id="bottom-bar"):
+            yield FindingsCount()
+            with Horizontal(classes="actions"):
+                yield Button("Back", id="back", compact=True)
+                yield Button("Next", id="next", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        self._mounted = True
+        if self._findings is not None:
+            self.show_findings(*self._findings)
+        elif self._problem is not None:
+            self.show_problem(self._problem)
+        focusable = [w for w in self.query("ChoiceSet, MultiChoice, Checkbox") if not w.disabled]
+        if focusable:
+            focusable[0].focus()
+        else:
+            self.query_one("#next", Button).focus()
+
+    def show_findings(self, before: Sequence[Finding], after: Sequence[Finding]) -> None:
+        """The app counted findings (maybe before this screen is up)."""
+        self._findings, self._problem = (before, after), None
+        if self._mounted:
+            self.query_one(FindingsCount).show(before, after)
+
+    def show_problem(self, message: str) -> None:
+        self._findings, self._problem = None, message
+        if self._mounted:
+            self.query_one(FindingsCount).show_problem(message)
+
+    @on(Button.Pressed, "#next")
+    def _next_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_next()
+
+    @on(Button.Pressed, "#back")
+    def _back_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_back()
+
+    def help_text(self) -> tuple[str, Text]:
+        body = Text(self.step.help)
+        for view in self.questions:
+            if view.question.help:
+                body.append(f"\n\n{view.question.prompt}\n", style="bold")
+                body.append(view.question.help)
+        return (self.step.title, body)

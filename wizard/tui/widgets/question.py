@@ -1,0 +1,179 @@
+"""One question of a step, drawn from its :class:`~wizard.steps.Question` data.
+
+The field shows the prompt, what the file says today, what we recommend, and
+the choices (plus "keep what the file says" when the file has a value). It
+posts :class:`QuestionField.Changed` when the user picks something; it never
+stores the answer itself, the app does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Checkbox, Label, RadioButton, Static
+from textual.widgets.selection_list import Selection
+
+from wizard.steps import Choice, Question
+from wizard.tui.formatting import describe_value
+from wizard.tui.state import KEEP
+from wizard.tui.widgets.choices import ChoiceSet, MultiChoice
+
+CONFIRM_CHOICES = (Choice(True, "Yes"), Choice(False, "No"))
+
+
+class QuestionField(Vertical):
+    """A question with its context and its choices."""
+
+    class Changed(Message):
+        """The user picked ``value`` (possibly :data:`~wizard.tui.state.KEEP`)."""
+
+        def __init__(self, field: QuestionField, value: Any) -> None:
+            super().__init__()
+            self.field = field
+            self.value = value
+
+        @property
+        def question(self) -> Question:
+            return self.field.question
+
+    def __init__(
+        self,
+        question: Question,
+        *,
+        value: Any,
+        recommended: Any,
+        current: Any,
+        can_keep: bool,
+        locked: bool,
+    ) -> None:
+        super().__init__(classes="question")
+        self.question = question
+        self.value = value
+        self.recommended = recommended
+        self.current = current
+        self.can_keep = can_keep
+        self.locked = locked
+        self._options: list[Choice] = []
+
+    def compose(self) -> ComposeResult:
+        yield Label(self.question.prompt, classes="prompt")
+        yield Static(self._context_line(), classes="context")
+        if self.question.kind == "multiselect":
+            yield from self._compose_checklist()
+        else:
+            yield from self._compose_choices()
+
+    def _context_line(self) -> Text:
+        """What the file says, what we recommend, and whether a preset fixed it."""
+        text = Text()
+        if self.can_keep:
+            text.append("In the file: ", style="dim")
+            text.append(self._describe_short(self.current))
+            text.append("   ")
+        text.append("Recommended: ", style="dim")
+        text.append(self._describe_short(self.recommended), style="green")
+        if self.locked:
+            text.append("   locked by the preset", style="bold magenta")
+        return text
+
+    def _describe_short(self, value: Any) -> str:
+        """Like :func:`describe_value`, but a checklist's full set is just "all of them"."""
+        every = {choice.value for choice in self.question.choices}
+        if self.question.kind == "multiselect" and value and set(value) == every:
+            return "all of them"
+        if self.question.kind == "multiselect" and value:
+            return f"{len(value)} of {len(every)}"
+        return describe_value(self.question, value)
+
+    def _compose_choices(self) -> ComposeResult:
+        choices = self.question.choices if self.question.kind == "select" else CONFIRM_CHOICES
+        self._options = list(choices)
+        if self.can_keep:
+            current = describe_value(self.question, self.current)
+            if self.question.kind == "confirm":
+                keep_label = f"Keep ({current})"
+            else:
+                keep_label = f"Keep what the file says ({current})"
+            self._options.append(Choice(KEEP, keep_label, "Leave this setting as it is."))
+        buttons = [
+            RadioButton(self._option_label(option), value=option.value == self.value)
+            for option in self._options
+        ]
+        inline = "-inline" if self.question.kind == "confirm" else ""
+        yield ChoiceSet(*buttons, disabled=self.locked, classes=inline)
+        if self.question.kind == "select" and any(o.explanation for o in self._options):
+            yield Static(self._explanation(), classes="explanation")
+
+    def _option_label(self, option: Choice) -> Text:
+        label = Text(option.label)
+        if option.value is not KEEP and option.value == self.recommended:
+            label.append("  ★ recommended", style="green")
+        if (
+            self.can_keep
+            and self.question.kind != "confirm"  # the context line says it; space is short
+            and option.value is not KEEP
+            and option.value == self.current
+        ):
+            label.append("  • in the file", style="dim")
+        return label
+
+    def _explanation(self) -> str:
+        chosen = next((o for o in self._options if o.value == self.value), None)
+        return chosen.explanation if chosen is not None else ""
+
+    def _compose_checklist(self) -> ComposeResult:
+        keeping = self.value is KEEP
+        if self.can_keep:
+            keep_label = f"Keep what the file says ({self._describe_short(self.current)})"
+            yield Checkbox(
+                keep_label, value=keeping, disabled=self.locked, classes="keep", compact=True
+            )
+        selected = set(self._selected_values())
+        yield MultiChoice(
+            *[
+                Selection(self._option_label(choice), str(choice.value), choice.value in selected)
+                for choice in self.question.choices
+            ],
+            disabled=self.locked or keeping,
+        )
+
+    def _selected_values(self) -> tuple[str, ...]:
+        if self.value is KEEP:
+            return tuple(self.current or ())
+        return tuple(self.value or ())
+
+    @on(ChoiceSet.Changed)
+    def _picked(self, event: ChoiceSet.Changed) -> None:
+        event.stop()
+        self.value = self._options[event.index].value
+        explanation = self.query(".explanation")
+        if explanation:
+            explanation.first(Static).update(self._explanation())
+        self.post_message(self.Changed(self, self.value))
+
+    @on(MultiChoice.SelectedChanged)
+    def _checked(self, event: MultiChoice.SelectedChanged[str]) -> None:
+        event.stop()
+        if self.value is KEEP:
+            return
+        selected = set(self.query_one(MultiChoice).selected)
+        # Keep the choices' own order, so the same picks always give the same answer.
+        self.value = tuple(str(c.value) for c in self.question.choices if c.value in selected)
+        self.post_message(self.Changed(self, self.value))
+
+    @on(Checkbox.Changed, ".keep")
+    def _keep_toggled(self, event: Checkbox.Changed) -> None:
+        event.stop()
+        checklist = self.query_one(MultiChoice)
+        checklist.disabled = event.value
+        if event.value:
+            self.value = KEEP
+        else:
+            selected = set(checklist.selected)
+            self.value = tuple(str(c.value) for c in self.question.choices if c.value in selected)
+        self.post_message(self.Changed(self, self.value))
