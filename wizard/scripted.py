@@ -14,13 +14,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from wizard import audit, plan
 from wizard.answers import Answers, RunnerIdentity
 from wizard.answers_file import load_answers
-from wizard.diffs import masked_diff
 from wizard.errors import MissingAnswerError, WizardError
-from wizard.model import DEFAULT_TRUST
-from wizard.presets import Preset, load_preset, settings_edits
+from wizard.presets import Preset, load_preset
 from wizard.session import Preview, WizardSession
 from wizard.steps import applicable_fields
 
@@ -152,25 +149,4 @@ def preview(
     preset: Preset | None,
 ) -> Preview:
     """The session's preview, with the preset's pinned settings applied before the answers."""
-    if preset is None or not preset.settings:
-        return session.preview(answers, runner_index=runner_index, identity=identity)
-    trust = answers.trust or DEFAULT_TRUST
-    base = session.doc
-    if runner_index is None:
-        base = base.with_new_runner(identity or RunnerIdentity(), answers.executor)
-        runner_index = len(base.runner_entries()) - 1
-    pinned = base.with_edits(settings_edits(preset, runner_index, base.data))
-    edits = [
-        *settings_edits(preset, runner_index, base.data),
-        *plan.edits_for_answers(answers, pinned.data, runner_index),
-    ]
-    after = base.with_edits(edits)
-    return Preview(
-        new_text=after.text,
-        diff=masked_diff(session.doc, after),
-        findings_before=tuple(audit.audit_document(session.doc, trust=trust)),
-        findings_after=tuple(audit.audit_document(after, trust=trust)),
-        edits=tuple(edits),
-        runner_index=runner_index,
-        trust=trust,
-    )
+    return session.preview(answers, runner_index=runner_index, identity=identity, preset=preset)

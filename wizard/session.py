@@ -11,10 +11,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from wizard import audit, document, plan, safe_write
+from wizard import audit, document, plan, presets, safe_write
 from wizard.answers import Answers, RunnerIdentity
 from wizard.diffs import masked_diff
 from wizard.model import DEFAULT_TRUST, Edit, Finding, Trust
+from wizard.presets import Preset
 from wizard.secrets import mask_secret
 
 RULES_DECIDED_BY_ANSWERS = frozenset(
@@ -135,14 +136,21 @@ class WizardSession:
         *,
         runner_index: int | None,
         identity: RunnerIdentity | None = None,
+        preset: Preset | None = None,
     ) -> Preview:
-        """Apply ``answers`` to one runner (``None``: a new entry made from ``identity``)."""
+        """Apply ``answers`` to one runner (``None``: a new entry made from ``identity``).
+
+        A preset's pinned settings go in first; the answers then win where both speak.
+        """
         trust = answers.trust or DEFAULT_TRUST
         base = self.doc
         if runner_index is None:
             base = base.with_new_runner(identity or RunnerIdentity(), answers.executor)
             runner_index = len(base.runner_entries()) - 1
-        edits = plan.edits_for_answers(answers, base.data, runner_index)
+        if preset is not None:
+            edits = presets.preset_edits(preset, answers, base.data, runner_index)
+        else:
+            edits = plan.edits_for_answers(answers, base.data, runner_index)
         answered = base.with_edits(edits)
         # What the questions do not cover, the catalogue's safe fixes complete.
         completed = audit.harden_document(
