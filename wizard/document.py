@@ -498,9 +498,10 @@ class _Planner:
             if multiline and array.items:
                 self._rewrite_multiline(statement, value, quote)
                 return
-        self.splices.append(
-            (statement.value_start, statement.value_end, render_value(value, quote))
-        )
+        rendered = render_value(value, quote)
+        if isinstance(value, list) and value and re.fullmatch(r"\[ .* \]", old_text):
+            rendered = "[ " + rendered[1:-1] + " ]"  # the array was written with inner spaces
+        self.splices.append((statement.value_start, statement.value_end, rendered))
 
     def _splice_items(
         self, array: ArrayLayout, old: list[Any], new: list[TomlValue], quote: str
