@@ -1,0 +1,71 @@
+"""Files for what ``config.toml`` cannot say: firewall rules, Docker defaults, a checklist.
+
+:func:`generate_artifacts` turns the wizard's answers into file contents (pure,
+deterministic: golden-tested); :func:`write_artifacts` puts them in a folder.
+:func:`~wizard.artifacts.cloud.cloud_edits` gives the config edits that carry the
+cloud metadata settings where the config can hold them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from wizard.answers import Answers
+from wizard.artifacts.checklist import (
+    CHECKLIST_FILE,
+    DAEMON_FILE,
+    NFT_FILE,
+    ChecklistItem,
+    checklist_items,
+    render_checklist,
+)
+from wizard.artifacts.cloud import cloud_edits
+from wizard.artifacts.daemon_json import render_fragment, wants_fragment
+from wizard.artifacts.nftables import render_ruleset, wants_ruleset
+from wizard.artifacts.writer import write_artifacts
+from wizard.model import Executor
+
+__all__ = [
+    "CHECKLIST_FILE",
+    "DAEMON_FILE",
+    "NFT_FILE",
+    "ChecklistItem",
+    "checklist_items",
+    "cloud_edits",
+    "generate_artifacts",
+    "write_artifacts",
+]
+
+
+def generate_artifacts(
+    answers: Answers,
+    *,
+    gitlab_url: str | None,
+    executor: Executor | None,
+    machine_options: Sequence[str] = (),
+    autoscaler_plugin: str | None = None,
+) -> dict[str, str]:
+    """File name → content for these answers; ``executor`` overrides ``answers.executor``.
+
+    ``machine_options`` and ``autoscaler_plugin`` come from the runner's config when
+    there is one, and make the cloud item of the checklist concrete.
+    """
+    executor = executor or answers.executor
+    files: dict[str, str] = {}
+    if wants_ruleset(answers, executor):
+        files[NFT_FILE] = render_ruleset(answers, executor, gitlab_url)
+    if wants_fragment(executor):
+        files[DAEMON_FILE] = render_fragment(answers)
+    names = [*files, CHECKLIST_FILE]
+    items = checklist_items(
+        answers,
+        executor=executor,
+        gitlab_url=gitlab_url,
+        files=names,
+        machine_options=machine_options,
+        autoscaler_plugin=autoscaler_plugin,
+    )
+    files[CHECKLIST_FILE] = render_checklist(
+        items, answers, executor=executor, gitlab_url=gitlab_url, files=names
+    )
+    return files

@@ -1,0 +1,86 @@
+"""``runner-wizard artifacts``: firewall rules, Docker fragment and checklist for one runner.
+
+The answers come from a preset or an answers file when given, otherwise from
+what the config already says, with our recommendation for every question it
+cannot answer (trust, host measures). The runner's executor and GitLab URL
+always come from the config: the files must fit the runner they sit beside.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from wizard.answers import Answers
+from wizard.artifacts import generate_artifacts, write_artifacts
+from wizard.artifacts.cloud import autoscaler_plugin, machine_options
+from wizard.errors import WizardError
+from wizard.rules.base import RunnerEntry, get_ci, iter_runners
+
+
+def pick_runner(data: Mapping[str, Any], name: str | None, path: str) -> RunnerEntry | None:
+    """The runner ``--runner`` names, the only one, or ``None`` for a file without runners."""
+    runners = list(iter_runners(data))
+    if name is not None:
+        for runner in runners:
+            if runner.name == name:
+                return runner
+        known = ", ".join(repr(r.name) for r in runners if r.name) or "none"
+        raise WizardError(f"{path}: no runner named {name!r} (runners: {known})")
+    if len(runners) > 1:
+        known = ", ".join(repr(r.name) for r in runners if r.name) or "unnamed"
+        raise WizardError(
+            f"{path}: {len(runners)} runners; choose one with --runner NAME (runners: {known})"
+        )
+    return runners[0] if runners else None
+
+
+def answers_for(
+    args: argparse.Namespace, data: Mapping[str, Any], runner: RunnerEntry | None
+) -> Answers:
+    from wizard.steps import recommended
+
+    if args.preset and args.answers:
+        raise WizardError("give --preset or --answers, not both")
+    if args.preset:
+        from wizard.presets import load_preset
+
+        answers = load_preset(args.preset).answers
+    elif args.answers:
+        from wizard.answers_file import load_answers
+
+        answers = load_answers(Path(args.answers))
+    elif runner is not None:
+        from wizard.plan import answers_from_config
+
+        answers = answers_from_config(data, runner.index)
+    else:
+        answers = Answers()
+    if runner is not None and runner.executor is not None:
+        answers = answers.merged(Answers(executor=runner.executor))
+    return recommended(answers)
+
+
+def run(args: argparse.Namespace) -> int:
+    from wizard.document import load_config
+
+    document = load_config(Path(args.path))
+    data = document.data
+    runner = pick_runner(data, args.runner, args.path)
+    answers = answers_for(args, data, runner)
+    url = get_ci(runner.data, "url") if runner is not None else None
+    files = generate_artifacts(
+        answers,
+        gitlab_url=url if isinstance(url, str) and not url.startswith("$") else None,
+        executor=answers.executor,
+        machine_options=machine_options(data, runner.index) if runner else (),
+        autoscaler_plugin=autoscaler_plugin(data, runner.index) if runner else None,
+    )
+    paths = write_artifacts(Path(args.out), files)
+    for path in paths:
+        print(path)
+    checklist = next(p for p in paths if p.name.endswith(".md"))
+    print(f"Next: work through {checklist}; each item says how to check it is done.")
+    return 0
