@@ -83,6 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--format", choices=FORMATS, default="text")
     _add_trust(audit)
     audit.add_argument(
+        "--preset",
+        metavar="NAME_OR_FILE",
+        help="audit against a preset: its trust level, and the findings it accepts on purpose",
+    )
+    audit.add_argument(
         "--fail-on",
         choices=SEVERITIES,
         default="high",

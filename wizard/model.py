@@ -148,6 +148,8 @@ class Finding:
     fix: FixSafety | None
     edits: tuple[Edit, ...] = field(default=(), compare=False)
     subject: str | None = None
+    accepted: str | None = None
+    """Why a preset keeps this finding on purpose; accepted findings do not fail an audit."""
     """For host rules: the file or setting on the machine the finding is about."""
 
 

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wizard.audit import FileReport, audit_document
 from wizard.commands.common import exit_code, print_error, render, trust_from
 from wizard.document import load_config
 from wizard.errors import ConfigError
+from wizard.model import DEFAULT_TRUST, Finding
+
+if TYPE_CHECKING:
+    from wizard.presets import Preset
 
 
 def _reason(error: ConfigError) -> str:
@@ -20,9 +26,20 @@ def _reason(error: ConfigError) -> str:
     return f"{where}: {error.reason}"
 
 
-def audit_paths(paths: list[str], trust_name: str | None) -> list[FileReport]:
+def _accept(findings: list[Finding], preset: Preset) -> tuple[Finding, ...]:
+    """Mark the findings the preset keeps on purpose, with its reason."""
+    note = f"by preset {preset.name}: {preset.accepted_reason}".strip()
+    return tuple(
+        replace(finding, accepted=note) if finding.rule in preset.accepted else finding
+        for finding in findings
+    )
+
+
+def audit_paths(
+    paths: list[str], trust_name: str | None, preset: Preset | None = None
+) -> list[FileReport]:
     """One report per path, in order; a file that cannot be read gets ``error`` instead."""
-    trust = trust_from(trust_name)
+    trust = trust_from(trust_name, preset.trust if preset else DEFAULT_TRUST)
     reports = []
     for name in paths:
         try:
@@ -30,12 +47,19 @@ def audit_paths(paths: list[str], trust_name: str | None) -> list[FileReport]:
         except ConfigError as error:
             reports.append(FileReport(path=name, trust=trust, error=_reason(error)))
             continue
-        reports.append(FileReport(name, trust, tuple(audit_document(document, trust=trust))))
+        findings = audit_document(document, trust=trust)
+        accepted = _accept(findings, preset) if preset else tuple(findings)
+        reports.append(FileReport(name, trust, accepted))
     return reports
 
 
 def run(args: argparse.Namespace) -> int:
-    reports = audit_paths(args.paths, args.trust)
+    preset = None
+    if getattr(args, "preset", None):
+        from wizard.presets import load_preset
+
+        preset = load_preset(args.preset)
+    reports = audit_paths(args.paths, args.trust, preset)
     for report in reports:
         if report.error is not None:
             print_error(f"{report.path}: {report.error}")

@@ -38,7 +38,9 @@ def exit_code(reports: Iterable[FileReport], fail_on: str) -> int:
     if any(report.error is not None for report in reports):
         return EXIT_ERROR
     threshold = Severity(fail_on)
-    hits = any(f.severity.at_least(threshold) for r in reports for f in r.findings)
+    hits = any(
+        f.severity.at_least(threshold) and f.accepted is None for r in reports for f in r.findings
+    )
     return EXIT_FINDINGS if hits else EXIT_OK
 
 

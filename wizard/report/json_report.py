@@ -27,6 +27,8 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
     }
     if finding.subject is not None:
         entry["subject"] = finding.subject
+    if finding.accepted is not None:
+        entry["accepted"] = finding.accepted
     return entry
 
 

@@ -36,7 +36,9 @@ def render_finding(finding: Finding, *, indent: str = "    ") -> list[str]:
         remedy = get_rule(finding.rule).remedy
     except KeyError:
         remedy = ""
-    if finding.fix is not None:
+    if finding.accepted is not None:
+        lines.append(f"{indent}  accepted: {finding.accepted}")
+    elif finding.fix is not None:
         lines.append(f"{indent}  fix ({finding.fix.value}): {remedy}")
     elif remedy:
         lines.append(f"{indent}  to do by hand: {remedy}")
