@@ -124,8 +124,8 @@ def _ssh_part(containers: bool) -> list[str]:
 
 def _shell_note() -> list[str]:
     return [
-        "\t# Shell jobs run as the runner's own user on this host, so the container rules",
-        "\t# above cannot see them. If the runner itself does not need the instance's",
+        "\t# Shell jobs run on this host as the runner's own user, not in containers, so",
+        "\t# no forward rule sees them. If the runner itself does not need the instance's",
         "\t# role, this line in an output chain keeps jobs away from the metadata service:",
         f'\t#   meta skuid "gitlab-runner" ip daddr {METADATA_V4} drop',
     ]
