@@ -528,11 +528,6 @@ def test_secrets_in_a_broken_file_stay_out_of_the_error(
         assert_no_secret(outcome.everything)
 
 
-@pytest.mark.xfail(
-    reason="mask_text treats any key containing 'token' as a secret, so the diff hides "
-    "automount_service_account_token = false from the operator reviewing it",
-    strict=True,
-)
 def test_dry_run_shows_non_secret_values_of_token_named_keys(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

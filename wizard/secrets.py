@@ -37,6 +37,14 @@ _SECRET_ASSIGNMENT = re.compile(
 )
 """``NAME=value`` pairs inside strings: ``MachineOptions``, ``environment`` and the like."""
 
+_NOT_A_SECRET_VALUE = re.compile(
+    r"(?i)true|false|-?\d{1,9}(\.\d+)?|\d{4}-\d{2}-\d{2}[T ]?[\d:.Z+-]*"
+)
+"""Booleans, numbers and dates: ``automount_service_account_token = false`` hides nothing."""
+
+_NOT_A_SECRET_NAME = re.compile(r"(?i)^FF_|_(at|file|path|overwrite_allowed)$")
+"""Feature flags, timestamps and file paths that merely mention a token or key."""
+
 _TOKEN_SHAPES = re.compile(
     r"\b(?:glrt|glrtr|glpat|gldt|glptt|glcbt|glimt|glsoat|glffct|gloas|GR1348941|ghp|gho|"
     r"github_pat|AKIA|ASIA)[-_]?[A-Za-z0-9_\-]{8,}"
@@ -65,6 +73,10 @@ def mask_text(text: str) -> str:
     """Mask token shapes and ``name=secret`` pairs anywhere in free text."""
 
     def _assignment(match: re.Match[str]) -> str:
+        if _NOT_A_SECRET_VALUE.fullmatch(match["value"]) or _NOT_A_SECRET_NAME.search(
+            match["name"]
+        ):
+            return match.group(0)
         return f"{match['name']}{match['sep']}{mask_secret(match['value'])}"
 
     text = _TOKEN_SHAPES.sub(lambda m: mask_secret(m.group(0)), text)
