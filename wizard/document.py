@@ -137,14 +137,23 @@ class ConfigDocument:
         return None
 
     def masked_text(self) -> str:
-        """The text with every secret value masked, for diffs and screens."""
+        """The text with every secret value masked, for diffs and screens.
+
+        Secret keys are masked wherever they are written: as a key of their own
+        (any string form, multi-line included) or inside an inline table.
+        """
         splices: list[tuple[int, int, str]] = []
         for statement in self.layout.statements:
-            if statement.kind != "key" or not is_secret_key(statement.keys[-1]):
+            if statement.kind != "key":
                 continue
             raw = self.text[statement.value_start : statement.value_end]
-            if len(raw) >= 2 and raw[0] in "\"'" and raw[-1] == raw[0] and "\n" not in raw:
-                masked = raw[0] + mask_secret(raw[1:-1]) + raw[0]
+            if is_secret_key(statement.keys[-1]):
+                masked = _STRING_LITERAL.sub(lambda m: _masked_literal(m.group(0)), raw)
+            elif "{" in raw:
+                masked = _INLINE_STRING_PAIR.sub(_masked_pair, raw)
+            else:
+                continue
+            if masked != raw:
                 splices.append((statement.value_start, statement.value_end, masked))
         return mask_text(_apply_splices(self.text, splices))
 
@@ -876,6 +885,28 @@ def same_value(left: Any, right: Any) -> bool:
     if isinstance(left, float) and math.isnan(left):
         return math.isnan(right)
     return bool(left == right)
+
+
+_STRING_LITERAL = re.compile(
+    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'[^\'\n]*\''
+)
+_INLINE_STRING_PAIR = re.compile(
+    r'(?P<key>[A-Za-z0-9_-]+|"[^"\n]*"|\'[^\'\n]*\')(?P<sep>[ \t]*=[ \t]*)'
+    r'(?P<value>"(?:\\.|[^"\\\n])*"|\'[^\'\n]*\')'
+)
+
+
+def _masked_literal(literal: str) -> str:
+    """A string literal with its content masked; a multi-line one keeps its line count."""
+    delimiter = literal[:3] if literal[:3] in ('"""', "'''") else literal[0]
+    inner = literal[len(delimiter) : -len(delimiter)]
+    return delimiter + mask_secret(inner.strip()) + "\n" * inner.count("\n") + delimiter
+
+
+def _masked_pair(match: re.Match[str]) -> str:
+    if not is_secret_key(match["key"].strip("\"'")):
+        return match.group(0)
+    return match["key"] + match["sep"] + _masked_literal(match["value"])
 
 
 def _leading_space(text: str, start: int) -> int:
