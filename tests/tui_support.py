@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from wizard.tui.app import WizardApp
 from wizard.tui.screens.base import WizardScreen
@@ -12,9 +13,15 @@ SIZE = (100, 30)
 
 
 async def settle(app: WizardApp, pilot: Pilot[int]) -> None:
-    """Let workers (reading the file, previews, saving) finish and the screen repaint."""
-    for _ in range(4):
+    """Let workers (reading the file, previews, saving) finish and the screen repaint.
+
+    A finished worker may start the next one (reading the file, then a preview),
+    so wait until a pass finds nothing running.
+    """
+    for _ in range(10):
         await pilot.pause()
+        if not any(worker.is_running for worker in app.workers):
+            break
         await app.workers.wait_for_complete()
     await pilot.pause()
 
@@ -45,11 +52,12 @@ async def next_until(app: WizardApp, pilot: Pilot[int], target: str) -> list[str
 async def fill_new_runner(
     app: WizardApp, pilot: Pilot[int], *, name: str, url: str, token: str = ""
 ) -> None:
-    """On the runner form: type name, URL and token, then go on."""
-    await press(app, pilot, *name)
-    await press(app, pilot, "tab")
-    await press(app, pilot, *url)
-    await press(app, pilot, "tab", "tab")
-    if token:
-        await press(app, pilot, *token)
+    """On the runner form: type the name, fill URL and token, then press Enter.
+
+    The name goes in key by key; the longer fields are filled directly, since
+    typing each character through the pilot takes a noticeable time per key.
+    """
+    await pilot.press(*name)
+    app.screen.query_one("#url", Input).value = url
+    app.screen.query_one("#token", Input).value = token
     await press(app, pilot, "enter")

@@ -71,6 +71,8 @@ class StartScreen(WizardScreen):
         self.facts: FileFacts | None = None
         self.mode = mode
         self._modes: list[Mode] = []
+        self._mode_picked = mode is not None
+        """Once the user picked, another file keeps the pick when it allows it."""
 
     def compose_main(self) -> ComposeResult:
         yield Static("Which config.toml?", classes="screen-title")
@@ -96,7 +98,7 @@ class StartScreen(WizardScreen):
         path_focused = self.query_one("#path", Input).has_focus
         options = [] if facts.problem else mode_options(facts)
         self._modes = [mode for mode, _label in options]
-        if self.mode not in self._modes:
+        if self.mode not in self._modes or not self._mode_picked:
             self.mode = self._modes[0] if self._modes else None
         buttons = [RadioButton(label, value=mode == self.mode) for mode, label in options]
         box.remove_children()
@@ -109,6 +111,7 @@ class StartScreen(WizardScreen):
     def _mode_changed(self, event: ChoiceSet.Changed) -> None:
         event.stop()
         self.mode = self._modes[event.index]
+        self._mode_picked = True
 
     @on(Input.Submitted, "#path")
     def _path_submitted(self, event: Input.Submitted) -> None:

@@ -38,7 +38,11 @@ class SidebarItem(Static):
     """One entry; a click on a visited one asks to go there."""
 
     def __init__(self, entry: SidebarEntry) -> None:
-        super().__init__(f"{MARKERS[entry.status]} {entry.label}", classes=f"-{entry.status}")
+        super().__init__(
+            f"{MARKERS[entry.status]} {entry.label}",
+            id=f"nav-{entry.position}",
+            classes=f"-{entry.status}",
+        )
         self.entry = entry
 
     def on_click(self, event: events.Click) -> None:

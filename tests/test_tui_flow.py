@@ -1,0 +1,380 @@
+"""The Textual wizard walked the way a user walks it, with the real core underneath.
+
+Each test starts the app from :func:`wizard.tui.app.build_app` in a temporary
+folder, drives it with keys (and the mouse where it matters), and checks the
+answers, the file on disk and the exit code.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from pathlib import Path
+
+import pytest
+from textual.widgets import Static
+from tui_support import SIZE, fill_new_runner, next_until, position, press, settle
+
+from wizard.answers import Answers, PrivilegedNeed, PullPolicyChoice
+from wizard.model import Executor, Severity, Trust
+from wizard.secrets import mask_text
+from wizard.tui.app import EXIT_INTERRUPTED, EXIT_NOT_SAVED, EXIT_SAVED, build_app
+from wizard.tui.widgets.choices import ChoiceSet
+
+TOKEN = "glrt-TESTtokenTESTtoken1234"
+
+MULTI_RUNNER = """\
+# Build runners for the platform team.
+concurrent = 2   # two jobs at a time
+check_interval = 0
+
+# The shell runner deploys; leave it alone.
+[[runners]]
+  name = "deploy"
+  url = "https://gitlab.example.com"
+  token = "glrt-DEPLOYdeployDEPLOY9876"
+  executor = "shell"
+
+# Docker runner for merge requests.
+[[runners]]
+  name = "docker-mr"
+  url = "https://gitlab.example.com"
+  token = "glrt-DOCKERdockerDOCKER5432"
+  executor = "docker"
+  [runners.docker]
+    image = "alpine:3.20"  # small default image
+    # privileged for the old dind jobs
+    privileged = true
+    pull_policy = "if-not-present"
+    volumes = ["/cache"]
+"""
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A clean working folder, so every path on screen is relative."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def runner_of(path: Path, index: int = 0) -> dict[str, object]:
+    runners = tomllib.loads(path.read_text(encoding="utf-8"))["runners"]
+    runner: dict[str, object] = runners[index]
+    return runner
+
+
+EXECUTOR_ORDER = [
+    Executor.DOCKER,
+    Executor.DOCKER_AUTOSCALER,
+    Executor.DOCKER_MACHINE,
+    Executor.INSTANCE,
+    Executor.KUBERNETES,
+    Executor.SHELL,
+]
+
+
+@pytest.mark.parametrize(
+    ("executor", "expected_steps"),
+    [
+        (Executor.DOCKER, ["trust", "executor", "privileges", "pull-policy", "network"]),
+        (
+            Executor.DOCKER_AUTOSCALER,
+            ["trust", "executor", "privileges", "pull-policy", "network", "ephemerality"],
+        ),
+        (Executor.KUBERNETES, ["trust", "executor", "privileges", "pull-policy", "network"]),
+        (Executor.SHELL, ["trust", "executor", "network", "ephemerality"]),
+    ],
+)
+async def test_new_runner_for_each_executor_family(
+    folder: Path, executor: Executor, expected_steps: list[str]
+) -> None:
+    """From an empty folder: describe a runner, pick the executor, accept the
+    recommendations, save; the new file has that runner, hardened."""
+    app = build_app(Path("config.toml"))
+    screens: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert position(app) == "start"
+        await press(app, pilot, "enter")
+        assert position(app) == "runner"
+        await fill_new_runner(
+            app, pilot, name="builds", url="https://gitlab.example.com", token=TOKEN
+        )
+        screens.append(app.export_screenshot())
+        assert position(app) == "trust"
+        await press(app, pilot, "enter")
+        assert position(app) == "executor"
+        await press(app, pilot, *["down"] * EXECUTOR_ORDER.index(executor))
+        seen = await next_until(app, pilot, "review")
+        screens.append(app.export_screenshot())
+        assert ["trust", *seen[:-1]] == expected_steps
+        assert app.state.answers_for_core().executor is executor
+        await press(app, pilot, "s")
+        assert position(app) == "done"
+        screens.append(app.export_screenshot())
+        await press(app, pilot, "enter")
+    assert app.return_value == EXIT_SAVED
+    runner = runner_of(folder / "config.toml")
+    assert runner["executor"] == executor.value
+    assert runner["name"] == "builds"
+    assert runner["url"] == "https://gitlab.example.com"
+    assert runner["token"] == TOKEN, "the token typed goes into the file"
+    assert all(TOKEN not in screen for screen in screens), "the token is never shown"
+    assert app.saved is not None
+    assert not [f for f in app.saved.findings if f.severity is Severity.CRITICAL]
+    if executor is Executor.DOCKER_AUTOSCALER:
+        assert runner["autoscaler"] == {"max_use_count": 1}  # type: ignore[comparison-overlap]
+    if executor in (Executor.DOCKER, Executor.DOCKER_AUTOSCALER):
+        docker = runner["docker"]
+        assert isinstance(docker, dict)
+        assert docker["privileged"] is False
+        assert docker["pull_policy"] == ["always"]
+
+
+async def test_harden_second_runner_of_commented_file(folder: Path) -> None:
+    """Edit one runner of a commented two-runner file: every comment survives,
+    the other runner is untouched, and the review's diff is what lands on disk."""
+    config = folder / "config.toml"
+    config.write_text(MULTI_RUNNER, encoding="utf-8")
+    app = build_app(Path("config.toml"))
+    screens: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "enter")  # harden is the first choice for a file with runners
+        assert position(app) == "runner"
+        screens.append(app.export_screenshot())
+        await press(app, pilot, "down", "enter")
+        assert app.state.runner_index == 1
+        assert app.state.current.executor is Executor.DOCKER
+        assert app.state.current.privileged is PrivilegedNeed.PRIVILEGED
+        await next_until(app, pilot, "review")
+        screens.append(app.export_screenshot())
+        preview = app.latest_preview
+        assert preview is not None
+        assert preview.changed
+        await press(app, pilot, "s")
+        assert position(app) == "done"
+        await press(app, pilot, "enter")
+    assert app.return_value == EXIT_SAVED
+    written = config.read_text(encoding="utf-8")
+    old_lines = MULTI_RUNNER.splitlines()
+    new_lines = written.splitlines()
+    for line in old_lines:
+        if line.lstrip().startswith("#") or "#" in line:
+            assert line in new_lines, f"comment line lost: {line!r}"
+    # The shell runner and the global settings are byte for byte what they were.
+    head = MULTI_RUNNER[: MULTI_RUNNER.index("# Docker runner")]
+    assert written.startswith(head)
+    # Only the docker runner changed, and exactly as the review showed.
+    changes = [
+        line
+        for line in difflib.unified_diff(old_lines, new_lines, lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+    shown = [
+        line
+        for line in preview.diff.splitlines()
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+    assert [mask_text(line) for line in changes] == shown
+    assert "-    privileged = true" in changes
+    assert runner_of(config, 1)["docker"]["privileged"] is False  # type: ignore[index]
+    assert runner_of(config, 0) == {
+        "name": "deploy",
+        "url": "https://gitlab.example.com",
+        "token": "glrt-DEPLOYdeployDEPLOY9876",
+        "executor": "shell",
+    }
+    assert app.saved is not None
+    assert app.saved.backup is not None
+    assert app.saved.backup.read_text(encoding="utf-8") == MULTI_RUNNER
+    for screen in screens:
+        assert "DOCKERdocker" not in screen
+        assert "DEPLOYdeploy" not in screen
+
+
+async def test_keep_current_value_leaves_the_setting_alone(folder: Path) -> None:
+    """Choosing "keep what the file says" for privileged mode writes no change to it."""
+    config = folder / "config.toml"
+    config.write_text(MULTI_RUNNER, encoding="utf-8")
+    app = build_app(Path("config.toml"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "enter", "down", "enter")  # harden, second runner
+        await next_until(app, pilot, "privileges")
+        # The privileged question lists its three choices, then "keep": go to it.
+        await press(app, pilot, "down", "down", "down")
+        assert app.state.answers_for_core().privileged is None
+        await next_until(app, pilot, "review")
+        await press(app, pilot, "s")
+        await press(app, pilot, "enter")
+    assert app.return_value == EXIT_SAVED
+    assert runner_of(config, 1)["docker"]["privileged"] is True  # type: ignore[index]
+    assert "    # privileged for the old dind jobs\n    privileged = true\n" in config.read_text(
+        encoding="utf-8"
+    )
+
+
+async def test_going_back_and_changing_trust_updates_later_defaults(folder: Path) -> None:
+    """Answers not changed by hand follow the trust level when it changes later."""
+    app = build_app(Path("config.toml"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "enter")
+        await fill_new_runner(app, pilot, name="r", url="https://gitlab.example.com")
+        await press(app, pilot, "up")  # multi-project → one trusted team
+        assert app.state.effective().trust is Trust.SINGLE_PROJECT
+        await next_until(app, pilot, "pull-policy")
+        assert app.state.effective().pull_policy is PullPolicyChoice.IF_NOT_PRESENT
+        await press(app, pilot, "escape", "escape", "escape")
+        assert position(app) == "trust"
+        await press(app, pilot, "down", "down")  # → anyone / untrusted
+        assert app.state.effective().trust is Trust.PUBLIC
+        # Jump straight to the pull-policy step with the mouse: it was visited.
+        await pilot.click("#nav-pull-policy")
+        await settle(app, pilot)
+        assert position(app) == "pull-policy"
+        answers = app.state.answers_for_core()
+        assert answers.pull_policy is PullPolicyChoice.ALWAYS
+        assert answers.executor is Executor.DOCKER_AUTOSCALER
+        # Steps not yet visited cannot be jumped to.
+        await pilot.click("#nav-review")
+        await settle(app, pilot)
+        assert position(app) == "pull-policy"
+        await press(app, pilot, "q")
+    assert app.return_value == EXIT_NOT_SAVED
+    assert not (folder / "config.toml").exists()
+
+
+@pytest.mark.parametrize(("key", "code"), [("q", EXIT_NOT_SAVED), ("ctrl+c", EXIT_INTERRUPTED)])
+async def test_quit_without_saving_leaves_the_file_alone(folder: Path, key: str, code: int) -> None:
+    """Leaving at the review writes nothing: same bytes, no backup, no temp files."""
+    config = folder / "config.toml"
+    config.write_text(MULTI_RUNNER, encoding="utf-8")
+    before = sorted(p.name for p in folder.iterdir())
+    app = build_app(Path("config.toml"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "enter", "down", "enter")
+        await next_until(app, pilot, "review")
+        await press(app, pilot, key)
+    assert app.return_value == code
+    assert app.outcome == "No changes were written."
+    assert config.read_text(encoding="utf-8") == MULTI_RUNNER
+    assert sorted(p.name for p in folder.iterdir()) == before
+
+
+async def test_quit_button_on_the_review_screen(folder: Path) -> None:
+    """The mouse path: "Quit without saving" on the review screen."""
+    app = build_app(Path("config.toml"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "enter")
+        await fill_new_runner(app, pilot, name="r", url="https://gitlab.example.com")
+        await next_until(app, pilot, "review")
+        await pilot.click("#quit")
+        await settle(app, pilot)
+    assert app.return_value == EXIT_NOT_SAVED
+    assert not (folder / "config.toml").exists()
+
+
+async def test_save_refused_when_the_file_changed_on_disk(folder: Path) -> None:
+    """If something rewrites the file after the wizard read it, Save refuses with
+    one line, writes nothing, and the user can still leave."""
+    config = folder / "config.toml"
+    config.write_text(MULTI_RUNNER, encoding="utf-8")
+    app = build_app(Path("config.toml"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "enter", "down", "enter")
+        await next_until(app, pilot, "review")
+        rotated = MULTI_RUNNER.replace("DOCKERdockerDOCKER5432", "ROTATEDrotatedROTATED11")
+        config.write_text(rotated, encoding="utf-8")
+        await press(app, pilot, "s")
+        assert position(app) == "review"
+        problem = str(app.screen.query_one("#save-problem", Static).content)
+        assert problem.startswith("Not saved:")
+        assert "\n" not in problem
+        assert "ROTATED" not in problem
+        await press(app, pilot, "q")
+    assert app.return_value == EXIT_NOT_SAVED
+    assert config.read_text(encoding="utf-8") == rotated
+    assert sorted(p.name for p in folder.iterdir()) == ["config.toml"]
+
+
+async def test_http_url_needs_explicit_consent(folder: Path) -> None:
+    """A plain-http GitLab URL is refused until the user ticks the box."""
+    app = build_app(Path("config.toml"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "enter")
+        await fill_new_runner(app, pilot, name="r", url="http://gitlab.example.com")
+        assert position(app) == "runner"
+        problem = str(app.screen.query_one("#form-problem", Static).content)
+        assert "http" in problem
+        await pilot.click("#allow-http")
+        await pilot.click("#next")
+        await settle(app, pilot)
+        assert position(app) == "trust"
+        assert app.state.identity is not None
+        assert app.state.identity.url == "http://gitlab.example.com"
+        await press(app, pilot, "q")
+
+
+async def test_locked_preset_answers_are_shown_but_fixed(folder: Path) -> None:
+    """A preset's locked answer is selected and disabled; the core gets it whatever
+    the user presses."""
+    preset = Answers(trust=Trust.PUBLIC, executor=Executor.DOCKER, privileged=PrivilegedNeed.NONE)
+    app = build_app(
+        Path("config.toml"), preset_answers=preset, locked=frozenset({"executor", "privileged"})
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "enter")
+        await fill_new_runner(app, pilot, name="r", url="https://gitlab.example.com")
+        assert app.state.effective().trust is Trust.PUBLIC, "unlocked preset answers pre-fill"
+        await next_until(app, pilot, "executor")
+        choice = app.screen.query_one(ChoiceSet)
+        assert choice.disabled
+        assert "locked&#160;by&#160;the&#160;preset" in app.export_screenshot()
+        await press(app, pilot, "down", "down")
+        assert app.state.answers_for_core().executor is Executor.DOCKER
+        await press(app, pilot, "q")
+
+
+async def test_another_path_typed_on_the_start_screen(folder: Path) -> None:
+    """The first screen names the file and lets the user switch to another one."""
+    (folder / "other.toml").write_text(MULTI_RUNNER, encoding="utf-8")
+    app = build_app(Path("config.toml"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.facts is not None
+        assert not app.facts.exists
+        await pilot.click("#path")
+        await press(app, pilot, "end", *["backspace"] * len("config.toml"))
+        await press(app, pilot, *"other.toml", "enter")
+        assert app.state.path == Path("other.toml")
+        assert app.facts.exists
+        assert [r.name for r in app.facts.runners] == ["deploy", "docker-mr"]
+        await press(app, pilot, "enter")  # second Enter in the field: go on
+        assert position(app) == "runner"
+        await press(app, pilot, "q")
+    assert app.return_value == EXIT_NOT_SAVED
+
+
+async def test_help_opens_and_closes_on_every_step(folder: Path) -> None:
+    """``?`` and F1 show the current step's help; Esc closes it and stays on the step."""
+    app = build_app(Path("config.toml"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "enter")
+        await fill_new_runner(app, pilot, name="r", url="https://gitlab.example.com")
+        for step_id in ("trust", "executor", "privileges", "pull-policy", "network"):
+            assert position(app) == step_id
+            await press(app, pilot, "f1" if step_id == "executor" else "question_mark")
+            assert type(app.screen).__name__ == "HelpScreen"
+            await press(app, pilot, "escape")
+            assert position(app) == step_id
+            await press(app, pilot, "enter")
+        assert position(app) == "review"
+        await press(app, pilot, "q")
