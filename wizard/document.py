@@ -121,7 +121,11 @@ class ConfigDocument:
             if statement is not None:
                 return statement.line
             as_table = (*folded, key.casefold())
-            header = index.headers.get(as_table) or index.headers.get((*as_table, 0))
+            header = (
+                index.headers.get(as_table)
+                or index.headers.get((*as_table, 0))
+                or index.dotted_first.get(as_table)
+            )
             if header is not None:
                 return header.line
         for depth in range(len(folded), 0, -1):
@@ -358,6 +362,7 @@ class _Index:
         """Last statement before a header that is not inside the table."""
         self.dotted_last: dict[TablePath, Statement] = {}
         """For tables made by dotted keys: the last key statement that names them."""
+        self.dotted_first: dict[TablePath, Statement] = {}
         self.last_global: Statement | None = None
         self.first_header: Statement | None = None
         open_headers: list[Statement] = []
@@ -367,6 +372,7 @@ class _Index:
                 self.keys[(full[:-1], str(full[-1]))] = statement
                 for depth in range(1, len(statement.keys)):
                     self.dotted_last[full[: len(statement.path) + depth]] = statement
+                    self.dotted_first.setdefault(full[: len(statement.path) + depth], statement)
                 if not statement.path and self.first_header is None:
                     self.last_global = statement
                 if open_headers:
