@@ -508,7 +508,7 @@ class _Planner:
             if multiline and not array.items:
                 self._fill_empty(statement, value, quote)
                 return
-            if multiline and self._splice_items(array, old_value, value, quote):
+            if multiline and self._splice_items(statement, old_value, value, quote):
                 return
             if multiline and array.items:
                 self._rewrite_multiline(statement, value, quote)
@@ -519,7 +519,7 @@ class _Planner:
         self.splices.append((statement.value_start, statement.value_end, rendered))
 
     def _splice_items(
-        self, array: ArrayLayout, old: list[Any], new: list[TomlValue], quote: str
+        self, statement: Statement, old: list[Any], new: list[TomlValue], quote: str
     ) -> bool:
         """Drop removed items' lines and append new ones, keeping every other line.
 
@@ -527,7 +527,8 @@ class _Planner:
         ones, and every dropped item sits alone on its line (its comment goes
         with it). Otherwise returns False and the array is rewritten.
         """
-        if len(old) != len(array.items):
+        array = statement.array
+        if array is None or len(old) != len(array.items):
             return False
         kept: list[int] = []
         cursor = 0
@@ -537,7 +538,7 @@ class _Planner:
                 break
             kept.append(match)
             cursor = match + 1
-        if not kept:
+        if not kept and self._close_indent(array) is None:
             return False
         dropped: list[tuple[int, int]] = []
         for index, (start, end) in enumerate(array.items):
@@ -549,9 +550,17 @@ class _Planner:
             dropped.append(line)
         self.splices.extend((start, end, "") for start, end in dropped)
         extra = new[len(kept) :]
-        if extra:
+        if extra and kept:
             self._append_items(array, [array.items[i] for i in kept], extra, quote)
+        elif extra:
+            self._fill_empty(statement, extra, quote)
         return True
+
+    def _close_indent(self, array: ArrayLayout) -> str | None:
+        """The indentation of a ``]`` alone at the start of its line, else None."""
+        close_line = self.text.rfind("\n", 0, array.close) + 1
+        indent = self.text[close_line : array.close]
+        return None if indent.strip(" \t") else indent
 
     def _own_line(self, start: int, end: int) -> tuple[int, int] | None:
         """The whole line(s) of an array item alone on its line, comma and comment included."""
@@ -565,21 +574,25 @@ class _Planner:
         return line_start, end + rest.end()
 
     def _fill_empty(self, statement: Statement, value: list[TomlValue], quote: str) -> None:
-        """Put items into an empty multi-line array above its ``]``, keeping its comments."""
-        assert statement.array is not None
+        """Put items above the ``]`` of a multi-line array emptied of items, keeping comments."""
+        array = statement.array
+        assert array is not None
         text = self.text
-        close = statement.array.close
-        close_line = text.rfind("\n", 0, close) + 1
-        close_indent = text[close_line:close]
-        if close_indent.strip(" \t"):
+        close_indent = self._close_indent(array)
+        if close_indent is None:
             self.splices.append(
                 (statement.value_start, statement.value_end, render_value(value, quote))
             )
             return
-        inner = text[statement.value_start + 1 : close].split("\n")[1:-1]
+        close_line = array.close - len(close_indent)
+        inner = text[statement.value_start + 1 : close_line].split("\n")[1:]
         indents = [line[: len(line) - len(line.lstrip(" \t"))] for line in inner if line.strip()]
         indent = indents[-1] if indents else close_indent + (self.style.key_delta or "  ")
-        block = "".join(f"{indent}{render_value(v, quote)},{self.newline}" for v in value)
+        rendered = [f"{indent}{render_value(v, quote)}" for v in value]
+        if array.trailing_comma or not array.items:
+            block = "".join(f"{line},{self.newline}" for line in rendered)
+        else:
+            block = ("," + self.newline).join(rendered) + self.newline
         self.splices.append((close_line, close_line, block))
 
     def _append_items(
