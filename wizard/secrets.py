@@ -31,7 +31,7 @@ SECRET_KEYS = frozenset(
 """Keys (compared case-insensitively) whose whole value is a secret, in any table."""
 
 _SECRET_ASSIGNMENT = re.compile(
-    r"(?i)(?P<name>[A-Za-z0-9_.-]*(?:token|secret|password|passwd|private[-_]?key|"
+    r"(?i)(?<![/\\\w.-])(?P<name>[A-Za-z0-9_.-]*(?:token|secret|password|passwd|private[-_]?key|"
     r"access[-_]?key|api[-_]?key|credentials?)[A-Za-z0-9_.-]*)(?P<sep>\s*[=:]\s*)"
     r"(?P<value>[^\s,\"'\]]+)"
 )
@@ -42,8 +42,8 @@ _NOT_A_SECRET_VALUE = re.compile(
 )
 """Booleans, numbers and dates: ``automount_service_account_token = false`` hides nothing."""
 
-_NOT_A_SECRET_NAME = re.compile(r"(?i)^FF_|_(at|file|path|overwrite_allowed)$")
-"""Feature flags, timestamps and file paths that merely mention a token or key."""
+_NOT_A_SECRET_NAME = re.compile(r"(?i)^FF_|_(at|file|path|overwrite_allowed)$|metadata-token")
+"""Feature flags, timestamps, file paths and cloud settings that merely mention a token."""
 
 _TOKEN_SHAPES = re.compile(
     r"\b(?:glrt|glrtr|glpat|gldt|glptt|glcbt|glimt|glsoat|glffct|gloas|GR1348941|ghp|gho|"

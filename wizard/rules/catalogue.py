@@ -8,8 +8,10 @@ rules, which the host check runs but which share ids, links and severities here.
 
 from __future__ import annotations
 
+from wizard.host.rules import HOST_RULES
 from wizard.model import Issue
 from wizard.rules import (
+    cloud_rules,
     ephemeral_rules,
     executor_rules,
     file_rules,
@@ -22,11 +24,6 @@ from wizard.rules import (
 from wizard.rules.base import AuditContext, Rule
 from wizard.rules.schema import SCHEMA_RULES
 
-try:  # the host checks are optional here: only their descriptions join the catalogue
-    from wizard.host.rules import HOST_RULES
-except ImportError:  # pragma: no cover - only while the host package is absent
-    HOST_RULES = ()
-
 ALL_RULES: tuple[Rule, ...] = (
     *SCHEMA_RULES,
     *executor_rules.RULES,
@@ -36,6 +33,7 @@ ALL_RULES: tuple[Rule, ...] = (
     *pull_rules.RULES,
     *ephemeral_rules.RULES,
     *network_rules.RULES,
+    *cloud_rules.RULES,
     *file_rules.RULES,
     *HOST_RULES,
 )

@@ -1,0 +1,61 @@
+"""Rules about the cloud around autoscaled runners: what a job can ask the instance for.
+
+A job on a cloud VM can reach the instance metadata service and, through it,
+the VM's role credentials. Requiring session tokens with a hop limit of 1
+keeps containers (one hop further) from getting a token at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from wizard.artifacts.cloud import cloud_edits, machine_options, uses_amazonec2
+from wizard.model import Executor, FixSafety, Issue, Severity
+from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, iter_runners
+
+_S = Severity
+
+
+def _imds_open(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in iter_runners(ctx.data):
+        if entry.executor is not Executor.DOCKER_MACHINE:
+            continue
+        if not uses_amazonec2(machine_options(ctx.data, entry.index)):
+            continue
+        edits = cloud_edits(ctx.data, entry.index)
+        if not edits:
+            continue
+        yield Issue(
+            message="amazonec2 VMs do not require IMDSv2 with hop limit 1: job containers "
+            "can fetch the instance role's credentials from 169.254.169.254",
+            table=("runners", entry.index, "machine"),
+            key="MachineOptions",
+            runner_index=entry.index,
+            edits=tuple(edits),
+        )
+
+
+IMDS_REACHABLE = Rule(
+    id="cloud-metadata-reachable",
+    title="Job containers can read the VM's cloud credentials",
+    severity=by_trust(_S.MEDIUM, _S.HIGH, _S.CRITICAL),
+    executors=frozenset({Executor.DOCKER_MACHINE}),
+    rationale=(
+        "Every autoscaled VM answers metadata requests on 169.254.169.254, including the "
+        "temporary credentials of its instance role. Without session tokens and a hop limit "
+        "of 1, any job container on the VM can fetch them and act in the cloud account with "
+        "the VM's permissions, long after the job ends."
+    ),
+    doc_url=f"{DOCS}/security/#network-segmentation",
+    table="runners.machine",
+    key="MachineOptions",
+    fix=FixSafety.UNSAFE,
+    remedy=(
+        "Add amazonec2-metadata-token=required and "
+        "amazonec2-metadata-token-response-hop-limit=1 to MachineOptions; software on the VM "
+        "that still uses IMDSv1 then stops getting credentials."
+    ),
+    check=_imds_open,
+)
+
+RULES: tuple[Rule, ...] = (IMDS_REACHABLE,)
