@@ -137,6 +137,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scripting(plain)
     _add_identity(plain)
     plain.add_argument("--no-backup", action="store_true", help="do not keep a backup copy")
+    plain.add_argument(
+        "--artifacts",
+        metavar="DIR",
+        help="also write the firewall rules, daemon.json fragment and host checklist to DIR",
+    )
 
     new = commands.add_parser("new", help="create a fresh config.toml from a preset or answers")
     new.add_argument("path", metavar="PATH")
