@@ -123,7 +123,7 @@ async def test_new_runner_for_each_executor_family(
     assert app.saved is not None
     assert not [f for f in app.saved.findings if f.severity is Severity.CRITICAL]
     if executor is Executor.DOCKER_AUTOSCALER:
-        assert runner["autoscaler"] == {"max_use_count": 1}  # type: ignore[comparison-overlap]
+        assert runner["autoscaler"] == {"max_use_count": 1}
     if executor in (Executor.DOCKER, Executor.DOCKER_AUTOSCALER):
         docker = runner["docker"]
         assert isinstance(docker, dict)

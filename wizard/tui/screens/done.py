@@ -42,5 +42,9 @@ class DoneScreen(WizardScreen):
     def action_next(self) -> None:
         self.post_message(self.Finished())
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """No "Back" in the key help where there is nothing to go back to."""
+        return action != "back"
+
     def action_back(self) -> None:
         """The file is written; there is nothing to go back to."""

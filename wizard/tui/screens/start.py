@@ -142,6 +142,10 @@ class StartScreen(WizardScreen):
             return
         self.post_message(self.Proceed(self.mode))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """No "Back" in the key help where there is nothing to go back to."""
+        return action != "back"
+
     def action_back(self) -> None:
         """Nothing comes before the first screen."""
 

@@ -1,0 +1,225 @@
+"""The wizard's flow rules and wording, tested without running the app."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from wizard.answers import Answers, PrivilegedNeed, PullPolicyChoice
+from wizard.model import Executor, Finding, Severity, Trust
+from wizard.steps import STEPS, applicable_fields, question
+from wizard.tui.formatting import (
+    coloured_diff,
+    display_path,
+    findings_line,
+    host_checklist,
+    url_problem,
+)
+from wizard.tui.state import KEEP, POSITIONS, REVIEW, RUNNER, START, WizardState
+
+EXISTING_DOCKER = Answers(
+    executor=Executor.DOCKER,
+    privileged=PrivilegedNeed.PRIVILEGED,
+    pull_policy=PullPolicyChoice.IF_NOT_PRESENT,
+    local_only_listeners=False,
+)
+
+
+def new_runner_state() -> WizardState:
+    state = WizardState(path=Path("config.toml"))
+    state.reset_runner("add", None, Answers())
+    return state
+
+
+def existing_runner_state() -> WizardState:
+    state = WizardState(path=Path("config.toml"))
+    state.reset_runner("harden", 0, EXISTING_DOCKER)
+    return state
+
+
+def test_an_answer_equal_to_the_default_follows_the_trust_level() -> None:
+    state = new_runner_state()
+    state.choose(question("trust"), Trust.SINGLE_PROJECT)
+    pull = question("pull_policy")
+    assert state.value_for(pull) is PullPolicyChoice.IF_NOT_PRESENT
+    state.choose(pull, PullPolicyChoice.IF_NOT_PRESENT)  # the default: not pinned
+    state.choose(question("trust"), Trust.PUBLIC)
+    assert state.value_for(pull) is PullPolicyChoice.ALWAYS
+
+
+def test_an_answer_the_user_changed_stays_when_trust_changes() -> None:
+    state = new_runner_state()
+    pull = question("pull_policy")
+    state.choose(pull, PullPolicyChoice.NEVER)
+    state.choose(question("trust"), Trust.SINGLE_PROJECT)
+    assert state.value_for(pull) is PullPolicyChoice.NEVER
+
+
+def test_an_existing_runner_keeps_its_executor_by_default() -> None:
+    """Switching executors makes another runner; the wizard never does it unasked."""
+    state = existing_runner_state()
+    state.choose(question("trust"), Trust.PUBLIC)  # would recommend docker-autoscaler
+    assert state.value_for(question("executor")) is KEEP
+    assert state.effective().executor is Executor.DOCKER
+    assert state.answers_for_core().executor is None
+
+
+def test_kept_answers_reach_the_core_as_none() -> None:
+    state = existing_runner_state()
+    state.choose(question("privileged"), KEEP)
+    answers = state.answers_for_core()
+    assert answers.privileged is None
+    assert answers.pull_policy is PullPolicyChoice.ALWAYS, "the others get the recommendation"
+    assert state.effective().privileged is PrivilegedNeed.PRIVILEGED
+
+
+def test_keep_is_offered_only_where_the_file_has_a_value() -> None:
+    state = existing_runner_state()
+    assert state.can_keep(question("privileged"))
+    assert not state.can_keep(question("job_user"))
+    assert not new_runner_state().can_keep(question("privileged"))
+
+
+def test_locked_preset_answers_win_over_any_choice() -> None:
+    state = WizardState(
+        path=Path("config.toml"),
+        preset=Answers(trust=Trust.PUBLIC, privileged=PrivilegedNeed.NONE),
+        locked=frozenset({"privileged"}),
+    )
+    state.reset_runner("add", None, Answers())
+    state.choose(question("privileged"), PrivilegedNeed.PRIVILEGED)
+    assert state.answers_for_core().privileged is PrivilegedNeed.NONE
+    assert state.value_for(question("trust")) is Trust.PUBLIC  # pre-filled, not locked
+    state.choose(question("trust"), Trust.SINGLE_PROJECT)
+    assert state.answers_for_core().trust is Trust.SINGLE_PROJECT
+
+
+def test_steps_that_do_not_apply_are_skipped_both_ways() -> None:
+    state = new_runner_state()
+    state.choose(question("executor"), Executor.SHELL)
+    assert state.following("executor") == "network"
+    assert state.preceding("network") == "executor"
+    assert state.following("network") == "ephemerality"
+    assert state.following("ephemerality") == REVIEW
+    assert state.preceding(START) is None
+
+
+def test_reset_runner_forgets_answers_about_the_previous_runner() -> None:
+    state = new_runner_state()
+    state.choose(question("pull_policy"), PullPolicyChoice.NEVER)
+    state.visited.add("pull-policy")
+    state.reset_runner("harden", 1, EXISTING_DOCKER)
+    assert state.chosen == {}
+    assert state.visited == {START, RUNNER}
+
+
+executors = st.sampled_from(list(Executor))
+trusts = st.sampled_from(list(Trust))
+field_values = {
+    "privileged": st.sampled_from([*PrivilegedNeed, KEEP]),
+    "pull_policy": st.sampled_from([*PullPolicyChoice, KEEP]),
+    "per_build_network": st.sampled_from([True, False, KEEP]),
+    "local_only_listeners": st.sampled_from([True, False, KEEP]),
+}
+
+
+@given(
+    trust=trusts,
+    executor=executors,
+    existing=st.booleans(),
+    picks=st.fixed_dictionaries({}, optional=field_values),
+)
+def test_the_core_gets_exactly_the_applicable_answers(
+    trust: Trust, executor: Executor, existing: bool, picks: dict[str, object]
+) -> None:
+    """Whatever the user picks: every applicable question is answered unless kept,
+    and nothing is sent for questions that do not apply to the executor."""
+    state = existing_runner_state() if existing else new_runner_state()
+    state.choose(question("trust"), trust)
+    state.choose(question("executor"), executor)
+    for field, value in picks.items():
+        if value is KEEP and not state.can_keep(question(field)):
+            continue
+        state.choose(question(field), value)
+    answers = state.answers_for_core()
+    applicable = applicable_fields(state.effective())
+    sent = {name for name, value in vars(answers).items() if value is not None}
+    assert sent <= set(applicable)
+    kept = {name for name, value in state.chosen.items() if value is KEEP}
+    assert set(applicable) - kept - sent == set()
+    order = [START, RUNNER, *(s.id for s in state.applicable_steps()), REVIEW]
+    for earlier, later in itertools.pairwise(order):
+        assert state.following(earlier) == later
+        assert state.preceding(later) == earlier
+    assert set(order) <= set(POSITIONS)
+
+
+def test_display_path_is_relative_or_home_based() -> None:
+    cwd, home = Path("/work/here"), Path("/home/op")
+    assert display_path(Path("/work/here/config.toml"), cwd=cwd, home=home) == "config.toml"
+    assert (
+        display_path(Path("/home/op/.gitlab-runner/config.toml"), cwd=cwd, home=home)
+        == "~/.gitlab-runner/config.toml"
+    )
+    assert display_path(Path("/etc/gitlab-runner/config.toml"), cwd=cwd, home=home) == (
+        "/etc/gitlab-runner/config.toml"
+    )
+    assert display_path(Path("sub/c.toml"), cwd=cwd, home=home) == "sub/c.toml"
+
+
+@pytest.mark.parametrize(
+    ("url", "allow_http", "ok"),
+    [
+        ("https://gitlab.example.com", False, True),
+        ("http://gitlab.example.com", False, False),
+        ("http://gitlab.example.com", True, True),
+        ("gitlab.example.com", True, False),
+        ("", False, False),
+        ("https://", False, False),
+    ],
+)
+def test_gitlab_url_must_be_https_unless_the_user_insists(
+    url: str, allow_http: bool, ok: bool
+) -> None:
+    assert (url_problem(url, allow_http=allow_http) is None) is ok
+
+
+def test_diff_colours_and_masks_a_token_that_slipped_through() -> None:
+    diff = (
+        "--- a\n+++ b\n@@ -1,2 +1,2 @@\n"
+        '-  privileged = true\n+  privileged = false\n   token = "glrt-abcdefghijklmnopqrst"\n'
+    )
+    text = coloured_diff(diff)
+    assert "glrt-abcdefghijklmnopqrst" not in text.plain
+    assert "glrt-…qrst" in text.plain
+    styles = {text.plain[span.start : span.end].strip(): str(span.style) for span in text.spans}
+    assert styles["-  privileged = true"] == "red"
+    assert styles["+  privileged = false"] == "green"
+    assert styles["@@ -1,2 +1,2 @@"] == "cyan"
+
+
+def finding(severity: Severity) -> Finding:
+    return Finding("rule", severity, "m", (), None, None, None, None, None)
+
+
+def test_findings_line_counts_each_severity_before_and_after() -> None:
+    before = [finding(Severity.HIGH), finding(Severity.HIGH), finding(Severity.LOW)]
+    after = [finding(Severity.LOW)]
+    assert findings_line(before, after).plain == "high 2→0  low 1→1"
+    assert findings_line([], []).plain == "no findings"
+
+
+def test_host_checklist_lists_every_measure_and_which_are_planned() -> None:
+    state = new_runner_state()
+    state.choose(question("host_measures"), ("inbound-ssh",))
+    checklist = host_checklist(state)
+    assert len(checklist) == len(question("host_measures").choices)
+    assert [planned for _label, planned in checklist] == [False, True, False, False]
+
+
+def test_every_step_is_a_sidebar_position() -> None:
+    assert list(POSITIONS) == [START, RUNNER, *(s.id for s in STEPS), REVIEW]
