@@ -49,20 +49,6 @@ check_interval = 0
   executor = "shell"
 """
 
-SHOTS = (
-    "01-start",
-    "02-runner",
-    "03-trust",
-    "04-executor",
-    "05-privileges",
-    "06-pull-policy",
-    "07-network",
-    "08-review",
-    "09-help",
-    "10-new-runner",
-)
-
-
 async def settle(app: WizardApp, pilot: Pilot[int]) -> None:
     """Let workers (file reading, previews) finish and the screen repaint."""
     for _ in range(3):
@@ -95,28 +81,40 @@ async def walk_harden(out: Path, size: tuple[int, int]) -> list[Path]:
         await pilot.press("enter")
         await shot("07-network")
         await pilot.press("question_mark")
-        await shot("09-help")
+        await shot("10-help")
         await pilot.press("escape")
         await pilot.press("enter")
-        await shot("08-review")
+        await shot("09-review")
         await pilot.press("q")
     return saved
 
 
 async def walk_new_runner(out: Path, size: tuple[int, int]) -> list[Path]:
-    """The form for a new runner in a folder without a config."""
+    """A new docker-autoscaler runner in a folder without a config: the form, and
+    the ephemerality step that only autoscaled and reused hosts get."""
     app = build_app(Path("new/config.toml"))
+    saved: list[Path] = []
+
+    async def shot(name: str) -> None:
+        await settle(app, pilot)
+        saved.append(Path(app.save_screenshot(f"{name}.svg", path=str(out))))
+
     async with app.run_test(size=size) as pilot:
         await settle(app, pilot)
         await pilot.press("enter")
         await settle(app, pilot)
-        await pilot.press(*"docker-builds")
-        await pilot.press("tab")
-        await pilot.press(*"https://gitlab.example.com")
+        await pilot.press(*"autoscaled", "tab", *"https://gitlab.example.com")
+        await shot("11-new-runner")
+        await pilot.press("enter")
         await settle(app, pilot)
-        path = Path(app.save_screenshot("10-new-runner.svg", path=str(out)))
+        await pilot.press("down", "enter")  # trust: anyone / untrusted contributors
+        # The executor defaults to docker-autoscaler, recommended for public runners.
+        while app.position != "ephemerality":
+            await settle(app, pilot)
+            await pilot.press("enter")
+        await shot("08-ephemerality")
         await pilot.press("q")
-    return [path]
+    return saved
 
 
 def main() -> int:
