@@ -335,6 +335,9 @@ def test_scripted_and_interactive_runs_write_the_same_bytes(
         "Runner name": "ci",
         "GitLab URL": "https://gitlab.example.com",
         "Runner token": TOKEN,
+        # Without --artifacts a scripted run writes no hardening files; the
+        # interactive run that matches it declines them.
+        "Also write the hardening files": False,
     }
     prompts = FakePrompts(replies)
     wizard, out = wizard_for(interactive_path, prompts)
@@ -352,6 +355,7 @@ def test_scripted_and_interactive_runs_write_the_same_bytes(
     scripted_review = _review(scripted_out).replace(str(scripted_path), "PATH")
     assert scripted_review == interactive_review
     assert TOKEN not in scripted_out
+    assert sorted(p.name for p in scripted_path.parent.iterdir()) == ["config.toml"]
 
 
 def test_scripted_run_twice_changes_nothing(

@@ -6,20 +6,35 @@ never drift from the Textual screens, and it writes only through
 :class:`Prompts` protocol: :class:`QuestionaryPrompts` in a terminal, a fake in
 tests. Every prompt uses ``unsafe_ask``, so Ctrl+C raises KeyboardInterrupt
 instead of returning ``None`` and being mistaken for an answer.
+
+The review also lists what remains to do on the host (the checklist items of
+:mod:`wizard.artifacts`), and after the config is saved the same run can write
+the hardening files beside it: asked for interactively, ``--artifacts DIR`` in
+scripted runs. Both paths print through the same functions, so their output
+matches line for line.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Sequence
+import textwrap
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from wizard import plan, scripted
 from wizard.answers import Answers, PullPolicyChoice, RunnerIdentity
+from wizard.artifacts import (
+    CHECKLIST_FILE,
+    ChecklistItem,
+    checklist_items,
+    generate_artifacts,
+    write_artifacts,
+)
+from wizard.artifacts.cloud import autoscaler_plugin, machine_options
 from wizard.errors import WizardError
-from wizard.model import Finding, Severity
+from wizard.model import Executor, Finding, Severity
 from wizard.presets import make_preset, preset_to_toml, with_locks
 from wizard.scripted import Start
 from wizard.secrets import mask_text
@@ -155,9 +170,17 @@ def count_line(before: Sequence[Finding], after: Sequence[Finding]) -> str:
 
 
 def review_text(
-    preview: Preview, answers: Answers, *, accepted: frozenset[str] = frozenset()
+    preview: Preview,
+    answers: Answers,
+    *,
+    accepted: frozenset[str] = frozenset(),
+    host: HostPlan | None = None,
 ) -> str:
-    """What both interactive and scripted runs print before saving: identical by design."""
+    """What both interactive and scripted runs print before saving: identical by design.
+
+    ``host`` is what remains to do on the machine; without it, it is worked out
+    from the answers alone (no GitLab URL, no cloud options).
+    """
     lines = [count_line(preview.findings_before, preview.findings_after)]
     runner_findings = [
         f for f in preview.findings_after if f.runner_index in (None, preview.runner_index)
@@ -165,25 +188,165 @@ def review_text(
     for finding in runner_findings:
         if finding.severity.at_least(Severity.MEDIUM):
             note = " (accepted by the preset)" if finding.rule in accepted else ""
-            lines.append(f"  {finding.severity.value:<8} {finding.rule}: {finding.message}{note}")
+            line = f"  {finding.severity.value:<8} {finding.rule}: {finding.message}{note}"
+            lines.append(_wrap(mask_text(line), " " * 11))
     for problem in plan.problems(answers):
         lines.append(f"  warning: {problem}")
     lines.append("")
     lines.append(preview.diff.rstrip("\n") if preview.diff else "no changes to the file")
-    checklist = host_checklist(answers)
-    if checklist:
-        lines += ["", "on the host (outside config.toml):", *checklist]
-    return mask_text("\n".join(lines)) + "\n"
+    reviewed = mask_text("\n".join(lines)) + "\n"
+    # The checklist is our own fixed prose, never the user's values, and masking
+    # would mangle it ("the runner's token: anyone who…" reads as a secret).
+    checklist = host_checklist(host or plan_host(answers))
+    return reviewed + "\n" + "\n".join(checklist) + "\n"
 
 
-def host_checklist(answers: Answers) -> list[str]:
-    measures = question("host_measures")
-    chosen = answers.host_measures or ()
+# --------------------------------------------------------------------------- the host
+
+
+ARTIFACTS_FOLDER = "runner-hardening"
+"""Default folder for the hardening files, next to ``config.toml``."""
+
+REVIEW_WIDTH = 79
+"""One less than an 80-column terminal, so no line wraps on its own."""
+
+_MEASURE_WORDS: Mapping[str, tuple[str, ...]] = {
+    "metadata-endpoint": ("metadata", "IMDSv2"),
+    "runner-to-runner": ("other runners",),
+    "inbound-ssh": ("SSH",),
+    "own-segment": ("network segment",),
+}
+"""How a checklist item's title names the network-step measure it carries out."""
+
+PLANNED = "[planned]"
+PARTLY_PLANNED = "[partly planned]"
+NOT_PLANNED = "[not planned]"
+TO_DO = "[to do]"
+"""Markers of the review's host section: what the network step said, or plain to-dos."""
+_TAG_WIDTH = 2 + len(PARTLY_PLANNED) + 2
+
+
+@dataclass(frozen=True)
+class HostPlan:
+    """What remains to do on the host for one runner, and the files that help do it."""
+
+    planned: tuple[str, ...]
+    """The network step's ``host_measures``: what the operator said they will do."""
+    items: tuple[ChecklistItem, ...]
+    files: Mapping[str, str]
+    """File name → content, exactly what :func:`write_artifacts` writes."""
+
+
+def plan_host(
+    answers: Answers,
+    *,
+    gitlab_url: str | None = None,
+    executor: Executor | None = None,
+    machine_options: Sequence[str] = (),
+    autoscaler_plugin: str | None = None,
+) -> HostPlan:
+    """The checklist and files for these answers, from one generation so they agree."""
+    executor = executor or answers.executor
+    files = generate_artifacts(
+        answers,
+        gitlab_url=gitlab_url,
+        executor=executor,
+        machine_options=machine_options,
+        autoscaler_plugin=autoscaler_plugin,
+    )
+    items = checklist_items(
+        answers,
+        executor=executor,
+        gitlab_url=gitlab_url,
+        files=list(files),
+        machine_options=machine_options,
+        autoscaler_plugin=autoscaler_plugin,
+    )
+    return HostPlan(tuple(answers.host_measures or ()), tuple(items), files)
+
+
+def plan_host_for(session: WizardSession, preview: Preview, answers: Answers) -> HostPlan:
+    """The host plan for the runner as the preview leaves it: its URL, executor and cloud."""
+    after = session.doc.replaced_text(preview.new_text)
+    entry = next((e for e in after.runner_entries() if e.index == preview.runner_index), None)
+    if entry is None:
+        return plan_host(answers)
+    url = entry.get("url")
+    try:
+        executor: Executor | None = Executor(entry.get("executor"))
+    except ValueError:
+        executor = None
+    return plan_host(
+        answers,
+        # A $VARIABLE is expanded by the runner; it says nothing about the server.
+        gitlab_url=url if isinstance(url, str) and url and not url.startswith("$") else None,
+        executor=executor,
+        machine_options=machine_options(after.data, entry.index),
+        autoscaler_plugin=autoscaler_plugin(after.data, entry.index),
+    )
+
+
+def measures_of(item: ChecklistItem) -> tuple[str, ...]:
+    """The network-step measures a checklist item carries out (none for the rest)."""
+    return tuple(
+        measure
+        for measure, words in _MEASURE_WORDS.items()
+        if any(word in item.title for word in words)
+    )
+
+
+def host_checklist(host: HostPlan) -> list[str]:
+    """The review's host section: each item's title and why, with a marker.
+
+    Items that carry out network-step measures come first, marked by whether
+    the operator planned them; a measure no item covers (it does not apply to
+    this executor, or was not chosen) is still listed, so no choice vanishes.
+    The remaining items are plain to-dos.
+    """
+    planned = set(host.planned)
+    measure_lines: list[str] = []
+    other_lines: list[str] = []
+    covered: set[str] = set()
+    for item in host.items:
+        measures = set(measures_of(item))
+        covered |= measures
+        if not measures:
+            other_lines += _entry(TO_DO, item.title, item.why)
+            continue
+        if measures <= planned:
+            tag = PLANNED
+        else:
+            tag = PARTLY_PLANNED if measures & planned else NOT_PLANNED
+        measure_lines += _entry(tag, item.title, item.why)
+    for choice in question("host_measures").choices:
+        if choice.value not in covered:
+            tag = PLANNED if choice.value in planned else NOT_PLANNED
+            measure_lines += _entry(tag, choice.label, "")
+    closing = f"  {CHECKLIST_FILE}, among the hardening files, says how to do and check each."
     return [
-        f"  [{'x' if choice.value in chosen else ' '}] {choice.label}"
-        + ("" if choice.value in chosen else " (not planned)")
-        for choice in measures.choices
+        "on the host (outside config.toml):",
+        *measure_lines,
+        *other_lines,
+        _wrap(closing, "  "),
     ]
+
+
+def _entry(tag: str, title: str, why: str) -> list[str]:
+    indent = " " * _TAG_WIDTH
+    lines = [_wrap(f"  {tag:<{_TAG_WIDTH - 2}}{title}", indent)]
+    if why:
+        lines.append(_wrap(indent + why, indent))
+    return lines
+
+
+def _wrap(text: str, indent: str) -> str:
+    return textwrap.fill(
+        text,
+        width=REVIEW_WIDTH,
+        subsequent_indent=indent,
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
 
 
 # --------------------------------------------------------------------------- asking
@@ -201,6 +364,7 @@ class PlainWizard:
         start: Start,
         identity: RunnerIdentity,
         new_runner_only: bool = False,
+        artifacts_dir: Path | None = None,
     ) -> None:
         self.session = session
         self.prompts = prompts
@@ -208,6 +372,8 @@ class PlainWizard:
         self.start = start
         self.identity = identity
         self.new_runner_only = new_runner_only
+        self.artifacts_dir = artifacts_dir
+        """``--artifacts DIR``: offered as the folder, and makes "yes" the default."""
 
     def say(self, text: str = "") -> None:
         print(mask_text(text), file=self.out)
@@ -314,7 +480,7 @@ class PlainWizard:
             identity = self.ask_identity()
         current = self.session.current_answers(runner_index)
         answers = self.ask_answers(current)
-        result = preview_and_report(
+        review = preview_and_report(
             self.session,
             answers,
             runner_index=runner_index,
@@ -322,19 +488,49 @@ class PlainWizard:
             start=self.start,
             out=self.out,
         )
-        if not result.changed:
-            self.offer_preset(answers)
-            return 0
-        if not self.prompts.confirm(f"Write these changes to {self.session.path}?", default=True):
-            self.say("nothing written")
-            return 0
-        save(self.session, result, backup=backup, out=self.out)
+        written: list[str] = []
+        if review.preview.changed:
+            if not self.prompts.confirm(
+                f"Write these changes to {self.session.path}?", default=True
+            ):
+                self.say("nothing written")
+                return 0
+            save(self.session, review.preview, backup=backup, out=self.out)
+            written.append("the config was saved")
+        # An unchanged config already says what the answers say: it is as good as
+        # saved, so the hardening files may go with it.
         try:
+            if self.offer_artifacts(review.host, config_saved=bool(written)):
+                written.append("the hardening files were written")
             self.offer_preset(answers)
         except KeyboardInterrupt:
-            self.say("interrupted; the config was saved, no preset was written")
+            if not written:
+                raise
+            self.say(f"interrupted; {' and '.join(written)}, nothing else was written")
             return 130
         return 0
+
+    def offer_artifacts(self, host: HostPlan, *, config_saved: bool) -> bool:
+        """Ask whether and where to write the hardening files; True when written."""
+        names = ", ".join(host.files)
+        if not self.prompts.confirm(
+            f"Also write the hardening files ({names}) for the host?", default=True
+        ):
+            return False
+        default = self.artifacts_dir or self.session.path.parent / ARTIFACTS_FOLDER
+        folder = self.prompts.text(
+            "Folder for them:",
+            default=str(default),
+            validate=lambda v: None if v.strip() else "give a folder",
+        ).strip()
+        write_host_files(
+            host,
+            Path(folder).expanduser(),
+            self.session.path,
+            config_saved=config_saved,
+            out=self.out,
+        )
+        return True
 
     def offer_preset(self, answers: Answers) -> None:
         if not self.prompts.confirm("Save these answers as a preset for your team?", default=False):
@@ -361,6 +557,14 @@ def _first(q: Question) -> Any:
 # --------------------------------------------------------------------------- shared ends
 
 
+@dataclass(frozen=True)
+class Review:
+    """What the review showed: the previewed file and the host plan that goes with it."""
+
+    preview: Preview
+    host: HostPlan
+
+
 def preview_and_report(
     session: WizardSession,
     answers: Answers,
@@ -369,14 +573,15 @@ def preview_and_report(
     identity: RunnerIdentity | None,
     start: Start,
     out: TextIO,
-) -> Preview:
+) -> Review:
     result = scripted.preview(
         session, answers, runner_index=runner_index, identity=identity, preset=start.preset
     )
     accepted = start.preset.accepted if start.preset else frozenset()
     shown = session.current_answers(runner_index).merged(answers)
-    out.write("\n" + review_text(result, shown, accepted=accepted))
-    return result
+    host = plan_host_for(session, result, shown)
+    out.write("\n" + review_text(result, shown, accepted=accepted, host=host))
+    return Review(result, host)
 
 
 def save(session: WizardSession, result: Preview, *, backup: bool, out: TextIO) -> None:
@@ -385,6 +590,30 @@ def save(session: WizardSession, result: Preview, *, backup: bool, out: TextIO) 
     if saved.backup is not None:
         line += f" (backup: {saved.backup})"
     print(line, file=out)
+
+
+def write_host_files(
+    host: HostPlan, folder: Path, config: Path, *, config_saved: bool, out: TextIO
+) -> list[Path]:
+    """Write the hardening files once the config is saved; the error says what was saved.
+
+    The config is on disk by now, so a failure here must not read as if the
+    whole run failed: the message says which half happened.
+    """
+    try:
+        paths = write_artifacts(folder, dict(host.files))
+    except (WizardError, OSError) as error:
+        config_state = "was saved" if config_saved else "needed no changes"
+        raise WizardError(
+            f"{config} {config_state}, but the hardening files were not written "
+            f"to {folder}: {error}"
+        ) from None
+    for path in paths:
+        print(f"wrote {path}", file=out)
+    checklist = next((p for p in paths if p.name == CHECKLIST_FILE), None)
+    if checklist is not None:
+        print(f"next: work through {checklist}; each item says how to check it", file=out)
+    return paths
 
 
 def write_new_file(path: Path, text: str) -> None:
@@ -406,19 +635,32 @@ def run_scripted(
     *,
     backup: bool,
     new_runner_only: bool = False,
+    artifacts_dir: Path | None = None,
 ) -> int:
-    """A run without prompts: every answer from the preset, the answers file or the file."""
+    """A run without prompts: every answer from the preset, the answers file or the file.
+
+    With ``artifacts_dir`` the hardening files go there once the config is saved
+    (or already matches); without it nothing but the config is written.
+    """
     runner_index = None if new_runner_only else scripted.pick_runner(session, identity.name)
     current = session.current_answers(runner_index)
     scripted.require_complete(start.answers, current)
     answers = with_locks(start.preset, start.answers)
     if runner_index is None:
         identity = scripted_identity(identity)
-    result = preview_and_report(
+    review = preview_and_report(
         session, answers, runner_index=runner_index, identity=identity, start=start, out=out
     )
-    if result.changed:
-        save(session, result, backup=backup, out=out)
+    if review.preview.changed:
+        save(session, review.preview, backup=backup, out=out)
+    if artifacts_dir is not None:
+        write_host_files(
+            review.host,
+            artifacts_dir,
+            session.path,
+            config_saved=review.preview.changed,
+            out=out,
+        )
     return 0
 
 

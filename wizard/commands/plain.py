@@ -3,6 +3,8 @@
 With a terminal it asks; with ``--non-interactive`` or no terminal at all it
 takes every answer from ``--preset``/``--answers`` and the file, and stops
 with the missing answer's name rather than wait on a prompt nobody sees.
+``--artifacts DIR`` writes the hardening files in the same save; with a
+terminal it is the folder offered, without one it is the only way to get them.
 """
 
 from __future__ import annotations
@@ -27,9 +29,17 @@ def run(args: argparse.Namespace, prompts: Prompts | None = None) -> int:
     identity = scripted.identity_from(args.name, args.url, args.token_file)
     session = WizardSession.open(path)
     backup = not args.no_backup
+    artifacts_dir = Path(args.artifacts).expanduser() if args.artifacts else None
     if prompts is None and not is_interactive(args):
-        return run_scripted(session, start, identity, sys.stdout, backup=backup)
+        return run_scripted(
+            session, start, identity, sys.stdout, backup=backup, artifacts_dir=artifacts_dir
+        )
     wizard = PlainWizard(
-        session, prompts or QuestionaryPrompts(), sys.stdout, start=start, identity=identity
+        session,
+        prompts or QuestionaryPrompts(),
+        sys.stdout,
+        start=start,
+        identity=identity,
+        artifacts_dir=artifacts_dir,
     )
     return wizard.run(backup=backup)
