@@ -189,7 +189,7 @@ def review_text(
         if finding.severity.at_least(Severity.MEDIUM):
             note = " (accepted by the preset)" if finding.rule in accepted else ""
             line = f"  {finding.severity.value:<8} {finding.rule}: {finding.message}{note}"
-            lines.append(_wrap(mask_text(line), " " * 11))
+            lines += _wrap(mask_text(line), " " * 11)
     for problem in plan.problems(answers):
         lines.append(f"  warning: {problem}")
     lines.append("")
@@ -327,20 +327,21 @@ def host_checklist(host: HostPlan) -> list[str]:
         "on the host (outside config.toml):",
         *measure_lines,
         *other_lines,
-        _wrap(closing, "  "),
+        *_wrap(closing, "  "),
     ]
 
 
 def _entry(tag: str, title: str, why: str) -> list[str]:
     indent = " " * _TAG_WIDTH
-    lines = [_wrap(f"  {tag:<{_TAG_WIDTH - 2}}{title}", indent)]
+    lines = _wrap(f"  {tag:<{_TAG_WIDTH - 2}}{title}", indent)
     if why:
-        lines.append(_wrap(indent + why, indent))
+        lines += _wrap(indent + why, indent)
     return lines
 
 
-def _wrap(text: str, indent: str) -> str:
-    return textwrap.fill(
+def _wrap(text: str, indent: str) -> list[str]:
+    """``text`` as lines that fit the review's width; words are never split."""
+    return textwrap.wrap(
         text,
         width=REVIEW_WIDTH,
         subsequent_indent=indent,
@@ -422,7 +423,8 @@ class PlainWizard:
                 if not q.applies(answers):
                     continue
                 if not shown_header:
-                    self.say(f"\n== {step.title} ==\n{step.intro}")
+                    intro = "\n".join(_wrap(step.intro, ""))
+                    self.say(f"\n== {step.title} ==\n{intro}")
                     shown_header = True
                 if q.field in locked:
                     value = getattr(answers, q.field)
