@@ -474,3 +474,22 @@ def test_a_folder_that_cannot_be_made_fails_after_the_save_interactively(
     assert f"{config} was saved, but the hardening files were not written" in err
     assert config.is_file()
     assert not prompts.asked_about("as a preset")
+
+
+def test_ctrl_c_at_the_files_of_an_unchanged_config_reports_nothing_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], inputs: tuple[Path, Path]
+) -> None:
+    """With nothing to save, an interrupt at the files prompt leaves everything as it
+    was, and must say "no changes were written" rather than claim a save."""
+    config = tmp_path / "config.toml"
+    assert cli.main(["plain", str(config), *_scripted_flags(*inputs)]) == 0
+    before = config.read_bytes()
+    capsys.readouterr()
+    prompts = FakePrompts(replies_for(DOCKER), interrupt_at=ASK_ARTIFACTS)
+    with pytest.raises(KeyboardInterrupt):
+        run_wizard(config, prompts)
+    assert not prompts.asked_about(ASK_SAVE)  # nothing to save: straight to the files
+    assert config.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["config.toml", "answers.toml", "token"]
+    )
