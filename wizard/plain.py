@@ -374,7 +374,7 @@ class PlainWizard:
         self.identity = identity
         self.new_runner_only = new_runner_only
         self.artifacts_dir = artifacts_dir
-        """``--artifacts DIR``: offered as the folder, and makes "yes" the default."""
+        """``--artifacts DIR``: the folder offered for the hardening files."""
 
     def say(self, text: str = "") -> None:
         print(mask_text(text), file=self.out)
