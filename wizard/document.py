@@ -168,8 +168,13 @@ class ConfigDocument:
         edits = _last_edit_wins(edits)
         if not edits:
             return self
-        splices = _Planner(self).plan(edits)
-        new_text = _apply_splices(self.text, splices)
+        # Plan on the text as if it ended with a newline, so that no splice has to
+        # care whether its line is the last one, then give the missing newline back.
+        open_end = bool(self.text) and not self.text.endswith("\n")
+        base = replace(self, text=self.text + self.newline, _cache={}) if open_end else self
+        new_text = _apply_splices(base.text, _Planner(base).plan(edits))
+        if open_end:
+            new_text = new_text.rstrip("\r\n")
         expected = apply_edits(self.data, edits)
         return self._verified(new_text, expected)
 
@@ -516,7 +521,37 @@ class _Planner:
         rendered = render_value(value, quote)
         if isinstance(value, list) and value and re.fullmatch(r"\[ .* \]", old_text):
             rendered = "[ " + rendered[1:-1] + " ]"  # the array was written with inner spaces
+        self._keep_inner_comments_above(statement)
         self.splices.append((statement.value_start, statement.value_end, rendered))
+
+    def _inner_comments(self, statement: Statement) -> list[str]:
+        """Comment lines between the items of a multi-line array value.
+
+        Only the gaps between items are searched: a ``#`` there always starts a
+        comment, never part of a string.
+        """
+        array = statement.array
+        if array is None:
+            return []
+        bounds = [statement.value_start + 1]
+        for start, end in array.items:
+            bounds += [start, end]
+        bounds.append(array.close)
+        comments = []
+        for gap_start, gap_end in zip(bounds[::2], bounds[1::2], strict=True):
+            for match in re.finditer(r"#[^\r\n]*", self.text[gap_start:gap_end]):
+                at = gap_start + match.start()
+                line_start = self.text.rfind("\n", 0, at) + 1
+                if not self.text[line_start:at].strip(" \t"):  # a line of its own
+                    comments.append(match.group(0))
+        return comments
+
+    def _keep_inner_comments_above(self, statement: Statement) -> None:
+        """An array rewritten as a whole keeps its comment lines, moved above its key."""
+        comments = self._inner_comments(statement)
+        if comments:
+            block = "".join(f"{statement.indent}{c}{self.newline}" for c in comments)
+            self.splices.append((statement.line_start, statement.line_start, block))
 
     def _splice_items(
         self, statement: Statement, old: list[Any], new: list[TomlValue], quote: str
@@ -641,15 +676,14 @@ class _Planner:
         items = [f"{self.newline}{indent}{render_value(v, quote)}" for v in value]
         body = ",".join(items) + ("," if statement.array.trailing_comma and items else "")
         rendered = "[" + body + self.newline + close_indent + "]"
+        self._keep_inner_comments_above(statement)
         self.splices.append((statement.value_start, statement.value_end, rendered))
 
     def _remove(self, statement: Statement) -> None:
         start, end = statement.line_start, statement.end
-        ends_with_newline = self.text[start:end].endswith("\n")
-        if not ends_with_newline and start > 0:
-            # Last line without a final newline: drop the newline before it instead.
-            start -= 2 if self.text[start - 2 : start] == "\r\n" else 1
-        self.splices.append((start, end, ""))
+        # The key goes with its own comment; comment lines inside its array stay.
+        kept = [f"{statement.indent}{c}" for c in self._inner_comments(statement)]
+        self.splices.append((start, end, "".join(c + self.newline for c in kept)))
 
     # -- inline tables ---------------------------------------------------------
 
