@@ -209,7 +209,7 @@ def finding(severity: Severity) -> Finding:
 def test_findings_line_counts_each_severity_before_and_after() -> None:
     before = [finding(Severity.HIGH), finding(Severity.HIGH), finding(Severity.LOW)]
     after = [finding(Severity.LOW)]
-    assert findings_line(before, after).plain == "high 2→0  low 1→1"
+    assert findings_line(before, after).plain == "high\u00a02→0  low\u00a01→1"
     assert findings_line([], []).plain == "no findings"
 
 

@@ -80,7 +80,8 @@ def findings_line(before: Sequence[Finding], after: Sequence[Finding]) -> Text:
         if position:
             text.append("  ")
         style = SEVERITY_STYLES[severity] if counts_after[severity] else "green"
-        text.append(f"{severity.value} ", style=style)
+        # A no-break space keeps "high 2→0" together when the line wraps.
+        text.append(f"{severity.value}\u00a0", style=style)
         text.append(f"{counts_before[severity]}→{counts_after[severity]}", style=style)
     return text
 

@@ -11,7 +11,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, HorizontalScroll, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Static
 
@@ -60,7 +60,8 @@ class ReviewScreen(WizardScreen):
         with VerticalScroll(id="review"):
             yield Static(Text("Working out the changes…", style="dim"), id="findings-total")
             yield Static(f"Changes to {self.file_name}", classes="section-title")
-            yield Static(Text("…", style="dim"), id="diff")
+            with HorizontalScroll(id="diff-box"):
+                yield Static(Text("…", style="dim"), id="diff")
             yield Static("Still reported after saving", classes="section-title")
             yield Static("", id="review-findings")
             yield Static("To do on the host or in the cloud", classes="section-title")
