@@ -378,3 +378,51 @@ async def test_help_opens_and_closes_on_every_step(folder: Path) -> None:
             await press(app, pilot, "enter")
         assert position(app) == "review"
         await press(app, pilot, "q")
+
+
+async def test_second_run_with_the_same_answers_changes_nothing(folder: Path) -> None:
+    """After hardening, the same answers find nothing to do: Finish exits 0 and the
+    file keeps its bytes (no backup, no rewrite)."""
+    config = folder / "config.toml"
+    config.write_text(MULTI_RUNNER, encoding="utf-8")
+    for run in range(2):
+        app = build_app(Path("config.toml"))
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await press(app, pilot, "enter", "down", "enter")
+            await next_until(app, pilot, "review")
+            assert app.latest_preview is not None
+            assert app.latest_preview.changed is (run == 0)
+            await press(app, pilot, "s")
+            if run == 0:
+                await press(app, pilot, "enter")
+        assert app.return_value == EXIT_SAVED
+        if run == 0:
+            hardened = config.read_bytes()
+            names = sorted(p.name for p in folder.iterdir())
+    assert app.outcome == "The file already matched your answers; nothing was written."
+    assert config.read_bytes() == hardened
+    assert sorted(p.name for p in folder.iterdir()) == names
+
+
+async def test_without_a_path_the_usual_config_is_opened(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no PATH the runner's usual config is used when it exists, shown with ``~``."""
+    home = folder / "home"
+    usual = home / ".gitlab-runner" / "config.toml"
+    usual.parent.mkdir(parents=True)
+    usual.write_text(MULTI_RUNNER, encoding="utf-8")
+    monkeypatch.setenv("HOME", str(home))
+    (folder / "work").mkdir()
+    monkeypatch.chdir(folder / "work")
+    monkeypatch.setattr("wizard.session.default_config_path", lambda: usual)
+    app = build_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.state.path == usual
+        assert app.facts is not None
+        assert app.facts.display == "~/.gitlab-runner/config.toml"
+        assert [r.name for r in app.facts.runners] == ["deploy", "docker-mr"]
+        await press(app, pilot, "q")
+    assert app.return_value == EXIT_NOT_SAVED
