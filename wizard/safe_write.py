@@ -40,8 +40,11 @@ def write_document(
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as error:
             raise ConfigError(path, _describe_write_error(error)) from None
-    backup_path = _write_backup(path, before) if backup and before.disk else None
-    _atomic_write(path, after.to_bytes(), before)
+    # A symlinked config (e.g. into a data volume) is written where it points:
+    # renaming over the link itself would turn it into a plain file.
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    backup_path = _write_backup(target, before) if backup and before.disk else None
+    _atomic_write(target, after.to_bytes(), before)
     return backup_path
 
 
