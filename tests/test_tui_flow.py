@@ -426,3 +426,23 @@ async def test_without_a_path_the_usual_config_is_opened(
         assert [r.name for r in app.facts.runners] == ["deploy", "docker-mr"]
         await press(app, pilot, "q")
     assert app.return_value == EXIT_NOT_SAVED
+
+
+async def test_a_file_that_cannot_be_read_is_named_on_the_first_screen(folder: Path) -> None:
+    """Invalid TOML: one line naming the file and the place, and no way forward
+    until another file is chosen; nothing is written."""
+    config = folder / "config.toml"
+    config.write_text('[[runners]]\n  name = "x\n', encoding="utf-8")
+    app = build_app(Path("config.toml"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.facts is not None
+        assert app.facts.problem is not None
+        assert app.facts.problem.startswith("config.toml:")
+        shown = str(app.screen.query_one("#file-facts", Static).content)
+        assert shown == app.facts.problem
+        await press(app, pilot, "enter")
+        assert position(app) == "start"
+        await press(app, pilot, "q")
+    assert app.return_value == EXIT_NOT_SAVED
+    assert config.read_text(encoding="utf-8") == '[[runners]]\n  name = "x\n'
