@@ -430,7 +430,14 @@ class _Style:
             return known.most_common(1)[0][0]
         if depth <= 1:
             return ""
-        return self.header_indent(depth - 1) + self.key_delta
+        parent = self.header_indent(depth - 1)
+        if depth >= 3 and {depth - 1, depth - 2} <= self.header_indents.keys():
+            # Step one level further the way the file steps between the two above:
+            # a file that writes [runners.docker] flush left keeps deeper headers there.
+            grand = self.header_indent(depth - 2)
+            if parent.startswith(grand):
+                return parent + parent[len(grand) :]
+        return parent + self.key_delta
 
 
 def _dominant_quote(text: str, statements: list[Statement]) -> str:
