@@ -520,7 +520,7 @@ class _Planner:
             if multiline and not array.items:
                 self._fill_empty(statement, value, quote)
                 return
-            if multiline and self._splice_items(statement, old_value, value, quote):
+            if array.items and self._splice_items(statement, old_value, value, quote):
                 return
             if multiline and array.items:
                 self._rewrite_multiline(statement, value, quote)
@@ -563,11 +563,12 @@ class _Planner:
     def _splice_items(
         self, statement: Statement, old: list[Any], new: list[TomlValue], quote: str
     ) -> bool:
-        """Drop removed items' lines and append new ones, keeping every other line.
+        """Cut removed items out and append new ones, keeping every other character.
 
         Works when ``new`` is some of the old items, in order, followed by new
-        ones, and every dropped item sits alone on its line (its comment goes
-        with it). Otherwise returns False and the array is rewritten.
+        ones. An item alone on its line goes with its whole line (and its
+        comment); items sharing a line go with the separator beside them.
+        Otherwise returns False and the array is rewritten.
         """
         array = statement.array
         if array is None or len(old) != len(array.items):
@@ -580,23 +581,50 @@ class _Planner:
                 break
             kept.append(match)
             cursor = match + 1
-        if not kept and self._close_indent(array) is None:
+        multiline = "\n" in self.text[statement.value_start : statement.value_end]
+        if not kept and (not multiline or self._close_indent(array) is None):
             return False
-        dropped: list[tuple[int, int]] = []
-        for index, (start, end) in enumerate(array.items):
-            if index in kept:
-                continue
-            line = self._own_line(start, end)
-            if line is None:
-                return False
-            dropped.append(line)
-        self.splices.extend((start, end, "") for start, end in dropped)
+        cuts = self._cuts(array, [i for i in range(len(old)) if i not in kept])
+        if cuts is None:
+            return False
         extra = new[len(kept) :]
         if extra and kept:
             self._append_items(array, [array.items[i] for i in kept], extra, quote)
         elif extra:
             self._fill_empty(statement, extra, quote)
+        self.splices.extend((start, end, "") for start, end in cuts)
         return True
+
+    def _cuts(self, array: ArrayLayout, dropped: list[int]) -> list[tuple[int, int]] | None:
+        """Spans that remove the ``dropped`` items cleanly, or None if there are none."""
+        text = self.text
+        items = array.items
+        runs: list[list[int]] = []
+        for index in dropped:
+            if runs and runs[-1][-1] == index - 1:
+                runs[-1].append(index)
+            else:
+                runs.append([index])
+        cuts: list[tuple[int, int]] = []
+        for run in runs:
+            first, last = run[0], run[-1]
+            lines = [self._own_line(*items[i]) for i in run]
+            together = self._own_line(items[first][0], items[last][1])
+            if all(line is not None for line in lines):
+                cuts += [line for line in lines if line is not None]
+            elif together is not None and "\n" not in text[items[first][0] : items[last][1]]:
+                cuts.append(together)  # the run fills its line(s) on its own
+            elif last + 1 < len(items) and "\n" not in text[items[first][0] : items[last + 1][0]]:
+                cuts.append((items[first][0], items[last + 1][0]))
+            elif first > 0 and "\n" not in text[items[first - 1][1] : items[last][1]]:
+                cuts.append((items[first - 1][1], items[last][1]))
+            elif len(run) == len(items) and "\n" not in text[items[0][0] : items[-1][1]]:
+                end = items[-1][1]
+                end += len(text[end:]) - len(text[end:].lstrip(" \t,"))
+                cuts.append((items[0][0], end))
+            else:
+                return None
+        return cuts
 
     def _close_indent(self, array: ArrayLayout) -> str | None:
         """The indentation of a ``]`` alone at the start of its line, else None."""
