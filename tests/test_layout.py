@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import re
 import tomllib
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from wizard.layout import Statement, detect_newline, fold, scan
 
@@ -153,3 +157,32 @@ def test_detect_newline_follows_the_first_line(text: str, newline: str) -> None:
 
 def test_fold_leaves_indices_alone() -> None:
     assert fold(("Runners", 2, "Docker")) == ("runners", 2, "docker")
+
+
+@pytest.mark.parametrize(
+    "key",
+    ['"\\u4e2d\\u6587"', '"\\U0001F600"', '"tab\\there"', '"quote\\"d"', '"back\\\\slash"', '"é"'],
+)
+def test_quoted_key_escapes_resolve_like_tomllib(key: str) -> None:
+    text = f"{key} = 1\n"
+    (expected,) = tomllib.loads(text)
+    assert scan(text).statements[0].keys == (expected,)
+
+
+@given(
+    st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), min_size=1, max_size=8),
+    st.booleans(),
+)
+def test_any_quoted_key_resolves_like_tomllib(name: str, escape_all: bool) -> None:
+    # A JSON string is a TOML basic string, except that TOML has no surrogate pairs.
+    escaped = json.dumps(name, ensure_ascii=escape_all)
+    rendered = re.sub(
+        r"\\ud[89ab][0-9a-f]{2}\\ud[c-f][0-9a-f]{2}",
+        lambda m: f"\\U{ord(json.loads(chr(34) + m.group(0) + chr(34))):08X}",
+        escaped,
+    )
+    text = f"[t]\n{rendered} = 1\n"
+    (expected,) = tomllib.loads(text)["t"]
+    key = scan(text).statements[1]
+    assert key.keys == (expected,)
+    assert key.path == ("t",)

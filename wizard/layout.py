@@ -220,10 +220,20 @@ class _Scanner:
                 self.pos += 1
 
 
+_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))")
+_SIMPLE_ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\": "\\"}
+
+
 def _unescape_basic(raw: str) -> str:
-    if "\\" not in raw:
-        return raw
-    return raw.encode("utf-8").decode("unicode_escape").encode("latin-1").decode("utf-8")
+    """The value of a quoted key, escapes resolved the way TOML defines them."""
+
+    def one(match: re.Match[str]) -> str:
+        code = match[1] or match[2]
+        if code:
+            return chr(int(code, 16))
+        return _SIMPLE_ESCAPES.get(match[3], match[0])
+
+    return _ESCAPE.sub(one, raw) if "\\" in raw else raw
 
 
 def detect_newline(text: str) -> str:
