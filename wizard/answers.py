@@ -68,6 +68,8 @@ class Answers:
 
     trust: Trust | None = None
     executor: Executor | None = None
+    default_image: str | None = None
+    """Image for jobs that name none (container executors); the runner needs one."""
     privileged: PrivilegedNeed | None = None
     job_user: JobUser | None = None
     pull_policy: PullPolicyChoice | None = None
@@ -129,6 +131,7 @@ _ENUMS: dict[str, type[Enum]] = {
     "clone_strategy": CloneStrategy,
 }
 _TUPLES = {"allowed_pull_policies", "allowed_images", "host_measures"}
+_STRINGS = {"default_image"}
 
 
 def _coerce(name: str, raw: Any, source: str) -> Any:
@@ -147,6 +150,10 @@ def _coerce(name: str, raw: Any, source: str) -> Any:
             if unknown:
                 raise ValueError(f"{source}: unknown host measure(s): {', '.join(unknown)}")
         return tuple(raw)
+    if name in _STRINGS:
+        if not isinstance(raw, str) or not raw.strip():
+            raise ValueError(f"{source}: {name} must be a non-empty string")
+        return raw.strip()
     if not isinstance(raw, bool):
         raise ValueError(f"{source}: {name} must be true or false")
     return raw

@@ -195,6 +195,9 @@ def answers_from_config(data: Mapping[str, Any], runner_index: int) -> Answers:
         values["per_build_network"] = _flag(runner, _FF_PER_BUILD)
 
     if container_name:
+        image = get_ci(container, "image")
+        if isinstance(image, str) and image.strip():
+            values["default_image"] = image.strip()
         policies = _strings(get_ci(container, "pull_policy"))
         if policies:
             with contextlib.suppress(ValueError):  # an unknown policy: say nothing
@@ -291,6 +294,12 @@ def edits_for_answers(answers: Answers, data: Mapping[str, Any], runner_index: i
     container = _container_table(executor)
 
     if container is not None:
+        if answers.default_image is not None:
+            image = get_ci(plan.table(container), "image")
+            if image != answers.default_image:
+                plan.set(
+                    (container,), _spelled(plan.table(container), "image"), answers.default_image
+                )
         _privileges(plan, answers, executor, container, trust)
         _pull(plan, answers, container)
     if executor in DOCKER_FAMILY:

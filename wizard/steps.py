@@ -20,7 +20,9 @@ from wizard.answers import (
 )
 from wizard.model import AUTOSCALED, DOCKER_FAMILY, REUSED_HOST, Executor, Trust
 
-QuestionKind = Literal["select", "confirm", "multiselect"]
+QuestionKind = Literal["select", "confirm", "multiselect", "text", "list"]
+"""How an answer is given: one choice, yes/no, several choices, one line of text, or a
+list of entries (one line, comma-separated, in line-mode)."""
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,10 @@ TRUST_CHOICES = (
 )
 
 
+DEFAULT_IMAGE = "alpine:3.20"
+"""A small, pinned default image for container jobs that name none."""
+
+
 def _recommend_privileged(_answers: Answers) -> PrivilegedNeed:
     return PrivilegedNeed.NONE
 
@@ -174,6 +180,18 @@ def _recommend_pull(answers: Answers) -> PullPolicyChoice:
 def _recommend_allowed_pull(answers: Answers) -> tuple[str, ...]:
     policy = answers.pull_policy or _recommend_pull(answers)
     return (policy.value,)
+
+
+def _recommend_allowed_images(answers: Answers) -> tuple[str, ...]:
+    """Which registries jobs need is the operator's knowledge, not ours.
+
+    Guessing would break pipelines on the first run, so the recommendation stays
+    empty (the review keeps the finding) except with the never policy, which
+    cannot work without a list: there, the default image is the one we know.
+    """
+    if answers.pull_policy is PullPolicyChoice.NEVER:
+        return (answers.default_image or DEFAULT_IMAGE,)
+    return ()
 
 
 def _recommend_job_user(answers: Answers) -> JobUser:
@@ -211,6 +229,15 @@ STEPS: tuple[Step, ...] = (
                 recommend=lambda a: (
                     Executor.DOCKER_AUTOSCALER if _trust(a) is Trust.PUBLIC else Executor.DOCKER
                 ),
+            ),
+            Question(
+                field="default_image",
+                prompt="Which image do jobs use when they name none?",
+                kind="text",
+                applies=_is_container,
+                recommend=lambda _a: DEFAULT_IMAGE,
+                help="The runner needs a default image for container executors. Pin a tag "
+                "(or a digest) from a registry you trust.",
             ),
         ),
         help="Prefer executors that give each job a fresh container or VM. The shell and "
@@ -309,6 +336,16 @@ STEPS: tuple[Step, ...] = (
                 ),
                 applies=_is_container,
                 recommend=_recommend_allowed_pull,
+            ),
+            Question(
+                field="allowed_images",
+                prompt="Which images may jobs use? (glob patterns; none means any image)",
+                kind="list",
+                applies=_is_container,
+                recommend=_recommend_allowed_images,
+                help="For example registry.example.com/ci/* or docker.io/library/*. With the "
+                "never policy, list the pre-pulled images. An empty list lets jobs run any "
+                "image from any registry.",
             ),
         ),
         help="A job can ask for its own pull policy in .gitlab-ci.yml; allowed_pull_policies "
