@@ -8,6 +8,7 @@ after, and saves through the safe writer. No front-end touches TOML or disk.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -137,16 +138,42 @@ class WizardSession:
         runner_index: int | None,
         identity: RunnerIdentity | None = None,
         preset: Preset | None = None,
+        also: Sequence[int] = (),
     ) -> Preview:
         """Apply ``answers`` to one runner (``None``: a new entry made from ``identity``).
 
-        A preset's pinned settings go in first; the answers then win where both speak.
+        ``also`` names more existing runners that get the same answers, for hardening
+        several runners in one save. A preset's pinned settings go in first; the
+        answers then win where both speak.
         """
         trust = answers.trust or DEFAULT_TRUST
         base = self.doc
         if runner_index is None:
             base = base.with_new_runner(identity or RunnerIdentity(), answers.executor)
             runner_index = len(base.runner_entries()) - 1
+        after = base
+        edits: list[Edit] = []
+        for index in dict.fromkeys([runner_index, *also]):
+            after, applied = self._apply_answers(after, answers, index, trust, preset)
+            edits += applied
+        return Preview(
+            new_text=after.text,
+            diff=masked_diff(self.doc, after),
+            findings_before=tuple(audit.audit_document(self.doc, trust=trust)),
+            findings_after=tuple(audit.audit_document(after, trust=trust)),
+            edits=tuple(edits),
+            runner_index=runner_index,
+            trust=trust,
+        )
+
+    @staticmethod
+    def _apply_answers(
+        base: document.ConfigDocument,
+        answers: Answers,
+        runner_index: int,
+        trust: Trust,
+        preset: Preset | None,
+    ) -> tuple[document.ConfigDocument, list[Edit]]:
         if preset is not None:
             edits = presets.preset_edits(preset, answers, base.data, runner_index)
         else:
@@ -160,17 +187,8 @@ class WizardSession:
             runner_index=runner_index,
             skip_rules=RULES_DECIDED_BY_ANSWERS,
         )
-        after = completed.after
-        edits = [*edits, *(edit for finding in completed.applied for edit in finding.edits)]
-        return Preview(
-            new_text=after.text,
-            diff=masked_diff(self.doc, after),
-            findings_before=tuple(audit.audit_document(self.doc, trust=trust)),
-            findings_after=tuple(audit.audit_document(after, trust=trust)),
-            edits=tuple(edits),
-            runner_index=runner_index,
-            trust=trust,
-        )
+        fixes = [edit for finding in completed.applied for edit in finding.edits]
+        return completed.after, [*edits, *fixes]
 
     def save(self, preview: Preview, *, backup: bool = True) -> SaveResult:
         """Write the previewed text (atomic, 0600, backup; refuses if the file changed)."""
