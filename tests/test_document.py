@@ -444,3 +444,18 @@ def test_masked_diff_is_empty_without_change_and_has_no_carriage_returns() -> No
     assert "\r" not in diff
     assert diff.startswith("--- c.toml (current)\n+++ c.toml (hardened)\n")
     assert after.text.count("\n") == after.text.count("\r\n"), "the file itself stays CRLF"
+
+
+def test_masked_diff_counts_lines_as_toml_does() -> None:
+    """U+2028 inside a string is not a line break; the hunk must name the right line."""
+    before = doc('a = "x\u2028y"\nb = 1\nc = 2\n')
+    after = before.with_edits([SetValue((), "c", 3)])
+    diff = masked_diff(before, after, label="c.toml")
+    assert "@@ -1,3 +1,3 @@" in diff
+    assert diff.endswith("+c = 3\n")
+
+
+def test_line_of_an_implicit_table_names_its_first_sub_table() -> None:
+    document = doc("[[runners]]\n  name = 'a'\n  [runners.cache.s3]\n    Insecure = false\n")
+    assert document.line_of(("runners", 0), "cache") == 3
+    assert doc("[a.b]\nc = 1\n").line_of((), "a") == 1

@@ -389,3 +389,64 @@ def test_edits_touch_only_the_lines_they_must(data: st.DataObject) -> None:
     assert len(old_lines) == len(new_lines)
     changed = [i for i, (a, b) in enumerate(zip(old_lines, new_lines, strict=True)) if a != b]
     assert len(changed) <= 1
+
+
+# -- documents of any shape ------------------------------------------------------------
+
+KEYS = st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), max_size=6)
+LEAVES = st.one_of(
+    st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=10),
+    st.integers(-(2**63), 2**63 - 1),
+    st.floats(allow_nan=False, allow_infinity=True),
+    st.booleans(),
+    st.lists(st.integers(0, 9), max_size=3),
+)
+
+
+def _unique_keys(mapping: dict[str, Any]) -> bool:
+    folded = [key.casefold() for key in mapping]
+    return len(folded) == len(set(folded))
+
+
+TREES = st.recursive(
+    st.dictionaries(KEYS, LEAVES, max_size=4).filter(_unique_keys),
+    lambda inner: st.dictionaries(
+        KEYS, st.one_of(LEAVES, inner, st.lists(inner, min_size=1, max_size=2)), max_size=4
+    ).filter(_unique_keys),
+    max_leaves=12,
+)
+
+
+@PROPERTY_SETTINGS
+@given(TREES, st.data())
+def test_editor_on_documents_of_any_shape(tree: dict[str, Any], data: st.DataObject) -> None:
+    """Quoted keys, nested and super tables, arrays of tables at any depth."""
+    import tomlkit
+
+    text = tomlkit.dumps(tree)
+    document = parse_config(text.encode("utf-8"))
+    assert document.to_bytes() == text.encode("utf-8")
+    lines = text.split("\n")
+    tables_found = _leaf_tables(document.data)
+    for path, table in tables_found:
+        for key, value in table.items():
+            line = document.line_of(path, key)
+            assert line is not None, (path, key)
+            if not isinstance(value, dict | list):
+                assert "=" in lines[line - 1]
+    edits: list[Edit] = []
+    for _ in range(data.draw(st.integers(1, 4))):
+        path, table = data.draw(st.sampled_from(tables_found))
+        leaves = [k for k, v in table.items() if not isinstance(v, dict) and _is_leaf(v)]
+        if leaves and data.draw(st.booleans()):
+            key = data.draw(st.sampled_from(leaves))
+            if data.draw(st.booleans()):
+                edits.append(RemoveKey(path, key))
+            else:
+                edits.append(SetValue(path, key, data.draw(VALUES)))
+        else:
+            edits.append(SetValue(path, "added", data.draw(VALUES)))
+    after = document.with_edits(edits)
+    reparsed = tomllib.loads(after.text)
+    assert same_value(_folded(reparsed), _folded(apply_edits(document.data, edits)))
+    assert parse_config(after.to_bytes()).with_edits(edits).text == after.text

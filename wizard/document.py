@@ -125,6 +125,7 @@ class ConfigDocument:
                 index.headers.get(as_table)
                 or index.headers.get((*as_table, 0))
                 or index.dotted_first.get(as_table)
+                or next((h for h in index.headers.values() if _is_prefix(as_table, h.path)), None)
             )
             if header is not None:
                 return header.line
