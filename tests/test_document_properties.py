@@ -19,6 +19,7 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
+import tomlkit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -417,13 +418,41 @@ TREES = st.recursive(
 )
 
 
+def _with_inline_tables(tree: dict[str, Any], data: st.DataObject) -> Any:
+    """The tree as a tomlkit document where some tables are written inline."""
+
+    def convert(value: Any, *, inline: bool) -> Any:
+        if isinstance(value, dict):
+            inline = inline or data.draw(st.booleans())
+            table = tomlkit.inline_table() if inline else tomlkit.table()
+            for key, item in value.items():
+                table[key] = convert(item, inline=inline)
+            return table
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            if inline or data.draw(st.booleans()):
+                array = tomlkit.array()
+                array.extend(convert(v, inline=True) for v in value)
+                return array
+            tables = tomlkit.aot()
+            for entry in value:
+                table = tomlkit.table()
+                for key, item in entry.items():
+                    table[key] = convert(item, inline=False)
+                tables.append(table)
+            return tables
+        return value
+
+    document = tomlkit.document()
+    for key, value in tree.items():
+        document[key] = convert(value, inline=False)
+    return document
+
+
 @PROPERTY_SETTINGS
 @given(TREES, st.data())
 def test_editor_on_documents_of_any_shape(tree: dict[str, Any], data: st.DataObject) -> None:
     """Quoted keys, nested and super tables, arrays of tables at any depth."""
-    import tomlkit
-
-    text = tomlkit.dumps(tree)
+    text = tomlkit.dumps(_with_inline_tables(tree, data))
     document = parse_config(text.encode("utf-8"))
     assert document.to_bytes() == text.encode("utf-8")
     lines = text.split("\n")

@@ -477,16 +477,14 @@ class _Planner:
 
     def plan(self, edits: list[Edit]) -> list[tuple[int, int, str]]:
         # Keyed by the owner's offset: statements are mutable, hence unhashable.
-        inline_owners: dict[int, Statement] = {}
-        inline_edits: dict[int, list[tuple[TablePath, Edit]]] = {}
+        inline_edits: dict[tuple[int, int], list[tuple[TablePath, Edit]]] = {}
         for edit in edits:
             table = fold(edit.table)
             statement = self.index.keys.get((table, edit.key.casefold()))
             inline_owner = self._inline_owner(table)
             if inline_owner is not None:
-                owner, inner = inline_owner
-                inline_owners[owner.start] = owner
-                inline_edits.setdefault(owner.start, []).append((inner, edit))
+                start, end, inner = inline_owner
+                inline_edits.setdefault((start, end), []).append((inner, edit))
             elif isinstance(edit, RemoveKey):
                 if statement is not None:
                     self._remove(statement)
@@ -498,8 +496,8 @@ class _Planner:
                     self.new_keys.setdefault(target, []).append(edit)
                 else:
                     self.new_tables.setdefault(target, []).append(edit)
-        for start, owned in inline_edits.items():
-            self._edit_inline(inline_owners[start], owned)
+        for span, owned in inline_edits.items():
+            self._edit_inline(span, owned)
         self._insert_new_keys()
         self._insert_new_tables()
         return self.splices
@@ -723,23 +721,34 @@ class _Planner:
 
     # -- inline tables ---------------------------------------------------------
 
-    def _inline_owner(self, table: TablePath) -> tuple[Statement, TablePath] | None:
-        """The key statement whose inline-table value holds ``table``, if any."""
+    def _inline_owner(self, table: TablePath) -> tuple[int, int, TablePath] | None:
+        """The span of the inline table holding ``table``, and the path inside it.
+
+        That is a key's ``{ ... }`` value, or one ``{ ... }`` item of a key's
+        array value (``services = [{ name = "redis" }, ...]``): only that item is
+        rewritten, so the array keeps its layout and comments.
+        """
         for depth in range(len(table), 0, -1):
             prefix = table[:depth]
             last = prefix[-1]
             if not isinstance(last, str):
                 continue
             owner = self.index.keys.get((prefix[:-1], last))
-            if owner is not None:
-                value_text = self.text[owner.value_start : owner.value_end]
-                if value_text.startswith("{"):
-                    return owner, table[depth:]
-                return None
+            if owner is None:
+                continue
+            inner = table[depth:]
+            if self.text.startswith("{", owner.value_start):
+                return owner.value_start, owner.value_end, inner
+            items = owner.array.items if owner.array else []
+            if inner and isinstance(inner[0], int) and inner[0] < len(items):
+                start, end = items[inner[0]]
+                if self.text.startswith("{", start):
+                    return start, end, inner[1:]
+            return None
         return None
 
-    def _edit_inline(self, owner: Statement, owned: list[tuple[TablePath, Edit]]) -> None:
-        value_text = self.text[owner.value_start : owner.value_end]
+    def _edit_inline(self, span: tuple[int, int], owned: list[tuple[TablePath, Edit]]) -> None:
+        value_text = self.text[span[0] : span[1]]
         wrapper = tomlkit.parse("v = " + value_text)
         root = wrapper["v"]
         fresh: set[int] = set()
@@ -774,7 +783,7 @@ class _Planner:
                 fresh.add(id(node[name or edit.key]))
         padded = value_text[1:2] in (" ", "}")
         rendered = self._render_inline(root, fresh, padded=padded)
-        self.splices.append((owner.value_start, owner.value_end, rendered))
+        self.splices.append((span[0], span[1], rendered))
 
     def _render_inline(self, item: Any, fresh: set[int], *, padded: bool) -> str:
         """Render an edited inline value: untouched parts as written, new ones in file style.
