@@ -459,3 +459,29 @@ def test_line_of_an_implicit_table_names_its_first_sub_table() -> None:
     document = doc("[[runners]]\n  name = 'a'\n  [runners.cache.s3]\n    Insecure = false\n")
     assert document.line_of(("runners", 0), "cache") == 3
     assert doc("[a.b]\nc = 1\n").line_of((), "a") == 1
+
+
+def test_with_new_runner_in_an_empty_file_starts_like_register() -> None:
+    from wizard.answers import RunnerIdentity
+    from wizard.model import Executor
+
+    identity = RunnerIdentity(name="n", url="https://gitlab.example.com", token="")
+    after = doc("").with_new_runner(identity, Executor.DOCKER)
+    assert after.text.startswith("concurrent = 1\ncheck_interval = 0\n")
+    assert after.data["runners"] == [
+        {"name": "n", "url": "https://gitlab.example.com", "token": "", "executor": "docker"}
+    ]
+    assert "# filled in by gitlab-runner register" in after.text
+
+
+def test_with_new_runner_follows_the_file_style() -> None:
+    from wizard.answers import RunnerIdentity
+
+    raw = b"\xef\xbb\xbfconcurrent = 1\r\n\r\n[[runners]]\r\n\tname = 'a'"
+    identity = RunnerIdentity(name="b", url="https://g.example", token="glrt-NEWTOKEN0123456789ab")
+    after = parse_config(raw).with_new_runner(identity)
+    produced = after.to_bytes()
+    assert produced.startswith(raw + b"\r\n\r\n[[runners]]\r\n\tname = 'b'\r\n")
+    assert produced.count(b"\n") == produced.count(b"\r\n")
+    assert [r["name"] for r in after.data["runners"]] == ["a", "b"]
+    assert "NEWTOKEN0123456789ab" not in after.masked_text()
