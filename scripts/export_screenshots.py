@@ -49,6 +49,7 @@ check_interval = 0
   executor = "shell"
 """
 
+
 async def settle(app: WizardApp, pilot: Pilot[int]) -> None:
     """Let workers (file reading, previews) finish and the screen repaint."""
     for _ in range(3):

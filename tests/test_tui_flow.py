@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from textual.widgets import Static
+from textual.widgets import Checkbox, Input, Static
 from tui_support import SIZE, fill_new_runner, next_until, position, press, settle
 
 from wizard.answers import Answers, PrivilegedNeed, PullPolicyChoice
@@ -446,3 +446,86 @@ async def test_a_file_that_cannot_be_read_is_named_on_the_first_screen(folder: P
         await press(app, pilot, "q")
     assert app.return_value == EXIT_NOT_SAVED
     assert config.read_text(encoding="utf-8") == '[[runners]]\n  name = "x\n'
+
+
+async def test_typed_default_image_and_image_allowlist_land_in_the_file(folder: Path) -> None:
+    """Text and list answers are typed on one line each: the image replaces the
+    recommendation, the comma-separated allowlist becomes a TOML array (stray
+    commas and spaces dropped)."""
+    app = build_app(Path("config.toml"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "enter")
+        await fill_new_runner(app, pilot, name="r", url="https://gitlab.example.com")
+        await press(app, pilot, "enter")
+        assert position(app) == "executor"
+        await press(app, pilot, "tab")  # from the executor list to the image line
+        assert isinstance(app.focused, Input)
+        await press(app, pilot, "ctrl+u", *"ruby:3.3")
+        assert app.state.answers_for_core().default_image == "ruby:3.3"
+        await next_until(app, pilot, "pull-policy")
+        await press(app, pilot, "tab", "tab")  # past the policy list and the checklist
+        assert isinstance(app.focused, Input)
+        await press(app, pilot, *"reg.example.com/ci/*, ,docker.io/library/*,")
+        assert app.state.answers_for_core().allowed_images == (
+            "reg.example.com/ci/*",
+            "docker.io/library/*",
+        )
+        await press(app, pilot, "enter")  # Enter in the line goes on, like in the lists
+        assert position(app) == "network"
+        await next_until(app, pilot, "review")
+        await press(app, pilot, "s")
+        assert position(app) == "done"
+        await press(app, pilot, "enter")
+    assert app.return_value == EXIT_SAVED
+    docker = runner_of(folder / "config.toml")["docker"]
+    assert isinstance(docker, dict)
+    assert docker["image"] == "ruby:3.3"
+    assert docker["allowed_images"] == ["reg.example.com/ci/*", "docker.io/library/*"]
+
+
+OWN_IMAGES = """\
+[[runners]]
+  name = "docker-own"
+  url = "https://gitlab.example.com"
+  token = "glrt-OWNimagesOWNimages1234"
+  executor = "docker"
+  [runners.docker]
+    image = "registry.example.com/base:7"  # our base image
+    allowed_images = ["registry.example.com/*"]
+"""
+
+
+async def test_the_files_image_and_allowlist_are_kept_unless_changed(folder: Path) -> None:
+    """An existing runner's own image and allowlist are the default ("keep"), not our
+    recommendation; unticking "keep" and typing replaces only the allowlist."""
+    config = folder / "config.toml"
+    config.write_text(OWN_IMAGES, encoding="utf-8")
+    app = build_app(Path("config.toml"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "enter", "enter")  # harden the only runner
+        await next_until(app, pilot, "executor")
+        image_line = app.screen.query_one("Input.answer", Input)
+        assert image_line.disabled, "kept: the line shows the file's image, greyed"
+        assert image_line.value == "registry.example.com/base:7"
+        assert app.state.answers_for_core().default_image is None
+        await next_until(app, pilot, "pull-policy")
+        keep = app.screen.query("Checkbox.keep").last(Checkbox)
+        assert keep.value
+        await pilot.click(keep)
+        await settle(app, pilot)
+        allowlist = app.screen.query_one("Input.answer", Input)
+        assert not allowlist.disabled
+        allowlist.focus()
+        await press(app, pilot, "ctrl+u", *"registry.example.com/ci/*")
+        assert app.state.answers_for_core().allowed_images == ("registry.example.com/ci/*",)
+        await next_until(app, pilot, "review")
+        await press(app, pilot, "s")
+        await press(app, pilot, "enter")
+    assert app.return_value == EXIT_SAVED
+    written = config.read_text(encoding="utf-8")
+    assert '    image = "registry.example.com/base:7"  # our base image\n' in written
+    docker = runner_of(config)["docker"]
+    assert isinstance(docker, dict)
+    assert docker["allowed_images"] == ["registry.example.com/ci/*"]

@@ -64,6 +64,21 @@ def describe_value(question: Question, value: Any) -> str:
     return str(value.value if isinstance(value, Enum) else value)
 
 
+def parse_list(text: str) -> tuple[str, ...]:
+    """A list answer typed on one line: comma-separated, blanks dropped, repeats once.
+
+    A stray comma must not become an entry that matches nothing, and an empty
+    line is the empty list (for the image allowlist: any image).
+    """
+    entries = (part.strip() for part in text.split(","))
+    return tuple(dict.fromkeys(entry for entry in entries if entry))
+
+
+def list_text(entries: Sequence[str]) -> str:
+    """How a list answer is typed back into its input line."""
+    return ", ".join(entries)
+
+
 def severity_counts(findings: Iterable[Finding]) -> Counter[Severity]:
     return Counter(finding.severity for finding in findings)
 

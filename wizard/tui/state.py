@@ -160,9 +160,9 @@ class WizardState:
         return values
 
     def _default(self, question: Question, before: dict[str, Any]) -> Any:
-        """A preset's value first; for an existing runner's executor, the file's
-        (switching executors makes a different runner, never a default); else
-        the recommendation given the answers before it."""
+        """A preset's value first; for an existing runner, the file's value of the
+        questions in :data:`FOLLOW_FILE`; else the recommendation given the answers
+        before it."""
         preset_value = getattr(self.preset, question.field)
         if preset_value is not None:
             return preset_value
@@ -177,5 +177,7 @@ class WizardState:
 
 ALL_QUESTIONS: tuple[Question, ...] = tuple(q for s in STEPS for q in s.questions)
 
-FOLLOW_FILE = frozenset({"executor"})
-"""Questions whose default, for a runner that exists, is what the file says."""
+FOLLOW_FILE = frozenset({"executor", "default_image", "allowed_images"})
+"""Questions whose default, for a runner that exists, is what the file says: the
+executor (switching makes a different runner), and the default image and image
+allowlist, which name the operator's own registries and images, not ours."""

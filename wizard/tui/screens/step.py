@@ -82,7 +82,9 @@ class StepScreen(WizardScreen):
             self.show_findings(*self._findings)
         elif self._problem is not None:
             self.show_problem(self._problem)
-        focusable = [w for w in self.query("ChoiceSet, MultiChoice, Checkbox") if not w.disabled]
+        focusable = [
+            w for w in self.query("ChoiceSet, MultiChoice, Checkbox, Input") if not w.disabled
+        ]
         if focusable:
             focusable[0].focus()
         else:

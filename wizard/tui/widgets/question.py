@@ -1,9 +1,11 @@
 """One question of a step, drawn from its :class:`~wizard.steps.Question` data.
 
 The field shows the prompt, what the file says today, what we recommend, and
-the choices (plus "keep what the file says" when the file has a value). It
-posts :class:`QuestionField.Changed` when the user picks something; it never
-stores the answer itself, the app does.
+the choices (plus "keep what the file says" when the file has a value). Text
+and list questions get one input line; a list is typed comma-separated, which
+is quicker by keyboard than a list editor and reads back the way it is typed.
+It posts :class:`QuestionField.Changed` when the user picks something; it
+never stores the answer itself, the app does.
 """
 
 from __future__ import annotations
@@ -15,15 +17,17 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Checkbox, Label, RadioButton, Static
+from textual.widgets import Checkbox, Input, Label, RadioButton, Static
 from textual.widgets.selection_list import Selection
 
 from wizard.steps import Choice, Question
-from wizard.tui.formatting import describe_value
+from wizard.tui.formatting import describe_value, list_text, parse_list
 from wizard.tui.state import KEEP
 from wizard.tui.widgets.choices import ChoiceSet, MultiChoice
 
 CONFIRM_CHOICES = (Choice(True, "Yes"), Choice(False, "No"))
+
+LIST_PLACEHOLDER = "entries separated by commas; empty means none"
 
 
 class QuestionField(Vertical):
@@ -65,6 +69,8 @@ class QuestionField(Vertical):
         yield Static(self._context_line(), classes="context")
         if self.question.kind == "multiselect":
             yield from self._compose_checklist()
+        elif self.question.kind in ("text", "list"):
+            yield from self._compose_input()
         else:
             yield from self._compose_choices()
 
@@ -169,11 +175,77 @@ class QuestionField(Vertical):
     @on(Checkbox.Changed, ".keep")
     def _keep_toggled(self, event: Checkbox.Changed) -> None:
         event.stop()
-        checklist = self.query_one(MultiChoice)
-        checklist.disabled = event.value
-        if event.value:
-            self.value = KEEP
+        if self.question.kind in ("text", "list"):
+            field = self.query_one(Input)
+            field.disabled = event.value
+            if event.value:
+                field.value = self._input_text(self.current)
+                self._show_hint("")
+            typed = self._typed_value(field.value)
+            self.value = KEEP if event.value else (typed if typed is not None else self.value)
         else:
-            selected = set(checklist.selected)
-            self.value = tuple(str(c.value) for c in self.question.choices if c.value in selected)
+            checklist = self.query_one(MultiChoice)
+            checklist.disabled = event.value
+            if event.value:
+                self.value = KEEP
+            else:
+                selected = set(checklist.selected)
+                self.value = tuple(
+                    str(c.value) for c in self.question.choices if c.value in selected
+                )
         self.post_message(self.Changed(self, self.value))
+
+    # ------------------------------------------------------------ text and lists
+
+    def _compose_input(self) -> ComposeResult:
+        keeping = self.value is KEEP
+        if self.can_keep:
+            keep_label = f"Keep what the file says ({self._describe_short(self.current)})"
+            yield Checkbox(
+                keep_label, value=keeping, disabled=self.locked, classes="keep", compact=True
+            )
+        shown = self.current if keeping else self.value
+        yield Input(
+            self._input_text(shown),
+            placeholder=LIST_PLACEHOLDER if self.question.kind == "list" else "",
+            disabled=self.locked or keeping,
+            compact=True,
+            classes="answer",
+        )
+        yield Static("", classes="field-hint")
+
+    def _input_text(self, value: Any) -> str:
+        if self.question.kind == "list":
+            return list_text(value or ())
+        return "" if value is None else str(value)
+
+    def _typed_value(self, text: str) -> Any:
+        """The answer the input line holds; ``None`` when it holds none yet."""
+        if self.question.kind == "list":
+            return parse_list(text)
+        return text.strip() or None
+
+    def _show_hint(self, message: str) -> None:
+        self.query_one(".field-hint", Static).update(Text(message, style="yellow"))
+
+    @on(Input.Changed, ".answer")
+    def _typed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self.value is KEEP or self.locked:
+            return
+        typed = self._typed_value(event.value)
+        if typed is None:
+            # An empty image would be refused by the runner: the last one given stands.
+            self._show_hint(f"Type a value; until then the answer stays {self.value}.")
+            return
+        self._show_hint("")
+        if typed == self.value:
+            return  # the input was filled in, or only spacing changed
+        self.value = typed
+        self.post_message(self.Changed(self, self.value))
+
+    @on(Input.Submitted, ".answer")
+    async def _submitted(self, event: Input.Submitted) -> None:
+        """Enter in the line goes to the next step, as it does in the lists."""
+        event.stop()
+        await self.run_action("screen.next")
