@@ -71,6 +71,12 @@ def replies_for(answers: Answers) -> dict[str, Any]:
     for step in STEPS:
         for question in step.questions:
             value = getattr(answers, question.field)
-            if value is not None:
-                replies[question.prompt] = list(value) if isinstance(value, tuple) else value
+            if value is None:
+                continue
+            if question.kind == "list":  # typed as one line; "-" is the empty list
+                replies[question.prompt] = ", ".join(value) or "-"
+            elif isinstance(value, tuple):
+                replies[question.prompt] = list(value)
+            else:
+                replies[question.prompt] = value
     return replies

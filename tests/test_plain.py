@@ -205,14 +205,19 @@ def test_never_asks_for_an_image_allowlist(tmp_path: Path) -> None:
             "Which executor": Executor.DOCKER,
             "GitLab URL": "https://gitlab.example.com",
             "How are job images pulled?": PullPolicyChoice.NEVER,
-            "Images jobs may use": "registry.example.com/**/*, alpine:3.20",
+            "Which images may jobs use?": "registry.example.com/**/*, alpine:3.20",
         }
     )
-    wizard, _out = wizard_for(path, prompts)
+    wizard, out = wizard_for(path, prompts)
     wizard.run(backup=False)
     docker = tomllib.loads(path.read_text(encoding="utf-8"))["runners"][0]["docker"]
     assert docker["pull_policy"] == ["never"]
     assert docker["allowed_images"] == ["registry.example.com/**/*", "alpine:3.20"]
+    # Asked once, as the pull step's ordinary question, after the policy.
+    asked = [m for m in prompts.asked if "Which images may jobs use?" in m]
+    assert len(asked) == 1
+    assert prompts.asked.index(asked[0]) > prompts.asked.index("How are job images pulled?")
+    assert "needs an image allowlist" not in out.getvalue()
 
 
 def test_save_answers_as_a_preset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -284,14 +289,30 @@ SCRIPTED_ANSWERS = [
     Answers(
         trust=Trust.MULTI_PROJECT,
         executor=Executor.DOCKER,
+        default_image="alpine:3.20",
         privileged=PrivilegedNeed.NONE,
         job_user=JobUser.NON_ROOT,
         pull_policy=PullPolicyChoice.ALWAYS,
         allowed_pull_policies=("always",),
+        allowed_images=("registry.example.com/ci/*", "alpine:3.20"),
         per_build_network=True,
         isolate_host_network=True,
         local_only_listeners=True,
         host_measures=("metadata-endpoint",),
+    ),
+    Answers(
+        trust=Trust.SINGLE_PROJECT,
+        executor=Executor.DOCKER,
+        default_image="registry.example.com/ci/base:1.4",
+        privileged=PrivilegedNeed.NONE,
+        job_user=JobUser.IMAGE_DEFAULT,
+        pull_policy=PullPolicyChoice.NEVER,
+        allowed_pull_policies=("never",),
+        allowed_images=("registry.example.com/ci/*", "alpine:3.20"),
+        per_build_network=True,
+        isolate_host_network=True,
+        local_only_listeners=True,
+        host_measures=(),
     ),
     Answers(
         trust=Trust.SINGLE_PROJECT,
@@ -309,7 +330,7 @@ def _review(output: str) -> str:
     return output[output.index("findings:") :]
 
 
-@pytest.mark.parametrize("answers", SCRIPTED_ANSWERS, ids=["docker", "shell"])
+@pytest.mark.parametrize("answers", SCRIPTED_ANSWERS, ids=["docker", "docker-never", "shell"])
 @pytest.mark.parametrize("existing", [False, True], ids=["new-file", "existing-file"])
 def test_scripted_and_interactive_runs_write_the_same_bytes(
     tmp_path: Path,

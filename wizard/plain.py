@@ -5,7 +5,9 @@ never drift from the Textual screens, and it writes only through
 :class:`~wizard.session.WizardSession`. Prompts go through the small
 :class:`Prompts` protocol: :class:`QuestionaryPrompts` in a terminal, a fake in
 tests. Every prompt uses ``unsafe_ask``, so Ctrl+C raises KeyboardInterrupt
-instead of returning ``None`` and being mistaken for an answer.
+instead of returning ``None`` and being mistaken for an answer. One-line
+questions (``text``, and ``list`` typed comma-separated) go through the same
+text prompt, so a terminal without arrow keys can still answer everything.
 
 The review also lists what remains to do on the host (the checklist items of
 :mod:`wizard.artifacts`), and after the config is saved the same run can write
@@ -24,7 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from wizard import plan, scripted
-from wizard.answers import Answers, PullPolicyChoice, RunnerIdentity
+from wizard.answers import Answers, RunnerIdentity
 from wizard.artifacts import (
     CHECKLIST_FILE,
     ChecklistItem,
@@ -432,8 +434,6 @@ class PlainWizard:
                     continue
                 value = self.ask(q, answers, current)
                 answers = answers.merged(Answers(**{q.field: value}))
-                if q.field == "pull_policy" and value is PullPolicyChoice.NEVER:
-                    answers = self.ask_allowed_images(answers, current)
         return with_locks(self.start.preset, answers)
 
     def ask(self, q: Question, answers: Answers, current: Answers) -> Any:
@@ -450,9 +450,15 @@ class PlainWizard:
             "current": now,
             "recommended": recommended,
         }
+        suffix = _origin_labels(default, marks)
         if q.kind == "confirm":
-            suffix = _origin_labels(default, marks)
             return self.prompts.confirm(f"{q.prompt}{suffix}", default=bool(default))
+        if q.kind == "text":
+            reply = self.prompts.text(f"{q.prompt}{suffix}", default=str(default))
+            return reply.strip() or default
+        if q.kind == "list":
+            reply = self.prompts.text(f"{q.prompt}{suffix} {LIST_HINT}", default=", ".join(default))
+            return parse_list_answer(reply, default)
         options = [
             Option(f"{c.label}{_origin_labels(c.value, marks)}", c.value, c.explanation)
             for c in q.choices
@@ -462,18 +468,6 @@ class PlainWizard:
         chosen = self.prompts.checkbox(q.prompt, options, default=tuple(default))
         order = [c.value for c in q.choices]
         return tuple(sorted(chosen, key=order.index))
-
-    def ask_allowed_images(self, answers: Answers, current: Answers) -> Answers:
-        if "allowed_images" in self.start.locked:
-            return answers
-        known = answers.allowed_images or current.allowed_images or ()
-        text = self.prompts.text(
-            "Images jobs may use (comma-separated globs, e.g. registry.example.com/**/*):",
-            default=", ".join(known),
-            validate=lambda v: None if v.strip() else "'never' needs at least one image",
-        )
-        images = tuple(part.strip() for part in text.split(",") if part.strip())
-        return answers.merged(Answers(allowed_images=images))
 
     def run(self, *, backup: bool) -> int:
         runner_index = self.pick_runner()
@@ -549,11 +543,37 @@ class PlainWizard:
 
 
 def _first(q: Question) -> Any:
+    """The last-resort default of a question nothing else gives a value for."""
     if q.kind == "confirm":
         return True
-    if q.kind == "multiselect":
+    if q.kind in ("multiselect", "list"):
         return ()
+    if q.kind == "text":
+        return ""
     return q.choices[0].value
+
+
+LIST_HINT = "[comma-separated; - for none]"
+"""Appended to list questions: how to type several entries, and how to type none."""
+
+_NO_ENTRIES = frozenset({"-", "none"})
+
+
+def parse_list_answer(reply: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """One line of comma-separated entries as a list answer.
+
+    A blank line keeps ``default`` (Enter accepts what is offered), while ``-``
+    or ``none`` is the explicit empty list, so "no entries" can still be said
+    when the default has some. Entries are stripped, blanks dropped and repeats
+    kept once: a stray comma must not become an entry that matches nothing.
+    """
+    stripped = reply.strip()
+    if not stripped:
+        return tuple(default)
+    if stripped.casefold() in _NO_ENTRIES:
+        return ()
+    entries = (part.strip() for part in stripped.split(","))
+    return tuple(dict.fromkeys(entry for entry in entries if entry))
 
 
 # --------------------------------------------------------------------------- shared ends
