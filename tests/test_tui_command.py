@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from wizard.answers import Answers, PrivilegedNeed
+from wizard.answers import PrivilegedNeed
 from wizard.commands import tui
 from wizard.model import Trust
+from wizard.presets import Preset, load_preset
 from wizard.tui import app as app_module
 
 
@@ -84,9 +85,20 @@ def test_no_path_lets_the_app_look_for_the_usual_config(built: dict[str, Any]) -
     assert built["path"] is None
 
 
-def test_a_preset_pre_fills_and_locks(built: dict[str, Any]) -> None:
+def test_the_preset_itself_reaches_the_app(built: dict[str, Any]) -> None:
+    """--preset hands the whole preset down (answers, locks and pinned settings)."""
     tui.run(argparse.Namespace(path="config.toml", preset="trusted-docker"))
-    answers: Answers = built["preset_answers"]
-    assert answers.trust is Trust.SINGLE_PROJECT
-    assert answers.privileged is PrivilegedNeed.NONE
-    assert built["locked"] == frozenset({"executor", "privileged"})
+    preset: Preset = built["preset"]
+    assert preset.name == "trusted-docker"
+    assert preset.trust is Trust.SINGLE_PROJECT
+    assert preset.answers.privileged is PrivilegedNeed.NONE
+    assert preset.locked == frozenset({"executor", "privileged"})
+
+
+def test_the_app_pre_fills_and_locks_what_the_preset_says() -> None:
+    preset = load_preset("trusted-docker")
+    app = app_module.build_app(Path("config.toml"), preset=preset)
+    assert app.preset is preset
+    assert app.state.preset.trust is Trust.SINGLE_PROJECT
+    assert app.state.preset.privileged is PrivilegedNeed.NONE
+    assert app.state.locked == frozenset({"executor", "privileged"})

@@ -17,6 +17,7 @@ from tui_support import SIZE, fill_new_runner, next_until, position, press, sett
 
 from wizard.answers import Answers, PrivilegedNeed, PullPolicyChoice
 from wizard.model import Executor, Severity, Trust
+from wizard.presets import Preset, load_preset
 from wizard.secrets import mask_text
 from wizard.tui.app import EXIT_INTERRUPTED, EXIT_NOT_SAVED, EXIT_SAVED, build_app
 from wizard.tui.widgets.choices import ChoiceSet
@@ -324,10 +325,16 @@ async def test_http_url_needs_explicit_consent(folder: Path) -> None:
 async def test_locked_preset_answers_are_shown_but_fixed(folder: Path) -> None:
     """A preset's locked answer is selected and disabled; the core gets it whatever
     the user presses."""
-    preset = Answers(trust=Trust.PUBLIC, executor=Executor.DOCKER, privileged=PrivilegedNeed.NONE)
-    app = build_app(
-        Path("config.toml"), preset_answers=preset, locked=frozenset({"executor", "privileged"})
+    preset = Preset(
+        name="locked-docker",
+        description="test",
+        trust=Trust.PUBLIC,
+        answers=Answers(
+            trust=Trust.PUBLIC, executor=Executor.DOCKER, privileged=PrivilegedNeed.NONE
+        ),
+        locked=frozenset({"executor", "privileged"}),
     )
+    app = build_app(Path("config.toml"), preset=preset)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "enter")
@@ -529,3 +536,33 @@ async def test_the_files_image_and_allowlist_are_kept_unless_changed(folder: Pat
     docker = runner_of(config)["docker"]
     assert isinstance(docker, dict)
     assert docker["allowed_images"] == ["registry.example.com/ci/*"]
+
+
+@pytest.mark.parametrize("name", ["multi-project-docker", "restricted-kubernetes"])
+async def test_a_presets_pinned_settings_land_in_the_saved_file(folder: Path, name: str) -> None:
+    """With --preset, what the preset pins beyond the questions (extra keys per
+    runner table) is written too, and the review's diff showed it."""
+    preset = load_preset(name)
+    app = build_app(Path("config.toml"), preset=preset)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "enter")
+        await fill_new_runner(app, pilot, name="r", url="https://gitlab.example.com")
+        await next_until(app, pilot, "review")
+        assert app.latest_preview is not None
+        shown = app.latest_preview.diff
+        await press(app, pilot, "s")
+        assert position(app) == "done"
+        await press(app, pilot, "enter")
+    assert app.return_value == EXIT_SAVED
+    runner = runner_of(folder / "config.toml")
+    assert preset.settings, "the preset pins settings, or this test proves nothing"
+    for table, values in preset.settings.items():
+        node: object = {"runners": runner}
+        for part in table.split("."):
+            assert isinstance(node, dict)
+            node = node[part]
+        assert isinstance(node, dict)
+        for key, value in values.items():
+            assert node[key] == value, f"[{table}] {key}"
+            assert f"{key} = " in shown

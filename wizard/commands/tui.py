@@ -13,27 +13,26 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from wizard.answers import Answers
+if TYPE_CHECKING:
+    from wizard.presets import Preset
 
 EXIT_INTERRUPTED = 130
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the wizard on ``args.path`` (``None``: the usual config) with ``args.preset``."""
-    preset_answers: Answers | None = None
-    locked: frozenset[str] = frozenset()
+    preset: Preset | None = None
     if args.preset:
         from wizard.presets import load_preset  # deferred: only when a preset is asked for
 
         preset = load_preset(args.preset)  # WizardError → one line and exit 2 (in the CLI)
-        preset_answers = Answers(trust=preset.trust).merged(preset.answers)
-        locked = preset.locked
 
     from wizard.tui.app import NOTHING_WRITTEN, build_app  # deferred: loads Textual
 
     path = Path(args.path) if args.path else None
-    app = build_app(path, preset_answers=preset_answers, locked=locked)
+    app = build_app(path, preset=preset)
     try:
         code = app.run()
     except KeyboardInterrupt:

@@ -9,8 +9,9 @@ script share.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -48,6 +49,9 @@ from wizard.tui.state import REVIEW, RUNNER, START, FileFacts, WizardState
 from wizard.tui.widgets.question import QuestionField
 from wizard.tui.widgets.sidebar import EntryStatus, SidebarEntry, StepSidebar
 
+if TYPE_CHECKING:
+    from wizard.presets import Preset
+
 EXIT_SAVED = 0
 """The file was written, or it already matched the answers."""
 EXIT_NOT_SAVED = 1
@@ -78,10 +82,18 @@ class WizardApp(App[int]):
         Binding("q", "quit_without_saving", "Quit"),
     ]
 
-    def __init__(self, state: WizardState, *, open_session: SessionOpener) -> None:
+    def __init__(
+        self,
+        state: WizardState,
+        *,
+        open_session: SessionOpener,
+        preset: Preset | None = None,
+    ) -> None:
         super().__init__()
         self.state = state
         self.open_session = open_session
+        self.preset = preset
+        """Its pinned settings go into every preview (its answers are in ``state``)."""
         self.session: SessionPort | None = None
         self.facts: FileFacts | None = None
         self.position = START
@@ -322,8 +334,9 @@ class WizardApp(App[int]):
             self.session,
             self._preview_generation,
             self.state.answers_for_core(),
-            self.state.runner_index,
-            self.state.identity,
+            runner_index=self.state.runner_index,
+            identity=self.state.identity,
+            also=self.state.also,
         )
 
     @work(thread=True, exclusive=True, group="preview")
@@ -332,11 +345,19 @@ class WizardApp(App[int]):
         session: SessionPort,
         generation: int,
         answers: Answers,
+        *,
         runner_index: int | None,
         identity: RunnerIdentity | None,
+        also: Sequence[int],
     ) -> None:
         try:
-            preview = session.preview(answers, runner_index=runner_index, identity=identity)
+            preview = session.preview(
+                answers,
+                runner_index=runner_index,
+                identity=identity,
+                preset=self.preset,
+                also=also,
+            )
         except Exception as error:
             self.call_from_thread(self._preview_failed, generation, mask_text(str(error)))
             return
@@ -403,16 +424,20 @@ class WizardApp(App[int]):
 def build_app(
     path: Path | None = None,
     *,
-    preset_answers: Answers | None = None,
-    locked: frozenset[str] = frozenset(),
+    preset: Preset | None = None,
     open_session: SessionOpener = open_real_session,
 ) -> WizardApp:
     """The wizard for ``path`` (default: the usual config, else ``./config.toml``).
 
-    ``preset_answers`` pre-fill questions and ``locked`` names the ones that
-    cannot be changed. ``open_session`` is how a file is opened; tests pass a
-    stand-in. Nothing here reads the file or even imports the core's session:
-    both happen in a worker once the first screen is up.
+    A ``preset`` pre-fills its answers, locks the ones it locks, and its pinned
+    settings go into the file with the answers. ``open_session`` is how a file
+    is opened; tests pass a stand-in. Nothing here reads the file or even
+    imports the core's session: both happen in a worker once the first screen
+    is up.
     """
-    state = WizardState(path=path, preset=preset_answers or Answers(), locked=locked)
-    return WizardApp(state, open_session=open_session)
+    if preset is None:
+        state = WizardState(path=path)
+    else:
+        answers = Answers(trust=preset.trust).merged(preset.answers)
+        state = WizardState(path=path, preset=answers, locked=preset.locked)
+    return WizardApp(state, open_session=open_session, preset=preset)

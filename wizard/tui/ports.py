@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from wizard.answers import Answers, RunnerIdentity
 from wizard.model import Finding
+
+if TYPE_CHECKING:
+    from wizard.presets import Preset
 
 
 class RunnerView(Protocol):
@@ -73,7 +76,12 @@ class SessionPort(Protocol):
         *,
         runner_index: int | None,
         identity: RunnerIdentity | None = None,
-    ) -> PreviewView: ...
+        preset: Preset | None = None,
+        also: Sequence[int] = (),
+    ) -> PreviewView:
+        """``preset``: its pinned settings go in first; ``also``: more runners that get
+        the same answers, for one combined diff and one save."""
+        ...
 
     def save(self, preview: Any, *, backup: bool = True) -> SaveView:
         """Write ``preview`` (the core types it precisely; the port cannot name it)."""

@@ -59,6 +59,9 @@ class WizardState:
     """Answer fields a preset fixes; shown, never changeable."""
     mode: Mode | None = None
     runner_index: int | None = None
+    """The runner being hardened (``None``: a new entry); its values are ``current``."""
+    also: tuple[int, ...] = ()
+    """More runners of the file that get the same answers, in one diff and one save."""
     identity: RunnerIdentity | None = None
     current: Answers = field(default_factory=Answers)
     """What the chosen runner entry says today (empty for a new runner)."""
@@ -66,10 +69,17 @@ class WizardState:
     """Values the user picked that differ from the default shown (or :data:`KEEP`)."""
     visited: set[str] = field(default_factory=lambda: {START})
 
-    def reset_runner(self, mode: Mode, runner_index: int | None, current: Answers) -> None:
+    def reset_runner(
+        self,
+        mode: Mode,
+        runner_index: int | None,
+        current: Answers,
+        also: tuple[int, ...] = (),
+    ) -> None:
         """A new target entry: earlier choices described another runner, so drop them."""
         self.mode = mode
         self.runner_index = runner_index
+        self.also = also
         self.current = current
         self.chosen = {}
         self.visited = {START, RUNNER}
