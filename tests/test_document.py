@@ -342,6 +342,7 @@ SECRETS = {
     "legacy": "abcdefghij0123456789",
     "inline": "inlinepassword0001xyz",
     "multiline": "multilinesecretvalue0001",
+    "url": "s3cr3tpassw0rdInUrl",
 }
 
 SECRET_CONFIG = f"""\
@@ -374,6 +375,7 @@ concurrent = 1
   token = "{SECRETS["legacy"]}"
   executor = "shell"
   cache = {{ Type = "s3", s3 = {{ SecretKey = "{SECRETS["inline"]}" }} }}
+  clone_url = "https://deploy:{SECRETS["url"]}@gitlab.example.com"
   [runners.custom]
     password = \"\"\"
 {SECRETS["multiline"]}

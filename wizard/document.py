@@ -160,7 +160,8 @@ class ConfigDocument:
                 continue
             if masked != raw:
                 splices.append((statement.value_start, statement.value_end, masked))
-        return mask_text(_apply_splices(self.text, splices))
+        masked = _apply_splices(self.text, splices)
+        return mask_text(_URL_PASSWORD.sub(lambda m: m[1] + mask_secret(m[2]) + "@", masked))
 
     # -- editing -----------------------------------------------------------------
 
@@ -985,6 +986,8 @@ def same_value(left: Any, right: Any) -> bool:
     return bool(left == right)
 
 
+_URL_PASSWORD = re.compile(r"(://[^/\s:@\"']+:)([^/\s@\"']+)@")
+"""``https://user:password@host``: a password in a URL, e.g. a clone URL or a mirror."""
 _STRING_LITERAL = re.compile(
     r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'[^\'\n]*\''
 )
