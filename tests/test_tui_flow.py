@@ -566,3 +566,86 @@ async def test_a_presets_pinned_settings_land_in_the_saved_file(folder: Path, na
         for key, value in values.items():
             assert node[key] == value, f"[{table}] {key}"
             assert f"{key} = " in shown
+
+
+TWO_DOCKER_RUNNERS = (
+    MULTI_RUNNER
+    + """
+# Docker runner for tags.
+[[runners]]
+  name = "docker-tags"
+  url = "https://gitlab.example.com"
+  token = "glrt-TAGStagsTAGStags5432"
+  executor = "docker"
+  [runners.docker]
+    image = "alpine:3.20"
+    privileged = true  # same old reason
+"""
+)
+
+
+async def test_several_runners_hardened_with_the_same_answers(folder: Path) -> None:
+    """Ticking two docker runners gives both the same answers, in one diff that is
+    exactly what lands on disk; the shell runner between them is untouched."""
+    config = folder / "config.toml"
+    config.write_text(TWO_DOCKER_RUNNERS, encoding="utf-8")
+    app = build_app(Path("config.toml"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "enter")
+        assert position(app) == "runner"
+        await press(app, pilot, "down", "space", "down", "space", "enter")
+        assert app.state.runner_index == 1
+        assert app.state.also == (2,)
+        assert "runners docker-mr, docker-tags" in app._title_bar()
+        await next_until(app, pilot, "review")
+        preview = app.latest_preview
+        assert preview is not None
+        await press(app, pilot, "s")
+        assert position(app) == "done"
+        await press(app, pilot, "enter")
+    assert app.return_value == EXIT_SAVED
+    written = config.read_text(encoding="utf-8")
+    for index in (1, 2):
+        docker = runner_of(config, index)["docker"]
+        assert isinstance(docker, dict)
+        assert docker["privileged"] is False
+        assert docker["pull_policy"] in ("always", ["always"])  # the file's own form
+    assert runner_of(config, 0)["executor"] == "shell"
+    assert "docker" not in runner_of(config, 0)
+    assert "# Docker runner for tags." in written
+    changes = [
+        line
+        for line in difflib.unified_diff(
+            TWO_DOCKER_RUNNERS.splitlines(), written.splitlines(), lineterm="", n=0
+        )
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+    shown = [
+        line
+        for line in preview.diff.splitlines()
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+    assert [mask_text(line) for line in changes] == shown
+    assert shown.count("-    privileged = true") == 1
+    assert "-    privileged = true  # same old reason" in shown
+
+
+async def test_runners_with_different_executors_are_not_hardened_together(
+    folder: Path,
+) -> None:
+    """One set of answers fits one executor: ticking the shell and a docker runner
+    is refused on the picker with one line, and the user can pick again."""
+    (folder / "config.toml").write_text(MULTI_RUNNER, encoding="utf-8")
+    app = build_app(Path("config.toml"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "enter", "space", "down", "space", "enter")
+        assert position(app) == "runner"
+        problem = str(app.screen.query_one("#form-problem", Static).content)
+        assert "different executors" in problem
+        await press(app, pilot, "space", "enter")  # untick the docker runner
+        assert position(app) == "trust"
+        assert (app.state.runner_index, app.state.also) == (0, ())
+        await press(app, pilot, "q")
+    assert app.return_value == EXIT_NOT_SAVED

@@ -155,13 +155,16 @@ class WizardApp(App[int]):
         same_target = (
             RUNNER in self.state.visited
             and self.state.runner_index == message.runner_index
+            and self.state.also == message.also
             and (self.state.identity is None) == (message.identity is None)
             and any(s.id in self.state.visited for s in STEPS)
         )
         self.state.identity = message.identity
         if not same_target:
             current = self.session.current_answers(message.runner_index)
-            self.state.reset_runner(self.state.mode, message.runner_index, current)
+            self.state.reset_runner(
+                self.state.mode, message.runner_index, current, also=message.also
+            )
         self.go(self.state.following(RUNNER))
 
     @on(QuestionField.Changed)
@@ -215,11 +218,10 @@ class WizardApp(App[int]):
     def _title_bar(self) -> str:
         parts = ["runner-wizard", self._shown_path()]
         if self.state.mode == "harden" and self.state.runner_index is not None and self.facts:
-            runner = next(
-                (r for r in self.facts.runners if r.index == self.state.runner_index), None
-            )
-            if runner is not None:
-                parts.append(f"runner {runner.name or '#' + str(runner.index + 1)}")
+            targets = (self.state.runner_index, *self.state.also)
+            names = [r.name or f"#{r.index + 1}" for r in self.facts.runners if r.index in targets]
+            if names:
+                parts.append(f"runner{'s' if len(names) > 1 else ''} {', '.join(names)}")
         elif self.state.identity is not None and self.state.identity.name:
             parts.append(f"new runner {self.state.identity.name}")
         return mask_text("  ·  ".join(parts))
@@ -260,6 +262,7 @@ class WizardApp(App[int]):
                 runners=self.facts.runners if self.facts else (),
                 runner_index=self.state.runner_index,
                 identity=self.state.identity,
+                also=self.state.also,
             )
         if position == REVIEW:
             return ReviewScreen(
@@ -321,6 +324,7 @@ class WizardApp(App[int]):
         self.facts = facts
         if session is not None and self.state.runner_index is not None:
             self.state.runner_index = None
+            self.state.also = ()
         screen = self.screen
         if isinstance(screen, StartScreen):
             screen.show_facts(facts)

@@ -1,4 +1,9 @@
-"""Which runner entry: pick one to harden, or describe the new one to add."""
+"""Which runner entry: pick one or several to harden, or describe the new one to add.
+
+Several runners get the same answers in one diff and one save. The highlighted
+runner is the choice until the user ticks some, so arrows and Enter still pick
+one runner the quick way.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +12,15 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import Button, Checkbox, Input, Label, RadioButton, Static
+from textual.widgets import Button, Checkbox, Input, Label, Static
+from textual.widgets.selection_list import Selection
 
 from wizard.answers import RunnerIdentity
 from wizard.tui.formatting import url_problem
 from wizard.tui.ports import RunnerView
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.state import RUNNER, Mode
-from wizard.tui.widgets.choices import ChoiceSet
+from wizard.tui.widgets.choices import MultiChoice
 from wizard.tui.widgets.sidebar import SidebarEntry
 
 
@@ -33,12 +39,19 @@ class RunnerScreen(WizardScreen):
     position = RUNNER
 
     class Proceed(Message):
-        """The user chose an entry (``runner_index``) or described a new one (``identity``)."""
+        """The user chose entries (``runner_index`` and ``also``) or described a new
+        one (``identity``)."""
 
-        def __init__(self, runner_index: int | None, identity: RunnerIdentity | None) -> None:
+        def __init__(
+            self,
+            runner_index: int | None,
+            identity: RunnerIdentity | None,
+            also: tuple[int, ...] = (),
+        ) -> None:
             super().__init__()
             self.runner_index = runner_index
             self.identity = identity
+            self.also = also
 
     def __init__(
         self,
@@ -49,25 +62,32 @@ class RunnerScreen(WizardScreen):
         runners: tuple[RunnerView, ...],
         runner_index: int | None,
         identity: RunnerIdentity | None,
+        also: tuple[int, ...] = (),
     ) -> None:
         super().__init__(sidebar=sidebar, title_bar=title_bar)
         self.mode = mode
         self.runners = runners
         self.runner_index = runner_index
+        self.also = also
         self.identity = identity or RunnerIdentity()
 
     def compose_main(self) -> ComposeResult:
         if self.mode == "harden":
             yield Static("Which runner?", classes="screen-title")
             yield Static(
-                "Pick the [[runners]] entry to harden. Other entries stay exactly as they are.",
+                "Pick the [[runners]] entry to harden with ↑/↓, or tick several with Space "
+                "to give them the same answers. Other entries stay exactly as they are.",
                 classes="intro",
             )
-            chosen = self.runner_index if self.runner_index is not None else self.runners[0].index
-            yield ChoiceSet(
-                *[RadioButton(runner_label(r), value=r.index == chosen) for r in self.runners],
+            ticked = {self.runner_index, *self.also} if self.also else set()
+            yield MultiChoice(
+                *[
+                    Selection(runner_label(r), str(r.index), r.index in ticked)
+                    for r in self.runners
+                ],
                 id="runner-choice",
             )
+            yield Static("", id="form-problem")
         else:
             yield Static("The new runner", classes="screen-title")
             yield Static(
@@ -104,6 +124,19 @@ class RunnerScreen(WizardScreen):
         first = self.query("#runner-choice, #name")
         if first:
             first.first().focus()
+        if self.mode == "harden":
+            picker = self.query_one("#runner-choice", MultiChoice)
+            indexes = [r.index for r in self.runners]
+            if self.runner_index in indexes:
+                picker.highlighted = indexes.index(self.runner_index)
+
+    def chosen_runners(self) -> list[RunnerView]:
+        """The ticked runners, or else the highlighted one, in file order."""
+        picker = self.query_one("#runner-choice", MultiChoice)
+        ticked = set(picker.selected)
+        if ticked:
+            return [r for r in self.runners if str(r.index) in ticked]
+        return [self.runners[picker.highlighted or 0]]
 
     @on(Input.Submitted)
     def _field_submitted(self, event: Input.Submitted) -> None:
@@ -122,8 +155,20 @@ class RunnerScreen(WizardScreen):
 
     def action_next(self) -> None:
         if self.mode == "harden":
-            chosen = self.query_one("#runner-choice", ChoiceSet).pressed_index
-            self.post_message(self.Proceed(self.runners[max(chosen, 0)].index, None))
+            chosen = self.chosen_runners()
+            executors = {runner.executor for runner in chosen}
+            if len(executors) > 1:
+                # One set of answers fits one kind of runner: the steps differ per executor.
+                self.query_one("#form-problem", Static).update(
+                    Text(
+                        "These runners use different executors; tick runners with the "
+                        "same executor to harden them together.",
+                        style="bold red",
+                    )
+                )
+                return
+            first, *others = chosen
+            self.post_message(self.Proceed(first.index, None, tuple(r.index for r in others)))
             return
         name = self.query_one("#name", Input).value.strip()
         url = self.query_one("#url", Input).value.strip()
@@ -142,7 +187,9 @@ class RunnerScreen(WizardScreen):
         return (
             "The runner entry",
             "Each [[runners]] entry in config.toml is one registered runner. Hardening "
-            "changes only the entry you pick. A new entry needs a name and the https "
-            "address of your GitLab; the token is shown nowhere and may be left empty, "
-            "for gitlab-runner register to fill in when you register the runner.",
+            "changes only the entries you pick; ticked runners (Space) get the same "
+            "answers, and the steps show the first one's current values. A new entry "
+            "needs a name and the https address of your GitLab; the token is shown "
+            "nowhere and may be left empty, for gitlab-runner register to fill in when "
+            "you register the runner.",
         )
