@@ -264,6 +264,7 @@ FF_NETWORK_PER_BUILD = true
         job_user=JobUser.NON_ROOT,
         pull_policy=PullPolicyChoice.IF_NOT_PRESENT,
         allowed_pull_policies=("if-not-present",),
+        allowed_images=(),  # no list: the runner accepts any image
         per_build_network=True,
         isolate_host_network=False,
         local_only_listeners=False,

@@ -128,9 +128,9 @@ def test_template_config_has_only_known_keys_and_no_identity(preset: Preset) -> 
 def test_settings_edits_target_the_runner_and_skip_satisfied() -> None:
     preset = load_preset("multi-project-docker")
     edits = settings_edits(preset, 2)
-    assert SetValue(("runners", 2, "docker"), "image", "alpine:3.20") in edits
-    data = {"runners": [{"docker": {"image": "alpine:3.20"}}]}
-    assert SetValue(("runners", 0, "docker"), "image", "alpine:3.20") not in settings_edits(
+    assert SetValue(("runners", 2, "docker"), "disable_cache", True) in edits
+    data = {"runners": [{"docker": {"disable_cache": True}}]}
+    assert SetValue(("runners", 0, "docker"), "disable_cache", True) not in settings_edits(
         preset, 0, data
     )
 

@@ -206,8 +206,8 @@ def answers_from_config(data: Mapping[str, Any], runner_index: int) -> Answers:
         if isinstance(allowed, list):
             values["allowed_pull_policies"] = tuple(_strings(allowed))
         images = get_ci(container, "allowed_images")
-        if isinstance(images, list):
-            values["allowed_images"] = tuple(_strings(images))
+        # No list is a definite setting too: the runner then accepts any image.
+        values["allowed_images"] = tuple(_strings(images)) if isinstance(images, list) else ()
 
     listeners = _listeners(data)
     if listeners:
