@@ -125,7 +125,7 @@ class ConfigDocument:
                 index.headers.get(as_table)
                 or index.headers.get((*as_table, 0))
                 or index.dotted_first.get(as_table)
-                or next((h for h in index.headers.values() if _is_prefix(as_table, h.path)), None)
+                or index.first_under.get(as_table)
             )
             if header is not None:
                 return header.line
@@ -370,6 +370,8 @@ class _Index:
         self.dotted_last: dict[TablePath, Statement] = {}
         """For tables made by dotted keys: the last key statement that names them."""
         self.dotted_first: dict[TablePath, Statement] = {}
+        self.first_under: dict[TablePath, Statement] = {}
+        """For every table path: the first header strictly inside it."""
         self.last_global: Statement | None = None
         self.first_header: Statement | None = None
         open_headers: list[Statement] = []
@@ -389,6 +391,8 @@ class _Index:
                     self.first_header = statement
                 self.headers[statement.path] = statement
                 self.section_last[statement.path] = statement
+                for depth in range(1, len(statement.path)):
+                    self.first_under.setdefault(statement.path[:depth], statement)
                 open_headers = [h for h in open_headers if _is_prefix(h.path, statement.path)]
                 open_headers.append(statement)
             for header in open_headers:
@@ -948,10 +952,7 @@ class _Planner:
             self.splices.append((end, end, "".join(newline + b for b in blocks)))
 
     def _first_child_header(self, table: TablePath) -> Statement | None:
-        for statement in self.index.headers.values():
-            if _is_prefix(table, statement.path):
-                return statement
-        return None
+        return self.index.first_under.get(table)
 
     def _spelling(self, path: TablePath) -> str | None:
         """How the file spells the last name of ``path`` (its header), else as given."""
@@ -961,11 +962,10 @@ class _Planner:
         header = self.index.headers.get(path)
         if header is not None:
             return header.keys[-1]
-        for statement in self.index.headers.values():
-            keys_path = statement.path
-            if len(keys_path) >= len(path) and keys_path[: len(path)] == path:
-                strings = [p for p in path if isinstance(p, str)]
-                return statement.keys[len(strings) - 1]
+        inner = self.index.first_under.get(path)
+        if inner is not None:
+            strings = [p for p in path if isinstance(p, str)]
+            return inner.keys[len(strings) - 1]
         return last
 
 
