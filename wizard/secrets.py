@@ -33,7 +33,7 @@ SECRET_KEYS = frozenset(
 _SECRET_ASSIGNMENT = re.compile(
     r"(?i)(?<![/\\\w.-])(?P<name>[A-Za-z0-9_.-]*(?:token|secret|password|passwd|private[-_]?key|"
     r"access[-_]?key|api[-_]?key|credentials?)[A-Za-z0-9_.-]*)(?P<sep>\s*[=:]\s*)"
-    r"(?P<value>[^\s,\"'\]]+)"
+    r"(?:\"(?P<double>[^\"\n]*)\"|'(?P<single>[^'\n]*)'|(?P<value>[^\s,\"'\]]+))"
 )
 """``NAME=value`` pairs inside strings: ``MachineOptions``, ``environment`` and the like."""
 
@@ -50,6 +50,9 @@ _TOKEN_SHAPES = re.compile(
     r"github_pat|AKIA|ASIA)[-_]?[A-Za-z0-9_\-]{8,}"
 )
 """Token formats that are secret wherever they turn up."""
+
+_URL_PASSWORD = re.compile(r"(?P<start>\b[a-z][a-z0-9+.-]*://[^:/@\s]+:)(?P<password>[^@/\s]+)@")
+"""``scheme://user:password@host``: the password part."""
 
 _PREFIXES = ("glrtr-", "glrt-", "glpat-", "GR1348941")
 
@@ -73,13 +76,18 @@ def mask_text(text: str) -> str:
     """Mask token shapes and ``name=secret`` pairs anywhere in free text."""
 
     def _assignment(match: re.Match[str]) -> str:
-        if _NOT_A_SECRET_VALUE.fullmatch(match["value"]) or _NOT_A_SECRET_NAME.search(
-            match["name"]
+        value = next(v for v in (match["double"], match["single"], match["value"]) if v is not None)
+        if (
+            "…" in value  # masked already
+            or _NOT_A_SECRET_VALUE.fullmatch(value)
+            or _NOT_A_SECRET_NAME.search(match["name"])
         ):
             return match.group(0)
-        return f"{match['name']}{match['sep']}{mask_secret(match['value'])}"
+        quote = '"' if match["double"] is not None else "'" if match["single"] is not None else ""
+        return f"{match['name']}{match['sep']}{quote}{mask_secret(value)}{quote}"
 
     text = _TOKEN_SHAPES.sub(lambda m: mask_secret(m.group(0)), text)
+    text = _URL_PASSWORD.sub(lambda m: f"{m['start']}{mask_secret(m['password'])}@", text)
     return _SECRET_ASSIGNMENT.sub(_assignment, text)
 
 
