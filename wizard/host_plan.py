@@ -1,0 +1,94 @@
+"""What remains to do on the runner's host, and the files that help: one plan for both wizards.
+
+The checklist items and the generated files come from one generation, so the
+review and the written files agree; each item is matched to the network-step
+measures it carries out, so a review can mark what the operator planned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from wizard.answers import Answers
+from wizard.artifacts import ChecklistItem, checklist_items, generate_artifacts
+from wizard.artifacts.cloud import autoscaler_plugin, machine_options
+from wizard.model import Executor
+from wizard.session import Preview, WizardSession
+
+_MEASURE_WORDS: Mapping[str, tuple[str, ...]] = {
+    "metadata-endpoint": ("metadata", "IMDSv2"),
+    "runner-to-runner": ("other runners",),
+    "inbound-ssh": ("SSH",),
+    "own-segment": ("network segment",),
+}
+"""How a checklist item's title names the network-step measure it carries out."""
+
+
+@dataclass(frozen=True)
+class HostPlan:
+    """What remains to do on the host for one runner, and the files that help do it."""
+
+    planned: tuple[str, ...]
+    """The network step's ``host_measures``: what the operator said they will do."""
+    items: tuple[ChecklistItem, ...]
+    files: Mapping[str, str]
+    """File name → content, exactly what :func:`write_artifacts` writes."""
+
+
+def plan_host(
+    answers: Answers,
+    *,
+    gitlab_url: str | None = None,
+    executor: Executor | None = None,
+    machine_options: Sequence[str] = (),
+    autoscaler_plugin: str | None = None,
+) -> HostPlan:
+    """The checklist and files for these answers, from one generation so they agree."""
+    executor = executor or answers.executor
+    files = generate_artifacts(
+        answers,
+        gitlab_url=gitlab_url,
+        executor=executor,
+        machine_options=machine_options,
+        autoscaler_plugin=autoscaler_plugin,
+    )
+    items = checklist_items(
+        answers,
+        executor=executor,
+        gitlab_url=gitlab_url,
+        files=list(files),
+        machine_options=machine_options,
+        autoscaler_plugin=autoscaler_plugin,
+    )
+    return HostPlan(tuple(answers.host_measures or ()), tuple(items), files)
+
+
+def plan_host_for(session: WizardSession, preview: Preview, answers: Answers) -> HostPlan:
+    """The host plan for the runner as the preview leaves it: its URL, executor and cloud."""
+    after = session.doc.replaced_text(preview.new_text)
+    entry = next((e for e in after.runner_entries() if e.index == preview.runner_index), None)
+    if entry is None:
+        return plan_host(answers)
+    url = entry.get("url")
+    try:
+        executor: Executor | None = Executor(entry.get("executor"))
+    except ValueError:
+        executor = None
+    return plan_host(
+        answers,
+        # A $VARIABLE is expanded by the runner; it says nothing about the server.
+        gitlab_url=url if isinstance(url, str) and url and not url.startswith("$") else None,
+        executor=executor,
+        machine_options=machine_options(after.data, entry.index),
+        autoscaler_plugin=autoscaler_plugin(after.data, entry.index),
+    )
+
+
+def measures_of(item: ChecklistItem) -> tuple[str, ...]:
+    """The network-step measures a checklist item carries out (none for the rest)."""
+    return tuple(
+        measure
+        for measure, words in _MEASURE_WORDS.items()
+        if any(word in item.title for word in words)
+    )
