@@ -107,6 +107,28 @@ def test_every_subcommand_has_help(
     assert outcome.out.startswith("usage: runner-wizard " + " ".join(path))
 
 
+def _parsers(
+    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+) -> list[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+    found = [(path, parser)]
+    for action in _subparsers(parser):
+        for name, child in action.choices.items():
+            found.extend(_parsers(child, (*path, name)))
+    return found
+
+
+@pytest.mark.parametrize(("path", "parser"), _parsers(build_parser()), ids=lambda p: str(p))
+def test_every_option_and_argument_has_help(
+    path: tuple[str, ...], parser: argparse.ArgumentParser
+) -> None:
+    undocumented = [
+        action.option_strings or action.dest
+        for action in parser._actions
+        if action.help is None and not isinstance(action, argparse._SubParsersAction)
+    ]
+    assert not undocumented, f"{' '.join(path) or 'runner-wizard'}: {undocumented}"
+
+
 def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     outcome = run_cli(capsys, "audit", "--fail-on", "dreadful", "x.toml")
     assert outcome.code == 2

@@ -20,6 +20,8 @@ TRUST_LEVELS = ("single-project", "multi-project", "public")
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 FORMATS = ("text", "json", "sarif")
 
+FORMAT_HELP = "text for people (default); json or sarif for tools and code scanning"
+
 EXIT_CODES = """\
 exit codes:
   0  nothing to report at or above the threshold (or, with --dry-run, no change)
@@ -79,8 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    audit.add_argument("paths", nargs="+", metavar="PATH")
-    audit.add_argument("--format", choices=FORMATS, default="text")
+    audit.add_argument("paths", nargs="+", metavar="PATH", help="config.toml files to check")
+    audit.add_argument("--format", choices=FORMATS, default="text", help=FORMAT_HELP)
     _add_trust(audit)
     audit.add_argument(
         "--preset",
@@ -102,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    harden.add_argument("paths", nargs="+", metavar="PATH")
+    harden.add_argument("paths", nargs="+", metavar="PATH", help="config.toml files to fix")
     harden.add_argument(
         "--fix",
         choices=("safe", "all"),
@@ -123,17 +125,26 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scripting(harden)
 
     rules = commands.add_parser("rules", help="list the rule catalogue or explain one rule")
-    rules.add_argument("rule_id", nargs="?", metavar="ID")
-    rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    rules.add_argument("rule_id", nargs="?", metavar="ID", help="explain this rule")
+    rules.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="text (default), json, or markdown (the README's rule table)",
+    )
 
     tui = commands.add_parser("tui", help="the interactive full-screen wizard (the default)")
-    tui.add_argument("path", nargs="?", metavar="PATH")
+    tui.add_argument(
+        "path", nargs="?", metavar="PATH", help="config.toml (default: the runner's usual one)"
+    )
     tui.add_argument("--preset", metavar="NAME_OR_FILE", help="pre-fill and lock answers")
 
     plain = commands.add_parser(
         "plain", help="the same wizard, line by line, for plain terminals and SSH sessions"
     )
-    plain.add_argument("path", nargs="?", metavar="PATH")
+    plain.add_argument(
+        "path", nargs="?", metavar="PATH", help="config.toml (default: the runner's usual one)"
+    )
     _add_scripting(plain)
     _add_identity(plain)
     plain.add_argument("--no-backup", action="store_true", help="do not keep a backup copy")
@@ -144,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     new = commands.add_parser("new", help="create a fresh config.toml from a preset or answers")
-    new.add_argument("path", metavar="PATH")
+    new.add_argument("path", metavar="PATH", help="the config.toml to create")
     _add_scripting(new)
     _add_identity(new)
     new.add_argument(
@@ -155,11 +166,11 @@ def build_parser() -> argparse.ArgumentParser:
     preset_commands = presets.add_subparsers(dest="preset_command", metavar="ACTION")
     preset_commands.add_parser("list", help="one preset per line: name, trust level, description")
     show = preset_commands.add_parser("show", help="print one preset")
-    show.add_argument("name", metavar="NAME_OR_FILE")
+    show.add_argument("name", metavar="NAME_OR_FILE", help="a bundled preset's name, or a file")
     create = preset_commands.add_parser(
         "new", help="write a preset from an answers file or an existing config"
     )
-    create.add_argument("name", metavar="NAME")
+    create.add_argument("name", metavar="NAME", help="the new preset's name")
     source = create.add_mutually_exclusive_group()
     source.add_argument("--answers", metavar="FILE", help="answers saved by a wizard run")
     source.add_argument("--from-config", metavar="PATH", help="derive answers from a config.toml")
@@ -169,8 +180,13 @@ def build_parser() -> argparse.ArgumentParser:
     export = preset_commands.add_parser(
         "export", help="write a gitlab-runner register --template-config file"
     )
-    export.add_argument("name", metavar="NAME_OR_FILE")
-    export.add_argument("--template-config", metavar="FILE", required=True)
+    export.add_argument("name", metavar="NAME_OR_FILE", help="a bundled preset's name, or a file")
+    export.add_argument(
+        "--template-config",
+        metavar="FILE",
+        required=True,
+        help="where to write the template (never overwritten unless we wrote it)",
+    )
 
     host = commands.add_parser(
         "host-check",
@@ -179,8 +195,13 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     host.add_argument("path", nargs="?", metavar="PATH", help="config.toml (default: usual place)")
-    host.add_argument("--format", choices=FORMATS, default="text")
-    host.add_argument("--fail-on", choices=SEVERITIES, default="high")
+    host.add_argument("--format", choices=FORMATS, default="text", help=FORMAT_HELP)
+    host.add_argument(
+        "--fail-on",
+        choices=SEVERITIES,
+        default="high",
+        help="lowest severity that makes the exit code 1 (default: high)",
+    )
     _add_trust(host)
     host.add_argument("--root", default="/", help=argparse.SUPPRESS)
 
@@ -189,9 +210,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the nftables ruleset, daemon.json fragment and host checklist",
     )
     artifacts.add_argument("path", metavar="PATH", help="the config.toml they go with")
-    artifacts.add_argument("--out", metavar="DIR", required=True)
-    artifacts.add_argument("--preset", metavar="NAME_OR_FILE")
-    artifacts.add_argument("--answers", metavar="FILE")
+    artifacts.add_argument("--out", metavar="DIR", required=True, help="folder to write into")
+    artifacts.add_argument(
+        "--preset", metavar="NAME_OR_FILE", help="take the answers from a preset"
+    )
+    artifacts.add_argument(
+        "--answers", metavar="FILE", help="take the answers from an answers file"
+    )
     artifacts.add_argument("--runner", metavar="NAME", help="which runner's answers to use")
     return parser
 
