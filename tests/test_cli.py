@@ -117,7 +117,7 @@ def _parsers(
     return found
 
 
-@pytest.mark.parametrize(("path", "parser"), _parsers(build_parser()), ids=lambda p: str(p))
+@pytest.mark.parametrize(("path", "parser"), _parsers(build_parser()), ids=str)
 def test_every_option_and_argument_has_help(
     path: tuple[str, ...], parser: argparse.ArgumentParser
 ) -> None:
