@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Checkbox, Input, Static
-from tui_support import SIZE, fill_new_runner, next_until, position, press, settle
+from tui_support import SIZE, fill_new_runner, next_until, position, press, settle, tab_to
 
 from wizard.answers import Answers, PrivilegedNeed, PullPolicyChoice
 from wizard.model import Executor, Severity, Trust
@@ -388,8 +388,8 @@ async def test_help_opens_and_closes_on_every_step(folder: Path) -> None:
 
 
 async def test_second_run_with_the_same_answers_changes_nothing(folder: Path) -> None:
-    """After hardening, the same answers find nothing to do: Finish exits 0 and the
-    file keeps its bytes (no backup, no rewrite)."""
+    """After hardening, the same answers find nothing to do: Save says so, Finish
+    exits 0 and the file keeps its bytes (no backup, no rewrite)."""
     config = folder / "config.toml"
     config.write_text(MULTI_RUNNER, encoding="utf-8")
     for run in range(2):
@@ -401,8 +401,8 @@ async def test_second_run_with_the_same_answers_changes_nothing(folder: Path) ->
             assert app.latest_preview is not None
             assert app.latest_preview.changed is (run == 0)
             await press(app, pilot, "s")
-            if run == 0:
-                await press(app, pilot, "enter")
+            assert position(app) == "done", "the Done screen comes either way (for a preset)"
+            await press(app, pilot, "enter")
         assert app.return_value == EXIT_SAVED
         if run == 0:
             hardened = config.read_bytes()
@@ -649,3 +649,158 @@ async def test_runners_with_different_executors_are_not_hardened_together(
         assert (app.state.runner_index, app.state.also) == (0, ())
         await press(app, pilot, "q")
     assert app.return_value == EXIT_NOT_SAVED
+
+
+async def test_review_lists_the_host_checklist_with_what_was_planned(folder: Path) -> None:
+    """The network step's host measures come back on the review: the ones left
+    unticked are marked "not planned", beside the plain to-dos."""
+    (folder / "config.toml").write_text(MULTI_RUNNER, encoding="utf-8")
+    app = build_app(Path("config.toml"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "enter", "down", "enter")
+        await next_until(app, pilot, "network")
+        measures = app.screen.query("MultiChoice").last()
+        measures.focus()
+        await press(app, pilot, "down", "space")  # untick "Block SSH ... from the internet"
+        assert app.state.answers_for_core().host_measures == (
+            "metadata-endpoint",
+            "runner-to-runner",
+            "own-segment",
+        )
+        await next_until(app, pilot, "review")
+        assert app.latest_host is not None
+        statuses = {row.title: row.status for row in app.latest_host.rows}
+        ssh = next(title for title in statuses if "SSH" in title)
+        assert statuses[ssh] == "not-planned"
+        assert "planned" in statuses.values()
+        assert "to-do" in statuses.values()
+        app.screen.query_one("#checklist").scroll_visible(animate=False)
+        await settle(app, pilot)
+        assert "not&#160;planned" in app.export_screenshot()
+        await press(app, pilot, "q")
+    assert app.return_value == EXIT_NOT_SAVED
+    assert not (folder / "runner-hardening").exists()
+
+
+async def test_hardening_files_are_written_with_the_config_when_ticked(folder: Path) -> None:
+    """Ticking "also write the hardening files" writes them into the folder named
+    (runner-hardening next to config.toml by default) in the same save."""
+    config = folder / "config.toml"
+    config.write_text(MULTI_RUNNER, encoding="utf-8")
+    app = build_app(Path("config.toml"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "enter", "down", "enter")
+        await next_until(app, pilot, "review")
+        folder_line = app.screen.query_one("#artifacts-folder", Input)
+        assert folder_line.value == "runner-hardening"
+        assert folder_line.disabled
+        await tab_to(app, pilot, "write-artifacts")
+        await press(app, pilot, "space")
+        assert not folder_line.disabled
+        await press(app, pilot, "s")
+        assert position(app) == "done"
+        outcome = str(app.screen.query_one("#outcome", Static).content)
+        assert "Wrote the hardening files to runner-hardening/" in outcome
+        await press(app, pilot, "enter")
+    assert app.return_value == EXIT_SAVED
+    assert runner_of(config, 1)["docker"]["privileged"] is False  # type: ignore[index]
+    assert app.latest_host is not None
+    written = {
+        p.name: p.read_text(encoding="utf-8") for p in (folder / "runner-hardening").iterdir()
+    }
+    assert written == dict(app.latest_host.files)
+    assert "HOST-CHECKLIST.md" in written
+    assert "runner-wizard.nft" in written
+    assert "169.254.169.254" in written["runner-wizard.nft"]
+    assert "Wrote the hardening files to runner-hardening/." in app.outcome
+
+
+async def test_a_failed_hardening_file_write_says_the_config_was_saved(folder: Path) -> None:
+    """When the files cannot be written after the config was saved, the Done
+    screen and the closing line say exactly that, and the exit code is 2."""
+    config = folder / "config.toml"
+    config.write_text(MULTI_RUNNER, encoding="utf-8")
+    (folder / "in-the-way").write_text("a file, not a folder\n", encoding="utf-8")
+    app = build_app(Path("config.toml"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "enter", "down", "enter")
+        await next_until(app, pilot, "review")
+        await tab_to(app, pilot, "write-artifacts")
+        await press(app, pilot, "space", "tab", "ctrl+u", *"in-the-way/files")
+        await press(app, pilot, "enter")  # from the folder line to Save
+        assert app.focused is not None
+        assert app.focused.id == "save"
+        await press(app, pilot, "enter")
+        assert position(app) == "done"
+        outcome = str(app.screen.query_one("#outcome", Static).content)
+        assert "config.toml was saved, but the hardening files were not written" in outcome
+        await press(app, pilot, "enter")
+    assert app.return_value == 2
+    assert app.outcome.startswith("Saved config.toml")
+    assert "config.toml was saved, but the hardening files were not written to " in app.outcome
+    assert runner_of(config, 1)["docker"]["privileged"] is False  # type: ignore[index]
+    assert (folder / "in-the-way").read_text(encoding="utf-8") == "a file, not a folder\n"
+
+
+async def test_hardening_files_for_a_config_that_needs_no_change(folder: Path) -> None:
+    """A config that already matches is not rewritten, but the files still are."""
+    config = folder / "config.toml"
+    config.write_text(MULTI_RUNNER, encoding="utf-8")
+    for run in range(2):
+        app = build_app(Path("config.toml"))
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await press(app, pilot, "enter", "down", "enter")
+            await next_until(app, pilot, "review")
+            if run == 1:
+                assert app.latest_preview is not None
+                assert not app.latest_preview.changed
+                hardened = config.read_bytes()
+                await tab_to(app, pilot, "write-artifacts")
+                await press(app, pilot, "space")
+            await press(app, pilot, "s")
+            assert position(app) == "done"
+            await press(app, pilot, "enter")
+        assert app.return_value == EXIT_SAVED
+    assert config.read_bytes() == hardened
+    assert app.outcome == (
+        "The file already matched your answers; nothing was written. "
+        "Wrote the hardening files to runner-hardening/."
+    )
+    assert (folder / "runner-hardening" / "HOST-CHECKLIST.md").is_file()
+
+
+async def test_answers_saved_as_a_preset_reproduce_the_runner(folder: Path) -> None:
+    """On the Done screen the answers become ./NAME.toml; loading that preset gives
+    the same answers, and a second preset of the same name is refused."""
+    app = build_app(Path("config.toml"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "enter")
+        await fill_new_runner(app, pilot, name="r", url="https://gitlab.example.com")
+        await press(app, pilot, "up")  # one trusted team
+        await next_until(app, pilot, "review")
+        expected = app.state.answers_for_preset()
+        await press(app, pilot, "s")
+        assert position(app) == "done"
+        await pilot.click("#preset-name")
+        await press(app, pilot, *"our-docker", "enter", *"team builds", "enter")
+        result = str(app.screen.query_one("#preset-result", Static).content)
+        assert result.startswith("Wrote preset our-docker to our-docker.toml")
+        first = (folder / "our-docker.toml").read_text(encoding="utf-8")
+        await pilot.click("#save-preset")
+        await settle(app, pilot)
+        result = str(app.screen.query_one("#preset-result", Static).content)
+        assert "already exists" in result
+        await pilot.click("#finish")
+        await settle(app, pilot)
+    assert app.return_value == EXIT_SAVED
+    assert (folder / "our-docker.toml").read_text(encoding="utf-8") == first
+    preset = load_preset("./our-docker.toml")
+    assert preset.description == "team builds"
+    assert preset.trust is Trust.SINGLE_PROJECT
+    assert preset.answers == expected
+    assert preset.answers.executor is Executor.DOCKER

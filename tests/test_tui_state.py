@@ -16,9 +16,9 @@ from wizard.tui.formatting import (
     coloured_diff,
     display_path,
     findings_line,
-    host_checklist,
     url_problem,
 )
+from wizard.tui.host import CheckItem, HostRow, checklist_rows
 from wizard.tui.state import KEEP, POSITIONS, REVIEW, RUNNER, START, WizardState
 
 EXISTING_DOCKER = Answers(
@@ -213,12 +213,36 @@ def test_findings_line_counts_each_severity_before_and_after() -> None:
     assert findings_line([], []).plain == "no findings"
 
 
-def test_host_checklist_lists_every_measure_and_which_are_planned() -> None:
-    state = new_runner_state()
-    state.choose(question("host_measures"), ("inbound-ssh",))
-    checklist = host_checklist(state)
-    assert len(checklist) == len(question("host_measures").choices)
-    assert [planned for _label, planned in checklist] == [False, True, False, False]
+def test_host_rows_mark_what_the_network_step_planned() -> None:
+    """Items carrying network measures come first, marked planned / partly / not
+    planned; a measure no item covers is still listed; the rest are to-dos."""
+    items = [
+        CheckItem("Keep the runner user out of the docker group", "root by another name"),
+        CheckItem(
+            "Filter metadata and other runners",
+            "credentials",
+            ("metadata-endpoint", "runner-to-runner"),
+        ),
+        CheckItem("Block SSH from the internet", "scanned first", ("inbound-ssh",)),
+    ]
+    rows = checklist_rows(items, planned=("metadata-endpoint", "inbound-ssh"))
+    assert rows == (
+        HostRow("partly", "Filter metadata and other runners", "credentials"),
+        HostRow("planned", "Block SSH from the internet", "scanned first"),
+        HostRow("not-planned", "Put runners in their own network segment"),
+        HostRow("to-do", "Keep the runner user out of the docker group", "root by another name"),
+    )
+
+
+def test_answers_for_a_preset_are_every_applicable_answer_with_kept_values() -> None:
+    state = existing_runner_state()
+    state.choose(question("privileged"), KEEP)
+    answers = state.answers_for_preset()
+    assert answers.privileged is PrivilegedNeed.PRIVILEGED, "kept: what the file says"
+    assert answers.executor is Executor.DOCKER
+    assert answers.trust is Trust.MULTI_PROJECT
+    assert answers.job_cleanup is None, "not a question for docker runners"
+    assert set(answers.to_dict()) == set(applicable_fields(answers))
 
 
 def test_every_step_is_a_sidebar_position() -> None:

@@ -61,3 +61,13 @@ async def fill_new_runner(
     app.screen.query_one("#url", Input).value = url
     app.screen.query_one("#token", Input).value = token
     await press(app, pilot, "enter")
+
+
+async def tab_to(app: WizardApp, pilot: Pilot[int], widget_id: str) -> None:
+    """Press Tab until the widget ``#widget_id`` has focus, as a keyboard user would."""
+    for _ in range(20):
+        focused = app.focused
+        if focused is not None and focused.id == widget_id:
+            return
+        await press(app, pilot, "tab")
+    raise AssertionError(f"Tab never reached #{widget_id}")

@@ -28,8 +28,8 @@ from wizard.tui.formatting import (
     display_path,
     finding_line,
     findings_summary,
-    host_checklist,
 )
+from wizard.tui.host import HostChecklist, HostPlanner, plan_host_checklist
 from wizard.tui.messages import GoBack, GoNext, QuitWithoutSaving
 from wizard.tui.ports import (
     PreviewView,
@@ -58,6 +58,11 @@ EXIT_NOT_SAVED = 1
 """The user left without saving (q, Quit): nothing was written."""
 EXIT_INTERRUPTED = 130
 """Ctrl+C, as for every other command: nothing was written."""
+EXIT_FILES_NOT_WRITTEN = 2
+"""The config was saved but the hardening files were not: the user has to act."""
+
+ARTIFACTS_FOLDER = "runner-hardening"
+"""Where the hardening files go by default: a folder next to ``config.toml``."""
 
 NOTHING_WRITTEN = "No changes were written."
 
@@ -88,12 +93,22 @@ class WizardApp(App[int]):
         *,
         open_session: SessionOpener,
         preset: Preset | None = None,
+        plan_host: HostPlanner = plan_host_checklist,
     ) -> None:
         super().__init__()
         self.state = state
         self.open_session = open_session
         self.preset = preset
         """Its pinned settings go into every preview (its answers are in ``state``)."""
+        self.plan_host = plan_host
+        self.latest_host: HostChecklist | None = None
+        """The host checklist and files for the latest preview (``None``: not worked out)."""
+        self.artifacts_wanted = False
+        self.artifacts_folder: str | None = None
+        """What the review's "also write the hardening files" says (``None``: default)."""
+        self.done = False
+        """The Done screen is up: whatever was to be written has been."""
+        self.done_code = EXIT_SAVED
         self.session: SessionPort | None = None
         self.facts: FileFacts | None = None
         self.position = START
@@ -131,7 +146,7 @@ class WizardApp(App[int]):
 
     @on(StepSidebar.Jump)
     def _jump(self, message: StepSidebar.Jump) -> None:
-        if self.saved is None and message.position in self.state.visited:
+        if not self.done and message.position in self.state.visited:
             self.go(message.position)
 
     @on(StartScreen.PathEntered)
@@ -175,35 +190,58 @@ class WizardApp(App[int]):
             await screen.query_one(StepSidebar).show(self._sidebar())
         self._schedule_preview()
 
+    @on(ReviewScreen.ArtifactsChoice)
+    def _artifacts_choice(self, message: ReviewScreen.ArtifactsChoice) -> None:
+        self.artifacts_wanted = message.enabled
+        self.artifacts_folder = message.folder
+
     @on(ReviewScreen.SaveRequested)
-    def _save_requested(self) -> None:
+    def _save_requested(self, message: ReviewScreen.SaveRequested) -> None:
         preview = self.latest_preview
-        if preview is None or self.session is None:
+        screen = self.screen
+        if preview is None or self.session is None or not isinstance(screen, ReviewScreen):
             return
-        if not preview.changed:
-            self.outcome = "The file already matched your answers; nothing was written."
-            self.exit(EXIT_SAVED)
+        folder = message.artifacts_folder
+        if folder is not None and self.latest_host is None:
+            screen.show_save_problem(
+                "the hardening files could not be worked out; untick the box to save "
+                "the config alone"
+            )
             return
-        self._save(self.session, preview)
+        files = dict(self.latest_host.files) if folder and self.latest_host else {}
+        if not preview.changed and folder is None:
+            self._show_done(None, None, [], None)
+            return
+        self._save(self.session, preview, folder, files)
 
     @on(DoneScreen.Finished)
     def _finished(self) -> None:
-        self.exit(EXIT_SAVED)
+        self.exit(self.done_code)
+
+    @on(DoneScreen.PresetRequested)
+    def _preset_requested(self, message: DoneScreen.PresetRequested) -> None:
+        screen = self.screen
+        if not isinstance(screen, DoneScreen):
+            return
+        ok, line = write_preset_file(
+            Path.cwd(), message.name, self.state.answers_for_preset(), message.description
+        )
+        screen.show_preset_result(line, ok=ok)
 
     @on(QuitWithoutSaving)
     def _quit_requested(self) -> None:
         self.action_quit_without_saving()
 
     def action_quit_without_saving(self) -> None:
-        if self.saved is not None:
-            self.exit(EXIT_SAVED)
+        if self.done:
+            self.exit(self.done_code)
             return
         self.outcome = NOTHING_WRITTEN
         self.exit(EXIT_NOT_SAVED)
 
     def action_interrupt(self) -> None:
-        if self.saved is not None:
-            self.exit(EXIT_SAVED)
+        if self.done:
+            self.exit(self.done_code)
             return
         self.outcome = NOTHING_WRITTEN
         self.exit(EXIT_INTERRUPTED)
@@ -231,12 +269,12 @@ class WizardApp(App[int]):
         entries = []
         for position in (START, RUNNER, *(s.id for s in STEPS), REVIEW):
             status: EntryStatus
-            if self.saved is not None:
+            if position in {s.id for s in STEPS} and position not in applicable:
+                status = "skipped"
+            elif self.done:
                 status = "done"
             elif position == self.position:
                 status = "current"
-            elif position in {s.id for s in STEPS} and position not in applicable:
-                status = "skipped"
             elif position in self.state.visited:
                 status = "visited"
             else:
@@ -269,8 +307,9 @@ class WizardApp(App[int]):
                 sidebar=sidebar,
                 title_bar=title_bar,
                 answers=answer_rows(self.state),
-                checklist=host_checklist(self.state),
                 file_name=self._shown_path(),
+                artifacts_folder=self._artifacts_folder_text(),
+                write_artifacts=self.artifacts_wanted,
             )
         steps = self.state.applicable_steps()
         step = next(s for s in steps if s.id == position)
@@ -294,6 +333,14 @@ class WizardApp(App[int]):
             total=len(steps),
             questions=views,
         )
+
+    def _artifacts_folder_text(self) -> str:
+        """The folder the user typed, else ``runner-hardening`` next to the config."""
+        if self.artifacts_folder is not None:
+            return self.artifacts_folder
+        if self.state.path is None:
+            return ARTIFACTS_FOLDER
+        return display_path(self.state.path.parent / ARTIFACTS_FOLDER)
 
     def _recommended(self, field: str) -> object:
         """The recommendation itself, even when a preset or the file says otherwise."""
@@ -365,17 +412,28 @@ class WizardApp(App[int]):
         except Exception as error:
             self.call_from_thread(self._preview_failed, generation, mask_text(str(error)))
             return
-        self.call_from_thread(self._preview_ready, generation, preview)
+        host: HostChecklist | None = None
+        try:
+            # Kept answers are what the file says: the checklist speaks of the runner
+            # as it will be, as the line-mode review does.
+            shown = session.current_answers(runner_index).merged(answers)
+            host = self.plan_host(session, preview, shown)
+        except Exception:
+            host = None  # the review says the checklist is missing; the diff still stands
+        self.call_from_thread(self._preview_ready, generation, preview, host)
 
-    def _preview_ready(self, generation: int, preview: PreviewView) -> None:
+    def _preview_ready(
+        self, generation: int, preview: PreviewView, host: HostChecklist | None
+    ) -> None:
         if generation != self._preview_generation:
             return  # an answer changed since; a newer preview is on its way
         self.latest_preview = preview
+        self.latest_host = host
         screen = self.screen
         if isinstance(screen, StepScreen):
             screen.show_findings(preview.findings_before, preview.findings_after)
         elif isinstance(screen, ReviewScreen):
-            screen.show_preview(preview)
+            screen.show_preview(preview, host)
 
     def _preview_failed(self, generation: int, message: str) -> None:
         if generation != self._preview_generation:
@@ -386,43 +444,131 @@ class WizardApp(App[int]):
             screen.show_problem(f"could not work out the changes: {message}")
 
     @work(thread=True, exclusive=True, group="save")
-    def _save(self, session: SessionPort, preview: PreviewView) -> None:
-        try:
-            result = session.save(preview, backup=True)
-        except (WizardError, OSError) as error:
-            self.call_from_thread(self._save_failed, mask_text(str(error)))
+    def _save(
+        self,
+        session: SessionPort,
+        preview: PreviewView,
+        folder: Path | None,
+        files: dict[str, str],
+    ) -> None:
+        """Save the config, then the hardening files: the config first, because the
+        files describe it, and a failure with them must not cost the config."""
+        result: SaveView | None = None
+        if preview.changed:
+            try:
+                result = session.save(preview, backup=True)
+            except (WizardError, OSError) as error:
+                self.call_from_thread(self._save_failed, mask_text(str(error)))
+                return
+        written: list[Path] = []
+        problem: str | None = None
+        if folder is not None:
+            from wizard.artifacts import write_artifacts  # deferred: only when asked for
+
+            try:
+                written = write_artifacts(folder, files)
+            except (WizardError, OSError) as error:
+                problem = mask_text(str(error))
+        if result is None and problem is not None:
+            self.call_from_thread(
+                self._save_failed,
+                f"{self._shown_path()} needed no changes, and the hardening files were not "
+                f"written to {display_path(folder or Path())}: {problem}",
+            )
             return
-        self.call_from_thread(self._saved, result)
+        self.call_from_thread(self._show_done, result, folder, written, problem)
 
     def _save_failed(self, message: str) -> None:
         screen = self.screen
         if isinstance(screen, ReviewScreen):
             screen.show_save_problem(message)
 
-    def _saved(self, result: SaveView) -> None:
+    def _show_done(
+        self,
+        result: SaveView | None,
+        folder: Path | None,
+        written: list[Path],
+        problem: str | None,
+    ) -> None:
+        """What was written, in words: on the Done screen and for the closing line."""
         self.saved = result
-        path = display_path(result.path)
+        self.done = True
         outcome = Text()
-        outcome.append("Wrote ", style="green")
-        outcome.append(path, style="bold")
-        outcome.append(" (mode 0600).\n")
-        if result.backup is not None:
-            outcome.append("The previous version is kept as ")
-            outcome.append(display_path(result.backup), style="bold")
-            outcome.append(".\n")
-        outcome.append("\nAudit of the written file: ")
-        outcome.append_text(findings_summary(result.findings))
-        outcome.append("\n")
-        for finding in result.findings:
-            outcome.append_text(finding_line(finding))
+        closing: list[str] = []
+        if result is not None:
+            path = display_path(result.path)
+            outcome.append("Wrote ", style="green")
+            outcome.append(path, style="bold")
+            outcome.append(" (mode 0600).\n")
+            if result.backup is not None:
+                outcome.append("The previous version is kept as ")
+                outcome.append(display_path(result.backup), style="bold")
+                outcome.append(".\n")
+            outcome.append("\nAudit of the written file: ")
+            outcome.append_text(findings_summary(result.findings))
             outcome.append("\n")
+            for finding in result.findings:
+                outcome.append_text(finding_line(finding))
+                outcome.append("\n")
+            backup = f" (backup: {display_path(result.backup)})" if result.backup else ""
+            closing.append(f"Saved {path}{backup}.")
+        else:
+            outcome.append("The file already matched your answers; ", style="green")
+            outcome.append("it was not rewritten.\n")
+            closing.append("The file already matched your answers; nothing was written.")
+        if folder is not None and problem is None:
+            shown = display_path(folder)
+            outcome.append("\nWrote the hardening files to ", style="green")
+            outcome.append(f"{shown}/", style="bold")
+            outcome.append(f": {', '.join(p.name for p in written)}.\n")
+            checklist = next((p for p in written if p.suffix == ".md"), None)
+            if checklist is not None:
+                outcome.append(f"Next: work through {display_path(checklist)}; ")
+                outcome.append("each item says how to check it.\n")
+            closing.append(f"Wrote the hardening files to {shown}/.")
+        elif folder is not None:
+            line = (
+                f"{display_path(result.path) if result else 'The config'} was saved, but the "
+                f"hardening files were not written to {display_path(folder)}: {problem}"
+            )
+            outcome.append(f"\n{line}\n", style="bold red")
+            closing.append(line)
+            self.done_code = EXIT_FILES_NOT_WRITTEN
         outcome.rstrip()
-        backup = f" (backup: {display_path(result.backup)})" if result.backup else ""
-        self.outcome = f"Saved {path}{backup}."
+        self.outcome = " ".join(closing)
         self.position = "done"
         self.switch_screen(
-            DoneScreen(sidebar=self._sidebar(), title_bar=self._title_bar(), outcome=outcome)
+            DoneScreen(
+                sidebar=self._sidebar(),
+                title_bar=self._title_bar(),
+                title="Saved" if result is not None or written else "Done",
+                outcome=outcome,
+            )
         )
+
+
+def write_preset_file(
+    folder: Path, name: str, answers: Answers, description: str
+) -> tuple[bool, str]:
+    """Write ``answers`` as preset ``folder/NAME.toml``; never over an existing file.
+
+    Returns whether it was written and the line that says so (or why not).
+    """
+    from wizard.presets import make_preset, preset_to_toml  # deferred: loads the core
+
+    try:
+        preset = make_preset(name, answers, description=description)
+    except WizardError as error:
+        return False, str(error)
+    target = folder / f"{name}.toml"
+    try:
+        with target.open("x", encoding="utf-8") as handle:
+            handle.write(preset_to_toml(preset))
+    except FileExistsError:
+        return False, f"{target.name} already exists; choose another name (nothing written)."
+    except OSError as error:
+        return False, f"{target.name}: cannot write ({error.strerror}); nothing written."
+    return True, (f"Wrote preset {name} to {target.name}. Use it with --preset ./{target.name}.")
 
 
 def build_app(

@@ -12,11 +12,13 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from rich.table import Table
 from rich.text import Text
 
 from wizard.model import Finding, Severity
 from wizard.secrets import mask_text
 from wizard.steps import STEPS, Question
+from wizard.tui.host import HostRow, HostStatus
 from wizard.tui.state import KEEP, WizardState
 
 SEVERITY_STYLES: dict[Severity, str] = {
@@ -182,10 +184,27 @@ def answer_rows(state: WizardState) -> list[tuple[str, str]]:
     return rows
 
 
-def host_checklist(state: WizardState) -> list[tuple[str, bool]]:
-    """The host measures as (label, planned): planned ones are the to-do list."""
-    host_question = next(q for s in STEPS for q in s.questions if q.field == "host_measures")
-    planned = state.value_for(host_question)
-    if planned is KEEP or planned is None:
-        planned = state.current.host_measures or ()
-    return [(choice.label, choice.value in planned) for choice in host_question.choices]
+HOST_MARKS: dict[HostStatus, tuple[str, str]] = {
+    "planned": ("✓ planned", "green"),
+    "partly": ("◐ partly planned", "yellow"),
+    "not-planned": ("✗ not planned", "bold yellow"),
+    "to-do": ("• to do", "bold"),
+}
+"""How each host row is marked: the network step's plan, or a plain to-do."""
+
+
+def host_rows_table(rows: Sequence[HostRow]) -> Table:
+    """The host checklist: a mark per item, then its title with why below it; long
+    lines wrap inside their column, so the marks stay a clean column."""
+    table = Table.grid(padding=(0, 1))
+    table.add_column(no_wrap=True)
+    table.add_column(ratio=1)
+    for row in rows:
+        mark, style = HOST_MARKS[row.status]
+        entry = Text(row.title)
+        if row.status == "not-planned":
+            entry.append(" (you chose not to; jobs can reach it)", style="yellow")
+        if row.why:
+            entry.append(f"\n{row.why}", style="dim")
+        table.add_row(Text(mark, style=style), entry)
+    return table

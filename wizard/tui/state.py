@@ -152,6 +152,14 @@ class WizardState:
         }
         return Answers(**given)
 
+    def answers_for_preset(self) -> Answers:
+        """Every applicable answer as it stands, kept ones as the file has them: a
+        preset must give colleagues the same runner without this file."""
+        answers = self.effective()
+        return Answers(
+            **{q.field: getattr(answers, q.field) for s in STEPS for q in s.applicable(answers)}
+        )
+
     def _resolve(self, *, until: str | None) -> dict[str, Any]:
         """Each question's value in the order asked, stopping before ``until``.
 

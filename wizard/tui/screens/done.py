@@ -1,38 +1,91 @@
-"""After a save: where the file and its backup are, and how the written file audits."""
+"""After Review: what was written, how the written file audits, and the offer to
+save the answers as a team preset."""
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import Button, Static
+from textual.widgets import Button, Input, Label, Static
 
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.widgets.sidebar import SidebarEntry
 
 
 class DoneScreen(WizardScreen):
-    """The outcome of the save; Enter or Finish leaves the wizard."""
+    """The outcome of the save; Enter on Finish leaves the wizard."""
 
     position = "done"
 
     class Finished(Message):
         """The user has read the outcome."""
 
-    def __init__(self, *, sidebar: list[SidebarEntry], title_bar: str, outcome: Text) -> None:
+    class PresetRequested(Message):
+        """The user wants these answers written as preset ``name`` (``./name.toml``)."""
+
+        def __init__(self, name: str, description: str) -> None:
+            super().__init__()
+            self.name = name
+            self.description = description
+
+    def __init__(
+        self, *, sidebar: list[SidebarEntry], title_bar: str, title: str, outcome: Text
+    ) -> None:
         super().__init__(sidebar=sidebar, title_bar=title_bar)
+        self.title_text = title
         self.outcome = outcome
 
     def compose_main(self) -> ComposeResult:
-        yield Static("Saved", classes="screen-title")
-        yield Static(self.outcome, id="outcome")
+        yield Static(self.title_text, classes="screen-title")
+        with VerticalScroll(id="done"):
+            yield Static(self.outcome, id="outcome")
+            yield Static("Save these answers as a preset", classes="section-title")
+            yield Static(
+                "Colleagues then get the same runner settings with --preset ./NAME.toml.",
+                classes="intro",
+            )
+            yield Label("Name (lower-case letters, digits and dashes)", classes="prompt")
+            yield Input(placeholder="e.g. our-docker", id="preset-name", compact=True)
+            yield Label("What it is for (one line, optional)", classes="prompt")
+            yield Input(id="preset-description", compact=True)
+            yield Static("", id="preset-result")
         with Horizontal(classes="actions"):
+            yield Button("Save preset", id="save-preset", compact=True)
             yield Button("Finish", id="finish", variant="primary", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#finish", Button).focus()
+
+    def show_preset_result(self, message: str, *, ok: bool) -> None:
+        """The app wrote the preset, or says in one line why it did not."""
+        style = "green" if ok else "bold red"
+        self.query_one("#preset-result", Static).update(Text(message, style=style))
+        if not ok:
+            self.query_one("#preset-name", Input).focus()
+
+    def _request_preset(self) -> None:
+        name = self.query_one("#preset-name", Input).value.strip()
+        if not name:
+            self.show_preset_result("Give the preset a name first.", ok=False)
+            return
+        description = self.query_one("#preset-description", Input).value.strip()
+        self.post_message(self.PresetRequested(name, description))
+
+    @on(Input.Submitted)
+    def _preset_submitted(self, event: Input.Submitted) -> None:
+        """Enter in the name line goes to the description; there, it saves."""
+        event.stop()
+        if event.input.id == "preset-name":
+            self.query_one("#preset-description", Input).focus()
+        else:
+            self._request_preset()
+
+    @on(Button.Pressed, "#save-preset")
+    def _save_preset_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self._request_preset()
 
     @on(Button.Pressed, "#finish")
     def _finish_pressed(self, event: Button.Pressed) -> None:
@@ -48,3 +101,11 @@ class DoneScreen(WizardScreen):
 
     def action_back(self) -> None:
         """The file is written; there is nothing to go back to."""
+
+    def help_text(self) -> tuple[str, str | Text]:
+        return (
+            "Done",
+            "What was written is listed above. A preset keeps every answer of this run "
+            "(locked, so colleagues get the same runner) in NAME.toml in the current "
+            "folder; an existing file of that name is never replaced.",
+        )

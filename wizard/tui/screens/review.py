@@ -1,9 +1,11 @@
 """The last look before writing: answers, findings before → after, the diff, the
-host checklist; then Save, Back, or Quit without saving."""
+host checklist and the offer to write the hardening files; then Save, Back, or
+Quit without saving."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import ClassVar
 
 from rich.table import Table
@@ -13,9 +15,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, HorizontalScroll, VerticalScroll
 from textual.message import Message
-from textual.widgets import Button, Static
+from textual.widgets import Button, Checkbox, Input, Static
 
-from wizard.tui.formatting import coloured_diff, finding_line, findings_line
+from wizard.tui.formatting import coloured_diff, finding_line, findings_line, host_rows_table
+from wizard.tui.host import HostChecklist
 from wizard.tui.messages import QuitWithoutSaving
 from wizard.tui.ports import PreviewView
 from wizard.tui.screens.base import WizardScreen
@@ -35,7 +38,20 @@ class ReviewScreen(WizardScreen):
     ]
 
     class SaveRequested(Message):
-        """The user pressed Save."""
+        """The user pressed Save; ``artifacts_folder`` is set when the hardening files
+        go along."""
+
+        def __init__(self, artifacts_folder: Path | None) -> None:
+            super().__init__()
+            self.artifacts_folder = artifacts_folder
+
+    class ArtifactsChoice(Message):
+        """The user ticked the box or typed the folder: the app remembers both."""
+
+        def __init__(self, enabled: bool, folder: str) -> None:
+            super().__init__()
+            self.enabled = enabled
+            self.folder = folder
 
     def __init__(
         self,
@@ -43,13 +59,16 @@ class ReviewScreen(WizardScreen):
         sidebar: list[SidebarEntry],
         title_bar: str,
         answers: Sequence[tuple[str, str]],
-        checklist: Sequence[tuple[str, bool]],
         file_name: str,
+        artifacts_folder: str,
+        write_artifacts: bool = False,
     ) -> None:
         super().__init__(sidebar=sidebar, title_bar=title_bar)
         self.answers = answers
-        self.checklist = checklist
         self.file_name = file_name
+        self.artifacts_folder = artifacts_folder
+        self.write_artifacts = write_artifacts
+        self.host: HostChecklist | None = None
         self.preview: PreviewView | None = None
         self._problem: str | None = None
         self._mounted = False
@@ -64,10 +83,23 @@ class ReviewScreen(WizardScreen):
                 yield Static(Text("…", style="dim"), id="diff")
             yield Static("Still reported after saving", classes="section-title")
             yield Static("", id="review-findings")
-            yield Static("To do on the host or in the cloud", classes="section-title")
-            yield Static(self._checklist_text(), id="checklist")
             yield Static("Your answers", classes="section-title")
             yield Static(self._answers_table(), id="answers")
+            yield Static("To do on the host or in the cloud", classes="section-title")
+            yield Static(Text("…", style="dim"), id="checklist")
+            yield Checkbox(
+                "Also write the hardening files (firewall rules, Docker settings, this "
+                "checklist) to the folder:",
+                value=self.write_artifacts,
+                id="write-artifacts",
+                compact=True,
+            )
+            yield Input(
+                self.artifacts_folder,
+                id="artifacts-folder",
+                disabled=not self.write_artifacts,
+                compact=True,
+            )
         yield Static("", id="save-problem")
         with Horizontal(classes="actions"):
             yield Button("Save", id="save", variant="success", compact=True, disabled=True)
@@ -82,33 +114,27 @@ class ReviewScreen(WizardScreen):
             table.add_row(prompt, value)
         return table
 
-    def _checklist_text(self) -> Text:
-        text = Text()
-        for label, planned in self.checklist:
-            if planned:
-                text.append("[ ] ", style="bold")
-                text.append(f"{label}\n")
-            else:
-                text.append("[–] ", style="yellow")
-                text.append(f"{label} (you chose not to; jobs can reach it)\n", style="yellow")
-        text.rstrip()
-        return text
-
     def on_mount(self) -> None:
         self._mounted = True
         if self.preview is not None:
-            self._render_preview(self.preview)
+            self._render_preview(self.preview, self.host)
         elif self._problem is not None:
             self.show_problem(self._problem)
 
-    def show_preview(self, preview: PreviewView) -> None:
+    def show_preview(self, preview: PreviewView, host: HostChecklist | None = None) -> None:
         """The app computed what Save would write (maybe before this screen is up)."""
         self.preview = preview
+        self.host = host
         self._problem = None
         if self._mounted:
-            self._render_preview(preview)
+            self._render_preview(preview, host)
 
-    def _render_preview(self, preview: PreviewView) -> None:
+    def _render_preview(self, preview: PreviewView, host: HostChecklist | None) -> None:
+        checklist = self.query_one("#checklist", Static)
+        if host is None:
+            checklist.update(Text("The host checklist could not be worked out.", style="red"))
+        else:
+            checklist.update(host_rows_table(host.rows))
         total = Text("Findings, now → after saving:  ", style="bold")
         total.append_text(findings_line(preview.findings_before, preview.findings_after))
         self.query_one("#findings-total", Static).update(total)
@@ -152,13 +178,44 @@ class ReviewScreen(WizardScreen):
             Text(f"Not saved: {message}", style="bold red")
         )
 
+    def artifacts_target(self) -> Path | None:
+        """The folder for the hardening files, when the user wants them written."""
+        if not self.query_one("#write-artifacts", Checkbox).value:
+            return None
+        text = self.query_one("#artifacts-folder", Input).value.strip()
+        return Path(text).expanduser() if text else None
+
+    @on(Checkbox.Changed, "#write-artifacts")
+    def _artifacts_toggled(self, event: Checkbox.Changed) -> None:
+        event.stop()
+        self.write_artifacts = event.value
+        self.query_one("#artifacts-folder", Input).disabled = not event.value
+        self.post_message(self.ArtifactsChoice(self.write_artifacts, self.artifacts_folder))
+
+    @on(Input.Changed, "#artifacts-folder")
+    def _folder_typed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.artifacts_folder = event.value
+        self.post_message(self.ArtifactsChoice(self.write_artifacts, self.artifacts_folder))
+
+    @on(Input.Submitted, "#artifacts-folder")
+    def _folder_submitted(self, event: Input.Submitted) -> None:
+        """Enter in the folder line moves on to Save, as Enter does everywhere here."""
+        event.stop()
+        self.action_next()
+
     def action_save(self) -> None:
         if self.preview is None or self.saving:
+            return
+        folder = self.artifacts_target()
+        if self.write_artifacts and folder is None:
+            self.show_save_problem("give a folder for the hardening files, or untick the box")
+            self.query_one("#artifacts-folder", Input).focus()
             return
         self.saving = True
         self.query_one("#save", Button).disabled = True
         self.query_one("#save-problem", Static).update(Text("Saving…", style="dim"))
-        self.post_message(self.SaveRequested())
+        self.post_message(self.SaveRequested(folder))
 
     def action_next(self) -> None:
         """Enter does not write: it moves to the Save button, a second Enter presses it."""
@@ -186,5 +243,8 @@ class ReviewScreen(WizardScreen):
             "the file). Save writes a new file next to the old one and swaps it in, keeps "
             "a timestamped backup, sets mode 0600, and refuses if someone else changed the "
             "file since it was read (GitLab Runner rewrites it when it rotates a token). "
-            "The host checklist lists what config.toml cannot do.",
+            "The host checklist lists what config.toml cannot do, marked by what you "
+            "planned on the network step. Tick the box to write the hardening files "
+            "(an nftables ruleset, a Docker daemon.json fragment, the checklist with how "
+            "to check each item) into the folder you name, in the same save.",
         )
