@@ -161,6 +161,11 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument(
         "--force", action="store_true", help="add the runner even if PATH already exists"
     )
+    new.add_argument(
+        "--artifacts",
+        metavar="DIR",
+        help="also write the firewall rules, daemon.json fragment and host checklist to DIR",
+    )
 
     presets = commands.add_parser("presets", help="list, show, create and export team presets")
     preset_commands = presets.add_subparsers(dest="preset_command", metavar="ACTION")

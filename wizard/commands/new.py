@@ -25,8 +25,17 @@ def run(args: argparse.Namespace, prompts: Prompts | None = None) -> int:
     start = scripted.start(args.preset, args.answers)
     identity = scripted.identity_from(args.name, args.url, args.token_file)
     session = WizardSession.open(path)
+    artifacts_dir = Path(args.artifacts).expanduser() if args.artifacts else None
     if prompts is None and not is_interactive(args):
-        return run_scripted(session, start, identity, sys.stdout, backup=True, new_runner_only=True)
+        return run_scripted(
+            session,
+            start,
+            identity,
+            sys.stdout,
+            backup=True,
+            new_runner_only=True,
+            artifacts_dir=artifacts_dir,
+        )
     wizard = PlainWizard(
         session,
         prompts or QuestionaryPrompts(),
@@ -34,5 +43,6 @@ def run(args: argparse.Namespace, prompts: Prompts | None = None) -> int:
         start=start,
         identity=identity,
         new_runner_only=True,
+        artifacts_dir=artifacts_dir,
     )
     return wizard.run(backup=True)
