@@ -52,3 +52,11 @@ def test_every_subcommand_is_documented() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for name in subparsers.choices:  # type: ignore[union-attr]
         assert f"runner-wizard {name}" in readme, name
+
+
+def test_every_bundled_preset_is_in_the_readme() -> None:
+    from wizard.presets import list_presets
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [preset.name for preset in list_presets() if f"`{preset.name}`" not in readme]
+    assert not missing
