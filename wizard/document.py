@@ -24,9 +24,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from types import ModuleType
 from typing import Any
-
-import tomlkit
 
 from wizard.answers import RunnerIdentity
 from wizard.edits import apply_edits, find_key
@@ -34,6 +33,15 @@ from wizard.errors import ConfigError
 from wizard.layout import ArrayLayout, Layout, Statement, fold, scan
 from wizard.model import Edit, Executor, RemoveKey, SetValue, TablePath, TomlValue
 from wizard.secrets import is_secret_key, mask_secret, mask_text
+
+
+def _tomlkit() -> ModuleType:
+    """tomlkit, loaded on the first edit: reading and auditing never need it."""
+    import tomlkit
+    import tomlkit.items
+
+    return tomlkit
+
 
 BOM = "\ufeff"
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
@@ -298,7 +306,7 @@ def new_config(path: Path | None) -> ConfigDocument:
 
 
 def render_key(key: str) -> str:
-    return key if _BARE_KEY.match(key) else tomlkit.string(key).as_string()
+    return key if _BARE_KEY.match(key) else _tomlkit().string(key).as_string()
 
 
 def render_value(value: TomlValue, quote: str = '"') -> str:
@@ -313,7 +321,7 @@ def render_value(value: TomlValue, quote: str = '"') -> str:
         )
         if quote == "'" and literal_ok:
             return f"'{value}'"
-        return tomlkit.string(value).as_string()
+        return _tomlkit().string(value).as_string()
     if isinstance(value, list):
         return "[" + ", ".join(render_value(item, quote) for item in value) + "]"
     if isinstance(value, dict):
@@ -754,7 +762,7 @@ class _Planner:
 
     def _edit_inline(self, span: tuple[int, int], owned: list[tuple[TablePath, Edit]]) -> None:
         value_text = self.text[span[0] : span[1]]
-        wrapper = tomlkit.parse("v = " + value_text)
+        wrapper = _tomlkit().parse("v = " + value_text)
         root = wrapper["v"]
         fresh: set[int] = set()
         """Items this edit creates, rendered in the file's quote style."""
@@ -774,7 +782,7 @@ class _Planner:
                     if isinstance(edit, RemoveKey):
                         node = None  # nothing to remove, as in apply_edits
                         break
-                    node[part] = tomlkit.inline_table()
+                    node[part] = _tomlkit().inline_table()
                     name = part
                 node = node[name]
             if node is None:
@@ -798,7 +806,7 @@ class _Planner:
         """
         if id(item) in fresh:
             return render_value(item.unwrap(), self.style.quote)
-        if isinstance(item, tomlkit.items.InlineTable):
+        if isinstance(item, _tomlkit().items.InlineTable):
             pairs = [
                 f"{key.as_string().strip()} = {self._render_inline(value, fresh, padded=padded)}"
                 for key, value in item.value.body
@@ -807,8 +815,8 @@ class _Planner:
             if not pairs:
                 return "{}"
             return "{ " + ", ".join(pairs) + " }" if padded else "{" + ", ".join(pairs) + "}"
-        if isinstance(item, tomlkit.items.Array) and any(
-            isinstance(entry, tomlkit.items.InlineTable) for entry in item
+        if isinstance(item, _tomlkit().items.Array) and any(
+            isinstance(entry, _tomlkit().items.InlineTable) for entry in item
         ):
             return "[" + ", ".join(self._render_inline(e, fresh, padded=padded) for e in item) + "]"
         return str(item.as_string())
