@@ -305,8 +305,13 @@ def new_config(path: Path | None) -> ConfigDocument:
 # -- rendering values ------------------------------------------------------------
 
 
+def _basic_string(value: str) -> str:
+    """A double-quoted TOML string with every escape it needs."""
+    return str(_tomlkit().string(value).as_string())
+
+
 def render_key(key: str) -> str:
-    return key if _BARE_KEY.match(key) else _tomlkit().string(key).as_string()
+    return key if _BARE_KEY.match(key) else _basic_string(key)
 
 
 def render_value(value: TomlValue, quote: str = '"') -> str:
@@ -321,7 +326,7 @@ def render_value(value: TomlValue, quote: str = '"') -> str:
         )
         if quote == "'" and literal_ok:
             return f"'{value}'"
-        return _tomlkit().string(value).as_string()
+        return _basic_string(value)
     if isinstance(value, list):
         return "[" + ", ".join(render_value(item, quote) for item in value) + "]"
     if isinstance(value, dict):
