@@ -7,6 +7,7 @@ token can appear), at a fixed 100x30 terminal. Run from the repository root::
     python scripts/export_screenshots.py [--out screenshots] [--size 100x30]
 
 Then check the pictures with your eyes; ``grep`` them for ``glrt-`` and ``/tmp``.
+To look at one as an image: ``rsvg-convert screenshots/09-review.svg -o review.png``.
 """
 
 from __future__ import annotations
@@ -50,6 +51,32 @@ check_interval = 0
 """
 
 
+SEVERAL_DOCKER_RUNNERS = """\
+[[runners]]
+  name = "docker-mr"
+  url = "https://gitlab.example.com"
+  token = "glrt-EXAMPLEexampleEXAMPLE1111"
+  executor = "docker"
+  [runners.docker]
+    image = "alpine:3.20"
+    privileged = true
+
+[[runners]]
+  name = "deploy-shell"
+  url = "https://gitlab.example.com"
+  token = "glrt-EXAMPLEexampleEXAMPLE2222"
+  executor = "shell"
+
+[[runners]]
+  name = "docker-tags"
+  url = "https://gitlab.example.com"
+  token = "glrt-EXAMPLEexampleEXAMPLE3333"
+  executor = "docker"
+  [runners.docker]
+    image = "alpine:3.20"
+"""
+
+
 async def settle(app: WizardApp, pilot: Pilot[int]) -> None:
     """Let workers (file reading, previews) finish and the screen repaint."""
     for _ in range(3):
@@ -58,14 +85,40 @@ async def settle(app: WizardApp, pilot: Pilot[int]) -> None:
     await pilot.pause()
 
 
+def keep_spaces(svg: Path) -> None:
+    """Tell SVG viewers to keep leading spaces in each text run.
+
+    Without it, some renderers strip them as XML whitespace, and an indented
+    line of the diff or a gap between two coloured words collapses in the
+    picture although the terminal shows it.
+    """
+    text = svg.read_text(encoding="utf-8")
+    if 'xml:space="preserve"' not in text:
+        text = text.replace("<svg ", '<svg xml:space="preserve" ', 1)
+        svg.write_text(text, encoding="utf-8")
+
+
+async def tab_to(app: WizardApp, pilot: Pilot[int], widget_id: str) -> None:
+    """Tab until ``#widget_id`` has focus, the way a keyboard user gets there."""
+    for _ in range(20):
+        if app.focused is not None and app.focused.id == widget_id:
+            return
+        await pilot.press("tab")
+        await settle(app, pilot)
+    raise RuntimeError(f"Tab never reached #{widget_id}")
+
+
 async def walk_harden(out: Path, size: tuple[int, int]) -> list[Path]:
-    """Harden the docker runner of the example file, stopping on every screen."""
+    """Harden the docker runner of the example file, stopping on every screen, then
+    save it with the hardening files."""
     app = build_app(Path("config.toml"))
     saved: list[Path] = []
 
     async def shot(name: str) -> None:
         await settle(app, pilot)
-        saved.append(Path(app.save_screenshot(f"{name}.svg", path=str(out))))
+        path = Path(app.save_screenshot(f"{name}.svg", path=str(out)))
+        keep_spaces(path)
+        saved.append(path)
 
     async with app.run_test(size=size) as pilot:
         await shot("01-start")
@@ -86,6 +139,29 @@ async def walk_harden(out: Path, size: tuple[int, int]) -> list[Path]:
         await pilot.press("escape")
         await pilot.press("enter")
         await shot("09-review")
+        await tab_to(app, pilot, "write-artifacts")
+        await pilot.press("space")
+        app.screen.query_one("#artifacts-folder").scroll_visible(animate=False)
+        await shot("12-review-host")
+        await pilot.press("s")
+        await shot("13-done")
+        await pilot.press("enter")
+    return saved
+
+
+async def walk_several_runners(out: Path, size: tuple[int, int]) -> list[Path]:
+    """The runner picker with two runners ticked, to harden them together."""
+    app = build_app(Path("two/config.toml"))
+    saved: list[Path] = []
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("space", "down", "down", "space")
+        await settle(app, pilot)
+        path = Path(app.save_screenshot("14-several-runners.svg", path=str(out)))
+        keep_spaces(path)
+        saved.append(path)
         await pilot.press("q")
     return saved
 
@@ -98,7 +174,9 @@ async def walk_new_runner(out: Path, size: tuple[int, int]) -> list[Path]:
 
     async def shot(name: str) -> None:
         await settle(app, pilot)
-        saved.append(Path(app.save_screenshot(f"{name}.svg", path=str(out))))
+        path = Path(app.save_screenshot(f"{name}.svg", path=str(out)))
+        keep_spaces(path)
+        saved.append(path)
 
     async with app.run_test(size=size) as pilot:
         await settle(app, pilot)
@@ -131,7 +209,10 @@ def main() -> int:
         os.chdir(folder)
         try:
             Path("config.toml").write_text(EXAMPLE_CONFIG, encoding="utf-8")
+            Path("two").mkdir()
+            Path("two/config.toml").write_text(SEVERAL_DOCKER_RUNNERS, encoding="utf-8")
             saved = asyncio.run(walk_harden(out, (width, height)))
+            saved += asyncio.run(walk_several_runners(out, (width, height)))
             saved += asyncio.run(walk_new_runner(out, (width, height)))
         finally:
             os.chdir(here)

@@ -209,8 +209,25 @@ def finding(severity: Severity) -> Finding:
 def test_findings_line_counts_each_severity_before_and_after() -> None:
     before = [finding(Severity.HIGH), finding(Severity.HIGH), finding(Severity.LOW)]
     after = [finding(Severity.LOW)]
-    assert findings_line(before, after).plain == "high\u00a02→0  low\u00a01→1"
+    line = findings_line(before, after)
+    assert line.plain == "high\u00a02→0  low\u00a01→1"
     assert findings_line([], []).plain == "no findings"
+
+
+def test_findings_line_colours_severity_by_severity_and_change_by_direction() -> None:
+    """"critical 1→0" keeps critical's own colour; only the 0 is green. A count
+    that grows is red, an unchanged one plain."""
+    before = [finding(Severity.CRITICAL), finding(Severity.MEDIUM)]
+    after = [finding(Severity.MEDIUM), finding(Severity.LOW)]
+    line = findings_line(before, after)
+    styles = [(line.plain[span.start : span.end], str(span.style)) for span in line.spans]
+    assert ("critical", "bold white on red") in styles
+    assert ("0", "bold green") in styles
+    assert ("medium", "yellow") in styles
+    assert styles.count(("1", "bold red")) == 1, "medium 1→1 stays plain"
+    assert ("low", "cyan") in styles
+    assert styles[-1] == ("1", "bold red"), "low went from 0 to 1"
+    assert not [text for text, style in styles if "green" in style and not text.isdigit()]
 
 
 def test_host_rows_mark_what_the_network_step_planned() -> None:

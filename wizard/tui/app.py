@@ -494,6 +494,7 @@ class WizardApp(App[int]):
         self.saved = result
         self.done = True
         outcome = Text()
+        audit = Text()
         closing: list[str] = []
         if result is not None:
             path = display_path(result.path)
@@ -504,12 +505,12 @@ class WizardApp(App[int]):
                 outcome.append("The previous version is kept as ")
                 outcome.append(display_path(result.backup), style="bold")
                 outcome.append(".\n")
-            outcome.append("\nAudit of the written file: ")
+            outcome.append("Audit of the written file: ")
             outcome.append_text(findings_summary(result.findings))
             outcome.append("\n")
             for finding in result.findings:
-                outcome.append_text(finding_line(finding))
-                outcome.append("\n")
+                audit.append_text(finding_line(finding))
+                audit.append("\n")
             backup = f" (backup: {display_path(result.backup)})" if result.backup else ""
             closing.append(f"Saved {path}{backup}.")
         else:
@@ -535,6 +536,7 @@ class WizardApp(App[int]):
             closing.append(line)
             self.done_code = EXIT_FILES_NOT_WRITTEN
         outcome.rstrip()
+        audit.rstrip()
         self.outcome = " ".join(closing)
         self.position = "done"
         self.switch_screen(
@@ -543,6 +545,7 @@ class WizardApp(App[int]):
                 title_bar=self._title_bar(),
                 title="Saved" if result is not None or written else "Done",
                 outcome=outcome,
+                audit=audit,
             )
         )
 

@@ -85,8 +85,17 @@ def severity_counts(findings: Iterable[Finding]) -> Counter[Severity]:
     return Counter(finding.severity for finding in findings)
 
 
+IMPROVED = "bold green"
+WORSENED = "bold red"
+
+
 def findings_line(before: Sequence[Finding], after: Sequence[Finding]) -> Text:
-    """``critical 2→0  high 3→1 …``: every severity that occurs on either side."""
+    """``critical 2→0  high 3→1 …``: every severity that occurs on either side.
+
+    The severity's name always wears its own colour, so "critical" never looks
+    harmless; only the number after the arrow says which way it went: green when
+    fewer, red when more, plain when unchanged.
+    """
     counts_before = severity_counts(before)
     counts_after = severity_counts(after)
     text = Text()
@@ -96,10 +105,12 @@ def findings_line(before: Sequence[Finding], after: Sequence[Finding]) -> Text:
     for position, severity in enumerate(shown):
         if position:
             text.append("  ")
-        style = SEVERITY_STYLES[severity] if counts_after[severity] else "green"
+        was, now = counts_before[severity], counts_after[severity]
         # A no-break space keeps "high 2→0" together when the line wraps.
-        text.append(f"{severity.value}\u00a0", style=style)
-        text.append(f"{counts_before[severity]}→{counts_after[severity]}", style=style)
+        text.append(severity.value, style=SEVERITY_STYLES[severity])
+        text.append(f"\u00a0{was}")
+        text.append("→", style="dim")
+        text.append(str(now), style=IMPROVED if now < was else WORSENED if now > was else "")
     return text
 
 

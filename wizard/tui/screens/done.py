@@ -31,11 +31,20 @@ class DoneScreen(WizardScreen):
             self.description = description
 
     def __init__(
-        self, *, sidebar: list[SidebarEntry], title_bar: str, title: str, outcome: Text
+        self,
+        *,
+        sidebar: list[SidebarEntry],
+        title_bar: str,
+        title: str,
+        outcome: Text,
+        audit: Text | None = None,
     ) -> None:
         super().__init__(sidebar=sidebar, title_bar=title_bar)
         self.title_text = title
         self.outcome = outcome
+        """What was written, in a few lines."""
+        self.audit = audit or Text()
+        """The findings still reported for the written file, one per line."""
 
     def compose_main(self) -> ComposeResult:
         yield Static(self.title_text, classes="screen-title")
@@ -51,6 +60,9 @@ class DoneScreen(WizardScreen):
             yield Label("What it is for (one line, optional)", classes="prompt")
             yield Input(id="preset-description", compact=True)
             yield Static("", id="preset-result")
+            if self.audit:
+                yield Static("Still reported for the written file", classes="section-title")
+                yield Static(self.audit, id="audit")
         with Horizontal(classes="actions"):
             yield Button("Save preset", id="save-preset", compact=True)
             yield Button("Finish", id="finish", variant="primary", compact=True)

@@ -87,9 +87,10 @@ class ReviewScreen(WizardScreen):
             yield Static(self._answers_table(), id="answers")
             yield Static("To do on the host or in the cloud", classes="section-title")
             yield Static(Text("…", style="dim"), id="checklist")
+            yield Static("Hardening files for the host", classes="section-title")
+            yield Static(Text("…", style="dim"), id="artifact-names")
             yield Checkbox(
-                "Also write the hardening files (firewall rules, Docker settings, this "
-                "checklist) to the folder:",
+                "Also write them, in the same save, to the folder:",
                 value=self.write_artifacts,
                 id="write-artifacts",
                 compact=True,
@@ -131,10 +132,13 @@ class ReviewScreen(WizardScreen):
 
     def _render_preview(self, preview: PreviewView, host: HostChecklist | None) -> None:
         checklist = self.query_one("#checklist", Static)
+        names = self.query_one("#artifact-names", Static)
         if host is None:
             checklist.update(Text("The host checklist could not be worked out.", style="red"))
+            names.update(Text("The hardening files could not be worked out.", style="red"))
         else:
             checklist.update(host_rows_table(host.rows))
+            names.update(Text(", ".join(host.files), style="dim"))
         total = Text("Findings, now → after saving:  ", style="bold")
         total.append_text(findings_line(preview.findings_before, preview.findings_after))
         self.query_one("#findings-total", Static).update(total)
