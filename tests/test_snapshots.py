@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from tui_support import SIZE, fill_new_runner, next_until, press, settle
+from tui_support import SIZE, fill_new_runner, next_until, press, settle, tab_to
 
 from wizard.tui.app import WizardApp, build_app
 
@@ -107,3 +107,39 @@ def test_executor_step_at_80_by_24(folder: Path, snap_compare: SnapCompare) -> N
     assert snap_compare(
         build_app(Path("config.toml")), terminal_size=(80, 24), run_before=run_before
     )
+
+
+def test_review_host_checklist_and_hardening_files(folder: Path, snap_compare: SnapCompare) -> None:
+    """The end of the review: the host checklist marked by what the network step
+    planned (one measure left out), and the box that writes the hardening files."""
+    (folder / "config.toml").write_text(COMMENTED_CONFIG, encoding="utf-8")
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        app = app_of(pilot)
+        await settle(app, pilot)
+        await press(app, pilot, "enter", "enter")
+        await next_until(app, pilot, "network")
+        app.screen.query("MultiChoice").last().focus()
+        await press(app, pilot, "down", "space")  # no SSH filtering planned
+        await next_until(app, pilot, "review")
+        await tab_to(app, pilot, "write-artifacts")
+        await press(app, pilot, "space")
+        app.screen.query_one("#artifacts-folder").scroll_visible(animate=False)
+        await settle(app, pilot)
+
+    assert snap_compare(build_app(Path("config.toml")), terminal_size=SIZE, run_before=run_before)
+
+
+def test_two_runners_ticked_on_the_picker(folder: Path, snap_compare: SnapCompare) -> None:
+    """The runner picker of a two-runner file with both ticked, to be hardened with
+    the same answers; tokens masked."""
+    second = COMMENTED_CONFIG.replace("docker-builds", "docker-tags").replace("1234", "5678")
+    config_text = COMMENTED_CONFIG + "\n" + second[second.index("[[runners]]") :]
+    (folder / "config.toml").write_text(config_text, encoding="utf-8")
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        app = app_of(pilot)
+        await settle(app, pilot)
+        await press(app, pilot, "enter", "space", "down", "space")
+
+    assert snap_compare(build_app(Path("config.toml")), terminal_size=SIZE, run_before=run_before)
