@@ -215,7 +215,7 @@ def test_findings_line_counts_each_severity_before_and_after() -> None:
 
 
 def test_findings_line_colours_severity_by_severity_and_change_by_direction() -> None:
-    """"critical 1→0" keeps critical's own colour; only the 0 is green. A count
+    """The name "critical" in "critical 1→0" keeps its own colour; only the 0 is green. A count
     that grows is red, an unchanged one plain."""
     before = [finding(Severity.CRITICAL), finding(Severity.MEDIUM)]
     after = [finding(Severity.MEDIUM), finding(Severity.LOW)]
