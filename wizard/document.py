@@ -353,10 +353,16 @@ def _last_edit_wins(edits: Iterable[Edit]) -> list[Edit]:
 
 
 def _apply_splices(text: str, splices: list[tuple[int, int, str]]) -> str:
-    """Apply non-overlapping (start, end, replacement) splices; equal starts keep order."""
+    """Apply non-overlapping (start, end, replacement) splices.
+
+    At equal starts a pure insertion goes before a splice that replaces text
+    (new keys after a line that is itself removed); otherwise the order is kept.
+    """
     if not splices:
         return text
-    ordered = sorted(enumerate(splices), key=lambda item: (item[1][0], item[0]))
+    ordered = sorted(
+        enumerate(splices), key=lambda item: (item[1][0], item[1][1] > item[1][0], item[0])
+    )
     parts: list[str] = []
     cursor = 0
     for _, (start, end, replacement) in ordered:
@@ -492,6 +498,8 @@ class _Planner:
         # New keys per existing table, and per table to create, kept in edit order.
         self.new_keys: dict[TablePath, list[SetValue]] = {}
         self.new_tables: dict[TablePath, list[SetValue]] = {}
+        self.removed: set[int] = set()
+        """Line offsets of the key statements this plan removes."""
 
     def plan(self, edits: list[Edit]) -> list[tuple[int, int, str]]:
         # Keyed by the owner's offset: statements are mutable, hence unhashable.
@@ -506,6 +514,7 @@ class _Planner:
             elif isinstance(edit, RemoveKey):
                 if statement is not None:
                     self._remove(statement)
+                    self.removed.add(statement.line_start)
             elif statement is not None:
                 self._replace_value(statement, edit.value)
             else:
@@ -549,7 +558,7 @@ class _Planner:
         self.splices.append((statement.value_start, statement.value_end, rendered))
 
     def _inner_comments(self, statement: Statement) -> list[str]:
-        """Comment lines between the items of a multi-line array value.
+        """The comments inside a multi-line array value, own-line and after items alike.
 
         Only the gaps between items are searched: a ``#`` there always starts a
         comment, never part of a string.
@@ -564,14 +573,11 @@ class _Planner:
         comments = []
         for gap_start, gap_end in zip(bounds[::2], bounds[1::2], strict=True):
             for match in re.finditer(r"#[^\r\n]*", self.text[gap_start:gap_end]):
-                at = gap_start + match.start()
-                line_start = self.text.rfind("\n", 0, at) + 1
-                if not self.text[line_start:at].strip(" \t"):  # a line of its own
-                    comments.append(match.group(0))
+                comments.append(match.group(0).rstrip(" \t"))
         return comments
 
     def _keep_inner_comments_above(self, statement: Statement) -> None:
-        """An array rewritten as a whole keeps its comment lines, moved above its key."""
+        """An array rewritten as a whole keeps its comments, as lines above its key."""
         comments = self._inner_comments(statement)
         if comments:
             block = "".join(f"{statement.indent}{c}{self.newline}" for c in comments)
@@ -732,10 +738,21 @@ class _Planner:
         self.splices.append((statement.value_start, statement.value_end, rendered))
 
     def _remove(self, statement: Statement) -> None:
+        """Remove a key's line(s) but none of its comments.
+
+        Comment lines inside a multi-line array and the comment after the value
+        stay behind, in that order, as lines of their own at the key's
+        indentation: they are the author's notes, often the reason the value was
+        what it was, and the operator decides whether they still apply.
+        """
         start, end = statement.line_start, statement.end
-        # The key goes with its own comment; comment lines inside its array stay.
-        kept = [f"{statement.indent}{c}" for c in self._inner_comments(statement)]
-        self.splices.append((start, end, "".join(c + self.newline for c in kept)))
+        comments = self._inner_comments(statement)
+        trailing = re.search(r"#[^\r\n]*", self.text[statement.value_end : end])
+        if trailing is not None:
+            comments.append(trailing.group(0).rstrip(" \t"))
+        self.splices.append(
+            (start, end, "".join(f"{statement.indent}{c}{self.newline}" for c in comments))
+        )
 
     # -- inline tables ---------------------------------------------------------
 
@@ -873,19 +890,21 @@ class _Planner:
     def _insert_new_keys(self) -> None:
         for table, edits in self.new_keys.items():
             header = self.index.headers.get(table)
+            # New keys go right after the section's last live key: commented-out
+            # siblings below it (``# pull_policy = "never"``) stay together after
+            # the live keys, and a comment left by a removed key is not read as
+            # the reason for a key we add.
             if header is not None:
-                anchor = self.index.section_last[table]
-                indent = (
-                    anchor.indent if anchor.kind == "key" else header.indent + self.style.key_delta
-                )
+                last = self.index.section_last[table]
+                indent = last.indent if last.kind == "key" else header.indent + self.style.key_delta
                 lines = [self._key_line(indent, [e.key], e.value) for e in edits]
-                self._insert_after(anchor, lines)
+                self._insert_after(self._last_live_key(table) or header, lines)
             elif table == ():
                 last_global = self.index.last_global
                 indent = last_global.indent if last_global else ""
                 lines = [self._key_line(indent, [e.key], e.value) for e in edits]
                 if last_global is not None:
-                    self._insert_after(last_global, lines)
+                    self._insert_after(self._last_live_key(()) or last_global, lines)
                 else:
                     self._insert_first_globals(lines)
             else:
@@ -894,6 +913,17 @@ class _Planner:
                 prefix = list(anchor.keys[: len(table) - own_depth])
                 lines = [self._key_line(anchor.indent, [*prefix, e.key], e.value) for e in edits]
                 self._insert_after(anchor, lines)
+
+    def _last_live_key(self, table: TablePath) -> Statement | None:
+        """The last key written directly in ``table`` that this plan does not remove."""
+        live = [
+            statement
+            for statement in self.index.layout.statements
+            if statement.kind == "key"
+            and statement.path == table
+            and statement.line_start not in self.removed
+        ]
+        return live[-1] if live else None
 
     def _insert_new_tables(self) -> None:
         grouped: dict[tuple[TablePath, int], list[tuple[TablePath, list[SetValue]]]] = {}
