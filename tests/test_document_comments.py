@@ -149,7 +149,128 @@ def test_removed_key_without_comment_leaves_nothing_behind() -> None:
     assert after.text == '[[runners]]\n  name = "a"\n  executor = "shell"\n'
 
 
-# -- new keys ------------------------------------------------------------------------
+# -- new tables after the comments of the table above ---------------------------------
+
+CACHE_WITH_NOTES = (
+    "[[runners]]\n"
+    '  name = "first"\n'
+    "  [runners.cache]\n"
+    '    # Type = "s3"\n'
+    "    # Shared = false\n"
+    "\n"
+    "    # [runners.cache.s3]\n"
+    '    #   BucketName = "cache"\n'
+    "\n"
+    "# second runner\n"
+    "[[runners]]\n"
+    '  name = "second"\n'
+)
+
+
+def test_new_table_goes_after_the_commented_lines_of_the_table_above() -> None:
+    after = doc(CACHE_WITH_NOTES).with_edits(
+        [SetValue(("runners", 0, "custom_build_dir"), "enabled", False)]
+    )
+    assert after.text == (
+        "[[runners]]\n"
+        '  name = "first"\n'
+        "  [runners.cache]\n"
+        '    # Type = "s3"\n'
+        "    # Shared = false\n"
+        "\n"
+        "    # [runners.cache.s3]\n"
+        '    #   BucketName = "cache"\n'
+        "  [runners.custom_build_dir]\n"
+        "    enabled = false\n"
+        "\n"
+        "# second runner\n"
+        "[[runners]]\n"
+        '  name = "second"\n'
+    )
+
+
+def test_flat_file_new_table_takes_only_the_comments_attached_to_the_table_above() -> None:
+    text = (
+        "[[runners]]\n"
+        'name = "first"\n'
+        "[runners.cache]\n"
+        'Type = "s3"\n'
+        "# Shared = false\n"
+        "\n"
+        "# second runner\n"
+        "[[runners]]\n"
+        'name = "second"\n'
+    )
+    after = doc(text).with_edits([SetValue(("runners", 0, "custom_build_dir"), "enabled", False)])
+    assert after.text == (
+        "[[runners]]\n"
+        'name = "first"\n'
+        "[runners.cache]\n"
+        'Type = "s3"\n'
+        "# Shared = false\n"
+        "[runners.custom_build_dir]\n"
+        "enabled = false\n"
+        "\n"
+        "# second runner\n"
+        "[[runners]]\n"
+        'name = "second"\n'
+    )
+
+
+@pytest.mark.parametrize(
+    ("between", "kept_above"),
+    [
+        ("# Shared = false\n\n", "# Shared = false\n"),
+        ("# Shared = false\n# second runner\n", ""),
+        ("", ""),
+    ],
+)
+def test_flat_file_comments_right_above_the_next_header_are_that_headers(
+    between: str, kept_above: str
+) -> None:
+    text = f'[[runners]]\nname = "first"\n[runners.cache]\nType = "s3"\n{between}[[runners]]\n'
+    after = doc(text).with_edits([SetValue(("runners", 0, "custom_build_dir"), "enabled", False)])
+    new_table = "[runners.custom_build_dir]\nenabled = false\n"
+    rest = between.removeprefix(kept_above)
+    assert after.text == (
+        f'[[runners]]\nname = "first"\n[runners.cache]\nType = "s3"\n'
+        f"{kept_above}{new_table}{rest}[[runners]]\n"
+    )
+
+
+def test_new_table_stops_at_a_comment_as_shallow_as_its_header() -> None:
+    text = (
+        "[[runners]]\n"
+        '  name = "first"\n'
+        "  [runners.docker]\n"
+        '    image = "alpine"\n'
+        "    # privileged = true\n"
+        "  # notes on the runner below\n"
+        "[[runners]]\n"
+        '  name = "second"\n'
+    )
+    after = doc(text).with_edits([SetValue(("runners", 0, "feature_flags"), "FF_X", True)])
+    assert after.text == (
+        "[[runners]]\n"
+        '  name = "first"\n'
+        "  [runners.docker]\n"
+        '    image = "alpine"\n'
+        "    # privileged = true\n"
+        "  [runners.feature_flags]\n"
+        "    FF_X = true\n"
+        "  # notes on the runner below\n"
+        "[[runners]]\n"
+        '  name = "second"\n'
+    )
+
+
+def test_new_table_after_trailing_notes_at_the_end_of_a_file_without_final_newline() -> None:
+    text = '[[runners]]\n  name = "a"\n  [runners.cache]\n    # Type = "s3"'
+    after = doc(text).with_edits([SetValue(("runners", 0, "feature_flags"), "FF_X", True)])
+    assert after.text == (
+        '[[runners]]\n  name = "a"\n  [runners.cache]\n    # Type = "s3"\n'
+        "  [runners.feature_flags]\n    FF_X = true"
+    )
 
 
 def test_new_key_goes_after_the_live_keys_and_before_commented_alternatives() -> None:

@@ -955,6 +955,8 @@ class _Planner:
     ) -> None:
         newline = self.newline
         blocks: list[str] = []
+        shallowest: str | None = None
+        """Indentation of the least indented header appended at the region's end."""
         for table, edits in tables:
             depth = sum(1 for part in table if isinstance(part, str))
             header_indent = self.style.header_indent(depth)
@@ -972,15 +974,18 @@ class _Planner:
                 self.splices.append((at, at, newline.join(lines) + newline + gap))
                 continue
             blocks.append(("" if not blank else newline) + newline.join(lines))
+            if shallowest is None or len(header_indent) < len(shallowest):
+                shallowest = header_indent
         if not blocks:
             return
         if ancestor:
-            anchor = self.index.region_last[ancestor]
-            if self.text[anchor.line_start : anchor.end].endswith("\n"):
+            assert shallowest is not None
+            at = self._after_own_notes(self.index.region_last[ancestor], shallowest)
+            if self.text[at - 1 : at] == "\n":
                 text = "".join(block + newline for block in blocks)
             else:
                 text = "".join(newline + block for block in blocks)
-            self.splices.append((anchor.end, anchor.end, text))
+            self.splices.append((at, at, text))
             return
         first = self.index.first_header
         if first is not None:
@@ -993,6 +998,47 @@ class _Planner:
         else:
             end = len(self.text)  # keep the file without a final newline
             self.splices.append((end, end, "".join(newline + b for b in blocks)))
+
+    def _after_own_notes(self, last: Statement, new_indent: str) -> int:
+        """Where a new header goes after ``last``: past the comments that belong to its table.
+
+        Commented-out settings of the table ``last`` is in (``# Type = "s3"``,
+        ``# [runners.cache.s3]``) belong to it: uncommented later, they must
+        still land in that table. A comment indented deeper than the new header
+        belongs to it, even after a blank line. One at the table's key depth
+        but no deeper (a file that indents nothing) belongs only while no blank
+        line parts it from ``last`` and no header follows it directly: a
+        ``# second runner`` right above the next ``[[runners]]`` is that
+        entry's. A comment as shallow as the new header ends the search.
+        """
+        text = self.text
+        key_indent = last.indent if last.kind == "key" else last.indent + self.style.key_delta
+        at = cursor = last.end
+        attached = True
+        """No blank line yet between ``last`` and the line at ``cursor``."""
+        shallow_run: int | None = None
+        """Where a run of comments at key depth (but not deeper) started, if in one."""
+        while cursor < len(text):
+            newline_at = text.find("\n", cursor)
+            next_line = len(text) if newline_at < 0 else newline_at + 1
+            line = text[cursor:next_line]
+            content = line.lstrip(" \t")
+            indent = line[: len(line) - len(content)]
+            if not content.strip():
+                attached, shallow_run = False, None  # a blank line closes the run: it stays
+            elif not content.startswith("#"):
+                if shallow_run is not None:
+                    at = shallow_run  # the run leads into the next header: it is that header's
+                break
+            elif indent.startswith(new_indent) and len(indent) > len(new_indent):
+                at, shallow_run = next_line, None
+            elif attached and indent == key_indent:
+                shallow_run = cursor if shallow_run is None else shallow_run
+                at = next_line
+            else:
+                break
+            cursor = next_line
+        return at
 
     def _first_child_header(self, table: TablePath) -> Statement | None:
         return self.index.first_under.get(table)
