@@ -96,3 +96,25 @@ def test_new_runner_in_a_new_file_gets_the_preset_settings(tmp_path: Path) -> No
     session.save(preview)
     assert path.read_text(encoding="utf-8") == preview.new_text
     assert path.parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_runner_list_masks_url_passwords_and_tokens(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        TWO_RUNNERS.replace("https://gitlab", "https://deploy:URLPASSWORD123@gitlab", 1),
+        encoding="utf-8",
+    )
+    summaries = WizardSession.open(path).runners()
+    shown = repr(summaries)
+    assert "URLPASSWORD123" not in shown
+    assert "0123456789abcdefghij" not in shown
+    assert summaries[0].url is not None
+    assert "deploy:" in summaries[0].url
+
+
+def test_preview_audits_the_file_as_it_will_be_written(config: Path) -> None:
+    config.chmod(0o644)
+    session = WizardSession.open(config)
+    preview = session.preview(_answers(), runner_index=0)
+    assert "config-file-permissions" in {f.rule for f in preview.findings_before}
+    assert "config-file-permissions" not in {f.rule for f in preview.findings_after}

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
+from typing import Any, NoReturn
 
 from wizard import __version__
 from wizard.errors import WizardError
@@ -29,6 +31,41 @@ exit codes:
   2  usage error, or a file that could not be read or written
   130 interrupted; nothing was written
 """
+
+
+class _Parser(argparse.ArgumentParser):
+    """Our parser: no option abbreviations, and usage errors never echo a secret.
+
+    With abbreviations, ``--token glrt-…`` would be taken as ``--token-file`` and
+    the token printed back in the error; here it is refused and masked instead.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        from wizard.secrets import mask_text
+
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {mask_text(message)}\n")
+
+
+class _RefuseToken(argparse.Action):
+    """``--token`` exists only to say no: a token on the command line is visible to
+    every user of the machine (``ps``), so it comes from a file or the environment."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        parser.error(
+            "a token is never taken on the command line (other users can read it); "
+            "use --token-file FILE or the CI_SERVER_TOKEN variable"
+        )
 
 
 def _add_trust(parser: argparse.ArgumentParser) -> None:
@@ -50,6 +87,7 @@ def _add_identity(parser: argparse.ArgumentParser) -> None:
         help="read the runner token from FILE (default: $CI_SERVER_TOKEN); "
         "never pass a token on the command line",
     )
+    parser.add_argument("--token", action=_RefuseToken, help=argparse.SUPPRESS)
 
 
 def _add_scripting(parser: argparse.ArgumentParser) -> None:
@@ -64,7 +102,7 @@ def _add_scripting(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line, cheap to build (tests read help texts from it)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description="Audit and harden GitLab Runner config.toml files, keeping every comment. "
         "With no command, starts the interactive wizard.",
@@ -260,6 +298,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; no changes were written", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader (``| head``) left early: not an error of ours, and nothing to say.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     return code
 
 

@@ -51,6 +51,13 @@ _TOKEN_SHAPES = re.compile(
 )
 """Token formats that are secret wherever they turn up."""
 
+_SECRET_ENVIRONMENT_ENTRY = re.compile(
+    r'(?<=")(?P<name>[A-Z][A-Z0-9_]*(?:SECRET|TOKEN|PASSWORD|PASSWD|PASS|_PAT|PAT_|LOGIN|AUTH|'
+    r'KEY|CREDENTIAL|CREDENTIALS|DSN|COOKIE|SESSION)[A-Z0-9_]*)=(?P<value>(?:\\.|[^"\\\n])+)(?=")'
+)
+"""A whole ``"NAME=value"`` entry of ``environment``: the value runs to the closing quote,
+so JSON values (``DOCKER_AUTH_CONFIG={...}``) are masked whole."""
+
 _URL_PASSWORD = re.compile(r"(?P<start>\b[a-z][a-z0-9+.-]*://[^:/@\s]+:)(?P<password>[^@/\s]+)@")
 """``scheme://user:password@host``: the password part."""
 
@@ -87,6 +94,12 @@ def mask_text(text: str) -> str:
         return f"{match['name']}{match['sep']}{quote}{mask_secret(value)}{quote}"
 
     text = _TOKEN_SHAPES.sub(lambda m: mask_secret(m.group(0)), text)
+    text = _SECRET_ENVIRONMENT_ENTRY.sub(
+        lambda m: m.group(0)
+        if _NOT_A_SECRET_VALUE.fullmatch(m["value"]) or "…" in m["value"]
+        else f"{m['name']}={mask_secret(m['value'])}",
+        text,
+    )
     text = _URL_PASSWORD.sub(lambda m: f"{m['start']}{mask_secret(m['password'])}@", text)
     return _SECRET_ASSIGNMENT.sub(_assignment, text)
 

@@ -17,7 +17,7 @@ from wizard.answers import Answers, RunnerIdentity
 from wizard.diffs import masked_diff
 from wizard.model import DEFAULT_TRUST, Edit, Finding, Trust
 from wizard.presets import Preset
-from wizard.secrets import mask_secret
+from wizard.secrets import mask_secret, mask_text
 
 RULES_DECIDED_BY_ANSWERS = frozenset(
     {
@@ -116,7 +116,7 @@ class WizardSession:
                     index=entry.index,
                     name=entry.get("name"),
                     executor=entry.get("executor"),
-                    url=entry.get("url"),
+                    url=mask_text(url) if isinstance(url := entry.get("url"), str) else None,
                     token=mask_secret(token) if isinstance(token, str) else None,
                 )
             )
@@ -160,7 +160,7 @@ class WizardSession:
             new_text=after.text,
             diff=masked_diff(self.doc, after),
             findings_before=tuple(audit.audit_document(self.doc, trust=trust)),
-            findings_after=tuple(audit.audit_document(after, trust=trust)),
+            findings_after=tuple(audit.audit_document(after, trust=trust, as_written=True)),
             edits=tuple(edits),
             runner_index=runner_index,
             trust=trust,
