@@ -424,12 +424,15 @@ def test_runner_option_is_repeatable(capsys: pytest.CaptureFixture[str], tmp_pat
     assert runners_left == {"ssh-box", "autoscaled"}
 
 
-def test_unknown_runner_name_changes_nothing(
+def test_unknown_runner_name_is_an_error_and_changes_nothing(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     path = write_config(tmp_path, RISKY_CONFIG)
+    before = path.read_bytes()
     outcome = run_cli(capsys, "harden", "--dry-run", "--fix", "all", "--runner", "nope", str(path))
-    assert (outcome.code, outcome.out) == (0, "")
+    assert (outcome.code, outcome.out) == (2, "")
+    assert "no runner named nope" in outcome.err
+    assert path.read_bytes() == before
 
 
 def test_backup_keeps_the_original_unless_told_not_to(

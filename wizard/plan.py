@@ -42,6 +42,7 @@ from wizard.model import (
     Trust,
 )
 from wizard.rules.base import as_list, get_ci, sub_table
+from wizard.rules.mount_rules import is_engine_socket, volume_source
 
 DIND_IMAGES = ("docker:*-dind", "docker:dind")
 """What a privileged Docker-in-Docker runner may run privileged, and nothing else."""
@@ -342,6 +343,8 @@ def _privileges(
         plan.set((table,), "privileged", False)
         if get_ci(plan.table(table), "services_privileged") is True:
             plan.set((table,), "services_privileged", False)
+        if table == "docker":
+            _drop_engine_socket(plan)
 
     if table == "docker":
         if executor is not Executor.DOCKER_WINDOWS:
@@ -352,6 +355,21 @@ def _privileges(
         plan.set((table,), "allow_privilege_escalation", False)
         if trust is not Trust.SINGLE_PROJECT:
             plan.set((table, "pod_security_context"), "run_as_non_root", True)
+
+
+def _drop_engine_socket(plan: _Planner) -> None:
+    """Jobs that need nothing special need no host daemon: its socket is root on the host."""
+    docker = plan.table("docker")
+    volumes = get_ci(docker, "volumes")
+    if not isinstance(volumes, list):
+        return
+    kept = [
+        v
+        for v in volumes
+        if not (isinstance(v, str) and (source := volume_source(v)) and is_engine_socket(source))
+    ]
+    if len(kept) != len(volumes):
+        plan.set(("docker",), _spelled(docker, "volumes"), kept)
 
 
 def _docker_confinement(plan: _Planner) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from wizard.audit import HardenResult, harden_document
@@ -20,12 +21,36 @@ from wizard.model import Edit, Trust
 from wizard.safe_write import tighten_mode, write_document
 
 
-def _preset_edits(
-    args: argparse.Namespace, document: ConfigDocument
-) -> tuple[list[Edit], Trust | None]:
-    """Edits that make every selected runner follow the preset and/or answers file."""
+@dataclass
+class _PresetPlan:
+    """What a preset or answers file does to one file, and what it left alone."""
+
+    edits: list[Edit] = field(default_factory=list)
+    trust: Trust | None = None
+    skipped: list[str] = field(default_factory=list)
+
+
+def _check_runner_names(args: argparse.Namespace, document: ConfigDocument, path: Path) -> None:
+    """A --runner name the file does not have is a mistake, not a clean result."""
+    if not args.runner:
+        return
+    names = [entry.get("name") for entry in document.runner_entries()]
+    unknown = [name for name in args.runner if name not in names]
+    if unknown:
+        have = ", ".join(str(n) for n in names if n) or "none"
+        raise ConfigError(path, f"no runner named {', '.join(unknown)} (runners here: {have})")
+
+
+def _preset_plan(args: argparse.Namespace, document: ConfigDocument, path: Path) -> _PresetPlan:
+    """Edits that make every selected runner follow the preset and/or answers file.
+
+    A harden never switches a runner's executor: a runner whose executor differs
+    from the preset's is left alone and named, and a file with no runner the
+    preset fits is an error.
+    """
+    result = _PresetPlan()
     if not (args.preset or args.answers):
-        return [], None
+        return result
     from wizard import plan, presets
     from wizard.answers import Answers
     from wizard.answers_file import load_answers
@@ -35,22 +60,37 @@ def _preset_edits(
     if args.answers:
         answers = answers.merged(load_answers(Path(args.answers)))
     answers = presets.with_locks(preset, answers)
-    edits: list[Edit] = []
+    result.trust = answers.trust
+    source = f"preset {preset.name}" if preset else f"answers {args.answers}"
+    considered = 0
     for entry in document.runner_entries():
-        if args.runner and entry.get("name") not in args.runner:
+        name = entry.get("name")
+        if args.runner and name not in args.runner:
+            continue
+        considered += 1
+        executor = entry.get("executor")
+        if answers.executor is not None and executor != answers.executor.value:
+            result.skipped.append(
+                f"runner {name!r} uses {executor}, {source} is for {answers.executor.value} "
+                "runners; left alone"
+            )
             continue
         if preset is not None:
-            edits += presets.preset_edits(preset, answers, document.data, entry.index)
+            result.edits += presets.preset_edits(preset, answers, document.data, entry.index)
         else:
-            edits += plan.edits_for_answers(answers, document.data, entry.index)
-    return edits, answers.trust
+            result.edits += plan.edits_for_answers(answers, document.data, entry.index)
+    if considered and len(result.skipped) == considered:
+        raise ConfigError(path, f"no runner fits {source}: " + "; ".join(result.skipped))
+    return result
 
 
-def harden_file(path: Path, args: argparse.Namespace) -> tuple[HardenResult, Trust]:
+def harden_file(path: Path, args: argparse.Namespace) -> tuple[HardenResult, _PresetPlan]:
     document = load_config(path)
-    preset_edits, preset_trust = _preset_edits(args, document)
-    document_for_fixes = document.with_edits(preset_edits) if preset_edits else document
-    trust = trust_from(args.trust, preset_trust or trust_from(None))
+    _check_runner_names(args, document, path)
+    preset_plan = _preset_plan(args, document, path)
+    edits = preset_plan.edits
+    document_for_fixes = document.with_edits(edits) if edits else document
+    trust = trust_from(args.trust, preset_plan.trust or trust_from(None))
     result = harden_document(
         document_for_fixes,
         trust=trust,
@@ -58,14 +98,18 @@ def harden_file(path: Path, args: argparse.Namespace) -> tuple[HardenResult, Tru
         runners=set(args.runner) if args.runner else None,
     )
     result.before = document
-    return result, trust
+    return result, preset_plan
 
 
-def _summary(path: Path, result: HardenResult) -> str:
+def _summary(path: Path, result: HardenResult, preset_plan: _PresetPlan) -> str:
     applied = len(result.applied)
-    lines = [f"{path}: {applied} fix{'es' if applied != 1 else ''} applied"]
-    for finding, reason in result.skipped:
-        lines.append(f"  not fixed: {finding.rule} ({reason})")
+    parts = [f"{applied} fix{'es' if applied != 1 else ''} applied"]
+    if preset_plan.edits:
+        count = len(preset_plan.edits)
+        parts.insert(0, f"{count} setting{'s' if count != 1 else ''} from the preset/answers")
+    lines = [f"{path}: {', '.join(parts)}"]
+    lines += [f"  not fixed: {finding.rule} ({reason})" for finding, reason in result.skipped]
+    lines += [f"  {note}" for note in preset_plan.skipped]
     return "\n".join(lines)
 
 
@@ -74,9 +118,11 @@ def run(args: argparse.Namespace) -> int:
     for name in args.paths:
         path = Path(name)
         try:
-            result, _trust = harden_file(path, args)
+            result, preset_plan = harden_file(path, args)
             needs_mode = result.fix_mode and not result.changed
             if args.dry_run:
+                for note in preset_plan.skipped:
+                    print(f"{name}: {note}", file=sys.stderr)
                 diff = masked_diff(result.before, result.after, label=name)
                 sys.stdout.write(diff)
                 if needs_mode:
@@ -86,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
                 continue
             if result.changed:
                 backup = write_document(result.before, result.after, backup=not args.no_backup)
-                message = _summary(path, result)
+                message = _summary(path, result, preset_plan)
                 if backup is not None:
                     message += f"\n  backup: {backup}"
                 print(message)
