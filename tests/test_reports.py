@@ -298,16 +298,15 @@ def test_text_names_an_unnamed_runner_by_its_entry() -> None:
     assert "runner (unnamed) (entry 3)" in render_text([report])
 
 
-def test_text_reports_errors_and_clean_files() -> None:
+def test_text_leaves_errors_to_stderr_and_reports_clean_files() -> None:
     text = render_text(
         [
             FileReport("broken.toml", Trust.MULTI_PROJECT, error="no such file"),
             FileReport("clean.toml", Trust.MULTI_PROJECT),
         ]
     )
+    # The command prints the error once, on stderr; the report does not repeat it.
     assert text.splitlines() == [
-        "broken.toml: error: no such file",
-        "",
         "clean.toml  (trust: multi-project)",
         "  no findings",
     ]

@@ -14,6 +14,7 @@ from wizard.document import ConfigDocument, EditError
 from wizard.model import DEFAULT_TRUST, Edit, Finding, FixSafety, Trust
 from wizard.rules.base import AuditContext
 from wizard.rules.catalogue import evaluate
+from wizard.safe_write import CONFIG_MODE
 from wizard.secrets import mask_text
 
 FILE_MODE_RULE = "config-file-permissions"
@@ -30,9 +31,16 @@ class FileReport:
     error: str | None = None
 
 
-def audit_document(document: ConfigDocument, *, trust: Trust = DEFAULT_TRUST) -> list[Finding]:
-    """Every finding in ``document`` at ``trust``, ordered by runner, then line."""
-    context = AuditContext(data=document.data, trust=trust, file_mode=document.file_mode)
+def audit_document(
+    document: ConfigDocument, *, trust: Trust = DEFAULT_TRUST, as_written: bool = False
+) -> list[Finding]:
+    """Every finding in ``document`` at ``trust``, ordered by runner, then line.
+
+    ``as_written`` audits the file as our writer would leave it (mode 0600), for
+    previews of a save.
+    """
+    mode = CONFIG_MODE if as_written else document.file_mode
+    context = AuditContext(data=document.data, trust=trust, file_mode=mode)
     names = {entry.index: entry.get("name") for entry in document.runner_entries()}
     findings = []
     for rule, issue in evaluate(context):

@@ -12,7 +12,7 @@ from wizard.audit import FileReport, audit_document
 from wizard.commands.common import exit_code, print_error, render, trust_from
 from wizard.document import load_config
 from wizard.errors import ConfigError
-from wizard.model import DEFAULT_TRUST, Finding
+from wizard.model import DEFAULT_TRUST, Finding, Trust
 
 if TYPE_CHECKING:
     from wizard.presets import Preset
@@ -35,6 +35,12 @@ def _accept(findings: list[Finding], preset: Preset) -> tuple[Finding, ...]:
     )
 
 
+def _wider(reference: Trust, trust: Trust) -> bool:
+    """Whether ``trust`` admits more people than ``reference`` does."""
+    order = list(Trust)
+    return order.index(trust) > order.index(reference)
+
+
 def audit_paths(
     paths: list[str], trust_name: str | None, preset: Preset | None = None
 ) -> list[FileReport]:
@@ -48,7 +54,9 @@ def audit_paths(
             reports.append(FileReport(path=name, trust=trust, error=_reason(error)))
             continue
         findings = audit_document(document, trust=trust)
-        accepted = _accept(findings, preset) if preset else tuple(findings)
+        # A preset's exception holds for the audience it was written for, not a wider one.
+        applies = preset is not None and _wider(preset.trust, trust) is False
+        accepted = _accept(findings, preset) if preset and applies else tuple(findings)
         reports.append(FileReport(name, trust, accepted))
     return reports
 

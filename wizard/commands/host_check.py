@@ -99,6 +99,11 @@ def run(args: argparse.Namespace) -> int:
     root = Path(args.root)
     if not root.is_dir():
         raise ConfigError(args.root, "the root to inspect is not a folder")
+    if args.path:
+        given = Path(args.path)
+        on_host = root / given.relative_to("/") if given.is_absolute() else given
+        if on_host.is_dir():
+            raise ConfigError(args.path, "is a directory, not a config file")
     config, report = inspect(args.path, root, trust)
     if args.format == "json":
         sys.stdout.write(render_host_json(config, trust, report))

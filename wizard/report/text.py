@@ -49,9 +49,7 @@ def render_text(reports: Iterable[FileReport]) -> str:
     out: list[str] = []
     for report in reports:
         if report.error is not None:
-            out.append(f"{report.path}: error: {report.error}")
-            out.append("")
-            continue
+            continue  # said once, on stderr, by the command; the exit code is 2
         out.append(f"{report.path}  (trust: {report.trust.value})")
         heading = None
         for finding in report.findings:
@@ -69,4 +67,5 @@ def render_text(reports: Iterable[FileReport]) -> str:
             )
         out.append(summary)
         out.append("")
-    return "\n".join(out).rstrip("\n") + "\n"
+    text = "\n".join(out).rstrip("\n")
+    return text + "\n" if text else ""
