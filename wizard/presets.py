@@ -127,6 +127,10 @@ def load_preset(name_or_file: str) -> Preset:
         path = Path(name_or_file)
         return _parse(read_toml(path), str(path))
     bundled = _bundled_files()
+    saved_here = Path(f"{name_or_file}.toml")
+    if name_or_file not in bundled and saved_here.is_file():
+        # ``presets new NAME`` writes ./NAME.toml; the same name should find it again.
+        return _parse(read_toml(saved_here), str(saved_here))
     if name_or_file not in bundled:
         known = ", ".join(bundled) or "none are installed"
         raise WizardError(

@@ -359,7 +359,7 @@ def _no_new_privileges(ctx: AuditContext) -> Iterator[Issue]:
             runner_path(entry.index, "docker"),
             key,
             entry.index,
-            (SetValue(runner_path(entry.index, "docker"), key, [*kept, "no-new-privileges"]),),
+            (SetValue(runner_path(entry.index, "docker"), key, [*kept, "no-new-privileges:true"]),),
         )
 
 
@@ -377,7 +377,9 @@ NO_NEW_PRIVILEGES_MISSING = Rule(
     table="runners.docker",
     key="security_opt",
     fix=FixSafety.UNSAFE,
-    remedy='Add "no-new-privileges" to security_opt; jobs that rely on sudo or su then fail.',
+    remedy=(
+        'Add "no-new-privileges:true" to security_opt; jobs that rely on sudo or su then fail.'
+    ),
     check=_no_new_privileges,
 )
 

@@ -367,6 +367,8 @@ def _duration_problem(table: _Table, key: str, value: Any) -> Issue | None:
             f"{value} nanoseconds ({_nanoseconds(value)}), not seconds; write it as a string "
             f'with a unit, such as "{value}s"',
             key,
+            # The runner loads this file; only the timing is wrong.
+            severity=Severity.MEDIUM,
         )
     if isinstance(value, str):
         if value and not _GO_DURATION.fullmatch(value.strip()):
@@ -426,7 +428,8 @@ def _wrong_value_types(ctx: AuditContext) -> Iterator[Issue]:
 WRONG_VALUE_TYPE = Rule(
     id="wrong-value-type",
     title="A value of the wrong type",
-    severity=by_trust(_S.MEDIUM, _S.MEDIUM, _S.MEDIUM),
+    # High: most type errors stop the runner loading the file, hardening included.
+    severity=by_trust(_S.HIGH, _S.HIGH, _S.HIGH),
     executors=None,
     rationale=(
         "A value whose type the runner cannot decode (a quoted boolean, a single string where "
