@@ -473,7 +473,7 @@ def test_with_new_runner_in_an_empty_file_starts_like_register() -> None:
     assert after.data["runners"] == [
         {"name": "n", "url": "https://gitlab.example.com", "token": "", "executor": "docker"}
     ]
-    assert "# filled in by gitlab-runner register" in after.text
+    assert "# paste the runner authentication token" in after.text
 
 
 def test_with_new_runner_follows_the_file_style() -> None:

@@ -211,7 +211,7 @@ class ConfigDocument:
         for key, value in values.items():
             line = f"{key_indent}{key} = {render_value(value, quote)}"
             if key == "token" and not identity.token:
-                line += "  # filled in by gitlab-runner register, or paste the runner token"
+                line += "  # paste the runner authentication token (glrt-...) from GitLab here"
             block.append(newline + line)
         new_text = text + "".join(block) + newline
         # A new file starts with our global header, which is part of what to expect.
