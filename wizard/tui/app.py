@@ -43,7 +43,7 @@ from wizard.tui.screens.base import WizardScreen
 from wizard.tui.screens.done import DoneScreen
 from wizard.tui.screens.review import ReviewScreen
 from wizard.tui.screens.runner import RunnerScreen
-from wizard.tui.screens.start import StartScreen
+from wizard.tui.screens.start import StartScreen, path_from_text
 from wizard.tui.screens.step import QuestionView, StepScreen
 from wizard.tui.state import REVIEW, RUNNER, START, FileFacts, WizardState
 from wizard.tui.widgets.question import QuestionField
@@ -151,7 +151,7 @@ class WizardApp(App[int]):
 
     @on(StartScreen.PathEntered)
     def _path_entered(self, message: StartScreen.PathEntered) -> None:
-        self.state.path = Path(message.text or "config.toml").expanduser()
+        self.state.path = path_from_text(message.text)
         self._read_file(self.state.path)
 
     @on(StartScreen.Proceed)

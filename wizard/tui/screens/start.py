@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -14,6 +17,28 @@ from wizard.tui.screens.base import WizardScreen
 from wizard.tui.state import START, FileFacts, Mode
 from wizard.tui.widgets.choices import ChoiceSet
 from wizard.tui.widgets.sidebar import SidebarEntry
+
+NEW_CONFIG = "config.toml"
+"""What an empty "Working on" box means: a new config in this folder."""
+
+
+def path_from_text(text: str) -> Path:
+    """The file a "Working on" text names; empty means :data:`NEW_CONFIG`."""
+    return Path(text.strip() or NEW_CONFIG).expanduser()
+
+
+def names_same_file(text: str, display: str) -> bool:
+    """Whether the box's ``text`` names the file shown as ``display``.
+
+    Compared as absolute paths, so ``./config.toml``, ``config.toml`` and the
+    full path all count as the file already read: only a different file is
+    read again (reading the same one again would never let Next go on).
+    """
+
+    def absolute(path: Path) -> str:
+        return os.path.normpath(os.path.abspath(path))
+
+    return absolute(path_from_text(text)) == absolute(path_from_text(display))
 
 
 def mode_options(facts: FileFacts) -> list[tuple[Mode, str]]:
@@ -68,6 +93,9 @@ class StartScreen(WizardScreen):
     ) -> None:
         super().__init__(sidebar=sidebar, title_bar=title_bar)
         self.path_text = path_text
+        self._requested_text = path_text
+        """The box's text when the file was last asked for: while the box still holds
+        it, the user has not typed another path, and the file read replaces it."""
         self.facts: FileFacts | None = None
         self.mode = mode
         self._modes: list[Mode] = []
@@ -82,7 +110,12 @@ class StartScreen(WizardScreen):
             classes="intro",
         )
         yield Label("Working on (edit and press Enter to use another file):", classes="prompt")
-        yield Input(value=self.path_text, id="path", compact=True)
+        yield Input(
+            value=self.path_text,
+            placeholder="looking for the runner's config…",
+            id="path",
+            compact=True,
+        )
         yield Static(Text("Reading the file…", style="dim"), id="file-facts")
         yield Label("What do you want to do?", classes="prompt")
         yield Vertical(id="mode-box")
@@ -95,7 +128,12 @@ class StartScreen(WizardScreen):
         self.facts = facts
         self.query_one("#file-facts", Static).update(facts_line(facts))
         box = self.query_one("#mode-box", Vertical)
-        path_focused = self.query_one("#path", Input).has_focus
+        path_input = self.query_one("#path", Input)
+        path_focused = path_input.has_focus
+        if path_input.value.strip() == self._requested_text.strip():
+            # The box shows the file just read, as the rest of the wizard names it.
+            path_input.value = facts.display
+            self._requested_text = facts.display
         options = [] if facts.problem else mode_options(facts)
         self._modes = [mode for mode, _label in options]
         if self.mode not in self._modes or not self._mode_picked:
@@ -116,12 +154,12 @@ class StartScreen(WizardScreen):
     @on(Input.Submitted, "#path")
     def _path_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        text = event.value.strip()
-        if self.facts is None or text != self.facts.display:
-            self.query_one("#file-facts", Static).update(Text("Reading the file…", style="dim"))
-            self.post_message(self.PathEntered(text))
-        else:
+        if self.facts is None:
+            return  # the first read is still going; its result fills the box
+        if names_same_file(event.value, self.facts.display):
             self.action_next()
+        else:
+            self._ask_for(event.value.strip())
 
     @on(Button.Pressed, "#next")
     def _next_pressed(self, event: Button.Pressed) -> None:
@@ -133,14 +171,20 @@ class StartScreen(WizardScreen):
         event.stop()
         self.post_message(QuitWithoutSaving())
 
+    def _ask_for(self, text: str) -> None:
+        self._requested_text = text
+        self.query_one("#file-facts", Static).update(Text("Reading the file…", style="dim"))
+        self.post_message(self.PathEntered(text))
+
     def action_next(self) -> None:
-        path_input = self.query_one("#path", Input)
-        if self.facts is not None and path_input.value.strip() != self.facts.display:
-            self.post_message(self.PathEntered(path_input.value.strip()))
+        if self.facts is None:
             return
-        if self.facts is None or self.mode is None:
+        text = self.query_one("#path", Input).value
+        if not names_same_file(text, self.facts.display):
+            self._ask_for(text.strip())
             return
-        self.post_message(self.Proceed(self.mode))
+        if self.mode is not None:
+            self.post_message(self.Proceed(self.mode))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """No "Back" in the key help where there is nothing to go back to."""
