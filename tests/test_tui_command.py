@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -44,6 +45,8 @@ class FakeApp:
 
 @pytest.fixture
 def built(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """A stand-in app, run as from a terminal (pytest's own streams are not one)."""
+    monkeypatch.setattr(tui, "has_terminal", lambda: True)
     calls: dict[str, Any] = {"result": 0, "message": "Saved config.toml."}
 
     def fake_build_app(path: Path | None, **options: Any) -> FakeApp:
@@ -102,3 +105,53 @@ def test_the_app_pre_fills_and_locks_what_the_preset_says() -> None:
     assert app.state.preset.trust is Trust.SINGLE_PROJECT
     assert app.state.preset.privileged is PrivilegedNeed.NONE
     assert app.state.locked == frozenset({"executor", "privileged"})
+
+
+@pytest.mark.parametrize("argv", [["tui", "missing.toml"], []])
+def test_without_a_terminal_one_line_and_exit_2_at_once(tmp_path: Path, argv: list[str]) -> None:
+    """Input from /dev/null and output to a pipe: no full-screen app (it would spin
+    waiting for keys), one line naming the commands for scripts, nothing written."""
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root), "HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "wizard", *argv],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        check=False,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == tui.NO_TERMINAL + "\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_without_a_terminal_textual_is_never_imported(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(tui, "has_terminal", lambda: False)
+    for name in [m for m in sys.modules if m.split(".")[0] == "textual"]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.delitem(sys.modules, "wizard.tui.app", raising=False)
+    assert tui.run(argparse.Namespace(path="config.toml", preset=None)) == 2
+    assert "textual" not in sys.modules
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_a_terminal_needs_both_keys_and_screen(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Stream:
+        def __init__(self, tty: bool) -> None:
+            self.tty = tty
+
+        def isatty(self) -> bool:
+            return self.tty
+
+    for stdin, stdout, expected in [(True, True, True), (True, False, False), (False, True, False)]:
+        monkeypatch.setattr(sys, "stdin", Stream(stdin))
+        monkeypatch.setattr(sys, "stdout", Stream(stdout))
+        assert tui.has_terminal() is expected
+    monkeypatch.setattr(sys, "stdin", None)
+    assert tui.has_terminal() is False

@@ -5,7 +5,8 @@ Textual is imported inside :func:`run` only, so that merely loading this module
 
 Exit codes: 0 when the file was saved (or already matched the answers), 1 when
 the user quit without saving, 130 on Ctrl+C; 2 for a preset that cannot be
-read. Every way out without saving prints "No changes were written."
+read, or without a terminal. Every way out without saving prints "No changes
+were written."
 """
 
 from __future__ import annotations
@@ -19,10 +20,29 @@ if TYPE_CHECKING:
     from wizard.presets import Preset
 
 EXIT_INTERRUPTED = 130
+EXIT_NO_TERMINAL = 2
+
+NO_TERMINAL = (
+    "runner-wizard: error: the full-screen wizard needs a terminal; use "
+    "'runner-wizard plain --non-interactive' or 'audit'/'harden' in scripts"
+)
+
+
+def has_terminal() -> bool:
+    """Whether keys come from and the screen goes to a terminal.
+
+    Without one (a script, a pipe, ``</dev/null``) the full-screen app has no
+    keys to wait for and nothing to draw on, and would spin instead of ending.
+    """
+    streams = (sys.stdin, sys.stdout)
+    return all(stream is not None and stream.isatty() for stream in streams)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the wizard on ``args.path`` (``None``: the usual config) with ``args.preset``."""
+    if not has_terminal():
+        print(NO_TERMINAL, file=sys.stderr)
+        return EXIT_NO_TERMINAL
     preset: Preset | None = None
     if args.preset:
         from wizard.presets import load_preset  # deferred: only when a preset is asked for
