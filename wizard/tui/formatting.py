@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from enum import Enum
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from rich.table import Table
 from rich.text import Text
@@ -63,7 +64,7 @@ def describe_value(question: Question, value: Any) -> str:
     choice = question.choice_for(value)
     if choice is not None:
         return choice.label
-    return str(value.value if isinstance(value, Enum) else value)
+    return mask_text(str(value.value if isinstance(value, Enum) else value))
 
 
 def parse_list(text: str) -> tuple[str, ...]:
@@ -132,7 +133,7 @@ def finding_line(finding: Finding) -> Text:
     """One finding: severity, rule, runner and message (masked as a last defence)."""
     text = Text()
     text.append(f"{finding.severity.value:<8}", style=SEVERITY_STYLES[finding.severity])
-    text.append(f" {finding.rule}", style="bold")
+    text.append(f" {mask_text(finding.rule)}", style="bold")
     if finding.line is not None:
         text.append(f" (line {finding.line})", style="dim")
     text.append(f": {mask_text(finding.message)}")
@@ -167,6 +168,11 @@ def url_problem(url: str, *, allow_http: bool) -> str | None:
     url = url.strip()
     if not url:
         return "Enter the GitLab URL, e.g. https://gitlab.example.com"
+    if "@" in urlsplit(url).netloc:
+        # It would sit in config.toml in clear and show wherever the URL is shown.
+        return (
+            "Leave the user name and password out of the URL; the runner signs in with its token."
+        )
     if url.startswith("https://") and len(url) > len("https://"):
         return None
     if url.startswith("http://") and len(url) > len("http://"):
@@ -212,10 +218,10 @@ def host_rows_table(rows: Sequence[HostRow]) -> Table:
     table.add_column(ratio=1)
     for row in rows:
         mark, style = HOST_MARKS[row.status]
-        entry = Text(row.title)
+        entry = Text(mask_text(row.title))
         if row.status == "not-planned":
             entry.append(" (you chose not to; jobs can reach it)", style="yellow")
         if row.why:
-            entry.append(f"\n{row.why}", style="dim")
+            entry.append(f"\n{mask_text(row.why)}", style="dim")
         table.add_row(Text(mark, style=style), entry)
     return table

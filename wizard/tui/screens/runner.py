@@ -16,6 +16,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 from textual.widgets.selection_list import Selection
 
 from wizard.answers import RunnerIdentity
+from wizard.secrets import mask_secret, mask_text
 from wizard.tui.formatting import url_problem
 from wizard.tui.ports import RunnerView
 from wizard.tui.screens.base import WizardScreen
@@ -25,12 +26,21 @@ from wizard.tui.widgets.sidebar import SidebarEntry
 
 
 def runner_label(runner: RunnerView) -> Text:
-    """Name, executor, URL and the (already masked) token of one entry."""
-    text = Text(runner.name or f"runner #{runner.index + 1}", style="bold")
-    text.append(f"  {runner.executor or 'no executor'}", style="cyan")
-    text.append(f"  {runner.url or 'no url'}")
-    text.append(f"  token {runner.token or 'none'}", style="dim")
+    """Name, executor, URL and token of one entry, each masked here again: the
+    session masks them, but a password in a URL must not reach the screen even
+    if one value slips through."""
+    text = Text(mask_text(runner.name or f"runner #{runner.index + 1}"), style="bold")
+    text.append(f"  {mask_text(runner.executor or 'no executor')}", style="cyan")
+    text.append(f"  {mask_text(runner.url or 'no url')}")
+    text.append(f"  token {masked_token(runner.token)}", style="dim")
     return text
+
+
+def masked_token(token: str | None) -> str:
+    """The token as the picker shows it: masked unless it is masked already."""
+    if not token:
+        return "none"
+    return token if "…" in token else mask_secret(token)
 
 
 class RunnerScreen(WizardScreen):

@@ -20,6 +20,7 @@ from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, RadioButton, Static
 from textual.widgets.selection_list import Selection
 
+from wizard.secrets import mask_text
 from wizard.steps import Choice, Question
 from wizard.tui.formatting import describe_value, list_text, parse_list
 from wizard.tui.state import KEEP
@@ -63,6 +64,9 @@ class QuestionField(Vertical):
         self.can_keep = can_keep
         self.locked = locked
         self._options: list[Choice] = []
+        self._hidden: dict[str, str] = {}
+        """Masked text shown in the input line → the value it stands for, so an
+        untouched masked entry keeps its real value instead of the mask."""
 
     def compose(self) -> ComposeResult:
         yield Label(self.question.prompt, classes="prompt")
@@ -215,15 +219,26 @@ class QuestionField(Vertical):
         yield Static("", classes="field-hint")
 
     def _input_text(self, value: Any) -> str:
+        """The value as the input line shows it, with any secret in it masked."""
         if self.question.kind == "list":
-            return list_text(value or ())
-        return "" if value is None else str(value)
+            return list_text([self._masked(str(entry)) for entry in value or ()])
+        return "" if value is None else self._masked(str(value))
+
+    def _masked(self, entry: str) -> str:
+        shown = mask_text(entry)
+        if shown != entry:
+            self._hidden[shown] = entry
+        return shown
 
     def _typed_value(self, text: str) -> Any:
-        """The answer the input line holds; ``None`` when it holds none yet."""
+        """The answer the input line holds; ``None`` when it holds none yet.
+
+        A masked entry left as shown stands for the value it hides.
+        """
         if self.question.kind == "list":
-            return parse_list(text)
-        return text.strip() or None
+            return tuple(self._hidden.get(entry, entry) for entry in parse_list(text))
+        typed = text.strip()
+        return self._hidden.get(typed, typed) or None
 
     def _show_hint(self, message: str) -> None:
         self.query_one(".field-hint", Static).update(Text(message, style="yellow"))
@@ -236,7 +251,8 @@ class QuestionField(Vertical):
         typed = self._typed_value(event.value)
         if typed is None:
             # An empty image would be refused by the runner: the last one given stands.
-            self._show_hint(f"Type a value; until then the answer stays {self.value}.")
+            shown = self._input_text(self.value)
+            self._show_hint(f"Type a value; until then the answer stays {shown}.")
             return
         self._show_hint("")
         if typed == self.value:
