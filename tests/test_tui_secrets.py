@@ -22,7 +22,7 @@ from tui_support import SIZE, next_until, position, press, settle
 
 from wizard.steps import question
 from wizard.tui.app import EXIT_SAVED, WizardApp, build_app
-from wizard.tui.formatting import describe_value, url_problem
+from wizard.tui.formatting import describe_value, mask_words, url_problem
 from wizard.tui.ports import RunnerView, SessionPort, open_real_session
 from wizard.tui.screens.runner import runner_label
 from wizard.tui.widgets.question import QuestionField
@@ -182,3 +182,16 @@ def test_a_new_runner_url_with_a_password_is_refused() -> None:
     assert problem is not None
     assert URL_PASSWORD not in problem
     assert url_problem("https://gitlab.example.com/", allow_http=False) is None
+
+
+def test_host_checklist_prose_is_masked_word_by_word() -> None:
+    """Our own sentences keep their words; a password or token quoted in them goes."""
+    assert mask_words("It holds the runner's token: anyone who can read it") == (
+        "It holds the runner's token: anyone who can read it"
+    )
+    masked = mask_words(
+        f"Probe https://ci:{IMAGE_PASSWORD}@gitlab.example.com with glrt-{TOKEN_BODY}1234 now"
+    )
+    assert not [secret for secret in SECRETS if secret in masked]
+    assert masked.startswith("Probe https://ci:")
+    assert masked.endswith(" now")

@@ -6,6 +6,7 @@ screen says the same thing the same way.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from enum import Enum
@@ -49,6 +50,19 @@ def display_path(path: Path, *, cwd: Path | None = None, home: Path | None = Non
             continue
         return f"{prefix}{relative}" if str(relative) != "." else (prefix.rstrip("/") or ".")
     return str(path)
+
+
+def mask_words(prose: str) -> str:
+    """:func:`mask_text` word by word, for our own sentences that may quote a value.
+
+    A URL with a password or a token is one word and is masked; but a sentence
+    such as "it holds the runner's token: anyone who…" is not a ``token: value``
+    pair, and masking it whole would blank out "anyone".
+    """
+    return _WORD.sub(lambda word: mask_text(word.group(0)), prose)
+
+
+_WORD = re.compile(r"\S+")
 
 
 def describe_value(question: Question, value: Any) -> str:
@@ -218,10 +232,10 @@ def host_rows_table(rows: Sequence[HostRow]) -> Table:
     table.add_column(ratio=1)
     for row in rows:
         mark, style = HOST_MARKS[row.status]
-        entry = Text(mask_text(row.title))
+        entry = Text(mask_words(row.title))
         if row.status == "not-planned":
             entry.append(" (you chose not to; jobs can reach it)", style="yellow")
         if row.why:
-            entry.append(f"\n{mask_text(row.why)}", style="dim")
+            entry.append(f"\n{mask_words(row.why)}", style="dim")
         table.add_row(Text(mark, style=style), entry)
     return table
