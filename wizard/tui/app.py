@@ -84,7 +84,9 @@ class WizardApp(App[int]):
     """Narrow terminals get a slimmer step list (see wizard.tcss)."""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+c", "interrupt", "Quit", priority=True, show=False),
-        Binding("q", "quit_without_saving", "Quit"),
+        # Replaces Textual's own Ctrl+Q, which would leave without the closing line.
+        # The screens bind q and show both keys (see WizardScreen).
+        Binding("ctrl+q", "quit_without_saving", "Quit", priority=True, show=False),
     ]
 
     def __init__(

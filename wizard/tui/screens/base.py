@@ -26,6 +26,11 @@ class WizardScreen(Screen[None]):
         Binding("escape", "back", "Back"),
         Binding("enter", "next", "Next"),
         Binding("f1,question_mark", "help", "Help", key_display="?"),
+        # The key help shows the first key of an action that works where the focus
+        # is: q, or in a text line (where q is a letter) Ctrl+Q. The app's own
+        # Ctrl+Q binding does the quitting everywhere.
+        Binding("q", "app.quit_without_saving", "Quit"),
+        Binding("ctrl+q", "app.quit_without_saving", "Quit", priority=True),
     ]
 
     position: str = ""
@@ -49,7 +54,10 @@ class WizardScreen(Screen[None]):
 
     def help_text(self) -> tuple[str, str | Text]:
         """Title and body of this screen's help."""
-        return ("Help", "Answer the questions; Enter goes on, Esc goes back, q quits.")
+        return (
+            "Help",
+            "Answer the questions; Enter goes on, Esc goes back, q (Ctrl+Q in a text line) quits.",
+        )
 
     def action_next(self) -> None:
         self.post_message(GoNext(self.position))

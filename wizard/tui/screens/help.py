@@ -13,7 +13,7 @@ from textual.widgets import Button, Static
 
 KEYS_HELP = (
     "Keys: ↑/↓ choose · Tab next question · Space tick a box · Enter next step · "
-    "Esc back · q quit without saving"
+    "Esc back · q (Ctrl+Q in a text line) quit without saving"
 )
 
 

@@ -23,6 +23,7 @@ from wizard.tui.messages import QuitWithoutSaving
 from wizard.tui.ports import PreviewView
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.state import REVIEW
+from wizard.tui.widgets.choices import TickBox
 from wizard.tui.widgets.sidebar import SidebarEntry
 
 MAX_FINDINGS_LISTED = 12
@@ -89,7 +90,7 @@ class ReviewScreen(WizardScreen):
             yield Static(Text("…", style="dim"), id="checklist")
             yield Static("Hardening files for the host", classes="section-title")
             yield Static(Text("…", style="dim"), id="artifact-names")
-            yield Checkbox(
+            yield TickBox(
                 "Also write them, in the same save, to the folder:",
                 value=self.write_artifacts,
                 id="write-artifacts",

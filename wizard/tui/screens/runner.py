@@ -21,7 +21,7 @@ from wizard.tui.formatting import url_problem
 from wizard.tui.ports import RunnerView
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.state import RUNNER, Mode
-from wizard.tui.widgets.choices import MultiChoice
+from wizard.tui.widgets.choices import MultiChoice, TickBox
 from wizard.tui.widgets.sidebar import SidebarEntry
 
 
@@ -111,7 +111,7 @@ class RunnerScreen(WizardScreen):
             )
             yield Label("GitLab URL", classes="prompt")
             yield Input(self.identity.url or "", placeholder="https://gitlab.example.com", id="url")
-            yield Checkbox(
+            yield TickBox(
                 "Allow plain http (the token would travel unencrypted)",
                 value=(self.identity.url or "").startswith("http://"),
                 id="allow-http",

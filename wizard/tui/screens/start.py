@@ -10,13 +10,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, Input, Label, RadioButton, Static
+from textual.widgets import Button, Input, Label, Static
 
 from wizard.secrets import mask_text
 from wizard.tui.messages import QuitWithoutSaving
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.state import START, FileFacts, Mode
-from wizard.tui.widgets.choices import ChoiceSet
+from wizard.tui.widgets.choices import ChoiceButton, ChoiceSet
 from wizard.tui.widgets.sidebar import SidebarEntry
 
 NEW_CONFIG = "config.toml"
@@ -139,7 +139,7 @@ class StartScreen(WizardScreen):
         self._modes = [mode for mode, _label in options]
         if self.mode not in self._modes or not self._mode_picked:
             self.mode = self._modes[0] if self._modes else None
-        buttons = [RadioButton(label, value=mode == self.mode) for mode, label in options]
+        buttons = [ChoiceButton(label, value=mode == self.mode) for mode, label in options]
         box.remove_children()
         choice = ChoiceSet(*buttons, classes="mode")
         box.mount(choice)

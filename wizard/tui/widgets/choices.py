@@ -3,14 +3,45 @@
 In Textual's own lists Enter toggles the highlighted entry. Here the arrow keys
 choose (the highlighted entry *is* the answer) and Enter goes to the next
 step, so a user can answer a whole step with arrows and Enter alone.
+
+Textual draws the same mark in a ticked and an unticked box and tells them
+apart by colour only, which a colour-blind user, a monochrome terminal or a
+screenshot in print loses. The boxes here show a mark only when ticked.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.segment import Segment
 from textual.binding import Binding, BindingType
-from textual.widgets import RadioSet, SelectionList
+from textual.content import Content
+from textual.strip import Strip
+from textual.widgets import Checkbox, RadioButton, RadioSet, SelectionList
+from textual.widgets.option_list import OptionDoesNotExist
+
+TICKED = "✓"
+"""The mark in a ticked checkbox or checklist row."""
+CHOSEN = "●"
+"""The mark in the chosen option of a pick-one list."""
+EMPTY = " "
+"""An unticked box or an option not chosen: the box stays, empty."""
+
+
+class ChoiceButton(RadioButton):
+    """A radio option whose dot shows only when it is the one chosen."""
+
+    def render(self) -> Content:
+        self.BUTTON_INNER = CHOSEN if self.value else EMPTY
+        return super().render()
+
+
+class TickBox(Checkbox):
+    """A checkbox with a tick when ticked and an empty box when not."""
+
+    def render(self) -> Content:
+        self.BUTTON_INNER = TICKED if self.value else EMPTY
+        return super().render()
 
 
 class ChoiceSet(RadioSet):
@@ -60,8 +91,23 @@ class ChoiceSet(RadioSet):
 
 
 class MultiChoice(SelectionList[str]):
-    """A checklist whose space toggles and whose Enter means "next step"."""
+    """A checklist whose space toggles and whose Enter means "next step"; ticked
+    rows show a tick, unticked rows an empty box."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "screen.next", "Next", show=False),
     ]
+
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        segments = list(strip)
+        # The base class draws the box as its first three segments, the mark in the middle.
+        if len(segments) < 3 or segments[1].text != Checkbox.BUTTON_INNER:
+            return strip
+        try:
+            selection = self.get_option_at_index(self.scroll_offset.y + y)
+        except OptionDoesNotExist:
+            return strip
+        mark = TICKED if selection.value in self.selected else EMPTY
+        segments[1] = Segment(mark, segments[1].style)
+        return Strip(segments, strip.cell_length)

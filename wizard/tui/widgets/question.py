@@ -17,14 +17,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Checkbox, Input, Label, RadioButton, Static
+from textual.widgets import Checkbox, Input, Label, Static
 from textual.widgets.selection_list import Selection
 
 from wizard.secrets import mask_text
 from wizard.steps import Choice, Question
 from wizard.tui.formatting import describe_value, list_text, parse_list
 from wizard.tui.state import KEEP
-from wizard.tui.widgets.choices import ChoiceSet, MultiChoice
+from wizard.tui.widgets.choices import ChoiceButton, ChoiceSet, MultiChoice, TickBox
 
 CONFIRM_CHOICES = (Choice(True, "Yes"), Choice(False, "No"))
 
@@ -111,7 +111,7 @@ class QuestionField(Vertical):
                 keep_label = f"Keep what the file says ({current})"
             self._options.append(Choice(KEEP, keep_label, "Leave this setting as it is."))
         buttons = [
-            RadioButton(self._option_label(option), value=option.value == self.value)
+            ChoiceButton(self._option_label(option), value=option.value == self.value)
             for option in self._options
         ]
         inline = "-inline" if self.question.kind == "confirm" else ""
@@ -140,7 +140,7 @@ class QuestionField(Vertical):
         keeping = self.value is KEEP
         if self.can_keep:
             keep_label = f"Keep what the file says ({self._describe_short(self.current)})"
-            yield Checkbox(
+            yield TickBox(
                 keep_label, value=keeping, disabled=self.locked, classes="keep", compact=True
             )
         selected = set(self._selected_values())
@@ -205,7 +205,7 @@ class QuestionField(Vertical):
         keeping = self.value is KEEP
         if self.can_keep:
             keep_label = f"Keep what the file says ({self._describe_short(self.current)})"
-            yield Checkbox(
+            yield TickBox(
                 keep_label, value=keeping, disabled=self.locked, classes="keep", compact=True
             )
         shown = self.current if keeping else self.value
