@@ -95,9 +95,11 @@ def mask_text(text: str) -> str:
 
     text = _TOKEN_SHAPES.sub(lambda m: mask_secret(m.group(0)), text)
     text = _SECRET_ENVIRONMENT_ENTRY.sub(
-        lambda m: m.group(0)
-        if _NOT_A_SECRET_VALUE.fullmatch(m["value"]) or "…" in m["value"]
-        else f"{m['name']}={mask_secret(m['value'])}",
+        lambda m: (
+            m.group(0)
+            if _NOT_A_SECRET_VALUE.fullmatch(m["value"]) or "…" in m["value"]
+            else f"{m['name']}={mask_secret(m['value'])}"
+        ),
         text,
     )
     text = _URL_PASSWORD.sub(lambda m: f"{m['start']}{mask_secret(m['password'])}@", text)
