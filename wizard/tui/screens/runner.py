@@ -102,7 +102,7 @@ class RunnerScreen(WizardScreen):
             yield Static("The new runner", classes="screen-title")
             yield Static(
                 "Name and URL go into the new [[runners]] entry. The token may stay empty: "
-                "gitlab-runner register fills it in later.",
+                "paste the runner authentication token into config.toml later.",
                 classes="intro",
             )
             yield Label("Name", classes="prompt")
@@ -117,7 +117,7 @@ class RunnerScreen(WizardScreen):
                 id="allow-http",
                 compact=True,
             )
-            yield Label("Runner token (hidden; leave empty to register later)", classes="prompt")
+            yield Label("Runner token (hidden; leave empty to paste it in later)", classes="prompt")
             yield Input(
                 self.identity.token or "",
                 password=True,
