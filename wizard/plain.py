@@ -31,7 +31,7 @@ from wizard.artifacts import CHECKLIST_FILE, write_artifacts
 from wizard.errors import WizardError
 from wizard.host_plan import HostPlan, measures_of, plan_host, plan_host_for
 from wizard.model import Finding, Severity
-from wizard.presets import make_preset, preset_to_toml, with_locks
+from wizard.presets import make_preset, preset_to_toml, with_locks, write_new_file
 from wizard.scripted import Start
 from wizard.secrets import mask_text
 from wizard.session import Preview, RunnerSummary, WizardSession
@@ -553,17 +553,6 @@ def write_host_files(
     if checklist is not None:
         print(f"next: work through {checklist}; each item says how to check it", file=out)
     return paths
-
-
-def write_new_file(path: Path, text: str) -> None:
-    """Write a preset or template that must not replace someone's file by accident."""
-    try:
-        with path.open("x", encoding="utf-8") as handle:
-            handle.write(text)
-    except FileExistsError:
-        raise WizardError(f"{path}: already exists; choose another file name") from None
-    except OSError as error:
-        raise WizardError(f"{path}: cannot write: {error.strerror or error}") from None
 
 
 def run_scripted(

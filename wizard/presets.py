@@ -446,3 +446,14 @@ def _template_problems(table: str, values: Mapping[str, Any]) -> list[str]:
         elif keys.lookup(table, key) is None and not keys.is_free_form(table):
             found.append(f"[{table}] {key} is not a key GitLab Runner reads")
     return found
+
+
+def write_new_file(path: Path, text: str) -> None:
+    """Write a preset or template that must not replace someone's file by accident."""
+    try:
+        with path.open("x", encoding="utf-8") as handle:
+            handle.write(text)
+    except FileExistsError:
+        raise WizardError(f"{path}: already exists; choose another file name") from None
+    except OSError as error:
+        raise WizardError(f"{path}: cannot write: {error.strerror or error}") from None

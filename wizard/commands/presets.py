@@ -8,7 +8,6 @@ from pathlib import Path
 from wizard.answers import Answers
 from wizard.answers_file import load_answers
 from wizard.errors import WizardError
-from wizard.plain import write_new_file
 from wizard.plan import answers_from_config
 from wizard.presets import (
     TEMPLATE_MARK,
@@ -17,6 +16,7 @@ from wizard.presets import (
     make_preset,
     preset_to_toml,
     template_config,
+    write_new_file,
 )
 from wizard.session import WizardSession
 from wizard.steps import recommended

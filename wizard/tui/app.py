@@ -559,20 +559,14 @@ def write_preset_file(
 
     Returns whether it was written and the line that says so (or why not).
     """
-    from wizard.presets import make_preset, preset_to_toml  # deferred: loads the core
+    from wizard.presets import make_preset, preset_to_toml, write_new_file  # deferred: core
 
-    try:
-        preset = make_preset(name, answers, description=description)
-    except WizardError as error:
-        return False, str(error)
     target = folder / f"{name}.toml"
     try:
-        with target.open("x", encoding="utf-8") as handle:
-            handle.write(preset_to_toml(preset))
-    except FileExistsError:
-        return False, f"{target.name} already exists; choose another name (nothing written)."
-    except OSError as error:
-        return False, f"{target.name}: cannot write ({error.strerror}); nothing written."
+        preset = make_preset(name, answers, description=description)
+        write_new_file(target, preset_to_toml(preset))
+    except WizardError as error:
+        return False, f"{error}; nothing written."
     return True, (f"Wrote preset {name} to {target.name}. Use it with --preset ./{target.name}.")
 
 
