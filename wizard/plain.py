@@ -513,8 +513,8 @@ def preview_and_report(
     start: Start,
     out: TextIO,
 ) -> Review:
-    result = scripted.preview(
-        session, answers, runner_index=runner_index, identity=identity, preset=start.preset
+    result = session.preview(
+        answers, runner_index=runner_index, identity=identity, preset=start.preset
     )
     accepted = start.preset.accepted if start.preset else frozenset()
     shown = session.current_answers(runner_index).merged(answers)

@@ -18,7 +18,7 @@ from wizard.answers import Answers, RunnerIdentity
 from wizard.answers_file import load_answers
 from wizard.errors import MissingAnswerError, WizardError
 from wizard.presets import Preset, load_preset
-from wizard.session import Preview, WizardSession
+from wizard.session import WizardSession
 from wizard.steps import applicable_fields
 
 ANSWER_FLAGS = "--answers FILE or --preset NAME"
@@ -138,15 +138,3 @@ def pick_runner(session: WizardSession, name: str | None) -> int | None:
         return runners[0].index
     names = ", ".join(repr(r.name) for r in runners)
     raise missing_answer(["runner"], f"--name NAME; this file has {names}")
-
-
-def preview(
-    session: WizardSession,
-    answers: Answers,
-    *,
-    runner_index: int | None,
-    identity: RunnerIdentity | None,
-    preset: Preset | None,
-) -> Preview:
-    """The session's preview, with the preset's pinned settings applied before the answers."""
-    return session.preview(answers, runner_index=runner_index, identity=identity, preset=preset)

@@ -452,8 +452,6 @@ STEPS: tuple[Step, ...] = (
     ),
 )
 
-STEP_IDS = tuple(step.id for step in STEPS)
-
 
 def step(step_id: str) -> Step:
     return next(s for s in STEPS if s.id == step_id)

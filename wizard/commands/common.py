@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
-from pathlib import Path
 
 from wizard.audit import FileReport
 from wizard.model import DEFAULT_TRUST, Severity, Trust
@@ -48,7 +47,3 @@ def print_error(message: str) -> None:
     from wizard.secrets import mask_text
 
     print(f"runner-wizard: error: {mask_text(message)}", file=sys.stderr)
-
-
-def as_path(value: str) -> Path:
-    return Path(value)
