@@ -98,6 +98,16 @@ def keep_spaces(svg: Path) -> None:
         svg.write_text(text, encoding="utf-8")
 
 
+async def screenshot(
+    app: WizardApp, pilot: Pilot[int], out: Path, name: str, saved: list[Path]
+) -> None:
+    """Wait for the screen to settle, save it as ``out/NAME.svg`` and remember the path."""
+    await settle(app, pilot)
+    path = Path(app.save_screenshot(f"{name}.svg", path=str(out)))
+    keep_spaces(path)
+    saved.append(path)
+
+
 async def tab_to(app: WizardApp, pilot: Pilot[int], widget_id: str) -> None:
     """Tab until ``#widget_id`` has focus, the way a keyboard user gets there."""
     for _ in range(20):
@@ -114,37 +124,31 @@ async def walk_harden(out: Path, size: tuple[int, int]) -> list[Path]:
     app = build_app(Path("config.toml"))
     saved: list[Path] = []
 
-    async def shot(name: str) -> None:
-        await settle(app, pilot)
-        path = Path(app.save_screenshot(f"{name}.svg", path=str(out)))
-        keep_spaces(path)
-        saved.append(path)
-
     async with app.run_test(size=size) as pilot:
-        await shot("01-start")
+        await screenshot(app, pilot, out, "01-start", saved)
         await pilot.press("enter")
-        await shot("02-runner")
+        await screenshot(app, pilot, out, "02-runner", saved)
         await pilot.press("enter")
-        await shot("03-trust")
+        await screenshot(app, pilot, out, "03-trust", saved)
         await pilot.press("enter")
-        await shot("04-executor")
+        await screenshot(app, pilot, out, "04-executor", saved)
         await pilot.press("enter")
-        await shot("05-privileges")
+        await screenshot(app, pilot, out, "05-privileges", saved)
         await pilot.press("enter")
-        await shot("06-pull-policy")
+        await screenshot(app, pilot, out, "06-pull-policy", saved)
         await pilot.press("enter")
-        await shot("07-network")
+        await screenshot(app, pilot, out, "07-network", saved)
         await pilot.press("question_mark")
-        await shot("10-help")
+        await screenshot(app, pilot, out, "10-help", saved)
         await pilot.press("escape")
         await pilot.press("enter")
-        await shot("09-review")
+        await screenshot(app, pilot, out, "09-review", saved)
         await tab_to(app, pilot, "write-artifacts")
         await pilot.press("space")
         app.screen.query_one("#artifacts-folder").scroll_visible(animate=False)
-        await shot("12-review-host")
+        await screenshot(app, pilot, out, "12-review-host", saved)
         await pilot.press("s")
-        await shot("13-done")
+        await screenshot(app, pilot, out, "13-done", saved)
         await pilot.press("enter")
     return saved
 
@@ -158,10 +162,7 @@ async def walk_several_runners(out: Path, size: tuple[int, int]) -> list[Path]:
         await pilot.press("enter")
         await settle(app, pilot)
         await pilot.press("space", "down", "down", "space")
-        await settle(app, pilot)
-        path = Path(app.save_screenshot("14-several-runners.svg", path=str(out)))
-        keep_spaces(path)
-        saved.append(path)
+        await screenshot(app, pilot, out, "14-several-runners", saved)
         await pilot.press("q")
     return saved
 
@@ -172,18 +173,12 @@ async def walk_new_runner(out: Path, size: tuple[int, int]) -> list[Path]:
     app = build_app(Path("new/config.toml"))
     saved: list[Path] = []
 
-    async def shot(name: str) -> None:
-        await settle(app, pilot)
-        path = Path(app.save_screenshot(f"{name}.svg", path=str(out)))
-        keep_spaces(path)
-        saved.append(path)
-
     async with app.run_test(size=size) as pilot:
         await settle(app, pilot)
         await pilot.press("enter")
         await settle(app, pilot)
         await pilot.press(*"autoscaled", "tab", *"https://gitlab.example.com")
-        await shot("11-new-runner")
+        await screenshot(app, pilot, out, "11-new-runner", saved)
         await pilot.press("enter")
         await settle(app, pilot)
         await pilot.press("down", "enter")  # trust: anyone / untrusted contributors
@@ -191,7 +186,7 @@ async def walk_new_runner(out: Path, size: tuple[int, int]) -> list[Path]:
         while app.position != "ephemerality":
             await settle(app, pilot)
             await pilot.press("enter")
-        await shot("08-ephemerality")
+        await screenshot(app, pilot, out, "08-ephemerality", saved)
         await pilot.press("q")
     return saved
 
