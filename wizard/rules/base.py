@@ -56,6 +56,9 @@ class Rule:
     """What to do, in one sentence (also what the automatic fix does)."""
     check: Check
     scope: Literal["config", "host"] = "config"
+    breaks: str = ""
+    """For a fix that may break jobs (``unsafe``): what may stop working, in one line an
+    operator reads before saving ("jobs that run docker build lose the host's daemon")."""
 
     def severity_for(self, trust: Trust) -> Severity:
         return self.severity[trust]
