@@ -274,9 +274,31 @@ FF_NETWORK_PER_BUILD = true
 
 
 def test_answers_from_config_leaves_unsaid_fields_open() -> None:
+    """What neither the file nor the runner's defaults say stays open; the clone
+    strategy depends on the project when the runner does not set it."""
     assert answers_from_config({"runners": [{"executor": "shell"}]}, 0) == Answers(
-        executor=Executor.SHELL
+        executor=Executor.SHELL, job_cleanup=False
     )
+
+
+def test_absent_keys_read_as_what_the_runner_does_without_them() -> None:
+    """common/config.go GetPullPolicies: no pull_policy is always; feature flags default
+    off (helpers/featureflags/flags.go); no user runs the image's own user."""
+    docker = answers_from_config({"runners": [{"executor": "docker"}]}, 0)
+    assert docker == Answers(
+        executor=Executor.DOCKER,
+        privileged=PrivilegedNeed.NONE,
+        job_user=JobUser.IMAGE_DEFAULT,
+        pull_policy=PullPolicyChoice.ALWAYS,
+        allowed_pull_policies=(),
+        allowed_images=(),
+        per_build_network=False,
+        isolate_host_network=True,
+    )
+    machine = answers_from_config({"runners": [{"executor": "docker+machine"}]}, 0)
+    assert machine.one_job_per_vm is False
+    kubernetes = answers_from_config({"runners": [{"executor": "kubernetes"}]}, 0)
+    assert kubernetes.pull_policy is None  # the cluster's own default applies
 
 
 def test_missing_runner_is_an_index_error() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.widgets import Checkbox, Input, Static
@@ -58,9 +59,9 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def runner_of(path: Path, index: int = 0) -> dict[str, object]:
+def runner_of(path: Path, index: int = 0) -> dict[str, Any]:
     runners = tomllib.loads(path.read_text(encoding="utf-8"))["runners"]
-    runner: dict[str, object] = runners[index]
+    runner: dict[str, Any] = runners[index]
     return runner
 
 
@@ -148,6 +149,10 @@ async def test_harden_second_runner_of_commented_file(folder: Path) -> None:
         assert app.state.runner_index == 1
         assert app.state.current.executor is Executor.DOCKER
         assert app.state.current.privileged is PrivilegedNeed.PRIVILEGED
+        await next_until(app, pilot, "privileges")
+        # The file's privileged mode is kept unless the operator says otherwise.
+        await press(app, pilot, "up", "up", "up")  # keep → nothing special
+        assert app.state.answers_for_core().privileged is PrivilegedNeed.NONE
         await next_until(app, pilot, "review")
         screens.append(app.export_screenshot())
         preview = app.latest_preview
@@ -179,7 +184,7 @@ async def test_harden_second_runner_of_commented_file(folder: Path) -> None:
     ]
     assert [mask_text(line) for line in changes] == shown
     assert "-    privileged = true" in changes
-    assert runner_of(config, 1)["docker"]["privileged"] is False  # type: ignore[index]
+    assert runner_of(config, 1)["docker"]["privileged"] is False
     assert runner_of(config, 0) == {
         "name": "deploy",
         "url": "https://gitlab.example.com",
@@ -195,7 +200,8 @@ async def test_harden_second_runner_of_commented_file(folder: Path) -> None:
 
 
 async def test_keep_current_value_leaves_the_setting_alone(folder: Path) -> None:
-    """Choosing "keep what the file says" for privileged mode writes no change to it."""
+    """An existing runner's privileged mode starts at "keep what the file says", and
+    Enter through every step writes no change to it."""
     config = folder / "config.toml"
     config.write_text(MULTI_RUNNER, encoding="utf-8")
     app = build_app(Path("config.toml"))
@@ -203,14 +209,12 @@ async def test_keep_current_value_leaves_the_setting_alone(folder: Path) -> None
         await settle(app, pilot)
         await press(app, pilot, "enter", "down", "enter")  # harden, second runner
         await next_until(app, pilot, "privileges")
-        # The privileged question lists its three choices, then "keep": go to it.
-        await press(app, pilot, "down", "down", "down")
         assert app.state.answers_for_core().privileged is None
         await next_until(app, pilot, "review")
         await press(app, pilot, "s")
         await press(app, pilot, "enter")
     assert app.return_value == EXIT_SAVED
-    assert runner_of(config, 1)["docker"]["privileged"] is True  # type: ignore[index]
+    assert runner_of(config, 1)["docker"]["privileged"] is True
     assert "    # privileged for the old dind jobs\n    privileged = true\n" in config.read_text(
         encoding="utf-8"
     )
@@ -520,7 +524,8 @@ async def test_the_files_image_and_allowlist_are_kept_unless_changed(folder: Pat
         await next_until(app, pilot, "pull-policy")
         keep = app.screen.query("Checkbox.keep").last(Checkbox)
         assert keep.value
-        await pilot.click(keep)
+        keep.focus()
+        await press(app, pilot, "space")
         await settle(app, pilot)
         allowlist = app.screen.query_one("Input.answer", Input)
         assert not allowlist.disabled
@@ -598,6 +603,8 @@ async def test_several_runners_hardened_with_the_same_answers(folder: Path) -> N
         assert app.state.runner_index == 1
         assert app.state.also == (2,)
         assert "runners docker-mr, docker-tags" in app._title_bar()
+        await next_until(app, pilot, "privileges")
+        await press(app, pilot, "up", "up", "up")  # keep → nothing special, for both
         await next_until(app, pilot, "review")
         preview = app.latest_preview
         assert preview is not None
@@ -610,7 +617,8 @@ async def test_several_runners_hardened_with_the_same_answers(folder: Path) -> N
         docker = runner_of(config, index)["docker"]
         assert isinstance(docker, dict)
         assert docker["privileged"] is False
-        assert docker["pull_policy"] in ("always", ["always"])  # the file's own form
+        before = tomllib.loads(TWO_DOCKER_RUNNERS)["runners"][index]["docker"]
+        assert docker.get("pull_policy") == before.get("pull_policy"), "kept, per runner"
     assert runner_of(config, 0)["executor"] == "shell"
     assert "docker" not in runner_of(config, 0)
     assert "# Docker runner for tags." in written
@@ -705,7 +713,7 @@ async def test_hardening_files_are_written_with_the_config_when_ticked(folder: P
         assert "Wrote the hardening files to runner-hardening/" in outcome
         await press(app, pilot, "enter")
     assert app.return_value == EXIT_SAVED
-    assert runner_of(config, 1)["docker"]["privileged"] is False  # type: ignore[index]
+    assert runner_of(config, 1)["docker"]["privileged"] is True, "kept: Enter changes nothing"
     assert app.latest_host is not None
     written = {
         p.name: p.read_text(encoding="utf-8") for p in (folder / "runner-hardening").iterdir()
@@ -741,7 +749,7 @@ async def test_a_failed_hardening_file_write_says_the_config_was_saved(folder: P
     assert app.return_value == 2
     assert app.outcome.startswith("Saved config.toml")
     assert "config.toml was saved, but the hardening files were not written to " in app.outcome
-    assert runner_of(config, 1)["docker"]["privileged"] is False  # type: ignore[index]
+    assert runner_of(config, 1)["docker"]["privileged"] is True
     assert (folder / "in-the-way").read_text(encoding="utf-8") == "a file, not a folder\n"
 
 

@@ -22,10 +22,12 @@ from textual.widgets import Input, SelectionList, Static
 from tests.tui_support import SIZE, next_until, position, press, settle
 from wizard.steps import question
 from wizard.tui.app import EXIT_SAVED, WizardApp, build_app
-from wizard.tui.formatting import describe_value, mask_words, url_problem
+from wizard.tui.formatting import mask_words
 from wizard.tui.ports import RunnerView, SessionPort, open_real_session
 from wizard.tui.screens.runner import runner_label
 from wizard.tui.widgets.question import QuestionField
+from wizard.validation import url_problem
+from wizard.wording import describe_value
 
 URL_PASSWORD = "URLPASSWORD123"
 TOKEN_BODY = "SECRETsecretSECRETsecret"

@@ -54,6 +54,7 @@ from wizard.model import (
     AUTOSCALED,
     DEFAULT_TRUST,
     DOCKER_FAMILY,
+    REUSED_HOST,
     Edit,
     Executor,
     RemoveKey,
@@ -82,8 +83,14 @@ _FF_CLEANUP = "FF_ENABLE_JOB_CLEANUP"
 def answers_from_config(data: Mapping[str, Any], runner_index: int) -> Answers:
     """What the runner's settings already answer; ``None`` where the file says nothing.
 
-    Used to show "current" values and to derive a preset from an existing
-    config. Trust and host measures live outside ``config.toml`` and stay ``None``.
+    A key the file leaves out still answers a question when the runner has a
+    default for it: no ``user`` runs jobs as the image's own user, no
+    ``privileged`` is unprivileged, no ``pull_policy`` is ``always``
+    (``GetPullPolicies`` in common/config.go), an unpinned feature flag is off,
+    no reuse limit reuses a VM forever. So an existing runner's questions start
+    from what it does today. Used to show "current" values, as the defaults for
+    an existing runner, and to derive a preset from a config. Trust and host
+    measures live outside ``config.toml`` and stay ``None``.
     """
     entry = runner_at(data, runner_index)
     runner, executor = entry.data, entry.executor
@@ -91,34 +98,43 @@ def answers_from_config(data: Mapping[str, Any], runner_index: int) -> Answers:
 
     container_name = container_table_name(executor)
     container = sub_table(runner, container_name) if container_name else {}
-    privileged = get_ci(container, "privileged")
-    if isinstance(privileged, bool):
-        values["privileged"] = PrivilegedNeed.PRIVILEGED if privileged else PrivilegedNeed.NONE
+    if container_name:
+        privileged = get_ci(container, "privileged")
+        if privileged is True:
+            values["privileged"] = PrivilegedNeed.PRIVILEGED
+        elif privileged is None or privileged is False:
+            values["privileged"] = PrivilegedNeed.NONE
 
     if executor in DOCKER_FAMILY:
         user = get_ci(container, "user")
-        if isinstance(user, str) and user.strip():
+        if user is None or (isinstance(user, str) and not user.strip()):
+            values["job_user"] = JobUser.IMAGE_DEFAULT
+        elif isinstance(user, str):
             root = is_root_user(user)
             values["job_user"] = JobUser.IMAGE_DEFAULT if root else JobUser.NON_ROOT
-        if container:
-            values["isolate_host_network"] = not any(
-                str(get_ci(container, key)).strip().casefold() == "host"
-                for key in HOST_NAMESPACE_KEYS
-                if get_ci(container, key) is not None
-            )
-        values["per_build_network"] = feature_flag(runner, _FF_PER_BUILD)
+        values["isolate_host_network"] = not any(
+            str(get_ci(container, key)).strip().casefold() == "host"
+            for key in HOST_NAMESPACE_KEYS
+            if get_ci(container, key) is not None
+        )
+        values["per_build_network"] = feature_flag(runner, _FF_PER_BUILD) or False
 
     if container_name:
         image = get_ci(container, "image")
         if isinstance(image, str) and image.strip():
             values["default_image"] = image.strip()
-        policies = strings(get_ci(container, "pull_policy"))
+        raw_policies = get_ci(container, "pull_policy")
+        policies = strings(raw_policies)
         if policies:
             with contextlib.suppress(ValueError):  # an unknown policy: say nothing
                 values["pull_policy"] = PullPolicyChoice(policies[0].strip())
+        elif raw_policies in (None, []) and executor in DOCKER_FAMILY:
+            values["pull_policy"] = PullPolicyChoice.ALWAYS
         allowed = get_ci(container, "allowed_pull_policies")
         if isinstance(allowed, list):
             values["allowed_pull_policies"] = tuple(strings(allowed))
+        elif allowed is None:
+            values["allowed_pull_policies"] = ()  # jobs may ask only for pull_policy's own
         images = get_ci(container, "allowed_images")
         # No list is a definite setting too: the runner then accepts any image.
         values["allowed_images"] = tuple(strings(images)) if isinstance(images, list) else ()
@@ -130,8 +146,11 @@ def answers_from_config(data: Mapping[str, Any], runner_index: int) -> Answers:
     cap = reuse_cap(entry)
     if cap is not None:
         values["one_job_per_vm"] = cap == 1
+    elif executor in AUTOSCALED:
+        values["one_job_per_vm"] = False  # no limit: a VM takes job after job
 
-    values["job_cleanup"] = feature_flag(runner, _FF_CLEANUP)
+    cleanup = feature_flag(runner, _FF_CLEANUP)
+    values["job_cleanup"] = cleanup if cleanup is not None or executor not in REUSED_HOST else False
     strategy = git_strategy(runner)
     if strategy in (CloneStrategy.CLONE.value, CloneStrategy.FETCH.value):
         values["clone_strategy"] = CloneStrategy(strategy)

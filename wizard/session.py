@@ -15,6 +15,7 @@ from pathlib import Path
 from wizard import audit, plan, presets
 from wizard.answers import Answers
 from wizard.config_reading import iter_runners
+from wizard.defaults import changes_only
 from wizard.model import DEFAULT_TRUST, Edit, Finding, RunnerIdentity, Trust
 from wizard.presets import Preset
 from wizard.secrets import mask_secret, mask_text
@@ -153,10 +154,15 @@ class WizardSession:
         if runner_index is None:
             base = base.with_new_runner(identity or RunnerIdentity(), answers.executor)
             runner_index = [*iter_runners(base.data)][-1].index
+        existing = {entry.index for entry in iter_runners(self.doc.data)}
         after = base
         edits: list[Edit] = []
         for index in dict.fromkeys([runner_index, *also]):
-            after, applied = self._apply_answers(after, answers, index, trust, preset)
+            # An answer that says what the entry already says keeps it as it is.
+            own = answers
+            if index in existing:
+                own = changes_only(answers, self.current_answers(index))
+            after, applied = self._apply_answers(after, own, index, trust, preset)
             edits += applied
         return Preview(
             new_text=after.text,

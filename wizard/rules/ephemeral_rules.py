@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from wizard.config_reading import (
+    GIT_STRATEGY,
+    as_list,
     feature_flag,
     get_ci,
+    git_strategy,
     is_true,
     iter_runners,
     reuses_host,
     runner_path,
     spelled,
-    strings,
     sub_table,
 )
 from wizard.model import AUTOSCALED, Executor, FixSafety, Issue, Severity
@@ -117,17 +119,16 @@ def _is_fetch_default(item: object) -> bool:
     if not isinstance(item, str):
         return False
     name, found, value = item.partition("=")
-    return bool(found) and name.strip() == "GIT_STRATEGY" and value.strip().casefold() == "fetch"
+    return bool(found) and name.strip() == GIT_STRATEGY and value.strip() == "fetch"
 
 
 def _fetch_on_shared_host(ctx: AuditContext) -> Iterator[Issue]:
     for entry in iter_runners(ctx.data):
-        if not reuses_host(entry):
+        # The runner takes the last GIT_STRATEGY and accepts only its exact
+        # values (common/build_settings.go): "Fetch" falls back to the default.
+        if not reuses_host(entry) or git_strategy(entry.data) != "fetch":
             continue
-        raw = get_ci(entry.data, "environment")
-        items = raw if isinstance(raw, list) else strings(raw)
-        if not any(_is_fetch_default(item) for item in items):
-            continue
+        items = as_list(get_ci(entry.data, "environment"))
         yield Issue(
             "environment sets GIT_STRATEGY=fetch on a reused host: jobs start from a working "
             "copy earlier jobs could modify",

@@ -20,6 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from wizard.answers import Answers
+from wizard.checklist_rows import HostChecklist, HostPlanner, plan_host_checklist
 from wizard.errors import WizardError
 from wizard.model import RunnerIdentity
 from wizard.secrets import mask_text
@@ -30,7 +31,6 @@ from wizard.tui.formatting import (
     finding_line,
     findings_summary,
 )
-from wizard.tui.host import HostChecklist, HostPlanner, plan_host_checklist
 from wizard.tui.messages import GoBack, GoNext, QuitWithoutSaving
 from wizard.tui.ports import (
     PreviewView,
@@ -321,7 +321,7 @@ class WizardApp(App[int]):
             QuestionView(
                 question=q,
                 value=self.state.value_for(q),
-                recommended=self._recommended(q.field),
+                recommended=self.state.core_default(q).recommended,
                 current=getattr(self.state.current, q.field),
                 can_keep=self.state.can_keep(q),
                 locked=q.field in self.state.locked,
@@ -344,12 +344,6 @@ class WizardApp(App[int]):
         if self.state.path is None:
             return ARTIFACTS_FOLDER
         return display_path(self.state.path.parent / ARTIFACTS_FOLDER)
-
-    def _recommended(self, field: str) -> object:
-        """The recommendation itself, even when a preset or the file says otherwise."""
-        question = next(q for s in STEPS for q in s.questions if q.field == field)
-        before = self.state.effective()
-        return question.recommend(before)
 
     # ------------------------------------------------------------- workers
 

@@ -17,8 +17,8 @@ from textual.containers import Horizontal, HorizontalScroll, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Static
 
+from wizard.checklist_rows import HostChecklist
 from wizard.tui.formatting import coloured_diff, finding_line, findings_line, host_rows_table
-from wizard.tui.host import HostChecklist
 from wizard.tui.messages import QuitWithoutSaving
 from wizard.tui.ports import PreviewView
 from wizard.tui.screens.base import WizardScreen

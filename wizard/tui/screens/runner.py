@@ -17,12 +17,12 @@ from textual.widgets.selection_list import Selection
 
 from wizard.model import RunnerIdentity
 from wizard.secrets import mask_secret, mask_text
-from wizard.tui.formatting import url_problem
 from wizard.tui.ports import RunnerView
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.state import RUNNER, Mode
 from wizard.tui.widgets.choices import MultiChoice, TickBox
 from wizard.tui.widgets.sidebar import SidebarEntry
+from wizard.validation import url_problem
 
 
 def runner_label(runner: RunnerView) -> Text:
