@@ -15,6 +15,7 @@ from pathlib import Path
 from wizard import audit, document, plan, presets, safe_write
 from wizard.answers import Answers, RunnerIdentity
 from wizard.diffs import masked_diff
+from wizard.embedded import effective_data, load_document
 from wizard.model import DEFAULT_TRUST, Edit, Finding, Trust
 from wizard.presets import Preset
 from wizard.secrets import mask_secret, mask_text
@@ -104,18 +105,24 @@ class WizardSession:
     def open(cls, path: Path) -> WizardSession:
         """Open ``path``; a missing file starts a new, empty config (errors: ConfigError)."""
         if path.exists():
-            return cls(document.load_config(path), exists=True)
+            return cls(load_document(path), exists=True)
         return cls(document.new_config(path), exists=False)
 
     def runners(self) -> list[RunnerSummary]:
         summaries = []
+        executors = {
+            entry.index: entry.get("executor")
+            for entry in document.ConfigDocument(
+                None, "", effective_data(self.doc)
+            ).runner_entries()
+        }
         for entry in self.doc.runner_entries():
             token = entry.get("token")
             summaries.append(
                 RunnerSummary(
                     index=entry.index,
                     name=entry.get("name"),
-                    executor=entry.get("executor"),
+                    executor=executors.get(entry.index),
                     url=mask_text(url) if isinstance(url := entry.get("url"), str) else None,
                     token=mask_secret(token) if isinstance(token, str) else None,
                 )
@@ -126,7 +133,7 @@ class WizardSession:
         """What the file already says, as answers (empty for a new runner)."""
         if runner_index is None:
             return Answers()
-        return plan.answers_from_config(self.doc.data, runner_index)
+        return plan.answers_from_config(effective_data(self.doc), runner_index)
 
     def findings(self, trust: Trust | None = None) -> tuple[Finding, ...]:
         return tuple(audit.audit_document(self.doc, trust=trust or DEFAULT_TRUST))
@@ -194,7 +201,7 @@ class WizardSession:
         """Write the previewed text (atomic, 0600, backup; refuses if the file changed)."""
         new_doc = self.doc.replaced_text(preview.new_text)
         backup_path = safe_write.write_document(self.doc, new_doc, backup=backup)
-        written = document.load_config(self.path)
+        written = load_document(self.path)
         self.doc = written
         self.exists = True
         return SaveResult(
