@@ -130,7 +130,7 @@ class YamlText:
 
 def child(mapping: MappingNode, name: str) -> Node | None:
     for key, value in mapping.value:
-        if isinstance(key, ScalarNode) and key.value == name:
+        if isinstance(key, ScalarNode) and key.value == name and isinstance(value, Node):
             return value
     return None
 
