@@ -210,6 +210,8 @@ class EmbeddedConfig(ConfigDocument):
         chart = [edit for edit in edits if edit.table[:1] == (CHART,)]
         toml = [edit for edit in edits if edit.table[:1] != (CHART,)]
         document: ConfigDocument = self._with_chart_edits(chart) if chart else self
+        if toml and self.src.toml_path is None:
+            self._verified(self.text, self.data)  # says there is no block to edit
         if toml:
             document = ConfigDocument.with_edits(document, toml)
         return document
@@ -258,12 +260,9 @@ class EmbeddedConfig(ConfigDocument):
             path: YamlPath = (*source.chart_root, *edit.table[1:], edit.key)
             texts[-1] = chart_edit(self, texts[-1], path, edit.value)
             changes.append((path, edit.value))
-        from wizard.embedded.load import render, verify_yaml
+        from wizard.embedded.load import render
 
-        file_text = render(source, source.toml_raw, texts)
-        after = reload(self, file_text)
-        verify_yaml(self, after, changes)
-        return after
+        return reload(self, render(source, source.toml_raw, texts), changes)
 
     def _check_control_lines(self, new_text: str) -> None:
         """Refuse a change that would move a line across a template control line."""

@@ -175,7 +175,9 @@ def render(source: EmbeddedSource, toml_text: str, texts: list[str]) -> str:
     return child
 
 
-def reload(before: EmbeddedConfig, file_text: str) -> EmbeddedConfig:
+def reload(
+    before: EmbeddedConfig, file_text: str, changes: list[tuple[YamlPath, Any]] | None = None
+) -> EmbeddedConfig:
     """The edited file read again from its text; anything unreadable is an EditError."""
     try:
         after = from_text(file_text, before.path, bom=before.bom)
@@ -190,7 +192,7 @@ def reload(before: EmbeddedConfig, file_text: str) -> EmbeddedConfig:
         before.src.chart_root,
     ):
         raise EditError(before.path, "the edit would move the runner config; nothing written")
-    verify_yaml(before, after, [])
+    verify_yaml(before, after, changes or [])
     return replace(after, disk=before.disk)
 
 

@@ -134,7 +134,7 @@ def find(layer: YamlText) -> Found:
                         configmaps.setdefault(cm_name, block_path)
         spec = child(mapping, "spec")
         if kind == "Runner" and isinstance(spec, MappingNode) and operator is None:
-            operator = (path, scalar_value(child(spec, "config")))
+            operator = ((*path, "spec"), scalar_value(child(spec, "config")))
         helm = child(mapping, "helm")
         if isinstance(helm, MappingNode) and isinstance(child(helm, "values"), ScalarNode):
             values_strings.append((*path, "helm", "values"))
