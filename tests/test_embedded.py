@@ -272,7 +272,7 @@ def test_safe_fix_leaves_unsafe_chart_values(tmp_path: Path) -> None:
 
 def test_toml_edit_without_a_block_is_refused_clearly(tmp_path: Path) -> None:
     document = _load(tmp_path, LEGACY)
-    with pytest.raises(EditError, match="no runners.config block"):
+    with pytest.raises(EditError, match=r"no runners\.config block"):
         document.with_edits([SetValue(K8S, "privileged", False)])
 
 
@@ -316,7 +316,8 @@ def test_harden_writes_yaml_and_second_run_changes_nothing(
     path.write_text(VALUES)
     assert run_cli(capsys, "harden", "--fix", "all", "--no-backup", str(path)).code == 0
     written = path.read_text()
-    assert "# the runner's template" in written and "# for dind" in written
+    assert "# the runner's template" in written
+    assert "# for dind" in written
     assert "privileged = false" in written
     yaml.safe_load(written)
     assert run_cli(capsys, "harden", "--fix", "all", "--dry-run", str(path)).code == 0

@@ -81,7 +81,8 @@ def test_harden_all_changes_only_what_it_means(path: Path, tmp_path: Path) -> No
     written.write_bytes(after.to_bytes())
     reread = load_document(written)
     assert isinstance(reread, EmbeddedConfig)
-    assert reread.data == after.data and reread.dumps() == after.dumps()
+    assert reread.data == after.data
+    assert reread.dumps() == after.dumps()
     again = harden_document(after, fix="all")
     assert again.after.dumps() == after.dumps()
     assert masked_diff(after, again.after) == ""
