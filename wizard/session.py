@@ -16,7 +16,7 @@ from wizard import audit, document, plan, presets, safe_write
 from wizard.answers import Answers, RunnerIdentity
 from wizard.diffs import masked_diff
 from wizard.embedded import effective_data, load_document
-from wizard.model import DEFAULT_TRUST, Edit, Finding, Trust
+from wizard.model import DEFAULT_TRUST, Edit, Finding, SetValue, Trust
 from wizard.presets import Preset
 from wizard.secrets import mask_secret, mask_text
 
@@ -185,6 +185,7 @@ class WizardSession:
             edits = presets.preset_edits(preset, answers, base.data, runner_index)
         else:
             edits = plan.edits_for_answers(answers, base.data, runner_index)
+        edits = _without_chart_defaults(base, edits)
         answered = base.with_edits(edits)
         # What the questions do not cover, the catalogue's safe fixes complete.
         completed = audit.harden_document(
@@ -209,3 +210,23 @@ class WizardSession:
             backup=backup_path,
             findings=tuple(audit.audit_document(written, trust=preview.trust)),
         )
+
+
+def _without_chart_defaults(base: document.ConfigDocument, edits: list[Edit]) -> list[Edit]:
+    """Leave out an executor the chart already gives the runner: the values stay as written."""
+    effective = effective_data(base)
+    if effective is base.data:
+        return edits
+    runners = effective.get("runners") or []
+
+    def given(edit: Edit) -> bool:
+        if not isinstance(edit, SetValue) or edit.key != "executor" or len(edit.table) != 2:
+            return False
+        index = edit.table[1]
+        return (
+            isinstance(index, int)
+            and index < len(runners)
+            and runners[index].get("executor") == edit.value
+        )
+
+    return [edit for edit in edits if not given(edit)]
