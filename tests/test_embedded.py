@@ -12,13 +12,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from cli_support import run_cli
 
+from tests.cli_support import run_cli
 from wizard.audit import audit_document, harden_document
-from wizard.document import EditError
 from wizard.embedded import load_document
 from wizard.embedded.document import CHART, EmbeddedConfig
-from wizard.errors import ConfigError
+from wizard.errors import ConfigError, EditError
 from wizard.model import SetValue
 
 

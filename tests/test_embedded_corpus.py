@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from corpus import helm_corpus_files
 
+from tests.corpus import helm_corpus_files
 from wizard.audit import audit_document, harden_document
-from wizard.diffs import masked_diff
 from wizard.embedded import load_document
 from wizard.embedded.blocks import split_lines
 from wizard.embedded.document import CHART, EmbeddedConfig
 from wizard.embedded.templates import mask_for_yaml
+from wizard.tomlfile.diffs import masked_diff
 
 FILES = helm_corpus_files()
 pytestmark = pytest.mark.skipif(not FILES, reason="no Helm corpus beside the repository")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from tui_support import SIZE, next_until, position, press, settle
 
+from tests.tui_support import SIZE, next_until, position, press, settle
 from wizard.model import Executor
 from wizard.tui.app import EXIT_SAVED, build_app
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from cli_support import run_cli
 
+from tests.cli_support import run_cli
 from wizard.audit import audit_document
 from wizard.embedded import load_document
 from wizard.embedded.document import EmbeddedConfig

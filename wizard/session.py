@@ -12,13 +12,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from wizard import audit, document, plan, presets, safe_write
-from wizard.answers import Answers, RunnerIdentity
-from wizard.diffs import masked_diff
+from wizard import audit, plan, presets
+from wizard.answers import Answers
+from wizard.config_reading import iter_runners
 from wizard.embedded import effective_data, load_document
-from wizard.model import DEFAULT_TRUST, Edit, Finding, SetValue, Trust
+from wizard.model import DEFAULT_TRUST, Edit, Finding, RunnerIdentity, SetValue, Trust
 from wizard.presets import Preset
 from wizard.secrets import mask_secret, mask_text
+from wizard.tomlfile import document, safe_write
+from wizard.tomlfile.diffs import masked_diff
 
 RULES_DECIDED_BY_ANSWERS = frozenset(
     {
@@ -110,13 +112,9 @@ class WizardSession:
 
     def runners(self) -> list[RunnerSummary]:
         summaries = []
-        executors = {
-            entry.index: entry.get("executor")
-            for entry in document.ConfigDocument(
-                None, "", effective_data(self.doc)
-            ).runner_entries()
-        }
-        for entry in self.doc.runner_entries():
+        effective = iter_runners(effective_data(self.doc))
+        executors = {entry.index: entry.get("executor") for entry in effective}
+        for entry in iter_runners(self.doc.data):
             token = entry.get("token")
             summaries.append(
                 RunnerSummary(
@@ -157,7 +155,7 @@ class WizardSession:
         base = self.doc
         if runner_index is None:
             base = base.with_new_runner(identity or RunnerIdentity(), answers.executor)
-            runner_index = len(base.runner_entries()) - 1
+            runner_index = [*iter_runners(base.data)][-1].index
         after = base
         edits: list[Edit] = []
         for index in dict.fromkeys([runner_index, *also]):

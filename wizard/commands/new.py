@@ -54,7 +54,7 @@ def run(args: argparse.Namespace, prompts: Prompts | None = None) -> int:
 
 def _new_values_file(args: argparse.Namespace, path: Path) -> int:
     """A values file for the Helm chart: the runner's settings from the preset, no token."""
-    from wizard.embedded.values_file import helm_values
+    from wizard.helm_values import helm_values
     from wizard.presets import load_preset, write_new_file
 
     if not args.preset:

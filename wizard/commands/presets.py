@@ -90,7 +90,7 @@ def _answers_from_config(path: Path, runner_name: str | None) -> Answers:
 def export_command(args: argparse.Namespace) -> int:
     preset = load_preset(args.name)
     if getattr(args, "helm_values", None):
-        from wizard.embedded.values_file import helm_values
+        from wizard.helm_values import helm_values
 
         out = Path(args.helm_values)
         write_new_file(out, helm_values(preset, file=out.name))

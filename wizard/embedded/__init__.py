@@ -1,6 +1,6 @@
 """Runner configs embedded in YAML: Helm chart values, ConfigMaps, Operator manifests.
 
-The package opens such a file as a :class:`~wizard.document.ConfigDocument`
+The package opens such a file as a :class:`~wizard.tomlfile.document.ConfigDocument`
 (see :mod:`wizard.embedded.document`), so every command works on it as on a
 config.toml, and writes edits back into the YAML without touching a byte
 outside the lines that change.
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from wizard.document import ConfigDocument
+    from wizard.tomlfile.document import ConfigDocument
 
 
 def effective_data(document: ConfigDocument) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """A runner config that lives inside a YAML file, behind the same interface as a config.toml.
 
-:class:`EmbeddedConfig` is a :class:`~wizard.document.ConfigDocument` whose
+:class:`EmbeddedConfig` is a :class:`~wizard.tomlfile.document.ConfigDocument` whose
 ``text`` and ``data`` are the TOML inside the block (templates masked), so
 rules, plans, presets and the wizards work on it unchanged. What differs is
 how it comes back out: every edit is made by the TOML layer, then the new TOML
@@ -19,11 +19,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from wizard.document import ConfigDocument, EditError
 from wizard.embedded.blocks import split_lines
 from wizard.embedded.templates import Conditional, TomlMask, conditionals, is_control_line
+from wizard.errors import EditError
 from wizard.model import Edit, RemoveKey, SetValue, TablePath
 from wizard.secrets import mask_text
+from wizard.tomlfile.document import ConfigDocument
 
 if TYPE_CHECKING:
     from wizard.embedded.yamltree import YamlPath, YamlText
@@ -164,7 +165,7 @@ class EmbeddedConfig(ConfigDocument):
         """A type finding about a value that is a template: Helm writes the real value."""
         if rule != "wrong-value-type" or key is None or table[:1] == (CHART,):
             return False
-        from wizard.edits import resolve_table
+        from wizard.tomlfile.edits import resolve_table
 
         try:
             container = resolve_table(self.data, table, create=False)
@@ -217,7 +218,7 @@ class EmbeddedConfig(ConfigDocument):
         return document
 
     def replaced_text(self, text: str) -> ConfigDocument:
-        from wizard.document import parse_text
+        from wizard.tomlfile.document import parse_text
 
         if text == self.text:
             return self
@@ -362,7 +363,7 @@ def _secret_mappings(layer: YamlText) -> set[YamlPath]:
 
 
 def _same_toml(before: EmbeddedConfig, after: EmbeddedConfig, expected: Mapping[str, Any]) -> None:
-    from wizard.document import same_value
+    from wizard.tomlfile.same_value import same_value
 
     def shown(value: Any, mask: TomlMask) -> Any:
         if isinstance(value, str):

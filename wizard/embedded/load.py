@@ -8,21 +8,20 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from wizard.document import (
-    BOM,
-    MAX_CONFIG_BYTES,
-    ConfigDocument,
-    EditError,
-    Fingerprint,
-    parse_config,
-    parse_text,
-)
 from wizard.embedded.blocks import split_lines
 from wizard.embedded.document import EmbeddedConfig, EmbeddedSource
 from wizard.embedded.locate import Found, block_at, check_block, find, is_yaml_name
 from wizard.embedded.templates import mask_toml
 from wizard.embedded.yamltree import YamlPath, YamlText, replace_scalar
-from wizard.errors import ConfigError
+from wizard.errors import ConfigError, EditError
+from wizard.tomlfile.document import (
+    BOM,
+    MAX_CONFIG_BYTES,
+    ConfigDocument,
+    Fingerprint,
+    parse_config,
+    parse_text,
+)
 
 
 def read_bytes(path: Path) -> tuple[bytes, Fingerprint]:
