@@ -8,10 +8,13 @@ edit produces: the TOML lines re-indented to the block, every other byte kept.
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.cli_support import run_cli
 from wizard.audit import audit_document, harden_document
@@ -320,3 +323,52 @@ def test_harden_writes_yaml_and_second_run_changes_nothing(
     assert "privileged = false" in written
     yaml.safe_load(written)
     assert run_cli(capsys, "harden", "--fix", "all", "--dry-run", str(path)).code == 0
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    indent=st.integers(min_value=1, max_value=6),
+    chomp=st.sampled_from(["", "-", "+"]),
+    explicit=st.booleans(),
+    newline=st.sampled_from(["\n", "\r\n"]),
+    trailing=st.integers(min_value=0, max_value=2),
+    after_key=st.booleans(),
+)
+def test_any_block_style_round_trips_and_takes_an_edit(
+    tmp_path: Path,
+    *,
+    indent: int,
+    chomp: str,
+    explicit: bool,
+    newline: str,
+    trailing: int,
+    after_key: bool,
+) -> None:
+    pad = " " * (2 + indent)
+    indicator = "|" + (str(indent) if explicit else "") + chomp
+    toml = [
+        "[[runners]]",
+        "  [runners.kubernetes]",
+        '    image = "alpine"  # pinned',
+        "    privileged = true",
+    ]
+    lines = ["# values", "runners:", f"  config: {indicator}", *(pad + t for t in toml)]
+    lines += [""] * trailing
+    if after_key:
+        lines.append("  executor: kubernetes")
+    text = newline.join(lines) + newline
+    document = _load(tmp_path, text)
+    assert document.to_bytes() == text.encode()
+    after = _set(document, K8S, "privileged", False)
+    assert after == text.replace("privileged = true", "privileged = false")
+    value = yaml.safe_load(after)["runners"]["config"]
+    assert tomllib.loads(value)["runners"][0]["kubernetes"] == {
+        "image": "alpine",
+        "privileged": False,
+    }
+    added = _set(document, K8S, "allow_privilege_escalation", False)
+    parsed = tomllib.loads(yaml.safe_load(added)["runners"]["config"])
+    assert parsed["runners"][0]["kubernetes"]["allow_privilege_escalation"] is False
+    assert added.count(newline) == text.count(newline) + 1
