@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -66,6 +66,8 @@ ARTIFACTS_FOLDER = "runner-hardening"
 """Where the hardening files go by default: a folder next to ``config.toml``."""
 
 NOTHING_WRITTEN = "No changes were written."
+
+STEP_IDS = frozenset(s.id for s in STEPS)
 
 SIDEBAR_LABELS = {START: "File", RUNNER: "Runner", REVIEW: "Review"} | {
     s.id: s.title for s in STEPS
@@ -127,30 +129,38 @@ class WizardApp(App[int]):
         self.push_screen(self._make_screen(START))
         self._read_file(self.state.path)
 
-    def go(self, position: str) -> None:
-        """Show ``position``, built afresh from the state."""
+    async def go(self, position: str) -> None:
+        """Show ``position`` as the state describes it.
+
+        From one step to another the step screen updates itself in place (the
+        frame, sidebar and findings bar stay); other moves build the screen.
+        """
         self.position = position
         self.state.visited.add(position)
-        self.switch_screen(self._make_screen(position))
+        screen = self.screen
+        if isinstance(screen, StepScreen) and position in STEP_IDS:
+            await screen.show_step(**self._step_parts(position))
+        else:
+            self.switch_screen(self._make_screen(position))
         if position in SIDEBAR_LABELS and position not in (START, RUNNER):
             self._schedule_preview()
 
     @on(GoNext)
-    def _go_next(self, message: GoNext) -> None:
+    async def _go_next(self, message: GoNext) -> None:
         if message.position in (START, RUNNER, REVIEW, "done"):
             return  # those screens post their own, more specific messages
-        self.go(self.state.following(message.position))
+        await self.go(self.state.following(message.position))
 
     @on(GoBack)
-    def _go_back(self, message: GoBack) -> None:
+    async def _go_back(self, message: GoBack) -> None:
         previous = self.state.preceding(message.position)
         if previous is not None:
-            self.go(previous)
+            await self.go(previous)
 
     @on(StepSidebar.Jump)
-    def _jump(self, message: StepSidebar.Jump) -> None:
+    async def _jump(self, message: StepSidebar.Jump) -> None:
         if not self.done and message.position in self.state.visited:
-            self.go(message.position)
+            await self.go(message.position)
 
     @on(StartScreen.PathEntered)
     def _path_entered(self, message: StartScreen.PathEntered) -> None:
@@ -158,16 +168,16 @@ class WizardApp(App[int]):
         self._read_file(self.state.path)
 
     @on(StartScreen.Proceed)
-    def _start_chosen(self, message: StartScreen.Proceed) -> None:
+    async def _start_chosen(self, message: StartScreen.Proceed) -> None:
         if self.session is None:
             return
         if message.mode != self.state.mode:
             self.state.mode = message.mode
             self.state.runner_index = None
-        self.go(RUNNER)
+        await self.go(RUNNER)
 
     @on(RunnerScreen.Proceed)
-    def _runner_chosen(self, message: RunnerScreen.Proceed) -> None:
+    async def _runner_chosen(self, message: RunnerScreen.Proceed) -> None:
         assert self.session is not None
         assert self.state.mode is not None
         same_target = (
@@ -183,7 +193,7 @@ class WizardApp(App[int]):
             self.state.reset_runner(
                 self.state.mode, message.runner_index, current, also=message.also
             )
-        self.go(self.state.following(RUNNER))
+        await self.go(self.state.following(RUNNER))
 
     @on(QuestionField.Changed)
     async def _answered(self, message: QuestionField.Changed) -> None:
@@ -314,6 +324,10 @@ class WizardApp(App[int]):
                 artifacts_folder=self._artifacts_folder_text(),
                 write_artifacts=self.artifacts_wanted,
             )
+        return StepScreen(**self._step_parts(position))
+
+    def _step_parts(self, position: str) -> dict[str, Any]:
+        """What a step screen shows for ``position``, worked out from the state."""
         steps = self.state.applicable_steps()
         step = next(s for s in steps if s.id == position)
         answers = self.state.effective()
@@ -328,14 +342,14 @@ class WizardApp(App[int]):
             )
             for q in step.applicable(answers)
         ]
-        return StepScreen(
-            sidebar=sidebar,
-            title_bar=title_bar,
-            step=step,
-            number=steps.index(step) + 1,
-            total=len(steps),
-            questions=views,
-        )
+        return {
+            "sidebar": self._sidebar(),
+            "title_bar": self._title_bar(),
+            "step": step,
+            "number": steps.index(step) + 1,
+            "total": len(steps),
+            "questions": views,
+        }
 
     def _artifacts_folder_text(self) -> str:
         """The folder the user typed, else ``runner-hardening`` next to the config."""
