@@ -125,7 +125,9 @@ class ConfigDocument:
         index = self._index
         folded = fold(table)
         if key is not None:
-            statement = index.keys.get((folded, key.casefold()))
+            statement = index.exact_keys.get((folded, key)) or index.keys.get(
+                (folded, key.casefold())
+            )
             if statement is not None:
                 return statement.line
             as_table = (*folded, key.casefold())
@@ -346,7 +348,7 @@ def _get_ci(table: Mapping[str, Any], key: str) -> Any:
 def _last_edit_wins(edits: Iterable[Edit]) -> list[Edit]:
     latest: dict[tuple[TablePath, str], Edit] = {}
     for edit in edits:
-        slot = (fold(edit.table), edit.key.casefold())
+        slot = (fold(edit.table), edit.key if edit.exact else edit.key.casefold())
         latest.pop(slot, None)
         latest[slot] = edit
     return list(latest.values())
@@ -381,6 +383,8 @@ class _Index:
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
         self.keys: dict[tuple[TablePath, str], Statement] = {}
+        self.exact_keys: dict[tuple[TablePath, str], Statement] = {}
+        """The same statements by the key's own spelling (tables still folded)."""
         self.headers: dict[TablePath, Statement] = {}
         self.section_last: dict[TablePath, Statement] = {}
         """Last statement of each header's own section (the header itself if empty)."""
@@ -397,7 +401,8 @@ class _Index:
         for statement in layout.statements:
             if statement.kind == "key":
                 full = (*statement.path, *(k.casefold() for k in statement.keys))
-                self.keys[(full[:-1], str(full[-1]))] = statement
+                self.keys.setdefault((full[:-1], str(full[-1])), statement)
+                self.exact_keys.setdefault((full[:-1], statement.keys[-1]), statement)
                 for depth in range(1, len(statement.keys)):
                     self.dotted_last[full[: len(statement.path) + depth]] = statement
                     self.dotted_first.setdefault(full[: len(statement.path) + depth], statement)
@@ -506,7 +511,11 @@ class _Planner:
         inline_edits: dict[tuple[int, int], list[tuple[TablePath, Edit]]] = {}
         for edit in edits:
             table = fold(edit.table)
-            statement = self.index.keys.get((table, edit.key.casefold()))
+            # Like the data (exact spelling first), so that of two keys differing only
+            # by case the edit lands on the one the data edit changes.
+            statement = self.index.exact_keys.get((table, edit.key))
+            if statement is None and not edit.exact:
+                statement = self.index.keys.get((table, edit.key.casefold()))
             inline_owner = self._inline_owner(table)
             if inline_owner is not None:
                 start, end, inner = inline_owner

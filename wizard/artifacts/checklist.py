@@ -275,7 +275,7 @@ def _host_items(answers: Answers, executor: Executor | None) -> list[ChecklistIt
                 "`gpasswd -d gitlab-runner docker`, and remove its sudoers entries.",
                 "id gitlab-runner\nsudo -l -U gitlab-runner",
                 "no docker, sudo or wheel group; 'not allowed to run sudo'",
-                f"{SECURITY}#systems-with-docker-installed",
+                f"{DOCS}/executors/shell/#security",
             )
         )
     if answers.privileged is PrivilegedNeed.PRIVILEGED:

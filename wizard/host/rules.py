@@ -95,7 +95,7 @@ HOST_RULES: tuple[Rule, ...] = (
         "Membership of the docker group is root on the host in all but name: a job run "
         "by the shell executor can start a privileged container that mounts the host's "
         "filesystem.",
-        f"{SECURITY_DOCS}#systems-with-docker-installed",
+        f"{DOCS}/executors/shell/#security",
         "/etc/group",
         "docker",
         "Remove the runner user from the docker group, or use the docker executor.",
@@ -224,7 +224,8 @@ HOST_RULES: tuple[Rule, ...] = (
         f"{DOCS}/configuration/feature-flags/",
         "runners.feature_flags",
         "FF_DISABLE_AUTOMATIC_TOKEN_ROTATION",
-        "Rotate tokens yourself and set FF_DISABLE_AUTOMATIC_TOKEN_ROTATION, or accept it.",
+        "Accept the rewrite and keep the annotated file under version control; rotation is "
+        "a security control, so turning it off is your call, not ours.",
     ),
 )
 

@@ -8,6 +8,7 @@ the audit adds line numbers afterwards from the document layer.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -105,15 +106,62 @@ def as_list(value: Any) -> list[Any]:
     return [value]
 
 
-def runner_executor(runner: Mapping[str, Any]) -> Executor | None:
-    """The runner's executor, or ``None`` when missing or unknown."""
+def declared_executor(runner: Mapping[str, Any]) -> Executor | None:
+    """The executor the runner would start: its exact name, as the runner looks it up."""
     name = get_ci(runner, "executor")
     if not isinstance(name, str):
         return None
     try:
-        return Executor(name.strip())
+        return Executor(name)
     except ValueError:
         return None
+
+
+def executor_from_tables(runner: Mapping[str, Any]) -> Executor | None:
+    """The executor a runner's tables configure, for entries that do not name a valid one.
+
+    Templates for ``register --template-config`` and Helm chart configs leave the
+    executor to registration, yet their ``[runners.kubernetes]`` or
+    ``[runners.docker]`` settings end up in the live file, so they are audited as
+    the executor those tables belong to.
+    """
+    if has_ci(runner, "kubernetes"):
+        return Executor.KUBERNETES
+    if has_ci(runner, "docker"):
+        if has_ci(runner, "autoscaler"):
+            return Executor.DOCKER_AUTOSCALER
+        if has_ci(runner, "machine"):
+            return Executor.DOCKER_MACHINE
+        return Executor.DOCKER
+    for table, executor in (
+        ("autoscaler", Executor.INSTANCE),
+        ("ssh", Executor.SSH),
+        ("custom", Executor.CUSTOM),
+        ("virtualbox", Executor.VIRTUALBOX),
+        ("parallels", Executor.PARALLELS),
+    ):
+        if has_ci(runner, table):
+            return executor
+    return None
+
+
+def _close_executor(runner: Mapping[str, Any]) -> Executor | None:
+    """The executor a misspelt name most likely means (`` shell ``, ``Docker``, ``dockerr``)."""
+    name = get_ci(runner, "executor")
+    if not isinstance(name, str):
+        return None
+    names = [executor.value for executor in Executor]
+    close = difflib.get_close_matches(name.strip().casefold(), names, n=1, cutoff=0.8)
+    return Executor(close[0]) if close else None
+
+
+def runner_executor(runner: Mapping[str, Any]) -> Executor | None:
+    """The executor to audit a runner as: the one it names, else the one it most likely means.
+
+    The runner itself takes no jobs for a name it does not know (``unknown-executor``
+    says so), but the settings become live as soon as the name is corrected.
+    """
+    return declared_executor(runner) or executor_from_tables(runner) or _close_executor(runner)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ from wizard.rules.base import (
 from wizard.rules.reading import (
     feature_flag,
     is_true,
-    pin_feature_flag,
     runner_path,
     set_in,
     spelled,
@@ -83,7 +82,6 @@ def _token_rotation(ctx: AuditContext) -> Iterator[Issue]:
             continue
         if feature_flag(entry.data, "FF_DISABLE_AUTOMATIC_TOKEN_ROTATION") is True:
             continue
-        edit = pin_feature_flag(entry, "FF_DISABLE_AUTOMATIC_TOKEN_ROTATION", True)
         literal = " and writes the new token in place of a $VAR reference" if "$" in token else ""
         yield Issue(
             "the token expires and will be rotated: the runner then rewrites this file, "
@@ -91,7 +89,6 @@ def _token_rotation(ctx: AuditContext) -> Iterator[Issue]:
             runner_path(entry.index),
             spelled(entry.data, "token_expires_at"),
             entry.index,
-            (edit,),
         )
 
 
@@ -103,17 +100,18 @@ TOKEN_ROTATION_REWRITES_FILE = Rule(
     rationale=(
         "When a token with an expiry date is rotated, the runner saves its whole configuration "
         "again: comments and unknown keys are lost and a token read from an environment "
-        "variable is written out in plain text. Turning rotation off keeps the file as written, "
-        "but the token then lives until its expiry and the runner stops working at that date "
-        "unless someone renews it, which is why this fix is not applied by default."
+        "variable is written out in plain text. Rotation itself is a security control (a "
+        "leaked token stops working), so this is advice only: nothing here turns it off. "
+        "Keep the commented version of the file elsewhere, or, if you must, disable rotation "
+        "knowingly and renew the token yourself before it expires."
     ),
     doc_url=FEATURE_FLAGS,
-    table="runners.feature_flags",
-    key="FF_DISABLE_AUTOMATIC_TOKEN_ROTATION",
-    fix=FixSafety.UNSAFE,
+    table="runners",
+    key="token_expires_at",
+    fix=None,
     remedy=(
-        "Either accept the rewrite, or pin FF_DISABLE_AUTOMATIC_TOKEN_ROTATION = true and "
-        "rotate the token yourself before it expires."
+        "Accept the rewrite and keep the annotated file under version control; disabling "
+        "rotation (FF_DISABLE_AUTOMATIC_TOKEN_ROTATION) trades a security control for comments."
     ),
     check=_token_rotation,
 )

@@ -58,15 +58,51 @@ def runners_for(ctx: AuditContext, executors: frozenset[Executor]) -> Iterator[R
 
 
 def feature_flag(runner: Mapping[str, Any], name: str) -> bool | None:
-    """A flag pinned in ``[runners.feature_flags]``; ``None`` when jobs may still choose."""
-    value = get_ci(sub_table(runner, "feature_flags"), name)
+    """A flag pinned in ``[runners.feature_flags]``; ``None`` when jobs may still choose.
+
+    The runner reads this map by the flag's exact name (``RunnerSettings.FeatureFlags``
+    in ``common/config.go``), so ``ff_network_per_build`` pins nothing.
+    """
+    flags = sub_table(runner, "feature_flags")
+    value = flags.get(name)
     return value if isinstance(value, bool) else None
 
 
+def environment_value(runner: Mapping[str, Any], name: str) -> str | None:
+    """The value ``[[runners]] environment`` gives variable ``name`` (the last one wins)."""
+    found = None
+    for item in strings(get_ci(runner, "environment")):
+        key, sep, value = item.partition("=")
+        if sep and key == name:
+            found = value
+    return found
+
+
+def feature_flag_default(runner: Mapping[str, Any], name: str) -> bool | None:
+    """A flag set through ``environment``: the jobs' default, which a job variable overrides."""
+    raw = environment_value(runner, name)
+    if raw is None:
+        return None
+    if raw in _GO_TRUE:
+        return True
+    if raw in _GO_FALSE:
+        return False
+    return None
+
+
+_GO_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
+_GO_FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
+"""What Go's ``strconv.ParseBool`` accepts, which is how the runner reads a flag variable."""
+
+
 def pin_feature_flag(entry: RunnerEntry, name: str, value: bool) -> SetValue:
-    """Pin a feature flag in the runner's table, so that jobs cannot change it."""
-    flags = sub_table(entry.data, "feature_flags")
-    return SetValue(runner_path(entry.index, "feature_flags"), spelled(flags, name), value)
+    """Pin a feature flag in the runner's table, so that jobs cannot change it.
+
+    The key is written exactly as the flag is named: a differently cased key
+    already there is a different key to the runner and is left for
+    ``unknown-key`` to report.
+    """
+    return SetValue(runner_path(entry.index, "feature_flags"), name, value, exact=True)
 
 
 def set_in(entry: RunnerEntry, tables: tuple[str, ...], key: str, value: TomlValue) -> SetValue:

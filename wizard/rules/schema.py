@@ -89,6 +89,7 @@ SECURITY_KEYS = frozenset(
         "FF_GIT_URLS_WITHOUT_TOKENS",
         "FF_MASK_ALL_DEFAULT_TOKENS",
         "FF_ENABLE_JOB_CLEANUP",
+        "FF_NETWORK_PER_BUILD",
         "FF_SECRET_RESOLVING_FAILS_IF_MISSING",
     )
 )
@@ -209,8 +210,17 @@ def _unknown_feature_flag(table: _Table, key: str) -> Issue | None:
     A name we simply do not know may come from a runner newer than our
     catalogue, so it is reported only when it resembles a real flag.
     """
-    if keys.lookup(FEATURE_FLAGS, key) is not None:
+    known = keys.lookup(FEATURE_FLAGS, key)
+    if known is not None and known.name == key:
         return None
+    if known is not None:
+        # The runner reads flags from a map by exact name (common/build_settings.go).
+        return table.issue(
+            f"feature flag '{key}' in {table.header} is ignored: the runner matches flag "
+            f"names exactly, so write '{known.name}'",
+            key,
+            _S.HIGH if _is_security_key(known.name) else None,
+        )
     removed = keys.removed_key(FEATURE_FLAGS, key)
     if removed is not None:
         return table.issue(
