@@ -8,10 +8,14 @@ rules, which the host check runs but which share ids, links and severities here.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from wizard.host.rules import HOST_RULES
-from wizard.model import Issue
+from wizard.layout import fold
+from wizard.model import Issue, TablePath
 from wizard.rules import (
     cloud_rules,
+    duplicates,
     ephemeral_rules,
     executor_rules,
     file_rules,
@@ -26,6 +30,7 @@ from wizard.rules.schema import SCHEMA_RULES
 
 ALL_RULES: tuple[Rule, ...] = (
     *SCHEMA_RULES,
+    *duplicates.RULES,
     *executor_rules.RULES,
     *privilege_rules.RULES,
     *mount_rules.RULES,
@@ -54,5 +59,22 @@ def rules_for(scope: str = "config") -> tuple[Rule, ...]:
 
 
 def evaluate(ctx: AuditContext) -> list[tuple[Rule, Issue]]:
-    """Run every config-scope rule against ``ctx``, in catalogue order."""
-    return [(rule, issue) for rule in rules_for("config") for issue in rule.check(ctx)]
+    """Run every config-scope rule against ``ctx``, in catalogue order.
+
+    Where keys differ only by case the runner may read the file several ways
+    (:func:`wizard.rules.duplicates.readings`); each rule then reports what it
+    finds in any of them, once.
+    """
+    views = duplicates.readings(ctx.data)
+    if len(views) == 1:
+        return [(rule, issue) for rule in rules_for("config") for issue in rule.check(ctx)]
+    found: list[tuple[Rule, Issue]] = []
+    seen: set[tuple[str, TablePath, str | None, str]] = set()
+    for rule in rules_for("config"):
+        for view in views:
+            for issue in rule.check(replace(ctx, data=view)):
+                slot = (rule.id, fold(issue.table), issue.key, issue.message)
+                if slot not in seen:
+                    seen.add(slot)
+                    found.append((rule, issue))
+    return found

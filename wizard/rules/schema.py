@@ -106,7 +106,7 @@ def _header(table: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Table:
+class Table:
     """One table of the file as the runner decodes it."""
 
     path: TablePath
@@ -133,9 +133,9 @@ class _Table:
         return Issue(mask_text(message), self.path, key, self.runner_index, severity=severity)
 
 
-def _tables(
+def tables(
     data: Mapping[str, Any], path: TablePath = (), name: str = "", values: str | None = None
-) -> Iterator[_Table]:
+) -> Iterator[Table]:
     """Every table the runner decodes, walking arrays of tables with their indices.
 
     Free-form tables are yielded (their values still have a type) but not
@@ -143,7 +143,7 @@ def _tables(
     A value of the wrong shape is not entered either; ``wrong-value-type``
     reports it.
     """
-    yield _Table(path, name, data, values)
+    yield Table(path, name, data, values)
     if keys.is_free_form(name):
         return
     for key, value in data.items():
@@ -152,11 +152,11 @@ def _tables(
             continue
         child = keys.child_table(name, info.name)
         if info.kind in ("table", "map") and isinstance(value, Mapping):
-            yield from _tables(value, (*path, key), child, info.values)
+            yield from tables(value, (*path, key), child, info.values)
         elif info.kind == "array-of-tables" and isinstance(value, list):
             for index, item in enumerate(value):
                 if isinstance(item, Mapping):
-                    yield from _tables(item, (*path, key, index), child)
+                    yield from tables(item, (*path, key, index), child)
 
 
 def _is_security_key(name: str | None) -> bool:
@@ -166,7 +166,7 @@ def _is_security_key(name: str | None) -> bool:
 # --- unknown-key -----------------------------------------------------------------------------
 
 
-def _unknown_in(table: _Table, key: str) -> Issue | None:
+def _unknown_in(table: Table, key: str) -> Issue | None:
     """An issue for ``key`` when the runner would not act on it, else ``None``."""
     where = table.header
     info = keys.lookup(table.name, key)
@@ -204,7 +204,7 @@ def _unknown_in(table: _Table, key: str) -> Issue | None:
     return table.issue(f"unknown key '{key}' in {where}{hint}", key, severity)
 
 
-def _unknown_feature_flag(table: _Table, key: str) -> Issue | None:
+def _unknown_feature_flag(table: Table, key: str) -> Issue | None:
     """Flag names are free, but a misspelt or retired flag silently does nothing.
 
     A name we simply do not know may come from a runner newer than our
@@ -245,7 +245,7 @@ def _unknown_feature_flag(table: _Table, key: str) -> Issue | None:
 
 
 def _unknown_keys(ctx: AuditContext) -> Iterator[Issue]:
-    for table in _tables(ctx.data):
+    for table in tables(ctx.data):
         if table.name == FEATURE_FLAGS:
             found = [_unknown_feature_flag(table, key) for key in table.data]
         elif keys.is_free_form(table.name) or keys.table_kind(table.name) is None:
@@ -368,7 +368,7 @@ def _nanoseconds(count: int) -> str:
     return f"{count}ns"
 
 
-def _duration_problem(table: _Table, key: str, value: Any) -> Issue | None:
+def _duration_problem(table: Table, key: str, value: Any) -> Issue | None:
     if isinstance(value, int) and not isinstance(value, bool):
         if value == 0:
             return None  # zero is zero in any unit
@@ -395,7 +395,7 @@ def _duration_problem(table: _Table, key: str, value: Any) -> Issue | None:
     )
 
 
-def _wrong_type(table: _Table, key: str, value: Any) -> Issue | None:
+def _wrong_type(table: Table, key: str, value: Any) -> Issue | None:
     if table.values is not None:  # a free-form table: only the values have a type
         problem = _mismatch(table.values, value)
         if problem is None:
@@ -428,7 +428,7 @@ def _wrong_type(table: _Table, key: str, value: Any) -> Issue | None:
 
 
 def _wrong_value_types(ctx: AuditContext) -> Iterator[Issue]:
-    for table in _tables(ctx.data):
+    for table in tables(ctx.data):
         for key, value in table.data.items():
             issue = _wrong_type(table, key, value)
             if issue is not None:
