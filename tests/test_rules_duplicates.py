@@ -49,7 +49,10 @@ def test_duplicate_tables_are_merged_and_judged_at_their_worst() -> None:
     assert "'docker' and 'Docker'" in issue.message
     assert issue.edits == ()
     assert "privileged-container" in rule_ids(TWO_TABLES)
-    inline = '[[runners]]\nexecutor = "docker"\ndocker = { privileged = false }\nDocker.privileged = true\n'
+    inline = (
+        '[[runners]]\nexecutor = "docker"\n'
+        "docker = { privileged = false }\nDocker.privileged = true\n"
+    )
     assert "privileged-container" in rule_ids(inline)
 
 
