@@ -96,14 +96,33 @@ def _docker_socket(ctx: AuditContext) -> Iterator[Issue]:
             continue
         kept = [v for v in volumes if v not in sockets]
         key = spelled(docker, "volumes")
+        if all(is_rootless_socket(v) for v in sockets):
+            message = (
+                "volumes mount a rootless engine's socket: every job controls that daemon's "
+                "containers, other jobs' included, and everything its user can reach, though "
+                "not root on the host"
+            )
+            severity: Severity | None = by_trust(_S.MEDIUM, _S.HIGH, _S.HIGH)[ctx.trust]
+        else:
+            message = (
+                "volumes mount the container engine's socket: every job controls the host's "
+                "containers and, through them, the host"
+            )
+            severity = None
         yield Issue(
-            "volumes mount the container engine's socket: every job controls the host's "
-            "containers and, through them, the host",
+            message,
             runner_path(entry.index, "docker"),
             key,
             entry.index,
             (SetValue(runner_path(entry.index, "docker"), key, kept),),
+            severity,
         )
+
+
+def is_rootless_socket(spec: str) -> bool:
+    """A socket of a daemon run by an ordinary user: under /run/user/UID or named rootless."""
+    source = spec.strip().split(":")[0]
+    return source.startswith("/run/user/") or "rootless" in source.casefold()
 
 
 DOCKER_SOCKET_MOUNT = Rule(

@@ -368,14 +368,30 @@ def _nanoseconds(count: int) -> str:
     return f"{count}ns"
 
 
+def _go_duration(nanoseconds: int) -> str:
+    """A whole number of nanoseconds as Go writes a duration: ``30m``, ``1h30m``, ``1.5s``."""
+    sign = "-" if nanoseconds < 0 else ""
+    rest = abs(nanoseconds)
+    hours, rest = divmod(rest, 3600 * 10**9)
+    minutes, rest = divmod(rest, 60 * 10**9)
+    parts = [f"{hours}h" if hours else "", f"{minutes}m" if minutes else ""]
+    if rest:
+        parts.append(f"{rest / 10**9:g}s")
+    return sign + "".join(parts)
+
+
 def _duration_problem(table: Table, key: str, value: Any) -> Issue | None:
     if isinstance(value, int) and not isinstance(value, bool):
         if value == 0:
             return None  # zero is zero in any unit
+        if abs(value) >= 10**9:
+            # Nobody writes a billion meaning seconds: this was meant as nanoseconds.
+            hint = f'to say so, write "{_go_duration(value)}"'
+        else:
+            hint = f'if you meant seconds, write "{value}s"'
         return table.issue(
             f"'{key}' in {table.header} is a duration, so the bare number {value} means "
-            f"{value} nanoseconds ({_nanoseconds(value)}), not seconds; write it as a string "
-            f'with a unit, such as "{value}s"',
+            f"{value} nanoseconds ({_nanoseconds(value)}); {hint}",
             key,
             # The runner loads this file; only the timing is wrong.
             severity=Severity.MEDIUM,
