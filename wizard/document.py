@@ -33,6 +33,7 @@ from wizard.errors import ConfigError
 from wizard.layout import ArrayLayout, Layout, Statement, fold, scan
 from wizard.model import Edit, Executor, RemoveKey, SetValue, TablePath, TomlValue
 from wizard.secrets import is_secret_key, mask_secret, mask_text
+from wizard.toml11 import toml11_construct
 
 
 def _tomlkit() -> ModuleType:
@@ -255,6 +256,15 @@ def parse_text(text: str, path: Path | None = None) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
+        construct = toml11_construct(text)
+        if construct is not None:
+            raise ConfigError(
+                path,
+                f"uses TOML 1.1 syntax ({construct.what}), which GitLab Runner 18.9 and later "
+                "accept but runner-wizard cannot read yet; write it the TOML 1.0 way (one line, "
+                "no trailing comma) to audit this file",
+                line=construct.line,
+            ) from None
         message = str(error)
         line = column = None
         position = _TOML_ERROR_POSITION.search(message)
