@@ -57,6 +57,10 @@ NO_NEW_PRIVILEGES = "no-new-privileges:true"
 HOST_NAMESPACE_KEYS = ("network_mode", "pid_mode", "ipcmode", "userns_mode")
 """Docker settings that can hand a job one of the host's namespaces with ``host``."""
 
+NON_ROOT_UID = 1000
+"""The uid Kubernetes job pods run as when the answers ask for a non-root user: the same
+user as the docker executor's ``1000:1000`` and the restricted-kubernetes preset."""
+
 LOCAL_HOST = "127.0.0.1"
 
 _LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
@@ -355,6 +359,12 @@ def _privileges(
         plan.set((table,), "allow_privilege_escalation", False)
         if trust is not Trust.SINGLE_PROJECT:
             plan.set((table, "pod_security_context"), "run_as_non_root", True)
+            # Kubernetes refuses to start a run_as_non_root container whose image runs as
+            # uid 0 (alpine, the helper image), so a non-root uid goes with it.
+            pod = plan.table(table, "pod_security_context")
+            build = plan.table(table, "build_container_security_context")
+            if get_ci(pod, "run_as_user") is None and get_ci(build, "run_as_user") is None:
+                plan.set((table, "pod_security_context"), "run_as_user", NON_ROOT_UID)
 
 
 def _drop_engine_socket(plan: _Planner) -> None:

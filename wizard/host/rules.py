@@ -189,7 +189,8 @@ HOST_RULES: tuple[Rule, ...] = (
         DAEMON_DOCS,
         "/etc/docker/daemon.json",
         "icc",
-        'Set "icc": false in daemon.json and give each job its own network.',
+        'Give each job its own network (FF_NETWORK_PER_BUILD) first, then set "icc": '
+        "false; without per-job networks, jobs reach their services over the default bridge.",
     ),
     _host_rule(
         "host-docker-no-new-privileges-default",
