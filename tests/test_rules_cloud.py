@@ -7,8 +7,7 @@ page's network segmentation advice (docs/security/_index.md).
 
 from __future__ import annotations
 
-from rule_checks import fixed, issues
-
+from tests.rule_checks import fixed, issues
 from wizard.model import Trust
 
 

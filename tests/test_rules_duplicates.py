@@ -10,11 +10,11 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from rule_checks import issues
+from wizard.tomlfile.document import parse_config
 
+from tests.rule_checks import issues
 from wizard.audit import audit_document, harden_document
 from wizard.cli import main
-from wizard.document import parse_config
 from wizard.model import Trust
 from wizard.rules.base import AuditContext
 from wizard.rules.catalogue import evaluate, get_rule

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from rule_checks import fixed, issues
 
+from tests.rule_checks import fixed, issues
 from wizard.model import Trust
 from wizard.rules.catalogue import get_rule
 

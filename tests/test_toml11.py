@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from wizard.tomlfile.document import parse_config
 
 from wizard.cli import main
-from wizard.document import parse_config
 from wizard.errors import ConfigError
-from wizard.toml11 import as_toml10, toml11_construct
+from wizard.tomlfile.toml11 import as_toml10, toml11_construct
 
 MULTILINE = """\
 concurrent = 1

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from wizard.host.rules import HOST_RULES
-from wizard.layout import fold
 from wizard.model import Issue, TablePath
 from wizard.rules import (
     cloud_rules,
@@ -26,6 +24,7 @@ from wizard.rules import (
     pull_rules,
 )
 from wizard.rules.base import AuditContext, Rule
+from wizard.rules.host_rules import HOST_RULES
 from wizard.rules.schema import SCHEMA_RULES
 
 ALL_RULES: tuple[Rule, ...] = (
@@ -73,7 +72,8 @@ def evaluate(ctx: AuditContext) -> list[tuple[Rule, Issue]]:
     for rule in rules_for("config"):
         for view in views:
             for issue in rule.check(replace(ctx, data=view)):
-                slot = (rule.id, fold(issue.table), issue.key, issue.message)
+                table = tuple(p.casefold() if isinstance(p, str) else p for p in issue.table)
+                slot = (rule.id, table, issue.key, issue.message)
                 if slot not in seen:
                     seen.add(slot)
                     found.append((rule, issue))

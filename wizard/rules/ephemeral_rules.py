@@ -4,6 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+from wizard.config_reading import (
+    RunnerEntry,
+    environment_value,
+    feature_flag,
+    get_ci,
+    is_true,
+    iter_runners,
+    one_job_per_vm,
+    reuses_host,
+    runner_path,
+    spelled,
+    strings,
+    sub_table,
+)
 from wizard.model import (
     AUTOSCALED,
     DOCKER_FAMILY,
@@ -18,24 +32,10 @@ from wizard.rules.base import (
     DOCS,
     AuditContext,
     Rule,
-    RunnerEntry,
     by_trust,
-    get_ci,
-    iter_runners,
-    sub_table,
-)
-from wizard.rules.reading import (
-    environment_value,
-    feature_flag,
-    is_true,
-    one_job_per_vm,
     pin_feature_flag,
-    reuses_host,
-    runner_path,
     runners_for,
     set_in,
-    spelled,
-    strings,
 )
 
 _S = Severity
