@@ -10,8 +10,6 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from wizard.tomlfile.document import parse_config
-
 from tests.rule_checks import issues
 from wizard.audit import audit_document, harden_document
 from wizard.cli import main
@@ -19,6 +17,7 @@ from wizard.model import Trust
 from wizard.rules.base import AuditContext
 from wizard.rules.catalogue import evaluate, get_rule
 from wizard.rules.duplicates import readings
+from wizard.tomlfile.document import parse_config
 
 SAME_TABLE = (
     '[[runners]]\nexecutor = "docker"\n[runners.docker]\nprivileged = false\nPrivileged = true\n'

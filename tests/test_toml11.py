@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from wizard.tomlfile.document import parse_config
 
 from wizard.cli import main
 from wizard.errors import ConfigError
+from wizard.tomlfile.document import parse_config
 from wizard.tomlfile.toml11 import as_toml10, toml11_construct
 
 MULTILINE = """\
