@@ -13,6 +13,7 @@ from dataclasses import replace
 from wizard.model import Issue, TablePath
 from wizard.rules import (
     cloud_rules,
+    confinement_rules,
     duplicates,
     ephemeral_rules,
     executor_rules,
@@ -32,6 +33,7 @@ ALL_RULES: tuple[Rule, ...] = (
     *duplicates.RULES,
     *executor_rules.RULES,
     *privilege_rules.RULES,
+    *confinement_rules.RULES,
     *mount_rules.RULES,
     *kubernetes_rules.RULES,
     *pull_rules.RULES,
