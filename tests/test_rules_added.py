@@ -56,7 +56,7 @@ def test_environment_references_and_paths_are_not_secrets() -> None:
 def test_plugin_config_credentials_are_plain_text_secrets() -> None:
     text = (
         '[[runners]]\nexecutor = "instance"\n[runners.autoscaler]\nplugin = "x"\n'
-        'plugin_config = { name = "asg", Password = "hunter2hunter2", region = "eu" }\n'
+        'plugin_config = { name = "asg", Password = "hunter2hunter2", token_id = "ci@pve" }\n'
     )
     found = issues("plaintext-secrets", text)
     assert [issue.key for issue in found] == ["Password"]
@@ -321,3 +321,9 @@ def test_lower_case_feature_flag_is_off_for_the_runner() -> None:
     (unknown,) = issues("unknown-key", text)
     assert "FF_NETWORK_PER_BUILD" in unknown.message
     assert unknown.severity is Severity.HIGH
+
+
+def test_git_config_is_not_a_finding_when_jobs_clone_afresh() -> None:
+    """A clone deletes the old checkout first (shells/abstract.go), hooks included."""
+    text = '[[runners]]\nexecutor = "shell"\nenvironment = ["GIT_STRATEGY=clone"]\n'
+    assert issues("git-config-not-cleaned", text) == []

@@ -66,7 +66,7 @@ EXPECTED_SEVERITY = {
     "environment-secrets": (S.LOW, S.HIGH, S.CRITICAL),
     "token-masking-disabled": (S.LOW, S.MEDIUM, S.HIGH),
     "hook-writes-job-token": (S.LOW, S.MEDIUM, S.HIGH),
-    "git-urls-carry-token": (S.INFO, S.LOW, S.MEDIUM),
+    "git-urls-carry-token": (S.INFO, S.INFO, S.LOW),
     "k8s-job-overrides": (S.LOW, S.MEDIUM, S.HIGH),
     "k8s-pull-policy-unset": (S.INFO, S.MEDIUM, S.HIGH),
     "k8s-default-drop-replaced": (S.LOW, S.MEDIUM, S.MEDIUM),

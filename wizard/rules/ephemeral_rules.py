@@ -221,8 +221,9 @@ def _fetch_on_shared_host(ctx: AuditContext) -> Iterator[Issue]:
             )
         if per_project:
             where = (
-                "the checkout lives on in a per-project Docker volume (disable_cache is not "
-                "true), so a pipeline on one branch can plant files for the next"
+                "the checkout, .git and submodule contents included, lives on in a "
+                "per-project Docker volume (disable_cache is not true) for the project's "
+                "next jobs, on any branch"
             )
             severity: Severity | None = by_trust(_S.INFO, _S.LOW, _S.MEDIUM)[ctx.trust]
         else:
@@ -314,8 +315,8 @@ JOB_CLEANUP_DISABLED = Rule(
 def _git_config_not_cleaned(ctx: AuditContext) -> Iterator[Issue]:
     for entry in iter_runners(ctx.data):
         value = get_ci(entry.data, "clean_git_config")
-        if value is True:
-            continue
+        if value is True or environment_value(entry.data, "GIT_STRATEGY") in ("clone", "empty"):
+            continue  # a fresh clone (or empty folder) starts without the old .git
         shared = shared_build_host(entry) or host_mounted_builds(entry)
         if shared and value is None and entry.executor is Executor.SHELL:
             message = (

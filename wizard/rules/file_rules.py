@@ -182,7 +182,8 @@ def _plugin_secrets(entry_index: int, runner: Mapping[str, Any]) -> Iterator[Iss
     autoscaler = sub_table(runner, "autoscaler")
     config = sub_table(autoscaler, "plugin_config")
     for key, value in config.items():
-        if _SECRET_VARIABLE.search(key) and _is_secret_value(value):
+        secret = _SECRET_VARIABLE.search(key) and not _NOT_SECRET_VARIABLE.search(key)
+        if secret and _is_secret_value(value):
             yield Issue(
                 f"plugin_config {key} is stored in the file in plain text; prefer the cloud's "
                 "instance identity or a credentials file",
@@ -309,8 +310,8 @@ _SECRET_VARIABLE = re.compile(
 )
 """Names that carry a credential: DOCKER_AUTH_CONFIG, *_PASSWORD, AWS_SECRET_ACCESS_KEY."""
 
-_NOT_SECRET_VARIABLE = re.compile(r"(?i)^FF_|_(file|path|url|host|dir|user(name)?)$")
-"""Names that only point at a credential, or are flags: FF_*, *_FILE, *_PATH, *_URL."""
+_NOT_SECRET_VARIABLE = re.compile(r"(?i)^FF_|_(file|path|url|host|dir|user(name)?|id|name)$")
+"""Names that only point at or name a credential, or are flags: FF_*, *_FILE, *_URL, *_ID."""
 
 
 def secret_variables(runner: Mapping[str, Any]) -> list[str]:
@@ -472,7 +473,7 @@ def _git_urls_carry_token(ctx: AuditContext) -> Iterator[Issue]:
 GIT_URLS_CARRY_TOKEN = Rule(
     id="git-urls-carry-token",
     title="The job token is written into git URLs",
-    severity=by_trust(_S.INFO, _S.LOW, _S.MEDIUM),
+    severity=by_trust(_S.INFO, _S.INFO, _S.LOW),
     executors=None,
     rationale=(
         "By default the runner puts the job token into the clone URL, so it sits in "
