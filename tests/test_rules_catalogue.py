@@ -77,6 +77,16 @@ EXPECTED_SEVERITY = {
     "container-runtime-options": (S.INFO, S.LOW, S.MEDIUM),
     "helper-image-untrusted": (S.LOW, S.MEDIUM, S.HIGH),
     "shared-cache-mount": (S.INFO, S.MEDIUM, S.HIGH),
+    "chart-token-in-values": (S.MEDIUM, S.HIGH, S.HIGH),
+    "chart-auth-token-as-registration-token": (S.MEDIUM, S.MEDIUM, S.MEDIUM),
+    "chart-config-ignored": (S.MEDIUM, S.MEDIUM, S.MEDIUM),
+    "chart-legacy-privileged": (S.HIGH, S.CRITICAL, S.CRITICAL),
+    "chart-cluster-wide-access": (S.MEDIUM, S.HIGH, S.CRITICAL),
+    "chart-rbac-wildcard": (S.MEDIUM, S.HIGH, S.HIGH),
+    "chart-manager-security-context": (S.LOW, S.MEDIUM, S.HIGH),
+    "chart-service-exposed": (S.LOW, S.MEDIUM, S.HIGH),
+    "chart-insecure-gitlab-url": (S.MEDIUM, S.HIGH, S.HIGH),
+    "chart-manager-image-unpinned": (S.LOW, S.LOW, S.MEDIUM),
 }
 
 

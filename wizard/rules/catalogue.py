@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from wizard.model import Issue, TablePath
 from wizard.rules import (
+    chart_rules,
     cloud_rules,
     confinement_rules,
     duplicates,
@@ -41,6 +42,7 @@ ALL_RULES: tuple[Rule, ...] = (
     *network_rules.RULES,
     *cloud_rules.RULES,
     *file_rules.RULES,
+    *chart_rules.RULES,
     *HOST_RULES,
 )
 
