@@ -160,9 +160,9 @@ def harden_document(
             break
         edits: list[Edit] = [edit for f in fixable for edit in f.edits]
         try:
-            before = result.after.text
+            before = result.after.dumps()  # the whole file, also around an embedded config
             result.after = result.after.with_edits(edits)
-            if result.after.text == before:
+            if result.after.dumps() == before:
                 # The edits land on a line that already says it (a key written twice,
                 # differing only by case): reporting them as applied would be a lie.
                 for finding in fixable:

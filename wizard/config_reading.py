@@ -120,6 +120,21 @@ def declared_executor(runner: Mapping[str, Any]) -> Executor | None:
         return None
 
 
+def named_executor(runner: Mapping[str, Any]) -> Executor | None:
+    """The executor the entry names, forgiving surrounding blanks, without guessing more.
+
+    What the planner and the wizards show as the runner's executor; the audit reads
+    further (:func:`runner_executor`), because settings apply once a name is fixed.
+    """
+    name = get_ci(runner, "executor")
+    if not isinstance(name, str):
+        return None
+    try:
+        return Executor(name.strip())
+    except ValueError:
+        return None
+
+
 def executor_from_tables(runner: Mapping[str, Any]) -> Executor | None:
     """The executor a runner's tables configure, for entries that do not name a valid one.
 

@@ -42,9 +42,9 @@ from wizard.config_reading import (
     is_root_user,
     listeners,
     mounts_engine_socket,
+    named_executor,
     reuse_cap,
     runner_at,
-    runner_executor,
     spelled,
     split_listen_address,
     strings,
@@ -91,7 +91,7 @@ def answers_from_config(data: Mapping[str, Any], runner_index: int) -> Answers:
     config. Trust and host measures live outside ``config.toml`` and stay ``None``.
     """
     entry = runner_at(data, runner_index)
-    runner, executor = entry.data, entry.executor
+    runner, executor = entry.data, named_executor(entry.data)
     values: dict[str, Any] = {"executor": executor}
 
     container_name = container_table_name(executor)
@@ -200,7 +200,7 @@ def edits_for_answers(answers: Answers, data: Mapping[str, Any], runner_index: i
     current = declared_executor(plan.runner)
     if answers.executor is not None and answers.executor is not current:
         plan.set((), "executor", answers.executor.value)
-    executor = answers.executor or runner_executor(plan.runner)
+    executor = answers.executor or named_executor(plan.runner)
     trust = answers.trust or DEFAULT_TRUST
     container = container_table_name(executor)
 
