@@ -858,3 +858,19 @@ def test_help_and_plain_audit_do_not_load_the_http_code(
     assert "wizard.server.transport" not in loaded
     assert "wizard.server.check" not in loaded
     assert "urllib.request" not in loaded
+
+
+def test_control_characters_from_the_file_never_reach_the_terminal(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, gitlab: Running
+) -> None:
+    gitlab.fake.add_runner(7, RUNNER_TOKEN, access_level="not_protected")
+    config = write_config(
+        tmp_path,
+        runner_toml("evil\\u001b[2J", gitlab.url + "/\\u001b[31m", RUNNER_TOKEN, runner_id=7,
+                    docker=PRIVILEGED),
+    )  # fmt: skip
+    main(["server-check", "--allow-http", str(config), "--api-token-file", token_file(tmp_path)])
+    captured = capsys.readouterr()
+    assert "\x1b" not in captured.out + captured.err
+    assert "control characters" in captured.out
+    assert gitlab.fake.requests == []

@@ -103,7 +103,8 @@ class RunnerFacts:
         return self.verification is not None or self.details is not None or self.unknown_id
 
     def note(self, message: str, kind: str = "error") -> None:
-        self.notes.append(RunnerNote(self.index, self.name, clean(message, 400), kind))
+        name = clean(self.name, 80) if self.name is not None else None
+        self.notes.append(RunnerNote(self.index, name, clean(message, 400), kind))
 
 
 @dataclass
@@ -383,7 +384,9 @@ class _Judge:
             self._versions(facts, runner, entry)
 
     def _api_call(self, facts: RunnerFacts, setting: str) -> str:
-        base = api_base(self.options.gitlab_url or facts.gitlab or "https://gitlab.example.com")
+        base = clean(
+            api_base(self.options.gitlab_url or facts.gitlab or "https://gitlab.example.com"), 300
+        )
         runner_id = facts.runner_id if facts.runner_id is not None else ":id"
         return (
             'curl --request PUT --header "PRIVATE-TOKEN: $GITLAB_TOKEN" '

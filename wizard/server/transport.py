@@ -226,6 +226,8 @@ class HttpClient:
             raise self._status_error(method, url, response)
 
     def check_url(self, url: str) -> None:
+        if _CONTROL.search(url) or " " in url:
+            raise ServerError("the URL has spaces or control characters", kind="refused")
         scheme = urllib.parse.urlsplit(url).scheme
         if scheme == "https" or (scheme == "http" and self.allow_http):
             return
