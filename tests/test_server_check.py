@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import REPO_ROOT
-from gitlab_fixture import (
+
+from tests.cli_support import REPO_ROOT
+from tests.gitlab_fixture import (
     API_TOKEN,
     OTHER_TOKEN,
     REVOKED_TOKEN,
@@ -40,7 +41,6 @@ from gitlab_fixture import (
     start,
     stop,
 )
-
 from wizard.cli import main
 from wizard.model import Severity
 

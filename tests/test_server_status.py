@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gitlab_fixture import (
+from textual.widgets import Static
+
+from tests.gitlab_fixture import (
     API_TOKEN,
     REVOKED_TOKEN,
     RUNNER_TOKEN,
@@ -25,9 +27,7 @@ from gitlab_fixture import (
     start,
     stop,
 )
-from textual.widgets import Static
-from tui_support import SIZE, next_until, position, press, settle
-
+from tests.tui_support import SIZE, next_until, position, press, settle
 from wizard.server.status import status_for_file
 from wizard.tui.app import build_app
 

@@ -21,11 +21,11 @@ from typing import Any
 
 from wizard.audit import FileReport
 from wizard.commands.common import EXIT_ERROR, exit_code, print_error, trust_from
-from wizard.document import ConfigDocument, load_config
 from wizard.errors import ConfigError, WizardError
 from wizard.model import Trust
 from wizard.secrets import mask_text
 from wizard.server.check import RunnerNote, ServerOptions, ServerReport, check_documents
+from wizard.tomlfile.document import ConfigDocument, load_config
 
 TOKEN_ENV = "GITLAB_TOKEN"
 MAX_TOKEN_BYTES = 4096

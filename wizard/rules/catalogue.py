@@ -9,7 +9,6 @@ links and severities here.
 
 from __future__ import annotations
 
-from wizard.host.rules import HOST_RULES
 from wizard.model import Issue
 from wizard.rules import (
     cloud_rules,
@@ -23,8 +22,9 @@ from wizard.rules import (
     pull_rules,
 )
 from wizard.rules.base import AuditContext, Rule
+from wizard.rules.host_rules import HOST_RULES
 from wizard.rules.schema import SCHEMA_RULES
-from wizard.server.rules import SERVER_RULES
+from wizard.rules.server_rules import SERVER_RULES
 
 ALL_RULES: tuple[Rule, ...] = (
     *SCHEMA_RULES,

@@ -26,13 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from wizard import keys
-from wizard.document import ConfigDocument
+from wizard.config_reading import get_ci, iter_runners, sub_table
 from wizard.model import Finding, Severity, TablePath, Trust
-from wizard.rules.base import AuditContext, get_ci, sub_table
+from wizard.rules import server_rules as R
+from wizard.rules.base import AuditContext
 from wizard.rules.catalogue import get_rule
 from wizard.rules.schema import SECURITY_KEYS
 from wizard.secrets import mask_text
-from wizard.server import rules as R
 from wizard.server.api import (
     GitLabApi,
     Manager,
@@ -41,6 +41,7 @@ from wizard.server.api import (
     api_base,
 )
 from wizard.server.transport import DEFAULT_TIMEOUT, HttpClient, ServerError, TlsFiles, clean
+from wizard.tomlfile.document import ConfigDocument
 
 SYSTEM_ID_FILE = ".runner_system_id"
 SYSTEM_ID = re.compile(r"[sr]_[0-9a-zA-Z]{12}")
@@ -237,7 +238,7 @@ def token_origin(documents: Sequence[ConfigDocument], options: ServerOptions) ->
     origins = {
         _origin(url)
         for document in documents
-        for entry in document.runner_entries()
+        for entry in iter_runners(document.data)
         if isinstance(url := entry.get("url"), str) and url.strip()
     }
     return origins.pop() if len(origins) == 1 else None
@@ -539,7 +540,7 @@ def check_documents(
     secrets = tuple(
         token
         for document in documents
-        for entry in document.runner_entries()
+        for entry in iter_runners(document.data)
         if isinstance(token := entry.get("token"), str) and token
     ) + ((options.api_token,) if options.api_token else ())
     clients: dict[tuple[str, str, str, str], HttpClient] = {}
@@ -549,7 +550,7 @@ def check_documents(
         dangerous = dangerous_settings(document.data, trust)
         judge = _Judge(document, trust, options, dangerous)
         system_id, reason = read_system_id(document.path)
-        for entry in document.runner_entries():
+        for entry in iter_runners(document.data):
             name = entry.get("name")
             facts = RunnerFacts(entry.index, name if isinstance(name, str) else None)
             report.facts.append(facts)
@@ -562,7 +563,7 @@ def check_documents(
             base = api_base(url)
             report.asked += 1
             try:
-                tls = _tls_files(entry.values, base, document.path)
+                tls = _tls_files(entry.data, base, document.path)
                 cache_key = (base, str(tls.ca_file), str(tls.cert_file), str(tls.key_file))
                 client = clients.get(cache_key)
                 if client is None:
@@ -577,7 +578,7 @@ def check_documents(
                 api = GitLabApi(base, client, options.api_token)
                 _gather(
                     facts,
-                    entry.values,
+                    entry.data,
                     api,
                     system_id=system_id,
                     system_id_reason=reason,
@@ -588,7 +589,7 @@ def check_documents(
                 facts.note(str(error), "skipped" if error.kind == "refused" else "error")
             if facts.answered:
                 report.answered += 1
-                judge.judge(facts, entry.values)
+                judge.judge(facts, entry.data)
             report.notes.extend(facts.notes)
         report.findings = judge.findings
         reports.append(report)

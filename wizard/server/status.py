@@ -14,11 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from wizard.document import ConfigDocument, load_config
 from wizard.errors import WizardError
 from wizard.model import DEFAULT_TRUST, Trust
 from wizard.server.check import RunnerFacts, ServerOptions, check_documents, dangerous_settings
 from wizard.server.transport import clean
+from wizard.tomlfile.document import ConfigDocument, load_config
 
 TOKEN_ENV = "GITLAB_TOKEN"
 
