@@ -21,11 +21,12 @@ from typing import Any
 
 from wizard.audit import FileReport
 from wizard.commands.common import EXIT_ERROR, exit_code, print_error, trust_from
+from wizard.embedded import load_document
 from wizard.errors import ConfigError, WizardError
 from wizard.model import Trust
 from wizard.secrets import mask_text
 from wizard.server.check import RunnerNote, ServerOptions, ServerReport, check_documents
-from wizard.tomlfile.document import ConfigDocument, load_config
+from wizard.tomlfile.document import ConfigDocument
 
 TOKEN_ENV = "GITLAB_TOKEN"
 MAX_TOKEN_BYTES = 4096
@@ -167,7 +168,7 @@ def load_documents(paths: list[str], trust: Trust) -> tuple[list[ConfigDocument]
     failed = []
     for name in paths:
         try:
-            documents.append(load_config(Path(name)))
+            documents.append(load_document(Path(name)))
         except ConfigError as error:
             failed.append(FileReport(path=name, trust=trust, error=error.reason))
     return documents, failed
@@ -179,7 +180,7 @@ def server_findings(
     """``audit --server``: the audit's reports with each file's server findings added."""
     options = options_from(args)
     readable = [r for r in reports if r.error is None]
-    documents = [load_config(Path(r.path)) for r in readable]
+    documents = [load_document(Path(r.path)) for r in readable]
     server = check_documents(documents, trust, options)
     by_path = {s.path: s for s in server}
     merged = []

@@ -27,6 +27,7 @@ from typing import Any
 
 from wizard import keys
 from wizard.config_reading import get_ci, iter_runners, sub_table
+from wizard.embedded import effective_data
 from wizard.model import Finding, Severity, TablePath, Trust
 from wizard.rules import server_rules as R
 from wizard.rules.base import AuditContext
@@ -238,7 +239,7 @@ def token_origin(documents: Sequence[ConfigDocument], options: ServerOptions) ->
     origins = {
         _origin(url)
         for document in documents
-        for entry in iter_runners(document.data)
+        for entry in iter_runners(effective_data(document))
         if isinstance(url := entry.get("url"), str) and url.strip()
     }
     return origins.pop() if len(origins) == 1 else None
@@ -345,6 +346,8 @@ def _explain(error: ServerError, runner_id: int | None) -> str:
 @dataclass
 class _Judge:
     document: ConfigDocument
+    data: Mapping[str, Any]
+    """The settings the runner ends up with (for chart values, with the chart's defaults)."""
     trust: Trust
     options: ServerOptions
     dangerous: dict[int, list[tuple[str, TablePath, str | None]]]
@@ -506,7 +509,7 @@ class _Judge:
                 key=None,
             )
         oldest = distinct[0]
-        dated = keys_needing(self.document.data, runner, facts.index)
+        dated = keys_needing(self.data, runner, facts.index)
         too_new = [d for d in dated if d[3] > oldest]
         if not too_new:
             return
@@ -540,17 +543,18 @@ def check_documents(
     secrets = tuple(
         token
         for document in documents
-        for entry in iter_runners(document.data)
+        for entry in iter_runners(effective_data(document))
         if isinstance(token := entry.get("token"), str) and token
     ) + ((options.api_token,) if options.api_token else ())
     clients: dict[tuple[str, str, str, str], HttpClient] = {}
     reports = []
     for document in documents:
         report = ServerReport(path=str(document.path))
-        dangerous = dangerous_settings(document.data, trust)
-        judge = _Judge(document, trust, options, dangerous)
+        data = effective_data(document)
+        dangerous = dangerous_settings(data, trust)
+        judge = _Judge(document, data, trust, options, dangerous)
         system_id, reason = read_system_id(document.path)
-        for entry in iter_runners(document.data):
+        for entry in iter_runners(data):
             name = entry.get("name")
             facts = RunnerFacts(entry.index, name if isinstance(name, str) else None)
             report.facts.append(facts)

@@ -14,11 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from wizard.embedded import effective_data, load_document
 from wizard.errors import WizardError
 from wizard.model import DEFAULT_TRUST, Trust
 from wizard.server.check import RunnerFacts, ServerOptions, check_documents, dangerous_settings
 from wizard.server.transport import clean
-from wizard.tomlfile.document import ConfigDocument, load_config
+from wizard.tomlfile.document import ConfigDocument
 
 TOKEN_ENV = "GITLAB_TOKEN"
 
@@ -91,7 +92,7 @@ def runner_server_status(
         return {}
     now = options.now or dt.datetime.now(dt.UTC)
     (report,) = check_documents([document], trust, options)
-    dangerous = dangerous_settings(document.data, trust)
+    dangerous = dangerous_settings(effective_data(document), trust)
     return {
         facts.index: RunnerServerStatus(
             index=facts.index,
@@ -117,7 +118,7 @@ def status_for_file(
     if not token or not path.is_file():
         return {}
     try:
-        document = load_config(path)
+        document = load_document(path)
     except WizardError:
         return {}
     return runner_server_status(document, ServerOptions(api_token=token), DEFAULT_TRUST)
