@@ -125,7 +125,8 @@ def test_rules_for_splits_by_scope() -> None:
     assert config == rules_for()
     assert all(rule.scope == "config" for rule in config)
     assert all(rule.scope == "host" for rule in rules_for("host"))
-    assert len(config) + len(rules_for("host")) == len(ALL_RULES)
+    assert all(rule.scope == "server" for rule in rules_for("server"))
+    assert len(config) + len(rules_for("host")) + len(rules_for("server")) == len(ALL_RULES)
     assert rules_for("nonsense") == ()
 
 

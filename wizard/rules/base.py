@@ -62,7 +62,7 @@ class Rule:
     remedy: str
     """What to do, in one sentence (also what the automatic fix does)."""
     check: Check
-    scope: Literal["config", "host"] = "config"
+    scope: Literal["config", "host", "server"] = "config"
     breaks: str = ""
     """For a fix that may break jobs (``unsafe``): what may stop working, in one line an
     operator reads before saving ("jobs that run docker build lose the host's daemon")."""

@@ -2,8 +2,9 @@
 
 Rules are grouped by area in the order a reader meets the risks: the file's
 shape, the executor, container privileges, mounts, Kubernetes, images,
-reuse between jobs, network, the file and its secrets, and finally the host
-rules, which the host check runs but which share ids, links and severities here.
+reuse between jobs, network, the file and its secrets, then the host rules and
+the server rules, which host-check and server-check run but which share ids,
+links and severities here.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from wizard.rules import (
 from wizard.rules.base import AuditContext, Rule
 from wizard.rules.host_rules import HOST_RULES
 from wizard.rules.schema import SCHEMA_RULES
+from wizard.rules.server_rules import SERVER_RULES
 
 ALL_RULES: tuple[Rule, ...] = (
     *SCHEMA_RULES,
@@ -44,6 +46,7 @@ ALL_RULES: tuple[Rule, ...] = (
     *file_rules.RULES,
     *chart_rules.RULES,
     *HOST_RULES,
+    *SERVER_RULES,
 )
 
 _BY_ID = {rule.id: rule for rule in ALL_RULES}
@@ -57,7 +60,7 @@ def get_rule(rule_id: str) -> Rule:
 
 
 def rules_for(scope: str = "config") -> tuple[Rule, ...]:
-    """The rules of one scope (``config`` or ``host``), in catalogue order."""
+    """The rules of one scope (``config``, ``host`` or ``server``), in catalogue order."""
     return tuple(rule for rule in ALL_RULES if rule.scope == scope)
 
 
