@@ -21,6 +21,9 @@ from typing import Any, Literal, Protocol
 from wizard.answers import Answers
 from wizard.steps import question
 
+ARTIFACTS_FOLDER = "runner-hardening"
+"""Where both wizards offer to write the hardening files: a folder next to ``config.toml``."""
+
 HostStatus = Literal["planned", "partly", "not-planned", "to-do"]
 
 STATUS_WORDS: Mapping[HostStatus, str] = {

@@ -27,7 +27,7 @@ from typing import Any, Protocol, TextIO
 from wizard import plan, scripted
 from wizard.answers import Answers
 from wizard.artifacts import CHECKLIST_FILE, write_artifacts
-from wizard.checklist_rows import STATUS_WORDS, HostStatus, checklist_rows
+from wizard.checklist_rows import ARTIFACTS_FOLDER, STATUS_WORDS, HostStatus, checklist_rows
 from wizard.defaults import Sources, default_for
 from wizard.errors import WizardError
 from wizard.host_plan import HostPlan, plan_host, plan_host_for
@@ -237,9 +237,6 @@ def review_text(
 
 # --------------------------------------------------------------------------- the host
 
-
-ARTIFACTS_FOLDER = "runner-hardening"
-"""Default folder for the hardening files, next to ``config.toml``."""
 
 REVIEW_WIDTH = 79
 """One less than an 80-column terminal, so no line wraps on its own."""

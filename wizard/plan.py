@@ -165,7 +165,7 @@ def answers_from_config(data: Mapping[str, Any], runner_index: int) -> Answers:
 # --------------------------------------------------------------------------- writing
 
 
-class _Planner:
+class _RunnerEdits:
     """Collects edits for one runner, skipping any the file already satisfies."""
 
     def __init__(self, data: Mapping[str, Any], runner_index: int) -> None:
@@ -214,7 +214,7 @@ def edits_for_answers(answers: Answers, data: Mapping[str, Any], runner_index: i
     ``data`` is the configuration as ``tomllib`` parsed it. Answers left
     ``None`` keep their settings as they are.
     """
-    plan = _Planner(data, runner_index)
+    plan = _RunnerEdits(data, runner_index)
     # Compared with the name as the runner reads it, so a misspelt executor is corrected.
     current = declared_executor(plan.runner)
     if answers.executor is not None and answers.executor is not current:
@@ -253,7 +253,7 @@ def edits_for_answers(answers: Answers, data: Mapping[str, Any], runner_index: i
 
 
 def _privileges(
-    plan: _Planner, answers: Answers, executor: Executor | None, table: str, trust: Trust
+    plan: _RunnerEdits, answers: Answers, executor: Executor | None, table: str, trust: Trust
 ) -> None:
     need = answers.privileged
     if need is None and answers.job_user is None:
@@ -292,7 +292,7 @@ def _privileges(
                 plan.set((table, "pod_security_context"), "run_as_user", NON_ROOT_UID)
 
 
-def _drop_engine_socket(plan: _Planner) -> None:
+def _drop_engine_socket(plan: _RunnerEdits) -> None:
     """Jobs that need nothing special need no host daemon: its socket is root on the host."""
     docker = plan.table("docker")
     volumes = get_ci(docker, "volumes")
@@ -303,7 +303,7 @@ def _drop_engine_socket(plan: _Planner) -> None:
         plan.set(("docker",), spelled(docker, "volumes"), kept)
 
 
-def _docker_confinement(plan: _Planner) -> None:
+def _docker_confinement(plan: _RunnerEdits) -> None:
     """Drop the set-uid capabilities and forbid privilege gains, keeping what is there."""
     docker = plan.table("docker")
     cap_drop = strings(get_ci(docker, "cap_drop"))
@@ -317,7 +317,7 @@ def _docker_confinement(plan: _Planner) -> None:
         plan.set(("docker",), "security_opt", with_no_new_privileges(security_opt))
 
 
-def _job_user(plan: _Planner, job_user: JobUser | None) -> None:
+def _job_user(plan: _RunnerEdits, job_user: JobUser | None) -> None:
     docker = plan.table("docker")
     user = get_ci(docker, "user")
     if job_user is JobUser.NON_ROOT:
@@ -336,7 +336,7 @@ def _job_user(plan: _Planner, job_user: JobUser | None) -> None:
         plan.remove(("docker",), "user")
 
 
-def _pull(plan: _Planner, answers: Answers, table: str) -> None:
+def _pull(plan: _RunnerEdits, answers: Answers, table: str) -> None:
     if answers.pull_policy is not None:
         wanted = answers.pull_policy.value
         current = get_ci(plan.table(table), "pull_policy")
@@ -351,7 +351,7 @@ def _pull(plan: _Planner, answers: Answers, table: str) -> None:
         _list_setting(plan, table, "allowed_images", answers.allowed_images)
 
 
-def _list_setting(plan: _Planner, table: str, key: str, items: tuple[str, ...]) -> None:
+def _list_setting(plan: _RunnerEdits, table: str, key: str, items: tuple[str, ...]) -> None:
     """A list answer; an empty one means "no restriction", i.e. the key's absence."""
     if items:
         plan.set((table,), key, list(items))
@@ -359,7 +359,7 @@ def _list_setting(plan: _Planner, table: str, key: str, items: tuple[str, ...]) 
         plan.remove((table,), key)
 
 
-def _docker_network(plan: _Planner, answers: Answers) -> None:
+def _docker_network(plan: _RunnerEdits, answers: Answers) -> None:
     if answers.per_build_network is not None:
         plan.set(("feature_flags",), _FF_PER_BUILD, answers.per_build_network)
     if answers.isolate_host_network:
@@ -370,7 +370,7 @@ def _docker_network(plan: _Planner, answers: Answers) -> None:
                 plan.remove(("docker",), key)
 
 
-def _local_listeners(plan: _Planner) -> None:
+def _local_listeners(plan: _RunnerEdits) -> None:
     for server in listeners(plan.data):
         if is_local_address(server.address):
             continue
@@ -379,7 +379,7 @@ def _local_listeners(plan: _Planner) -> None:
         plan.edits.append(SetValue(server.table, server.key, local))
 
 
-def _one_job_per_vm(plan: _Planner, executor: Executor | None, wanted: bool) -> None:
+def _one_job_per_vm(plan: _RunnerEdits, executor: Executor | None, wanted: bool) -> None:
     names = ("machine",) if executor is Executor.DOCKER_MACHINE else ("autoscaler",)
     key = "MaxBuilds" if executor is Executor.DOCKER_MACHINE else "max_use_count"
     table = plan.table(*names)
@@ -392,7 +392,7 @@ def _one_job_per_vm(plan: _Planner, executor: Executor | None, wanted: bool) -> 
         plan.remove(names, key)
 
 
-def _clone_strategy(plan: _Planner, strategy: CloneStrategy) -> None:
+def _clone_strategy(plan: _RunnerEdits, strategy: CloneStrategy) -> None:
     environment = strings(get_ci(plan.runner, "environment"))
     entry = f"{GIT_STRATEGY}={strategy.value}"
     has_entry = any(item.partition("=")[0].strip() == GIT_STRATEGY for item in environment)

@@ -20,7 +20,12 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from wizard.answers import Answers, PrivilegedNeed
-from wizard.checklist_rows import HostChecklist, HostPlanner, plan_host_checklist
+from wizard.checklist_rows import (
+    ARTIFACTS_FOLDER,
+    HostChecklist,
+    HostPlanner,
+    plan_host_checklist,
+)
 from wizard.errors import WizardError
 from wizard.model import RunnerIdentity
 from wizard.secrets import mask_text
@@ -64,9 +69,6 @@ EXIT_INTERRUPTED = 130
 """Ctrl+C, as for every other command: nothing was written."""
 EXIT_FILES_NOT_WRITTEN = 2
 """The config was saved but the hardening files were not: the user has to act."""
-
-ARTIFACTS_FOLDER = "runner-hardening"
-"""Where the hardening files go by default: a folder next to ``config.toml``."""
 
 NOTHING_WRITTEN = "No changes were written."
 
