@@ -15,6 +15,7 @@ from typing import Any
 
 from wizard.answers import Answers
 from wizard.errors import WizardError
+from wizard.regular_file import read_regular_file
 
 MAX_ANSWERS_BYTES = 256 * 1024
 """Answers files are a few hundred bytes; refuse anything that cannot be one."""
@@ -22,18 +23,7 @@ MAX_ANSWERS_BYTES = 256 * 1024
 
 def read_toml(path: Path) -> dict[str, Any]:
     """Parse a small TOML file, every failure one WizardError naming the file."""
-    try:
-        if path.is_dir():
-            raise WizardError(f"{path}: is a directory, not a TOML file")
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise WizardError(f"{path}: no such file") from None
-    except PermissionError:
-        raise WizardError(f"{path}: permission denied") from None
-    except OSError as error:
-        raise WizardError(f"{path}: cannot read: {error.strerror or error}") from None
-    if len(raw) > MAX_ANSWERS_BYTES:
-        raise WizardError(f"{path}: is {len(raw)} bytes, too large for an answers or preset file")
+    raw = read_regular_file(path, MAX_ANSWERS_BYTES, what="answers or preset file")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:

@@ -100,6 +100,14 @@ def _add_scripting(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_unsafe_path(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-unsafe-path",
+        action="store_true",
+        help="create a new config even in a folder any user can write to",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line, cheap to build (tests read help texts from it)."""
     parser = _Parser(
@@ -186,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scripting(plain)
     _add_identity(plain)
     plain.add_argument("--no-backup", action="store_true", help="do not keep a backup copy")
+    _add_unsafe_path(plain)
     plain.add_argument(
         "--artifacts",
         metavar="DIR",
@@ -199,6 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument(
         "--force", action="store_true", help="add the runner even if PATH already exists"
     )
+    _add_unsafe_path(new)
     new.add_argument(
         "--artifacts",
         metavar="DIR",

@@ -32,6 +32,7 @@ from wizard.edits import apply_edits, find_key
 from wizard.errors import ConfigError
 from wizard.layout import ArrayLayout, Layout, Statement, fold, scan
 from wizard.model import Edit, Executor, RemoveKey, SetValue, TablePath, TomlValue
+from wizard.regular_file import read_regular_file_with_stat
 from wizard.secrets import is_secret_key, mask_secret, mask_text
 
 
@@ -79,6 +80,9 @@ class Fingerprint:
     mode: int
     uid: int
     gid: int
+    device: int = 0
+    inode: int = 0
+    """Which file it was: a writer replaces only this very file (0: not known)."""
 
 
 @dataclass(frozen=True)
@@ -277,23 +281,11 @@ def parse_config(raw: bytes, path: Path | None = None) -> ConfigDocument:
 
 def load_config(path: Path) -> ConfigDocument:
     """Read ``path`` as a GitLab Runner config; every failure is one ConfigError."""
-    try:
-        info = path.stat()
-        if stat.S_ISDIR(info.st_mode):
-            raise ConfigError(path, "is a directory, not a config file")
-        if info.st_size > MAX_CONFIG_BYTES:
-            raise ConfigError(path, f"is {info.st_size} bytes; a config.toml is far smaller")
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(path, "no such file") from None
-    except PermissionError:
-        raise ConfigError(path, "permission denied (try as the runner's user or root)") from None
-    except IsADirectoryError:
-        raise ConfigError(path, "is a directory, not a config file") from None
-    except OSError as error:
-        raise ConfigError(path, f"cannot read: {error.strerror or error}") from None
+    raw, info = read_regular_file_with_stat(path, MAX_CONFIG_BYTES, what="config.toml")
     document = parse_config(raw, path)
-    fingerprint = Fingerprint(raw, info.st_mode, info.st_uid, info.st_gid)
+    fingerprint = Fingerprint(
+        raw, info.st_mode, info.st_uid, info.st_gid, device=info.st_dev, inode=info.st_ino
+    )
     return replace(document, disk=fingerprint)
 
 

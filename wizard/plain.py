@@ -529,6 +529,8 @@ def save(session: WizardSession, result: Preview, *, backup: bool, out: TextIO) 
     if saved.backup is not None:
         line += f" (backup: {saved.backup})"
     print(line, file=out)
+    for note in saved.notes:
+        print(f"note: {note}", file=out)
 
 
 def write_host_files(

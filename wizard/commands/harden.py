@@ -131,10 +131,11 @@ def run(args: argparse.Namespace) -> int:
                     status = max(status, EXIT_FINDINGS)
                 continue
             if result.changed:
-                backup = write_document(result.before, result.after, backup=not args.no_backup)
+                written = write_document(result.before, result.after, backup=not args.no_backup)
                 message = _summary(path, result, preset_plan)
-                if backup is not None:
-                    message += f"\n  backup: {backup}"
+                if written.backup is not None:
+                    message += f"\n  backup: {written.backup}"
+                message += "".join(f"\n  note: {note}" for note in written.notes)
                 print(message)
             elif needs_mode:
                 tighten_mode(result.before)

@@ -18,6 +18,8 @@ from wizard.presets import (
     template_config,
     write_new_file,
 )
+from wizard.regular_file import read_regular_file
+from wizard.safe_write import write_file
 from wizard.session import WizardSession
 from wizard.steps import recommended
 
@@ -88,14 +90,23 @@ def _answers_from_config(path: Path, runner_name: str | None) -> Answers:
     return answers_from_config(session.doc.data, chosen.index)
 
 
+def _is_our_template(path: Path) -> bool:
+    try:
+        head = read_regular_file(path, 1 << 20, what="template")
+    except WizardError:
+        return False
+    return head.decode("utf-8", errors="replace").startswith(TEMPLATE_MARK)
+
+
 def export_command(args: argparse.Namespace) -> int:
     preset = load_preset(args.name)
     text = template_config(preset)
     out = Path(args.template_config)
-    if out.is_file() and out.read_text(encoding="utf-8", errors="replace").startswith(
-        TEMPLATE_MARK
-    ):
-        out.write_text(text, encoding="utf-8")  # our own earlier export: refresh it
+    if _is_our_template(out):
+        try:
+            write_file(out, text.encode("utf-8"), 0o644)  # our own earlier export: refresh it
+        except OSError as error:
+            raise WizardError(f"{out}: cannot write ({error.strerror or error})") from None
     else:
         write_new_file(out, text)
     print(f"wrote template {out} (register with: gitlab-runner register --template-config {out})")

@@ -507,6 +507,8 @@ class WizardApp(App[int]):
                 outcome.append("The previous version is kept as ")
                 outcome.append(display_path(result.backup), style="bold")
                 outcome.append(".\n")
+            for note in result.notes:
+                outcome.append(f"Note: {mask_text(note)}\n", style="yellow")
             outcome.append("Audit of the written file: ")
             outcome.append_text(findings_summary(result.findings))
             outcome.append("\n")
