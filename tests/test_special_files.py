@@ -111,6 +111,7 @@ CASES = [
 def test_special_files_are_refused_with_one_line(
     case: str,
     kind: str,
+    *,
     fifo: Path,
     config: Path,
     tmp_path: Path,
@@ -132,7 +133,7 @@ def test_special_files_are_refused_with_one_line(
 
 
 def test_the_cap_holds_while_reading(tmp_path: Path) -> None:
-    """A file that says it is small but keeps growing (here: a device) is never read past the cap."""
+    """The cap is applied to the bytes read, not only to the size the file claims."""
     path = tmp_path / "grows.toml"
     path.write_bytes(b"x" * 100)
     assert read_regular_file(path, 100) == b"x" * 100

@@ -45,10 +45,10 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
-        from wizard.secrets import mask_text
+        from wizard.secrets import outward
 
         self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {mask_text(message)}\n")
+        self.exit(2, f"{self.prog}: error: {outward(message, one_line=True)}\n")
 
 
 class _RefuseToken(argparse.Action):
@@ -301,9 +301,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = module.run(args)
     except WizardError as error:
-        from wizard.secrets import mask_text
+        from wizard.secrets import outward
 
-        print(f"{PROG}: error: {mask_text(str(error))}", file=sys.stderr)
+        print(f"{PROG}: error: {outward(str(error), one_line=True)}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; no changes were written", file=sys.stderr)

@@ -33,7 +33,7 @@ from wizard.errors import ConfigError
 from wizard.layout import ArrayLayout, Layout, Statement, fold, scan
 from wizard.model import Edit, Executor, RemoveKey, SetValue, TablePath, TomlValue
 from wizard.regular_file import read_regular_file_with_stat
-from wizard.secrets import is_secret_key, mask_secret, mask_text
+from wizard.secrets import mask_text, mask_toml_value
 
 
 def _tomlkit() -> ModuleType:
@@ -51,6 +51,8 @@ MAX_CONFIG_BYTES = 16 * 1024 * 1024
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _TOML_ERROR_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 _TOML_ERROR_EOF = re.compile(r"\(at end of document\)")
+
+_PIECE_BREAK = "\n\x00\n"
 
 NEW_CONFIG_HEADER = "concurrent = 1\ncheck_interval = 0\nshutdown_timeout = 0\n"
 """Global settings of a brand-new file, as ``gitlab-runner register`` writes them."""
@@ -154,26 +156,34 @@ class ConfigDocument:
         return None
 
     def masked_text(self) -> str:
-        """The text with every secret value masked, for diffs and screens.
+        """The text with every secret masked, for diffs and screens.
 
-        Secret keys are masked wherever they are written: as a key of their own
-        (any string form, multi-line included) or inside an inline table.
+        Each value is masked by what it holds, whatever its quoting (see
+        :func:`wizard.secrets.mask_toml_value`); then the whole text, names,
+        table names and comments included, goes through :func:`mask_text`.
         """
-        splices: list[tuple[int, int, str]] = []
+        text = self.text
+        outside: list[str] = []
+        values: list[str] = []
+        cursor = 0
         for statement in self.layout.statements:
             if statement.kind != "key":
                 continue
-            raw = self.text[statement.value_start : statement.value_end]
-            if is_secret_key(statement.keys[-1]):
-                masked = _STRING_LITERAL.sub(lambda m: _masked_literal(m.group(0)), raw)
-            elif "{" in raw:
-                masked = _INLINE_STRING_PAIR.sub(_masked_pair, raw)
-            else:
-                continue
-            if masked != raw:
-                splices.append((statement.value_start, statement.value_end, masked))
-        masked = _apply_splices(self.text, splices)
-        return mask_text(_URL_PASSWORD.sub(lambda m: m[1] + mask_secret(m[2]) + "@", masked))
+            outside.append(text[cursor : statement.value_start])
+            raw = text[statement.value_start : statement.value_end]
+            values.append(mask_toml_value(statement.keys[-1], raw))
+            cursor = statement.value_end
+        outside.append(text[cursor:])
+        # Everything but the values (keys, headers, comments) is masked in one
+        # pass, the pieces joined by a line no pattern can match across (TOML
+        # text never holds a NUL), so each value is masked once, not twice.
+        masked = mask_text(_PIECE_BREAK.join(outside)).split(_PIECE_BREAK)
+        if len(masked) != len(outside):
+            masked = [mask_text(piece) for piece in outside]
+        parts = [masked[0]]
+        for value, piece in zip(values, masked[1:], strict=True):
+            parts += [value, piece]
+        return "".join(parts)
 
     # -- editing -----------------------------------------------------------------
 
@@ -1065,30 +1075,6 @@ def same_value(left: Any, right: Any) -> bool:
     if isinstance(left, float) and math.isnan(left):
         return math.isnan(right)
     return bool(left == right)
-
-
-_URL_PASSWORD = re.compile(r"(://[^/\s:@\"']+:)([^/\s@\"']+)@")
-"""``https://user:password@host``: a password in a URL, e.g. a clone URL or a mirror."""
-_STRING_LITERAL = re.compile(
-    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'[^\'\n]*\''
-)
-_INLINE_STRING_PAIR = re.compile(
-    r'(?P<key>[A-Za-z0-9_-]+|"[^"\n]*"|\'[^\'\n]*\')(?P<sep>[ \t]*=[ \t]*)'
-    r'(?P<value>"(?:\\.|[^"\\\n])*"|\'[^\'\n]*\')'
-)
-
-
-def _masked_literal(literal: str) -> str:
-    """A string literal with its content masked; a multi-line one keeps its line count."""
-    delimiter = literal[:3] if literal[:3] in ('"""', "'''") else literal[0]
-    inner = literal[len(delimiter) : -len(delimiter)]
-    return delimiter + mask_secret(inner.strip()) + "\n" * inner.count("\n") + delimiter
-
-
-def _masked_pair(match: re.Match[str]) -> str:
-    if not is_secret_key(match["key"].strip("\"'")):
-        return match.group(0)
-    return match["key"] + match["sep"] + _masked_literal(match["value"])
 
 
 def _leading_space(text: str, start: int) -> int:

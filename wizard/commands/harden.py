@@ -19,6 +19,7 @@ from wizard.document import ConfigDocument, load_config
 from wizard.errors import ConfigError, WizardError
 from wizard.model import Edit, Trust
 from wizard.safe_write import tighten_mode, write_document
+from wizard.secrets import outward
 
 
 @dataclass
@@ -122,9 +123,9 @@ def run(args: argparse.Namespace) -> int:
             needs_mode = result.fix_mode and not result.changed
             if args.dry_run:
                 for note in preset_plan.skipped:
-                    print(f"{name}: {note}", file=sys.stderr)
+                    print(outward(f"{name}: {note}"), file=sys.stderr)
                 diff = masked_diff(result.before, result.after, label=name)
-                sys.stdout.write(diff)
+                sys.stdout.write(outward(diff))
                 if needs_mode:
                     sys.stdout.write(f"{name}: would set mode 0600 (group/other can read it)\n")
                 if result.changed or needs_mode:
@@ -136,12 +137,12 @@ def run(args: argparse.Namespace) -> int:
                 if written.backup is not None:
                     message += f"\n  backup: {written.backup}"
                 message += "".join(f"\n  note: {note}" for note in written.notes)
-                print(message)
+                print(outward(message))
             elif needs_mode:
                 tighten_mode(result.before)
-                print(f"{name}: permissions set to 0600")
+                print(outward(f"{name}: permissions set to 0600"))
             else:
-                print(f"{name}: nothing to fix")
+                print(outward(f"{name}: nothing to fix"))
         except ConfigError as error:
             print_error(str(error))
             status = EXIT_ERROR

@@ -20,6 +20,7 @@ from wizard.presets import (
 )
 from wizard.regular_file import read_regular_file
 from wizard.safe_write import write_file
+from wizard.secrets import outward
 from wizard.session import WizardSession
 from wizard.steps import recommended
 
@@ -42,7 +43,8 @@ def list_command() -> int:
     presets = list_presets()
     width = max((len(p.name) for p in presets), default=0)
     for preset in presets:
-        print(f"{preset.name:<{width}}  {preset.trust.value:<14}  {preset.description}")
+        line = f"{preset.name:<{width}}  {preset.trust.value:<14}  {preset.description}"
+        print(outward(line, one_line=True))
     return 0
 
 

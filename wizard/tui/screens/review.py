@@ -79,7 +79,7 @@ class ReviewScreen(WizardScreen):
         yield Static("Review", classes="screen-title")
         with VerticalScroll(id="review"):
             yield Static(Text("Working out the changes…", style="dim"), id="findings-total")
-            yield Static(f"Changes to {self.file_name}", classes="section-title")
+            yield Static(Text(f"Changes to {self.file_name}"), classes="section-title")
             with HorizontalScroll(id="diff-box"):
                 yield Static(Text("…", style="dim"), id="diff")
             yield Static("Still reported after saving", classes="section-title")
@@ -113,7 +113,7 @@ class ReviewScreen(WizardScreen):
         table.add_column(style="dim", ratio=3)
         table.add_column(ratio=2)
         for prompt, value in self.answers:
-            table.add_row(prompt, value)
+            table.add_row(Text(prompt), Text(value))  # values from the file: text, not markup
         return table
 
     def on_mount(self) -> None:
