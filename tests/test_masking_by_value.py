@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wizard.cli import main
-from wizard.document import parse_config
 from wizard.secrets import mask_text, mask_toml_value
+from wizard.tomlfile.document import parse_config
 
 SECRET = st.text(
     alphabet="abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", min_size=14, max_size=30

@@ -8,15 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from corpus import corpus_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wizard.edits import apply_edits
+from tests.corpus import corpus_files
 from wizard.model import Issue, Severity, Trust
 from wizard.rules.base import AuditContext, Rule
 from wizard.rules.catalogue import ALL_RULES, evaluate, get_rule, rules_for
 from wizard.secrets import is_secret_key
+from wizard.tomlfile.edits import apply_edits
 
 KEBAB = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 WRITER_FIXED = {"config-file-permissions"}
@@ -57,6 +57,16 @@ EXPECTED_SEVERITY = {
     "plaintext-secrets": (S.LOW, S.MEDIUM, S.MEDIUM),
     "cache-shared": (S.INFO, S.LOW, S.MEDIUM),
     "s3-insecure": (S.LOW, S.MEDIUM, S.HIGH),
+    "chart-token-in-values": (S.MEDIUM, S.HIGH, S.HIGH),
+    "chart-auth-token-as-registration-token": (S.MEDIUM, S.MEDIUM, S.MEDIUM),
+    "chart-config-ignored": (S.MEDIUM, S.MEDIUM, S.MEDIUM),
+    "chart-legacy-privileged": (S.HIGH, S.CRITICAL, S.CRITICAL),
+    "chart-cluster-wide-access": (S.MEDIUM, S.HIGH, S.CRITICAL),
+    "chart-rbac-wildcard": (S.MEDIUM, S.HIGH, S.HIGH),
+    "chart-manager-security-context": (S.LOW, S.MEDIUM, S.HIGH),
+    "chart-service-exposed": (S.LOW, S.MEDIUM, S.HIGH),
+    "chart-insecure-gitlab-url": (S.MEDIUM, S.HIGH, S.HIGH),
+    "chart-manager-image-unpinned": (S.LOW, S.LOW, S.MEDIUM),
 }
 
 

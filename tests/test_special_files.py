@@ -17,7 +17,7 @@ import pytest
 
 from wizard.cli import main
 from wizard.errors import ConfigError
-from wizard.regular_file import read_regular_file
+from wizard.tomlfile.regular_file import read_regular_file
 
 CONFIG = """concurrent = 1
 [[runners]]

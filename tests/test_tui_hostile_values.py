@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.widgets import Input, SelectionList, Static
-from tui_support import SIZE, next_until, position, press, settle
 
+from tests.tui_support import SIZE, next_until, position, press, settle
 from wizard.tui.app import EXIT_SAVED, WizardApp, build_app
 
 HOSTILE = """\

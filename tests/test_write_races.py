@@ -23,11 +23,11 @@ from typing import Any
 
 import pytest
 
-from wizard import safe_write
 from wizard.cli import main
-from wizard.document import load_config
 from wizard.errors import ConfigError, FileChangedError
 from wizard.model import SetValue
+from wizard.tomlfile import safe_write
+from wizard.tomlfile.document import load_config
 
 OLD_TOKEN = b"glrt-OLDTOKEN0123456789abcdef"
 NEW_TOKEN = b"glrt-ROTATED0123456789abcdef"
@@ -161,8 +161,8 @@ def test_a_write_killed_halfway_leaves_a_temporary_file_the_next_run_removes(
 ) -> None:
     script = (
         "import os, signal, sys\n"
-        "from wizard import safe_write\n"
-        "from wizard.document import load_config\n"
+        "from wizard.tomlfile import safe_write\n"
+        "from wizard.tomlfile.document import load_config\n"
         "from wizard.model import SetValue\n"
         "before = load_config(__import__('pathlib').Path(sys.argv[1]))\n"
         "after = before.with_edits([SetValue((), 'concurrent', 2)])\n"
@@ -327,7 +327,7 @@ def test_a_link_planted_after_the_check_is_not_followed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The final step never follows a link: a new file is renamed in only if nothing is there."""
-    from wizard.document import new_config
+    from wizard.tomlfile.document import new_config
 
     path = tmp_path / "config.toml"
     victim = tmp_path / "victim"

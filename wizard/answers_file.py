@@ -15,7 +15,7 @@ from typing import Any
 
 from wizard.answers import Answers
 from wizard.errors import WizardError
-from wizard.regular_file import read_regular_file
+from wizard.tomlfile.regular_file import read_regular_file
 
 MAX_ANSWERS_BYTES = 256 * 1024
 """Answers files are a few hundred bytes; refuse anything that cannot be one."""
@@ -54,7 +54,7 @@ def load_answers(path: Path) -> Answers:
 
 def answers_to_toml(answers: Answers) -> str:
     """An answers file for ``answers``: one ``field = value`` line each, in step order."""
-    from wizard.document import render_value  # the one place that knows TOML escaping
+    from wizard.tomlfile.rendering import render_value  # the one place that knows TOML escaping
 
     lines = [f"{name} = {render_value(value)}" for name, value in answers.to_dict().items()]
     return "\n".join(lines) + "\n"

@@ -14,13 +14,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from wizard.answers import Answers, RunnerIdentity
+from wizard.answers import Answers
 from wizard.answers_file import load_answers
 from wizard.errors import ConfigError, MissingAnswerError, WizardError
+from wizard.model import RunnerIdentity
 from wizard.presets import Preset, load_preset
-from wizard.regular_file import read_regular_file
 from wizard.session import WizardSession
 from wizard.steps import applicable_fields
+from wizard.tomlfile.regular_file import read_regular_file
 
 ANSWER_FLAGS = "--answers FILE or --preset NAME"
 MAX_TOKEN_FILE_BYTES = 4096

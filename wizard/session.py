@@ -12,12 +12,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from wizard import audit, document, plan, presets, safe_write
-from wizard.answers import Answers, RunnerIdentity
-from wizard.diffs import masked_diff
-from wizard.model import DEFAULT_TRUST, Edit, Finding, Trust
+from wizard import audit, plan, presets
+from wizard.answers import Answers
+from wizard.config_reading import iter_runners
+from wizard.embedded import effective_data, load_document
+from wizard.model import DEFAULT_TRUST, Edit, Finding, RunnerIdentity, SetValue, Trust
 from wizard.presets import Preset
 from wizard.secrets import mask_secret, mask_text
+from wizard.tomlfile import document, safe_write
+from wizard.tomlfile.diffs import masked_diff
 
 RULES_DECIDED_BY_ANSWERS = frozenset(
     {
@@ -108,18 +111,20 @@ class WizardSession:
     def open(cls, path: Path) -> WizardSession:
         """Open ``path``; a missing file starts a new, empty config (errors: ConfigError)."""
         if path.exists():
-            return cls(document.load_config(path), exists=True)
+            return cls(load_document(path), exists=True)
         return cls(document.new_config(path), exists=False)
 
     def runners(self) -> list[RunnerSummary]:
         summaries = []
-        for entry in self.doc.runner_entries():
+        effective = iter_runners(effective_data(self.doc))
+        executors = {entry.index: entry.get("executor") for entry in effective}
+        for entry in iter_runners(self.doc.data):
             token = entry.get("token")
             summaries.append(
                 RunnerSummary(
                     index=entry.index,
                     name=entry.get("name"),
-                    executor=entry.get("executor"),
+                    executor=executors.get(entry.index),
                     url=mask_text(url) if isinstance(url := entry.get("url"), str) else None,
                     token=mask_secret(token) if isinstance(token, str) else None,
                 )
@@ -130,7 +135,7 @@ class WizardSession:
         """What the file already says, as answers (empty for a new runner)."""
         if runner_index is None:
             return Answers()
-        return plan.answers_from_config(self.doc.data, runner_index)
+        return plan.answers_from_config(effective_data(self.doc), runner_index)
 
     def findings(self, trust: Trust | None = None) -> tuple[Finding, ...]:
         return tuple(audit.audit_document(self.doc, trust=trust or DEFAULT_TRUST))
@@ -154,7 +159,7 @@ class WizardSession:
         base = self.doc
         if runner_index is None:
             base = base.with_new_runner(identity or RunnerIdentity(), answers.executor)
-            runner_index = len(base.runner_entries()) - 1
+            runner_index = [*iter_runners(base.data)][-1].index
         after = base
         edits: list[Edit] = []
         for index in dict.fromkeys([runner_index, *also]):
@@ -182,6 +187,7 @@ class WizardSession:
             edits = presets.preset_edits(preset, answers, base.data, runner_index)
         else:
             edits = plan.edits_for_answers(answers, base.data, runner_index)
+        edits = _without_chart_defaults(base, edits)
         answered = base.with_edits(edits)
         # What the questions do not cover, the catalogue's safe fixes complete.
         completed = audit.harden_document(
@@ -200,7 +206,7 @@ class WizardSession:
         written_result = safe_write.write_document(
             self.doc, new_doc, backup=backup, allow_unsafe_path=self.allow_unsafe_path
         )
-        written = document.load_config(self.path)
+        written = load_document(self.path)
         self.doc = written
         self.exists = True
         return SaveResult(
@@ -209,3 +215,23 @@ class WizardSession:
             notes=written_result.notes,
             findings=tuple(audit.audit_document(written, trust=preview.trust)),
         )
+
+
+def _without_chart_defaults(base: document.ConfigDocument, edits: list[Edit]) -> list[Edit]:
+    """Leave out an executor the chart already gives the runner: the values stay as written."""
+    effective = effective_data(base)
+    if effective is base.data:
+        return edits
+    runners = effective.get("runners") or []
+
+    def given(edit: Edit) -> bool:
+        if not isinstance(edit, SetValue) or edit.key != "executor" or len(edit.table) != 2:
+            return False
+        index = edit.table[1]
+        return (
+            isinstance(index, int)
+            and index < len(runners)
+            and runners[index].get("executor") == edit.value
+        )
+
+    return [edit for edit in edits if not given(edit)]

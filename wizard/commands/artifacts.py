@@ -15,9 +15,14 @@ from typing import Any
 
 from wizard.answers import Answers
 from wizard.artifacts import generate_artifacts, write_artifacts
-from wizard.artifacts.cloud import autoscaler_plugin, machine_options
+from wizard.config_reading import (
+    RunnerEntry,
+    autoscaler_plugin,
+    get_ci,
+    iter_runners,
+    machine_options,
+)
 from wizard.errors import WizardError
-from wizard.rules.base import RunnerEntry, get_ci, iter_runners
 
 
 def pick_runner(data: Mapping[str, Any], name: str | None, path: str) -> RunnerEntry | None:
@@ -64,10 +69,10 @@ def answers_for(
 
 
 def run(args: argparse.Namespace) -> int:
-    from wizard.document import load_config
+    from wizard.embedded import effective_data, load_document
 
-    document = load_config(Path(args.path))
-    data = document.data
+    document = load_document(Path(args.path))
+    data = effective_data(document)
     runner = pick_runner(data, args.runner, args.path)
     answers = answers_for(args, data, runner)
     url = get_ci(runner.data, "url") if runner is not None else None

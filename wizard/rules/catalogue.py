@@ -8,9 +8,9 @@ rules, which the host check runs but which share ids, links and severities here.
 
 from __future__ import annotations
 
-from wizard.host.rules import HOST_RULES
 from wizard.model import Issue
 from wizard.rules import (
+    chart_rules,
     cloud_rules,
     ephemeral_rules,
     executor_rules,
@@ -22,6 +22,7 @@ from wizard.rules import (
     pull_rules,
 )
 from wizard.rules.base import AuditContext, Rule
+from wizard.rules.host_rules import HOST_RULES
 from wizard.rules.schema import SCHEMA_RULES
 
 ALL_RULES: tuple[Rule, ...] = (
@@ -35,6 +36,7 @@ ALL_RULES: tuple[Rule, ...] = (
     *network_rules.RULES,
     *cloud_rules.RULES,
     *file_rules.RULES,
+    *chart_rules.RULES,
     *HOST_RULES,
 )
 

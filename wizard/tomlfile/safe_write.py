@@ -38,9 +38,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from wizard.document import MAX_CONFIG_BYTES, ConfigDocument, Fingerprint
 from wizard.errors import ConfigError, FileChangedError
-from wizard.regular_file import read_regular_file_with_stat
+from wizard.tomlfile.document import MAX_CONFIG_BYTES, ConfigDocument, Fingerprint
+from wizard.tomlfile.regular_file import read_regular_file_with_stat
 
 CONFIG_MODE = 0o600
 STALE_AFTER_SECONDS = 3600
