@@ -70,7 +70,7 @@ def config(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(params=["exchange", "fallback"])
-def mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """With renameat2(RENAME_EXCHANGE), and as on a system without it."""
     if request.param == "fallback":
         monkeypatch.setattr(safe_write, "_renameat2_call", lambda: None)

@@ -8,13 +8,13 @@ point ``--answers`` at either.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from wizard.answers import Answers
 from wizard.errors import WizardError
+from wizard.tomlfile.document import parse_text
 from wizard.tomlfile.regular_file import read_regular_file
 
 MAX_ANSWERS_BYTES = 256 * 1024
@@ -28,10 +28,7 @@ def read_toml(path: Path) -> dict[str, Any]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise WizardError(f"{path}: not UTF-8 text (bad byte at offset {error.start})") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise WizardError(f"{path}: invalid TOML: {error}") from None
+    return parse_text(text, path)
 
 
 def answers_from_mapping(data: Mapping[str, Any], source: str) -> Answers:

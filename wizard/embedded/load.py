@@ -21,6 +21,7 @@ from wizard.tomlfile.document import (
     parse_config,
     parse_text,
 )
+from wizard.tomlfile.nesting import too_deep_line
 from wizard.tomlfile.regular_file import read_regular_file_with_stat
 
 
@@ -242,6 +243,8 @@ def _set(docs: list[Any], path: YamlPath, value: Any) -> None:
 
 
 def parse_toml_or_none(text: str) -> dict[str, Any] | None:
+    if too_deep_line(text) is not None:
+        return None  # parse_text says where, with the line
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError:

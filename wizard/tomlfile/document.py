@@ -27,6 +27,7 @@ from wizard.tomlfile.editor import last_edit_wins, plan_splices
 from wizard.tomlfile.edits import apply_edits
 from wizard.tomlfile.index import Index
 from wizard.tomlfile.layout import Layout, fold, scan
+from wizard.tomlfile.nesting import MAX_DEPTH, too_deep_line
 from wizard.tomlfile.regular_file import read_regular_file_with_stat
 from wizard.tomlfile.rendering import render_value
 from wizard.tomlfile.same_value import same_value
@@ -231,6 +232,9 @@ class ConfigDocument:
 
 def parse_text(text: str, path: Path | None = None) -> dict[str, Any]:
     """Parse TOML text, turning errors into one line with the file, line and column."""
+    deep = too_deep_line(text)
+    if deep is not None:
+        raise ConfigError(path, f"nested more than {MAX_DEPTH} levels deep", line=deep)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
