@@ -10,8 +10,8 @@ For each config: ``audit`` (text, JSON, SARIF), ``harden --dry-run`` and
 - no planted secret appears on any output stream.
 
 A small budget runs with the suite; ``FUZZ_EXAMPLES=5000`` (or
-``scripts/fuzz.py``) runs a large one. ``FUZZ_CORPUS`` points at a folder of
-real configs (default ``../shared/corpus/real-configs``; skipped when absent).
+``scripts/fuzz.py``) runs a large one. The corpus of real configs is the one
+:mod:`tests.corpus` finds (skipped when absent).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.corpus import corpus_files
 from wizard.audit import harden_document
 from wizard.cli import main
 from wizard.model import DEFAULT_TRUST
@@ -264,14 +265,8 @@ def test_generated_configs(
     check_config(path, capsys, planted=True)
 
 
-def _corpus() -> list[Path]:
-    if not CORPUS.is_dir():
-        return []
-    return sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.suffix in (".toml", ""))
-
-
-@pytest.mark.skipif(not _corpus(), reason=f"no corpus at {CORPUS}")
-@pytest.mark.parametrize("source", _corpus(), ids=lambda p: p.name)
+@pytest.mark.skipif(not corpus_files(), reason="no config corpus (set RUNNER_WIZARD_CORPUS)")
+@pytest.mark.parametrize("source", corpus_files(), ids=lambda p: p.name)
 def test_corpus_configs(tmp_path: Path, capsys: pytest.CaptureFixture[str], source: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_bytes(source.read_bytes())
