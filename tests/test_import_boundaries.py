@@ -238,7 +238,10 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("the file, and the rules", ("wizard.tomlfile", "wizard.rules")),
     ("the file inside YAML", ("wizard.embedded",)),
     ("answers", ("wizard.answers", "wizard.answers_file", "wizard.steps", "wizard.plan")),
-    ("checks and outputs", ("wizard.audit", "wizard.host", "wizard.artifacts", "wizard.report")),
+    (
+        "checks and outputs",
+        ("wizard.audit", "wizard.host", "wizard.server", "wizard.artifacts", "wizard.report"),
+    ),
     (
         "the core both wizards drive",
         (
