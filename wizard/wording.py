@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from wizard.secrets import mask_text
+from wizard.secrets import outward
 from wizard.steps import Question
 
 
@@ -27,4 +27,4 @@ def describe_value(question: Question, value: Any) -> str:
     choice = question.choice_for(value)
     if choice is not None:
         return choice.label
-    return mask_text(str(value.value if isinstance(value, Enum) else value))
+    return outward(str(value.value if isinstance(value, Enum) else value))

@@ -16,7 +16,7 @@ from rich.text import Text
 
 from wizard.checklist_rows import STATUS_WORDS, HostRow, HostStatus
 from wizard.model import Finding, Severity
-from wizard.secrets import mask_text
+from wizard.secrets import outward
 from wizard.steps import STEPS
 from wizard.tui.state import KEEP, WizardState
 from wizard.wording import describe_value
@@ -57,7 +57,7 @@ def mask_words(prose: str) -> str:
     such as "it holds the runner's token: anyone who…" is not a ``token: value``
     pair, and masking it whole would blank out "anyone".
     """
-    return _WORD.sub(lambda word: mask_text(word.group(0)), prose)
+    return _WORD.sub(lambda word: outward(word.group(0)), prose)
 
 
 _WORD = re.compile(r"\S+")
@@ -114,10 +114,10 @@ def finding_line(finding: Finding) -> Text:
     """One finding: severity, rule, runner and message (masked as a last defence)."""
     text = Text()
     text.append(f"{finding.severity.value:<8}", style=SEVERITY_STYLES[finding.severity])
-    text.append(f" {mask_text(finding.rule)}", style="bold")
+    text.append(f" {outward(finding.rule)}", style="bold")
     if finding.line is not None:
         text.append(f" (line {finding.line})", style="dim")
-    text.append(f": {mask_text(finding.message)}")
+    text.append(f": {outward(finding.message)}")
     return text
 
 
@@ -128,7 +128,7 @@ def coloured_diff(diff: str) -> Text:
     the one place a whole file's text reaches the screen.
     """
     text = Text(no_wrap=True, overflow="ellipsis")
-    for line in mask_text(diff).splitlines():
+    for line in outward(diff).splitlines():
         if line.startswith(("+++", "---")):
             style = "bold"
         elif line.startswith("@@"):

@@ -98,7 +98,7 @@ class StepScreen(WizardScreen):
         self.step, self.position = step, step.id
         self.number, self.total, self.questions = number, total, questions
         self.title_bar, self.sidebar_entries = title_bar, sidebar
-        self.query_one("#title-bar", Static).update(title_bar)
+        self.query_one("#title-bar", Static).update(Text(title_bar))  # a name from the file
         await self.query_one(StepSidebar).show(sidebar)
         self.query_one(".screen-title", Static).update(self._heading())
         self.query_one(".intro", Static).update(step.intro)
