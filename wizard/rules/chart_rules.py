@@ -17,13 +17,17 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from wizard.model import FixSafety, Issue, SetValue, Severity, TablePath
-from wizard.rules.base import AuditContext, Rule, by_trust
+from wizard.rules.base import DOCS, AuditContext, Rule, by_trust
 
 _S = Severity
 CHART = "@values"
 """The first item of a table path in the chart's values (see wizard.embedded.document)."""
 CHART_DOCS = "https://docs.gitlab.com/runner/install/kubernetes/"
-OPERATOR_DOCS = "https://docs.gitlab.com/runner/install/operator/"
+CHART_CONFIG_DOCS = "https://docs.gitlab.com/runner/install/kubernetes_helm_chart_configuration/"
+"""The chart's optional settings (RBAC, privileged, non-root) moved here from CHART_DOCS."""
+SETUP = f"{CHART_DOCS}#configure-gitlab-runner-with-the-helm-chart"
+"""Where the docs name gitlabUrl and runnerToken, and say the token may live in a Secret."""
+SESSION_SERVER_DOCS = f"{DOCS}/configuration/advanced-configuration/#the-session_server-section"
 
 
 def _helm(ctx: AuditContext) -> Mapping[str, Any] | None:
@@ -76,7 +80,7 @@ CHART_TOKEN_IN_VALUES = Rule(
         "read by more people than should hold the runner's token. Whoever has the token can "
         "pick up jobs, and with them the CI variables and secrets jobs receive."
     ),
-    doc_url=f"{CHART_DOCS}#store-registration-tokens-or-runner-tokens-in-secrets",
+    doc_url=SETUP,
     table="values",
     key="runnerToken",
     fix=None,
@@ -111,7 +115,7 @@ CHART_AUTH_TOKEN_AS_REGISTRATION = Rule(
         "old path: unregisterRunners defaults to true, so every pod restart deletes the runner "
         "in GitLab and the token stops working."
     ),
-    doc_url=CHART_DOCS,
+    doc_url=SETUP,
     table="values",
     key="runnerRegistrationToken",
     fix=None,
@@ -144,7 +148,7 @@ CHART_CONFIG_IGNORED = Rule(
         "The chart renders runners.config into the template it registers with; a config key "
         "anywhere else is silently ignored, so the hardening it holds does not apply."
     ),
-    doc_url=f"{CHART_DOCS}#configure-gitlab-runner-with-the-helm-chart",
+    doc_url=SETUP,
     table="values",
     key="config",
     fix=None,
@@ -180,7 +184,7 @@ CHART_LEGACY_PRIVILEGED = Rule(
         "for every job pod: a privileged container is root on the node. Newer versions ignore "
         "the value, so the file claims one thing and the cluster may do another."
     ),
-    doc_url=f"{CHART_DOCS}#use-docker-in-docker-with-the-helm-chart",
+    doc_url=f"{CHART_CONFIG_DOCS}#use-privileged-containers-for-the-runners",
     table="values.runners",
     key="privileged",
     fix=FixSafety.UNSAFE,
@@ -211,7 +215,7 @@ CHART_CLUSTER_WIDE_ACCESS = Rule(
         "that gets hold of its token, can act on pods and secrets of every team in the cluster "
         "instead of the one namespace the jobs run in."
     ),
-    doc_url=f"{CHART_DOCS}#enable-rbac-support",
+    doc_url=f"{CHART_CONFIG_DOCS}#enable-rbac-support",
     table="values.rbac",
     key="clusterWideAccess",
     fix=FixSafety.UNSAFE,
@@ -316,7 +320,7 @@ CHART_MANAGER_SECURITY_CONTEXT = Rule(
         "every capability dropped; a values file that turns these off widens what a flaw in "
         "the manager, or a job that reaches it, can do."
     ),
-    doc_url=f"{CHART_DOCS}#run-with-non-root-user",
+    doc_url=f"{CHART_CONFIG_DOCS}#run-with-non-root-user",
     table="values.securityContext",
     key="runAsNonRoot",
     fix=FixSafety.UNSAFE,
@@ -376,7 +380,7 @@ CHART_SERVICE_EXPOSED = Rule(
         "that opens web terminals into running jobs, on an address outside the cluster; only "
         "in-cluster scrapers and GitLab itself need to reach them."
     ),
-    doc_url=f"{CHART_DOCS}#enable-the-session-server",
+    doc_url=SESSION_SERVER_DOCS,
     table="values.service",
     key="type",
     fix=FixSafety.UNSAFE,
@@ -408,7 +412,7 @@ CHART_INSECURE_GITLAB_URL = Rule(
         "The manager sends its token and receives every job's variables from this URL; over "
         "HTTP anyone on the path can read or change them."
     ),
-    doc_url=CHART_DOCS,
+    doc_url=SETUP,
     table="values",
     key="gitlabUrl",
     fix=None,
