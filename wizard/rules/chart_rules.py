@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from wizard.config_reading import container_table_name, get_ci, is_true, iter_runners, sub_table
 from wizard.model import FixSafety, Issue, SetValue, Severity, TablePath
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust
 
@@ -160,18 +161,41 @@ CHART_CONFIG_IGNORED = Rule(
 # --- privileges ------------------------------------------------------------------------------
 
 
+def _config_privileged(ctx: AuditContext) -> bool:
+    """True when runners.config itself makes job containers privileged."""
+    for entry in iter_runners(ctx.data):
+        table = container_table_name(entry.executor)
+        if table is not None and is_true(get_ci(sub_table(entry.data, table), "privileged")):
+            return True
+    return False
+
+
 def _legacy_privileged(ctx: AuditContext) -> Iterator[Issue]:
     runners = _at(_helm(ctx), "runners")
     if not isinstance(runners, Mapping):
         return
-    if runners.get("privileged") is True:
+    if runners.get("privileged") is not True:
+        return
+    edits = (SetValue(_table("runners"), "privileged", False),)
+    if _config_privileged(ctx):
+        # privileged-container already reports the risk on the config's own line.
         yield Issue(
-            "runners.privileged: true: charts before runners.config turn every job pod "
-            "privileged from this value (newer charts ignore it, which hides what was meant)",
+            "runners.privileged: true repeats privileged = true in runners.config (see "
+            "privileged-container): it adds no privilege of its own, but says it in a second "
+            "place that older and newer charts read differently",
             _table("runners"),
             "privileged",
-            edits=(SetValue(_table("runners"), "privileged", False),),
+            edits=edits,
+            severity=Severity.LOW,
         )
+        return
+    yield Issue(
+        "runners.privileged: true: charts before runners.config turn every job pod "
+        "privileged from this value (newer charts ignore it, which hides what was meant)",
+        _table("runners"),
+        "privileged",
+        edits=edits,
+    )
 
 
 CHART_LEGACY_PRIVILEGED = Rule(
