@@ -93,6 +93,10 @@ AUTOSCALER_VM_REUSE = Rule(
     table="runners.autoscaler",
     key="max_use_count",
     fix=FixSafety.UNSAFE,
+    breaks=(
+        "each job waits for a fresh VM; jobs that used files or images an earlier job left on "
+        "the VM start without them"
+    ),
     remedy=(
         "Set MaxBuilds = 1 ([runners.machine]) or max_use_count = 1 and "
         "capacity_per_instance = 1 ([runners.autoscaler]); jobs that rely on images or files "
@@ -144,7 +148,11 @@ GIT_STRATEGY_FETCH_SHARED = Rule(
     doc_url=f"{DOCS}/security/#security-risks-when-using-git_strategy-fetch-on-shared-environments",
     table="runners",
     key="environment",
-    fix=FixSafety.SAFE,
+    fix=FixSafety.UNSAFE,
+    breaks=(
+        "jobs that set GIT_CLEAN_FLAGS: none to reuse untracked files from an earlier job "
+        "lose them; every job clones afresh"
+    ),
     remedy=(
         "Remove GIT_STRATEGY=fetch from the runner's environment so jobs clone afresh by "
         "default (a job can still choose fetch itself)."
@@ -184,7 +192,11 @@ JOB_CLEANUP_DISABLED = Rule(
     doc_url=f"{DOCS}/security/#clean-up-the-git-folder-after-each-build",
     table="runners.feature_flags",
     key="FF_ENABLE_JOB_CLEANUP",
-    fix=FixSafety.SAFE,
+    fix=FixSafety.UNSAFE,
+    breaks=(
+        "jobs with GIT_STRATEGY: none that use files an earlier job left in the build "
+        "directory find it cleaned"
+    ),
     remedy="Pin FF_ENABLE_JOB_CLEANUP = true in [runners.feature_flags].",
     check=_cleanup_disabled,
 )
@@ -238,6 +250,7 @@ CUSTOM_BUILD_DIR_ENABLED = Rule(
     table="runners.custom_build_dir",
     key="enabled",
     fix=FixSafety.UNSAFE,
+    breaks="jobs that set GIT_CLONE_PATH fail",
     remedy=(
         "Set enabled = false in [runners.custom_build_dir]; jobs that set GIT_CLONE_PATH then fail."
     ),

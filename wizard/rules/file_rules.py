@@ -111,6 +111,10 @@ TOKEN_ROTATION_REWRITES_FILE = Rule(
     table="runners.feature_flags",
     key="FF_DISABLE_AUTOMATIC_TOKEN_ROTATION",
     fix=FixSafety.UNSAFE,
+    breaks=(
+        "the runner's token is no longer rotated automatically; it must be rotated by hand "
+        "before it expires"
+    ),
     remedy=(
         "Either accept the rewrite, or pin FF_DISABLE_AUTOMATIC_TOKEN_ROTATION = true and "
         "rotate the token yourself before it expires."

@@ -87,7 +87,11 @@ PER_BUILD_NETWORK_DISABLED = Rule(
     doc_url=f"{DOCS}/configuration/feature-flags/",
     table="runners.feature_flags",
     key="FF_NETWORK_PER_BUILD",
-    fix=FixSafety.SAFE,
+    fix=FixSafety.UNSAFE,
+    breaks=(
+        "each job creates a Docker network: jobs fail when the daemon runs out of address "
+        "pools or needs network_mtu, and legacy service links go away"
+    ),
     remedy="Pin FF_NETWORK_PER_BUILD = true in [runners.feature_flags].",
     check=_per_build_network,
 )
@@ -162,7 +166,8 @@ METRICS_SERVER_EXPOSED = Rule(
     doc_url=f"{DOCS}/monitoring/",
     table="",
     key="listen_address",
-    fix=FixSafety.SAFE,
+    fix=FixSafety.UNSAFE,
+    breaks="Prometheus servers on other hosts can no longer scrape the runner's metrics",
     remedy=(
         "Bind listen_address to 127.0.0.1 (keeping the port) and scrape it locally or through "
         "an authenticating proxy."

@@ -82,6 +82,10 @@ PULL_POLICY_IF_NOT_PRESENT = Rule(
     table="runners.docker",
     key="pull_policy",
     fix=FixSafety.UNSAFE,
+    breaks=(
+        "jobs whose images exist only on this host (built or tagged locally, never pushed) "
+        "fail to pull; every job pulls"
+    ),
     remedy=(
         'Use pull_policy = "always" and keep if-not-present out of allowed_pull_policies; jobs '
         "that need images present only on the host then fail."
