@@ -47,13 +47,6 @@ from wizard.rules.mount_rules import is_engine_socket, volume_source
 DIND_IMAGES = ("docker:*-dind", "docker:dind")
 """What a privileged Docker-in-Docker runner may run privileged, and nothing else."""
 
-DROPPED_CAPABILITIES = ("SETUID", "SETGID")
-"""Capabilities that let a process change user; without them ``su``/``sudo`` cannot
-turn a non-root job user back into root."""
-
-NO_NEW_PRIVILEGES = "no-new-privileges:true"
-"""Stops set-uid binaries from raising a job's privileges inside its container."""
-
 HOST_NAMESPACE_KEYS = ("network_mode", "pid_mode", "ipcmode", "userns_mode")
 """Docker settings that can hand a job one of the host's namespaces with ``host``."""
 
@@ -206,13 +199,14 @@ def answers_from_config(data: Mapping[str, Any], runner_index: int) -> Answers:
         allowed = get_ci(container, "allowed_pull_policies")
         if isinstance(allowed, list):
             values["allowed_pull_policies"] = tuple(_strings(allowed))
-        images = get_ci(container, "allowed_images")
         # No list is a definite setting too: the runner then accepts any image.
-        values["allowed_images"] = tuple(_strings(images)) if isinstance(images, list) else ()
+        for key in ("allowed_images", "allowed_services"):
+            listed = get_ci(container, key)
+            values[key] = tuple(_strings(listed)) if isinstance(listed, list) else ()
 
-    listeners = _listeners(data)
-    if listeners:
-        values["local_only_listeners"] = all(is_local_address(v) for _t, _k, v in listeners)
+    metrics = [value for table, _key, value in _listeners(data) if table == ()]
+    if metrics:
+        values["local_only_listeners"] = all(is_local_address(v) for v in metrics)
 
     reuse_cap = _reuse_cap(runner, executor)
     if reuse_cap is not None:
@@ -348,8 +342,8 @@ def _privileges(
 
     if table == "docker":
         if executor is not Executor.DOCKER_WINDOWS:
-            # Capabilities, set-uid and numeric user ids are Linux notions.
-            _docker_confinement(plan)
+            # Numeric user ids are a Linux notion. Capabilities and no-new-privileges
+            # are no question's subject: the review offers their fixes to tick.
             _job_user(plan, answers.job_user)
     elif need is not None and need is not PrivilegedNeed.PRIVILEGED:
         plan.set((table,), "allow_privilege_escalation", False)
@@ -370,25 +364,6 @@ def _drop_engine_socket(plan: _Planner) -> None:
     ]
     if len(kept) != len(volumes):
         plan.set(("docker",), _spelled(docker, "volumes"), kept)
-
-
-def _docker_confinement(plan: _Planner) -> None:
-    """Drop the set-uid capabilities and forbid privilege gains, keeping what is there."""
-    docker = plan.table("docker")
-    cap_drop = _strings(get_ci(docker, "cap_drop"))
-    upper = {item.strip().upper() for item in cap_drop}
-    if "ALL" not in upper:
-        missing = [cap for cap in DROPPED_CAPABILITIES if cap not in upper]
-        if missing:
-            plan.set(("docker",), "cap_drop", [*cap_drop, *missing])
-    security_opt = _strings(get_ci(docker, "security_opt"))
-    if not any(_is_no_new_privileges(item) for item in security_opt):
-        plan.set(("docker",), "security_opt", [*security_opt, NO_NEW_PRIVILEGES])
-
-
-def _is_no_new_privileges(option: str) -> bool:
-    name, _sep, value = option.strip().replace("=", ":").partition(":")
-    return name.strip() == "no-new-privileges" and value.strip().casefold() in ("", "true")
 
 
 def _job_user(plan: _Planner, job_user: JobUser | None) -> None:
@@ -425,9 +400,17 @@ def _pull(plan: _Planner, answers: Answers, table: str) -> None:
         elif _strings(current) != [wanted]:
             plan.set((table,), "pull_policy", [wanted])
     if answers.allowed_pull_policies is not None:
-        _list_setting(plan, table, "allowed_pull_policies", answers.allowed_pull_policies)
+        allowed = answers.allowed_pull_policies
+        current = [p.strip() for p in _strings(get_ci(plan.table(table), "allowed_pull_policies"))]
+        if "always" in current and "always" not in allowed and "if-not-present" in allowed:
+            # always is the strictest policy: dropping it while keeping if-not-present
+            # weakens nothing and only refuses jobs that ask for a fresh pull.
+            allowed = ("always", *allowed)
+        _list_setting(plan, table, "allowed_pull_policies", allowed)
     if answers.allowed_images is not None:
         _list_setting(plan, table, "allowed_images", answers.allowed_images)
+    if answers.allowed_services is not None:
+        _list_setting(plan, table, "allowed_services", answers.allowed_services)
 
 
 def _list_setting(plan: _Planner, table: str, key: str, items: tuple[str, ...]) -> None:
@@ -450,8 +433,10 @@ def _docker_network(plan: _Planner, answers: Answers) -> None:
 
 
 def _local_listeners(plan: _Planner) -> None:
+    """Rebind the metrics endpoint only: the session server must stay reachable from
+    GitLab for web terminals, so the answer never moves it (its finding stays)."""
     for table, key, address in _listeners(plan.data):
-        if is_local_address(address):
+        if table != () or is_local_address(address):
             continue
         _host, port = split_listen_address(address.strip())
         local = f"{LOCAL_HOST}:{port}" if port else LOCAL_HOST
