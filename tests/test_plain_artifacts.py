@@ -57,6 +57,7 @@ DOCKER = Answers(
     pull_policy=PullPolicyChoice.ALWAYS,
     allowed_pull_policies=("always",),
     allowed_images=(),
+    allowed_services=(),
     per_build_network=True,
     isolate_host_network=True,
     local_only_listeners=True,

@@ -30,11 +30,12 @@ from wizard.answers import Answers, RunnerIdentity
 from wizard.artifacts import CHECKLIST_FILE, write_artifacts
 from wizard.errors import WizardError
 from wizard.host_plan import HostPlan, measures_of, plan_host, plan_host_for
+from wizard.impact import change_report
 from wizard.model import Finding, Severity
 from wizard.presets import make_preset, preset_to_toml, with_locks, write_new_file
 from wizard.scripted import Start
 from wizard.secrets import mask_text
-from wizard.session import Preview, RunnerSummary, WizardSession
+from wizard.session import Preview, RunnerSummary, WizardSession, fix_id
 from wizard.steps import STEPS, Question, question
 
 NEW_RUNNER = "new"
@@ -178,6 +179,12 @@ def review_text(
     from the answers alone (no GitLab URL, no cloud options).
     """
     lines = [count_line(preview.findings_before, preview.findings_after)]
+    for line in change_report(preview.changes):
+        lines += _wrap(line, " " * 8)
+    if preview.offered:
+        lines.append("fixes no answer decides (applied only when ticked; each may break jobs):")
+        for finding in preview.offered:
+            lines += _wrap(f"  {offer_label(finding)}", " " * 6)
     runner_findings = [
         f for f in preview.findings_after if f.runner_index in (None, preview.runner_index)
     ]
@@ -212,6 +219,28 @@ NOT_PLANNED = "[not planned]"
 TO_DO = "[to do]"
 """Markers of the review's host section: what the network step said, or plain to-dos."""
 _TAG_WIDTH = 2 + len(PARTLY_PLANNED) + 2
+
+
+def offer_label(finding: Finding) -> str:
+    """One offered fix: its rule, where, and what it may break."""
+    where = f" (runner {finding.runner!r})" if finding.runner else ""
+    return mask_text(f"{finding.rule}{where}: {finding.breaks}")
+
+
+def save_question(preview: Preview, path: Path) -> tuple[str, bool]:
+    """The one question before saving, and its default: explicit when a change may break.
+
+    Changes that may break jobs are never saved by pressing Enter.
+    """
+    risky = len(preview.may_break)
+    if risky:
+        noun = "change" if risky == 1 else "changes"
+        return (
+            f"{risky} {noun} listed under 'may break jobs' can stop jobs that work today. "
+            f"Write these changes to {path} anyway?",
+            False,
+        )
+    return f"Write these changes to {path}?", True
 
 
 def host_checklist(host: HostPlan) -> list[str]:
@@ -401,11 +430,12 @@ class PlainWizard:
             start=self.start,
             out=self.out,
         )
+        if review.preview.offered:
+            review = self.offer_fixes(review, answers, runner_index, identity)
         written: list[str] = []
         if review.preview.changed:
-            if not self.prompts.confirm(
-                f"Write these changes to {self.session.path}?", default=True
-            ):
+            message, default = save_question(review.preview, self.session.path)
+            if not self.prompts.confirm(message, default=default):
                 self.say("nothing written")
                 return 0
             save(self.session, review.preview, backup=backup, out=self.out)
@@ -422,6 +452,28 @@ class PlainWizard:
             self.say(f"interrupted; {' and '.join(written)}, nothing else was written")
             return 130
         return 0
+
+    def offer_fixes(
+        self, review: Review, answers: Answers, runner_index: int | None, identity: RunnerIdentity
+    ) -> Review:
+        """Let the operator tick fixes no question covers; none is applied unticked."""
+        options = [Option(offer_label(f), fix_id(f)) for f in review.preview.offered]
+        ticked = self.prompts.checkbox(
+            "Also apply any of these fixes? (each may break jobs; none is applied unless ticked)",
+            options,
+            default=(),
+        )
+        if not ticked:
+            return review
+        return preview_and_report(
+            self.session,
+            answers,
+            runner_index=runner_index,
+            identity=identity,
+            start=self.start,
+            out=self.out,
+            ticked=tuple(ticked),
+        )
 
     def offer_artifacts(self, host: HostPlan, *, config_saved: bool) -> bool:
         """Ask whether and where to write the hardening files; True when written."""
@@ -512,9 +564,10 @@ def preview_and_report(
     identity: RunnerIdentity | None,
     start: Start,
     out: TextIO,
+    ticked: Sequence[str] = (),
 ) -> Review:
     result = session.preview(
-        answers, runner_index=runner_index, identity=identity, preset=start.preset
+        answers, runner_index=runner_index, identity=identity, preset=start.preset, ticked=ticked
     )
     accepted = start.preset.accepted if start.preset else frozenset()
     shown = session.current_answers(runner_index).merged(answers)
@@ -572,8 +625,10 @@ def run_scripted(
     """
     runner_index = None if new_runner_only else scripted.pick_runner(session, identity.name)
     current = session.current_answers(runner_index)
+    scripted.refuse_executor_switch(session, runner_index, start.answers, current)
     scripted.require_complete(start.answers, current)
     answers = with_locks(start.preset, start.answers)
+    answers = scripted.fill_optional(answers, new_runner=runner_index is None)
     if runner_index is None:
         identity = scripted_identity(identity)
     review = preview_and_report(

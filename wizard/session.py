@@ -8,14 +8,15 @@ after, and saves through the safe writer. No front-end touches TOML or disk.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from wizard import audit, document, plan, presets, safe_write
 from wizard.answers import Answers, RunnerIdentity
 from wizard.diffs import masked_diff
-from wizard.model import DEFAULT_TRUST, Edit, Finding, Trust
+from wizard.impact import changes_for_edits, changes_for_fixes
+from wizard.model import DEFAULT_TRUST, Change, Edit, Finding, Impact, Trust
 from wizard.presets import Preset
 from wizard.secrets import mask_secret, mask_text
 
@@ -74,10 +75,35 @@ class Preview:
     edits: tuple[Edit, ...]
     runner_index: int
     trust: Trust
+    changes: tuple[Change, ...] = ()
+    """Every setting the save changes, with its impact (may-break ones to confirm)."""
+    offered: tuple[Finding, ...] = ()
+    """Fixes no answer decides that may break jobs: applied only when the operator
+    ticks them (by :func:`fix_id`), so a save never changes them by surprise."""
 
     @property
     def changed(self) -> bool:
         return bool(self.diff)
+
+    @property
+    def may_break(self) -> tuple[Change, ...]:
+        """The changes the operator must confirm before saving."""
+        return tuple(c for c in self.changes if c.impact is Impact.MAY_BREAK)
+
+
+NEW_RUNNER_REASON = "a new runner: no job runs on it yet"
+
+
+def new_runner_change(change: Change, runner_index: int) -> Change:
+    """A setting of a runner being created cannot stop a job that works today."""
+    if change.runner_index != runner_index:
+        return change  # global settings serve the runners already there
+    return replace(change, impact=Impact.NONE, reason=NEW_RUNNER_REASON)
+
+
+def fix_id(finding: Finding) -> str:
+    """How a ticked fix is named between the review and the core: rule and runner."""
+    return f"{finding.rule}@{finding.runner_index}:{finding.key}"
 
 
 @dataclass(frozen=True)
@@ -139,23 +165,36 @@ class WizardSession:
         identity: RunnerIdentity | None = None,
         preset: Preset | None = None,
         also: Sequence[int] = (),
+        ticked: Collection[str] = (),
     ) -> Preview:
         """Apply ``answers`` to one runner (``None``: a new entry made from ``identity``).
 
         ``also`` names more existing runners that get the same answers, for hardening
         several runners in one save. A preset's pinned settings go in first; the
-        answers then win where both speak.
+        answers then win where both speak. ``ticked`` names offered fixes
+        (:func:`fix_id`) the operator chose to apply as well.
         """
         trust = answers.trust or DEFAULT_TRUST
         base = self.doc
+        new_runner = runner_index is None
         if runner_index is None:
             base = base.with_new_runner(identity or RunnerIdentity(), answers.executor)
             runner_index = len(base.runner_entries()) - 1
         after = base
         edits: list[Edit] = []
-        for index in dict.fromkeys([runner_index, *also]):
-            after, applied = self._apply_answers(after, answers, index, trust, preset)
+        changes: list[Change] = []
+        source = f"preset {preset.name}" if preset is not None else "answers"
+        indexes = list(dict.fromkeys([runner_index, *also]))
+        offered: list[Finding] = []
+        for index in indexes:
+            after, applied, found, offers = self._apply_answers(
+                after, answers, index, trust, preset, source=source, ticked=set(ticked)
+            )
             edits += applied
+            changes += found
+            offered += offers
+        if new_runner:
+            changes = [new_runner_change(c, runner_index) for c in changes]
         return Preview(
             new_text=after.text,
             diff=masked_diff(self.doc, after),
@@ -164,6 +203,8 @@ class WizardSession:
             edits=tuple(edits),
             runner_index=runner_index,
             trust=trust,
+            changes=tuple(changes),
+            offered=tuple(offered),
         )
 
     @staticmethod
@@ -173,13 +214,19 @@ class WizardSession:
         runner_index: int,
         trust: Trust,
         preset: Preset | None,
-    ) -> tuple[document.ConfigDocument, list[Edit]]:
+        *,
+        source: str,
+        ticked: set[str],
+    ) -> tuple[document.ConfigDocument, list[Edit], list[Change], list[Finding]]:
         if preset is not None:
             edits = presets.preset_edits(preset, answers, base.data, runner_index)
         else:
             edits = plan.edits_for_answers(answers, base.data, runner_index)
         answered = base.with_edits(edits)
-        # What the questions do not cover, the catalogue's safe fixes complete.
+        names = {entry.index: entry.get("name") for entry in base.runner_entries()}
+        changes, _data = changes_for_edits(base.data, edits, source=source, names=names)
+        # What the questions do not cover, the catalogue completes: fixes whose impact is
+        # none always, and those that may break jobs only when the operator ticked them.
         completed = audit.harden_document(
             answered,
             trust=trust,
@@ -187,8 +234,23 @@ class WizardSession:
             runner_index=runner_index,
             skip_rules=RULES_DECIDED_BY_ANSWERS,
         )
-        fixes = [edit for finding in completed.applied for edit in finding.edits]
-        return completed.after, [*edits, *fixes]
+        applied = list(completed.applied)
+        after = completed.after
+        offered = [
+            f
+            for f in audit.audit_document(after, trust=trust)
+            if f.runner_index == runner_index
+            and f.impact is Impact.MAY_BREAK
+            and f.rule not in RULES_DECIDED_BY_ANSWERS
+            and f.edits
+        ]
+        chosen = [f for f in offered if fix_id(f) in ticked]
+        if chosen:
+            after = after.with_edits([edit for f in chosen for edit in f.edits])
+            applied += chosen
+        fixed, _data = changes_for_fixes(answered.data, applied, names)
+        fixes = [edit for finding in applied for edit in finding.edits]
+        return after, [*edits, *fixes], [*changes, *fixed], offered
 
     def save(self, preview: Preview, *, backup: bool = True) -> SaveResult:
         """Write the previewed text (atomic, 0600, backup; refuses if the file changed)."""
