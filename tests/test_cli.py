@@ -35,7 +35,7 @@ TOP_KEYS = {"schema", "tool", "files"}
 TOOL_KEYS = {"name", "version"}
 FILE_KEYS = {"path", "trust", "error", "findings"}
 FINDING_KEYS = {"rule", "severity", "runner", "runner_index", "table", "key", "line", "message"}
-FINDING_KEYS |= {"fix"}
+FINDING_KEYS |= {"fix", "impact", "impact_reason"}
 RULE_IDS = {rule.id for rule in ALL_RULES}
 
 
@@ -243,6 +243,10 @@ def test_json_report_has_exactly_the_contract_keys(
         assert finding["rule"] in RULE_IDS
         assert finding["severity"] in SEVERITIES
         assert finding["fix"] in ("safe", "unsafe", None)
+        impact = {"safe": "none", "unsafe": "may-break", None: None}[finding["fix"]]
+        assert finding["impact"] == impact
+        # A fix that may break jobs always says what; one that cannot says nothing.
+        assert bool(finding["impact_reason"]) == (impact == "may-break")
         assert isinstance(finding["message"], str)
         assert finding["message"]
         assert finding["line"] is None or 1 <= finding["line"] <= len(text_lines)
