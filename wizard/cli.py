@@ -93,7 +93,12 @@ def _add_trust(parser: argparse.ArgumentParser) -> None:
 
 def _add_identity(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", help="runner name (default: $RUNNER_NAME)")
-    parser.add_argument("--url", help="GitLab URL (default: $CI_SERVER_URL)")
+    parser.add_argument("--url", help="GitLab URL (default: $CI_SERVER_URL); https only")
+    parser.add_argument(
+        "--allow-http",
+        action="store_true",
+        help="accept a plain http GitLab URL (the token then crosses the network unencrypted)",
+    )
     parser.add_argument(
         "--token-file",
         metavar="FILE",

@@ -391,7 +391,10 @@ def changes_for_edits(
     current: dict[str, Any] = dict(data)
     changes: list[Change] = []
     for edit in edits:
-        before, owner = _lookup(current, edit.table, edit.key)
+        before, _owner = _lookup(current, edit.table, edit.key)
+        # Neighbouring settings are read as they were: allowed_pull_policies is judged
+        # against the pull policy jobs had, not one an earlier edit just set.
+        _before, owner = _lookup(data, edit.table, edit.key)
         after: TomlValue | None = edit.value if isinstance(edit, SetValue) else None
         if isinstance(edit, RemoveKey) and before is None:
             continue

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from wizard import plan, scripted
-from wizard.answers import Answers, RunnerIdentity
+from wizard.answers import Answers, RunnerIdentity, gitlab_url_problem
 from wizard.artifacts import CHECKLIST_FILE, write_artifacts
 from wizard.errors import WizardError
 from wizard.host_plan import HostPlan, measures_of, plan_host, plan_host_for
@@ -346,7 +346,8 @@ class PlainWizard:
             url = self.prompts.text(
                 "GitLab URL:",
                 default=self.identity.url or "https://",
-                validate=lambda v: None if v.strip() not in ("", "https://") else "give a URL",
+                # The core's check; plain http is confirmed below instead of refused.
+                validate=lambda v: gitlab_url_problem(v, allow_http=True, how_to_allow=""),
             ).strip()
             if url.startswith("https://") or self.prompts.confirm(
                 f"{url} is not https: the runner token and job secrets would cross the network "

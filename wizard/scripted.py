@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from wizard.answers import Answers, RunnerIdentity
+from wizard.answers import Answers, RunnerIdentity, gitlab_url_problem
 from wizard.answers_file import load_answers
 from wizard.errors import MissingAnswerError, WizardError
 from wizard.presets import Preset, load_preset
@@ -68,17 +68,29 @@ def identity_from(
     url: str | None,
     token_file: str | None,
     environ: Mapping[str, str] | None = None,
+    *,
+    allow_http: bool = False,
 ) -> RunnerIdentity:
     """Flags first, then the variables ``gitlab-runner register`` reads.
 
     The token never comes from the command line, where other users of the
-    machine can read it: only from a file or ``CI_SERVER_TOKEN``.
+    machine can read it: only from a file or ``CI_SERVER_TOKEN``. The URL is
+    checked as the wizards check it: https unless ``allow_http``, no credentials.
     """
     env = os.environ if environ is None else environ
+    given_url = url or env.get("CI_SERVER_URL") or None
+    if given_url is not None:
+        flag = "--url" if url else "CI_SERVER_URL"
+        problem = gitlab_url_problem(
+            given_url, allow_http=allow_http, how_to_allow="pass --allow-http"
+        )
+        if problem is not None:
+            raise WizardError(f"{flag}: {problem}")
+        given_url = given_url.strip().rstrip("/")
     token = read_token_file(Path(token_file)) if token_file else env.get("CI_SERVER_TOKEN")
     return RunnerIdentity(
         name=name or env.get("RUNNER_NAME") or None,
-        url=url or env.get("CI_SERVER_URL") or None,
+        url=given_url,
         token=token or None,
     )
 
@@ -172,8 +184,7 @@ def pick_runner(session: WizardSession, name: str | None) -> int | None:
         matches = [r for r in runners if r.name == name]
         if len(matches) > 1:
             listed = "; ".join(
-                f"[[runners]] number {r.index + 1} ({r.executor or 'no executor'})"
-                for r in matches
+                f"[[runners]] number {r.index + 1} ({r.executor or 'no executor'})" for r in matches
             )
             raise WizardError(
                 f"{len(matches)} runners are named {name!r}: {listed}; "

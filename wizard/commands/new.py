@@ -23,7 +23,9 @@ def run(args: argparse.Namespace, prompts: Prompts | None = None) -> int:
     if path.exists() and not args.force:
         raise WizardError(f"{path}: already exists; use --force to add a runner to it")
     start = scripted.start(args.preset, args.answers)
-    identity = scripted.identity_from(args.name, args.url, args.token_file)
+    identity = scripted.identity_from(
+        args.name, args.url, args.token_file, allow_http=args.allow_http
+    )
     session = WizardSession.open(path)
     artifacts_dir = Path(args.artifacts).expanduser() if args.artifacts else None
     if prompts is None and not is_interactive(args):
