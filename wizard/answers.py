@@ -163,16 +163,6 @@ def _coerce(name: str, raw: Any, source: str) -> Any:
     return raw
 
 
-@dataclass(frozen=True)
-class RunnerIdentity:
-    """Name, URL and token of a new runner entry. Never part of a preset."""
-
-    name: str | None = None
-    url: str | None = None
-    token: str | None = None
-    """Left empty for ``gitlab-runner register`` to fill in."""
-
-
 def gitlab_url_problem(url: str, *, allow_http: bool, how_to_allow: str) -> str | None:
     """Why a GitLab URL cannot be used, or ``None`` when it can: one check for every
     front-end and scripted run. ``how_to_allow`` names the front-end's way to accept

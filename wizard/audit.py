@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from wizard.document import ConfigDocument, EditError
+from wizard.config_reading import iter_runners
+from wizard.errors import EditError
 from wizard.model import DEFAULT_TRUST, Edit, Finding, FixSafety, Trust
 from wizard.rules.base import AuditContext
 from wizard.rules.catalogue import evaluate
-from wizard.safe_write import CONFIG_MODE
 from wizard.secrets import mask_text
+from wizard.tomlfile.document import ConfigDocument
+from wizard.tomlfile.safe_write import CONFIG_MODE
 
 FILE_MODE_RULE = "config-file-permissions"
 """Fixed by the writer (it always writes 0600), not by an edit."""
@@ -41,7 +43,7 @@ def audit_document(
     """
     mode = CONFIG_MODE if as_written else document.file_mode
     context = AuditContext(data=document.data, trust=trust, file_mode=mode)
-    names = {entry.index: entry.get("name") for entry in document.runner_entries()}
+    names = {entry.index: entry.name for entry in iter_runners(document.data)}
     findings = []
     for rule, issue in evaluate(context):
         has_fix = bool(issue.edits) or rule.id == FILE_MODE_RULE

@@ -15,8 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from wizard.document import render_value
-from wizard.edits import apply_edits, resolve_table
+from wizard.config_reading import as_list, get_ci, is_local_address, mounts_engine_socket
 from wizard.model import (
     Change,
     Edit,
@@ -28,9 +27,9 @@ from wizard.model import (
     TomlValue,
     table_name,
 )
-from wizard.rules.base import as_list, get_ci
-from wizard.rules.mount_rules import is_engine_socket, volume_source
 from wizard.secrets import is_secret_key, mask_secret, mask_text
+from wizard.tomlfile.edits import apply_edits, resolve_table
+from wizard.tomlfile.rendering import render_value
 
 _ROOT_USERS = frozenset({"root", "0", "0:0", "root:root"})
 _HOST_NAMESPACE_KEYS = frozenset({"network_mode", "pid_mode", "ipcmode", "userns_mode"})
@@ -80,7 +79,7 @@ def _volumes(before: Any, after: Any, _t: Mapping[str, Any]) -> Verdict:
     gone = [v for v in _strings(before) if v not in _strings(after)]
     if not gone:
         return NONE
-    sockets = [v for v in gone if (source := volume_source(v)) and is_engine_socket(source)]
+    sockets = [v for v in gone if mounts_engine_socket(v)]
     if sockets:
         return _may(
             "jobs that run docker build or other docker commands through the host's "
@@ -274,8 +273,6 @@ def _environment(before: Any, after: Any, _t: Mapping[str, Any]) -> Verdict:
 
 def _listen(reason: str) -> Judge:
     def judge(before: Any, after: Any, _t: Mapping[str, Any]) -> Verdict:
-        from wizard.plan import is_local_address
-
         if isinstance(before, str) and not is_local_address(before) and before != after:
             return _may(reason)
         return NONE

@@ -13,10 +13,13 @@ import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from wizard.answers import Answers, RunnerIdentity, gitlab_url_problem
+from wizard.answers import Answers, gitlab_url_problem
 from wizard.answers_file import load_answers
+from wizard.config_reading import get_ci, iter_runners
 from wizard.errors import MissingAnswerError, WizardError
+from wizard.model import RunnerIdentity
 from wizard.presets import Preset, load_preset
 from wizard.session import WizardSession
 from wizard.steps import applicable_fields, question
@@ -151,6 +154,25 @@ def fill_optional(answers: Answers, *, new_runner: bool) -> Answers:
         if getattr(answers, name) is None and name in applicable_fields(answers):
             answers = answers.merged(Answers(**{name: question(name).recommend(answers)}))
     return answers
+
+
+def shared_name_problem(data: Mapping[str, Any], name: str) -> str | None:
+    """The error for a name several runners share, listing each; ``None`` when unique.
+
+    Picking the first silently could edit the wrong runner (an ssh one for a docker
+    preset), so every command that selects by name refuses instead.
+    """
+    entries = [entry for entry in iter_runners(data) if entry.name == name]
+    if len(entries) < 2:
+        return None
+    listed = "; ".join(
+        f"[[runners]] number {e.index + 1} ({get_ci(e.data, 'executor') or 'no executor'})"
+        for e in entries
+    )
+    return (
+        f"{len(entries)} runners are named {name!r}: {listed}; "
+        "give them distinct names before selecting one"
+    )
 
 
 def refuse_executor_switch(

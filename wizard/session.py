@@ -12,13 +12,15 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from wizard import audit, document, plan, presets, safe_write
-from wizard.answers import Answers, RunnerIdentity
-from wizard.diffs import masked_diff
+from wizard import audit, plan, presets
+from wizard.answers import Answers
+from wizard.config_reading import iter_runners
 from wizard.impact import changes_for_edits, changes_for_fixes
-from wizard.model import DEFAULT_TRUST, Change, Edit, Finding, Impact, Trust
+from wizard.model import DEFAULT_TRUST, Change, Edit, Finding, Impact, RunnerIdentity, Trust
 from wizard.presets import Preset
 from wizard.secrets import mask_secret, mask_text
+from wizard.tomlfile import document, safe_write
+from wizard.tomlfile.diffs import masked_diff
 
 RULES_DECIDED_BY_ANSWERS = frozenset(
     {
@@ -135,7 +137,7 @@ class WizardSession:
 
     def runners(self) -> list[RunnerSummary]:
         summaries = []
-        for entry in self.doc.runner_entries():
+        for entry in iter_runners(self.doc.data):
             token = entry.get("token")
             summaries.append(
                 RunnerSummary(
@@ -179,7 +181,7 @@ class WizardSession:
         new_runner = runner_index is None
         if runner_index is None:
             base = base.with_new_runner(identity or RunnerIdentity(), answers.executor)
-            runner_index = len(base.runner_entries()) - 1
+            runner_index = [*iter_runners(base.data)][-1].index
         after = base
         edits: list[Edit] = []
         changes: list[Change] = []
@@ -223,7 +225,7 @@ class WizardSession:
         else:
             edits = plan.edits_for_answers(answers, base.data, runner_index)
         answered = base.with_edits(edits)
-        names = {entry.index: entry.get("name") for entry in base.runner_entries()}
+        names = {entry.index: entry.name for entry in iter_runners(base.data)}
         changes, _data = changes_for_edits(base.data, edits, source=source, names=names)
         # What the questions do not cover, the catalogue completes: fixes whose impact is
         # none always, and those that may break jobs only when the operator ticked them.

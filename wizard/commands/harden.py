@@ -14,12 +14,13 @@ from pathlib import Path
 
 from wizard.audit import HardenResult, harden_document
 from wizard.commands.common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, print_error, trust_from
-from wizard.diffs import masked_diff
-from wizard.document import ConfigDocument, load_config
+from wizard.config_reading import iter_runners
 from wizard.errors import ConfigError, WizardError
 from wizard.impact import change_report, changes_for_edits, changes_for_fixes
 from wizard.model import Change, Edit, Trust
-from wizard.safe_write import tighten_mode, write_document
+from wizard.tomlfile.diffs import masked_diff
+from wizard.tomlfile.document import ConfigDocument, load_config
+from wizard.tomlfile.safe_write import tighten_mode, write_document
 
 
 @dataclass
@@ -38,26 +39,17 @@ def _check_runner_names(args: argparse.Namespace, document: ConfigDocument, path
     """A --runner name the file does not have, or has twice, is a mistake, not a result."""
     if not args.runner:
         return
-    names = [entry.get("name") for entry in document.runner_entries()]
+    names = [entry.name for entry in iter_runners(document.data)]
     unknown = [name for name in args.runner if name not in names]
     if unknown:
         have = ", ".join(str(n) for n in names if n) or "none"
         raise ConfigError(path, f"no runner named {', '.join(unknown)} (runners here: {have})")
+    from wizard.scripted import shared_name_problem
+
     for name in dict.fromkeys(args.runner):
-        if names.count(name) > 1:
-            raise ConfigError(path, ambiguous_runner(document, name))
-
-
-def ambiguous_runner(document: ConfigDocument, name: str) -> str:
-    """The error for a name several runners share, listing each so the file can be fixed."""
-    entries = [e for e in document.runner_entries() if e.get("name") == name]
-    listed = "; ".join(
-        f"[[runners]] number {e.index + 1} ({e.get('executor') or 'no executor'})" for e in entries
-    )
-    return (
-        f"{len(entries)} runners are named {name!r}: {listed}; "
-        "give them distinct names before selecting one"
-    )
+        problem = shared_name_problem(document.data, name)
+        if problem is not None:
+            raise ConfigError(path, problem)
 
 
 def _preset_plan(args: argparse.Namespace, document: ConfigDocument, path: Path) -> _PresetPlan:
@@ -83,8 +75,8 @@ def _preset_plan(args: argparse.Namespace, document: ConfigDocument, path: Path)
     source = f"preset {preset.name}" if preset else f"answers {args.answers}"
     result.source = source
     considered = 0
-    for entry in document.runner_entries():
-        name = entry.get("name")
+    for entry in iter_runners(document.data):
+        name = entry.name
         if args.runner and name not in args.runner:
             continue
         considered += 1
@@ -120,7 +112,7 @@ def plan_file(
     edits = preset_plan.edits
     document_for_fixes = document.with_edits(edits) if edits else document
     trust = trust_from(args.trust, preset_plan.trust or trust_from(None))
-    names = {entry.index: entry.get("name") for entry in document.runner_entries()}
+    names = {entry.index: entry.name for entry in iter_runners(document.data)}
     kept = None
     if args.runner or preset_plan.skipped_indexes:
         kept = {

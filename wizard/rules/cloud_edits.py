@@ -12,25 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from wizard.edits import find_key
+from wizard.config_reading import find_key, iter_runners, machine_options, sub_table
 from wizard.model import Edit, Executor, SetValue
-from wizard.rules.base import get_ci, iter_runners, sub_table
 
 AMAZON_PREFIX = "amazonec2-"
 REQUIRED_MACHINE_OPTIONS = {
     "amazonec2-metadata-token": "required",
     "amazonec2-metadata-token-response-hop-limit": "1",
 }
-
-
-def machine_options(data: Mapping[str, Any], runner_index: int) -> list[str]:
-    """``[runners.machine] MachineOptions`` of one runner (strings only)."""
-    for runner in iter_runners(data):
-        if runner.index == runner_index:
-            options = get_ci(sub_table(runner.data, "machine"), "MachineOptions")
-            if isinstance(options, list):
-                return [option for option in options if isinstance(option, str)]
-    return []
 
 
 def uses_amazonec2(options: list[str]) -> bool:
@@ -71,11 +60,3 @@ def cloud_edits(data: Mapping[str, Any], runner_index: int) -> list[Edit]:
     key = find_key(dict(machine), "MachineOptions") or "MachineOptions"
     value: list[Any] = list(hardened)
     return [SetValue(("runners", runner_index, "machine"), key, value)]
-
-
-def autoscaler_plugin(data: Mapping[str, Any], runner_index: int) -> str | None:
-    for runner in iter_runners(data):
-        if runner.index == runner_index:
-            plugin = get_ci(sub_table(runner.data, "autoscaler"), "plugin")
-            return plugin if isinstance(plugin, str) else None
-    return None
