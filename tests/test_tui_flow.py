@@ -21,6 +21,7 @@ from wizard.presets import Preset, load_preset
 from wizard.secrets import mask_text
 from wizard.tui.app import EXIT_INTERRUPTED, EXIT_NOT_SAVED, EXIT_SAVED, build_app
 from wizard.tui.widgets.choices import ChoiceSet
+from wizard.tui.widgets.question import QuestionField
 
 TOKEN = "glrt-TESTtokenTESTtoken1234"
 
@@ -518,11 +519,15 @@ async def test_the_files_image_and_allowlist_are_kept_unless_changed(folder: Pat
         assert image_line.value == "registry.example.com/base:7"
         assert app.state.answers_for_core().default_image is None
         await next_until(app, pilot, "pull-policy")
-        keep = app.screen.query("Checkbox.keep").last(Checkbox)
+        field = next(
+            f for f in app.screen.query(QuestionField) if f.question.field == "allowed_images"
+        )
+        keep = field.query_one("Checkbox.keep", Checkbox)
         assert keep.value
-        await pilot.click(keep)
+        keep.focus()
+        await press(app, pilot, "space")
         await settle(app, pilot)
-        allowlist = app.screen.query_one("Input.answer", Input)
+        allowlist = field.query_one("Input.answer", Input)
         assert not allowlist.disabled
         allowlist.focus()
         await press(app, pilot, "ctrl+u", *"registry.example.com/ci/*")
