@@ -14,7 +14,16 @@ from pathlib import Path
 import pytest
 from textual.widgets import Checkbox, Input, Static
 
-from tests.tui_support import SIZE, fill_new_runner, next_until, position, press, settle, tab_to
+from tests.tui_support import (
+    SIZE,
+    fill_new_runner,
+    next_until,
+    position,
+    press,
+    save_confirming_risks,
+    settle,
+    tab_to,
+)
 from wizard.answers import Answers, PrivilegedNeed, PullPolicyChoice
 from wizard.model import Executor, Severity, Trust
 from wizard.presets import Preset, load_preset
@@ -111,7 +120,7 @@ async def test_new_runner_for_each_executor_family(
         screens.append(app.export_screenshot())
         assert ["trust", *seen[:-1]] == expected_steps
         assert app.state.answers_for_core().executor is executor
-        await press(app, pilot, "s")
+        await save_confirming_risks(app, pilot)
         assert position(app) == "done"
         screens.append(app.export_screenshot())
         await press(app, pilot, "enter")
@@ -154,6 +163,16 @@ async def test_harden_second_runner_of_commented_file(folder: Path) -> None:
         preview = app.latest_preview
         assert preview is not None
         assert preview.changed
+        # Dropping privileged mode may break jobs: listed first, under its own heading.
+        changes_text = str(app.screen.query_one("#changes", Static).render())
+        assert changes_text.startswith("may break jobs that work today (")
+        assert "privileged: true → false" in changes_text.split("cannot break", maxsplit=1)[0]
+        # The first Save only asks; nothing is written until it is pressed again.
+        await press(app, pilot, "s")
+        assert position(app) == "review"
+        problem = str(app.screen.query_one("#save-problem", Static).render())
+        assert "can stop jobs that work today" in problem
+        assert config.read_text(encoding="utf-8") == MULTI_RUNNER
         await press(app, pilot, "s")
         assert position(app) == "done"
         await press(app, pilot, "enter")
@@ -208,7 +227,7 @@ async def test_keep_current_value_leaves_the_setting_alone(folder: Path) -> None
         await press(app, pilot, "down", "down", "down")
         assert app.state.answers_for_core().privileged is None
         await next_until(app, pilot, "review")
-        await press(app, pilot, "s")
+        await save_confirming_risks(app, pilot)
         await press(app, pilot, "enter")
     assert app.return_value == EXIT_SAVED
     assert runner_of(config, 1)["docker"]["privileged"] is True  # type: ignore[index]
@@ -259,6 +278,12 @@ async def test_quit_without_saving_leaves_the_file_alone(folder: Path, key: str,
         await settle(app, pilot)
         await press(app, pilot, "enter", "down", "enter")
         await next_until(app, pilot, "review")
+        if key == "q":
+            # Every answer is given here: a stray q asks first, the second one quits.
+            await press(app, pilot, "q")
+            assert position(app) == "review"
+            said = str(app.screen.query_one("#save-problem", Static).render())
+            assert "Press q again to quit without saving" in said
         await press(app, pilot, key)
     assert app.return_value == code
     assert app.outcome == "No changes were written."
@@ -292,13 +317,13 @@ async def test_save_refused_when_the_file_changed_on_disk(folder: Path) -> None:
         await next_until(app, pilot, "review")
         rotated = MULTI_RUNNER.replace("DOCKERdockerDOCKER5432", "ROTATEDrotatedROTATED11")
         config.write_text(rotated, encoding="utf-8")
-        await press(app, pilot, "s")
+        await save_confirming_risks(app, pilot)
         assert position(app) == "review"
         problem = str(app.screen.query_one("#save-problem", Static).content)
         assert problem.startswith("Not saved:")
         assert "\n" not in problem
         assert "ROTATED" not in problem
-        await press(app, pilot, "q")
+        await press(app, pilot, "q", "q")
     assert app.return_value == EXIT_NOT_SAVED
     assert config.read_text(encoding="utf-8") == rotated
     assert sorted(p.name for p in folder.iterdir()) == ["config.toml"]
@@ -401,7 +426,7 @@ async def test_second_run_with_the_same_answers_changes_nothing(folder: Path) ->
             await next_until(app, pilot, "review")
             assert app.latest_preview is not None
             assert app.latest_preview.changed is (run == 0)
-            await press(app, pilot, "s")
+            await save_confirming_risks(app, pilot)
             assert position(app) == "done", "the Done screen comes either way (for a preset)"
             await press(app, pilot, "enter")
         assert app.return_value == EXIT_SAVED
@@ -482,7 +507,7 @@ async def test_typed_default_image_and_image_allowlist_land_in_the_file(folder: 
         await press(app, pilot, "enter")  # Enter in the line goes on, like in the lists
         assert position(app) == "network"
         await next_until(app, pilot, "review")
-        await press(app, pilot, "s")
+        await save_confirming_risks(app, pilot)
         assert position(app) == "done"
         await press(app, pilot, "enter")
     assert app.return_value == EXIT_SAVED
@@ -533,7 +558,7 @@ async def test_the_files_image_and_allowlist_are_kept_unless_changed(folder: Pat
         await press(app, pilot, "ctrl+u", *"registry.example.com/ci/*")
         assert app.state.answers_for_core().allowed_images == ("registry.example.com/ci/*",)
         await next_until(app, pilot, "review")
-        await press(app, pilot, "s")
+        await save_confirming_risks(app, pilot)
         await press(app, pilot, "enter")
     assert app.return_value == EXIT_SAVED
     written = config.read_text(encoding="utf-8")
@@ -556,7 +581,7 @@ async def test_a_presets_pinned_settings_land_in_the_saved_file(folder: Path, na
         await next_until(app, pilot, "review")
         assert app.latest_preview is not None
         shown = app.latest_preview.diff
-        await press(app, pilot, "s")
+        await save_confirming_risks(app, pilot)
         assert position(app) == "done"
         await press(app, pilot, "enter")
     assert app.return_value == EXIT_SAVED
@@ -606,7 +631,7 @@ async def test_several_runners_hardened_with_the_same_answers(folder: Path) -> N
         await next_until(app, pilot, "review")
         preview = app.latest_preview
         assert preview is not None
-        await press(app, pilot, "s")
+        await save_confirming_risks(app, pilot)
         assert position(app) == "done"
         await press(app, pilot, "enter")
     assert app.return_value == EXIT_SAVED
@@ -683,7 +708,7 @@ async def test_review_lists_the_host_checklist_with_what_was_planned(folder: Pat
         app.screen.query_one("#checklist").scroll_visible(animate=False)
         await settle(app, pilot)
         assert "not&#160;planned" in app.export_screenshot()
-        await press(app, pilot, "q")
+        await press(app, pilot, "q", "q")  # the review asks once before quitting
     assert app.return_value == EXIT_NOT_SAVED
     assert not (folder / "runner-hardening").exists()
 
@@ -704,7 +729,7 @@ async def test_hardening_files_are_written_with_the_config_when_ticked(folder: P
         await tab_to(app, pilot, "write-artifacts")
         await press(app, pilot, "space")
         assert not folder_line.disabled
-        await press(app, pilot, "s")
+        await save_confirming_risks(app, pilot)
         assert position(app) == "done"
         outcome = str(app.screen.query_one("#outcome", Static).content)
         assert "Wrote the hardening files to runner-hardening/" in outcome
@@ -738,7 +763,9 @@ async def test_a_failed_hardening_file_write_says_the_config_was_saved(folder: P
         await press(app, pilot, "enter")  # from the folder line to Save
         assert app.focused is not None
         assert app.focused.id == "save"
-        await press(app, pilot, "enter")
+        await press(app, pilot, "enter")  # Save: the review asks first (may break jobs)
+        await pilot.pause(0.3)  # a button ignores a second press while it shows the first
+        await press(app, pilot, "enter")  # Save anyway
         assert position(app) == "done"
         outcome = str(app.screen.query_one("#outcome", Static).content)
         assert "config.toml was saved, but the hardening files were not written" in outcome
@@ -766,7 +793,7 @@ async def test_hardening_files_for_a_config_that_needs_no_change(folder: Path) -
                 hardened = config.read_bytes()
                 await tab_to(app, pilot, "write-artifacts")
                 await press(app, pilot, "space")
-            await press(app, pilot, "s")
+            await save_confirming_risks(app, pilot)
             assert position(app) == "done"
             await press(app, pilot, "enter")
         assert app.return_value == EXIT_SAVED
@@ -789,7 +816,7 @@ async def test_answers_saved_as_a_preset_reproduce_the_runner(folder: Path) -> N
         await press(app, pilot, "up")  # one trusted team
         await next_until(app, pilot, "review")
         expected = app.state.answers_for_preset()
-        await press(app, pilot, "s")
+        await save_confirming_risks(app, pilot)
         assert position(app) == "done"
         await pilot.click("#preset-name")
         await press(app, pilot, *"our-docker", "enter", *"team builds", "enter")

@@ -521,3 +521,23 @@ def change_to_dict(change: Change) -> dict[str, Any]:
         "impact": change.impact.value,
         "impact_reason": mask_text(change.reason) or None,
     }
+
+
+def fix_id(finding: Finding) -> str:
+    """How a ticked fix is named between a review and the core: rule, runner and key."""
+    return f"{finding.rule}@{finding.runner_index}:{finding.key}"
+
+
+def offer_line(finding: Finding) -> str:
+    """One offered fix, as every review shows it: its rule, where, and what it may break."""
+    where = f" (runner {finding.runner!r})" if finding.runner else ""
+    return mask_text(f"{finding.rule}{where}: {finding.breaks}")
+
+
+OFFERED_HEADING = "fixes no answer decides (applied only when ticked; each may break jobs):"
+
+
+def save_warning(may_break: int) -> str:
+    """What every wizard says before writing changes that may break jobs."""
+    noun = "change" if may_break == 1 else "changes"
+    return f"{may_break} {noun} listed under 'may break jobs' can stop jobs that work today."

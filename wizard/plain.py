@@ -30,12 +30,12 @@ from wizard.answers import Answers, gitlab_url_problem
 from wizard.artifacts import CHECKLIST_FILE, write_artifacts
 from wizard.errors import WizardError
 from wizard.host_plan import HostPlan, measures_of, plan_host, plan_host_for
-from wizard.impact import change_report
+from wizard.impact import OFFERED_HEADING, change_report, fix_id, offer_line, save_warning
 from wizard.model import Finding, RunnerIdentity, Severity
 from wizard.presets import make_preset, preset_to_toml, with_locks, write_new_file
 from wizard.scripted import Start
 from wizard.secrets import mask_text
-from wizard.session import Preview, RunnerSummary, WizardSession, fix_id
+from wizard.session import Preview, RunnerSummary, WizardSession
 from wizard.steps import STEPS, Question, question
 
 NEW_RUNNER = "new"
@@ -182,9 +182,9 @@ def review_text(
     for line in change_report(preview.changes):
         lines += _wrap(line, " " * 8)
     if preview.offered:
-        lines.append("fixes no answer decides (applied only when ticked; each may break jobs):")
+        lines.append(OFFERED_HEADING)
         for finding in preview.offered:
-            lines += _wrap(f"  {offer_label(finding)}", " " * 6)
+            lines += _wrap(f"  {offer_line(finding)}", " " * 6)
     runner_findings = [
         f for f in preview.findings_after if f.runner_index in (None, preview.runner_index)
     ]
@@ -221,12 +221,6 @@ TO_DO = "[to do]"
 _TAG_WIDTH = 2 + len(PARTLY_PLANNED) + 2
 
 
-def offer_label(finding: Finding) -> str:
-    """One offered fix: its rule, where, and what it may break."""
-    where = f" (runner {finding.runner!r})" if finding.runner else ""
-    return mask_text(f"{finding.rule}{where}: {finding.breaks}")
-
-
 def save_question(preview: Preview, path: Path) -> tuple[str, bool]:
     """The one question before saving, and its default: explicit when a change may break.
 
@@ -234,12 +228,7 @@ def save_question(preview: Preview, path: Path) -> tuple[str, bool]:
     """
     risky = len(preview.may_break)
     if risky:
-        noun = "change" if risky == 1 else "changes"
-        return (
-            f"{risky} {noun} listed under 'may break jobs' can stop jobs that work today. "
-            f"Write these changes to {path} anyway?",
-            False,
-        )
+        return f"{save_warning(risky)} Write these changes to {path} anyway?", False
     return f"Write these changes to {path}?", True
 
 
@@ -458,7 +447,7 @@ class PlainWizard:
         self, review: Review, answers: Answers, runner_index: int | None, identity: RunnerIdentity
     ) -> Review:
         """Let the operator tick fixes no question covers; none is applied unticked."""
-        options = [Option(offer_label(f), fix_id(f)) for f in review.preview.offered]
+        options = [Option(offer_line(f), fix_id(f)) for f in review.preview.offered]
         ticked = self.prompts.checkbox(
             "Also apply any of these fixes? (each may break jobs; none is applied unless ticked)",
             options,

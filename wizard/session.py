@@ -15,7 +15,7 @@ from pathlib import Path
 from wizard import audit, plan, presets
 from wizard.answers import Answers
 from wizard.config_reading import iter_runners
-from wizard.impact import changes_for_edits, changes_for_fixes
+from wizard.impact import changes_for_edits, changes_for_fixes, fix_id
 from wizard.model import DEFAULT_TRUST, Change, Edit, Finding, Impact, RunnerIdentity, Trust
 from wizard.presets import Preset
 from wizard.secrets import mask_secret, mask_text
@@ -101,11 +101,6 @@ def new_runner_change(change: Change, runner_index: int) -> Change:
     if change.runner_index != runner_index:
         return change  # global settings serve the runners already there
     return replace(change, impact=Impact.NONE, reason=NEW_RUNNER_REASON)
-
-
-def fix_id(finding: Finding) -> str:
-    """How a ticked fix is named between the review and the core: rule and runner."""
-    return f"{finding.rule}@{finding.runner_index}:{finding.key}"
 
 
 @dataclass(frozen=True)
