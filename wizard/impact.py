@@ -534,6 +534,8 @@ def offer_line(finding: Finding) -> str:
     return mask_text(f"{finding.rule}{where}: {finding.breaks}")
 
 
+FILL_IN_HEADING = "fill in before starting the runner (the wizard cannot know your cloud):"
+
 OFFERED_HEADING = "fixes no answer decides (applied only when ticked; each may break jobs):"
 
 

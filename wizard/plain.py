@@ -30,7 +30,14 @@ from wizard.answers import Answers, gitlab_url_problem
 from wizard.artifacts import CHECKLIST_FILE, write_artifacts
 from wizard.errors import WizardError
 from wizard.host_plan import HostPlan, measures_of, plan_host, plan_host_for
-from wizard.impact import OFFERED_HEADING, change_report, fix_id, offer_line, save_warning
+from wizard.impact import (
+    FILL_IN_HEADING,
+    OFFERED_HEADING,
+    change_report,
+    fix_id,
+    offer_line,
+    save_warning,
+)
 from wizard.model import Finding, RunnerIdentity, Severity
 from wizard.presets import make_preset, preset_to_toml, with_locks, write_new_file
 from wizard.scripted import Start
@@ -181,6 +188,10 @@ def review_text(
     lines = [count_line(preview.findings_before, preview.findings_after)]
     for line in change_report(preview.changes):
         lines += _wrap(line, " " * 8)
+    if preview.to_fill_in:
+        lines.append(FILL_IN_HEADING)
+        for gap in preview.to_fill_in:
+            lines += _wrap(f"  {gap}", " " * 4)
     if preview.offered:
         lines.append(OFFERED_HEADING)
         for finding in preview.offered:
@@ -188,6 +199,8 @@ def review_text(
     runner_findings = [
         f for f in preview.findings_after if f.runner_index in (None, preview.runner_index)
     ]
+    if any(f.severity.at_least(Severity.MEDIUM) for f in runner_findings):
+        lines.append("still reported after saving:")
     for finding in runner_findings:
         if finding.severity.at_least(Severity.MEDIUM):
             note = " (accepted by the preset)" if finding.rule in accepted else ""

@@ -386,3 +386,43 @@ def problems(answers: Answers) -> list[str]:
     if answers.pull_policy is PullPolicyChoice.NEVER and not answers.allowed_images:
         found.append("pull policy 'never' needs an image allowlist (allowed_images)")
     return found
+
+
+def startup_gaps(data: Mapping[str, Any], runner_index: int) -> list[str]:
+    """What an autoscaling runner still needs before it can start jobs, in plain words.
+
+    Only the operator knows the cloud, so the wizard writes no guess: the review
+    lists these under "fill in before starting". GitLab Runner refuses a
+    docker+machine runner without ``MachineName`` ("missing Machine options",
+    executors/docker/machine/provider.go) and starts no VM for docker-autoscaler or
+    instance without a fleeting ``plugin`` (executors/internal/autoscaler/provider.go).
+    """
+    entry = runner_at(data, runner_index)
+    gaps: list[str] = []
+    if entry.executor is Executor.DOCKER_MACHINE:
+        machine = sub_table(entry.data, "machine")
+        missing = [key for key in ("MachineDriver", "MachineName") if not get_ci(machine, key)]
+        if missing:
+            gaps.append(
+                f"[runners.machine] {' and '.join(missing)}: the driver for your cloud and a "
+                'name with %s (for example "ci-%s"), plus MachineOptions for the VMs; the '
+                "runner refuses jobs without them"
+            )
+    elif entry.executor in (Executor.DOCKER_AUTOSCALER, Executor.INSTANCE):
+        autoscaler = sub_table(entry.data, "autoscaler")
+        if not get_ci(autoscaler, "plugin"):
+            gaps.append(
+                "[runners.autoscaler] plugin and [runners.autoscaler.plugin_config]: the "
+                "fleeting plugin for your cloud and its settings; without them no VM is created"
+            )
+        if not sub_table(autoscaler, "connector_config"):
+            gaps.append(
+                "[runners.autoscaler.connector_config]: the user (and key) the runner uses to "
+                "reach each VM"
+            )
+        if not isinstance(get_ci(autoscaler, "policy"), list):
+            gaps.append(
+                "[[runners.autoscaler.policy]]: idle_count and idle_time, how many VMs wait "
+                "for jobs and for how long"
+            )
+    return gaps

@@ -79,6 +79,8 @@ class Preview:
     trust: Trust
     changes: tuple[Change, ...] = ()
     """Every setting the save changes, with its impact (may-break ones to confirm)."""
+    to_fill_in: tuple[str, ...] = ()
+    """What the runner still needs before it can start (an autoscaler's plugin…)."""
     offered: tuple[Finding, ...] = ()
     """Fixes no answer decides that may break jobs: applied only when the operator
     ticks them (by :func:`fix_id`), so a save never changes them by surprise."""
@@ -185,7 +187,14 @@ class WizardSession:
         offered: list[Finding] = []
         for index in indexes:
             after, applied, found, offers = self._apply_answers(
-                after, answers, index, trust, preset, source=source, ticked=set(ticked)
+                after,
+                answers,
+                index,
+                trust,
+                preset,
+                source=source,
+                ticked=set(ticked),
+                tick_all=new_runner and index == runner_index,
             )
             edits += applied
             changes += found
@@ -202,6 +211,7 @@ class WizardSession:
             trust=trust,
             changes=tuple(changes),
             offered=tuple(offered),
+            to_fill_in=tuple(plan.startup_gaps(after.data, runner_index)),
         )
 
     @staticmethod
@@ -214,6 +224,7 @@ class WizardSession:
         *,
         source: str,
         ticked: set[str],
+        tick_all: bool = False,
     ) -> tuple[document.ConfigDocument, list[Edit], list[Change], list[Finding]]:
         if preset is not None:
             edits = presets.preset_edits(preset, answers, base.data, runner_index)
@@ -241,7 +252,10 @@ class WizardSession:
             and f.rule not in RULES_DECIDED_BY_ANSWERS
             and f.edits
         ]
-        chosen = [f for f in offered if fix_id(f) in ticked]
+        chosen = [f for f in offered if tick_all or fix_id(f) in ticked]
+        if tick_all:
+            # A new runner has no job to break: it starts from every recommendation.
+            offered = []
         if chosen:
             after = after.with_edits([edit for f in chosen for edit in f.edits])
             applied += chosen

@@ -119,13 +119,22 @@ IMAGES_UNRESTRICTED = Rule(
         "An empty allowed_images or allowed_services list lets a job name any image from any "
         "registry, including one built to attack the runner host or to exfiltrate what it "
         "finds. On a runner shared by several projects, an allowlist keeps jobs on images the "
-        "operators have vetted."
+        "operators have vetted. The runner matches each pattern against the image name "
+        "exactly as the job writes it (doublestar.Match in common/allowed_images.go, before "
+        "any docker.io/library/ is added): * stays within one path segment and ** spans "
+        "several, so node:20 and postgres are matched by *, not by docker.io/library/*, "
+        "and registry.gitlab.com/mygroup/** admits that group's images. The runner's own "
+        "default image is always allowed."
     ),
     doc_url=f"{DOCS}/executors/docker/#restrict-docker-images-and-services",
     table="runners.docker",
     key="allowed_images",
     fix=None,
-    remedy="List the registries or images jobs may use in allowed_images and allowed_services.",
+    remedy=(
+        'List what jobs may use in allowed_images and allowed_services, as jobs name it: "*" '
+        'for Docker Hub\'s official images (node:20, postgres), "your.registry/group/**" for '
+        "your own."
+    ),
     check=_images_unrestricted,
 )
 

@@ -158,9 +158,13 @@ class ReviewScreen(WizardScreen):
             self._render_preview(preview, host)
 
     def _render_changes(self, preview: PreviewView) -> None:
-        from wizard.impact import MAY_BREAK_HEADING, NONE_HEADING, change_report
+        from wizard.impact import FILL_IN_HEADING, MAY_BREAK_HEADING, NONE_HEADING, change_report
 
         text = Text()
+        if preview.to_fill_in:
+            text.append(FILL_IN_HEADING + "\n", style="bold yellow")
+            for gap in preview.to_fill_in:
+                text.append(f"  {gap}\n")
         for line in change_report(list(preview.changes)):
             if line.startswith(MAY_BREAK_HEADING):
                 text.append(line + "\n", style="bold red")
@@ -172,6 +176,7 @@ class ReviewScreen(WizardScreen):
                 text.append(line + "\n")
         if not preview.changes:
             text.append("No setting changes.", style="green")
+        text.rstrip()
         text.rstrip()
         self.query_one("#changes", Static).update(text)
         self._render_offers(preview)
