@@ -11,6 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from wizard.config_reading import iter_runners
+from wizard.embedded.document import as_embedded
 from wizard.errors import EditError
 from wizard.model import DEFAULT_TRUST, Edit, Finding, FixSafety, Trust
 from wizard.rules.base import AuditContext
@@ -42,22 +43,40 @@ def audit_document(
     previews of a save.
     """
     mode = CONFIG_MODE if as_written else document.file_mode
-    context = AuditContext(data=document.data, trust=trust, file_mode=mode)
+    embedded = as_embedded(document)
+    if embedded is not None:
+        mode = None  # a values file is not the runner's config on a host
+    context = AuditContext(
+        data=embedded.effective_data() if embedded else document.data,
+        trust=trust,
+        file_mode=mode,
+        chart=embedded.chart_values() if embedded else None,
+        chart_kind=embedded.src.chart_kind if embedded else None,
+    )
     names = {entry.index: entry.name for entry in iter_runners(document.data)}
     findings = []
     for rule, issue in evaluate(context):
         has_fix = bool(issue.edits) or rule.id == FILE_MODE_RULE
         runner_name = names.get(issue.runner_index) if issue.runner_index is not None else None
+        line = document.line_of(issue.table, issue.key)
+        message = issue.message
+        if embedded is not None:
+            if embedded.decided_at_render(rule.id, issue.table, issue.key):
+                continue
+            message = embedded.shown(message)
+            condition = embedded.condition_at(line)
+            if condition:
+                message += f" ({condition})"
         findings.append(
             Finding(
                 rule=rule.id,
                 severity=issue.severity or rule.severity_for(trust),
-                message=mask_text(issue.message),
+                message=mask_text(message),
                 table=issue.table,
                 key=issue.key,
                 runner_index=issue.runner_index,
                 runner=runner_name if isinstance(runner_name, str) else None,
-                line=document.line_of(issue.table, issue.key),
+                line=line,
                 fix=rule.fix if has_fix else None,
                 edits=issue.edits,
                 breaks=rule.breaks if has_fix else "",
@@ -88,7 +107,8 @@ class HardenResult:
 
     @property
     def changed(self) -> bool:
-        return self.before.text != self.after.text
+        # The whole file: a change to a chart value in YAML leaves the TOML text alone.
+        return self.before.text != self.after.text or self.before.dumps() != self.after.dumps()
 
 
 def selected(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from wizard.model import Issue
 from wizard.rules import (
+    chart_rules,
     cloud_rules,
     ephemeral_rules,
     executor_rules,
@@ -35,6 +36,7 @@ ALL_RULES: tuple[Rule, ...] = (
     *network_rules.RULES,
     *cloud_rules.RULES,
     *file_rules.RULES,
+    *chart_rules.RULES,
     *HOST_RULES,
 )
 

@@ -22,7 +22,7 @@ def masked_diff(before: ConfigDocument, after: ConfigDocument, *, label: str | N
     Line endings are shown as plain newlines: a CRLF file stays CRLF on disk,
     but a terminal should not be sent carriage returns.
     """
-    if before.text == after.text:
+    if before.text == after.text and before.dumps() == after.dumps():
         return ""
     name = label or (str(before.path) if before.path else "config.toml")
     old = _lines(before.masked_text())
