@@ -836,3 +836,38 @@ async def test_answers_saved_as_a_preset_reproduce_the_runner(folder: Path) -> N
     assert preset.trust is Trust.SINGLE_PROJECT
     assert preset.answers == expected
     assert preset.answers.executor is Executor.DOCKER
+
+
+async def test_an_offered_fix_is_applied_only_once_ticked(folder: Path) -> None:
+    """Fixes no question covers (cap_drop here) are offered on the review; ticking one
+    puts it in the diff and the saved file, with its may-break line."""
+    config = folder / "config.toml"
+    config.write_text(MULTI_RUNNER, encoding="utf-8")
+    app = build_app(Path("config.toml"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "enter", "down", "enter")
+        await next_until(app, pilot, "review")
+        preview = app.latest_preview
+        assert preview is not None
+        assert "cap_drop" not in preview.diff
+        box = next(
+            b
+            for b in app.screen.query(".offer").results(Checkbox)
+            if "setuid-not-dropped" in str(b.label)
+        )
+        assert not box.value
+        box.focus()
+        await press(app, pilot, "space")
+        preview = app.latest_preview
+        assert preview is not None
+        assert "cap_drop" in preview.diff
+        focused = app.focused
+        assert focused is not None
+        assert "setuid-not-dropped" in str(getattr(focused, "label", ""))  # focus kept
+        changes_text = str(app.screen.query_one("#changes", Static).render())
+        assert "cap_drop" in changes_text.split("cannot break", maxsplit=1)[0]
+        await save_confirming_risks(app, pilot)
+        await press(app, pilot, "enter")
+    assert app.return_value == EXIT_SAVED
+    assert runner_of(config, 1)["docker"]["cap_drop"] == ["SETUID", "SETGID"]  # type: ignore[index]

@@ -82,6 +82,7 @@ class ReviewScreen(WizardScreen):
         self.saving = False
         self.ticked: frozenset[str] = frozenset()
         self._offer_ids: dict[str, str] = {}
+        self._offer_round = 0
         """Offer checkbox id → the fix id it ticks."""
         self.risk_confirmed = False
         """Save was pressed once with may-break changes listed: the next press writes."""
@@ -185,14 +186,17 @@ class ReviewScreen(WizardScreen):
         from wizard.impact import fix_id, offer_line
 
         box = self.query_one("#offers", Vertical)
-        box.remove_children()
+        focused = self.focused
+        keep_focus = self._offer_ids.get(focused.id or "") if focused is not None else None
+        box.remove_children()  # finishes later: the new boxes get ids of their own
+        self._offer_round += 1
         self._offer_ids = {}
         offers = list(preview.offered)
         # Ticked fixes are applied, so the core no longer offers them: keep their boxes.
         self.query_one("#offers-title", Static).display = bool(offers or self.ticked)
         boxes = []
         for number, finding in enumerate(offers):
-            widget_id = f"offer-{number}"
+            widget_id = f"offer-{self._offer_round}-{number}"
             self._offer_ids[widget_id] = fix_id(finding)
             boxes.append(
                 TickBox(
@@ -209,6 +213,10 @@ class ReviewScreen(WizardScreen):
             boxes.append(TickBox(fix, value=True, id=widget_id, classes="offer", compact=True))
         if boxes:
             box.mount_all(boxes)
+            # The box just ticked is a new widget now: the focus stays on it.
+            again = next((b for b in boxes if self._offer_ids[b.id or ""] == keep_focus), None)
+            if again is not None:
+                self.call_after_refresh(again.focus)
 
     @on(Checkbox.Changed, ".offer")
     def _offer_toggled(self, event: Checkbox.Changed) -> None:
