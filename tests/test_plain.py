@@ -93,7 +93,7 @@ def test_new_docker_runner_in_a_new_file(tmp_path: Path) -> None:
     assert prompts.asked[:4] == [
         "Runner name:",
         "GitLab URL:",
-        "Runner token (leave empty for gitlab-runner register to fill in):",
+        "Runner token (hidden; leave empty to paste it in later):",  # as in the TUI
         "Who can run jobs on this runner?",
     ]
     assert prompts.asked[4] == "Which executor will run the jobs?"

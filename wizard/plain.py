@@ -43,7 +43,7 @@ from wizard.presets import make_preset, preset_to_toml, with_locks, write_new_fi
 from wizard.scripted import Start
 from wizard.secrets import mask_text
 from wizard.session import Preview, RunnerSummary, WizardSession
-from wizard.steps import STEPS, Question, question
+from wizard.steps import STEPS, TOKEN_PROMPT, Question, question
 
 NEW_RUNNER = "new"
 """The runner picker's value for "add a new runner"."""
@@ -186,6 +186,8 @@ def review_text(
     from the answers alone (no GitLab URL, no cloud options).
     """
     lines = [count_line(preview.findings_before, preview.findings_after)]
+    if preview.managed and preview.changed:
+        lines += _wrap(f"warning: {preview.managed}", " " * 9)
     for line in change_report(preview.changes):
         lines += _wrap(line, " " * 8)
     if preview.to_fill_in:
@@ -272,12 +274,12 @@ def host_checklist(host: HostPlan) -> list[str]:
         if choice.value not in covered:
             tag = PLANNED if choice.value in planned else NOT_PLANNED
             measure_lines += _entry(tag, choice.label, "")
-    closing = f"  {CHECKLIST_FILE}, among the hardening files, says how to do and check each."
+    # HOST-CHECKLIST.md is named only once it is written (write_host_files says so):
+    # a review must not point at a file a scripted run never writes.
     return [
         "on the host (outside config.toml):",
         *measure_lines,
         *other_lines,
-        *_wrap(closing, "  "),
     ]
 
 
@@ -359,9 +361,7 @@ class PlainWizard:
                 break
         token = self.identity.token
         if token is None:
-            token = self.prompts.password(
-                "Runner token (leave empty for gitlab-runner register to fill in):"
-            ).strip()
+            token = self.prompts.password(f"{TOKEN_PROMPT}:").strip()
         return RunnerIdentity(name=name, url=url, token=token or None)
 
     def ask_answers(self, current: Answers) -> Answers:

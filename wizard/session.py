@@ -16,7 +16,7 @@ from wizard import audit, plan, presets
 from wizard.answers import Answers
 from wizard.config_reading import iter_runners
 from wizard.embedded import effective_data, load_document
-from wizard.impact import changes_for_edits, changes_for_fixes, fix_id
+from wizard.impact import changes_for_edits, changes_for_fixes, fix_id, managed_warning
 from wizard.model import (
     DEFAULT_TRUST,
     Change,
@@ -89,6 +89,8 @@ class Preview:
     trust: Trust
     changes: tuple[Change, ...] = ()
     """Every setting the save changes, with its impact (may-break ones to confirm)."""
+    managed: str | None = None
+    """A warning when the file's header says a configuration tool manages it."""
     to_fill_in: tuple[str, ...] = ()
     """What the runner still needs before it can start (an autoscaler's plugin…)."""
     offered: tuple[Finding, ...] = ()
@@ -224,6 +226,7 @@ class WizardSession:
             changes=tuple(changes),
             offered=tuple(offered),
             to_fill_in=tuple(plan.startup_gaps(after.data, runner_index)),
+            managed=managed_warning(self.doc.text),
         )
 
     @staticmethod

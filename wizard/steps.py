@@ -163,6 +163,9 @@ TRUST_CHOICES = (
 )
 
 
+TOKEN_PROMPT = "Runner token (hidden; leave empty to paste it in later)"
+"""The token question, worded once for both wizards."""
+
 DEFAULT_IMAGE = "alpine:3.20"
 """A small, pinned default image for container jobs that name none."""
 

@@ -17,7 +17,7 @@ from wizard.commands.common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, print_err
 from wizard.config_reading import iter_runners
 from wizard.embedded import load_document
 from wizard.errors import ConfigError, WizardError
-from wizard.impact import change_report, changes_for_edits, changes_for_fixes
+from wizard.impact import change_report, changes_for_edits, changes_for_fixes, managed_warning
 from wizard.model import Change, Edit, Trust
 from wizard.tomlfile.diffs import masked_diff
 from wizard.tomlfile.document import ConfigDocument
@@ -161,6 +161,9 @@ def run(args: argparse.Namespace) -> int:
                 for note in preset_plan.skipped:
                     print(f"{name}: {note}", file=sys.stderr)
                 diff = masked_diff(result.before, result.after, label=name)
+                warning = managed_warning(result.before.text) if result.changed else None
+                if warning:
+                    print(f"{name}: warning: {warning}", file=sys.stderr)
                 if changes:
                     # May-break changes first, under their own heading, before the diff.
                     report = "\n".join(change_report(changes))
@@ -172,6 +175,9 @@ def run(args: argparse.Namespace) -> int:
                     status = max(status, EXIT_FINDINGS)
                 continue
             if result.changed:
+                warning = managed_warning(result.before.text)
+                if warning:
+                    print(f"{name}: warning: {warning}", file=sys.stderr)
                 backup = write_document(result.before, result.after, backup=not args.no_backup)
                 message = _summary(path, result, preset_plan)
                 if backup is not None:
@@ -209,6 +215,7 @@ def _run_json(args: argparse.Namespace) -> int:
             entry["changes"] = [change_to_dict(c) for c in may_break_first(changes)]
             entry["diff"] = masked_diff(result.before, result.after, label=name)
             entry["left_alone"] = [mask_text(note) for note in preset_plan.skipped]
+            entry["managed_warning"] = managed_warning(result.before.text)
             needs_mode = result.fix_mode and not result.changed
             entry["set_mode_0600"] = needs_mode
             written = False

@@ -162,6 +162,8 @@ class ReviewScreen(WizardScreen):
         from wizard.impact import FILL_IN_HEADING, MAY_BREAK_HEADING, NONE_HEADING, change_report
 
         text = Text()
+        if preview.managed and preview.changed:
+            text.append(f"Warning: {preview.managed}\n", style="bold yellow")
         if preview.to_fill_in:
             text.append(FILL_IN_HEADING + "\n", style="bold yellow")
             for gap in preview.to_fill_in:
