@@ -85,7 +85,27 @@ def test_file_mode_fix_has_no_edit_and_matches_the_runners_own_mode() -> None:
     assert all(issue.edits == () for issue in found)
 
 
+TOKEN_MASKING = """
+[[runners]]
+executor = "shell"
+[runners.feature_flags]
+FF_MASK_ALL_DEFAULT_TOKENS = false
+"""
+
+
+def test_token_masking_fix_only_changes_what_the_job_log_shows() -> None:
+    """helpers/featureflags/flags.go: FF_MASK_ALL_DEFAULT_TOKENS defaults to true, and
+    the runner reads it only in common/buildlogger/build_logger.go, to mask token
+    prefixes in the job log: the job itself runs the same."""
+    before, after = _only_change("token-masking-disabled", TOKEN_MASKING)
+    flags = after["runners"][0].pop("feature_flags")
+    assert flags == {"FF_MASK_ALL_DEFAULT_TOKENS": True}
+    before["runners"][0].pop("feature_flags")
+    assert after == before
+
+
 NONE_PROOFS = {
+    "token-masking-disabled": test_token_masking_fix_only_changes_what_the_job_log_shows,
     "ssh-host-key-checking-implicit": (
         test_ssh_implicit_host_key_check_fix_writes_what_the_runner_already_does
     ),
@@ -117,7 +137,7 @@ def test_every_fix_that_may_break_says_what_in_one_line() -> None:
         ("metrics-server-exposed", "Prometheus"),  # remote scraping stops
         ("per-build-network-disabled", "network"),
         ("job-cleanup-disabled", "GIT_STRATEGY: none"),
-        ("git-strategy-fetch-shared", "GIT_CLEAN_FLAGS"),
+        ("git-strategy-fetch-shared", "earlier job"),
     ],
 )
 def test_fixes_that_stop_working_setups_are_not_called_safe(rule_id: str, words: str) -> None:

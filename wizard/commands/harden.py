@@ -171,9 +171,14 @@ def run(args: argparse.Namespace) -> int:
                 sys.stdout.write(diff)
                 if needs_mode:
                     sys.stdout.write(f"{name}: would set mode 0600 (group/other can read it)\n")
-                if result.changed or needs_mode:
+                for finding, reason in result.skipped:
+                    print(f"{name}: would not fix {finding.rule} ({reason})", file=sys.stderr)
+                if result.changed or needs_mode or result.skipped:
                     status = max(status, EXIT_FINDINGS)
                 continue
+            if result.skipped:
+                # A fix we meant to apply and could not is not a clean result.
+                status = max(status, EXIT_FINDINGS)
             if result.changed:
                 warning = managed_warning(result.before.text)
                 if warning:
@@ -186,6 +191,8 @@ def run(args: argparse.Namespace) -> int:
             elif needs_mode:
                 tighten_mode(result.before)
                 print(f"{name}: permissions set to 0600")
+            elif result.skipped:
+                print(_summary(path, result, preset_plan))
             else:
                 print(f"{name}: nothing to fix")
         except ConfigError as error:

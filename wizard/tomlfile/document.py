@@ -31,6 +31,7 @@ from wizard.tomlfile.rendering import render_value
 from wizard.tomlfile.same_value import same_value
 from wizard.tomlfile.splicing import apply_splices
 from wizard.tomlfile.style import FileStyle
+from wizard.tomlfile.toml11 import toml11_construct
 
 BOM = "\ufeff"
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
@@ -91,7 +92,9 @@ class ConfigDocument:
         index = self._index
         folded = fold(table)
         if key is not None:
-            statement = index.keys.get((folded, key.casefold()))
+            statement = index.exact_keys.get((folded, key)) or index.keys.get(
+                (folded, key.casefold())
+            )
             if statement is not None:
                 return statement.line
             as_table = (*folded, key.casefold())
@@ -220,6 +223,15 @@ def parse_text(text: str, path: Path | None = None) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
+        construct = toml11_construct(text)
+        if construct is not None:
+            raise ConfigError(
+                path,
+                f"uses TOML 1.1 syntax ({construct.what}), which GitLab Runner 18.9 and later "
+                "accept but runner-wizard cannot read yet; write it the TOML 1.0 way (one line, "
+                "no trailing comma) to audit this file",
+                line=construct.line,
+            ) from None
         message = str(error)
         line = column = None
         position = _TOML_ERROR_POSITION.search(message)

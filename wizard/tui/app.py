@@ -9,7 +9,7 @@ script share.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -19,7 +19,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
-from wizard.answers import Answers
+from wizard.answers import Answers, PrivilegedNeed
 from wizard.errors import WizardError
 from wizard.model import RunnerIdentity
 from wizard.secrets import mask_text
@@ -35,10 +35,13 @@ from wizard.tui.messages import GoBack, GoNext, QuitWithoutSaving
 from wizard.tui.ports import (
     PreviewView,
     SaveView,
+    ServerStatusReader,
+    ServerStatusView,
     SessionOpener,
     SessionPort,
     find_initial_path,
     open_real_session,
+    read_server_status,
 )
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.screens.done import DoneScreen
@@ -97,8 +100,12 @@ class WizardApp(App[int]):
         open_session: SessionOpener,
         preset: Preset | None = None,
         plan_host: HostPlanner = plan_host_checklist,
+        read_server: ServerStatusReader | None = None,
     ) -> None:
         super().__init__()
+        self.read_server = read_server or read_server_status
+        self.server_status: Mapping[int, ServerStatusView] = {}
+        """GitLab's view of each runner, when an access token is set (else empty)."""
         self.state = state
         self.open_session = open_session
         self.preset = preset
@@ -324,6 +331,7 @@ class WizardApp(App[int]):
                 runner_index=self.state.runner_index,
                 identity=self.state.identity,
                 also=self.state.also,
+                server=self.server_status,
             )
         if position == REVIEW:
             return ReviewScreen(
@@ -333,6 +341,7 @@ class WizardApp(App[int]):
                 file_name=self._shown_path(),
                 artifacts_folder=self._artifacts_folder_text(),
                 write_artifacts=self.artifacts_wanted,
+                server_note=self._server_note(),
             )
         steps = self.state.applicable_steps()
         step = next(s for s in steps if s.id == position)
@@ -356,6 +365,15 @@ class WizardApp(App[int]):
             total=len(steps),
             questions=views,
         )
+
+    def _server_note(self) -> str | None:
+        """What GitLab says about protecting the chosen runner, worded by the core."""
+        index = self.state.runner_index
+        status = self.server_status.get(index) if index is not None else None
+        if status is None:
+            return None
+        privileged = self.state.effective().privileged == PrivilegedNeed.PRIVILEGED
+        return status.review_line(privileged=privileged)
 
     def _artifacts_folder_text(self) -> str:
         """The folder the user typed, else ``runner-hardening`` next to the config."""
@@ -399,6 +417,26 @@ class WizardApp(App[int]):
         if isinstance(screen, StartScreen):
             screen.show_facts(facts)
             screen.query_one("#title-bar", Static).update(self._title_bar())
+        self.server_status = {}
+        if session is not None and session.exists and facts.runners:
+            self._ask_server(path)
+
+    @work(thread=True, exclusive=True, group="server")
+    def _ask_server(self, path: Path) -> None:
+        """Ask GitLab about the file's runners off the event loop; a slow or failing
+        server only leaves the extra lines out."""
+        try:
+            status = self.read_server(path)
+        except Exception:
+            return
+        self.call_from_thread(self._server_answered, path, status)
+
+    def _server_answered(self, path: Path, status: Mapping[int, ServerStatusView]) -> None:
+        if path != self.state.path:
+            return
+        self.server_status = status
+        if isinstance(self.screen, RunnerScreen):
+            self.screen.show_server(status)
 
     def _schedule_preview(self) -> None:
         if self.session is None:

@@ -8,7 +8,7 @@ tests can drive every screen with a small stand-in object.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -32,6 +32,19 @@ class RunnerView(Protocol):
     def url(self) -> str | None: ...
     @property
     def token(self) -> str | None: ...
+
+
+class ServerStatusView(Protocol):
+    """One runner as GitLab sees it (:mod:`wizard.server.status`), already in words."""
+
+    @property
+    def summary(self) -> str: ...
+
+    def review_line(self, *, privileged: bool) -> str | None: ...
+
+
+ServerStatusReader = Callable[[Path], Mapping[int, ServerStatusView]]
+"""Asks GitLab about the runners of a file; empty when there is no access token."""
 
 
 class PreviewView(Protocol):
@@ -109,6 +122,13 @@ def open_real_session(path: Path) -> SessionPort:
     from wizard.session import WizardSession
 
     return WizardSession.open(path)
+
+
+def read_server_status(path: Path) -> Mapping[int, ServerStatusView]:
+    """GitLab's view of the file's runners, with the HTTP code imported only now."""
+    from wizard.server.status import status_for_file
+
+    return status_for_file(path)
 
 
 def find_initial_path() -> Path:

@@ -17,6 +17,7 @@ from textual.containers import Horizontal, HorizontalScroll, Vertical, VerticalS
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Static
 
+from wizard.secrets import mask_text
 from wizard.tui.formatting import coloured_diff, finding_line, findings_line, host_rows_table
 from wizard.tui.host import HostChecklist
 from wizard.tui.messages import QuitWithoutSaving
@@ -69,8 +70,11 @@ class ReviewScreen(WizardScreen):
         file_name: str,
         artifacts_folder: str,
         write_artifacts: bool = False,
+        server_note: str | None = None,
     ) -> None:
         super().__init__(sidebar=sidebar, title_bar=title_bar)
+        self.server_note = server_note
+        """What GitLab says about protecting this runner (worded by the core)."""
         self.answers = answers
         self.file_name = file_name
         self.artifacts_folder = artifacts_folder
@@ -93,6 +97,8 @@ class ReviewScreen(WizardScreen):
         yield Static("Review", classes="screen-title")
         with VerticalScroll(id="review"):
             yield Static(Text("Working out the changes…", style="dim"), id="findings-total")
+            if self.server_note:
+                yield Static(Text(mask_text(self.server_note), style="bold"), id="server-note")
             yield Static("What changes, and what it may break", classes="section-title")
             yield Static("", id="changes")
             yield Static("Fixes no answer decides", classes="section-title", id="offers-title")

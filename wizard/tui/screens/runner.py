@@ -7,6 +7,8 @@ one runner the quick way.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -19,7 +21,7 @@ from wizard.model import RunnerIdentity
 from wizard.secrets import mask_secret, mask_text
 from wizard.steps import TOKEN_PROMPT
 from wizard.tui.formatting import url_problem
-from wizard.tui.ports import RunnerView
+from wizard.tui.ports import RunnerView, ServerStatusView
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.state import RUNNER, Mode
 from wizard.tui.widgets.choices import MultiChoice, TickBox
@@ -74,8 +76,10 @@ class RunnerScreen(WizardScreen):
         runner_index: int | None,
         identity: RunnerIdentity | None,
         also: tuple[int, ...] = (),
+        server: Mapping[int, ServerStatusView] | None = None,
     ) -> None:
         super().__init__(sidebar=sidebar, title_bar=title_bar)
+        self.server: Mapping[int, ServerStatusView] = server or {}
         self.mode = mode
         self.runners = runners
         self.runner_index = runner_index
@@ -98,6 +102,7 @@ class RunnerScreen(WizardScreen):
                 ],
                 id="runner-choice",
             )
+            yield Static(self._server_text(), id="server-status")
             yield Static("", id="form-problem")
         else:
             yield Static("The new runner", classes="screen-title")
@@ -131,7 +136,32 @@ class RunnerScreen(WizardScreen):
             yield Button("Back", id="back", compact=True)
             yield Button("Next", id="next", variant="primary", compact=True)
 
+    def _server_text(self) -> Text:
+        """One line per runner GitLab told us about: access level and token expiry."""
+        text = Text()
+        for runner in self.runners:
+            status = self.server.get(runner.index)
+            if status is None:
+                continue
+            if text:
+                text.append("\n")
+            text.append(mask_text(runner.name or f"runner #{runner.index + 1}"), style="bold")
+            text.append(f" on GitLab: {mask_text(status.summary)}")
+        return text
+
+    def show_server(self, server: Mapping[int, ServerStatusView]) -> None:
+        """GitLab answered after the screen was drawn."""
+        self.server = server
+        widgets = self.query("#server-status")
+        if widgets:
+            widget = widgets.first(Static)
+            widget.update(self._server_text())
+            widget.display = bool(self.server)
+
     def on_mount(self) -> None:
+        server = self.query("#server-status")
+        if server:
+            server.first().display = bool(self.server)
         first = self.query("#runner-choice, #name")
         if first:
             first.first().focus()
