@@ -126,10 +126,16 @@ def allows_any_registry(pattern: str) -> bool:
     The runner matches the image name a job writes against each entry with
     doublestar (``common/allowed_images.go``), so such an entry names no registry
     and no project: ``*/*:*`` admits ``anyone/anything:tag`` and
-    ``any.registry/x:tag``.
+    ``any.registry/x:tag``. A lone ``*`` (or ``*:*``) is narrower: ``*`` never
+    crosses a ``/``, so it admits only names without a registry or namespace,
+    Docker Hub's official images as jobs write them (``node:20``, ``postgres``);
+    executors/docker/docker_test.go ``testAllowedImages`` has ``library/ruby`` and
+    ``my.registry.tld/ruby`` refused by ``*``.
     """
     text = pattern.strip()
-    return bool(text) and set(text) <= _WILDCARD_ONLY
+    if not text or not set(text) <= _WILDCARD_ONLY:
+        return False
+    return "/" in text or "**" in text
 
 
 IMAGES_UNRESTRICTED = Rule(
