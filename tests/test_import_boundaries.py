@@ -232,6 +232,7 @@ def test_only_the_file_layer_imports_tomlkit() -> None:
 # -- layers ------------------------------------------------------------------------------
 
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("text safe for a terminal", ("wizard.printable",)),
     ("base", ("wizard", "wizard.model", "wizard.errors", "wizard.secrets", "wizard.keys")),
     ("what a config means", ("wizard.config_reading",)),
     ("the file, and the rules", ("wizard.tomlfile", "wizard.rules")),

@@ -59,10 +59,10 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
-        from wizard.secrets import mask_text
+        from wizard.secrets import outward
 
         self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {mask_text(message)}\n")
+        self.exit(2, f"{self.prog}: error: {outward(message, one_line=True)}\n")
 
 
 class _RefuseToken(argparse.Action):
@@ -171,6 +171,14 @@ def _add_scripting(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_unsafe_path(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-unsafe-path",
+        action="store_true",
+        help="create a new config even in a folder any user can write to",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line, cheap to build (tests read help texts from it)."""
     parser = _Parser(
@@ -266,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scripting(plain)
     _add_identity(plain)
     plain.add_argument("--no-backup", action="store_true", help="do not keep a backup copy")
+    _add_unsafe_path(plain)
     plain.add_argument(
         "--artifacts",
         metavar="DIR",
@@ -279,6 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument(
         "--force", action="store_true", help="add the runner even if PATH already exists"
     )
+    _add_unsafe_path(new)
     new.add_argument(
         "--artifacts",
         metavar="DIR",
@@ -398,9 +408,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = module.run(args)
     except WizardError as error:
-        from wizard.secrets import mask_text
+        from wizard.secrets import outward
 
-        print(f"{PROG}: error: {mask_text(str(error))}", file=sys.stderr)
+        print(f"{PROG}: error: {outward(str(error), one_line=True)}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; no changes were written", file=sys.stderr)

@@ -28,7 +28,7 @@ from wizard.model import (
     TomlValue,
     table_name,
 )
-from wizard.secrets import is_secret_key, mask_secret, mask_text
+from wizard.secrets import is_secret_key, mask_secret, mask_text, outward
 from wizard.tomlfile.edits import apply_edits, resolve_table
 from wizard.tomlfile.rendering import render_value
 
@@ -460,7 +460,7 @@ def _shown(key: str, value: TomlValue | None) -> str:
         return "(not set)"
     if is_secret_key(key) and isinstance(value, str):
         return f'"{mask_secret(value)}"'
-    return mask_text(render_value(value))
+    return outward(render_value(value), one_line=True)
 
 
 def change_where(change: Change) -> str:
@@ -468,7 +468,7 @@ def change_where(change: Change) -> str:
     table = table_name(change.table)
     place = f"[{table}] " if table else ""
     who = f"runner {change.runner!r} " if change.runner else ""
-    return mask_text(f"{who}{place}{change.key}")
+    return outward(f"{who}{place}{change.key}", one_line=True)
 
 
 def change_line(change: Change) -> str:
@@ -490,7 +490,7 @@ def change_report(changes: Sequence[Change], *, indent: str = "  ") -> list[str]
         lines.append(f"{MAY_BREAK_HEADING} ({len(risky)}):")
         for change in risky:
             lines.append(f"{indent}{change_line(change)}")
-            lines.append(f"{indent}    may break: {mask_text(change.reason)}")
+            lines.append(f"{indent}    may break: {outward(change.reason, one_line=True)}")
     if safe:
         lines.append(f"{NONE_HEADING} ({len(safe)}):")
         lines += [f"{indent}{change_line(change)}" for change in safe]
@@ -532,7 +532,7 @@ def fix_id(finding: Finding) -> str:
 def offer_line(finding: Finding) -> str:
     """One offered fix, as every review shows it: its rule, where, and what it may break."""
     where = f" (runner {finding.runner!r})" if finding.runner else ""
-    return mask_text(f"{finding.rule}{where}: {finding.breaks}")
+    return outward(f"{finding.rule}{where}: {finding.breaks}", one_line=True)
 
 
 FILL_IN_HEADING = "fill in before starting the runner (the wizard cannot know your cloud):"

@@ -123,6 +123,8 @@ class SaveResult:
     backup: Path | None
     findings: tuple[Finding, ...]
     """The audit of the file as written."""
+    notes: tuple[str, ...] = ()
+    """What the operator should know about the write (hard links, a symlink's target)."""
 
 
 class WizardSession:
@@ -131,6 +133,8 @@ class WizardSession:
     def __init__(self, doc: document.ConfigDocument, *, exists: bool) -> None:
         self.doc = doc
         self.exists = exists
+        self.allow_unsafe_path = False
+        """Let a new file be created in a folder any user can write to (``--allow-unsafe-path``)."""
 
     @property
     def path(self) -> Path:
@@ -282,13 +286,16 @@ class WizardSession:
     def save(self, preview: Preview, *, backup: bool = True) -> SaveResult:
         """Write the previewed text (atomic, 0600, backup; refuses if the file changed)."""
         new_doc = self.doc.replaced_text(preview.new_text)
-        backup_path = safe_write.write_document(self.doc, new_doc, backup=backup)
+        written_result = safe_write.write_document(
+            self.doc, new_doc, backup=backup, allow_unsafe_path=self.allow_unsafe_path
+        )
         written = load_document(self.path)
         self.doc = written
         self.exists = True
         return SaveResult(
             path=self.path,
-            backup=backup_path,
+            backup=written_result.backup,
+            notes=written_result.notes,
             findings=tuple(audit.audit_document(written, trust=preview.trust)),
         )
 

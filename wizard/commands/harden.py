@@ -19,6 +19,7 @@ from wizard.embedded import load_document
 from wizard.errors import ConfigError, WizardError
 from wizard.impact import change_report, changes_for_edits, changes_for_fixes, managed_warning
 from wizard.model import Change, Edit, Trust
+from wizard.secrets import outward
 from wizard.tomlfile.diffs import masked_diff
 from wizard.tomlfile.document import ConfigDocument
 from wizard.tomlfile.safe_write import tighten_mode, write_document
@@ -159,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
             needs_mode = result.fix_mode and not result.changed
             if args.dry_run:
                 for note in preset_plan.skipped:
-                    print(f"{name}: {note}", file=sys.stderr)
+                    print(outward(f"{name}: {note}"), file=sys.stderr)
                 diff = masked_diff(result.before, result.after, label=name)
                 warning = managed_warning(result.before.text) if result.changed else None
                 if warning:
@@ -167,8 +168,8 @@ def run(args: argparse.Namespace) -> int:
                 if changes:
                     # May-break changes first, under their own heading, before the diff.
                     report = "\n".join(change_report(changes))
-                    sys.stdout.write(f"{name}: planned changes\n{report}\n")
-                sys.stdout.write(diff)
+                    sys.stdout.write(outward(f"{name}: planned changes\n{report}\n"))
+                sys.stdout.write(outward(diff))
                 if needs_mode:
                     sys.stdout.write(f"{name}: would set mode 0600 (group/other can read it)\n")
                 for finding, reason in result.skipped:
@@ -183,18 +184,19 @@ def run(args: argparse.Namespace) -> int:
                 warning = managed_warning(result.before.text)
                 if warning:
                     print(f"{name}: warning: {warning}", file=sys.stderr)
-                backup = write_document(result.before, result.after, backup=not args.no_backup)
+                written = write_document(result.before, result.after, backup=not args.no_backup)
                 message = _summary(path, result, preset_plan)
-                if backup is not None:
-                    message += f"\n  backup: {backup}"
-                print(message)
+                if written.backup is not None:
+                    message += f"\n  backup: {written.backup}"
+                message += "".join(f"\n  note: {note}" for note in written.notes)
+                print(outward(message))
             elif needs_mode:
                 tighten_mode(result.before)
-                print(f"{name}: permissions set to 0600")
+                print(outward(f"{name}: permissions set to 0600"))
             elif result.skipped:
-                print(_summary(path, result, preset_plan))
+                print(outward(_summary(path, result, preset_plan)))
             else:
-                print(f"{name}: nothing to fix")
+                print(outward(f"{name}: nothing to fix"))
         except ConfigError as error:
             print_error(str(error))
             status = EXIT_ERROR

@@ -22,7 +22,7 @@ from textual.widgets import Static
 from wizard.answers import Answers, PrivilegedNeed
 from wizard.errors import WizardError
 from wizard.model import RunnerIdentity
-from wizard.secrets import mask_text
+from wizard.secrets import outward
 from wizard.steps import STEPS
 from wizard.tui.formatting import (
     answer_rows,
@@ -292,7 +292,7 @@ class WizardApp(App[int]):
                 parts.append(f"runner{'s' if len(names) > 1 else ''} {', '.join(names)}")
         elif self.state.identity is not None and self.state.identity.name:
             parts.append(f"new runner {self.state.identity.name}")
-        return mask_text("  ·  ".join(parts))
+        return outward("  ·  ".join(parts))
 
     def _sidebar(self) -> list[SidebarEntry]:
         applicable = {s.id for s in self.state.applicable_steps()}
@@ -401,7 +401,7 @@ class WizardApp(App[int]):
             session = self.open_session(path)
             facts = FileFacts(display, session.exists, tuple(session.runners()))
         except WizardError as error:
-            problem = FileFacts(display, False, (), mask_text(str(error)))
+            problem = FileFacts(display, False, (), outward(str(error)))
             self.call_from_thread(self._file_read, path, None, problem)
             return
         self.call_from_thread(self._file_read, path, session, facts)
@@ -416,7 +416,7 @@ class WizardApp(App[int]):
         screen = self.screen
         if isinstance(screen, StartScreen):
             screen.show_facts(facts)
-            screen.query_one("#title-bar", Static).update(self._title_bar())
+            screen.query_one("#title-bar", Static).update(Text(self._title_bar()))
         self.server_status = {}
         if session is not None and session.exists and facts.runners:
             self._ask_server(path)
@@ -474,7 +474,7 @@ class WizardApp(App[int]):
                 ticked=ticked,
             )
         except Exception as error:
-            self.call_from_thread(self._preview_failed, generation, mask_text(str(error)))
+            self.call_from_thread(self._preview_failed, generation, outward(str(error)))
             return
         host: HostChecklist | None = None
         try:
@@ -522,7 +522,7 @@ class WizardApp(App[int]):
             try:
                 result = session.save(preview, backup=True)
             except (WizardError, OSError) as error:
-                self.call_from_thread(self._save_failed, mask_text(str(error)))
+                self.call_from_thread(self._save_failed, outward(str(error)))
                 return
         written: list[Path] = []
         problem: str | None = None
@@ -532,7 +532,7 @@ class WizardApp(App[int]):
             try:
                 written = write_artifacts(folder, files)
             except (WizardError, OSError) as error:
-                problem = mask_text(str(error))
+                problem = outward(str(error))
         if result is None and problem is not None:
             self.call_from_thread(
                 self._save_failed,
@@ -569,6 +569,8 @@ class WizardApp(App[int]):
                 outcome.append("The previous version is kept as ")
                 outcome.append(display_path(result.backup), style="bold")
                 outcome.append(".\n")
+            for note in result.notes:
+                outcome.append(f"Note: {outward(note)}\n", style="yellow")
             outcome.append("Audit of the written file: ")
             outcome.append_text(findings_summary(result.findings))
             outcome.append("\n")

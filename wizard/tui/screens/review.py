@@ -17,7 +17,7 @@ from textual.containers import Horizontal, HorizontalScroll, Vertical, VerticalS
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Static
 
-from wizard.secrets import mask_text
+from wizard.secrets import outward
 from wizard.tui.formatting import coloured_diff, finding_line, findings_line, host_rows_table
 from wizard.tui.host import HostChecklist
 from wizard.tui.messages import QuitWithoutSaving
@@ -98,12 +98,12 @@ class ReviewScreen(WizardScreen):
         with VerticalScroll(id="review"):
             yield Static(Text("Working out the changes…", style="dim"), id="findings-total")
             if self.server_note:
-                yield Static(Text(mask_text(self.server_note), style="bold"), id="server-note")
+                yield Static(Text(outward(self.server_note), style="bold"), id="server-note")
             yield Static("What changes, and what it may break", classes="section-title")
             yield Static("", id="changes")
             yield Static("Fixes no answer decides", classes="section-title", id="offers-title")
             yield Vertical(id="offers")
-            yield Static(f"Changes to {self.file_name}", classes="section-title")
+            yield Static(Text(f"Changes to {self.file_name}"), classes="section-title")
             with HorizontalScroll(id="diff-box"):
                 yield Static(Text("…", style="dim"), id="diff")
             yield Static("Still reported after saving", classes="section-title")
@@ -137,7 +137,7 @@ class ReviewScreen(WizardScreen):
         table.add_column(style="dim", ratio=3)
         table.add_column(ratio=2)
         for prompt, value in self.answers:
-            table.add_row(prompt, value)
+            table.add_row(Text(prompt), Text(value))  # values from the file: text, not markup
         return table
 
     def on_mount(self) -> None:

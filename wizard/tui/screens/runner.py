@@ -18,7 +18,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 from textual.widgets.selection_list import Selection
 
 from wizard.model import RunnerIdentity
-from wizard.secrets import mask_secret, mask_text
+from wizard.secrets import mask_secret, outward
 from wizard.steps import TOKEN_PROMPT
 from wizard.tui.formatting import url_problem
 from wizard.tui.ports import RunnerView, ServerStatusView
@@ -32,9 +32,9 @@ def runner_label(runner: RunnerView) -> Text:
     """Name, executor, URL and token of one entry, each masked here again: the
     session masks them, but a password in a URL must not reach the screen even
     if one value slips through."""
-    text = Text(mask_text(runner.name or f"runner #{runner.index + 1}"), style="bold")
-    text.append(f"  {mask_text(runner.executor or 'no executor')}", style="cyan")
-    text.append(f"  {mask_text(runner.url or 'no url')}")
+    text = Text(outward(runner.name or f"runner #{runner.index + 1}"), style="bold")
+    text.append(f"  {outward(runner.executor or 'no executor')}", style="cyan")
+    text.append(f"  {outward(runner.url or 'no url')}")
     text.append(f"  token {masked_token(runner.token)}", style="dim")
     return text
 
@@ -145,8 +145,8 @@ class RunnerScreen(WizardScreen):
                 continue
             if text:
                 text.append("\n")
-            text.append(mask_text(runner.name or f"runner #{runner.index + 1}"), style="bold")
-            text.append(f" on GitLab: {mask_text(status.summary)}")
+            text.append(outward(runner.name or f"runner #{runner.index + 1}"), style="bold")
+            text.append(f" on GitLab: {outward(status.summary)}")
         return text
 
     def show_server(self, server: Mapping[int, ServerStatusView]) -> None:
