@@ -14,6 +14,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, HorizontalScroll, Vertical, VerticalScroll
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Static
 
@@ -208,7 +209,7 @@ class ReviewScreen(WizardScreen):
             self._offer_ids[widget_id] = fix_id(finding)
             boxes.append(
                 TickBox(
-                    offer_line(finding),
+                    Content(offer_line(finding)),  # plain text: names may hold markup
                     value=False,
                     id=widget_id,
                     classes="offer",
