@@ -118,20 +118,25 @@ def test_each_security_option_is_read_as_the_daemon_reads_it(option: str, state:
     ],
     ids=repr,
 )
-def test_the_planner_and_the_rule_agree_on_no_new_privileges(options: list[str]) -> None:
+def test_the_rule_reads_no_new_privileges_as_the_reader_and_fixes_without_duplicates(
+    options: list[str],
+) -> None:
+    """The planner used to read ``no-new-privileges:`` as on and append a duplicate after
+    ``no-new-privileges=1``; now the rule, its fix and the planner all read one way, and
+    answers alone never touch security_opt (the review offers the rule's fix instead)."""
     listed = ", ".join(f'"{o}"' for o in options)
     data = docker_runner(f"security_opt = [{listed}]")
-    fires = bool(issues("no-new-privileges-missing", data))
-    assert fires is not has_no_new_privileges(options)
+    found = issues("no-new-privileges-missing", data)
+    assert bool(found) is not has_no_new_privileges(options)
+    if found:
+        after = apply_edits(data, [edit for issue in found for edit in issue.edits])
+        written = strings(get_ci(sub_table(after["runners"][0], "docker"), "security_opt"))
+        assert issues("no-new-privileges-missing", after) == []
+        assert sum(no_new_privileges_option(o) is not None for o in written) == 1, written
 
     confined = Answers(privileged=PrivilegedNeed.NONE, job_user=JobUser.NON_ROOT)
     edits = edits_for_answers(confined, data, 0)
-    after = apply_edits(data, edits)
-    written = strings(get_ci(sub_table(after["runners"][0], "docker"), "security_opt"))
-    touched = any(edit.key.casefold() == "security_opt" for edit in edits)
-    assert touched is fires, "the planner edits exactly when the rule finds it missing"
-    assert issues("no-new-privileges-missing", after) == []
-    assert sum(no_new_privileges_option(o) is not None for o in written) == 1, written
+    assert not [edit for edit in edits if edit.key.casefold() == "security_opt"]
 
 
 @given(st.lists(st.sampled_from(

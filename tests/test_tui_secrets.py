@@ -17,7 +17,15 @@ from typing import Any, cast
 
 import pytest
 
-from tests.tui_support import SIZE, next_until, position, press, screen_text, settle
+from tests.tui_support import (
+    SIZE,
+    next_until,
+    position,
+    press,
+    save_confirming_risks,
+    screen_text,
+    settle,
+)
 from wizard.steps import question
 from wizard.tui.app import EXIT_SAVED, WizardApp, build_app
 from wizard.tui.formatting import mask_words
@@ -106,7 +114,7 @@ async def test_no_secret_from_the_file_on_any_screen(
             assert_nothing_secret(app, seen)
             await next_until(app, pilot, app.state.following(position(app)))
         assert_nothing_secret(app, seen)
-        await press(app, pilot, "s")
+        await save_confirming_risks(app, pilot)
         assert position(app) == "done"
         assert_nothing_secret(app, seen)
         await press(app, pilot, "enter")

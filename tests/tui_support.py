@@ -94,3 +94,14 @@ def screen_text(app: WizardApp) -> str:
             for index in range(widget.option_count):
                 console.print(widget.get_option_at_index(index).prompt)
     return console.export_text()
+
+
+async def save_confirming_risks(app: WizardApp, pilot: Pilot[int]) -> None:
+    """Press Save on the review; when changes that may break jobs are listed, the first
+    press only asks (the review says so), and a second press writes."""
+    from wizard.tui.screens.review import ReviewScreen
+
+    await press(app, pilot, "s")
+    screen = app.screen
+    if isinstance(screen, ReviewScreen) and screen.risk_confirmed and not screen.saving:
+        await press(app, pilot, "s")

@@ -76,12 +76,15 @@ class Answers:
     allowed_pull_policies: tuple[str, ...] | None = None
     """Policies a job may request in ``.gitlab-ci.yml``; empty means the runner's own."""
     allowed_images: tuple[str, ...] | None = None
-    """Image allowlist (globs); empty means any image."""
+    """Image allowlist (globs matched against the name as the job writes it); empty
+    means any image."""
+    allowed_services: tuple[str, ...] | None = None
+    """Service image allowlist, matched the same way; empty means any service image."""
     per_build_network: bool | None = None
     isolate_host_network: bool | None = None
     """Refuse ``network_mode``/``pid_mode``/``ipcmode`` = host."""
     local_only_listeners: bool | None = None
-    """Bind the session server and metrics endpoint to localhost."""
+    """Bind the metrics endpoint to localhost (the session server is never moved)."""
     host_measures: tuple[str, ...] | None = None
     """Which of :data:`HOST_MEASURES` the operator will put in place (the checklist)."""
     one_job_per_vm: bool | None = None
@@ -130,7 +133,7 @@ _ENUMS: dict[str, type[Enum]] = {
     "pull_policy": PullPolicyChoice,
     "clone_strategy": CloneStrategy,
 }
-_TUPLES = {"allowed_pull_policies", "allowed_images", "host_measures"}
+_TUPLES = {"allowed_pull_policies", "allowed_images", "allowed_services", "host_measures"}
 _STRINGS = {"default_image"}
 
 

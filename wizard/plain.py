@@ -31,12 +31,20 @@ from wizard.checklist_rows import ARTIFACTS_FOLDER, STATUS_WORDS, HostStatus, ch
 from wizard.defaults import Sources, default_for
 from wizard.errors import WizardError
 from wizard.host_plan import HostPlan, plan_host, plan_host_for
+from wizard.impact import (
+    FILL_IN_HEADING,
+    OFFERED_HEADING,
+    change_report,
+    fix_id,
+    offer_line,
+    save_warning,
+)
 from wizard.model import Finding, RunnerIdentity, Severity
 from wizard.presets import make_preset, preset_to_toml, with_locks, write_new_file
 from wizard.scripted import Start
 from wizard.secrets import mask_text, outward
 from wizard.session import Preview, RunnerSummary, WizardSession
-from wizard.steps import STEPS, Question
+from wizard.steps import STEPS, TOKEN_PROMPT, Question
 from wizard.validation import (
     LIST_HINT,
     answer_problem,
@@ -217,9 +225,23 @@ def review_text(
     from the answers alone (no GitLab URL, no cloud options).
     """
     lines = [count_line(preview.findings_before, preview.findings_after)]
+    if preview.managed and preview.changed:
+        lines += _wrap(f"warning: {preview.managed}", " " * 9)
+    for line in change_report(preview.changes):
+        lines += _wrap(line, " " * 8)
+    if preview.to_fill_in:
+        lines.append(FILL_IN_HEADING)
+        for gap in preview.to_fill_in:
+            lines += _wrap(f"  {gap}", " " * 4)
+    if preview.offered:
+        lines.append(OFFERED_HEADING)
+        for finding in preview.offered:
+            lines += _wrap(f"  {offer_line(finding)}", " " * 6)
     runner_findings = [
         f for f in preview.findings_after if f.runner_index in (None, preview.runner_index)
     ]
+    if any(f.severity.at_least(Severity.MEDIUM) for f in runner_findings):
+        lines.append("still reported after saving:")
     for finding in runner_findings:
         if finding.severity.at_least(Severity.MEDIUM):
             note = " (accepted by the preset)" if finding.rule in accepted else ""
@@ -250,14 +272,26 @@ def _tag(status: HostStatus) -> str:
 _TAG_WIDTH = 2 + max(len(_tag(status)) for status in STATUS_WORDS) + 2
 
 
+def save_question(preview: Preview, path: Path) -> tuple[str, bool]:
+    """The one question before saving, and its default: explicit when a change may break.
+
+    Changes that may break jobs are never saved by pressing Enter.
+    """
+    risky = len(preview.may_break)
+    if risky:
+        return f"{save_warning(risky)} Write these changes to {path} anyway?", False
+    return f"Write these changes to {path}?", True
+
+
 def host_checklist(host: HostPlan) -> list[str]:
     """The review's host section: each row's title and why, tagged with its status
     (the rows come from :func:`wizard.checklist_rows.checklist_rows`, as on screen)."""
     lines: list[str] = []
     for row in checklist_rows(host.items, host.planned):
         lines += _entry(_tag(row.status), row.title, row.why)
-    closing = f"  {CHECKLIST_FILE}, among the hardening files, says how to do and check each."
-    return ["on the host (outside config.toml):", *lines, *_wrap(closing, "  ")]
+    # HOST-CHECKLIST.md is named only once it is written (write_host_files says so):
+    # a review must not point at a file a scripted run never writes.
+    return ["on the host (outside config.toml):", *lines]
 
 
 def _entry(tag: str, title: str, why: str) -> list[str]:
@@ -347,9 +381,7 @@ class PlainWizard:
                 break
         token = self.identity.token
         if token is None:
-            token = self.prompts.password(
-                "Runner token (leave empty for gitlab-runner register to fill in):"
-            ).strip()
+            token = self.prompts.password(f"{TOKEN_PROMPT}:").strip()
         return RunnerIdentity(name=name, url=url, token=token or None)
 
     def ask_answers(self, current: Answers) -> Answers:
@@ -429,11 +461,12 @@ class PlainWizard:
             start=self.start,
             out=self.out,
         )
+        if review.preview.offered:
+            review = self.offer_fixes(review, answers, runner_index, identity)
         written: list[str] = []
         if review.preview.changed:
-            if not self.prompts.confirm(
-                f"Write these changes to {self.session.path}?", default=True
-            ):
+            message, default = save_question(review.preview, self.session.path)
+            if not self.prompts.confirm(message, default=default):
                 self.say("nothing written")
                 return 0
             save(self.session, review.preview, backup=backup, out=self.out)
@@ -450,6 +483,28 @@ class PlainWizard:
             self.say(f"interrupted; {' and '.join(written)}, nothing else was written")
             return 130
         return 0
+
+    def offer_fixes(
+        self, review: Review, answers: Answers, runner_index: int | None, identity: RunnerIdentity
+    ) -> Review:
+        """Let the operator tick fixes no question covers; none is applied unticked."""
+        options = [Option(offer_line(f), fix_id(f)) for f in review.preview.offered]
+        ticked = self.prompts.checkbox(
+            "Also apply any of these fixes? (each may break jobs; none is applied unless ticked)",
+            options,
+            default=(),
+        )
+        if not ticked:
+            return review
+        return preview_and_report(
+            self.session,
+            answers,
+            runner_index=runner_index,
+            identity=identity,
+            start=self.start,
+            out=self.out,
+            ticked=tuple(ticked),
+        )
 
     def offer_artifacts(self, host: HostPlan, *, config_saved: bool) -> bool:
         """Ask whether and where to write the hardening files; True when written."""
@@ -516,9 +571,10 @@ def preview_and_report(
     identity: RunnerIdentity | None,
     start: Start,
     out: TextIO,
+    ticked: Sequence[str] = (),
 ) -> Review:
     result = session.preview(
-        answers, runner_index=runner_index, identity=identity, preset=start.preset
+        answers, runner_index=runner_index, identity=identity, preset=start.preset, ticked=ticked
     )
     accepted = start.preset.accepted if start.preset else frozenset()
     shown = session.current_answers(runner_index).merged(answers)
@@ -578,8 +634,10 @@ def run_scripted(
     """
     runner_index = None if new_runner_only else scripted.pick_runner(session, identity.name)
     current = session.current_answers(runner_index)
+    scripted.refuse_executor_switch(session, runner_index, start.answers, current)
     scripted.require_complete(start.answers, current)
     answers = with_locks(start.preset, start.answers)
+    answers = scripted.fill_optional(answers, new_runner=runner_index is None)
     if runner_index is None:
         identity = scripted_identity(identity)
     review = preview_and_report(
@@ -602,13 +660,9 @@ def scripted_identity(identity: RunnerIdentity) -> RunnerIdentity:
     """A new runner's identity without prompts: the URL must be given, the name defaults."""
     if not identity.url:
         raise scripted.missing_answer(["url"], "--url URL or CI_SERVER_URL")
-    url = normalized_url(identity.url)
-    # The same check as the wizards' URL prompts; plain http is still the caller's call.
-    problem = url_problem(url, allow_http=True)
-    if problem:
-        raise WizardError(f"--url: {problem}")
+    # The URL was checked where it was read (scripted.identity_from).
     return RunnerIdentity(
         name=identity.name or scripted.default_runner_name(),
-        url=url,
+        url=normalized_url(identity.url),
         token=identity.token,
     )

@@ -8,8 +8,8 @@ after, and saves through the safe writer. No front-end touches TOML or disk.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from wizard import audit, plan, presets
@@ -17,7 +17,17 @@ from wizard.answers import Answers
 from wizard.config_reading import iter_runners
 from wizard.defaults import changes_only
 from wizard.embedded import effective_data, load_document
-from wizard.model import DEFAULT_TRUST, Edit, Finding, RunnerIdentity, SetValue, Trust
+from wizard.impact import changes_for_edits, changes_for_fixes, fix_id, managed_warning
+from wizard.model import (
+    DEFAULT_TRUST,
+    Change,
+    Edit,
+    Finding,
+    Impact,
+    RunnerIdentity,
+    SetValue,
+    Trust,
+)
 from wizard.presets import Preset
 from wizard.secrets import mask_secret, mask_text
 from wizard.tomlfile import document, safe_write
@@ -78,10 +88,34 @@ class Preview:
     edits: tuple[Edit, ...]
     runner_index: int
     trust: Trust
+    changes: tuple[Change, ...] = ()
+    """Every setting the save changes, with its impact (may-break ones to confirm)."""
+    managed: str | None = None
+    """A warning when the file's header says a configuration tool manages it."""
+    to_fill_in: tuple[str, ...] = ()
+    """What the runner still needs before it can start (an autoscaler's plugin…)."""
+    offered: tuple[Finding, ...] = ()
+    """Fixes no answer decides that may break jobs: applied only when the operator
+    ticks them (by :func:`fix_id`), so a save never changes them by surprise."""
 
     @property
     def changed(self) -> bool:
         return bool(self.diff)
+
+    @property
+    def may_break(self) -> tuple[Change, ...]:
+        """The changes the operator must confirm before saving."""
+        return tuple(c for c in self.changes if c.impact is Impact.MAY_BREAK)
+
+
+NEW_RUNNER_REASON = "a new runner: no job runs on it yet"
+
+
+def new_runner_change(change: Change, runner_index: int) -> Change:
+    """A setting of a runner being created cannot stop a job that works today."""
+    if change.runner_index != runner_index:
+        return change  # global settings serve the runners already there
+    return replace(change, impact=Impact.NONE, reason=NEW_RUNNER_REASON)
 
 
 @dataclass(frozen=True)
@@ -149,28 +183,48 @@ class WizardSession:
         identity: RunnerIdentity | None = None,
         preset: Preset | None = None,
         also: Sequence[int] = (),
+        ticked: Collection[str] = (),
     ) -> Preview:
         """Apply ``answers`` to one runner (``None``: a new entry made from ``identity``).
 
         ``also`` names more existing runners that get the same answers, for hardening
         several runners in one save. A preset's pinned settings go in first; the
-        answers then win where both speak.
+        answers then win where both speak. ``ticked`` names offered fixes
+        (:func:`fix_id`) the operator chose to apply as well.
         """
         trust = answers.trust or DEFAULT_TRUST
         base = self.doc
+        new_runner = runner_index is None
         if runner_index is None:
             base = base.with_new_runner(identity or RunnerIdentity(), answers.executor)
             runner_index = [*iter_runners(base.data)][-1].index
         existing = {entry.index for entry in iter_runners(self.doc.data)}
         after = base
         edits: list[Edit] = []
-        for index in dict.fromkeys([runner_index, *also]):
+        changes: list[Change] = []
+        source = f"preset {preset.name}" if preset is not None else "answers"
+        indexes = list(dict.fromkeys([runner_index, *also]))
+        offered: list[Finding] = []
+        for index in indexes:
             # An answer that says what the entry already says keeps it as it is.
             own = answers
             if index in existing:
                 own = changes_only(answers, self.current_answers(index))
-            after, applied = self._apply_answers(after, own, index, trust, preset)
+            after, applied, found, offers = self._apply_answers(
+                after,
+                own,
+                index,
+                trust,
+                preset,
+                source=source,
+                ticked=set(ticked),
+                tick_all=new_runner and index == runner_index,
+            )
             edits += applied
+            changes += found
+            offered += offers
+        if new_runner:
+            changes = [new_runner_change(c, runner_index) for c in changes]
         return Preview(
             new_text=after.text,
             diff=masked_diff(self.doc, after),
@@ -179,6 +233,10 @@ class WizardSession:
             edits=tuple(edits),
             runner_index=runner_index,
             trust=trust,
+            changes=tuple(changes),
+            offered=tuple(offered),
+            to_fill_in=tuple(plan.startup_gaps(after.data, runner_index)),
+            managed=managed_warning(self.doc.text),
         )
 
     @staticmethod
@@ -188,14 +246,21 @@ class WizardSession:
         runner_index: int,
         trust: Trust,
         preset: Preset | None,
-    ) -> tuple[document.ConfigDocument, list[Edit]]:
+        *,
+        source: str,
+        ticked: set[str],
+        tick_all: bool = False,
+    ) -> tuple[document.ConfigDocument, list[Edit], list[Change], list[Finding]]:
         if preset is not None:
             edits = presets.preset_edits(preset, answers, base.data, runner_index)
         else:
             edits = plan.edits_for_answers(answers, base.data, runner_index)
         edits = _without_chart_defaults(base, edits)
         answered = base.with_edits(edits)
-        # What the questions do not cover, the catalogue's safe fixes complete.
+        names = {entry.index: entry.name for entry in iter_runners(base.data)}
+        changes, _data = changes_for_edits(base.data, edits, source=source, names=names)
+        # What the questions do not cover, the catalogue completes: fixes whose impact is
+        # none always, and those that may break jobs only when the operator ticked them.
         completed = audit.harden_document(
             answered,
             trust=trust,
@@ -203,8 +268,26 @@ class WizardSession:
             runner_index=runner_index,
             skip_rules=RULES_DECIDED_BY_ANSWERS,
         )
-        fixes = [edit for finding in completed.applied for edit in finding.edits]
-        return completed.after, [*edits, *fixes]
+        applied = list(completed.applied)
+        after = completed.after
+        offered = [
+            f
+            for f in audit.audit_document(after, trust=trust)
+            if f.runner_index == runner_index
+            and f.impact is Impact.MAY_BREAK
+            and f.rule not in RULES_DECIDED_BY_ANSWERS
+            and f.edits
+        ]
+        chosen = [f for f in offered if tick_all or fix_id(f) in ticked]
+        if tick_all:
+            # A new runner has no job to break: it starts from every recommendation.
+            offered = []
+        if chosen:
+            after = after.with_edits([edit for f in chosen for edit in f.edits])
+            applied += chosen
+        fixed, _data = changes_for_fixes(answered.data, applied, names)
+        fixes = [edit for finding in applied for edit in finding.edits]
+        return after, [*edits, *fixes], [*changes, *fixed], offered
 
     def save(self, preview: Preview, *, backup: bool = True) -> SaveResult:
         """Write the previewed text (atomic, 0600, backup; refuses if the file changed)."""

@@ -22,12 +22,14 @@ LIST_HINT = "comma-separated; - for none"
 """How a list answer is typed, in the words both wizards show."""
 
 
-def url_problem(url: str, *, allow_http: bool) -> str | None:
-    """Why a GitLab URL cannot be used, or ``None`` when it can.
+def url_problem(url: str, *, allow_http: bool, how_to_allow: str = "confirm") -> str | None:
+    """Why a GitLab URL cannot be used, or ``None`` when it can: one check for every
+    front-end and scripted run.
 
     ``allow_http`` is the operator's explicit yes to plain http; without it only
-    https passes. A user name or password in the URL never does: it would sit in
-    config.toml in clear and show wherever the URL is shown.
+    https passes, and the message names ``how_to_allow`` ("tick the box", "pass
+    --allow-http"). A user name or password in the URL never passes: it would sit
+    in config.toml in clear and show wherever the URL is shown.
     """
     url = url.strip()
     if not url:
@@ -41,7 +43,7 @@ def url_problem(url: str, *, allow_http: bool) -> str | None:
     if url.startswith("http://") and len(url) > len("http://"):
         if allow_http:
             return None
-        return "Plain http sends the runner token unencrypted; confirm to use it anyway."
+        return f"Plain http sends the runner token unencrypted; {how_to_allow} to use it anyway."
     return "The URL must start with https://"
 
 

@@ -19,6 +19,7 @@ from textual.widgets.selection_list import Selection
 
 from wizard.model import RunnerIdentity
 from wizard.secrets import mask_secret, outward
+from wizard.steps import TOKEN_PROMPT
 from wizard.tui.ports import RunnerView, ServerStatusView
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.state import RUNNER, Mode
@@ -122,7 +123,7 @@ class RunnerScreen(WizardScreen):
                 id="allow-http",
                 compact=True,
             )
-            yield Label("Runner token (hidden; leave empty to paste it in later)", classes="prompt")
+            yield Label(TOKEN_PROMPT, classes="prompt")
             yield Input(
                 self.identity.token or "",
                 password=True,
@@ -213,7 +214,11 @@ class RunnerScreen(WizardScreen):
         name = self.query_one("#name", Input).value.strip()
         url = self.query_one("#url", Input).value.strip()
         token = self.query_one("#token", Input).value.strip()
-        problem = url_problem(url, allow_http=self.query_one("#allow-http", Checkbox).value)
+        problem = url_problem(
+            url,
+            allow_http=self.query_one("#allow-http", Checkbox).value,
+            how_to_allow="tick the box",
+        )
         if not name:
             problem = "Give the runner a name; it shows in GitLab's runner list."
         if problem:

@@ -105,8 +105,11 @@ class StepScreen(WizardScreen):
         area = self.query_one("#questions", VerticalScroll)
         await area.remove_children()
         await area.mount_all(self._fields())
-        area.scroll_home(animate=False)
-        self._focus_first()
+        # As a new screen would: focus the first answer, the questions shown from the top
+        # (focusing must not scroll a tall first question into view at a small size).
+        self._focus_first(scroll_visible=False)
+        area.scroll_home(animate=False, immediate=True)
+        self.call_after_refresh(area.scroll_home, animate=False, immediate=True)
 
     def on_mount(self) -> None:
         self._mounted = True
@@ -116,14 +119,12 @@ class StepScreen(WizardScreen):
             self.show_problem(self._problem)
         self._focus_first()
 
-    def _focus_first(self) -> None:
+    def _focus_first(self, *, scroll_visible: bool = True) -> None:
         focusable = [
             w for w in self.query("ChoiceSet, MultiChoice, Checkbox, Input") if not w.disabled
         ]
-        if focusable:
-            focusable[0].focus()
-        else:
-            self.query_one("#next", Button).focus()
+        target = focusable[0] if focusable else self.query_one("#next", Button)
+        target.focus(scroll_visible=scroll_visible)
 
     def show_findings(self, before: Sequence[Finding], after: Sequence[Finding]) -> None:
         """The app counted findings (maybe before this screen is up)."""
