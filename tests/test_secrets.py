@@ -50,3 +50,33 @@ def test_masked_secret_keeps_kind_and_tail_only_when_long() -> None:
 def test_any_long_password_value_is_masked(secret: str) -> None:
     for template in ('password = "{}"', "password={}", "https://u:{}@h/"):
         assert secret not in mask_text(template.format(secret))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Our own sentences, as the trial saw them masked (harden, audit, helm values).
+        "runner 'Kubernetes Runner' [runners.kubernetes] "
+        "automount_service_account_token: (not set) → false",
+        "fix (unsafe): Set automount_service_account_token = false; jobs that deploy to this "
+        "cluster then need credentials of their own.",
+        "02-ankitcharolia-privileged-token.yaml: planned changes",
+        "environment gives every job RANCHER_ACCESS_KEY, RANCHER_SECRET_KEY: any pipeline of "
+        "any project on this runner can print or send it",
+    ],
+)
+def test_our_own_sentences_are_never_masked(text: str) -> None:
+    assert mask_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("password: hunter2", "hunter2"),
+        ("runner_token: AbCdEfGhIjKlMnOpQrSt", "AbCdEfGhIjKlMnOpQrSt"),
+        ("PASSWORD=hunter", "hunter"),
+        ("api_key = s3cret.", "s3cret"),
+    ],
+)
+def test_values_after_a_colon_or_equals_are_still_masked_by_shape(text: str, secret: str) -> None:
+    assert secret not in mask_text(text)

@@ -62,8 +62,18 @@ _NOT_A_SECRET_VALUE = re.compile(
 )
 """Booleans, numbers and dates: ``automount_service_account_token = false`` hides nothing."""
 
-_NOT_A_SECRET_NAME = re.compile(r"(?i)^FF_|_(at|file|path|overwrite_allowed)$|metadata-token")
-"""Feature flags, timestamps, file paths and cloud settings that merely mention a token."""
+_NOT_A_SECRET_NAME = re.compile(
+    r"(?i)^FF_|_(at|file|path|overwrite_allowed)$|metadata-token|\.(toml|ya?ml|json|gotmpl)$"
+)
+"""Feature flags, timestamps, file paths, file names and cloud settings that merely mention
+a token."""
+
+_PROSE_WORD = re.compile(r"\(?[A-Za-z][a-z]*+[).,;:!?]?|…")
+"""An ordinary word (``planned``, ``(not``, ``Any``): after ``name: `` it is our own
+sentence going on (``token: (not set) → false``), not a value. A secret after a colon
+and a space is told by its shape: digits, symbols or mixed case."""
+
+_SENTENCE_END = re.compile(r"[.,;:!?)]++$")
 
 _TOKEN_SHAPES = re.compile(
     r"(?<![A-Za-z0-9_])(?:(?:glrt|glrtr|glpat|gldt|glptt|glcbt|glimt|glsoat|glffct|gloas|"
@@ -144,6 +154,12 @@ def _assignment(match: re.Match[str]) -> str:
     value = next(v for v in (match["double"], match["single"], match["value"]) if v is not None)
     if _is_plain(value) or _NOT_A_SECRET_NAME.search(match["name"]):
         return match.group(0)
+    if match["value"] is not None:
+        if _is_plain(_SENTENCE_END.sub("", value)):
+            return match.group(0)  # ``x_token = false.``: a sentence ends after the value
+        prose = ":" in match["sep"] and match["sep"].endswith((" ", "\t"))
+        if prose and _PROSE_WORD.fullmatch(value):
+            return match.group(0)
     whole = match.group(0)
     quote = '"' if match["double"] is not None else "'" if match["single"] is not None else ""
     closing = quote if quote and whole.endswith(quote) and len(whole) > 1 else ""
