@@ -439,3 +439,40 @@ def test_audit_help_says_nothing_of_dry_run(capsys: pytest.CaptureFixture[str]) 
     assert "--fail-on" in out
     assert "--dry-run" not in out
     assert "never" in out
+
+
+# --------------------------------------------------------------------------- reasons per key
+
+K8S_PRIVILEGED = """\
+[[runners]]
+  name = "k8s"
+  url = "https://gitlab.example.com"
+  executor = "kubernetes"
+  [runners.kubernetes]
+    privileged = true
+"""
+
+
+def test_a_companion_edit_names_its_own_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """k8s-privilege-escalation also drops privileged (Kubernetes refuses the pair): that
+    change breaks Docker-in-Docker, not sudo, and the plan must say so."""
+    path = write_config(tmp_path, K8S_PRIVILEGED)
+    out = run_cli(capsys, "harden", "--dry-run", "--fix", "all", str(path)).out
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if "privileged: true → false" in line)
+    assert "Docker-in-Docker" in lines[at + 1]
+    assert "sudo" not in lines[at + 1]
+    at = next(i for i, line in enumerate(lines) if "allow_privilege_escalation:" in line)
+    assert "sudo" in lines[at + 1]
+
+
+def test_rules_on_different_settings_do_not_share_a_reason() -> None:
+    """A reason copied from another rule names the wrong thing that breaks."""
+    owners: dict[str, set[tuple[str | None, str | None]]] = {}
+    for rule in ALL_RULES:
+        if rule.breaks:
+            owners.setdefault(rule.breaks, set()).add((rule.table, rule.key))
+    shared = {breaks: keys for breaks, keys in owners.items() if len(keys) > 1}
+    assert not shared

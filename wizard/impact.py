@@ -381,10 +381,14 @@ def changes_for_edits(
     names: Mapping[int, str | None],
     rule: str | None = None,
     verdict: Verdict | None = None,
+    verdict_key: str | None = None,
 ) -> tuple[list[Change], dict[str, Any]]:
     """Each edit as a :class:`Change` against ``data``; returns the data after them too.
 
-    ``verdict`` overrides the per-setting judgement (a rule's fix carries its own).
+    ``verdict`` overrides the per-setting judgement (a rule's fix carries its own) for
+    the rule's own key ``verdict_key``. A companion edit on another key (privileged =
+    false beside allow_privilege_escalation = false) names its own reason when it may
+    break something; otherwise it keeps the rule's verdict.
     """
     current: dict[str, Any] = dict(data)
     changes: list[Change] = []
@@ -401,6 +405,11 @@ def changes_for_edits(
         runner_index = edit.table[1] if len(edit.table) > 1 and edit.table[0] == "runners" else None
         index = runner_index if isinstance(runner_index, int) else None
         found = verdict or judge(edit.table, edit.key, before, after, owner)
+        if verdict is not None and verdict_key is not None:
+            own_judge = _judge_for(edit.table, edit.key)
+            if edit.key.casefold() != verdict_key.casefold() and own_judge is not None:
+                own = own_judge(before, after, owner)
+                found = own if own.impact is Impact.MAY_BREAK else verdict
         changes.append(
             Change(
                 source=source,
@@ -436,6 +445,7 @@ def changes_for_fixes(
             names=names,
             rule=finding.rule,
             verdict=verdict,
+            verdict_key=finding.key,
         )
         changes += found
     return changes, current
