@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.rule_checks import fixed, issues
+from wizard.audit import audit_document, harden_document
 from wizard.config_reading import listens_everywhere, split_listen_address
+from wizard.embedded import load_document
 from wizard.rules.network_rules import plain_http_remote
 
 
@@ -104,3 +108,26 @@ def test_docker_over_tcp_without_verification() -> None:
     assert issues("docker-tls-verify-disabled", verified) == []
     socket = docker('host = "unix:///var/run/docker.sock"\n')
     assert issues("docker-tls-verify-disabled", socket) == []
+
+
+def test_metrics_server_in_a_pod_is_reported_without_a_rebinding(tmp_path: Path) -> None:
+    """In a pod, 127.0.0.1 is the pod alone: a ServiceMonitor scrapes the pod IP, so the
+    loopback rebinding that suits a host would cut off every scraper in the cluster."""
+    configmap = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: runner\ndata:\n"
+        "  config.toml: |\n    listen_address = ':9252'\n    [[runners]]\n"
+        '      executor = "kubernetes"\n'
+    )
+    values = (
+        "gitlabUrl: https://gitlab.example.com\nrunners:\n  config: |\n"
+        '    listen_address = "0.0.0.0:9252"\n    [[runners]]\n'
+    )
+    for name, text in (("configmap.yaml", configmap), ("values.yaml", values)):
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        document = load_document(path)
+        (found,) = [f for f in audit_document(document) if f.rule == "metrics-server-exposed"]
+        assert found.fix is None, name
+        assert "NetworkPolicy" in found.message
+        applied = harden_document(document, fix="all").applied
+        assert not any(f.rule == "metrics-server-exposed" for f in applied)

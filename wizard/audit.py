@@ -54,6 +54,7 @@ def audit_document(
         file_mode=mode,
         chart=embedded.chart_values() if embedded else None,
         chart_kind=embedded.src.chart_kind if embedded else None,
+        in_cluster=embedded is not None,
     )
     names = {entry.index: entry.name for entry in iter_runners(document.data)}
     findings = []

@@ -35,6 +35,9 @@ class AuditContext:
     config, ``None`` for a plain config.toml."""
     chart_kind: str | None = None
     """``helm`` or ``operator``: which schema ``chart`` follows."""
+    in_cluster: bool = False
+    """The config is embedded in Kubernetes manifests (Helm values, a ConfigMap, an
+    Operator spec): the runner manager runs in a pod, reached only through its pod IP."""
 
 
 Check = Callable[[AuditContext], Iterable[Issue]]

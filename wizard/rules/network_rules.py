@@ -192,6 +192,18 @@ def _metrics_server(ctx: AuditContext) -> Iterator[Issue]:
     assert isinstance(address, str)
     _, port = split_listen_address(address)
     key = spelled(ctx.data, "listen_address")
+    if ctx.in_cluster:
+        # In a pod, 127.0.0.1 is the pod itself: a ServiceMonitor or any in-cluster
+        # scraper reaches the pod IP and would be cut off, so no rebinding is offered.
+        yield Issue(
+            "listen_address binds every interface of the runner's pod: metrics, the job list "
+            "and profiling endpoints are open to anything that reaches the pod; limit that "
+            "with a NetworkPolicy (binding to 127.0.0.1 would cut off in-cluster scrapers)",
+            (),
+            key,
+            None,
+        )
+        return
     yield Issue(
         "listen_address binds every interface: metrics, the job list and profiling endpoints "
         "are open to the network without authentication",
@@ -219,7 +231,9 @@ METRICS_SERVER_EXPOSED = Rule(
     breaks="Prometheus servers on other hosts can no longer scrape the runner's metrics",
     remedy=(
         "Bind listen_address to 127.0.0.1 (keeping the port) and scrape it locally or through "
-        "an authenticating proxy."
+        "an authenticating proxy. In a pod (Helm values, ConfigMap, Operator) keep it, since "
+        "in-cluster scrapers reach the pod IP, and limit who reaches the pod with a "
+        "NetworkPolicy."
     ),
     check=_metrics_server,
 )
