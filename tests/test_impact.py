@@ -19,7 +19,7 @@ from tests.rule_checks import fixed, issues
 from wizard.impact import change_report, changes_for_edits, judge
 from wizard.model import FixSafety, Impact, RemoveKey, SetValue
 from wizard.presets import list_presets
-from wizard.rules.catalogue import ALL_RULES
+from wizard.rules.catalogue import ALL_RULES, get_rule
 
 # --------------------------------------------------------------------------- none claims
 
@@ -67,10 +67,14 @@ def test_debug_trace_fix_only_turns_the_trace_off() -> None:
     assert after == before
 
 
-def test_cache_shared_fix_costs_cache_hits_only() -> None:
-    """cache/cache.go puts an unshared cache under ``runner/<short token>``; a cache that
-    is not found is a warning in shells/abstract.go ("Failed to extract cache") and the
-    job goes on, so only cache hits from other runners are lost."""
+def test_cache_shared_fix_may_break_jobs_that_count_on_another_runners_cache() -> None:
+    """cache/cache.go ``GetAdapter``: with Shared = false the object path gains
+    ``runner/<short token>``, so a job no longer finds what a job on another runner saved.
+    A missing cache is only a warning, but a job that counts on it (artifacts passed
+    through the cache between runners) then fails: may break, not none."""
+    rule = get_rule("cache-shared")
+    assert rule.fix is FixSafety.UNSAFE
+    assert "another runner" in rule.breaks
     before, after = _only_change("cache-shared", CACHE_SHARED)
     assert after["runners"][0]["cache"].pop("Shared") is False
     before["runners"][0]["cache"].pop("Shared")
@@ -110,7 +114,6 @@ NONE_PROOFS = {
         test_ssh_implicit_host_key_check_fix_writes_what_the_runner_already_does
     ),
     "debug-trace-enabled": test_debug_trace_fix_only_turns_the_trace_off,
-    "cache-shared": test_cache_shared_fix_costs_cache_hits_only,
     "config-file-permissions": test_file_mode_fix_has_no_edit_and_matches_the_runners_own_mode,
 }
 

@@ -274,8 +274,12 @@ CACHE_SHARED = Rule(
     doc_url=f"{ADVANCED}#the-runnerscache-section",
     table="runners.cache",
     key="Shared",
-    fix=FixSafety.SAFE,
-    remedy="Set Shared = false; jobs only lose cache hits from other runners.",
+    fix=FixSafety.UNSAFE,
+    breaks="jobs that count on a cache another runner wrote start without it",
+    remedy=(
+        "Set Shared = false; the cache then lives under this runner's own path, so jobs "
+        "find only what jobs on this runner saved."
+    ),
     check=_cache_shared,
 )
 
