@@ -44,7 +44,9 @@ def test_at_least_eight_presets_covering_the_required_kinds() -> None:
     assert executors & {Executor.VIRTUALBOX, Executor.PARALLELS}
     assert {preset.trust for preset in PRESETS} == set(Trust)
     dind = load_preset("privileged-dind")
-    assert "--access-level ref_protected" in dind.description
+    # glrt- tokens: protection is set where the runner is created, not at register time.
+    assert "access_level=ref_protected" in dind.description
+    assert "--access-level" not in dind.description
 
 
 @pytest.mark.parametrize("preset", PRESETS, ids=NAMES)
@@ -210,3 +212,13 @@ def test_make_preset_locks_every_answer_by_default() -> None:
     assert "docker" in preset.description
     with pytest.raises(WizardError):
         make_preset("Our Docker", answers)
+
+
+def test_no_advice_to_set_protection_at_register_time() -> None:
+    """With glrt- authentication tokens, ``gitlab-runner register --access-level`` is
+    ignored: protection is set where the runner is created in GitLab (UI or
+    ``POST /user/runners``); commands/register.go warns the flag is ignored with one,
+    so no text of ours may advise it."""
+    root = Path(__file__).resolve().parent.parent
+    files = [*root.glob("wizard/**/*.py"), *root.glob("presets/*.toml"), root / "README.md"]
+    assert [str(f) for f in files if "--access-level" in f.read_text(encoding="utf-8")] == []

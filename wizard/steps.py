@@ -291,8 +291,8 @@ STEPS: tuple[Step, ...] = (
                         PrivilegedNeed.PRIVILEGED,
                         "Privileged Docker-in-Docker",
                         "Only on ephemeral VMs (one job each), with an image allowlist, on a "
-                        "runner registered for protected branches only "
-                        "(gitlab-runner register --access-level ref_protected).",
+                        "runner created as Protected in GitLab (Settings > CI/CD > Runners, "
+                        "or POST /user/runners with access_level=ref_protected).",
                     ),
                 ),
                 applies=_is_container,

@@ -289,8 +289,10 @@ def _host_items(answers: Answers, executor: Executor | None) -> list[ChecklistIt
                 "Let the privileged runner take protected branches only",
                 "A privileged job is root on its VM; limiting it to protected branches "
                 "keeps it to code that maintainers have merged.",
-                "Register it with `gitlab-runner register --access-level ref_protected`, or "
-                "set 'Protected' in the runner's settings in GitLab.",
+                "Create the runner as Protected in GitLab: Settings > CI/CD > Runners > "
+                "'Protected', or `POST /user/runners` with `access_level=ref_protected`. With a "
+                "`glrt-` authentication token, protection is set where the runner is created "
+                "(or edited) in GitLab; `gitlab-runner register` cannot set it.",
                 'curl -s --header "PRIVATE-TOKEN: $GITLAB_ADMIN_TOKEN" '
                 '"$CI_SERVER_URL/api/v4/runners/RUNNER_ID" | jq .access_level',
                 '"ref_protected"',
