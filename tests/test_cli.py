@@ -319,7 +319,7 @@ def test_text_report_names_runner_line_rule_and_fix(
     assert out.index('runner "docker-main"') < out.index('runner "ssh-box"')
     privileged_line = RISKY_CONFIG.splitlines().index("    privileged = true") + 1
     assert f"privileged-container  (line {privileged_line})" in out
-    assert "fix (unsafe): Set privileged = false" in out
+    assert "fix (impact may-break): Set privileged = false" in out
 
 
 # -- harden ----------------------------------------------------------------------------

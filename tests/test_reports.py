@@ -298,10 +298,12 @@ def test_text_groups_by_runner_and_shows_line_rule_and_fix() -> None:
     ]
     text = "\n".join(lines)
     assert "CRITICAL privileged-container  (line 12)" in text
-    assert f"fix (unsafe): {get_rule('privileged-container').remedy}" in text
+    assert f"fix (impact may-break): {get_rule('privileged-container').remedy}" in text
+    assert f"may break: {get_rule('privileged-container').breaks}" in text
+    assert "(safe)" not in text and "(unsafe)" not in text
     assert f"to do by hand: {get_rule('images-unrestricted').remedy}" in text
     assert "config-file-permissions  (file)" in text
-    assert "1 critical, 2 high, 1 medium; fixable: 1 safe, 2 unsafe" in lines[-1]
+    assert "1 critical, 2 high, 1 medium; fixable: 1 with impact none, 2 may-break" in lines[-1]
 
 
 def test_text_each_runner_heading_appears_once_per_file() -> None:

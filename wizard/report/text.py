@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from wizard.audit import FileReport
-from wizard.model import Finding, Severity
+from wizard.model import Finding, Impact, Severity
 from wizard.rules.catalogue import get_rule
 from wizard.secrets import outward
 
@@ -35,12 +35,16 @@ def render_finding(finding: Finding, *, indent: str = "    ") -> list[str]:
     ]
     try:
         remedy = get_rule(finding.rule).remedy
+        breaks = finding.breaks or get_rule(finding.rule).breaks
     except KeyError:
-        remedy = ""
+        remedy, breaks = "", finding.breaks
     if finding.accepted is not None:
         lines.append(f"{indent}  accepted: {finding.accepted}")
-    elif finding.fix is not None:
-        lines.append(f"{indent}  fix ({finding.fix.value}): {remedy}")
+    elif finding.impact is not None:
+        # Impact, as harden, JSON and the README say it: none, or may break and what.
+        lines.append(f"{indent}  fix (impact {finding.impact.value}): {remedy}")
+        if finding.impact is Impact.MAY_BREAK and breaks:
+            lines.append(f"{indent}  may break: {breaks}")
     elif remedy:
         lines.append(f"{indent}  to do by hand: {remedy}")
     return lines
@@ -59,12 +63,13 @@ def render_text(reports: Iterable[FileReport]) -> str:
                 out.append(f"  {current}")
                 heading = current
             out.extend(render_finding(finding))
-        fixable = Counter(f.fix.value for f in report.findings if f.fix is not None)
+        fixable = Counter(f.impact for f in report.findings if f.impact is not None)
         summary = f"  {severity_counts(report.findings)}"
         if fixable:
             summary += (
-                f"; fixable: {fixable['safe']} safe, {fixable['unsafe']} unsafe "
-                "(runner-wizard harden; --fix all for unsafe)"
+                f"; fixable: {fixable[Impact.NONE]} with impact none, "
+                f"{fixable[Impact.MAY_BREAK]} may-break "
+                "(runner-wizard harden; --fix all for may-break)"
             )
         out.append(summary)
         out.append("")
