@@ -300,7 +300,8 @@ def test_text_groups_by_runner_and_shows_line_rule_and_fix() -> None:
     assert "CRITICAL privileged-container  (line 12)" in text
     assert f"fix (impact may-break): {get_rule('privileged-container').remedy}" in text
     assert f"may break: {get_rule('privileged-container').breaks}" in text
-    assert "(safe)" not in text and "(unsafe)" not in text
+    assert "(safe)" not in text
+    assert "(unsafe)" not in text
     assert f"to do by hand: {get_rule('images-unrestricted').remedy}" in text
     assert "config-file-permissions  (file)" in text
     assert "1 critical, 2 high, 1 medium; fixable: 1 with impact none, 2 may-break" in lines[-1]

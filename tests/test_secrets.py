@@ -58,8 +58,8 @@ def test_any_long_password_value_is_masked(secret: str) -> None:
         # Our own sentences, as the trial saw them masked (harden, audit, helm values).
         "runner 'Kubernetes Runner' [runners.kubernetes] "
         "automount_service_account_token: (not set) → false",
-        "fix (impact may-break): Set automount_service_account_token = false; jobs that deploy to this "
-        "cluster then need credentials of their own.",
+        "fix (impact may-break): Set automount_service_account_token = false; jobs that "
+        "deploy to this cluster then need credentials of their own.",
         "02-ankitcharolia-privileged-token.yaml: planned changes",
         "environment gives every job RANCHER_ACCESS_KEY, RANCHER_SECRET_KEY: any pipeline of "
         "any project on this runner can print or send it",
