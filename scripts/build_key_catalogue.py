@@ -56,6 +56,9 @@ MOVED_TO_S3 = "[runners.cache.s3] {key}"
 """The old flat ``[runners.cache]`` storage keys live on, unchanged, in the S3 sub-table."""
 
 IGNORED_PREFIXES = {("runners.machine", "OffPeak"): "[[runners.machine.autoscaling]]"}
+REMOVED_IN = {("runners.machine", "OffPeak"): "14.0"}
+"""common/config.go logDeprecationWarning: off-peak settings "have been removed since 14.0";
+the runner decodes them only to warn."""
 """Keys still decoded but no longer acted on, and what to use instead."""
 
 _VERSION = re.compile(r"v?(\d+\.\d+\.\d+)")
@@ -92,6 +95,8 @@ def key_entry(table: str, item: dict[str, Any]) -> dict[str, Any]:
         if table == ignored_table and item["key"].startswith(prefix):
             entry["ignored"] = True
             entry["replaced_by"] = instead
+            if (ignored_table, prefix) in REMOVED_IN:
+                entry["removed_in"] = REMOVED_IN[ignored_table, prefix]
     return entry
 
 

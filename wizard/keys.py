@@ -68,6 +68,9 @@ class KeyInfo:
     """Still decoded but no longer acted on by the runner."""
     replaced_by: str | None = None
     """What to write instead when :attr:`ignored` is true."""
+    removed_in: str | None = None
+    """For an ignored key: the release that stopped acting on it (the runner still
+    decodes it, only to warn)."""
 
 
 @dataclass(frozen=True)

@@ -171,6 +171,13 @@ def _unknown_in(table: Table, key: str) -> Issue | None:
     where = table.header
     info = keys.lookup(table.name, key)
     if info is not None:
+        if info.ignored and info.removed_in:
+            # common/config.go logDeprecationWarning: decoded only to warn, no effect.
+            return table.issue(
+                f"'{key}' in {where} was removed in runner {info.removed_in} and has no "
+                f"effect; migrate it to {info.replaced_by} and delete it here",
+                key,
+            )
         if info.ignored:
             return table.issue(
                 f"'{key}' in {where} is still read but ignored by current runners; "
@@ -273,7 +280,8 @@ UNKNOWN_KEY = Rule(
     key="*",
     fix=None,
     remedy=(
-        "Rename the key to the spelling the runner reads or delete it; this is not automatic, "
+        "Rename a misspelt key to the spelling the runner reads, move a misplaced one, or "
+        "migrate a removed one to what replaced it, then delete it; this is not automatic, "
         "because making a dormant setting live changes what jobs may do."
     ),
     check=_unknown_keys,
