@@ -244,3 +244,31 @@ def test_piped_input_says_stdin_is_not_a_terminal(
     code, _out, err = run(capsys, *argv, "--url", "https://gitlab.example.com")
     assert code == 0, err
     assert "stdin is not a terminal, so nothing is asked" in err
+
+
+def test_new_marks_the_private_config_done_once_written_0600(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every save writes mode 0600 (tomlfile/safe_write.py): right after writing it, the
+    review must not list "keep config.toml readable by its owner only" as a to-do."""
+    argv = ("new", "config.toml", "--preset", "privileged-dind", "--non-interactive")
+    code, out, _err = run(capsys, *argv, "--url", "https://gitlab.example.com")
+    assert code == 0
+    assert (tmp_path / "config.toml").stat().st_mode & 0o777 == 0o600
+    (row,) = [line for line in out.splitlines() if "Keep config.toml readable" in line]
+    assert row.split()[:3] == ["[done", "on", "save]"]
+
+
+def test_the_private_config_row_stays_to_do_without_a_private_file() -> None:
+    from wizard.artifacts import ChecklistItem
+    from wizard.checklist_rows import PrivateConfig, checklist_rows
+
+    item = ChecklistItem("Keep it private", "why", "do", "verify", "expect", "url", (), True)
+
+    def status(private: PrivateConfig) -> str:
+        rows = checklist_rows([item], [], config_private=private)
+        return next(row.status for row in rows if row.title == "Keep it private")
+
+    assert status(None) == "to-do"
+    assert status("on-save") == "on-save"
+    assert status("done") == "done"

@@ -24,13 +24,18 @@ from wizard.steps import question
 ARTIFACTS_FOLDER = "runner-hardening"
 """Where both wizards offer to write the hardening files: a folder next to ``config.toml``."""
 
-HostStatus = Literal["planned", "partly", "not-planned", "to-do"]
+HostStatus = Literal["planned", "partly", "not-planned", "to-do", "done", "on-save"]
+
+PrivateConfig = Literal["done", "on-save"] | None
+"""Whether config.toml is mode 0600 already (``done``) or the save writes it so."""
 
 STATUS_WORDS: Mapping[HostStatus, str] = {
     "planned": "planned",
     "partly": "partly planned",
     "not-planned": "not planned",
     "to-do": "to do",
+    "done": "done",
+    "on-save": "done on save",
 }
 """A row's status in words, the same in both wizards."""
 
@@ -64,8 +69,14 @@ class HostChecklist:
     """File name → content, exactly what :func:`wizard.artifacts.write_artifacts` writes."""
 
 
-def checklist_rows(items: Sequence[CheckItem], planned: Sequence[str]) -> tuple[HostRow, ...]:
-    """Measure items first, marked by what the operator planned; then the to-dos."""
+def checklist_rows(
+    items: Sequence[CheckItem], planned: Sequence[str], *, config_private: PrivateConfig = None
+) -> tuple[HostRow, ...]:
+    """Measure items first, marked by what the operator planned; then the to-dos.
+
+    With ``config_private`` (the file is, or the save leaves it, mode 0600) the item
+    that asks for exactly that is done (or done on save), not a to-do.
+    """
     chosen = set(planned)
     measure_rows: list[HostRow] = []
     other_rows: list[HostRow] = []
@@ -74,7 +85,8 @@ def checklist_rows(items: Sequence[CheckItem], planned: Sequence[str]) -> tuple[
         measures = set(item.measures)
         covered |= measures
         if not measures:
-            other_rows.append(HostRow("to-do", item.title, item.why))
+            settled = config_private if getattr(item, "settled_by_save", False) else None
+            other_rows.append(HostRow(settled or "to-do", item.title, item.why))
             continue
         status: HostStatus
         if measures <= chosen:
@@ -102,4 +114,5 @@ def plan_host_checklist(session: Any, preview: Any, answers: Answers) -> HostChe
     from wizard.host_plan import plan_host_for  # deferred: loads the core
 
     host = plan_host_for(session, preview, answers)
-    return HostChecklist(checklist_rows(host.items, host.planned), dict(host.files))
+    rows = checklist_rows(host.items, host.planned, config_private=host.config_private)
+    return HostChecklist(rows, dict(host.files))

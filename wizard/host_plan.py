@@ -8,10 +8,11 @@ it carries out, so a review can mark what the operator planned.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from wizard.answers import Answers
 from wizard.artifacts import ChecklistItem, checklist_items, generate_artifacts
+from wizard.checklist_rows import PrivateConfig
 from wizard.config_reading import autoscaler_plugin, iter_runners, machine_options
 from wizard.model import Executor
 from wizard.session import Preview, WizardSession
@@ -26,6 +27,9 @@ class HostPlan:
     items: tuple[ChecklistItem, ...]
     files: Mapping[str, str]
     """File name → content, exactly what :func:`write_artifacts` writes."""
+    config_private: PrivateConfig = None
+    """``done``: config.toml is readable by its owner only (mode 0600); ``on-save``: the
+    save writes it so; ``None``: neither."""
 
 
 def plan_host(
@@ -56,18 +60,27 @@ def plan_host(
     return HostPlan(tuple(answers.host_measures or ()), tuple(items), files)
 
 
+def _config_private(session: WizardSession, preview: Preview) -> PrivateConfig:
+    """Every save writes mode 0600 (tomlfile.safe_write); an unchanged file keeps its own."""
+    mode = session.doc.file_mode
+    if preview.changed:
+        return "on-save"
+    return "done" if mode is not None and mode & 0o077 == 0 else None
+
+
 def plan_host_for(session: WizardSession, preview: Preview, answers: Answers) -> HostPlan:
     """The host plan for the runner as the preview leaves it: its URL, executor and cloud."""
     after = session.doc.replaced_text(preview.new_text)
     entry = next((e for e in iter_runners(after.data) if e.index == preview.runner_index), None)
+    private = _config_private(session, preview)
     if entry is None:
-        return plan_host(answers)
+        return replace(plan_host(answers), config_private=private)
     url = entry.get("url")
     try:
         executor: Executor | None = Executor(entry.get("executor"))
     except ValueError:
         executor = None
-    return plan_host(
+    plan = plan_host(
         answers,
         # A $VARIABLE is expanded by the runner; it says nothing about the server.
         gitlab_url=url if isinstance(url, str) and url and not url.startswith("$") else None,
@@ -75,3 +88,4 @@ def plan_host_for(session: WizardSession, preview: Preview, answers: Answers) ->
         machine_options=machine_options(after.data, entry.index),
         autoscaler_plugin=autoscaler_plugin(after.data, entry.index),
     )
+    return replace(plan, config_private=private)

@@ -287,7 +287,7 @@ def host_checklist(host: HostPlan) -> list[str]:
     """The review's host section: each row's title and why, tagged with its status
     (the rows come from :func:`wizard.checklist_rows.checklist_rows`, as on screen)."""
     lines: list[str] = []
-    for row in checklist_rows(host.items, host.planned):
+    for row in checklist_rows(host.items, host.planned, config_private=host.config_private):
         lines += _entry(_tag(row.status), row.title, row.why)
     # HOST-CHECKLIST.md is named only once it is written (write_host_files says so):
     # a review must not point at a file a scripted run never writes.

@@ -42,6 +42,8 @@ class ChecklistItem:
     doc_url: str
     measures: tuple[str, ...] = ()
     """The network-step measures (``host_measures``) this item carries out, if any."""
+    settled_by_save: bool = False
+    """Done once config.toml is private (mode 0600), as every save of ours leaves it."""
 
 
 def _measures(answers: Answers) -> tuple[str, ...]:
@@ -259,6 +261,7 @@ def _host_items(answers: Answers, executor: Executor | None) -> list[ChecklistIt
             "stat -c '%a %U' /etc/gitlab-runner/config.toml",
             "600 root",
             f"{DOCS}/configuration/advanced-configuration/",
+            settled_by_save=True,
         ),
         ChecklistItem(
             "Remove keys and credentials from the runner host",

@@ -168,6 +168,8 @@ HOST_MARKS: dict[HostStatus, tuple[str, str]] = {
     "partly": (f"◐ {STATUS_WORDS['partly']}", "yellow"),
     "not-planned": (f"✗ {STATUS_WORDS['not-planned']}", "bold yellow"),
     "to-do": (f"• {STATUS_WORDS['to-do']}", "bold"),
+    "done": (f"✓ {STATUS_WORDS['done']}", "green"),
+    "on-save": (f"✓ {STATUS_WORDS['on-save']}", "green"),
 }
 """How each host row is marked: the network step's plan, or a plain to-do."""
 
