@@ -211,3 +211,18 @@ def test_trust_does_not_change_which_runners_are_reported() -> None:
     text = docker("privileged = true\n")
     for trust in Trust:
         assert len(issues("privileged-container", text, trust)) == 1
+
+
+@pytest.mark.parametrize("rule_id", ["setuid-not-dropped", "no-new-privileges-missing"])
+def test_privileged_runner_is_told_these_do_not_confine_it(rule_id: str) -> None:
+    """executors/docker/docker.go passes Privileged for every image when
+    allowed_privileged_images is empty; moby oci/caps TweakCapabilities then returns every
+    capability without reading cap_drop. The finding must not pass for confinement."""
+    (issue,) = issues(rule_id, docker("privileged = true\n"))
+    assert "does not confine them until privileged is off" in issue.message
+    # With an allowlist the other images run unprivileged, and the options do apply.
+    allowlisted = docker('privileged = true\nallowed_privileged_images = ["docker:*-dind"]\n')
+    (issue,) = issues(rule_id, allowlisted)
+    assert "privileged" not in issue.message
+    (issue,) = issues(rule_id, docker("privileged = false\n"))
+    assert "privileged" not in issue.message

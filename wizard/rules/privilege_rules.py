@@ -292,6 +292,20 @@ DANGEROUS_CAPABILITIES_RULE = Rule(
 
 # --- setuid-not-dropped ----------------------------------------------------------------------
 
+PRIVILEGED_IGNORES = (
+    "; while privileged = true applies to every image, Docker gives job containers every "
+    "capability and ignores cap_drop, so this does not confine them until privileged is off"
+)
+"""executors/docker/docker.go sets ``Privileged`` for an image unless allowed_privileged_images
+leaves it out; moby oci/caps ``TweakCapabilities`` then returns every capability and never
+reads cap_drop."""
+
+
+def privileged_for_every_image(docker: Mapping[str, Any]) -> bool:
+    """privileged = true with no allowed_privileged_images: every job container is privileged."""
+    allowed = strings(get_ci(docker, "allowed_privileged_images"))
+    return get_ci(docker, "privileged") is True and not allowed
+
 
 def _setuid_not_dropped(ctx: AuditContext) -> Iterator[Issue]:
     for entry in runners_for(ctx, LINUX_DOCKER):
@@ -305,13 +319,15 @@ def _setuid_not_dropped(ctx: AuditContext) -> Iterator[Issue]:
             continue
         existing = list(raw) if isinstance(raw, list) else strings(raw)
         key = spelled(docker, "cap_drop")
-        yield Issue(
-            f"cap_drop lacks {' and '.join(missing)}: a job can switch to any user, root included",
-            runner_path(entry.index, "docker"),
-            key,
-            entry.index,
-            (SetValue(runner_path(entry.index, "docker"), key, [*existing, *missing]),),
+        message = (
+            f"cap_drop lacks {' and '.join(missing)}: a job can switch to any user, root included"
         )
+        edits = (SetValue(runner_path(entry.index, "docker"), key, [*existing, *missing]),)
+        if privileged_for_every_image(docker):
+            # The fix is kept: it takes effect once privileged is off (often in the same
+            # harden run), but the operator must not take it for confinement today.
+            message += PRIVILEGED_IGNORES
+        yield Issue(message, runner_path(entry.index, "docker"), key, entry.index, edits)
 
 
 SETUID_NOT_DROPPED = Rule(
@@ -347,13 +363,21 @@ def _no_new_privileges(ctx: AuditContext) -> Iterator[Issue]:
         if has_no_new_privileges(options):
             continue
         key = spelled(docker, "security_opt")
-        yield Issue(
-            "security_opt lacks no-new-privileges: setuid programs can raise a job's privileges",
-            runner_path(entry.index, "docker"),
-            key,
-            entry.index,
-            (SetValue(runner_path(entry.index, "docker"), key, with_no_new_privileges(options)),),
+        message = (
+            "security_opt lacks no-new-privileges: setuid programs can raise a job's privileges"
         )
+        edits = (
+            SetValue(runner_path(entry.index, "docker"), key, with_no_new_privileges(options)),
+        )
+        if privileged_for_every_image(docker) and not get_ci(docker, "user"):
+            # Jobs run as root with every capability (moby oci/caps TweakCapabilities):
+            # a setuid program has nothing left to raise, so the option confines nothing.
+            # With a non-root ``user`` it may still stop that user becoming root.
+            message += (
+                "; while privileged = true applies to every image, jobs already run as root "
+                "with every capability, so this does not confine them until privileged is off"
+            )
+        yield Issue(message, runner_path(entry.index, "docker"), key, entry.index, edits)
 
 
 NO_NEW_PRIVILEGES_MISSING = Rule(
