@@ -272,3 +272,15 @@ def test_the_private_config_row_stays_to_do_without_a_private_file() -> None:
     assert status(None) == "to-do"
     assert status("on-save") == "on-save"
     assert status("done") == "done"
+
+
+def test_still_reported_names_the_runner_of_each_finding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ("new", "config.toml", "--preset", "privileged-dind", "--non-interactive")
+    code, out, _err = run(capsys, *argv, "--url", "https://gitlab.example.com", "--name", "ci-9")
+    assert code == 0
+    section = out.split("still reported after saving:")[1].split("\n\n")[0]
+    runner_lines = [line for line in section.splitlines() if "line " in line]
+    assert runner_lines
+    assert all("(runner 'ci-9', line " in line for line in runner_lines)

@@ -54,7 +54,7 @@ from wizard.validation import (
     parse_list,
     url_problem,
 )
-from wizard.wording import describe_value
+from wizard.wording import describe_value, finding_place
 
 NEW_RUNNER = "new"
 """The runner picker's value for "add a new runner"."""
@@ -245,7 +245,9 @@ def review_text(
     for finding in runner_findings:
         if finding.severity.at_least(Severity.MEDIUM):
             note = " (accepted by the preset)" if finding.rule in accepted else ""
-            line = f"  {finding.severity.value:<8} {finding.rule}: {finding.message}{note}"
+            place = finding_place(finding)
+            where = f" ({place})" if place else ""
+            line = f"  {finding.severity.value:<8} {finding.rule}{where}: {finding.message}{note}"
             lines += _wrap(mask_text(line), " " * 11)
     for problem in plan.problems(answers):
         lines.append(f"  warning: {problem}")

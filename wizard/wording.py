@@ -10,8 +10,24 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
+from wizard.model import Finding
 from wizard.secrets import outward
 from wizard.steps import Question
+
+
+def finding_place(finding: Finding) -> str:
+    """``runner 'ci-2', line 14``: where a finding is, masked for a terminal.
+
+    A review lists findings of every runner in the file; without the runner's name
+    another runner's finding reads as one about the runner being edited.
+    """
+    parts: list[str] = []
+    if finding.runner_index is not None:
+        name = repr(finding.runner) if finding.runner else f"entry {finding.runner_index + 1}"
+        parts.append(f"runner {name}")
+    if finding.line is not None:
+        parts.append(f"line {finding.line}")
+    return outward(", ".join(parts), one_line=True)
 
 
 def describe_value(question: Question, value: Any) -> str:

@@ -19,7 +19,7 @@ from wizard.model import Finding, Severity
 from wizard.secrets import outward
 from wizard.steps import STEPS
 from wizard.tui.state import KEEP, WizardState
-from wizard.wording import describe_value
+from wizard.wording import describe_value, finding_place
 
 SEVERITY_STYLES: dict[Severity, str] = {
     Severity.CRITICAL: "bold white on red",
@@ -115,8 +115,9 @@ def finding_line(finding: Finding) -> Text:
     text = Text()
     text.append(f"{finding.severity.value:<8}", style=SEVERITY_STYLES[finding.severity])
     text.append(f" {outward(finding.rule)}", style="bold")
-    if finding.line is not None:
-        text.append(f" (line {finding.line})", style="dim")
+    place = finding_place(finding)
+    if place:
+        text.append(f" ({place})", style="dim")
     text.append(f": {outward(finding.message)}")
     return text
 
