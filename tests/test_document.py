@@ -481,3 +481,23 @@ def test_with_new_runner_follows_the_file_style() -> None:
     assert produced.count(b"\n") == produced.count(b"\r\n")
     assert [r["name"] for r in after.data["runners"]] == ["a", "b"]
     assert "NEWTOKEN0123456789ab" not in after.masked_text()
+
+
+def test_new_runner_keeps_the_blank_line_the_file_puts_above_its_runners() -> None:
+    """A file whose runner sits under a comment after a blank line (the register template
+    with a heading comment) spaces its entries with a blank line: the new one must too."""
+    from wizard.model import RunnerIdentity
+
+    text = (
+        'concurrent = 1\n\n# Runner configuration\n[[runners]]\n  name = "a"\n'
+        '  url = "https://g.example"\n  token = "t"\n  executor = "shell"\n'
+    )
+    identity = RunnerIdentity(name="b", url="https://g.example", token="glrt-NEW0123456789abcdef")
+    after = doc(text).with_new_runner(identity)
+    assert after.text == text + (
+        '\n[[runners]]\n  name = "b"\n  url = "https://g.example"\n'
+        '  token = "glrt-NEW0123456789abcdef"\n'
+    )
+    # A file that writes its runners without blank lines keeps doing so.
+    tight = 'concurrent = 1\n[[runners]]\n  name = "a"\n[[runners]]\n  name = "c"\n'
+    assert doc(tight).with_new_runner(identity).text.startswith(tight + "[[runners]]\n")

@@ -64,10 +64,16 @@ def _dominant_quote(text: str, statements: list[Statement]) -> str:
 
 
 def _preceded_by_blank(text: str, line_start: int) -> bool:
+    """A blank line right above the header, or above the comments that lead into it
+    (``# Runner configuration`` over ``[[runners]]`` after a blank line)."""
     if line_start == 0:
         return False
-    previous_end = line_start - 1
-    if previous_end > 0 and text[previous_end - 1] == "\r":
-        previous_end -= 1
-    previous_start = text.rfind("\n", 0, previous_end) + 1
-    return not text[previous_start:previous_end].strip()
+    while True:
+        previous_end = line_start - 1
+        if previous_end > 0 and text[previous_end - 1] == "\r":
+            previous_end -= 1
+        previous_start = text.rfind("\n", 0, previous_end) + 1
+        previous = text[previous_start:previous_end].strip()
+        if not previous.startswith("#") or previous_start == 0:
+            return not previous
+        line_start = previous_start
