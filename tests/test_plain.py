@@ -471,3 +471,55 @@ async def test_questionary_prompts_refuse_a_running_event_loop() -> None:
 
     with pytest.raises(RuntimeError, match="inside a running event loop"):
         QuestionaryPrompts()
+
+
+class RotatingPrompts(FakePrompts):
+    """Rewrites the file (as a token rotation would) when first asked to save."""
+
+    def __init__(self, path: Path, replies: dict[str, Any]) -> None:
+        super().__init__(replies)
+        self.path = path
+
+    def confirm(self, message: str, default: bool) -> bool:
+        if "Write these changes" in message and not self.asked_about("Write these changes"):
+            text = self.path.read_text(encoding="utf-8")
+            self.path.write_text(text.replace("OTHERsecret", "ROTATEDtoken"), encoding="utf-8")
+        return super().confirm(message, default)
+
+
+def test_a_refused_save_offers_to_read_the_file_again_and_keeps_the_answers(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(MULTI, encoding="utf-8")
+    replies = {
+        "Which runner?": 1,
+        "What do the jobs need?": PrivilegedNeed.NONE,
+        "can stop jobs that work today": True,
+    }
+    prompts = RotatingPrompts(path, replies)
+    wizard, out = wizard_for(path, prompts)
+    assert wizard.run(backup=False) == 0
+    [offer] = [m for m in prompts.asked if "again and keep your answers" in m]
+    assert offer.startswith("not saved: ")
+    # Asked once more, after the review of the file as it now is; no question again.
+    assert len([m for m in prompts.asked if "Write these changes" in m]) == 2
+    assert len([m for m in prompts.asked if m == "What do the jobs need?"]) == 1
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert data["runners"][1]["token"] == "glrt-ROTATEDtoken0123456789"
+    assert data["runners"][1]["docker"]["privileged"] is False
+    assert "read again; your answers are kept" in out.getvalue()
+    assert "ROTATEDtoken" not in out.getvalue()
+
+
+def test_reading_again_drops_the_answers_when_the_runner_moved(tmp_path: Path) -> None:
+    """The answers were for one entry: if another stands there now, they do not apply."""
+    path = tmp_path / "config.toml"
+    path.write_text(MULTI, encoding="utf-8")
+    session = WizardSession.open(path)
+    path.write_text(MULTI.replace('name = "docker-1"', 'name = "docker-9"'), encoding="utf-8")
+    again = session.reread(1)
+    assert not again.ok
+    assert "docker-1" in again.message
+    assert "choose the runner again" in again.message
+    assert session.reread(0).ok, "the shell runner is still the same entry"

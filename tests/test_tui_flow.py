@@ -334,6 +334,41 @@ async def test_save_refused_when_the_file_changed_on_disk(folder: Path) -> None:
     assert sorted(p.name for p in folder.iterdir()) == ["config.toml"]
 
 
+async def test_a_refused_save_can_read_the_file_again_and_keep_the_answers(
+    folder: Path,
+) -> None:
+    """After a refusal, r reads the file again: the same answers then save over the new
+    text, so the rotated token stays and the answered changes are made."""
+    config = folder / "config.toml"
+    config.write_text(MULTI_RUNNER, encoding="utf-8")
+    app = build_app(Path("config.toml"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "enter", "down", "enter")
+        await next_until(app, pilot, "review")
+        assert app.latest_preview is not None
+        planned = app.latest_preview.changes
+        rotated = MULTI_RUNNER.replace("DOCKERdockerDOCKER5432", "ROTATEDrotatedROTATED11")
+        config.write_text(rotated, encoding="utf-8")
+        await save_confirming_risks(app, pilot)
+        reread = app.screen.query_one("#reread")
+        assert reread.display
+        await press(app, pilot, "r")
+        assert position(app) == "review"
+        assert "read again" in str(app.screen.query_one("#save-problem", Static).content)
+        assert not reread.display
+        await save_confirming_risks(app, pilot)
+        assert position(app) == "done"
+        await press(app, pilot, "enter")
+    assert app.return_value == EXIT_SAVED
+    written = config.read_text(encoding="utf-8")
+    assert "ROTATEDrotatedROTATED11" in written
+    assert written != rotated
+    assert [(c.key, c.after) for c in planned] == [
+        (c.key, c.after) for c in app.latest_preview.changes
+    ]
+
+
 async def test_http_url_needs_explicit_consent(folder: Path) -> None:
     """A plain-http GitLab URL is refused until the user ticks the box."""
     app = build_app(Path("config.toml"))

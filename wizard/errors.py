@@ -12,6 +12,8 @@ class WizardError(Exception):
     """
 
     exit_code = 2
+    can_reread = False
+    """Whether reading the file again could let the same answers be saved."""
 
 
 class ConfigError(WizardError):
@@ -43,6 +45,9 @@ class EditError(ConfigError):
 
 class FileChangedError(ConfigError):
     """The file on disk is no longer the one we read: someone else wrote it."""
+
+    can_reread = True
+    """The wizards may offer to read the file again and keep the answers."""
 
 
 class MissingAnswerError(WizardError):

@@ -43,7 +43,7 @@ from wizard.model import Finding, RunnerIdentity, Severity
 from wizard.presets import make_preset, preset_to_toml, with_locks, write_new_file
 from wizard.scripted import Start
 from wizard.secrets import mask_text, outward
-from wizard.session import Preview, RunnerSummary, WizardSession
+from wizard.session import REREAD_QUESTION, Preview, RunnerSummary, WizardSession
 from wizard.steps import STEPS, TOKEN_PROMPT, Question
 from wizard.validation import (
     LIST_HINT,
@@ -342,6 +342,8 @@ class PlainWizard:
         self.new_runner_only = new_runner_only
         self.artifacts_dir = artifacts_dir
         """``--artifacts DIR``: the folder offered for the hardening files."""
+        self.ticked: tuple[str, ...] = ()
+        """Offered fixes the operator ticked (kept when the file is read again)."""
 
     def say(self, text: str = "") -> None:
         print(outward(text), file=self.out)
@@ -464,13 +466,37 @@ class PlainWizard:
         if review.preview.offered:
             review = self.offer_fixes(review, answers, runner_index, identity)
         written: list[str] = []
-        if review.preview.changed:
+        while review.preview.changed:
             message, default = save_question(review.preview, self.session.path)
             if not self.prompts.confirm(message, default=default):
                 self.say("nothing written")
                 return 0
-            save(self.session, review.preview, backup=backup, out=self.out)
+            try:
+                save(self.session, review.preview, backup=backup, out=self.out)
+            except WizardError as error:
+                if not error.can_reread or not self.prompts.confirm(
+                    outward(
+                        f"not saved: {error}\n" + REREAD_QUESTION.format(path=self.session.path)
+                    ),
+                    default=True,
+                ):
+                    raise
+                again = self.session.reread(runner_index)
+                self.say(again.message)
+                if not again.ok:
+                    return 2
+                review = preview_and_report(
+                    self.session,
+                    answers,
+                    runner_index=runner_index,
+                    identity=identity,
+                    start=self.start,
+                    out=self.out,
+                    ticked=self.ticked,
+                )
+                continue
             written.append("the config was saved")
+            break
         # An unchanged config already says what the answers say: it is as good as
         # saved, so the hardening files may go with it.
         try:
@@ -496,6 +522,7 @@ class PlainWizard:
         )
         if not ticked:
             return review
+        self.ticked = tuple(ticked)
         return preview_and_report(
             self.session,
             answers,

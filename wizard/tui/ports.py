@@ -83,6 +83,17 @@ class SaveView(Protocol):
     def notes(self) -> Sequence[str]: ...
 
 
+class RereadView(Protocol):
+    """The file read again after a refused save (:class:`wizard.session.Reread`)."""
+
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def current(self) -> Answers: ...
+
+
 class SessionPort(Protocol):
     """The subset of :class:`wizard.session.WizardSession` the wizard calls."""
 
@@ -108,6 +119,10 @@ class SessionPort(Protocol):
         """``preset``: its pinned settings go in first; ``also``: more runners that get
         the same answers, for one combined diff and one save; ``ticked``: offered
         fixes the operator chose."""
+        ...
+
+    def reread(self, runner_index: int | None, also: Sequence[int] = ()) -> RereadView:
+        """Read the file again after a refused save; the core says if the answers hold."""
         ...
 
     def save(self, preview: Any, *, backup: bool = True) -> SaveView:

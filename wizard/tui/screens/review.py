@@ -36,6 +36,7 @@ class ReviewScreen(WizardScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "save", "Save"),
+        Binding("r", "reread", "Re-read file", show=False),
     ]
 
     class SaveRequested(Message):
@@ -45,6 +46,9 @@ class ReviewScreen(WizardScreen):
         def __init__(self, artifacts_folder: Path | None) -> None:
             super().__init__()
             self.artifacts_folder = artifacts_folder
+
+    class RereadRequested(Message):
+        """After a refused save: read the file again, keeping the answers."""
 
     class FixTicked(Message):
         """The user ticked or unticked an offered fix (named by its fix id)."""
@@ -130,6 +134,12 @@ class ReviewScreen(WizardScreen):
         yield Static("", id="save-problem")
         with Horizontal(classes="actions"):
             yield Button("Save", id="save", variant="success", compact=True, disabled=True)
+            yield Button(
+                "Read the file again, keep answers (r)",
+                id="reread",
+                variant="warning",
+                compact=True,
+            )
             yield Button("Back", id="back", compact=True)
             yield Button("Quit without saving", id="quit", variant="error", compact=True)
 
@@ -143,6 +153,7 @@ class ReviewScreen(WizardScreen):
 
     def on_mount(self) -> None:
         self._mounted = True
+        self.query_one("#reread", Button).display = False
         if self.preview is not None:
             self._render_preview(self.preview, self.host)
         elif self._problem is not None:
@@ -292,13 +303,32 @@ class ReviewScreen(WizardScreen):
         self.query_one("#findings-total", Static).update(Text(message, style="bold red"))
         self.query_one("#diff", Static).update("")
 
-    def show_save_problem(self, message: str) -> None:
-        """A refused or failed save: one line, nothing was written."""
+    def show_save_problem(self, message: str, *, reread: bool = False) -> None:
+        """A refused or failed save: one line, nothing was written. ``reread``: the core
+        says reading the file again could save the same answers (it changed underneath)."""
         self.saving = False
         self.query_one("#save", Button).disabled = False
-        self.query_one("#save-problem", Static).update(
-            Text(f"Not saved: {message}", style="bold red")
-        )
+        line = Text(f"Not saved: {message}", style="bold red")
+        button = self.query_one("#reread", Button)
+        button.display = reread
+        if reread:
+            button.focus()
+        self.query_one("#save-problem", Static).update(line)
+
+    def show_reread(self, message: str) -> None:
+        """The file was read again: say so; the app recomputes the preview."""
+        self.query_one("#reread", Button).display = False
+        self.risk_confirmed = False
+        self.query_one("#save-problem", Static).update(Text(message, style="yellow"))
+
+    def action_reread(self) -> None:
+        if self.query_one("#reread", Button).display and not self.saving:
+            self.post_message(self.RereadRequested())
+
+    @on(Button.Pressed, "#reread")
+    def _reread_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_reread()
 
     def artifacts_target(self) -> Path | None:
         """The folder for the hardening files, when the user wants them written."""
