@@ -170,7 +170,7 @@ def load_documents(paths: list[str], trust: Trust) -> tuple[list[ConfigDocument]
         try:
             documents.append(load_document(Path(name)))
         except ConfigError as error:
-            failed.append(FileReport(path=name, trust=trust, error=error.reason))
+            failed.append(FileReport(path=name, trust=trust, error=str(error)))
     return documents, failed
 
 
@@ -204,7 +204,7 @@ def run(args: argparse.Namespace) -> int:
     paths = list(args.paths) or default_paths()
     documents, failed = load_documents(paths, trust)
     for report in failed:
-        print_error(f"{report.path}: {report.error}")
+        print_error(report.error or report.path)
     server = check_documents(documents, trust, options)
     file_reports = [
         FileReport(path=s.path, trust=trust, findings=tuple(s.findings)) for s in server
