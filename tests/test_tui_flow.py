@@ -369,6 +369,34 @@ async def test_a_refused_save_can_read_the_file_again_and_keep_the_answers(
     ]
 
 
+async def test_the_review_scrolls_by_page_and_the_key_help_says_so(folder: Path) -> None:
+    from textual.containers import VerticalScroll
+    from textual.widgets._footer import FooterKey
+
+    config = folder / "config.toml"
+    config.write_text(MULTI_RUNNER, encoding="utf-8")
+    app = build_app(Path("config.toml"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "enter", "down", "enter")
+        await next_until(app, pilot, "review")
+        keys = {key.description: key.key_display for key in app.screen.query(FooterKey)}
+        assert keys.get("Page down") == "PgDn"
+        assert keys.get("Page up") == "PgUp"
+        review = app.screen.query_one("#review", VerticalScroll)
+        assert review.max_scroll_y > review.size.height, "a diff longer than two pages"
+        await press(app, pilot, "pagedown")
+        first = review.scroll_y
+        assert first >= review.size.height - 2
+        await press(app, pilot, "pagedown")
+        assert review.scroll_y > first
+        await press(app, pilot, "pageup", "pageup")
+        assert review.scroll_y == 0
+        await press(app, pilot, "q", "q")
+    assert app.return_value == EXIT_NOT_SAVED
+    assert config.read_text(encoding="utf-8") == MULTI_RUNNER
+
+
 async def test_http_url_needs_explicit_consent(folder: Path) -> None:
     """A plain-http GitLab URL is refused until the user ticks the box."""
     app = build_app(Path("config.toml"))

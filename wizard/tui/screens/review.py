@@ -37,6 +37,9 @@ class ReviewScreen(WizardScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "save", "Save"),
         Binding("r", "reread", "Re-read file", show=False),
+        # The diff can be long: the review scrolls a page at a time, whatever has focus.
+        Binding("pagedown", "page(1)", "Page down", key_display="PgDn", priority=True),
+        Binding("pageup", "page(-1)", "Page up", key_display="PgUp", priority=True),
     ]
 
     class SaveRequested(Message):
@@ -385,6 +388,14 @@ class ReviewScreen(WizardScreen):
         self.query_one("#save-problem", Static).update(Text("Saving…", style="dim"))
         self.post_message(self.SaveRequested(folder))
 
+    def action_page(self, direction: int) -> None:
+        """PageDown/PageUp: the review (answers, changes, diff) moves by one page."""
+        review = self.query_one("#review", VerticalScroll)
+        if direction > 0:
+            review.scroll_page_down(animate=False)
+        else:
+            review.scroll_page_up(animate=False)
+
     def action_next(self) -> None:
         """Enter does not write: it moves to the Save button, a second Enter presses it."""
         self.query_one("#save", Button).focus()
@@ -414,5 +425,6 @@ class ReviewScreen(WizardScreen):
             "The host checklist lists what config.toml cannot do, marked by what you "
             "planned on the network step. Tick the box to write the hardening files "
             "(an nftables ruleset, a Docker daemon.json fragment, the checklist with how "
-            "to check each item) into the folder you name, in the same save.",
+            "to check each item) into the folder you name, in the same save. "
+            "PageDown and PageUp move the review, diff included, a page at a time.",
         )
