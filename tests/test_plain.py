@@ -523,3 +523,54 @@ def test_reading_again_drops_the_answers_when_the_runner_moved(tmp_path: Path) -
     assert "docker-1" in again.message
     assert "choose the runner again" in again.message
     assert session.reread(0).ok, "the shell runner is still the same entry"
+
+
+class QueuedPrompts(FakePrompts):
+    """Like FakePrompts, but a reply given as a list is used up one per asking."""
+
+    def _reply(self, message: str, default: Any) -> Any:
+        for key, value in self.replies.items():
+            if key in message and isinstance(value, list):
+                self.asked.append(message)
+                self.defaults[message] = default
+                return value.pop(0) if len(value) > 1 else value[0]
+        return super()._reply(message, default)
+
+
+def test_line_mode_goes_back_one_question_at_a_time(tmp_path: Path) -> None:
+    """< at a typed question, or the Back entry of a choice, asks the previous question
+    again; the answer given the second time is the one written."""
+    from wizard.steps import BACK, BACK_LABEL
+
+    path = tmp_path / "config.toml"
+    prompts = QueuedPrompts(
+        {
+            "Runner name": "ci",
+            "GitLab URL": "https://gitlab.example.com",
+            "Who can run jobs": [Trust.PUBLIC, Trust.MULTI_PROJECT],
+            "Which executor": [BACK, Executor.DOCKER],
+            "Which image do jobs use": ["<", "debian:12"],
+        }
+    )
+    wizard, _out = wizard_for(path, prompts)
+    assert wizard.run(backup=False) == 0
+    tags = {"Who can run jobs": "trust", "Which executor": "executor", "Which image do": "image"}
+    order = [tag for m in prompts.asked for key, tag in tags.items() if m.startswith(key)]
+    assert order == [
+        "trust",
+        "executor",  # Back: trust again
+        "trust",
+        "executor",
+        "image",  # <: the executor again
+        "executor",
+        "image",
+    ]
+    # The first question has nothing before it: no Back entry there, one after.
+    trust_options = [o.title for o in prompts.options["Who can run jobs on this runner?"]]
+    assert BACK_LABEL not in trust_options
+    assert BACK_LABEL in [o.title for o in prompts.options["Which executor will run the jobs?"]]
+    [image] = {m for m in prompts.asked if m.startswith("Which image do jobs")}
+    assert image.endswith("[< goes back]")
+    runner = tomllib.loads(path.read_text(encoding="utf-8"))["runners"][0]
+    assert runner["executor"] == "docker"
+    assert runner["docker"]["image"] == "debian:12"
