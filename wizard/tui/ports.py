@@ -134,11 +134,17 @@ SessionOpener = Callable[[Path], SessionPort]
 """Opens (or starts) a config file; raises :class:`wizard.errors.ConfigError`."""
 
 
-def open_real_session(path: Path) -> SessionPort:
-    """Open ``path`` with the core session, imported only now (it loads tomlkit)."""
+def open_real_session(path: Path, *, allow_unsafe_path: bool = False) -> SessionPort:
+    """Open ``path`` with the core session, imported only now (it loads tomlkit).
+
+    ``allow_unsafe_path`` (``--allow-unsafe-path``): a new file may be created in a
+    folder any user can write to, as with ``plain`` and ``new``.
+    """
     from wizard.session import WizardSession
 
-    return WizardSession.open(path)
+    session = WizardSession.open(path)
+    session.allow_unsafe_path = allow_unsafe_path
+    return session
 
 
 def read_server_status(path: Path) -> Mapping[int, ServerStatusView]:
