@@ -96,8 +96,6 @@ class ReviewScreen(WizardScreen):
         self._offer_ids: dict[str, str] = {}
         self._offer_round = 0
         """Offer checkbox id → the fix id it ticks."""
-        self.risk_confirmed = False
-        """Save was pressed once with may-break changes listed: the next press writes."""
         self.quit_armed = False
         """q was pressed once: the next press quits without saving."""
 
@@ -170,8 +168,6 @@ class ReviewScreen(WizardScreen):
         ticked: frozenset[str] = frozenset(),
     ) -> None:
         """The app computed what Save would write (maybe before this screen is up)."""
-        if self.preview is None or list(self.preview.may_break) != list(preview.may_break):
-            self.risk_confirmed = False  # different risks than the ones confirmed: ask again
         self.preview = preview
         self.host = host
         self.ticked = ticked
@@ -284,10 +280,7 @@ class ReviewScreen(WizardScreen):
             summary.rstrip()
         self.query_one("#review-findings", Static).update(summary)
         save = self.query_one("#save", Button)
-        if preview.changed and self.risk_confirmed:
-            self.query_one("#diff", Static).update(coloured_diff(preview.diff))
-            save.label = "Save anyway"
-        elif preview.changed:
+        if preview.changed:
             self.query_one("#diff", Static).update(coloured_diff(preview.diff))
             save.label = "Save"
         else:
@@ -321,7 +314,6 @@ class ReviewScreen(WizardScreen):
     def show_reread(self, message: str) -> None:
         """The file was read again: say so; the app recomputes the preview."""
         self.query_one("#reread", Button).display = False
-        self.risk_confirmed = False
         self.query_one("#save-problem", Static).update(Text(message, style="yellow"))
 
     def action_reread(self) -> None:
@@ -362,27 +354,30 @@ class ReviewScreen(WizardScreen):
     def action_save(self) -> None:
         if self.preview is None or self.saving:
             return
-        risky = len(self.preview.may_break)
-        if risky and not self.risk_confirmed:
-            # Asked once, explicitly: nothing that may break is written on one keypress.
-            from wizard.impact import save_warning
-
-            self.risk_confirmed = True
-            self.query_one("#save", Button).label = "Save anyway"
-            self.query_one("#save-problem", Static).update(
-                Text(
-                    f"{save_warning(risky)} Press Save again to write them, or Back to "
-                    "change the answers.",
-                    style="bold yellow",
-                )
-            )
-            self.query_one("#save", Button).focus()
-            return
         folder = self.artifacts_target()
         if self.write_artifacts and folder is None:
             self.show_save_problem("give a folder for the hardening files, or untick the box")
             self.query_one("#artifacts-folder", Input).focus()
             return
+        risky = list(self.preview.may_break)
+        if risky:
+            # Asked once, explicitly, naming each: nothing that may break is written on
+            # one keypress.
+            from wizard.impact import change_report, save_confirmation
+            from wizard.tui.screens.confirm_save import ConfirmSaveScreen
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._write(folder)
+                else:
+                    self.query_one("#save", Button).focus()
+
+            question = ConfirmSaveScreen(save_confirmation(len(risky)), change_report(risky))
+            self.app.push_screen(question, answered)
+            return
+        self._write(folder)
+
+    def _write(self, folder: Path | None) -> None:
         self.saving = True
         self.query_one("#save", Button).disabled = True
         self.query_one("#save-problem", Static).update(Text("Saving…", style="dim"))
