@@ -391,11 +391,14 @@ class _Index:
         self.dotted_first: dict[TablePath, Statement] = {}
         self.first_under: dict[TablePath, Statement] = {}
         """For every table path: the first header strictly inside it."""
+        self.keys_in: dict[TablePath, list[Statement]] = {}
+        """Key statements written directly in each table, in file order."""
         self.last_global: Statement | None = None
         self.first_header: Statement | None = None
         open_headers: list[Statement] = []
         for statement in layout.statements:
             if statement.kind == "key":
+                self.keys_in.setdefault(statement.path, []).append(statement)
                 full = (*statement.path, *(k.casefold() for k in statement.keys))
                 self.keys[(full[:-1], str(full[-1]))] = statement
                 for depth in range(1, len(statement.keys)):
@@ -916,14 +919,12 @@ class _Planner:
 
     def _last_live_key(self, table: TablePath) -> Statement | None:
         """The last key written directly in ``table`` that this plan does not remove."""
-        live = [
-            statement
-            for statement in self.index.layout.statements
-            if statement.kind == "key"
-            and statement.path == table
-            and statement.line_start not in self.removed
-        ]
-        return live[-1] if live else None
+        # From the table's own keys, last first: a scan of the whole file here
+        # would make an edit of every runner cost the square of the file's size.
+        for statement in reversed(self.index.keys_in.get(table, ())):
+            if statement.line_start not in self.removed:
+                return statement
+        return None
 
     def _insert_new_tables(self) -> None:
         grouped: dict[tuple[TablePath, int], list[tuple[TablePath, list[SetValue]]]] = {}

@@ -14,7 +14,7 @@ from typing import Any
 
 from wizard.edits import find_key
 from wizard.model import Edit, Executor, SetValue
-from wizard.rules.base import get_ci, iter_runners, sub_table
+from wizard.rules.base import get_ci, runner_at, sub_table
 
 AMAZON_PREFIX = "amazonec2-"
 REQUIRED_MACHINE_OPTIONS = {
@@ -25,11 +25,10 @@ REQUIRED_MACHINE_OPTIONS = {
 
 def machine_options(data: Mapping[str, Any], runner_index: int) -> list[str]:
     """``[runners.machine] MachineOptions`` of one runner (strings only)."""
-    for runner in iter_runners(data):
-        if runner.index == runner_index:
-            options = get_ci(sub_table(runner.data, "machine"), "MachineOptions")
-            if isinstance(options, list):
-                return [option for option in options if isinstance(option, str)]
+    runner = runner_at(data, runner_index)
+    options = get_ci(sub_table(runner.data, "machine"), "MachineOptions") if runner else None
+    if isinstance(options, list):
+        return [option for option in options if isinstance(option, str)]
     return []
 
 
@@ -58,7 +57,7 @@ def cloud_edits(data: Mapping[str, Any], runner_index: int) -> list[Edit]:
 
     Empty for other executors and drivers, and when the options already say so.
     """
-    runner = next((r for r in iter_runners(data) if r.index == runner_index), None)
+    runner = runner_at(data, runner_index)
     if runner is None or runner.executor is not Executor.DOCKER_MACHINE:
         return []
     options = machine_options(data, runner_index)
@@ -74,8 +73,6 @@ def cloud_edits(data: Mapping[str, Any], runner_index: int) -> list[Edit]:
 
 
 def autoscaler_plugin(data: Mapping[str, Any], runner_index: int) -> str | None:
-    for runner in iter_runners(data):
-        if runner.index == runner_index:
-            plugin = get_ci(sub_table(runner.data, "autoscaler"), "plugin")
-            return plugin if isinstance(plugin, str) else None
-    return None
+    runner = runner_at(data, runner_index)
+    plugin = get_ci(sub_table(runner.data, "autoscaler"), "plugin") if runner else None
+    return plugin if isinstance(plugin, str) else None

@@ -138,3 +138,18 @@ def iter_runners(data: Mapping[str, Any]) -> Iterator[RunnerEntry]:
     for index, runner in enumerate(runners):
         if isinstance(runner, Mapping):
             yield RunnerEntry(index, runner, runner_executor(runner))
+
+
+def runner_at(data: Mapping[str, Any], index: int) -> RunnerEntry | None:
+    """The ``index``-th ``[[runners]]`` entry, looked up directly.
+
+    A search through :func:`iter_runners` for each runner of a rule's loop
+    would make the audit cost the square of the number of runners.
+    """
+    runners = get_ci(data, "runners")
+    if not isinstance(runners, list) or not 0 <= index < len(runners):
+        return None
+    runner = runners[index]
+    if not isinstance(runner, Mapping):
+        return None
+    return RunnerEntry(index, runner, runner_executor(runner))
