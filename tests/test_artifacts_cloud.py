@@ -9,9 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from wizard.artifacts import cloud_edits
-from wizard.artifacts.cloud import REQUIRED_MACHINE_OPTIONS, hardened_machine_options
-from wizard.edits import apply_edits
 from wizard.model import SetValue
+from wizard.rules.cloud_edits import REQUIRED_MACHINE_OPTIONS, hardened_machine_options
+from wizard.tomlfile.edits import apply_edits
 
 
 def _config(options: str, executor: str = "docker+machine", key: str = "MachineOptions") -> Any:

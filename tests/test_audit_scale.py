@@ -11,11 +11,11 @@ import itertools
 from pathlib import Path
 
 import pytest
-from cli_support import RISKY_CONFIG
 
+from tests.cli_support import RISKY_CONFIG
 from wizard.audit import audit_document, harden_document
-from wizard.document import ConfigDocument, parse_config
 from wizard.model import Finding, Trust
+from wizard.tomlfile.document import ConfigDocument, parse_config
 
 MORE_RUNNERS = """\
 [[runners]]
@@ -61,7 +61,7 @@ def _everything(finding: Finding) -> tuple[object, ...]:
 def test_audit_of_some_runners_is_the_whole_audit_for_them(trust: Trust) -> None:
     document = fleet()
     whole = audit_document(document, trust=trust)
-    count = len(document.runner_entries())
+    count = len(document.data["runners"])
     assert {f.runner_index for f in whole} >= {None, *range(count)}  # every runner has some
     subsets = [[i] for i in range(count)] + [list(p) for p in itertools.combinations(range(4), 2)]
     for subset in [*subsets, []]:

@@ -14,7 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import (
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.cli_support import (
     MEDIUM_ONLY_CONFIG,
     RISKY_CONFIG,
     SECRETS,
@@ -23,9 +26,6 @@ from cli_support import (
     run_process,
     write_config,
 )
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from wizard import __version__
 from wizard.cli import SEVERITIES, TRUST_LEVELS, build_parser
 from wizard.model import Severity

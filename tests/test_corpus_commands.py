@@ -14,9 +14,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from cli_support import run_cli
-from corpus import corpus_files
 
+from tests.cli_support import run_cli
+from tests.corpus import corpus_files
 from wizard.secrets import is_secret_key
 
 CORPUS = corpus_files()

@@ -7,8 +7,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wizard.diffs import masked_diff
-from wizard.document import parse_config
+from wizard.tomlfile.diffs import masked_diff
+from wizard.tomlfile.document import parse_config
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@$")
 

@@ -11,19 +11,14 @@ from typing import Any
 import pytest
 
 from tests.corpus import corpus_files
-from wizard.diffs import masked_diff
-from wizard.document import (
-    ConfigDocument,
-    EditError,
-    load_config,
-    parse_config,
-    parse_text,
-    render_value,
-    same_value,
-)
-from wizard.edits import apply_edits, find_key
-from wizard.errors import ConfigError
+from wizard.config_reading import find_key, iter_runners
+from wizard.errors import ConfigError, EditError
 from wizard.model import Edit, RemoveKey, SetValue
+from wizard.tomlfile.diffs import masked_diff
+from wizard.tomlfile.document import ConfigDocument, load_config, parse_config, parse_text
+from wizard.tomlfile.edits import apply_edits
+from wizard.tomlfile.rendering import render_value
+from wizard.tomlfile.same_value import same_value
 
 CORPUS = corpus_files()
 CORPUS_PARAMS = [pytest.param(path, id=path.name) for path in CORPUS] or [
@@ -103,7 +98,7 @@ def test_corpus_every_key_has_a_line(path: Path) -> None:
 def _hardening_battery(document: ConfigDocument) -> list[Edit]:
     """Edits of the kinds the rules make, for every runner of a file."""
     edits: list[Edit] = [SetValue((), "concurrent", 3)]
-    for entry in document.runner_entries():
+    for entry in iter_runners(document.data):
         runner = ("runners", entry.index)
         edits.append(SetValue((*runner, "feature_flags"), "FF_NETWORK_PER_BUILD", True))
         edits.append(SetValue(runner, "output_limit", 8192))
@@ -262,12 +257,12 @@ def test_the_check_refuses_text_that_does_not_mean_the_edits(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The re-parse is the safety net: a wrong splice must never reach the disk."""
-    import wizard.document as document_module
+    from wizard.tomlfile import in_place
 
-    monkeypatch.setattr(document_module, "render_value", lambda value, quote='"': "99")
+    monkeypatch.setattr(in_place, "render_value", lambda value, quote='"': "99")
     with pytest.raises(EditError, match="change more than intended"):
         edited("[t]\nk = 1\n", SetValue(("t",), "k", 2))
-    monkeypatch.setattr(document_module, "render_value", lambda value, quote='"': "[")
+    monkeypatch.setattr(in_place, "render_value", lambda value, quote='"': "[")
     with pytest.raises(EditError, match="invalid TOML"):
         edited("[t]\nk = 1\n", SetValue(("t",), "k", 2))
 
@@ -464,8 +459,7 @@ def test_line_of_an_implicit_table_names_its_first_sub_table() -> None:
 
 
 def test_with_new_runner_in_an_empty_file_starts_like_register() -> None:
-    from wizard.answers import RunnerIdentity
-    from wizard.model import Executor
+    from wizard.model import Executor, RunnerIdentity
 
     identity = RunnerIdentity(name="n", url="https://gitlab.example.com", token="")
     after = doc("").with_new_runner(identity, Executor.DOCKER)
@@ -477,7 +471,7 @@ def test_with_new_runner_in_an_empty_file_starts_like_register() -> None:
 
 
 def test_with_new_runner_follows_the_file_style() -> None:
-    from wizard.answers import RunnerIdentity
+    from wizard.model import RunnerIdentity
 
     raw = b"\xef\xbb\xbfconcurrent = 1\r\n\r\n[[runners]]\r\n\tname = 'a'"
     identity = RunnerIdentity(name="b", url="https://g.example", token="glrt-NEWTOKEN0123456789ab")

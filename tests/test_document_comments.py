@@ -15,8 +15,8 @@ import pytest
 
 from tests.corpus import corpus_files
 from wizard.audit import harden_document
-from wizard.document import ConfigDocument, load_config, parse_config
 from wizard.model import RemoveKey, SetValue, Trust
+from wizard.tomlfile.document import ConfigDocument, load_config, parse_config
 
 CORPUS = corpus_files()
 CORPUS_PARAMS = [pytest.param(path, id=path.name) for path in CORPUS] or [

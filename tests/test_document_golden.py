@@ -20,9 +20,10 @@ from typing import Any
 
 import pytest
 
-from wizard.document import parse_config, same_value
-from wizard.edits import apply_edits
 from wizard.model import Edit, RemoveKey, SetValue
+from wizard.tomlfile.document import parse_config
+from wizard.tomlfile.edits import apply_edits
+from wizard.tomlfile.same_value import same_value
 
 GOLDEN = Path(__file__).parent / "golden" / "editor"
 CASES = sorted(path.name for path in GOLDEN.iterdir() if (path / "input.toml").is_file())

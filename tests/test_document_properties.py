@@ -23,10 +23,11 @@ import tomlkit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wizard.document import parse_config, same_value
-from wizard.edits import apply_edits
-from wizard.layout import fold
 from wizard.model import Edit, RemoveKey, SetValue, TablePath
+from wizard.tomlfile.document import parse_config
+from wizard.tomlfile.edits import apply_edits
+from wizard.tomlfile.layout import fold
+from wizard.tomlfile.same_value import same_value
 
 GLOBAL_KEYS = ("concurrent", "check_interval", "log_level", "listen_address", "shutdown_timeout")
 RUNNER_KEYS = ("name", "url", "token", "executor", "limit", "output_limit", "environment", "shell")

@@ -7,7 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
-from host_root import (
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.host_root import (
     CONFIG,
     DOCKER_CONFIG,
     LINUX_ROOT,
@@ -19,9 +22,6 @@ from host_root import (
     rules_skipped,
     standard_host,
 )
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from wizard.host import HOST_RULES, HostEnv
 from wizard.host.docker_daemon import DOCKER_RULES
 from wizard.host.fs import HostFiles, Unreadable

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from host_root import CONFIG, EXPIRING_CONFIG, TOKEN, standard_host
 
+from tests.host_root import CONFIG, EXPIRING_CONFIG, TOKEN, standard_host
 from wizard.cli import main
 from wizard.host import HOST_RULES
 

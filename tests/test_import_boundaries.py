@@ -17,7 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cli_support import REPO_ROOT, RISKY_CONFIG, write_config
+
+from tests.cli_support import REPO_ROOT, RISKY_CONFIG, write_config
 
 PACKAGE = REPO_ROOT / "wizard"
 UI_LIBRARIES = ("textual", "questionary", "prompt_toolkit")
@@ -183,19 +184,20 @@ def is_core(relative: str) -> bool:
 def test_the_static_reader_sees_lazy_and_relative_imports() -> None:
     source = (
         "def later():\n    import textual.app\n    from . import plain\n"
-        "    from ..document import load_config\n"
+        "    from ..tomlfile.document import load_config\n"
         "    importlib.import_module('questionary')\n"
     )
     names = list(imports_in(source, "wizard.tui"))
     assert "textual.app" in names
     assert "wizard.tui.plain" in names
-    assert "wizard.document.load_config" in names
+    assert "wizard.tomlfile.document.load_config" in names
     assert "questionary" in names
 
 
 def test_the_package_has_the_modules_the_boundaries_talk_about() -> None:
     assert "wizard/cli.py" in IMPORTS
-    assert "wizard/document.py" in IMPORTS
+    assert "wizard/tomlfile/document.py" in IMPORTS
+    assert "wizard/config_reading.py" in IMPORTS
     assert any(name.startswith("wizard/tui/") for name in IMPORTS)
 
 
@@ -221,9 +223,126 @@ def test_the_line_mode_wizard_never_imports_textual(relative: str) -> None:
     assert not imports_root(IMPORTS[relative], "wizard.tui")
 
 
-def test_only_the_document_layer_imports_tomlkit() -> None:
+def test_only_the_file_layer_imports_tomlkit() -> None:
     importers = sorted(name for name, names in IMPORTS.items() if imports_root(names, "tomlkit"))
-    assert importers == ["wizard/document.py"]
+    assert importers
+    assert all(name.startswith("wizard/tomlfile/") for name in importers), importers
+
+
+# -- layers ------------------------------------------------------------------------------
+
+LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("base", ("wizard", "wizard.model", "wizard.errors", "wizard.secrets", "wizard.keys")),
+    ("what a config means", ("wizard.config_reading",)),
+    ("the file, and the rules", ("wizard.tomlfile", "wizard.rules")),
+    ("answers", ("wizard.answers", "wizard.answers_file", "wizard.steps", "wizard.plan")),
+    ("checks and outputs", ("wizard.audit", "wizard.host", "wizard.artifacts", "wizard.report")),
+    (
+        "the core both wizards drive",
+        (
+            "wizard.presets",
+            "wizard.session",
+            "wizard.scripted",
+            "wizard.host_plan",
+            "wizard.defaults",
+            "wizard.validation",
+            "wizard.wording",
+            "wizard.checklist_rows",
+        ),
+    ),
+    (
+        "front-ends",
+        ("wizard.plain", "wizard.tui", "wizard.commands", "wizard.cli", "wizard.__main__"),
+    ),
+)
+"""Bottom up. A module imports from lower layers and from its own group; from another
+group of its own layer only where :data:`SIDEWAYS` says so."""
+
+OPEN_LAYERS = frozenset({"answers", "the core both wizards drive"})
+"""Layers whose groups work together as one: any import between them is sideways-fine."""
+
+SIDEWAYS = {
+    ("wizard.report", "wizard.audit"),
+    ("wizard.commands", "wizard.plain"),
+    ("wizard.commands", "wizard.tui"),
+    ("wizard.commands", "wizard.cli"),
+    ("wizard.__main__", "wizard.cli"),
+}
+"""Same-layer imports that are part of the design. Absent on purpose: the file layer and
+the rules never import each other, nor do the checks and the artifacts."""
+
+LAYER_OF = {group: depth for depth, (_name, groups) in enumerate(LAYERS) for group in groups}
+
+
+def group_of(module: str) -> str:
+    """The most specific group of :data:`LAYERS` a module belongs to."""
+    if module == "wizard.__version__":
+        return "wizard"
+    parts = module.split(".")
+    for size in range(len(parts), 0, -1):
+        candidate = ".".join(parts[:size])
+        if candidate in LAYER_OF:
+            return candidate
+    raise AssertionError(f"{module} belongs to no layer: add it to LAYERS")
+
+
+def wizard_imports(relative: str) -> set[str]:
+    """The groups a module imports from, other than its own."""
+    own = group_of(module_name(REPO_ROOT / relative))
+    found = set()
+    for name in IMPORTS[relative]:
+        if name == "wizard" or not name.startswith("wizard."):
+            continue
+        try:
+            target = group_of(name)
+        except AssertionError:
+            target = group_of(name.rpartition(".")[0])  # ``from wizard.x import name``
+        if target != own:
+            found.add(target)
+    return found
+
+
+@pytest.mark.parametrize("relative", sorted(IMPORTS))
+def test_every_module_sits_in_a_layer(relative: str) -> None:
+    group_of(module_name(REPO_ROOT / relative))
+
+
+@pytest.mark.parametrize("relative", sorted(IMPORTS))
+def test_layers_point_one_way(relative: str) -> None:
+    own = group_of(module_name(REPO_ROOT / relative))
+    for target in wizard_imports(relative):
+        if (own, target) in SIDEWAYS:
+            continue
+        if LAYER_OF[target] == LAYER_OF[own] and LAYERS[LAYER_OF[own]][0] in OPEN_LAYERS:
+            continue
+        assert LAYER_OF[target] < LAYER_OF[own], (
+            f"{relative} ({LAYERS[LAYER_OF[own]][0]}) imports {target} "
+            f"({LAYERS[LAYER_OF[target]][0]})"
+        )
+
+
+def test_the_layer_check_would_notice_a_wrong_way_import() -> None:
+    assert LAYER_OF["wizard.tomlfile"] == LAYER_OF["wizard.rules"]
+    assert ("wizard.rules", "wizard.host") not in SIDEWAYS
+    assert LAYER_OF["wizard.host"] > LAYER_OF["wizard.rules"]
+    assert group_of("wizard.tomlfile.document.load_config") == "wizard.tomlfile"
+    assert group_of("wizard.answers.RunnerIdentity") == "wizard.answers"
+
+
+def test_the_file_layer_knows_no_answers_and_no_rules() -> None:
+    for relative in IMPORTS:
+        if relative.startswith("wizard/tomlfile/"):
+            assert wizard_imports(relative) <= {
+                "wizard",
+                "wizard.model",
+                "wizard.errors",
+                "wizard.secrets",
+                "wizard.config_reading",
+            }, relative
+
+
+def test_the_config_reader_reads_only_the_model() -> None:
+    assert wizard_imports("wizard/config_reading.py") <= {"wizard.model"}
 
 
 def _string_constants(tree: ast.AST) -> Iterator[str]:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wizard.layout import Statement, detect_newline, fold, scan
+from wizard.tomlfile.layout import Statement, detect_newline, fold, scan
 
 
 def keys_by_path(text: str) -> dict[tuple[object, ...], Statement]:

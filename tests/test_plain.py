@@ -11,17 +11,10 @@ import pytest
 
 from tests.plain_fakes import FakePrompts, replies_for
 from wizard import cli, scripted
-from wizard.answers import (
-    Answers,
-    CloneStrategy,
-    JobUser,
-    PrivilegedNeed,
-    PullPolicyChoice,
-    RunnerIdentity,
-)
+from wizard.answers import Answers, CloneStrategy, JobUser, PrivilegedNeed, PullPolicyChoice
 from wizard.answers_file import answers_to_toml
 from wizard.commands import plain as plain_command
-from wizard.model import Executor, Trust
+from wizard.model import Executor, RunnerIdentity, Trust
 from wizard.plain import PlainWizard
 from wizard.session import WizardSession
 

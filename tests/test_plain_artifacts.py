@@ -15,18 +15,11 @@ from hypothesis import strategies as st
 
 from tests.plain_fakes import FakePrompts, replies_for
 from wizard import cli, scripted
-from wizard.answers import (
-    HOST_MEASURES,
-    Answers,
-    JobUser,
-    PrivilegedNeed,
-    PullPolicyChoice,
-    RunnerIdentity,
-)
+from wizard.answers import HOST_MEASURES, Answers, JobUser, PrivilegedNeed, PullPolicyChoice
 from wizard.answers_file import answers_to_toml
 from wizard.artifacts import CHECKLIST_FILE, DAEMON_FILE, NFT_FILE, generate_artifacts
 from wizard.commands import plain as plain_command
-from wizard.model import Executor, Trust
+from wizard.model import Executor, RunnerIdentity, Trust
 from wizard.plain import (
     NOT_PLANNED,
     PARTLY_PLANNED,

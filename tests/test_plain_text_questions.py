@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from tests.plain_fakes import FakePrompts
 from wizard import cli, scripted
-from wizard.answers import Answers, PullPolicyChoice, RunnerIdentity
+from wizard.answers import Answers, PullPolicyChoice
 from wizard.errors import MissingAnswerError
-from wizard.model import Executor, Trust
+from wizard.model import Executor, RunnerIdentity, Trust
 from wizard.plain import LIST_HINT, PlainWizard, parse_list_answer
 from wizard.session import WizardSession
 from wizard.steps import DEFAULT_IMAGE, recommended

@@ -16,10 +16,10 @@ from wizard.answers import (
     PrivilegedNeed,
     PullPolicyChoice,
 )
-from wizard.edits import apply_edits
 from wizard.model import Executor, RemoveKey, SetValue, Trust
 from wizard.plan import answers_from_config, edits_for_answers, problems
 from wizard.steps import recommended
+from wizard.tomlfile.edits import apply_edits
 
 
 def config(text: str) -> dict[str, Any]:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from wizard import audit, document, keys
-from wizard.answers import Answers, RunnerIdentity
+from wizard import audit, keys
+from wizard.answers import Answers
 from wizard.errors import WizardError
-from wizard.model import Executor, SetValue, Severity, Trust
+from wizard.model import Executor, RunnerIdentity, SetValue, Severity, Trust
 from wizard.presets import (
     Preset,
     bundled_names,
@@ -24,6 +24,7 @@ from wizard.presets import (
     with_locks,
 )
 from wizard.steps import applicable_fields
+from wizard.tomlfile import document
 
 PRESETS = list_presets()
 NAMES = [preset.name for preset in PRESETS]

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import RISKY_CONFIG, assert_no_secret, run_cli, write_config
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.cli_support import RISKY_CONFIG, assert_no_secret, run_cli, write_config
 from wizard import __version__
 from wizard.audit import FileReport
 from wizard.model import Finding, FixSafety, Severity, Trust

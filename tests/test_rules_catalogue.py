@@ -8,15 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from corpus import corpus_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wizard.edits import apply_edits
+from tests.corpus import corpus_files
 from wizard.model import Issue, Severity, Trust
 from wizard.rules.base import AuditContext, Rule
 from wizard.rules.catalogue import ALL_RULES, evaluate, get_rule, rules_for
 from wizard.secrets import is_secret_key
+from wizard.tomlfile.edits import apply_edits
 
 KEBAB = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 WRITER_FIXED = {"config-file-permissions"}

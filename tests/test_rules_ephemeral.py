@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from rule_checks import fixed, issues
+
+from tests.rule_checks import fixed, issues
 
 
 def machine(body: str) -> str:

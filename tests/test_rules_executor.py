@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from rule_checks import fixed, issues
-
+from tests.rule_checks import fixed, issues
 from wizard.model import Severity, Trust
 from wizard.rules.catalogue import get_rule
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from rule_checks import fixed, issues
-
+from tests.rule_checks import fixed, issues
 from wizard.rules.catalogue import get_rule
 
 SHELL = '[[runners]]\nexecutor = "shell"\n'

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from rule_checks import fixed, issues
-
-from wizard.edits import apply_edits
+from tests.rule_checks import fixed, issues
+from wizard.tomlfile.edits import apply_edits
 
 
 def k8s(body: str = "") -> str:

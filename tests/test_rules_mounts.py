@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from rule_checks import fixed, issues
 
-from wizard.rules.mount_rules import sensitive_reason, volume_source
+from tests.rule_checks import fixed, issues
+from wizard.config_reading import volume_source
+from wizard.rules.mount_rules import sensitive_reason
 
 
 def docker(body: str, executor: str = "docker") -> str:

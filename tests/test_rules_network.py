@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from rule_checks import fixed, issues
 
-from wizard.rules.network_rules import listens_everywhere, plain_http_remote, split_listen_address
+from tests.rule_checks import fixed, issues
+from wizard.config_reading import listens_everywhere, split_listen_address
+from wizard.rules.network_rules import plain_http_remote
 
 
 def docker(body: str = "", executor: str = "docker") -> str:

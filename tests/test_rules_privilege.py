@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from rule_checks import fixed, issues
 
+from tests.rule_checks import fixed, issues
+from wizard.config_reading import is_root_user
 from wizard.model import Trust
-from wizard.rules.privilege_rules import capability_name, is_root_user
+from wizard.rules.privilege_rules import capability_name
 
 
 def docker(body: str, executor: str = "docker") -> str:

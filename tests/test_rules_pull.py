@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from rule_checks import fixed, issues
 
+from tests.rule_checks import fixed, issues
 from wizard.model import Severity, Trust
 from wizard.rules.catalogue import get_rule
 from wizard.rules.pull_rules import is_if_not_present

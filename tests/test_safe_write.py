@@ -21,11 +21,11 @@ from typing import Any
 import pytest
 
 import wizard.commands.harden as harden_command
-from wizard import safe_write
 from wizard.cli import main
-from wizard.document import ConfigDocument, load_config, new_config
 from wizard.errors import ConfigError, FileChangedError
 from wizard.model import SetValue
+from wizard.tomlfile import safe_write
+from wizard.tomlfile.document import ConfigDocument, load_config, new_config
 
 CONFIG = b"""\
 concurrent = 1 # keep me
@@ -295,7 +295,7 @@ def test_unreadable_file_when_reading_is_refused(
 
 
 def test_oversized_file(config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import wizard.document as document_module
+    import wizard.tomlfile.document as document_module
 
     monkeypatch.setattr(document_module, "MAX_CONFIG_BYTES", 10)
     with pytest.raises(ConfigError, match="far smaller"):

@@ -543,7 +543,7 @@ def test_a_typo_is_reported_at_its_own_path(docker: dict[str, Any], name: str) -
 
 
 def _corpus_dir() -> Path:
-    from corpus import CORPUS_DIR
+    from tests.corpus import CORPUS_DIR
 
     return CORPUS_DIR or Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real-configs"
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from wizard.answers import Answers, RunnerIdentity
+from wizard.answers import Answers
 from wizard.errors import FileChangedError
-from wizard.model import Executor, Trust
+from wizard.model import Executor, RunnerIdentity, Trust
 from wizard.presets import load_preset
 from wizard.session import WizardSession
 from wizard.steps import recommended

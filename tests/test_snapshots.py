@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from tui_support import SIZE, fill_new_runner, next_until, press, settle, tab_to
 
+from tests.tui_support import SIZE, fill_new_runner, next_until, press, settle, tab_to
 from wizard.tui.app import WizardApp, build_app
 
 SnapCompare = Callable[..., bool]

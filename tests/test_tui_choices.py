@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 from textual.widgets._footer import FooterKey
-from tui_support import SIZE, position, press, settle
 
+from tests.tui_support import SIZE, position, press, settle
 from wizard.tui.app import EXIT_NOT_SAVED, NOTHING_WRITTEN, WizardApp, build_app
 from wizard.tui.widgets.choices import CHOSEN, EMPTY, TICKED, ChoiceButton, MultiChoice, TickBox
 

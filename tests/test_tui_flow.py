@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Checkbox, Input, Static
-from tui_support import SIZE, fill_new_runner, next_until, position, press, settle, tab_to
 
+from tests.tui_support import SIZE, fill_new_runner, next_until, position, press, settle, tab_to
 from wizard.answers import Answers, PrivilegedNeed, PullPolicyChoice
 from wizard.model import Executor, Severity, Trust
 from wizard.presets import Preset, load_preset

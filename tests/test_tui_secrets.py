@@ -18,8 +18,8 @@ from typing import Any, cast
 import pytest
 from rich.console import Console
 from textual.widgets import Input, SelectionList, Static
-from tui_support import SIZE, next_until, position, press, settle
 
+from tests.tui_support import SIZE, next_until, position, press, settle
 from wizard.steps import question
 from wizard.tui.app import EXIT_SAVED, WizardApp, build_app
 from wizard.tui.formatting import describe_value, mask_words, url_problem

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from textual.widgets import Input
-from tui_support import SIZE, position, press, settle
 
+from tests.tui_support import SIZE, position, press, settle
 from wizard.tui.app import EXIT_NOT_SAVED, WizardApp, build_app
 from wizard.tui.ports import SessionPort, open_real_session
 from wizard.tui.screens.start import names_same_file, path_from_text

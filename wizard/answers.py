@@ -157,13 +157,3 @@ def _coerce(name: str, raw: Any, source: str) -> Any:
     if not isinstance(raw, bool):
         raise ValueError(f"{source}: {name} must be true or false")
     return raw
-
-
-@dataclass(frozen=True)
-class RunnerIdentity:
-    """Name, URL and token of a new runner entry. Never part of a preset."""
-
-    name: str | None = None
-    url: str | None = None
-    token: str | None = None
-    """Left empty for ``gitlab-runner register`` to fill in."""

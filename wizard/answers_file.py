@@ -64,7 +64,7 @@ def load_answers(path: Path) -> Answers:
 
 def answers_to_toml(answers: Answers) -> str:
     """An answers file for ``answers``: one ``field = value`` line each, in step order."""
-    from wizard.document import render_value  # the one place that knows TOML escaping
+    from wizard.tomlfile.rendering import render_value  # the one place that knows TOML escaping
 
     lines = [f"{name} = {render_value(value)}" for name, value in answers.to_dict().items()]
     return "\n".join(lines) + "\n"

@@ -11,12 +11,14 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from wizard.document import ConfigDocument, EditError
+from wizard.config_reading import iter_runners
+from wizard.errors import EditError
 from wizard.model import DEFAULT_TRUST, Edit, Finding, FixSafety, Issue, TablePath, Trust
 from wizard.rules.base import AuditContext
 from wizard.rules.catalogue import evaluate
-from wizard.safe_write import CONFIG_MODE
 from wizard.secrets import mask_text
+from wizard.tomlfile.document import ConfigDocument
+from wizard.tomlfile.safe_write import CONFIG_MODE
 
 FILE_MODE_RULE = "config-file-permissions"
 """Fixed by the writer (it always writes 0600), not by an edit."""
@@ -53,8 +55,8 @@ def audit_document(
     data, numbering = _only_runners(document.data, runners)
     context = AuditContext(data=data, trust=trust, file_mode=mode)
     names = {
-        entry.index: entry.get("name")
-        for entry in document.runner_entries()
+        entry.index: entry.name
+        for entry in iter_runners(document.data)
         if runners is None or entry.index in runners
     }
     masked: dict[str, str] = {}

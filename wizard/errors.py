@@ -37,6 +37,10 @@ class ConfigError(WizardError):
         super().__init__(f"{where}: {reason}")
 
 
+class EditError(ConfigError):
+    """An edit that cannot be made without changing more than it should."""
+
+
 class FileChangedError(ConfigError):
     """The file on disk is no longer the one we read: someone else wrote it."""
 

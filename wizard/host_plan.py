@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from wizard.answers import Answers
 from wizard.artifacts import ChecklistItem, checklist_items, generate_artifacts
-from wizard.artifacts.cloud import autoscaler_plugin, machine_options
+from wizard.config_reading import autoscaler_plugin, iter_runners, machine_options
 from wizard.model import Executor
 from wizard.session import Preview, WizardSession
 
@@ -67,7 +67,7 @@ def plan_host(
 def plan_host_for(session: WizardSession, preview: Preview, answers: Answers) -> HostPlan:
     """The host plan for the runner as the preview leaves it: its URL, executor and cloud."""
     after = session.doc.replaced_text(preview.new_text)
-    entry = next((e for e in after.runner_entries() if e.index == preview.runner_index), None)
+    entry = next((e for e in iter_runners(after.data) if e.index == preview.runner_index), None)
     if entry is None:
         return plan_host(answers)
     url = entry.get("url")

@@ -156,3 +156,13 @@ class Finding:
 def table_name(table: TablePath) -> str:
     """Render a table path the way TOML headers name it: ``runners.docker``."""
     return ".".join(part for part in table if isinstance(part, str))
+
+
+@dataclass(frozen=True)
+class RunnerIdentity:
+    """Name, URL and token of a new runner entry. Never part of a preset."""
+
+    name: str | None = None
+    url: str | None = None
+    token: str | None = None
+    """Left empty for ``gitlab-runner register`` to fill in."""

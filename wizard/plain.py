@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from wizard import plan, scripted
-from wizard.answers import Answers, RunnerIdentity
+from wizard.answers import Answers
 from wizard.artifacts import CHECKLIST_FILE, write_artifacts
 from wizard.errors import WizardError
 from wizard.host_plan import HostPlan, measures_of, plan_host, plan_host_for
-from wizard.model import Finding, Severity
+from wizard.model import Finding, RunnerIdentity, Severity
 from wizard.presets import make_preset, preset_to_toml, with_locks, write_new_file
 from wizard.scripted import Start
 from wizard.secrets import mask_text

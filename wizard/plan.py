@@ -29,6 +29,27 @@ from wizard.answers import (
     PrivilegedNeed,
     PullPolicyChoice,
 )
+from wizard.config_reading import (
+    GIT_STRATEGY,
+    container_table_name,
+    feature_flag,
+    get_ci,
+    git_strategy,
+    has_no_new_privileges,
+    int_setting,
+    is_local_address,
+    is_root_user,
+    listeners,
+    mounts_engine_socket,
+    reuse_cap,
+    runner_at,
+    runner_executor,
+    spelled,
+    split_listen_address,
+    strings,
+    sub_table,
+    with_no_new_privileges,
+)
 from wizard.model import (
     AUTOSCALED,
     DEFAULT_TRUST,
@@ -41,8 +62,6 @@ from wizard.model import (
     TomlValue,
     Trust,
 )
-from wizard.rules.base import as_list, get_ci, sub_table
-from wizard.rules.mount_rules import is_engine_socket, volume_source
 
 DIND_IMAGES = ("docker:*-dind", "docker:dind")
 """What a privileged Docker-in-Docker runner may run privileged, and nothing else."""
@@ -51,119 +70,13 @@ DROPPED_CAPABILITIES = ("SETUID", "SETGID")
 """Capabilities that let a process change user; without them ``su``/``sudo`` cannot
 turn a non-root job user back into root."""
 
-NO_NEW_PRIVILEGES = "no-new-privileges:true"
-"""Stops set-uid binaries from raising a job's privileges inside its container."""
-
 HOST_NAMESPACE_KEYS = ("network_mode", "pid_mode", "ipcmode", "userns_mode")
 """Docker settings that can hand a job one of the host's namespaces with ``host``."""
 
 LOCAL_HOST = "127.0.0.1"
 
-_LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
-_ROOT_USERS = frozenset({"root", "0", "0:0", "root:root"})
-_GIT_STRATEGY = "GIT_STRATEGY"
 _FF_PER_BUILD = "FF_NETWORK_PER_BUILD"
 _FF_CLEANUP = "FF_ENABLE_JOB_CLEANUP"
-
-
-# --------------------------------------------------------------------------- reading
-
-
-def _runner(data: Mapping[str, Any], runner_index: int) -> Mapping[str, Any]:
-    runners = get_ci(data, "runners")
-    if not isinstance(runners, list) or not 0 <= runner_index < len(runners):
-        raise IndexError(f"no [[runners]] entry number {runner_index + 1}")
-    runner = runners[runner_index]
-    if not isinstance(runner, Mapping):
-        raise IndexError(f"[[runners]] entry number {runner_index + 1} is not a table")
-    return runner
-
-
-def _spelled(table: Mapping[str, Any], key: str) -> str:
-    """``key`` as the file already spells it, so an edit lands on the existing line."""
-    if key in table:
-        return key
-    folded = key.casefold()
-    return next((name for name in table if name.casefold() == folded), key)
-
-
-def _executor(runner: Mapping[str, Any]) -> Executor | None:
-    value = get_ci(runner, "executor")
-    if not isinstance(value, str):
-        return None
-    try:
-        return Executor(value.strip())
-    except ValueError:
-        return None
-
-
-def _container_table(executor: Executor | None) -> str | None:
-    """The runner sub-table that configures job containers, if the executor has one."""
-    if executor in DOCKER_FAMILY:
-        return "docker"
-    if executor is Executor.KUBERNETES:
-        return "kubernetes"
-    return None
-
-
-def _strings(value: Any) -> list[str]:
-    return [item for item in as_list(value) if isinstance(item, str)]
-
-
-def _flag(runner: Mapping[str, Any], name: str) -> bool | None:
-    value = get_ci(sub_table(runner, "feature_flags"), name)
-    return value if isinstance(value, bool) else None
-
-
-def _int(table: Mapping[str, Any], key: str) -> int | None:
-    value = get_ci(table, key)
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _git_strategy(runner: Mapping[str, Any]) -> str | None:
-    """The last ``GIT_STRATEGY`` in ``environment``: the runner uses the last match."""
-    found = None
-    for item in _strings(get_ci(runner, "environment")):
-        name, sep, value = item.partition("=")
-        if sep and name.strip() == _GIT_STRATEGY:
-            found = value.strip()
-    return found
-
-
-def split_listen_address(address: str) -> tuple[str, str | None]:
-    """``"0.0.0.0:9252"`` → ``("0.0.0.0", "9252")``; a bare host has no port."""
-    if address.startswith("["):
-        host, _, rest = address.partition("]")
-        port = rest[1:] if rest.startswith(":") else None
-        return host + "]", port
-    if address.count(":") == 1:
-        host, _, port = address.partition(":")
-        return host, port
-    if address.isdigit():
-        return "", address
-    return address, None
-
-
-def is_local_address(address: str) -> bool:
-    """True when nothing beyond this machine can connect (an empty address listens nowhere)."""
-    if not address.strip():
-        return True
-    host, _port = split_listen_address(address.strip())
-    return host in _LOCAL_HOSTS or host.startswith("127.")
-
-
-def _listeners(data: Mapping[str, Any]) -> list[tuple[TablePath, str, str]]:
-    """Every listen address in the file: (table, key as spelled, value)."""
-    found: list[tuple[TablePath, str, str]] = []
-    metrics = get_ci(data, "listen_address")
-    if isinstance(metrics, str):
-        found.append(((), _spelled(data, "listen_address"), metrics))
-    session = sub_table(data, "session_server")
-    address = get_ci(session, "listen_address")
-    if isinstance(address, str):
-        table: TablePath = (_spelled(data, "session_server"),)
-        found.append((table, _spelled(session, "listen_address"), address))
-    return found
 
 
 def answers_from_config(data: Mapping[str, Any], runner_index: int) -> Answers:
@@ -172,11 +85,11 @@ def answers_from_config(data: Mapping[str, Any], runner_index: int) -> Answers:
     Used to show "current" values and to derive a preset from an existing
     config. Trust and host measures live outside ``config.toml`` and stay ``None``.
     """
-    runner = _runner(data, runner_index)
-    executor = _executor(runner)
+    entry = runner_at(data, runner_index)
+    runner, executor = entry.data, entry.executor
     values: dict[str, Any] = {"executor": executor}
 
-    container_name = _container_table(executor)
+    container_name = container_table_name(executor)
     container = sub_table(runner, container_name) if container_name else {}
     privileged = get_ci(container, "privileged")
     if isinstance(privileged, bool):
@@ -185,53 +98,44 @@ def answers_from_config(data: Mapping[str, Any], runner_index: int) -> Answers:
     if executor in DOCKER_FAMILY:
         user = get_ci(container, "user")
         if isinstance(user, str) and user.strip():
-            is_root = user.strip().casefold() in _ROOT_USERS
-            values["job_user"] = JobUser.IMAGE_DEFAULT if is_root else JobUser.NON_ROOT
+            root = is_root_user(user)
+            values["job_user"] = JobUser.IMAGE_DEFAULT if root else JobUser.NON_ROOT
         if container:
             values["isolate_host_network"] = not any(
                 str(get_ci(container, key)).strip().casefold() == "host"
                 for key in HOST_NAMESPACE_KEYS
                 if get_ci(container, key) is not None
             )
-        values["per_build_network"] = _flag(runner, _FF_PER_BUILD)
+        values["per_build_network"] = feature_flag(runner, _FF_PER_BUILD)
 
     if container_name:
         image = get_ci(container, "image")
         if isinstance(image, str) and image.strip():
             values["default_image"] = image.strip()
-        policies = _strings(get_ci(container, "pull_policy"))
+        policies = strings(get_ci(container, "pull_policy"))
         if policies:
             with contextlib.suppress(ValueError):  # an unknown policy: say nothing
                 values["pull_policy"] = PullPolicyChoice(policies[0].strip())
         allowed = get_ci(container, "allowed_pull_policies")
         if isinstance(allowed, list):
-            values["allowed_pull_policies"] = tuple(_strings(allowed))
+            values["allowed_pull_policies"] = tuple(strings(allowed))
         images = get_ci(container, "allowed_images")
         # No list is a definite setting too: the runner then accepts any image.
-        values["allowed_images"] = tuple(_strings(images)) if isinstance(images, list) else ()
+        values["allowed_images"] = tuple(strings(images)) if isinstance(images, list) else ()
 
-    listeners = _listeners(data)
-    if listeners:
-        values["local_only_listeners"] = all(is_local_address(v) for _t, _k, v in listeners)
+    servers = listeners(data)
+    if servers:
+        values["local_only_listeners"] = all(is_local_address(s.address) for s in servers)
 
-    reuse_cap = _reuse_cap(runner, executor)
-    if reuse_cap is not None:
-        values["one_job_per_vm"] = reuse_cap == 1
+    cap = reuse_cap(entry)
+    if cap is not None:
+        values["one_job_per_vm"] = cap == 1
 
-    values["job_cleanup"] = _flag(runner, _FF_CLEANUP)
-    strategy = _git_strategy(runner)
+    values["job_cleanup"] = feature_flag(runner, _FF_CLEANUP)
+    strategy = git_strategy(runner)
     if strategy in (CloneStrategy.CLONE.value, CloneStrategy.FETCH.value):
         values["clone_strategy"] = CloneStrategy(strategy)
     return Answers(**{k: v for k, v in values.items() if v is not None})
-
-
-def _reuse_cap(runner: Mapping[str, Any], executor: Executor | None) -> int | None:
-    """How many jobs an autoscaled VM takes before it is replaced, when the file says."""
-    if executor is Executor.DOCKER_MACHINE:
-        return _int(sub_table(runner, "machine"), "MaxBuilds")
-    if executor in (Executor.DOCKER_AUTOSCALER, Executor.INSTANCE):
-        return _int(sub_table(runner, "autoscaler"), "max_use_count")
-    return None
 
 
 # --------------------------------------------------------------------------- writing
@@ -243,7 +147,7 @@ class _Planner:
     def __init__(self, data: Mapping[str, Any], runner_index: int) -> None:
         self.data = data
         self.index = runner_index
-        self.runner = _runner(data, runner_index)
+        self.runner = runner_at(data, runner_index).data
         self.edits: list[Edit] = []
 
     def table(self, *names: str) -> Mapping[str, Any]:
@@ -257,7 +161,7 @@ class _Planner:
         parts: list[str | int] = ["runners", self.index]
         table: Mapping[str, Any] = self.runner
         for name in names:
-            parts.append(_spelled(table, name))
+            parts.append(spelled(table, name))
             table = sub_table(table, name)
         return tuple(parts)
 
@@ -265,12 +169,12 @@ class _Planner:
         table = self.table(*names)
         if _same(get_ci(table, key), value):
             return
-        self.edits.append(SetValue(self.path(*names), _spelled(table, key), value))
+        self.edits.append(SetValue(self.path(*names), spelled(table, key), value))
 
     def remove(self, names: tuple[str, ...], key: str) -> None:
         table = self.table(*names)
         if get_ci(table, key) is not None:
-            self.edits.append(RemoveKey(self.path(*names), _spelled(table, key)))
+            self.edits.append(RemoveKey(self.path(*names), spelled(table, key)))
 
 
 def _same(current: Any, wanted: TomlValue) -> bool:
@@ -287,19 +191,19 @@ def edits_for_answers(answers: Answers, data: Mapping[str, Any], runner_index: i
     ``None`` keep their settings as they are.
     """
     plan = _Planner(data, runner_index)
-    current = _executor(plan.runner)
+    current = runner_executor(plan.runner)
     if answers.executor is not None and answers.executor is not current:
         plan.set((), "executor", answers.executor.value)
     executor = answers.executor or current
     trust = answers.trust or DEFAULT_TRUST
-    container = _container_table(executor)
+    container = container_table_name(executor)
 
     if container is not None:
         if answers.default_image is not None:
             image = get_ci(plan.table(container), "image")
             if image != answers.default_image:
                 plan.set(
-                    (container,), _spelled(plan.table(container), "image"), answers.default_image
+                    (container,), spelled(plan.table(container), "image"), answers.default_image
                 )
         _privileges(plan, answers, executor, container, trust)
         _pull(plan, answers, container)
@@ -334,7 +238,7 @@ def _privileges(
         if table == "docker":
             docker = plan.table("docker")
             for key in ("allowed_privileged_images", "allowed_privileged_services"):
-                if not _strings(get_ci(docker, key)):
+                if not strings(get_ci(docker, key)):
                     plan.set(("docker",), key, list(DIND_IMAGES))
         elif get_ci(plan.table(table), "allow_privilege_escalation") is False:
             # Kubernetes refuses a privileged container that forbids escalation.
@@ -363,55 +267,41 @@ def _drop_engine_socket(plan: _Planner) -> None:
     volumes = get_ci(docker, "volumes")
     if not isinstance(volumes, list):
         return
-    kept = [
-        v
-        for v in volumes
-        if not (isinstance(v, str) and (source := volume_source(v)) and is_engine_socket(source))
-    ]
+    kept = [v for v in volumes if not mounts_engine_socket(v)]
     if len(kept) != len(volumes):
-        plan.set(("docker",), _spelled(docker, "volumes"), kept)
+        plan.set(("docker",), spelled(docker, "volumes"), kept)
 
 
 def _docker_confinement(plan: _Planner) -> None:
     """Drop the set-uid capabilities and forbid privilege gains, keeping what is there."""
     docker = plan.table("docker")
-    cap_drop = _strings(get_ci(docker, "cap_drop"))
+    cap_drop = strings(get_ci(docker, "cap_drop"))
     upper = {item.strip().upper() for item in cap_drop}
     if "ALL" not in upper:
         missing = [cap for cap in DROPPED_CAPABILITIES if cap not in upper]
         if missing:
             plan.set(("docker",), "cap_drop", [*cap_drop, *missing])
-    security_opt = _strings(get_ci(docker, "security_opt"))
-    if not any(_is_no_new_privileges(item) for item in security_opt):
-        plan.set(("docker",), "security_opt", [*security_opt, NO_NEW_PRIVILEGES])
-
-
-def _is_no_new_privileges(option: str) -> bool:
-    name, _sep, value = option.strip().replace("=", ":").partition(":")
-    return name.strip() == "no-new-privileges" and value.strip().casefold() in ("", "true")
+    security_opt = get_ci(docker, "security_opt")
+    if not has_no_new_privileges(security_opt):
+        plan.set(("docker",), "security_opt", with_no_new_privileges(security_opt))
 
 
 def _job_user(plan: _Planner, job_user: JobUser | None) -> None:
     docker = plan.table("docker")
     user = get_ci(docker, "user")
     if job_user is JobUser.NON_ROOT:
-        if not isinstance(user, str) or not user.strip() or user.strip().casefold() in _ROOT_USERS:
+        if not isinstance(user, str) or not user.strip() or is_root_user(user):
             plan.set(("docker",), "user", NON_ROOT_USER)
         # With ``user`` set, an empty ``allowed_users`` admits only that user; a
         # non-empty list is what jobs may ask for, so it must not admit root.
-        allowed = _strings(get_ci(docker, "allowed_users"))
-        if allowed and any(item.strip().casefold() in _ROOT_USERS for item in allowed):
+        allowed = strings(get_ci(docker, "allowed_users"))
+        if allowed and any(is_root_user(item) for item in allowed):
             plan.set(
                 ("docker",),
                 "allowed_users",
-                [item for item in allowed if item.strip().casefold() not in _ROOT_USERS]
-                or [NON_ROOT_USER],
+                [item for item in allowed if not is_root_user(item)] or [NON_ROOT_USER],
             )
-    elif (
-        job_user is JobUser.IMAGE_DEFAULT
-        and isinstance(user, str)
-        and user.strip().casefold() not in _ROOT_USERS
-    ):
+    elif job_user is JobUser.IMAGE_DEFAULT and isinstance(user, str) and not is_root_user(user):
         plan.remove(("docker",), "user")
 
 
@@ -422,7 +312,7 @@ def _pull(plan: _Planner, answers: Answers, table: str) -> None:
         if isinstance(current, str):
             if current.strip() != wanted:
                 plan.set((table,), "pull_policy", wanted)  # keep the file's string form
-        elif _strings(current) != [wanted]:
+        elif strings(current) != [wanted]:
             plan.set((table,), "pull_policy", [wanted])
     if answers.allowed_pull_policies is not None:
         _list_setting(plan, table, "allowed_pull_policies", answers.allowed_pull_policies)
@@ -450,12 +340,12 @@ def _docker_network(plan: _Planner, answers: Answers) -> None:
 
 
 def _local_listeners(plan: _Planner) -> None:
-    for table, key, address in _listeners(plan.data):
-        if is_local_address(address):
+    for server in listeners(plan.data):
+        if is_local_address(server.address):
             continue
-        _host, port = split_listen_address(address.strip())
+        _host, port = split_listen_address(server.address)
         local = f"{LOCAL_HOST}:{port}" if port else LOCAL_HOST
-        plan.edits.append(SetValue(table, key, local))
+        plan.edits.append(SetValue(server.table, server.key, local))
 
 
 def _one_job_per_vm(plan: _Planner, executor: Executor | None, wanted: bool) -> None:
@@ -464,24 +354,24 @@ def _one_job_per_vm(plan: _Planner, executor: Executor | None, wanted: bool) -> 
     table = plan.table(*names)
     if wanted:
         plan.set(names, key, 1)
-        capacity = _int(table, "capacity_per_instance")
+        capacity = int_setting(table, "capacity_per_instance")
         if names == ("autoscaler",) and capacity is not None and capacity > 1:
             plan.set(names, "capacity_per_instance", 1)  # two jobs at once share the VM
-    elif _int(table, key) == 1:
+    elif int_setting(table, key) == 1:
         plan.remove(names, key)
 
 
 def _clone_strategy(plan: _Planner, strategy: CloneStrategy) -> None:
-    environment = _strings(get_ci(plan.runner, "environment"))
-    entry = f"{_GIT_STRATEGY}={strategy.value}"
-    has_entry = any(item.partition("=")[0].strip() == _GIT_STRATEGY for item in environment)
+    environment = strings(get_ci(plan.runner, "environment"))
+    entry = f"{GIT_STRATEGY}={strategy.value}"
+    has_entry = any(item.partition("=")[0].strip() == GIT_STRATEGY for item in environment)
     if not has_entry:
         # Fetch is what most projects get anyway; write it only over another value.
         if strategy is CloneStrategy.CLONE:
             plan.set((), "environment", [*environment, entry])
         return
     updated: list[TomlValue] = [
-        entry if item.partition("=")[0].strip() == _GIT_STRATEGY else item for item in environment
+        entry if item.partition("=")[0].strip() == GIT_STRATEGY else item for item in environment
     ]
     plan.set((), "environment", updated)
 

@@ -34,12 +34,12 @@ from typing import Any
 from wizard import keys
 from wizard.answers import Answers
 from wizard.answers_file import answers_from_mapping, read_toml
-from wizard.edits import apply_edits
+from wizard.config_reading import get_ci
 from wizard.errors import WizardError
 from wizard.model import Edit, SetValue, TablePath, TomlValue, Trust
 from wizard.plan import edits_for_answers
-from wizard.rules.base import get_ci
 from wizard.secrets import is_secret_key
+from wizard.tomlfile.edits import apply_edits
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 """Preset names are file names and command-line words: lower-case kebab."""
@@ -326,7 +326,7 @@ def with_locks(preset: Preset | None, answers: Answers) -> Answers:
 
 def preset_to_toml(preset: Preset) -> str:
     """The preset as a file: stable field order, so two runs give the same bytes."""
-    from wizard.document import render_key, render_value
+    from wizard.tomlfile.rendering import render_key, render_value
 
     lines = [
         f"name = {render_value(preset.name)}",
@@ -399,7 +399,7 @@ def template_config(preset: Preset) -> str:
     """
     import tomllib
 
-    from wizard.document import render_key, render_value
+    from wizard.tomlfile.rendering import render_key, render_value
 
     runner = template_runner(preset)
     problems = list(_template_problems("runners", runner))

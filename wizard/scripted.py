@@ -14,9 +14,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from wizard.answers import Answers, RunnerIdentity
+from wizard.answers import Answers
 from wizard.answers_file import load_answers
 from wizard.errors import MissingAnswerError, WizardError
+from wizard.model import RunnerIdentity
 from wizard.presets import Preset, load_preset
 from wizard.session import WizardSession
 from wizard.steps import applicable_fields

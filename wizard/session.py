@@ -12,12 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from wizard import audit, document, plan, presets, safe_write
-from wizard.answers import Answers, RunnerIdentity
-from wizard.diffs import masked_diff
-from wizard.model import DEFAULT_TRUST, Edit, Finding, Trust
+from wizard import audit, plan, presets
+from wizard.answers import Answers
+from wizard.config_reading import iter_runners
+from wizard.model import DEFAULT_TRUST, Edit, Finding, RunnerIdentity, Trust
 from wizard.presets import Preset
 from wizard.secrets import mask_secret, mask_text
+from wizard.tomlfile import document, safe_write
+from wizard.tomlfile.diffs import masked_diff
 
 RULES_DECIDED_BY_ANSWERS = frozenset(
     {
@@ -109,7 +111,7 @@ class WizardSession:
 
     def runners(self) -> list[RunnerSummary]:
         summaries = []
-        for entry in self.doc.runner_entries():
+        for entry in iter_runners(self.doc.data):
             token = entry.get("token")
             summaries.append(
                 RunnerSummary(
@@ -150,7 +152,7 @@ class WizardSession:
         base = self.doc
         if runner_index is None:
             base = base.with_new_runner(identity or RunnerIdentity(), answers.executor)
-            runner_index = len(base.runner_entries()) - 1
+            runner_index = [*iter_runners(base.data)][-1].index
         after = base
         edits: list[Edit] = []
         for index in dict.fromkeys([runner_index, *also]):

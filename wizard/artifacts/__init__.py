@@ -19,11 +19,11 @@ from wizard.artifacts.checklist import (
     checklist_items,
     render_checklist,
 )
-from wizard.artifacts.cloud import cloud_edits
 from wizard.artifacts.daemon_json import render_fragment, wants_fragment
 from wizard.artifacts.nftables import render_ruleset, wants_ruleset
 from wizard.artifacts.writer import write_artifacts
 from wizard.model import Executor
+from wizard.rules.cloud_edits import cloud_edits
 
 __all__ = [
     "CHECKLIST_FILE",

@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from wizard.answers import Answers, PrivilegedNeed
-from wizard.artifacts.cloud import REQUIRED_MACHINE_OPTIONS, uses_amazonec2
 from wizard.artifacts.daemon_json import daemon_fragment
 from wizard.artifacts.nftables import CONTAINER_EXECUTORS, METADATA_V4
 from wizard.artifacts.provenance import PRODUCER, answer_lines, safe_url
 from wizard.model import Executor
 from wizard.rules.base import DOCS
+from wizard.rules.cloud_edits import REQUIRED_MACHINE_OPTIONS, uses_amazonec2
 
 SECURITY = f"{DOCS}/security/"
 AWS_IMDS = (

@@ -15,9 +15,14 @@ from typing import Any
 
 from wizard.answers import Answers
 from wizard.artifacts import generate_artifacts, write_artifacts
-from wizard.artifacts.cloud import autoscaler_plugin, machine_options
+from wizard.config_reading import (
+    RunnerEntry,
+    autoscaler_plugin,
+    get_ci,
+    iter_runners,
+    machine_options,
+)
 from wizard.errors import WizardError
-from wizard.rules.base import RunnerEntry, get_ci, iter_runners
 
 
 def pick_runner(data: Mapping[str, Any], name: str | None, path: str) -> RunnerEntry | None:
@@ -64,7 +69,7 @@ def answers_for(
 
 
 def run(args: argparse.Namespace) -> int:
-    from wizard.document import load_config
+    from wizard.tomlfile.document import load_config
 
     document = load_config(Path(args.path))
     data = document.data

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 from wizard.audit import FileReport, audit_document
 from wizard.commands.common import exit_code, print_error, render, trust_from
-from wizard.document import load_config
 from wizard.errors import ConfigError
 from wizard.model import DEFAULT_TRUST, Finding, Trust
+from wizard.tomlfile.document import load_config
 
 if TYPE_CHECKING:
     from wizard.presets import Preset

@@ -14,11 +14,12 @@ from pathlib import Path
 
 from wizard.audit import HardenResult, harden_document
 from wizard.commands.common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, print_error, trust_from
-from wizard.diffs import masked_diff
-from wizard.document import ConfigDocument, load_config
+from wizard.config_reading import iter_runners
 from wizard.errors import ConfigError, WizardError
 from wizard.model import Edit, Trust
-from wizard.safe_write import tighten_mode, write_document
+from wizard.tomlfile.diffs import masked_diff
+from wizard.tomlfile.document import ConfigDocument, load_config
+from wizard.tomlfile.safe_write import tighten_mode, write_document
 
 
 @dataclass
@@ -34,7 +35,7 @@ def _check_runner_names(args: argparse.Namespace, document: ConfigDocument, path
     """A --runner name the file does not have is a mistake, not a clean result."""
     if not args.runner:
         return
-    names = [entry.get("name") for entry in document.runner_entries()]
+    names = [entry.name for entry in iter_runners(document.data)]
     unknown = [name for name in args.runner if name not in names]
     if unknown:
         have = ", ".join(str(n) for n in names if n) or "none"
@@ -63,8 +64,8 @@ def _preset_plan(args: argparse.Namespace, document: ConfigDocument, path: Path)
     result.trust = answers.trust
     source = f"preset {preset.name}" if preset else f"answers {args.answers}"
     considered = 0
-    for entry in document.runner_entries():
-        name = entry.get("name")
+    for entry in iter_runners(document.data):
+        name = entry.name
         if args.runner and name not in args.runner:
             continue
         considered += 1

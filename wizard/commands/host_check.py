@@ -20,8 +20,8 @@ from wizard.commands.common import exit_code, trust_from
 from wizard.errors import ConfigError
 from wizard.host import HostReport, run_host_checks
 from wizard.host.fs import HostFiles
-from wizard.host.rules import HOST_RULES_BY_ID
 from wizard.model import Finding, Trust
+from wizard.rules.host_rules import HOST_RULES_BY_ID
 
 DEFAULT_CONFIG = "/etc/gitlab-runner/config.toml"
 USER_CONFIG = ".gitlab-runner/config.toml"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from wizard.host.rules import HOST_RULES
+from wizard.rules.host_rules import HOST_RULES
 
 if TYPE_CHECKING:
     from wizard.host.result import HostEnv, HostReport, SkippedCheck

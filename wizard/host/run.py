@@ -10,10 +10,10 @@ from wizard.host.credentials import CREDENTIAL_RULES, check_credentials
 from wizard.host.docker_daemon import check_docker_daemon
 from wizard.host.fs import HostFiles, Unreadable
 from wizard.host.result import HostContext, HostEnv, HostReport
-from wizard.host.rules import HOST_RULES_BY_ID
 from wizard.host.runner_config import check_token_rotation, load_runner_config
 from wizard.host.runner_user import check_runner_user
 from wizard.model import Trust
+from wizard.rules.host_rules import HOST_RULES_BY_ID
 
 USER_RULES = ("host-runner-in-docker-group", "host-runner-sudo", "host-runner-login-shell")
 

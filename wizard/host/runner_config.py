@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from wizard.config_reading import get_ci, iter_runners, sub_table
 from wizard.host.fs import HostFiles, Unreadable
 from wizard.host.result import HostContext
 from wizard.model import Executor
-from wizard.rules.base import get_ci, iter_runners, sub_table
 
 ROTATION_FLAG = "FF_DISABLE_AUTOMATIC_TOKEN_ROTATION"
 

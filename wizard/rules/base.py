@@ -1,9 +1,10 @@
-"""What a rule is, what it sees, and small helpers every check uses.
+"""What a rule is, what it sees, and the few helpers that turn a reading into a finding or fix.
 
 A rule is data (id, title, severity per trust level, rationale, link, fix
 safety) plus one pure function that reads the parsed configuration and returns
 :class:`~wizard.model.Issue` objects. Checks never touch files or TOML text:
-the audit adds line numbers afterwards from the document layer.
+the audit adds line numbers afterwards from the document layer. What a setting
+means is read through :mod:`wizard.config_reading`, the reader the planner uses too.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from wizard.model import Executor, FixSafety, Issue, Severity, Trust
+from wizard.config_reading import RunnerEntry, iter_runners, runner_path, spelled, table_at
+from wizard.model import Executor, FixSafety, Issue, SetValue, Severity, TomlValue, Trust
 
 DOCS = "https://docs.gitlab.com/runner"
 """Base of every documentation link in the catalogue."""
@@ -69,87 +71,19 @@ def by_trust(single: Severity, multi: Severity, public: Severity) -> Mapping[Tru
     return {Trust.SINGLE_PROJECT: single, Trust.MULTI_PROJECT: multi, Trust.PUBLIC: public}
 
 
-def get_ci(table: Mapping[str, Any] | None, key: str) -> Any:
-    """Look a key up the way GitLab Runner does: exact match first, then ignoring case."""
-    if not table:
-        return None
-    if key in table:
-        return table[key]
-    folded = key.casefold()
-    for name, value in table.items():
-        if name.casefold() == folded:
-            return value
-    return None
+def runners_for(ctx: AuditContext, executors: frozenset[Executor]) -> Iterator[RunnerEntry]:
+    """The runners a rule applies to: other executors ignore the setting."""
+    for entry in iter_runners(ctx.data):
+        if entry.executor in executors:
+            yield entry
 
 
-def has_ci(table: Mapping[str, Any] | None, key: str) -> bool:
-    """True when ``key`` is present under any spelling of its case."""
-    if not table:
-        return False
-    folded = key.casefold()
-    return any(name.casefold() == folded for name in table)
+def set_in(entry: RunnerEntry, tables: tuple[str, ...], key: str, value: TomlValue) -> SetValue:
+    """Set ``key`` in a runner sub-table, keeping the spelling the file already uses."""
+    table = table_at(entry.data, *tables)
+    return SetValue(runner_path(entry.index, *tables), spelled(table, key), value)
 
 
-def sub_table(table: Mapping[str, Any] | None, key: str) -> Mapping[str, Any]:
-    """A sub-table, or an empty mapping when it is absent or not a table."""
-    value = get_ci(table, key)
-    return value if isinstance(value, Mapping) else {}
-
-
-def as_list(value: Any) -> list[Any]:
-    """Settings such as ``pull_policy`` take a string or an array; read both as a list."""
-    if value is None:
-        return []
-    if isinstance(value, list):
-        return value
-    return [value]
-
-
-def runner_executor(runner: Mapping[str, Any]) -> Executor | None:
-    """The runner's executor, or ``None`` when missing or unknown."""
-    name = get_ci(runner, "executor")
-    if not isinstance(name, str):
-        return None
-    try:
-        return Executor(name.strip())
-    except ValueError:
-        return None
-
-
-@dataclass(frozen=True)
-class RunnerEntry:
-    """One ``[[runners]]`` entry as checks see it."""
-
-    index: int
-    data: Mapping[str, Any]
-    executor: Executor | None
-
-    @property
-    def name(self) -> str | None:
-        value = get_ci(self.data, "name")
-        return value if isinstance(value, str) else None
-
-
-def iter_runners(data: Mapping[str, Any]) -> Iterator[RunnerEntry]:
-    """Every ``[[runners]]`` entry with its position, skipping malformed ones."""
-    runners = get_ci(data, "runners")
-    if not isinstance(runners, list):
-        return
-    for index, runner in enumerate(runners):
-        if isinstance(runner, Mapping):
-            yield RunnerEntry(index, runner, runner_executor(runner))
-
-
-def runner_at(data: Mapping[str, Any], index: int) -> RunnerEntry | None:
-    """The ``index``-th ``[[runners]]`` entry, looked up directly.
-
-    A search through :func:`iter_runners` for each runner of a rule's loop
-    would make the audit cost the square of the number of runners.
-    """
-    runners = get_ci(data, "runners")
-    if not isinstance(runners, list) or not 0 <= index < len(runners):
-        return None
-    runner = runners[index]
-    if not isinstance(runner, Mapping):
-        return None
-    return RunnerEntry(index, runner, runner_executor(runner))
+def pin_feature_flag(entry: RunnerEntry, name: str, value: bool) -> SetValue:
+    """Pin a feature flag in the runner's table, so that jobs cannot change it."""
+    return set_in(entry, ("feature_flags",), name, value)

@@ -8,7 +8,6 @@ rules, which the host check runs but which share ids, links and severities here.
 
 from __future__ import annotations
 
-from wizard.host.rules import HOST_RULES
 from wizard.model import Issue
 from wizard.rules import (
     cloud_rules,
@@ -22,6 +21,7 @@ from wizard.rules import (
     pull_rules,
 )
 from wizard.rules.base import AuditContext, Rule
+from wizard.rules.host_rules import HOST_RULES
 from wizard.rules.schema import SCHEMA_RULES
 
 ALL_RULES: tuple[Rule, ...] = (

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from wizard.artifacts.cloud import cloud_edits, machine_options, uses_amazonec2
+from wizard.config_reading import iter_runners, machine_options
 from wizard.model import Executor, FixSafety, Issue, Severity
-from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, iter_runners
+from wizard.rules.base import DOCS, AuditContext, Rule, by_trust
+from wizard.rules.cloud_edits import cloud_edits, uses_amazonec2
 
 _S = Severity
 

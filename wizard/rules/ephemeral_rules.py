@@ -4,18 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from wizard.model import AUTOSCALED, Executor, FixSafety, Issue, Severity
-from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, get_ci, iter_runners, sub_table
-from wizard.rules.reading import (
+from wizard.config_reading import (
     feature_flag,
+    get_ci,
     is_true,
-    pin_feature_flag,
+    iter_runners,
     reuses_host,
     runner_path,
-    runners_for,
-    set_in,
     spelled,
     strings,
+    sub_table,
+)
+from wizard.model import AUTOSCALED, Executor, FixSafety, Issue, Severity
+from wizard.rules.base import (
+    DOCS,
+    AuditContext,
+    Rule,
+    by_trust,
+    pin_feature_flag,
+    runners_for,
+    set_in,
 )
 
 _S = Severity

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from wizard.config_reading import get_ci, has_ci, runner_path, spelled, sub_table
 from wizard.model import Executor, FixSafety, Issue, Severity
-from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, get_ci, sub_table
-from wizard.rules.reading import has_key, runner_path, runners_for, set_in, spelled
+from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for, set_in
 
 _S = Severity
 
@@ -85,7 +85,7 @@ SSH_HOST_KEY_CHECKING_DISABLED = Rule(
 def _host_key_checking_implicit(ctx: AuditContext) -> Iterator[Issue]:
     for entry in runners_for(ctx, SSH_EXECUTORS):
         ssh = sub_table(entry.data, "ssh")
-        if not has_key(ssh, "disable_strict_host_key_checking"):
+        if not has_ci(ssh, "disable_strict_host_key_checking"):
             yield Issue(
                 "disable_strict_host_key_checking is unset: runners older than 15.0 then skip "
                 "host-key verification",

@@ -6,24 +6,17 @@ import datetime as dt
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from wizard.model import FixSafety, Issue, Severity
-from wizard.rules.base import (
-    DOCS,
-    AuditContext,
-    Rule,
-    by_trust,
+from wizard.config_reading import (
+    feature_flag,
     get_ci,
+    is_true,
     iter_runners,
+    runner_path,
+    spelled,
     sub_table,
 )
-from wizard.rules.reading import (
-    feature_flag,
-    is_true,
-    pin_feature_flag,
-    runner_path,
-    set_in,
-    spelled,
-)
+from wizard.model import FixSafety, Issue, Severity
+from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, pin_feature_flag, set_in
 
 _S = Severity
 ADVANCED = f"{DOCS}/configuration/advanced-configuration/"

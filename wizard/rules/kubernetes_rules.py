@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from wizard.config_reading import get_ci, has_ci, runner_path, spelled, strings, sub_table
 from wizard.model import Edit, Executor, FixSafety, Issue, SetValue, Severity
-from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, get_ci, has_ci, sub_table
+from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for
 from wizard.rules.privilege_rules import K8S_CONTAINER_CONTEXTS
-from wizard.rules.reading import runner_path, runners_for, spelled, strings
 
 _S = Severity
 KUBERNETES = frozenset({Executor.KUBERNETES})

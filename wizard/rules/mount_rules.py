@@ -6,15 +6,21 @@ import posixpath
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from wizard.config_reading import (
+    LINUX_DOCKER,
+    get_ci,
+    is_engine_socket,
+    runner_path,
+    spelled,
+    strings,
+    sub_table,
+    volume_source,
+)
 from wizard.model import DOCKER_FAMILY, Executor, FixSafety, Issue, RemoveKey, SetValue, Severity
-from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, get_ci, sub_table
-from wizard.rules.reading import LINUX_DOCKER, runner_path, runners_for, spelled, strings
+from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for
 
 _S = Severity
 DOCKER_DOCS = f"{DOCS}/configuration/advanced-configuration/#the-runnersdocker-section"
-
-_SOCKET_MARKERS = ("docker.sock", "podman.sock", "containerd.sock", "crio.sock", "docker_engine")
-"""Names of container-engine control endpoints (``docker_engine`` is the Windows pipe)."""
 
 SENSITIVE_EXACT = frozenset(
     {"/", "/etc", "/home", "/dev", "/var", "/var/run", "/run", "/usr", "/lib", "/bin", "/sbin"}
@@ -40,24 +46,6 @@ SENSITIVE_TREES = (
 
 CREDENTIAL_DIRECTORIES = frozenset({".ssh", ".aws", ".kube", ".docker", ".gnupg"})
 """Home-directory folders that hold keys and credentials, wherever the home is."""
-
-
-def volume_source(spec: str) -> str | None:
-    """The host side of a Linux ``host:container[:mode]`` volume, ``None`` for other volumes.
-
-    A lone path is an anonymous volume and a name without a slash is a named
-    volume: neither exposes the host's files.
-    """
-    parts = spec.strip().split(":")
-    if len(parts) < 2:
-        return None
-    source = parts[0].strip()
-    return source if source.startswith(("/", "~")) else None
-
-
-def is_engine_socket(path: str) -> bool:
-    text = path.casefold()
-    return any(marker in text for marker in _SOCKET_MARKERS)
 
 
 def sensitive_reason(path: str) -> str | None:

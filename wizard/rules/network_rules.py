@@ -5,50 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-from wizard.model import DOCKER_FAMILY, FixSafety, Issue, SetValue, Severity
-from wizard.rules.base import (
-    DOCS,
-    AuditContext,
-    Rule,
-    by_trust,
-    get_ci,
-    iter_runners,
-    sub_table,
-)
-from wizard.rules.reading import (
+from wizard.config_reading import (
     LINUX_DOCKER,
     feature_flag,
-    pin_feature_flag,
+    get_ci,
+    iter_runners,
+    listens_everywhere,
     runner_path,
-    runners_for,
     spelled,
+    split_listen_address,
+    sub_table,
 )
+from wizard.model import DOCKER_FAMILY, FixSafety, Issue, SetValue, Severity
+from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, pin_feature_flag, runners_for
 
 _S = Severity
 ADVANCED = f"{DOCS}/configuration/advanced-configuration/"
 METRICS_PORT = "9252"
-_ALL_INTERFACES = frozenset({"", "0.0.0.0", "::", "*"})
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
-
-
-def split_listen_address(address: str) -> tuple[str, str | None]:
-    """``host:port`` into its parts; IPv6 hosts come bracketed (``[::]:9252``)."""
-    text = address.strip()
-    if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
-        return host, rest[1:] if rest.startswith(":") else None
-    if text.count(":") > 1:
-        return text, None  # a bare IPv6 address
-    host, found, port = text.partition(":")
-    return host, port if found else None
-
-
-def listens_everywhere(address: object) -> bool:
-    """True for an enabled address whose host part means every interface."""
-    if not isinstance(address, str) or not address.strip():
-        return False  # empty disables the server
-    host, _ = split_listen_address(address)
-    return host.strip() in _ALL_INTERFACES
 
 
 # --- per-build-network-disabled ------------------------------------------------------------

@@ -9,18 +9,21 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from wizard.model import DOCKER_FAMILY, Executor, FixSafety, Issue, SetValue, Severity
-from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, get_ci, sub_table
-from wizard.rules.reading import (
+from wizard.config_reading import (
     CONTAINER_EXECUTORS,
     LINUX_DOCKER,
+    get_ci,
+    has_no_new_privileges,
+    is_root_user,
     is_true,
     runner_path,
-    runners_for,
-    set_in,
     spelled,
     strings,
+    sub_table,
+    with_no_new_privileges,
 )
+from wizard.model import DOCKER_FAMILY, Executor, FixSafety, Issue, SetValue, Severity
+from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for, set_in
 
 _S = Severity
 DOCKER_DOCS = f"{DOCS}/configuration/advanced-configuration/#the-runnersdocker-section"
@@ -328,38 +331,19 @@ SETUID_NOT_DROPPED = Rule(
 # --- no-new-privileges-missing ------------------------------------------------------------------
 
 
-def _no_new_privileges_state(option: str) -> bool | None:
-    """``True``/``False`` for a no-new-privileges option, ``None`` for any other option."""
-    text = option.strip().casefold()
-    if text == "no-new-privileges":
-        return True
-    for separator in (":", "="):
-        name, found, value = text.partition(separator)
-        if found and name.strip() == "no-new-privileges":
-            return value.strip() in ("true", "1")
-    return None
-
-
 def _no_new_privileges(ctx: AuditContext) -> Iterator[Issue]:
     for entry in runners_for(ctx, LINUX_DOCKER):
         docker = sub_table(entry.data, "docker")
-        raw = get_ci(docker, "security_opt")
-        items = list(raw) if isinstance(raw, list) else strings(raw)
-        states = [_no_new_privileges_state(item) for item in items if isinstance(item, str)]
-        if True in states and False not in states:
+        options = get_ci(docker, "security_opt")
+        if has_no_new_privileges(options):
             continue
-        kept = [
-            item
-            for item in items
-            if not (isinstance(item, str) and _no_new_privileges_state(item) is not None)
-        ]
         key = spelled(docker, "security_opt")
         yield Issue(
             "security_opt lacks no-new-privileges: setuid programs can raise a job's privileges",
             runner_path(entry.index, "docker"),
             key,
             entry.index,
-            (SetValue(runner_path(entry.index, "docker"), key, [*kept, "no-new-privileges:true"]),),
+            (SetValue(runner_path(entry.index, "docker"), key, with_no_new_privileges(options)),),
         )
 
 
@@ -385,12 +369,6 @@ NO_NEW_PRIVILEGES_MISSING = Rule(
 
 
 # --- job-runs-as-root ----------------------------------------------------------------------
-
-
-def is_root_user(user: str) -> bool:
-    """``root``, ``0`` and ``0:group`` all mean uid 0."""
-    name = user.strip().split(":", 1)[0].strip()
-    return name in ("root", "0")
 
 
 def _job_runs_as_root(ctx: AuditContext) -> Iterator[Issue]:

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from wizard.model import FixSafety, Issue, Severity, TomlValue, Trust
-from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, get_ci, sub_table
-from wizard.rules.reading import (
+from wizard.config_reading import (
     CONTAINER_EXECUTORS,
     container_table_name,
+    get_ci,
     runner_path,
-    runners_for,
-    set_in,
     spelled,
     strings,
+    sub_table,
 )
+from wizard.model import FixSafety, Issue, Severity, TomlValue, Trust
+from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for, set_in
 
 _S = Severity
 
@@ -35,7 +35,7 @@ def _without_if_not_present(raw: object, *, as_list: bool) -> TomlValue:
 
 def _if_not_present(ctx: AuditContext) -> Iterator[Issue]:
     for entry in runners_for(ctx, CONTAINER_EXECUTORS):
-        name = container_table_name(entry)
+        name = container_table_name(entry.executor) or "docker"
         table = sub_table(entry.data, name)
         policy = get_ci(table, "pull_policy")
         if any(is_if_not_present(item) for item in strings(policy)):
@@ -94,7 +94,7 @@ def _images_unrestricted(ctx: AuditContext) -> Iterator[Issue]:
     if ctx.trust == Trust.SINGLE_PROJECT:
         return
     for entry in runners_for(ctx, CONTAINER_EXECUTORS):
-        name = container_table_name(entry)
+        name = container_table_name(entry.executor) or "docker"
         table = sub_table(entry.data, name)
         for key, what in (("allowed_images", "image"), ("allowed_services", "service image")):
             if not strings(get_ci(table, key)):

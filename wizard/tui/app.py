@@ -19,8 +19,9 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
-from wizard.answers import Answers, RunnerIdentity
+from wizard.answers import Answers
 from wizard.errors import WizardError
+from wizard.model import RunnerIdentity
 from wizard.secrets import mask_text
 from wizard.steps import STEPS
 from wizard.tui.formatting import (

@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from wizard.answers import Answers, RunnerIdentity
-from wizard.model import Finding
+from wizard.answers import Answers
+from wizard.model import Finding, RunnerIdentity
 
 if TYPE_CHECKING:
     from wizard.presets import Preset

@@ -12,7 +12,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Literal
 
-from wizard.answers import Answers, RunnerIdentity
+from wizard.answers import Answers
+from wizard.model import RunnerIdentity
 from wizard.steps import STEPS, Question, Step
 from wizard.tui.ports import RunnerView
 

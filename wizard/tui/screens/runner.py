@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, Static
 from textual.widgets.selection_list import Selection
 
-from wizard.answers import RunnerIdentity
+from wizard.model import RunnerIdentity
 from wizard.secrets import mask_secret, mask_text
 from wizard.tui.formatting import url_problem
 from wizard.tui.ports import RunnerView

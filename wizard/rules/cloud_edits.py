@@ -12,24 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from wizard.edits import find_key
+from wizard.config_reading import find_key, machine_options, runner_at, sub_table
 from wizard.model import Edit, Executor, SetValue
-from wizard.rules.base import get_ci, runner_at, sub_table
 
 AMAZON_PREFIX = "amazonec2-"
 REQUIRED_MACHINE_OPTIONS = {
     "amazonec2-metadata-token": "required",
     "amazonec2-metadata-token-response-hop-limit": "1",
 }
-
-
-def machine_options(data: Mapping[str, Any], runner_index: int) -> list[str]:
-    """``[runners.machine] MachineOptions`` of one runner (strings only)."""
-    runner = runner_at(data, runner_index)
-    options = get_ci(sub_table(runner.data, "machine"), "MachineOptions") if runner else None
-    if isinstance(options, list):
-        return [option for option in options if isinstance(option, str)]
-    return []
 
 
 def uses_amazonec2(options: list[str]) -> bool:
@@ -57,8 +47,11 @@ def cloud_edits(data: Mapping[str, Any], runner_index: int) -> list[Edit]:
 
     Empty for other executors and drivers, and when the options already say so.
     """
-    runner = runner_at(data, runner_index)
-    if runner is None or runner.executor is not Executor.DOCKER_MACHINE:
+    try:
+        runner = runner_at(data, runner_index)  # directly: a search per runner is quadratic
+    except IndexError:
+        return []
+    if runner.executor is not Executor.DOCKER_MACHINE:
         return []
     options = machine_options(data, runner_index)
     if not uses_amazonec2(options):
@@ -70,9 +63,3 @@ def cloud_edits(data: Mapping[str, Any], runner_index: int) -> list[Edit]:
     key = find_key(dict(machine), "MachineOptions") or "MachineOptions"
     value: list[Any] = list(hardened)
     return [SetValue(("runners", runner_index, "machine"), key, value)]
-
-
-def autoscaler_plugin(data: Mapping[str, Any], runner_index: int) -> str | None:
-    runner = runner_at(data, runner_index)
-    plugin = get_ci(sub_table(runner.data, "autoscaler"), "plugin") if runner else None
-    return plugin if isinstance(plugin, str) else None

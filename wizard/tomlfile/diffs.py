@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 
-from wizard.document import ConfigDocument
+from wizard.tomlfile.document import ConfigDocument
 
 CONTEXT_LINES = 2
 

@@ -17,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from wizard.document import ConfigDocument
 from wizard.errors import ConfigError, FileChangedError
+from wizard.tomlfile.document import ConfigDocument
 
 CONFIG_MODE = 0o600
 

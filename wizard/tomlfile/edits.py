@@ -11,15 +11,8 @@ import copy
 from collections.abc import Iterable, MutableMapping
 from typing import Any
 
+from wizard.config_reading import find_key
 from wizard.model import Edit, RemoveKey, SetValue, TablePath
-
-
-def find_key(table: MutableMapping[str, Any], key: str) -> str | None:
-    """The spelling ``key`` has in ``table``: exact first, then ignoring case."""
-    if key in table:
-        return key
-    folded = key.casefold()
-    return next((name for name in table if name.casefold() == folded), None)
 
 
 def resolve_table(

@@ -1,0 +1,61 @@
+"""Where things are in a scanned file, looked up by the concrete path an edit names.
+
+Built once per document from its :class:`~wizard.tomlfile.layout.Layout`: every
+key, header, section end and region end by path, so an editor finds its spot
+without scanning the file again (which would make many edits quadratic).
+"""
+
+from __future__ import annotations
+
+from wizard.model import TablePath
+from wizard.tomlfile.layout import Layout, Statement
+
+
+class Index:
+    """Lookups the editor needs: keys, headers, sections and regions by concrete path."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self.keys: dict[tuple[TablePath, str], Statement] = {}
+        self.headers: dict[TablePath, Statement] = {}
+        self.section_last: dict[TablePath, Statement] = {}
+        """Last statement of each header's own section (the header itself if empty)."""
+        self.region_last: dict[TablePath, Statement] = {}
+        """Last statement before a header that is not inside the table."""
+        self.dotted_last: dict[TablePath, Statement] = {}
+        """For tables made by dotted keys: the last key statement that names them."""
+        self.dotted_first: dict[TablePath, Statement] = {}
+        self.first_under: dict[TablePath, Statement] = {}
+        """For every table path: the first header strictly inside it."""
+        self.keys_in: dict[TablePath, list[Statement]] = {}
+        """Key statements written directly in each table, in file order."""
+        self.last_global: Statement | None = None
+        self.first_header: Statement | None = None
+        open_headers: list[Statement] = []
+        for statement in layout.statements:
+            if statement.kind == "key":
+                self.keys_in.setdefault(statement.path, []).append(statement)
+                full = (*statement.path, *(k.casefold() for k in statement.keys))
+                self.keys[(full[:-1], str(full[-1]))] = statement
+                for depth in range(1, len(statement.keys)):
+                    self.dotted_last[full[: len(statement.path) + depth]] = statement
+                    self.dotted_first.setdefault(full[: len(statement.path) + depth], statement)
+                if not statement.path and self.first_header is None:
+                    self.last_global = statement
+                if open_headers:
+                    self.section_last[open_headers[-1].path] = statement
+            else:
+                if self.first_header is None:
+                    self.first_header = statement
+                self.headers[statement.path] = statement
+                self.section_last[statement.path] = statement
+                for depth in range(1, len(statement.path)):
+                    self.first_under.setdefault(statement.path[:depth], statement)
+                open_headers = [h for h in open_headers if _is_prefix(h.path, statement.path)]
+                open_headers.append(statement)
+            for header in open_headers:
+                self.region_last[header.path] = statement
+
+
+def _is_prefix(prefix: TablePath, path: TablePath) -> bool:
+    return len(prefix) < len(path) and path[: len(prefix)] == prefix
