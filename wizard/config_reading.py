@@ -13,6 +13,8 @@ Everything is pure: the input is the configuration as ``tomllib`` parsed it.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,10 +138,40 @@ def iter_runners(data: Mapping[str, Any]) -> Iterator[RunnerEntry]:
     """Every ``[[runners]]`` entry with its position, skipping malformed ones."""
     runners = get_ci(data, "runners")
     if not isinstance(runners, list):
-        return
+        return iter(())
+    read = _READ_ONCE.get()
+    if read is None:
+        return _entries(runners)
+    known = read.get(id(runners))
+    if known is None or known[0] is not runners:
+        known = read[id(runners)] = (runners, tuple(_entries(runners)))
+    return iter(known[1])
+
+
+def _entries(runners: list[Any]) -> Iterator[RunnerEntry]:
     for index, runner in enumerate(runners):
         if isinstance(runner, Mapping):
             yield RunnerEntry(index, runner, runner_executor(runner))
+
+
+_READ_ONCE: ContextVar[dict[int, tuple[list[Any], tuple[RunnerEntry, ...]]] | None] = ContextVar(
+    "runners_read_once", default=None
+)
+
+
+@contextmanager
+def runners_read_once() -> Iterator[None]:
+    """Within the block, each runners list is turned into entries once.
+
+    Every rule of an audit walks the same list; reading each entry's executor
+    thirty times over was a tenth of an audit. The data must not change inside
+    the block (rules only read it).
+    """
+    token = _READ_ONCE.set({})
+    try:
+        yield
+    finally:
+        _READ_ONCE.reset(token)
 
 
 def runner_at(data: Mapping[str, Any], index: int) -> RunnerEntry:

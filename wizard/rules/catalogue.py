@@ -8,6 +8,7 @@ rules, which the host check runs but which share ids, links and severities here.
 
 from __future__ import annotations
 
+from wizard.config_reading import runners_read_once
 from wizard.model import Issue
 from wizard.rules import (
     cloud_rules,
@@ -55,4 +56,8 @@ def rules_for(scope: str = "config") -> tuple[Rule, ...]:
 
 def evaluate(ctx: AuditContext) -> list[tuple[Rule, Issue]]:
     """Run every config-scope rule against ``ctx``, in catalogue order."""
-    return [(rule, issue) for rule in rules_for("config") for issue in rule.check(ctx)]
+    with runners_read_once():
+        return [(rule, issue) for rule in _CONFIG_RULES for issue in rule.check(ctx)]
+
+
+_CONFIG_RULES = rules_for("config")
