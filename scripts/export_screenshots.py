@@ -191,6 +191,40 @@ async def walk_new_runner(out: Path, size: tuple[int, int]) -> list[Path]:
     return saved
 
 
+EXAMPLE_VALUES = """\
+# Helm values for the build team's runner (gitlab-runner chart).
+gitlabUrl: https://gitlab.example.com
+rbac:
+  create: true
+  clusterWideAccess: true
+runners:
+  secret: gitlab-runner-token
+  # The runner's config.toml template.
+  config: |
+    [[runners]]
+      [runners.kubernetes]
+        namespace = "{{.Release.Namespace}}"
+        image = "alpine:3.20"
+        privileged = true  # for docker:dind
+"""
+
+
+async def walk_values(out: Path, size: tuple[int, int]) -> list[Path]:
+    """A Helm values file: the same steps for the kubernetes executor, and the YAML diff."""
+    app = build_app(Path("k8s/values.yaml"))
+    saved: list[Path] = []
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        for _ in range(12):
+            if app.position == "review":
+                break
+            await pilot.press("enter")
+            await settle(app, pilot)
+        await screenshot(app, pilot, out, "15-helm-values-review", saved)
+        await pilot.press("q")
+    return saved
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="screenshots", type=Path)
@@ -209,6 +243,9 @@ def main() -> int:
             saved = asyncio.run(walk_harden(out, (width, height)))
             saved += asyncio.run(walk_several_runners(out, (width, height)))
             saved += asyncio.run(walk_new_runner(out, (width, height)))
+            Path("k8s").mkdir()
+            Path("k8s/values.yaml").write_text(EXAMPLE_VALUES, encoding="utf-8")
+            saved += asyncio.run(walk_values(out, (width, height)))
         finally:
             os.chdir(here)
     for path in saved:

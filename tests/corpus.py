@@ -38,3 +38,18 @@ def require_corpus() -> list[Path]:
     if not files:
         pytest.skip("no config corpus found (set RUNNER_WIZARD_CORPUS or add ../shared)")
     return files
+
+
+_HELM_DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "helm-values"
+
+
+def helm_corpus_files() -> list[Path]:
+    """Every Helm values file / manifest of the Helm corpus, sorted; empty when absent.
+
+    ``RUNNER_WIZARD_HELM_CORPUS`` points elsewhere.
+    """
+    override = os.environ.get("RUNNER_WIZARD_HELM_CORPUS")
+    folder = Path(override) if override else _HELM_DEFAULT
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.name != "SOURCES.tsv")

@@ -235,6 +235,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("base", ("wizard", "wizard.model", "wizard.errors", "wizard.secrets", "wizard.keys")),
     ("what a config means", ("wizard.config_reading",)),
     ("the file, and the rules", ("wizard.tomlfile", "wizard.rules")),
+    ("the file inside YAML", ("wizard.embedded",)),
     ("answers", ("wizard.answers", "wizard.answers_file", "wizard.steps", "wizard.plan")),
     ("checks and outputs", ("wizard.audit", "wizard.host", "wizard.artifacts", "wizard.report")),
     (
@@ -248,6 +249,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "wizard.validation",
             "wizard.wording",
             "wizard.checklist_rows",
+            "wizard.helm_values",
         ),
     ),
     (

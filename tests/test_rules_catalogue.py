@@ -57,6 +57,16 @@ EXPECTED_SEVERITY = {
     "plaintext-secrets": (S.LOW, S.MEDIUM, S.MEDIUM),
     "cache-shared": (S.INFO, S.LOW, S.MEDIUM),
     "s3-insecure": (S.LOW, S.MEDIUM, S.HIGH),
+    "chart-token-in-values": (S.MEDIUM, S.HIGH, S.HIGH),
+    "chart-auth-token-as-registration-token": (S.MEDIUM, S.MEDIUM, S.MEDIUM),
+    "chart-config-ignored": (S.MEDIUM, S.MEDIUM, S.MEDIUM),
+    "chart-legacy-privileged": (S.HIGH, S.CRITICAL, S.CRITICAL),
+    "chart-cluster-wide-access": (S.MEDIUM, S.HIGH, S.CRITICAL),
+    "chart-rbac-wildcard": (S.MEDIUM, S.HIGH, S.HIGH),
+    "chart-manager-security-context": (S.LOW, S.MEDIUM, S.HIGH),
+    "chart-service-exposed": (S.LOW, S.MEDIUM, S.HIGH),
+    "chart-insecure-gitlab-url": (S.MEDIUM, S.HIGH, S.HIGH),
+    "chart-manager-image-unpinned": (S.LOW, S.LOW, S.MEDIUM),
 }
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from wizard.config_reading import iter_runners
+from wizard.embedded.document import as_embedded
 from wizard.errors import EditError
 from wizard.model import DEFAULT_TRUST, Edit, Finding, FixSafety, Issue, TablePath, Trust
 from wizard.rules.base import AuditContext
@@ -52,8 +53,18 @@ def audit_document(
     edited text need not be mapped again.
     """
     mode = CONFIG_MODE if as_written else document.file_mode
-    data, numbering = _only_runners(document.data, runners)
-    context = AuditContext(data=data, trust=trust, file_mode=mode)
+    embedded = as_embedded(document)
+    if embedded is not None:
+        mode = None  # a values file is not the runner's config on a host
+    # A values file's chart rules read more than one runner's table: audit it whole.
+    data, numbering = _only_runners(document.data, None if embedded else runners)
+    context = AuditContext(
+        data=embedded.effective_data() if embedded else data,
+        trust=trust,
+        file_mode=mode,
+        chart=embedded.chart_values() if embedded else None,
+        chart_kind=embedded.src.chart_kind if embedded else None,
+    )
     names = {
         entry.index: entry.name
         for entry in iter_runners(document.data)
@@ -68,19 +79,28 @@ def audit_document(
             continue
         has_fix = bool(issue.edits) or rule.id == FILE_MODE_RULE
         runner_name = names.get(issue.runner_index) if issue.runner_index is not None else None
-        message = masked.get(issue.message)
-        if message is None:
-            message = masked[issue.message] = mask_text(issue.message)
+        line = document.line_of(issue.table, issue.key) if lines or embedded else None
+        message = issue.message
+        if embedded is not None:
+            if embedded.decided_at_render(rule.id, issue.table, issue.key):
+                continue
+            message = embedded.shown(message)
+            condition = embedded.condition_at(line)
+            if condition:
+                message += f" ({condition})"
+        shown = masked.get(message)
+        if shown is None:
+            shown = masked[message] = mask_text(message)
         findings.append(
             Finding(
                 rule=rule.id,
                 severity=issue.severity or rule.severity_for(trust),
-                message=message,
+                message=shown,
                 table=issue.table,
                 key=issue.key,
                 runner_index=issue.runner_index,
                 runner=runner_name if isinstance(runner_name, str) else None,
-                line=document.line_of(issue.table, issue.key) if lines else None,
+                line=line,
                 fix=rule.fix if has_fix else None,
                 edits=issue.edits,
             )
@@ -164,7 +184,8 @@ class HardenResult:
 
     @property
     def changed(self) -> bool:
-        return self.before.text != self.after.text
+        # The whole file: a change to a chart value in YAML leaves the TOML text alone.
+        return self.before.text != self.after.text or self.before.dumps() != self.after.dumps()
 
 
 def selected(

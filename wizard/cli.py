@@ -224,11 +224,16 @@ def build_parser() -> argparse.ArgumentParser:
         "export", help="write a gitlab-runner register --template-config file"
     )
     export.add_argument("name", metavar="NAME_OR_FILE", help="a bundled preset's name, or a file")
-    export.add_argument(
+    target = export.add_mutually_exclusive_group(required=True)
+    target.add_argument(
         "--template-config",
         metavar="FILE",
-        required=True,
         help="where to write the template (never overwritten unless we wrote it)",
+    )
+    target.add_argument(
+        "--helm-values",
+        metavar="FILE",
+        help="write a complete values file for the gitlab-runner Helm chart instead",
     )
 
     host = commands.add_parser(

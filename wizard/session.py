@@ -16,8 +16,10 @@ from typing import Any
 from wizard import audit, plan, presets
 from wizard.answers import Answers
 from wizard.config_reading import iter_runners
+from wizard.embedded import effective_data, load_document
+from wizard.embedded.document import as_embedded
 from wizard.errors import EditError
-from wizard.model import DEFAULT_TRUST, Edit, Finding, RunnerIdentity, Trust
+from wizard.model import DEFAULT_TRUST, Edit, Finding, RunnerIdentity, SetValue, Trust
 from wizard.presets import Preset
 from wizard.secrets import mask_secret, mask_text
 from wizard.tomlfile import document, excerpt, safe_write
@@ -122,18 +124,20 @@ class WizardSession:
     def open(cls, path: Path) -> WizardSession:
         """Open ``path``; a missing file starts a new, empty config (errors: ConfigError)."""
         if path.exists():
-            return cls(document.load_config(path), exists=True)
+            return cls(load_document(path), exists=True)
         return cls(document.new_config(path), exists=False)
 
     def runners(self) -> list[RunnerSummary]:
         summaries = []
+        effective = iter_runners(effective_data(self.doc))
+        executors = {entry.index: entry.get("executor") for entry in effective}
         for entry in iter_runners(self.doc.data):
             token = entry.get("token")
             summaries.append(
                 RunnerSummary(
                     index=entry.index,
                     name=entry.get("name"),
-                    executor=entry.get("executor"),
+                    executor=executors.get(entry.index),
                     url=mask_text(url) if isinstance(url := entry.get("url"), str) else None,
                     token=mask_secret(token) if isinstance(token, str) else None,
                 )
@@ -144,7 +148,7 @@ class WizardSession:
         """What the file already says, as answers (empty for a new runner)."""
         if runner_index is None:
             return Answers()
-        return plan.answers_from_config(self.doc.data, runner_index)
+        return plan.answers_from_config(effective_data(self.doc), runner_index)
 
     def findings(self, trust: Trust | None = None) -> tuple[Finding, ...]:
         return self._findings(trust or DEFAULT_TRUST)
@@ -166,7 +170,11 @@ class WizardSession:
         """The file cut at its runners, and its style, when it is big enough for excerpts."""
         known = self._remembered()
         if "pieces" not in known:
-            big = len(self.doc.data.get("runners") or ()) >= EXCERPT_MIN_RUNNERS
+            # A values file is small, and its TOML sits inside YAML: always edited whole.
+            big = (
+                as_embedded(self.doc) is None
+                and len(self.doc.data.get("runners") or ()) >= EXCERPT_MIN_RUNNERS
+            )
             pieces = excerpt.cut(self.doc.text, self.doc.layout) if big else None
             style = FileStyle(self.doc.text, self.doc.layout) if pieces else None
             known["pieces"] = (pieces, style) if pieces and style else None
@@ -286,6 +294,7 @@ class WizardSession:
             edits = presets.preset_edits(preset, answers, base.data, runner_index)
         else:
             edits = plan.edits_for_answers(answers, base.data, runner_index)
+        edits = _without_chart_defaults(base, edits)
         answered = base.with_edits(edits)
         # What the questions do not cover, the catalogue's safe fixes complete.
         completed = audit.harden_document(
@@ -307,7 +316,7 @@ class WizardSession:
             # Each piece was checked on its own; the whole text is checked once more here.
             raise EditError(self.path, "the edit would change more than intended; nothing written")
         backup_path = safe_write.write_document(self.doc, new_doc, backup=backup)
-        written = document.load_config(self.path)
+        written = load_document(self.path)
         self.doc = written
         self.exists = True
         return SaveResult(
@@ -315,3 +324,23 @@ class WizardSession:
             backup=backup_path,
             findings=tuple(audit.audit_document(written, trust=preview.trust)),
         )
+
+
+def _without_chart_defaults(base: document.ConfigDocument, edits: list[Edit]) -> list[Edit]:
+    """Leave out an executor the chart already gives the runner: the values stay as written."""
+    effective = effective_data(base)
+    if effective is base.data:
+        return edits
+    runners = effective.get("runners") or []
+
+    def given(edit: Edit) -> bool:
+        if not isinstance(edit, SetValue) or edit.key != "executor" or len(edit.table) != 2:
+            return False
+        index = edit.table[1]
+        return (
+            isinstance(index, int)
+            and index < len(runners)
+            and runners[index].get("executor") == edit.value
+        )
+
+    return [edit for edit in edits if not given(edit)]

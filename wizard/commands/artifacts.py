@@ -69,10 +69,10 @@ def answers_for(
 
 
 def run(args: argparse.Namespace) -> int:
-    from wizard.tomlfile.document import load_config
+    from wizard.embedded import effective_data, load_document
 
-    document = load_config(Path(args.path))
-    data = document.data
+    document = load_document(Path(args.path))
+    data = effective_data(document)
     runner = pick_runner(data, args.runner, args.path)
     answers = answers_for(args, data, runner)
     url = get_ci(runner.data, "url") if runner is not None else None

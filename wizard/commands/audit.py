@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 from wizard.audit import FileReport, audit_document
 from wizard.commands.common import exit_code, print_error, render, trust_from
+from wizard.embedded import load_document
 from wizard.errors import ConfigError
 from wizard.model import DEFAULT_TRUST, Finding, Trust
-from wizard.tomlfile.document import load_config
 
 if TYPE_CHECKING:
     from wizard.presets import Preset
@@ -49,7 +49,7 @@ def audit_paths(
     reports = []
     for name in paths:
         try:
-            document = load_config(Path(name))
+            document = load_document(Path(name))
         except ConfigError as error:
             reports.append(FileReport(path=name, trust=trust, error=_reason(error)))
             continue

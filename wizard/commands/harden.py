@@ -15,10 +15,11 @@ from pathlib import Path
 from wizard.audit import HardenResult, harden_document
 from wizard.commands.common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, print_error, trust_from
 from wizard.config_reading import iter_runners
+from wizard.embedded import load_document
 from wizard.errors import ConfigError, WizardError
 from wizard.model import Edit, Trust
 from wizard.tomlfile.diffs import masked_diff
-from wizard.tomlfile.document import ConfigDocument, load_config
+from wizard.tomlfile.document import ConfigDocument
 from wizard.tomlfile.safe_write import tighten_mode, write_document
 
 
@@ -86,7 +87,7 @@ def _preset_plan(args: argparse.Namespace, document: ConfigDocument, path: Path)
 
 
 def harden_file(path: Path, args: argparse.Namespace) -> tuple[HardenResult, _PresetPlan]:
-    document = load_config(path)
+    document = load_document(path)
     _check_runner_names(args, document, path)
     preset_plan = _preset_plan(args, document, path)
     edits = preset_plan.edits

@@ -20,6 +20,10 @@ from wizard.session import WizardSession
 
 def run(args: argparse.Namespace, prompts: Prompts | None = None) -> int:
     path = Path(args.path)
+    from wizard.embedded.locate import is_yaml_name
+
+    if is_yaml_name(path):
+        return _new_values_file(args, path)
     if path.exists() and not args.force:
         raise WizardError(f"{path}: already exists; use --force to add a runner to it")
     start = scripted.start(args.preset, args.answers)
@@ -46,3 +50,18 @@ def run(args: argparse.Namespace, prompts: Prompts | None = None) -> int:
         artifacts_dir=artifacts_dir,
     )
     return wizard.run(backup=True)
+
+
+def _new_values_file(args: argparse.Namespace, path: Path) -> int:
+    """A values file for the Helm chart: the runner's settings from the preset, no token."""
+    from wizard.helm_values import helm_values
+    from wizard.presets import load_preset, write_new_file
+
+    if not args.preset:
+        raise WizardError(f"{path}: a Helm values file is made from a preset: add --preset NAME")
+    identity = scripted.identity_from(args.name, args.url, None)
+    write_new_file(path, helm_values(load_preset(args.preset), url=identity.url, file=path.name))
+    print(f"wrote {path}; create the Secret it names before installing (see its comments)")
+    if args.token_file:
+        print("the token is not written into a values file: put it in that Secret", file=sys.stderr)
+    return 0

@@ -8,7 +8,6 @@ from pathlib import Path
 from wizard.answers import Answers
 from wizard.answers_file import load_answers
 from wizard.errors import WizardError
-from wizard.plan import answers_from_config
 from wizard.presets import (
     TEMPLATE_MARK,
     list_presets,
@@ -85,11 +84,18 @@ def _answers_from_config(path: Path, runner_name: str | None) -> Answers:
     else:
         names = ", ".join(repr(r.name) for r in runners)
         raise WizardError(f"{path}: has several runners ({names}); choose one with --runner NAME")
-    return answers_from_config(session.doc.data, chosen.index)
+    return session.current_answers(chosen.index)
 
 
 def export_command(args: argparse.Namespace) -> int:
     preset = load_preset(args.name)
+    if getattr(args, "helm_values", None):
+        from wizard.helm_values import helm_values
+
+        out = Path(args.helm_values)
+        write_new_file(out, helm_values(preset, file=out.name))
+        print(f"wrote Helm values {out} (then create the Secret it names; see its comments)")
+        return 0
     text = template_config(preset)
     out = Path(args.template_config)
     if out.is_file() and out.read_text(encoding="utf-8", errors="replace").startswith(

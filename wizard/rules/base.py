@@ -30,6 +30,11 @@ class AuditContext:
     """Who can run code on this runner; sets severities and some thresholds."""
     file_mode: int | None = None
     """Permission bits of the file on disk, ``None`` for a config not yet written."""
+    chart: Mapping[str, Any] | None = None
+    """The Helm chart's values (or an Operator Runner's ``spec``) around an embedded
+    config, ``None`` for a plain config.toml."""
+    chart_kind: str | None = None
+    """``helm`` or ``operator``: which schema ``chart`` follows."""
 
 
 Check = Callable[[AuditContext], Iterable[Issue]]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from wizard.config_reading import runners_read_once
 from wizard.model import Issue
 from wizard.rules import (
+    chart_rules,
     cloud_rules,
     ephemeral_rules,
     executor_rules,
@@ -36,6 +37,7 @@ ALL_RULES: tuple[Rule, ...] = (
     *network_rules.RULES,
     *cloud_rules.RULES,
     *file_rules.RULES,
+    *chart_rules.RULES,
     *HOST_RULES,
 )
 

@@ -31,7 +31,7 @@ def masked_diff(
     ``new_line`` turn line numbers (from 0) of excerpts into those of the
     whole files, for hunk headers.
     """
-    if before.text == after.text:
+    if before.text == after.text and before.dumps() == after.dumps():
         return ""
     name = label or (str(before.path) if before.path else "config.toml")
     old = _lines(before.masked_text())

@@ -1,0 +1,31 @@
+"""Runner configs embedded in YAML: Helm chart values, ConfigMaps, Operator manifests.
+
+The package opens such a file as a :class:`~wizard.tomlfile.document.ConfigDocument`
+(see :mod:`wizard.embedded.document`), so every command works on it as on a
+config.toml, and writes edits back into the YAML without touching a byte
+outside the lines that change.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from wizard.tomlfile.document import ConfigDocument
+
+
+def effective_data(document: ConfigDocument) -> dict[str, Any]:
+    """The settings the runner ends up with: for chart values, with the chart's defaults."""
+    from wizard.embedded.document import EmbeddedConfig
+
+    if isinstance(document, EmbeddedConfig):
+        return document.effective_data()
+    return document.data
+
+
+def load_document(path: Path) -> ConfigDocument:
+    """A config.toml, or the YAML file that carries one (decided by the content)."""
+    from wizard.embedded.load import load_document as _load
+
+    return _load(path)

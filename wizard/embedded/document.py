@@ -1,0 +1,385 @@
+"""A runner config that lives inside a YAML file, behind the same interface as a config.toml.
+
+:class:`EmbeddedConfig` is a :class:`~wizard.tomlfile.document.ConfigDocument` whose
+``text`` and ``data`` are the TOML inside the block (templates masked), so
+rules, plans, presets and the wizards work on it unchanged. What differs is
+how it comes back out: every edit is made by the TOML layer, then the new TOML
+is re-indented and spliced into the YAML, which is parsed again and must mean
+what it meant before plus the intended change. ``to_bytes`` is the YAML file;
+``line_of`` and ``masked_text`` speak in lines of the YAML file.
+
+Edits to the chart's own values (``rbac.clusterWideAccess`` and the like) are
+``SetValue`` edits whose table starts with :data:`CHART`; they replace one
+scalar where it stands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from wizard.embedded.blocks import split_lines
+from wizard.embedded.templates import Conditional, TomlMask, conditionals, is_control_line
+from wizard.errors import EditError
+from wizard.model import Edit, RemoveKey, SetValue, TablePath
+from wizard.secrets import mask_text
+from wizard.tomlfile.document import ConfigDocument
+
+if TYPE_CHECKING:
+    from wizard.embedded.yamltree import YamlPath, YamlText
+
+CHART = "@values"
+"""First item of a table path that names the chart's values, not the TOML."""
+
+
+@dataclass(frozen=True, eq=False)
+class EmbeddedSource:
+    """The YAML around the TOML: the file's text and where each part sits in it."""
+
+    file_text: str
+    kind: str
+    layers: tuple[YamlText, ...]
+    """The file, then each values text nested inside the one before (Argo CD)."""
+    links: tuple[YamlPath, ...]
+    """For each layer but the last: the block holding the next layer."""
+    toml_path: YamlPath | None
+    """The block holding the TOML in the last layer, ``None`` when the file has none."""
+    chart_root: YamlPath | None
+    chart_kind: str | None
+    """``helm`` (the chart's values) or ``operator`` (a Runner's spec)."""
+    note: str | None
+    mask: TomlMask
+    toml_raw: str
+    """The TOML as written in the file, templates and all."""
+    toml_offset: int
+    """File line (0-based) of the TOML's first line."""
+    toml_indent: int
+    """Spaces in front of every TOML line in the file (all enclosing blocks together)."""
+    _memo: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def file_lines(self) -> list[str]:
+        return split_lines(self.file_text)
+
+    def conditionals(self) -> list[Conditional | None]:
+        cached = self._memo.get("conditionals")
+        if cached is None:
+            cached = self._memo["conditionals"] = conditionals(self.file_lines)
+        return list(cached)
+
+
+@dataclass(frozen=True)
+class EmbeddedConfig(ConfigDocument):
+    """A config.toml inside a Helm values file, ConfigMap or Runner manifest."""
+
+    source: EmbeddedSource | None = None
+
+    @property
+    def src(self) -> EmbeddedSource:
+        assert self.source is not None
+        return self.source
+
+    # -- reading -----------------------------------------------------------------------
+
+    @property
+    def kind(self) -> str:
+        return self.src.kind
+
+    @property
+    def has_toml(self) -> bool:
+        return self.src.toml_path is not None
+
+    @property
+    def file_mode(self) -> int | None:
+        """Not a runner's config on a host: its permissions are the repository's business."""
+        return None
+
+    def to_bytes(self) -> bytes:
+        return self.dumps().encode("utf-8")
+
+    def dumps(self) -> str:
+        return ("\ufeff" if self.bom else "") + self.src.file_text
+
+    def chart_values(self) -> Mapping[str, Any] | None:
+        """The chart's values (or the Runner's spec) as plain data; templates read as ``_``."""
+        source = self.src
+        if source.chart_root is None:
+            return None
+        layer = source.layers[-1]
+        entry = layer.index.get(source.chart_root)
+        if entry is None:
+            return None
+        value = layer.data(entry[1])
+        return value if isinstance(value, Mapping) else None
+
+    def effective_data(self) -> dict[str, Any]:
+        """The TOML as the runner ends up with it: the chart registers every runner with
+        ``runners.executor`` (default ``kubernetes``) unless the TOML names one."""
+        if self.src.chart_kind != "helm":
+            return self.data
+        chart = self.chart_values() or {}
+        runners_values = chart.get("runners")
+        executor = runners_values.get("executor") if isinstance(runners_values, Mapping) else None
+        executor = executor if isinstance(executor, str) and executor.strip("_") else "kubernetes"
+        data = dict(self.data)
+        runners = data.get("runners")
+        if isinstance(runners, list):
+            data["runners"] = [
+                {**entry, "executor": executor}
+                if isinstance(entry, dict) and not _has_key(entry, "executor")
+                else entry
+                for entry in runners
+            ]
+        return data
+
+    def line_of(self, table: TablePath, key: str | None = None) -> int | None:
+        source = self.src
+        if table[:1] == (CHART,):
+            if source.chart_root is None:
+                return None
+            layer = source.layers[-1]
+            path: YamlPath = (*source.chart_root, *table[1:], *([key] if key else []))
+            while len(path) > len(source.chart_root):
+                line = layer.line_of(path)
+                if line is not None:
+                    return line
+                path = path[:-1]
+            return layer.line_of(source.chart_root)
+        line = super().line_of(table, key)
+        return None if line is None else line + source.toml_offset
+
+    def condition_at(self, line: int | None) -> str | None:
+        """The template block a file line sits in, as a note for a finding."""
+        if line is None:
+            return None
+        found = self.src.conditionals()
+        if not 0 < line <= len(found):
+            return None
+        conditional = found[line - 1]
+        if conditional is None:
+            return None
+        return f"only when `{conditional.text}` (line {conditional.line + 1}) holds"
+
+    def decided_at_render(self, rule: str, table: TablePath, key: str | None) -> bool:
+        """A type finding about a value that is a template: Helm writes the real value."""
+        if rule != "wrong-value-type" or key is None or table[:1] == (CHART,):
+            return False
+        from wizard.tomlfile.edits import resolve_table
+
+        try:
+            container = resolve_table(self.data, table, create=False)
+        except (KeyError, ValueError, TypeError, IndexError):
+            return False
+        if not isinstance(container, Mapping):
+            return False
+        value = container.get(key)
+        return TomlMask.is_placeholder(value) or (
+            isinstance(value, str) and TomlMask.leftover(value)
+        )
+
+    def shown(self, text: str) -> str:
+        """A message with template placeholders shown as the template text they stand for."""
+        return self.src.mask.restore_value(text)
+
+    def masked_text(self) -> str:
+        """The whole YAML file with every secret masked, TOML and YAML alike."""
+        from wizard.embedded.yamltree import masked_lines
+
+        source = self.src
+        lines = source.file_lines
+        for number, layer in enumerate(source.layers):
+            indent = _layer_indent(source, number)
+            secret_parents = _secret_mappings(layer)
+            original = layer.lines
+            for index, masked in enumerate(masked_lines(layer, secret_parents)):
+                if masked != original[index]:
+                    lines[layer.offset + index] = " " * indent + masked
+        if source.toml_path is not None:
+            masked_toml = split_lines(source.mask.restore(super().masked_text()))
+            for index, (old, new) in enumerate(
+                zip(split_lines(source.toml_raw), masked_toml, strict=False)
+            ):
+                if old != new:
+                    lines[source.toml_offset + index] = " " * source.toml_indent + new
+        return mask_text("".join(lines))
+
+    # -- editing -----------------------------------------------------------------------
+
+    def with_edits(self, edits: Iterable[Edit]) -> ConfigDocument:
+        edits = list(edits)
+        chart = [edit for edit in edits if edit.table[:1] == (CHART,)]
+        toml = [edit for edit in edits if edit.table[:1] != (CHART,)]
+        document: ConfigDocument = self._with_chart_edits(chart) if chart else self
+        if toml and self.src.toml_path is None:
+            self._verified(self.text, self.data)  # says there is no block to edit
+        if toml:
+            document = ConfigDocument.with_edits(document, toml)
+        return document
+
+    def replaced_text(self, text: str) -> ConfigDocument:
+        from wizard.tomlfile.document import parse_text
+
+        if text == self.text:
+            return self
+        return self._verified(text, parse_text(text, self.path))
+
+    def _verified(self, new_text: str, expected: Mapping[str, Any]) -> ConfigDocument:
+        source = self.src
+        if source.toml_path is None:
+            raise EditError(
+                self.path,
+                f"this {source.kind} has no runners.config block to edit; add one "
+                "(runner-wizard new values.yaml --preset restricted-kubernetes shows the layout)",
+            )
+        checked = ConfigDocument._verified(self, new_text, expected)
+        self._check_control_lines(new_text)
+        restored = source.mask.restore(new_text)
+        if TomlMask.leftover(restored):
+            raise EditError(
+                self.path, "the edit would rewrite a template expression; nothing written"
+            )
+        from wizard.embedded.load import reload, render
+
+        file_text = render(source, restored, [layer.text for layer in source.layers])
+        after = reload(self, file_text)
+        _same_toml(self, after, checked.data)
+        return after
+
+    def _with_chart_edits(self, edits: list[Edit]) -> EmbeddedConfig:
+        from wizard.embedded.load import chart_edit, reload
+
+        source = self.src
+        if source.chart_root is None:
+            raise EditError(self.path, "this file has no chart values to change")
+        texts = [layer.text for layer in source.layers]
+        changes: list[tuple[YamlPath, Any]] = []
+        for edit in edits:
+            if isinstance(edit, RemoveKey):
+                raise EditError(self.path, "removing a chart value is left to the operator")
+            assert isinstance(edit, SetValue)
+            path: YamlPath = (*source.chart_root, *edit.table[1:], edit.key)
+            texts[-1] = chart_edit(self, texts[-1], path, edit.value)
+            changes.append((path, edit.value))
+        from wizard.embedded.load import render
+
+        return reload(self, render(source, source.toml_raw, texts), changes)
+
+    def _check_control_lines(self, new_text: str) -> None:
+        """Refuse a change that would move a line across a template control line."""
+        import difflib
+
+        source = self.src
+        old = split_lines(self.text)
+        raw = split_lines(source.toml_raw)
+        new = split_lines(new_text)
+        if not any(is_control_line(line) for line in raw):
+            return
+        stacks = _stacks_after(raw)
+        matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                continue
+            for index in range(i1, i2):
+                if is_control_line(raw[index]):
+                    self._refuse(raw[index], index)
+            if tag == "replace" and i2 - i1 == j2 - j1:
+                continue
+            if tag == "delete":
+                continue
+            statement = next(
+                (
+                    k
+                    for k in range(i1 - 1, -1, -1)
+                    if raw[k].strip()
+                    and not raw[k].lstrip().startswith("#")
+                    and not is_control_line(raw[k])
+                ),
+                None,
+            )
+            added = next((line.strip() for line in new[j1:j2] if line.strip()), "")
+            marker = "[[runners]]" if added.startswith("[") else "["
+            owner = next(
+                (k for k in range(i1 - 1, -1, -1) if raw[k].lstrip().startswith(marker)), None
+            )
+            here = stacks[i1 - 1] if i1 > 0 else ()
+            contexts = {stacks[k] if k is not None else () for k in (statement, owner)}
+            if contexts != {here}:
+                boundary = next(k for k in range(i1 - 1, -1, -1) if is_control_line(raw[k]))
+                self._refuse(raw[boundary], boundary)
+
+    def _refuse(self, line: str, index: int) -> None:
+        number = self.src.toml_offset + index + 1
+        raise EditError(
+            self.path,
+            f"the change would have to cross the template line `{line.strip()}`; "
+            "make it by hand so that it lands on the side you mean",
+            line=number,
+        )
+
+
+def _has_key(table: Mapping[str, Any], key: str) -> bool:
+    return any(name.casefold() == key for name in table)
+
+
+def _stacks_after(lines: list[str]) -> list[tuple[int, ...]]:
+    """For every line, the template blocks open after it (by the line that opened them)."""
+    from wizard.embedded.templates import _ACTION, _ELSE, _ENDS, _OPENS
+
+    stack: list[int] = []
+    result: list[tuple[int, ...]] = []
+    for number, line in enumerate(lines):
+        if is_control_line(line):
+            for action in _ACTION.findall(line.strip()):
+                if _OPENS.match(action):
+                    stack.append(number)
+                elif _ENDS.match(action) and stack:
+                    stack.pop()
+                elif _ELSE.match(action) and stack:
+                    stack[-1] = number
+        result.append(tuple(stack))
+    return result
+
+
+def _layer_indent(source: EmbeddedSource, number: int) -> int:
+    """Spaces in front of layer ``number``'s lines in the file."""
+    from wizard.embedded.locate import block_at
+
+    indent = 0
+    for index in range(number):
+        indent += block_at(source.layers[index], source.links[index]).indent
+    return indent
+
+
+def _secret_mappings(layer: YamlText) -> set[YamlPath]:
+    """``data`` and ``stringData`` of every Secret: all their values are secret."""
+    from wizard.embedded.yamltree import child, scalar_value
+
+    found: set[YamlPath] = set()
+    for path, mapping in layer.mappings():
+        if scalar_value(child(mapping, "kind")) == "Secret":
+            found |= {(*path, "data"), (*path, "stringData")}
+    return found
+
+
+def _same_toml(before: EmbeddedConfig, after: EmbeddedConfig, expected: Mapping[str, Any]) -> None:
+    from wizard.tomlfile.same_value import same_value
+
+    def shown(value: Any, mask: TomlMask) -> Any:
+        if isinstance(value, str):
+            return mask.restore_value(value)
+        if isinstance(value, list):
+            return [shown(item, mask) for item in value]
+        if isinstance(value, dict):
+            return {key: shown(item, mask) for key, item in value.items()}
+        return value
+
+    if not same_value(shown(after.data, after.src.mask), shown(dict(expected), before.src.mask)):
+        raise EditError(
+            before.path,
+            "the YAML would not carry the intended TOML after the edit; nothing written",
+        )
+
+
+def as_embedded(document: ConfigDocument) -> EmbeddedConfig | None:
+    return document if isinstance(document, EmbeddedConfig) else None

@@ -1,0 +1,263 @@
+"""Opening a YAML file that carries a runner config, and writing edits back into it."""
+
+from __future__ import annotations
+
+import stat
+import tomllib
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from wizard.embedded.blocks import split_lines
+from wizard.embedded.document import EmbeddedConfig, EmbeddedSource
+from wizard.embedded.locate import Found, block_at, check_block, find, is_yaml_name
+from wizard.embedded.templates import mask_toml
+from wizard.embedded.yamltree import YamlPath, YamlText, replace_scalar
+from wizard.errors import ConfigError, EditError
+from wizard.tomlfile.document import (
+    BOM,
+    MAX_CONFIG_BYTES,
+    ConfigDocument,
+    Fingerprint,
+    parse_config,
+    parse_text,
+)
+
+
+def read_bytes(path: Path) -> tuple[bytes, Fingerprint]:
+    """A regular file's bytes within the size cap; every failure is one ConfigError."""
+    try:
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise ConfigError(path, "is a directory, not a config file")
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(path, "is not a regular file")
+        if info.st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(path, f"is {info.st_size} bytes; a runner config is far smaller")
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(path, "no such file") from None
+    except PermissionError:
+        raise ConfigError(path, "permission denied (try as the runner's user or root)") from None
+    except IsADirectoryError:
+        raise ConfigError(path, "is a directory, not a config file") from None
+    except OSError as error:
+        raise ConfigError(path, f"cannot read: {error.strerror or error}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(path, f"is over {MAX_CONFIG_BYTES} bytes; a runner config is far smaller")
+    return raw, Fingerprint(raw, info.st_mode, info.st_uid, info.st_gid)
+
+
+def load_document(path: Path) -> ConfigDocument:
+    """``path`` as a config.toml, or as the YAML that carries one: decided by the content.
+
+    A file that is valid TOML is a config.toml whatever its name. Otherwise a
+    file that is YAML and holds a runner config (or the chart's values) is
+    opened as such; for anything else the TOML error is reported, or the YAML
+    one when the name says YAML.
+    """
+    raw, fingerprint = read_bytes(path)
+    return replace(parse_document(raw, path), disk=fingerprint)
+
+
+def parse_document(raw: bytes, path: Path | None) -> ConfigDocument:
+    try:
+        return parse_config(raw, path)
+    except ConfigError as toml_error:
+        if path is not None and path.suffix == ".toml":
+            raise
+        text = raw.decode("utf-8", errors="strict") if _utf8(raw) else None
+        if text is None:
+            raise
+        try:
+            return parse_embedded(text, path)
+        except ConfigError:
+            if is_yaml_name(path) or _looks_like_yaml(text):
+                raise
+            raise toml_error from None
+
+
+def _utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _looks_like_yaml(text: str) -> bool:
+    """A first statement such as ``key:`` or ``---``: TOML never starts like that."""
+    for line in text.lstrip(BOM).splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        head = stripped.split(" ", 1)[0]
+        return stripped.startswith(("---", "- ", "apiVersion:")) or head.endswith(":")
+    return False
+
+
+def parse_embedded(text: str, path: Path | None) -> EmbeddedConfig:
+    bom = text.startswith(BOM)
+    return from_text(text[1:] if bom else text, path, bom=bom)
+
+
+def from_text(file_text: str, path: Path | None, *, bom: bool = False) -> EmbeddedConfig:
+    layers = [YamlText(file_text, 0, path).parse()]
+    if not layers[0].roots:
+        raise ConfigError(path, "is empty: no YAML documents in it")
+    found = find(layers[0])
+    kind = found.kind
+    links: list[YamlPath] = []
+    indent = 0
+    while found.values is not None:
+        outer = layers[-1]
+        block = check_block(outer, found.values)
+        inner = YamlText(block.extract(outer.lines), outer.offset + block.first, path).parse()
+        links.append(found.values)
+        layers.append(inner)
+        indent += block.indent
+        try:
+            found = find(inner)
+        except ConfigError:
+            found = Found(kind="values", note="its helm.values set no runner config")
+        kind = f"{kind} (helm.values: {found.kind})"
+    toml_raw = ""
+    masked = ""
+    offset = 0
+    data: dict[str, Any] = {}
+    mask = mask_toml("")[1]
+    if found.toml is not None:
+        last = layers[-1]
+        block = check_block(last, found.toml)
+        toml_raw = block.extract(last.lines)
+        masked, mask = mask_toml(toml_raw)
+        offset = last.offset + block.first
+        indent += block.indent
+        try:
+            data = parse_text(masked, path)
+        except ConfigError as error:
+            line = error.line + offset if error.line is not None else last.line_of(found.toml)
+            reason = error.reason.replace("invalid TOML", "invalid TOML in the config block")
+            raise ConfigError(path, reason, line=line, column=error.column) from None
+    chart_kind = None
+    if found.chart_root is not None:
+        chart_kind = "operator" if found.kind.startswith("Runner") else "helm"
+    source = EmbeddedSource(
+        file_text=file_text,
+        kind=kind,
+        layers=tuple(layers),
+        links=tuple(links),
+        toml_path=found.toml,
+        chart_root=found.chart_root,
+        chart_kind=chart_kind,
+        note=found.note,
+        mask=mask,
+        toml_raw=toml_raw,
+        toml_offset=offset,
+        toml_indent=indent,
+    )
+    return EmbeddedConfig(path=path, text=masked, data=data, bom=bom, source=source)
+
+
+def render(source: EmbeddedSource, toml_text: str, texts: list[str]) -> str:
+    """The file text with ``texts`` as its layers and ``toml_text`` in the config block."""
+    child = toml_text
+    paths: list[YamlPath | None] = [*source.links, source.toml_path]
+    for number in range(len(source.layers) - 1, -1, -1):
+        path = paths[number]
+        if path is None:
+            child = texts[number]
+            continue
+        block = block_at(source.layers[number], path)
+        lines = split_lines(texts[number])
+        child = "".join(block.splice(lines, block.extract(lines), child))
+    return child
+
+
+def reload(
+    before: EmbeddedConfig, file_text: str, changes: list[tuple[YamlPath, Any]] | None = None
+) -> EmbeddedConfig:
+    """The edited file read again from its text; anything unreadable is an EditError."""
+    try:
+        after = from_text(file_text, before.path, bom=before.bom)
+    except ConfigError as error:
+        raise EditError(
+            before.path,
+            f"the edit would leave the YAML unreadable ({error.reason}); nothing written",
+        ) from None
+    if (after.src.kind, after.src.toml_path, after.src.chart_root) != (
+        before.src.kind,
+        before.src.toml_path,
+        before.src.chart_root,
+    ):
+        raise EditError(before.path, "the edit would move the runner config; nothing written")
+    verify_yaml(before, after, changes or [])
+    return replace(after, disk=before.disk)
+
+
+def chart_edit(document: EmbeddedConfig, text: str, path: YamlPath, value: Any) -> str:
+    """Replace one chart value where it stands (it must already be written)."""
+    from yaml.nodes import ScalarNode
+
+    layer = document.src.layers[-1]
+    entry = layer.index.get(path)
+    name = ".".join(str(p) for p in path[1:])
+    if entry is None or not isinstance(entry[1], ScalarNode):
+        raise EditError(document.path, f"{name} is not written as one value; set it by hand")
+    if not isinstance(value, bool | int | str):
+        raise EditError(document.path, f"{name}: only a plain value can be set in place")
+    try:
+        # Positions come from the text as read; edits are on different lines or applied
+        # from the last one, and none changes the number of lines.
+        parsed = YamlText(text, layer.offset, document.path).parse()
+        node = parsed.index[path][1]
+        assert isinstance(node, ScalarNode)
+        return replace_scalar(text, node, value)
+    except (ValueError, KeyError, ConfigError) as error:
+        raise EditError(document.path, f"{name}: {error}") from None
+
+
+_BLOCK = object()
+
+
+def verify_yaml(
+    before: EmbeddedConfig, after: EmbeddedConfig, changes: list[tuple[YamlPath, Any]]
+) -> None:
+    """The YAML after an edit means what it meant before, apart from the intended changes."""
+    old, new = before.src, after.src
+    if len(old.layers) != len(new.layers):
+        raise EditError(before.path, "the edit would change the file's structure; nothing written")
+    paths: list[YamlPath | None] = [*old.links, old.toml_path]
+    for number, (old_layer, new_layer) in enumerate(zip(old.layers, new.layers, strict=True)):
+        last = number == len(old.layers) - 1
+        old_docs, new_docs = old_layer.documents(), new_layer.documents()
+        expected_changes = changes if last else []
+        for docs in (old_docs, new_docs):
+            if paths[number] is not None:
+                _set(docs, paths[number], _BLOCK)  # type: ignore[arg-type]
+        for path, value in expected_changes:
+            _set(old_docs, path, value)
+        if old_docs != new_docs:
+            raise EditError(
+                before.path, "the edit would change more of the YAML than intended; nothing written"
+            )
+
+
+def _set(docs: list[Any], path: YamlPath, value: Any) -> None:
+    target: Any = docs
+    for part in path[:-1]:
+        try:
+            target = target[part]
+        except (KeyError, IndexError, TypeError):
+            return
+    try:
+        target[path[-1]] = value
+    except (IndexError, TypeError):
+        return
+
+
+def parse_toml_or_none(text: str) -> dict[str, Any] | None:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return None

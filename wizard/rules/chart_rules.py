@@ -1,0 +1,470 @@
+"""Rules for the gitlab-runner Helm chart's own values and the Operator's Runner spec.
+
+These read :attr:`AuditContext.chart` (the values around an embedded config)
+and say nothing for a plain config.toml. Their table paths start with
+``@values``, so findings point at lines of the YAML file and fixes replace a
+value where it is written. Chart facts (checked against the chart's templates):
+``runners.config`` is rendered with ``tpl`` into ``config.template.toml`` and
+passed to ``register --template-config``; ``RUNNER_EXECUTOR`` defaults to
+``kubernetes``; an ``rbac.rules`` entry without ``resources`` or ``verbs`` means
+``"*"``; ``sessionServer.serviceType`` defaults to ``LoadBalancer``; a values
+file merges over the chart's defaults, so only what it writes is judged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from wizard.model import FixSafety, Issue, SetValue, Severity, TablePath
+from wizard.rules.base import AuditContext, Rule, by_trust
+
+_S = Severity
+CHART = "@values"
+"""The first item of a table path in the chart's values (see wizard.embedded.document)."""
+CHART_DOCS = "https://docs.gitlab.com/runner/install/kubernetes/"
+OPERATOR_DOCS = "https://docs.gitlab.com/runner/install/operator/"
+
+
+def _helm(ctx: AuditContext) -> Mapping[str, Any] | None:
+    return ctx.chart if ctx.chart is not None and ctx.chart_kind == "helm" else None
+
+
+def _at(values: Mapping[str, Any] | None, *path: str) -> Any:
+    node: Any = values
+    for part in path:
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(part)
+    return node
+
+
+def _templated(value: Any) -> bool:
+    """A value Helm fills in at render time (blanked to ``_`` for reading) or from the env."""
+    return isinstance(value, str) and (
+        (bool(value) and set(value) <= {"_"}) or value.startswith("$") or "{{" in value
+    )
+
+
+def _table(*path: str | int) -> TablePath:
+    return (CHART, *path)
+
+
+# --- tokens --------------------------------------------------------------------------------
+
+
+def _token_in_values(ctx: AuditContext) -> Iterator[Issue]:
+    values = _helm(ctx)
+    for key in ("runnerToken", "runnerRegistrationToken"):
+        value = _at(values, key)
+        if isinstance(value, str) and value.strip() and not _templated(value):
+            yield Issue(
+                f"{key} is written in the values: anyone who can read this file or the "
+                "release's history can register jobs as this runner",
+                _table(),
+                key,
+            )
+
+
+CHART_TOKEN_IN_VALUES = Rule(
+    id="chart-token-in-values",
+    title="The runner token is written in the Helm values",
+    severity=by_trust(_S.MEDIUM, _S.HIGH, _S.HIGH),
+    executors=None,
+    rationale=(
+        "Values files live in Git repositories, CI variables and Helm's release history, all "
+        "read by more people than should hold the runner's token. Whoever has the token can "
+        "pick up jobs, and with them the CI variables and secrets jobs receive."
+    ),
+    doc_url=f"{CHART_DOCS}#store-registration-tokens-or-runner-tokens-in-secrets",
+    table="values",
+    key="runnerToken",
+    fix=None,
+    remedy=(
+        "Put the token in a Kubernetes Secret (keys runner-token and runner-registration-token) "
+        "and name it in runners.secret; remove runnerToken and runnerRegistrationToken."
+    ),
+    check=_token_in_values,
+)
+
+
+def _auth_token_as_registration(ctx: AuditContext) -> Iterator[Issue]:
+    value = _at(_helm(ctx), "runnerRegistrationToken")
+    if isinstance(value, str) and value.strip().startswith("glrt-"):
+        yield Issue(
+            "runnerRegistrationToken holds a runner authentication token (glrt-): the chart "
+            "treats it as a registration token and, unless unregisterRunners is false, "
+            "unregisters the runner whenever the pod stops",
+            _table(),
+            "runnerRegistrationToken",
+        )
+
+
+CHART_AUTH_TOKEN_AS_REGISTRATION = Rule(
+    id="chart-auth-token-as-registration-token",
+    title="An authentication token is given as a registration token",
+    severity=by_trust(_S.MEDIUM, _S.MEDIUM, _S.MEDIUM),
+    executors=None,
+    rationale=(
+        "Since runner authentication tokens (glrt-) replaced registration tokens, the chart "
+        "expects them in runnerToken. Under runnerRegistrationToken the chart still takes the "
+        "old path: unregisterRunners defaults to true, so every pod restart deletes the runner "
+        "in GitLab and the token stops working."
+    ),
+    doc_url=CHART_DOCS,
+    table="values",
+    key="runnerRegistrationToken",
+    fix=None,
+    remedy="Move the glrt- token to runnerToken (better: to the Secret named in runners.secret).",
+    check=_auth_token_as_registration,
+)
+
+
+# --- misplaced values ------------------------------------------------------------------------
+
+
+def _config_ignored(ctx: AuditContext) -> Iterator[Issue]:
+    values = _helm(ctx)
+    if values is None or not isinstance(values.get("config"), str):
+        return
+    yield Issue(
+        "config is set at the top level: the chart only reads runners.config, so this TOML "
+        "never reaches the runner",
+        _table(),
+        "config",
+    )
+
+
+CHART_CONFIG_IGNORED = Rule(
+    id="chart-config-ignored",
+    title="A config block the chart never reads",
+    severity=by_trust(_S.MEDIUM, _S.MEDIUM, _S.MEDIUM),
+    executors=None,
+    rationale=(
+        "The chart renders runners.config into the template it registers with; a config key "
+        "anywhere else is silently ignored, so the hardening it holds does not apply."
+    ),
+    doc_url=f"{CHART_DOCS}#configure-gitlab-runner-with-the-helm-chart",
+    table="values",
+    key="config",
+    fix=None,
+    remedy="Move the block under runners: as runners.config.",
+    check=_config_ignored,
+)
+
+
+# --- privileges ------------------------------------------------------------------------------
+
+
+def _legacy_privileged(ctx: AuditContext) -> Iterator[Issue]:
+    runners = _at(_helm(ctx), "runners")
+    if not isinstance(runners, Mapping):
+        return
+    if runners.get("privileged") is True:
+        yield Issue(
+            "runners.privileged: true: charts before runners.config turn every job pod "
+            "privileged from this value (newer charts ignore it, which hides what was meant)",
+            _table("runners"),
+            "privileged",
+            edits=(SetValue(_table("runners"), "privileged", False),),
+        )
+
+
+CHART_LEGACY_PRIVILEGED = Rule(
+    id="chart-legacy-privileged",
+    title="The chart's legacy privileged value is on",
+    severity=by_trust(_S.HIGH, _S.CRITICAL, _S.CRITICAL),
+    executors=None,
+    rationale=(
+        "Older chart versions turned runners.privileged into the runner's privileged setting "
+        "for every job pod: a privileged container is root on the node. Newer versions ignore "
+        "the value, so the file claims one thing and the cluster may do another."
+    ),
+    doc_url=f"{CHART_DOCS}#use-docker-in-docker-with-the-helm-chart",
+    table="values.runners",
+    key="privileged",
+    fix=FixSafety.UNSAFE,
+    remedy="Set runners.privileged: false and say privileged = false in runners.config.",
+    breaks="jobs that run Docker-in-Docker on an older chart stop working",
+    check=_legacy_privileged,
+)
+
+
+def _cluster_wide(ctx: AuditContext) -> Iterator[Issue]:
+    if _at(_helm(ctx), "rbac", "clusterWideAccess") is True:
+        yield Issue(
+            "rbac.clusterWideAccess: true: the runner's service account may create pods and "
+            "read secrets in every namespace of the cluster",
+            _table("rbac"),
+            "clusterWideAccess",
+            edits=(SetValue(_table("rbac"), "clusterWideAccess", False),),
+        )
+
+
+CHART_CLUSTER_WIDE_ACCESS = Rule(
+    id="chart-cluster-wide-access",
+    title="The runner's service account reaches every namespace",
+    severity=by_trust(_S.MEDIUM, _S.HIGH, _S.CRITICAL),
+    executors=None,
+    rationale=(
+        "With clusterWideAccess the chart binds its role cluster-wide: the manager, and any job "
+        "that gets hold of its token, can act on pods and secrets of every team in the cluster "
+        "instead of the one namespace the jobs run in."
+    ),
+    doc_url=f"{CHART_DOCS}#enable-rbac-support",
+    table="values.rbac",
+    key="clusterWideAccess",
+    fix=FixSafety.UNSAFE,
+    remedy="Set rbac.clusterWideAccess: false and run jobs in the release's namespace.",
+    breaks="jobs that run in another namespace than the release's stop starting",
+    check=_cluster_wide,
+)
+
+
+def _wildcards(ctx: AuditContext) -> Iterator[Issue]:
+    rules = _at(_helm(ctx), "rbac", "rules")
+    if not isinstance(rules, list):
+        return
+    for index, rule in enumerate(rules):
+        if not isinstance(rule, Mapping):
+            continue
+        for key in ("verbs", "resources"):
+            items = rule.get(key)
+            wild = not items or (isinstance(items, list) and "*" in items) or items == "*"
+            if wild:
+                said = "is missing, which the chart reads as" if not items else "lists"
+                yield Issue(
+                    f"rbac.rules entry {index + 1}: {key} {said} '*'",
+                    _table("rbac", "rules", index),
+                    key,
+                )
+
+
+CHART_RBAC_WILDCARD = Rule(
+    id="chart-rbac-wildcard",
+    title="The runner's role grants every verb or resource",
+    severity=by_trust(_S.MEDIUM, _S.HIGH, _S.HIGH),
+    executors=None,
+    rationale=(
+        "The manager needs a short list of rights (pods, pods/exec, pods/attach, secrets, "
+        "configmaps, services). A '*' verb or resource, or an entry that leaves them out and so "
+        "gets the chart's '*' default, hands it everything in its namespace, such as roles."
+    ),
+    doc_url="https://docs.gitlab.com/runner/executors/kubernetes/#configure-runner-api-permissions",
+    table="values.rbac.rules",
+    key="verbs",
+    fix=None,
+    remedy="List the resources and verbs from the runner's documented permissions instead.",
+    check=_wildcards,
+)
+
+
+def _manager_context(ctx: AuditContext) -> Iterator[Issue]:
+    values = _helm(ctx)
+    context = _at(values, "securityContext")
+    if isinstance(context, Mapping):
+        table = _table("securityContext")
+        if context.get("runAsNonRoot") is False:
+            yield Issue(
+                "securityContext.runAsNonRoot: false: the manager may run as root",
+                table,
+                "runAsNonRoot",
+                edits=(SetValue(table, "runAsNonRoot", True),),
+            )
+        if context.get("allowPrivilegeEscalation") is True:
+            yield Issue(
+                "securityContext.allowPrivilegeEscalation: true: the manager may gain privileges",
+                table,
+                "allowPrivilegeEscalation",
+                edits=(SetValue(table, "allowPrivilegeEscalation", False),),
+            )
+        if context.get("privileged") is True:
+            yield Issue(
+                "securityContext.privileged: true: the manager container is root on the node",
+                table,
+                "privileged",
+                edits=(SetValue(table, "privileged", False),),
+            )
+        capabilities = context.get("capabilities")
+        if isinstance(capabilities, Mapping):
+            drop = capabilities.get("drop")
+            names = [str(item).upper() for item in drop] if isinstance(drop, list) else []
+            if "ALL" not in names:
+                yield Issue(
+                    "securityContext.capabilities.drop does not list ALL: the manager keeps "
+                    "Linux capabilities it never needs",
+                    _table("securityContext", "capabilities"),
+                    "drop",
+                )
+    user = _at(values, "podSecurityContext", "runAsUser")
+    if user == 0:
+        yield Issue(
+            "podSecurityContext.runAsUser: 0: the manager pod runs as root",
+            _table("podSecurityContext"),
+            "runAsUser",
+        )
+
+
+CHART_MANAGER_SECURITY_CONTEXT = Rule(
+    id="chart-manager-security-context",
+    title="The manager pod's security context is weakened",
+    severity=by_trust(_S.LOW, _S.MEDIUM, _S.HIGH),
+    executors=None,
+    rationale=(
+        "The manager holds the runner's token and a service account that creates job pods. "
+        "The chart's defaults run it as a non-root user without privilege escalation and with "
+        "every capability dropped; a values file that turns these off widens what a flaw in "
+        "the manager, or a job that reaches it, can do."
+    ),
+    doc_url=f"{CHART_DOCS}#run-with-non-root-user",
+    table="values.securityContext",
+    key="runAsNonRoot",
+    fix=FixSafety.UNSAFE,
+    remedy=(
+        "Keep runAsNonRoot: true, allowPrivilegeEscalation: false, privileged: false and "
+        "capabilities.drop: [ALL] (the chart's defaults), and a non-zero runAsUser."
+    ),
+    breaks="a manager image that only works as root stops starting",
+    check=_manager_context,
+)
+
+
+# --- exposure ------------------------------------------------------------------------------
+
+_OUTSIDE = frozenset({"LoadBalancer", "NodePort"})
+
+
+def _exposed(ctx: AuditContext) -> Iterator[Issue]:
+    values = _helm(ctx)
+    service = _at(values, "service")
+    if (
+        isinstance(service, Mapping)
+        and service.get("enabled") is True
+        and service.get("type") in _OUTSIDE
+    ):
+        yield Issue(
+            f"service.type: {service['type']}: the metrics endpoint is reachable from outside "
+            "the cluster",
+            _table("service"),
+            "type",
+            edits=(SetValue(_table("service"), "type", "ClusterIP"),),
+        )
+    session = _at(values, "sessionServer")
+    if isinstance(session, Mapping) and session.get("enabled") is True:
+        kind = session.get("serviceType", "LoadBalancer")
+        if kind in _OUTSIDE:
+            written = "serviceType" in session
+            yield Issue(
+                f"sessionServer is enabled with serviceType {kind}"
+                + ("" if written else " (the chart's default)")
+                + ": the web terminal into running jobs is reachable from outside the cluster",
+                _table("sessionServer"),
+                "serviceType" if written else "enabled",
+                edits=(SetValue(_table("sessionServer"), "serviceType", "ClusterIP"),)
+                if written
+                else (),
+            )
+
+
+CHART_SERVICE_EXPOSED = Rule(
+    id="chart-service-exposed",
+    title="The metrics or session service is exposed outside the cluster",
+    severity=by_trust(_S.LOW, _S.MEDIUM, _S.HIGH),
+    executors=None,
+    rationale=(
+        "A LoadBalancer or NodePort service puts the runner's metrics, or the session server "
+        "that opens web terminals into running jobs, on an address outside the cluster; only "
+        "in-cluster scrapers and GitLab itself need to reach them."
+    ),
+    doc_url=f"{CHART_DOCS}#enable-the-session-server",
+    table="values.service",
+    key="type",
+    fix=FixSafety.UNSAFE,
+    remedy="Use ClusterIP (or limit loadBalancerSourceRanges to GitLab's addresses).",
+    breaks="scrapers or web terminals reaching the runner from outside the cluster lose access",
+    check=_exposed,
+)
+
+
+def _plain_http(ctx: AuditContext) -> Iterator[Issue]:
+    if ctx.chart is None:
+        return
+    url = ctx.chart.get("gitlabUrl")
+    if isinstance(url, str) and url.strip().lower().startswith("http://"):
+        yield Issue(
+            "gitlabUrl uses plain HTTP: the runner token and job secrets cross the network "
+            "unencrypted",
+            _table(),
+            "gitlabUrl",
+        )
+
+
+CHART_INSECURE_GITLAB_URL = Rule(
+    id="chart-insecure-gitlab-url",
+    title="The manager talks to GitLab over plain HTTP",
+    severity=by_trust(_S.MEDIUM, _S.HIGH, _S.HIGH),
+    executors=None,
+    rationale=(
+        "The manager sends its token and receives every job's variables from this URL; over "
+        "HTTP anyone on the path can read or change them."
+    ),
+    doc_url=CHART_DOCS,
+    table="values",
+    key="gitlabUrl",
+    fix=None,
+    remedy="Use the https:// address of GitLab (and certsSecretName for a private CA).",
+    check=_plain_http,
+)
+
+
+def _latest(ctx: AuditContext) -> Iterator[Issue]:
+    values = _helm(ctx)
+    image = _at(values, "image")
+    tag = image.get("tag") if isinstance(image, Mapping) else None
+    if isinstance(image, str) and ":" in image.rsplit("/", 1)[-1]:
+        tag = image.rsplit(":", 1)[-1]
+    if tag == "latest" or (isinstance(tag, str) and tag.endswith("-latest")):
+        yield Issue(
+            "the manager image uses the latest tag: what runs changes without anyone choosing it",
+            _table("image") if isinstance(image, Mapping) else _table(),
+            "tag" if isinstance(image, Mapping) else "image",
+        )
+    if _at(values, "imagePullPolicy") == "Never":
+        yield Issue(
+            "imagePullPolicy: Never: a node keeps whatever manager image it has",
+            _table(),
+            "imagePullPolicy",
+        )
+
+
+CHART_MANAGER_IMAGE_UNPINNED = Rule(
+    id="chart-manager-image-unpinned",
+    title="The manager image is not pinned",
+    severity=by_trust(_S.LOW, _S.LOW, _S.MEDIUM),
+    executors=None,
+    rationale=(
+        "With a latest tag each node may run a different runner version, and a new image goes "
+        "live without review; with imagePullPolicy Never an old image stays. Leaving the tag "
+        "out is fine: the chart then pins the version it was released with."
+    ),
+    doc_url=CHART_DOCS,
+    table="values.image",
+    key="tag",
+    fix=None,
+    remedy="Remove the tag (the chart's own version) or set a specific version.",
+    check=_latest,
+)
+
+
+RULES: tuple[Rule, ...] = (
+    CHART_TOKEN_IN_VALUES,
+    CHART_AUTH_TOKEN_AS_REGISTRATION,
+    CHART_CONFIG_IGNORED,
+    CHART_LEGACY_PRIVILEGED,
+    CHART_CLUSTER_WIDE_ACCESS,
+    CHART_RBAC_WILDCARD,
+    CHART_MANAGER_SECURITY_CONTEXT,
+    CHART_SERVICE_EXPOSED,
+    CHART_INSECURE_GITLAB_URL,
+    CHART_MANAGER_IMAGE_UNPINNED,
+)
