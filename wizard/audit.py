@@ -65,17 +65,19 @@ def audit_document(
         chart=embedded.chart_values() if embedded else None,
         chart_kind=embedded.src.chart_kind if embedded else None,
     )
+    wanted = None if runners is None else frozenset(runners)
     names = {
         entry.index: entry.name
         for entry in iter_runners(document.data)
-        if runners is None or entry.index in runners
+        if wanted is None or entry.index in wanted
     }
     masked: dict[str, str] = {}
     """Messages repeat across runners: mask each distinct one once."""
     findings = []
     for rule, found in evaluate(context):
         issue = _renumbered(found, numbering) if numbering is not None else found
-        if runners is not None and issue.runner_index not in (None, *runners):
+        index = issue.runner_index
+        if wanted is not None and index is not None and index not in wanted:
             continue
         has_fix = bool(issue.edits) or rule.id == FILE_MODE_RULE
         runner_name = names.get(issue.runner_index) if issue.runner_index is not None else None
