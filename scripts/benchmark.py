@@ -54,6 +54,9 @@ GROWTH_LIMIT = 2.0
 TIMEOUT = 300.0
 """A command slower than this is reported as such rather than waited for."""
 
+PATHOLOGICAL_TIMEOUT = 60.0
+"""The same for the pathological inputs, which take minutes while masking backtracks."""
+
 _DOCKER = """\
 # Runner {index}: builds for team {team}
 [[runners]]
@@ -139,15 +142,20 @@ def generate_config(runners: int) -> str:
 
 
 def pathological_configs() -> dict[str, str]:
-    """Small configs with one huge line: the inputs a regex that backtracks chokes on."""
-    words = "token secret password_token api_key access-key "
-    line = (words * (80 * 1024 // len(words) + 1))[: 80 * 1024]
-    comment = (words * (96 * 1024 // len(words) + 1))[: 96 * 1024]
+    """Small configs with one huge line: what a regex that backtracks chokes on.
+
+    Long runs of secret-like word characters without a separator are the worst
+    case for patterns such as ``[\\w.-]*token[\\w.-]*``: the 80 KB key reaches
+    audit's messages (an unknown key is named), the comment and the value reach
+    the masked diff of ``harden --dry-run``.
+    """
+    run = "secret_token_password_"
+    key = (run * (80 * 1024 // len(run) + 1))[: 80 * 1024]
+    comment = (run * (96 * 1024 // len(run) + 1))[: 96 * 1024]
     value = ("tokentoken" * (1024 * 1024 // 10 + 1))[: 1024 * 1024]
     base = generate_config(4)
     return {
-        "80 KB line": base + f'[[runners]]\n  name = "long"\n  executor = "shell"\n'
-        f'  environment = ["{line}"]\n  pre_build_script = "{line}"\n',
+        "80 KB line": base + f'[[runners]]\n  name = "long"\n  executor = "shell"\n  {key} = "x"\n',
         "96 KB comment": base.replace(
             "  [runners.docker]\n", f"  # {comment}\n  [runners.docker]\n", 1
         ),
@@ -240,11 +248,11 @@ RATIOS = (
 """Each command, its baseline, and the goal for the ratio of the two at 1,000 runners."""
 
 
-def _run(argv: list[str]) -> float:
+def _run(argv: list[str], timeout: float = TIMEOUT) -> float:
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     start = time.perf_counter()
     try:
-        done = subprocess.run(argv, env=env, capture_output=True, check=False, timeout=TIMEOUT)
+        done = subprocess.run(argv, env=env, capture_output=True, check=False, timeout=timeout)
     except subprocess.TimeoutExpired:
         return float("inf")
     elapsed = time.perf_counter() - start
@@ -310,7 +318,10 @@ def print_growth(results: dict[int, dict[str, float]]) -> None:
 
 def measure_pathological(repeat: int, folder: Path) -> None:
     print()
-    print(f"pathological inputs, median seconds whole process (cut off at {TIMEOUT:.0f} s)")
+    print(
+        f"pathological inputs, median seconds whole process (cut off at {PATHOLOGICAL_TIMEOUT:.0f}"
+        " s; goal: under 1 s of masking for any line up to 1 MB)"
+    )
     python = sys.executable
     for name, text in pathological_configs().items():
         path = _write(folder, "pathological.toml", text)
@@ -319,7 +330,9 @@ def measure_pathological(repeat: int, folder: Path) -> None:
             ("audit --format json", ["audit", "--format", "json", str(path)]),
             ("harden --dry-run --fix all", ["harden", "--dry-run", "--fix", "all", str(path)]),
         ):
-            times = [_run([python, "-m", "wizard", *argv]) for _ in range(repeat)]
+            times: list[float] = []
+            while len(times) < repeat and not any(t == float("inf") for t in times):
+                times.append(_run([python, "-m", "wizard", *argv], PATHOLOGICAL_TIMEOUT))
             row.append(f"{label} {statistics.median(times):8.3f}")
         print(f"  {name:>14}: " + "   ".join(row))
 
