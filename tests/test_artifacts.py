@@ -131,11 +131,24 @@ def test_daemon_fragment_is_json_with_isolation_settings() -> None:
     }
 
 
+def test_icc_off_only_with_per_build_networks() -> None:
+    """docs/executors/docker.md "Configure a network with container links": since 18.7 the
+    runner emulates links with extra hosts on the default bridge, and with icc disabled
+    containers there cannot talk to each other, so services would be unreachable."""
+    shared = recommended(Answers(executor=Executor.DOCKER, per_build_network=False))
+    files = generate_artifacts(shared, gitlab_url=None, executor=None)
+    assert "icc" not in json.loads(files[DAEMON_FILE])
+    assert "Turn on per-build networks first" in files[CHECKLIST_FILE]
+    own = recommended(Answers(executor=Executor.DOCKER, per_build_network=True))
+    fragment = json.loads(generate_artifacts(own, gitlab_url=None, executor=None)[DAEMON_FILE])
+    assert fragment["icc"] is False
+
+
 def test_privileged_answers_leave_userns_remap_out_and_say_why() -> None:
     files = _generate("privileged-dind")
     fragment = json.loads(files[DAEMON_FILE])
     assert "userns-remap" not in fragment
-    assert fragment["icc"] is False
+    assert "icc" not in fragment  # this case has no per-build network
     assert "Know why userns-remap is not in the fragment" in files[CHECKLIST_FILE]
     assert "privileged Docker-in-Docker needs real root" in files[CHECKLIST_FILE]
 

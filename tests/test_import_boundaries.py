@@ -232,12 +232,16 @@ def test_only_the_file_layer_imports_tomlkit() -> None:
 # -- layers ------------------------------------------------------------------------------
 
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("text safe for a terminal", ("wizard.printable",)),
     ("base", ("wizard", "wizard.model", "wizard.errors", "wizard.secrets", "wizard.keys")),
     ("what a config means", ("wizard.config_reading",)),
     ("the file, and the rules", ("wizard.tomlfile", "wizard.rules")),
     ("the file inside YAML", ("wizard.embedded",)),
     ("answers", ("wizard.answers", "wizard.answers_file", "wizard.steps", "wizard.plan")),
-    ("checks and outputs", ("wizard.audit", "wizard.host", "wizard.artifacts", "wizard.report")),
+    (
+        "checks and outputs",
+        ("wizard.audit", "wizard.host", "wizard.server", "wizard.artifacts", "wizard.report"),
+    ),
     (
         "the core both wizards drive",
         (

@@ -141,11 +141,32 @@ def test_kubernetes_restrictions_depend_on_trust() -> None:
     assert multi == [
         SetValue(k8s, "allow_privilege_escalation", False),
         SetValue((*k8s, "pod_security_context"), "run_as_non_root", True),
+        SetValue((*k8s, "pod_security_context"), "run_as_user", 1000),
     ]
     single = edits_for_answers(
         Answers(trust=Trust.SINGLE_PROJECT, privileged=PrivilegedNeed.NONE), data, 0
     )
     assert single == [SetValue(k8s, "allow_privilege_escalation", False)]
+
+
+def test_kubernetes_non_root_comes_with_a_non_root_uid() -> None:
+    """run_as_non_root alone stops pods whose image runs as uid 0 (alpine, the helper image):
+    the kubelet refuses them. docs/executors/kubernetes/_index.md "Set a security policy for
+    the pod" pairs run_as_non_root with a run_as_user, and so must the wizard."""
+    k8s = ("runners", 0, "kubernetes")
+    bare = {"runners": [{"executor": "kubernetes", "kubernetes": {}}]}
+    edits = edits_for_answers(Answers(privileged=PrivilegedNeed.NONE), bare, 0)
+    assert SetValue((*k8s, "pod_security_context"), "run_as_user", 1000) in edits
+    chosen = {
+        "runners": [
+            {
+                "executor": "kubernetes",
+                "kubernetes": {"pod_security_context": {"RUN_AS_USER": 59417}},
+            }
+        ]
+    }
+    kept = edits_for_answers(Answers(privileged=PrivilegedNeed.NONE), chosen, 0)
+    assert not any(getattr(edit, "key", "").casefold() == "run_as_user" for edit in kept)
 
 
 def test_pull_policy_keeps_the_string_form() -> None:

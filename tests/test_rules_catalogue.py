@@ -57,6 +57,26 @@ EXPECTED_SEVERITY = {
     "plaintext-secrets": (S.LOW, S.MEDIUM, S.MEDIUM),
     "cache-shared": (S.INFO, S.LOW, S.MEDIUM),
     "s3-insecure": (S.LOW, S.MEDIUM, S.HIGH),
+    "cloud-metadata-reachable": (S.MEDIUM, S.HIGH, S.CRITICAL),
+    "duplicate-key": (S.MEDIUM, S.MEDIUM, S.MEDIUM),
+    "duplicate-table": (S.MEDIUM, S.MEDIUM, S.MEDIUM),
+    "unknown-executor": (S.MEDIUM, S.MEDIUM, S.MEDIUM),
+    "git-config-not-cleaned": (S.LOW, S.MEDIUM, S.HIGH),
+    "shared-network-mode": (S.LOW, S.MEDIUM, S.HIGH),
+    "environment-secrets": (S.LOW, S.HIGH, S.CRITICAL),
+    "token-masking-disabled": (S.LOW, S.MEDIUM, S.HIGH),
+    "hook-writes-job-token": (S.LOW, S.MEDIUM, S.HIGH),
+    "git-urls-carry-token": (S.INFO, S.INFO, S.LOW),
+    "k8s-job-overrides": (S.LOW, S.MEDIUM, S.HIGH),
+    "k8s-pull-policy-unset": (S.INFO, S.MEDIUM, S.HIGH),
+    "k8s-default-drop-replaced": (S.LOW, S.MEDIUM, S.MEDIUM),
+    "k8s-bidirectional-mount": (S.MEDIUM, S.HIGH, S.CRITICAL),
+    "k8s-pod-spec-patches": (S.INFO, S.LOW, S.MEDIUM),
+    "unconfined-profile": (S.MEDIUM, S.HIGH, S.CRITICAL),
+    "host-devices": (S.LOW, S.MEDIUM, S.HIGH),
+    "container-runtime-options": (S.INFO, S.LOW, S.MEDIUM),
+    "helper-image-untrusted": (S.LOW, S.MEDIUM, S.HIGH),
+    "shared-cache-mount": (S.INFO, S.MEDIUM, S.HIGH),
     "chart-token-in-values": (S.MEDIUM, S.HIGH, S.HIGH),
     "chart-auth-token-as-registration-token": (S.MEDIUM, S.MEDIUM, S.MEDIUM),
     "chart-config-ignored": (S.MEDIUM, S.MEDIUM, S.MEDIUM),
@@ -105,8 +125,34 @@ def test_rules_for_splits_by_scope() -> None:
     assert config == rules_for()
     assert all(rule.scope == "config" for rule in config)
     assert all(rule.scope == "host" for rule in rules_for("host"))
-    assert len(config) + len(rules_for("host")) == len(ALL_RULES)
+    assert all(rule.scope == "server" for rule in rules_for("server"))
+    assert len(config) + len(rules_for("host")) + len(rules_for("server")) == len(ALL_RULES)
     assert rules_for("nonsense") == ()
+
+
+def test_every_config_rule_has_its_severities_pinned_here() -> None:
+    assert {rule.id for rule in rules_for("config")} - {"unknown-key", "wrong-value-type"} <= set(
+        EXPECTED_SEVERITY
+    )
+
+
+def test_every_fix_that_may_break_says_what() -> None:
+    """A rule added with an unsafe fix must name what may stop working (Rule.breaks)."""
+    added = {
+        "duplicate-key",
+        "git-strategy-fetch-shared",
+        "git-config-not-cleaned",
+        "per-build-network-disabled",
+        "custom-build-dir-enabled",
+        "git-urls-carry-token",
+        "k8s-job-overrides",
+        "k8s-pull-policy-unset",
+        "k8s-default-drop-replaced",
+    }
+    for rule_id in added:
+        rule = get_rule(rule_id)
+        assert rule.fix == "unsafe", rule_id
+        assert rule.breaks.strip(), rule_id
 
 
 @pytest.mark.parametrize(("rule_id", "expected"), EXPECTED_SEVERITY.items())

@@ -30,9 +30,41 @@ def test_shell_executor_weighs_more_as_trust_widens() -> None:
     assert rule.severity_for(Trust.PUBLIC) == Severity.CRITICAL
 
 
-def test_executor_name_is_matched_as_written_with_spaces_trimmed() -> None:
-    assert issues("shell-executor", '[[runners]]\nexecutor = " shell "\n')
+def test_executor_name_is_matched_exactly_like_the_runner() -> None:
+    """main.go registers providers in a map and commands/multi.go looks runner.Executor up
+    as written: " shell " or "Shell" is unknown, and the runner takes no jobs for it."""
+    for name in (" shell ", "Shell", "shel"):
+        text = f'[[runners]]\nexecutor = "{name}"\n'
+        (unknown,) = issues("unknown-executor", text)
+        assert "takes no jobs" in unknown.message
+        assert "audited as shell" in unknown.message
+        # What the operator meant is still audited: fixing the name makes it live.
+        assert issues("shell-executor", text)
+    assert issues("unknown-executor", '[[runners]]\nexecutor = "shell"\n') == []
     assert issues("shell-executor", '[[runners]]\nexecutor = "bash"\n') == []
+    assert issues("unknown-executor", '[[runners]]\nexecutor = "bash"\n')
+
+
+def test_invalid_executor_tables_are_still_audited() -> None:
+    """Corpus-style mistakes: a list in one string, a typo; the [runners.docker] table
+    they carry is what the runner applies once the name is corrected."""
+    for name in ("docker, ssh", "dockerr"):
+        text = f'[[runners]]\nexecutor = "{name}"\n[runners.docker]\nprivileged = true\n'
+        (unknown,) = issues("unknown-executor", text)
+        assert "audited as docker" in unknown.message
+        assert issues("privileged-container", text)
+
+
+def test_missing_executor_audits_the_tables_present() -> None:
+    """Helm and register --template-config files leave executor to registration."""
+    k8s = "[[runners]]\n[runners.kubernetes]\nprivileged = true\n"
+    assert issues("privileged-container", k8s)
+    assert issues("unknown-executor", k8s) == []
+    dotted = "[[runners]]\ndocker.privileged = true\n"
+    assert issues("privileged-container", dotted)
+    inline = "[[runners]]\nDocker = { Privileged = true }\n"
+    assert issues("privileged-container", inline)
+    assert issues("shell-executor", "[[runners]]\nname = 'x'\n") == []
 
 
 def test_host_key_checking_disabled_is_reported_and_fixed_to_false() -> None:

@@ -31,9 +31,15 @@ def test_rotation_is_reported_for_expiring_tokens() -> None:
     text = runner_with_token("glrt-abcdefghijklmnopqrstuvwxyz", "2030-05-01T00:00:00Z")
     (issue,) = issues("token-rotation-rewrites-file", text)
     assert "glrt-" not in issue.message
-    data = fixed("token-rotation-rewrites-file", text)
-    assert data["runners"][0]["feature_flags"]["FF_DISABLE_AUTOMATIC_TOKEN_ROTATION"] is True
-    assert get_rule("token-rotation-rewrites-file").fix == "unsafe"
+
+
+def test_rotation_is_advice_only() -> None:
+    """Rotation is a security control: no fix may turn it off (helpers/featureflags/flags.go,
+    FF_DISABLE_AUTOMATIC_TOKEN_ROTATION disables rotating the runner token)."""
+    text = runner_with_token("glrt-abcdefghijklmnopqrstuvwxyz", "2030-05-01T00:00:00Z")
+    (issue,) = issues("token-rotation-rewrites-file", text)
+    assert issue.edits == ()
+    assert get_rule("token-rotation-rewrites-file").fix is None
 
 
 def test_rotation_mentions_env_references() -> None:

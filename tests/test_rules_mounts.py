@@ -125,3 +125,17 @@ def test_host_namespaces_are_removed() -> None:
 def test_private_namespaces_are_quiet() -> None:
     text = docker('network_mode = "ci"\npid_mode = "container:x"\n')
     assert issues("host-namespace", text) == []
+
+
+def test_rootless_socket_is_not_called_control_of_the_host() -> None:
+    """A rootless daemon (docs: Docker rootless mode, socket under /run/user/UID) runs as an
+    ordinary user; its socket gives that user's power, not root."""
+    text = docker('volumes = ["/run/user/1000/docker.sock:/var/run/docker.sock"]\n')
+    (issue,) = issues("docker-socket-mount", text)
+    assert "rootless" in issue.message
+    assert "not root on the host" in issue.message
+    assert issue.severity == "high"
+    rootful = docker('volumes = ["/var/run/docker.sock:/var/run/docker.sock"]\n')
+    (plain,) = issues("docker-socket-mount", rootful)
+    assert plain.severity is None
+    assert "the host" in plain.message

@@ -12,7 +12,6 @@ import errno
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -75,7 +74,7 @@ def assert_untouched(path: Path) -> None:
 
 def test_write_replaces_the_file_sets_0600_and_keeps_a_backup(config: Path) -> None:
     before, after = edited(config)
-    backup = safe_write.write_document(before, after)
+    backup = safe_write.write_document(before, after).backup
     assert config.read_bytes() == after.to_bytes()
     assert b"privileged = false" in config.read_bytes()
     assert stat.S_IMODE(config.stat().st_mode) == 0o600
@@ -90,17 +89,17 @@ def test_write_replaces_the_file_sets_0600_and_keeps_a_backup(config: Path) -> N
 
 def test_no_backup_when_asked(config: Path) -> None:
     before, after = edited(config)
-    assert safe_write.write_document(before, after, backup=False) is None
+    assert safe_write.write_document(before, after, backup=False).backup is None
     assert leftovers(config.parent) == []
     assert config.read_bytes() == after.to_bytes()
 
 
 def test_backups_of_the_same_second_do_not_overwrite_each_other(config: Path) -> None:
     before, after = edited(config)
-    first = safe_write.write_document(before, after)
+    first = safe_write.write_document(before, after).backup
     second_before = load_config(config)
     second_after = second_before.with_edits([SetValue(("runners", 0), "limit", 1)])
-    second = safe_write.write_document(second_before, second_after)
+    second = safe_write.write_document(second_before, second_after).backup
     assert first is not None
     assert second is not None
     assert first != second
@@ -136,7 +135,7 @@ def test_a_new_file_is_created_owner_only(tmp_path: Path) -> None:
     path = tmp_path / "new" / "config.toml"
     before = new_config(path)
     after = before.with_edits([SetValue((), "concurrent", 1)])
-    assert safe_write.write_document(before, after) is None, "nothing to back up"
+    assert safe_write.write_document(before, after).backup is None, "nothing to back up"
     assert path.read_bytes() == b"concurrent = 1\n"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
@@ -191,6 +190,29 @@ def test_tighten_mode_refuses_a_changed_file(config: Path) -> None:
     assert stat.S_IMODE(config.stat().st_mode) == 0o644
 
 
+def _refuse_temporaries(monkeypatch: pytest.MonkeyPatch, number: int) -> None:
+    """Creating our temporary file fails, as in a folder we cannot write to."""
+    real_open = os.open
+
+    def fake_open(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        if str(path).endswith(".tmp"):
+            raise OSError(number, os.strerror(number), str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", fake_open)
+
+
+def _refuse_reading(monkeypatch: pytest.MonkeyPatch, target: Path) -> None:
+    real_open = os.open
+
+    def fake_open(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        if str(path) == str(target) and not flags & (os.O_WRONLY | os.O_RDWR):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", fake_open)
+
+
 def _raise(number: int) -> Callable[..., Any]:
     def fail(*_args: Any, **_kwargs: Any) -> Any:
         raise OSError(number, os.strerror(number))
@@ -211,14 +233,14 @@ def test_a_folder_we_cannot_write_leaves_the_file_alone(
     config: Path, monkeypatch: pytest.MonkeyPatch, number: int, message: str
 ) -> None:
     before, after = edited(config)
-    monkeypatch.setattr(tempfile, "mkstemp", _raise(number))
+    _refuse_temporaries(monkeypatch, number)
     with pytest.raises(ConfigError, match=message) as caught:
         safe_write.write_document(before, after)
     assert "nothing written" in str(caught.value)
     assert_untouched(config)
 
 
-@pytest.mark.parametrize("step", ["write", "fsync", "replace", "fchmod"])
+@pytest.mark.parametrize("step", ["write", "fsync", "fchmod"])
 def test_a_failure_halfway_leaves_no_temporary_file(
     config: Path, monkeypatch: pytest.MonkeyPatch, step: str
 ) -> None:
@@ -227,7 +249,7 @@ def test_a_failure_halfway_leaves_no_temporary_file(
     calls = {"count": 0}
 
     def fail_on_the_config(*args: Any, **kwargs: Any) -> Any:
-        # The backup is written first with the same steps; let it through.
+        # The new text is staged first with the same steps; let it through.
         calls["count"] += 1
         if calls["count"] == 1:
             return real(*args, **kwargs)
@@ -237,7 +259,7 @@ def test_a_failure_halfway_leaves_no_temporary_file(
     with pytest.raises(ConfigError, match="no space left"):
         safe_write.write_document(before, after)
     assert config.read_bytes() == CONFIG
-    assert leftovers(config.parent, allow_backup=True) == []
+    assert leftovers(config.parent) == [], "nothing written means no backup either"
 
 
 def test_a_full_disk_while_writing_the_backup_writes_nothing(
@@ -285,10 +307,7 @@ def test_unreadable_file(config: Path) -> None:
 def test_unreadable_file_when_reading_is_refused(
     config: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def refuse(self: Path) -> bytes:
-        raise PermissionError(errno.EACCES, "Permission denied", str(self))
-
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    _refuse_reading(monkeypatch, config)
     with pytest.raises(ConfigError, match="permission denied") as caught:
         load_config(config)
     assert str(caught.value).startswith(str(config))
@@ -371,11 +390,7 @@ def test_cli_unreadable_inputs(
         path.write_bytes(b"name = '\xff\xfe'\n")
     elif setup == "unreadable":
         path.write_bytes(CONFIG)
-
-        def refuse(self: Path) -> bytes:
-            raise PermissionError(errno.EACCES, "Permission denied", str(self))
-
-        monkeypatch.setattr(Path, "read_bytes", refuse)
+        _refuse_reading(monkeypatch, path)
     code, _out, err = run_cli(capsys, command, str(path))
     assert code == 2
     assert_one_error_line(err, path, needle)
@@ -402,7 +417,7 @@ def test_cli_harden_in_a_folder_we_cannot_write(
     number: int,
     needle: str,
 ) -> None:
-    monkeypatch.setattr(tempfile, "mkstemp", _raise(number))
+    _refuse_temporaries(monkeypatch, number)
     code, _out, err = run_cli(capsys, "harden", str(config))
     assert code == 2
     assert_one_error_line(err, config, needle, "nothing written")

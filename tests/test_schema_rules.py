@@ -384,6 +384,17 @@ def test_bare_integer_duration_is_nanoseconds() -> None:
     assert issue.severity is Severity.MEDIUM  # the file still loads; only the timing is off
 
 
+def test_a_huge_bare_duration_is_read_as_nanoseconds_not_seconds() -> None:
+    """common/config.go decodes durations with Go's time.Duration: an integer is nanoseconds.
+    1800000000000 is 30 minutes as written; suggesting "1800000000000s" would be 10^9 x."""
+    issue = only(WRONG_VALUE_TYPE, "[[runners]]\nunhealthy_interval = 1800000000000\n")
+    assert "(1800s)" in issue.message
+    assert '"30m"' in issue.message
+    assert '"1800000000000s"' not in issue.message
+    odd = only(WRONG_VALUE_TYPE, "[[runners]]\nunhealthy_interval = 5400500000000\n")
+    assert '"1h30m0.5s"' in odd.message
+
+
 def test_zero_duration_means_the_same_in_any_unit() -> None:
     assert issues(WRONG_VALUE_TYPE, "[[runners]]\nunhealthy_interval = 0\n") == []
 

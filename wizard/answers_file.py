@@ -8,13 +8,14 @@ point ``--answers`` at either.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from wizard.answers import Answers
 from wizard.errors import WizardError
+from wizard.tomlfile.document import parse_text
+from wizard.tomlfile.regular_file import read_regular_file
 
 MAX_ANSWERS_BYTES = 256 * 1024
 """Answers files are a few hundred bytes; refuse anything that cannot be one."""
@@ -22,26 +23,12 @@ MAX_ANSWERS_BYTES = 256 * 1024
 
 def read_toml(path: Path) -> dict[str, Any]:
     """Parse a small TOML file, every failure one WizardError naming the file."""
-    try:
-        if path.is_dir():
-            raise WizardError(f"{path}: is a directory, not a TOML file")
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise WizardError(f"{path}: no such file") from None
-    except PermissionError:
-        raise WizardError(f"{path}: permission denied") from None
-    except OSError as error:
-        raise WizardError(f"{path}: cannot read: {error.strerror or error}") from None
-    if len(raw) > MAX_ANSWERS_BYTES:
-        raise WizardError(f"{path}: is {len(raw)} bytes, too large for an answers or preset file")
+    raw = read_regular_file(path, MAX_ANSWERS_BYTES, what="answers or preset file")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise WizardError(f"{path}: not UTF-8 text (bad byte at offset {error.start})") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise WizardError(f"{path}: invalid TOML: {error}") from None
+    return parse_text(text, path)
 
 
 def answers_from_mapping(data: Mapping[str, Any], source: str) -> Answers:

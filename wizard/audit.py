@@ -21,6 +21,8 @@ from wizard.secrets import mask_text
 from wizard.tomlfile.document import ConfigDocument
 from wizard.tomlfile.safe_write import CONFIG_MODE
 
+_NO_CHANGE = "its edit would not change the file; fix the duplicate it reports first"
+
 FILE_MODE_RULE = "config-file-permissions"
 """Fixed by the writer (it always writes 0600), not by an edit."""
 
@@ -249,7 +251,15 @@ def harden_document(
             if len(edit.table) >= 2 and isinstance(edit.table[1], int)
         }
         try:
+            before = result.after.dumps()  # the whole file, also around an embedded config
             result.after = result.after.with_edits(edits)
+            if result.after.dumps() == before:
+                # The edits land on a line that already says it (a key written twice,
+                # differing only by case): reporting them as applied would be a lie.
+                for finding in fixable:
+                    failed.add((finding.rule, finding.runner_index, finding.key))
+                    result.skipped.append((finding, _NO_CHANGE))
+                continue
             result.applied.extend(fixable)
         except EditError:
             # Apply one finding at a time so one awkward table does not block the rest.

@@ -29,7 +29,8 @@ EXIT_CODES = """\
 exit codes:
   0  nothing to report at or above the threshold (or, with --dry-run, no change)
   1  findings at or above the threshold (or, with --dry-run, changes to make)
-  2  usage error, or a file that could not be read or written
+  2  usage error, a file that could not be read or written, or (asking GitLab)
+     nothing could be checked on the server
   130 interrupted; nothing was written
 """
 
@@ -46,10 +47,10 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
-        from wizard.secrets import mask_text
+        from wizard.secrets import outward
 
         self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {mask_text(message)}\n")
+        self.exit(2, f"{self.prog}: error: {outward(message, one_line=True)}\n")
 
 
 class _RefuseToken(argparse.Action):
@@ -91,6 +92,58 @@ def _add_identity(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--token", action=_RefuseToken, help=argparse.SUPPRESS)
 
 
+class _RefuseApiToken(argparse.Action):
+    """``--api-token`` exists only to say no, for the same reason as ``--token``."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        parser.error(
+            "an access token is never taken on the command line (other users can read it); "
+            "use --api-token-file FILE or the GITLAB_TOKEN variable"
+        )
+
+
+def _add_server_options(parser: argparse.ArgumentParser) -> None:
+    """How to reach GitLab: shared by ``server-check`` and ``audit --server``."""
+    group = parser.add_argument_group("asking GitLab")
+    group.add_argument(
+        "--gitlab-url",
+        metavar="URL",
+        help="ask this GitLab for every runner (default: each entry's url)",
+    )
+    group.add_argument(
+        "--api-token-file",
+        metavar="FILE",
+        help="access token with read_api scope, to read runner settings "
+        "(default: $GITLAB_TOKEN); never pass a token on the command line",
+    )
+    group.add_argument("--api-token", action=_RefuseApiToken, help=argparse.SUPPRESS)
+    group.add_argument(
+        "--allow-http",
+        action="store_true",
+        help="also talk to plain-http URLs (tokens unencrypted)",
+    )
+    group.add_argument(
+        "--timeout", type=float, metavar="SECONDS", help="for each request (default: 10)"
+    )
+    group.add_argument(
+        "--expiry-days",
+        type=int,
+        metavar="DAYS",
+        help="report tokens expiring within this many days (default: 30)",
+    )
+    group.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="do not call /runners/verify with the runner's token (no validity or expiry check)",
+    )
+
+
 def _add_scripting(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--preset", metavar="NAME_OR_FILE", help="pre-fill and lock answers")
     parser.add_argument("--answers", metavar="FILE", help="answers file (a preset's format)")
@@ -98,6 +151,14 @@ def _add_scripting(parser: argparse.ArgumentParser) -> None:
         "--non-interactive",
         action="store_true",
         help="never prompt; a missing answer is an error naming the flag that provides it",
+    )
+
+
+def _add_unsafe_path(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-unsafe-path",
+        action="store_true",
+        help="create a new config even in a folder any user can write to",
     )
 
 
@@ -134,6 +195,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="high",
         help="lowest severity that makes the exit code 1 (default: high)",
     )
+    audit.add_argument(
+        "--server",
+        action="store_true",
+        help="also ask each runner's GitLab for what only it knows (see server-check)",
+    )
+    _add_server_options(audit)
 
     harden = commands.add_parser(
         "harden",
@@ -187,6 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scripting(plain)
     _add_identity(plain)
     plain.add_argument("--no-backup", action="store_true", help="do not keep a backup copy")
+    _add_unsafe_path(plain)
     plain.add_argument(
         "--artifacts",
         metavar="DIR",
@@ -200,6 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument(
         "--force", action="store_true", help="add the runner even if PATH already exists"
     )
+    _add_unsafe_path(new)
     new.add_argument(
         "--artifacts",
         metavar="DIR",
@@ -254,6 +323,32 @@ def build_parser() -> argparse.ArgumentParser:
     _add_trust(host)
     host.add_argument("--root", default="/", help=argparse.SUPPRESS)
 
+    server = commands.add_parser(
+        "server-check",
+        help="ask GitLab what config.toml cannot say: protected-only, tags, lock, token expiry",
+        description="For each [[runners]] entry, ask its GitLab whether the token is valid and "
+        "when it expires (POST /runners/verify with the runner's own token and system id), "
+        "and, with an access token, how the runner is set up there (GET /runners/:id and "
+        "its managers). Changes nothing on the server.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    server.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="config.toml files to check (default: the runner's usual one)",
+    )
+    server.add_argument("--format", choices=FORMATS, default="text", help=FORMAT_HELP)
+    _add_trust(server)
+    server.add_argument(
+        "--fail-on",
+        choices=SEVERITIES,
+        default="high",
+        help="lowest severity that makes the exit code 1 (default: high)",
+    )
+    _add_server_options(server)
+
     artifacts = commands.add_parser(
         "artifacts",
         help="write the nftables ruleset, daemon.json fragment and host checklist",
@@ -279,6 +374,7 @@ _COMMAND_MODULES = {
     "new": "wizard.commands.new",
     "presets": "wizard.commands.presets",
     "host-check": "wizard.commands.host_check",
+    "server-check": "wizard.commands.server_check",
     "artifacts": "wizard.commands.artifacts",
 }
 
@@ -301,9 +397,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = module.run(args)
     except WizardError as error:
-        from wizard.secrets import mask_text
+        from wizard.secrets import outward
 
-        print(f"{PROG}: error: {mask_text(str(error))}", file=sys.stderr)
+        print(f"{PROG}: error: {outward(str(error), one_line=True)}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; no changes were written", file=sys.stderr)

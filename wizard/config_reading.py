@@ -12,6 +12,7 @@ Everything is pure: the input is the configuration as ``tomllib`` parsed it.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -105,8 +106,28 @@ def int_setting(table: Mapping[str, Any] | None, key: str) -> int | None:
 # --------------------------------------------------------------------------- runners
 
 
-def runner_executor(runner: Mapping[str, Any]) -> Executor | None:
-    """The runner's executor, or ``None`` when missing or unknown."""
+def declared_executor(runner: Mapping[str, Any]) -> Executor | None:
+    """The executor the runner would start: its name exactly as written.
+
+    The runner looks the name up in a map of providers (``main.go``,
+    ``commands/multi.go``) without trimming or folding case, so `` shell `` and
+    ``Shell`` are unknown to it.
+    """
+    name = get_ci(runner, "executor")
+    if not isinstance(name, str):
+        return None
+    try:
+        return Executor(name)
+    except ValueError:
+        return None
+
+
+def named_executor(runner: Mapping[str, Any]) -> Executor | None:
+    """The executor the entry names, forgiving surrounding blanks, without guessing more.
+
+    What the planner and the wizards show as the runner's executor; the audit reads
+    further (:func:`runner_executor`), because settings apply once a name is fixed.
+    """
     name = get_ci(runner, "executor")
     if not isinstance(name, str):
         return None
@@ -114,6 +135,54 @@ def runner_executor(runner: Mapping[str, Any]) -> Executor | None:
         return Executor(name.strip())
     except ValueError:
         return None
+
+
+def executor_from_tables(runner: Mapping[str, Any]) -> Executor | None:
+    """The executor a runner's tables configure, for entries that do not name a valid one.
+
+    Templates for ``register --template-config`` and Helm chart configs leave the
+    executor to registration, yet their ``[runners.kubernetes]`` or
+    ``[runners.docker]`` settings end up in the live file.
+    """
+    if has_ci(runner, "kubernetes"):
+        return Executor.KUBERNETES
+    if has_ci(runner, "docker"):
+        if has_ci(runner, "autoscaler"):
+            return Executor.DOCKER_AUTOSCALER
+        if has_ci(runner, "machine"):
+            return Executor.DOCKER_MACHINE
+        return Executor.DOCKER
+    for table, executor in (
+        ("autoscaler", Executor.INSTANCE),
+        ("ssh", Executor.SSH),
+        ("custom", Executor.CUSTOM),
+        ("virtualbox", Executor.VIRTUALBOX),
+        ("parallels", Executor.PARALLELS),
+    ):
+        if has_ci(runner, table):
+            return executor
+    return None
+
+
+def _close_executor(runner: Mapping[str, Any]) -> Executor | None:
+    """The executor a misspelt name most likely means (`` shell ``, ``Docker``, ``dockerr``)."""
+    name = get_ci(runner, "executor")
+    if not isinstance(name, str):
+        return None
+    names = [executor.value for executor in Executor]
+    close = difflib.get_close_matches(name.strip().casefold(), names, n=1, cutoff=0.8)
+    return Executor(close[0]) if close else None
+
+
+def runner_executor(runner: Mapping[str, Any]) -> Executor | None:
+    """The executor a runner's settings are for: the one it names, else the one it most
+    likely means (from its tables, then from the name's spelling).
+
+    The runner itself takes no jobs for a name it does not know (``unknown-executor``
+    says so), but the settings come into force as soon as the name is corrected, so
+    they are read as that executor's.
+    """
+    return declared_executor(runner) or executor_from_tables(runner) or _close_executor(runner)
 
 
 @dataclass(frozen=True)
@@ -200,9 +269,23 @@ def container_table_name(executor: Executor | None) -> str | None:
 
 
 def feature_flag(runner: Mapping[str, Any], name: str) -> bool | None:
-    """A flag pinned in ``[runners.feature_flags]``; ``None`` when jobs may still choose."""
-    value = get_ci(sub_table(runner, "feature_flags"), name)
+    """A flag pinned in ``[runners.feature_flags]``; ``None`` when jobs may still choose.
+
+    The runner reads this map by the flag's exact name (``IsFeatureFlagDefined`` in
+    ``common/config.go``, ``populateFeatureFlags`` in ``common/build_settings.go``),
+    so ``ff_network_per_build`` pins nothing.
+    """
+    value = sub_table(runner, "feature_flags").get(name)
     return value if isinstance(value, bool) else None
+
+
+def feature_flag_default(runner: Mapping[str, Any], name: str) -> bool | None:
+    """A flag set through ``environment``: the jobs' default, which a job variable overrides.
+
+    The runner parses the variable with Go's ``strconv.ParseBool``.
+    """
+    raw = environment_value(runner, name)
+    return None if raw is None else _GO_BOOLEANS.get(raw)
 
 
 # --------------------------------------------------------------------------- users

@@ -103,6 +103,9 @@ class SetValue:
     table: TablePath
     key: str
     value: TomlValue
+    exact: bool = False
+    """Match ``key`` by its exact spelling only. Feature flags need it: the runner
+    looks them up by exact name, so ``ff_network_per_build`` is not the flag."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,8 @@ class RemoveKey:
 
     table: TablePath
     key: str
+    exact: bool = False
+    """Remove only this spelling: one of two keys that differ only by case."""
 
 
 Edit = SetValue | RemoveKey

@@ -33,7 +33,7 @@ from wizard.host_plan import HostPlan, measures_of, plan_host, plan_host_for
 from wizard.model import Finding, RunnerIdentity, Severity
 from wizard.presets import make_preset, preset_to_toml, with_locks, write_new_file
 from wizard.scripted import Start
-from wizard.secrets import mask_text
+from wizard.secrets import mask_text, outward
 from wizard.session import Preview, RunnerSummary, WizardSession
 from wizard.steps import STEPS, Question, question
 
@@ -149,9 +149,10 @@ def _origin_labels(value: Any, marks: dict[str, Any]) -> str:
 
 def summarise_runner(runner: RunnerSummary) -> str:
     token = runner.token or "no token"
-    return (
+    return outward(
         f"{runner.name or '(unnamed)'} — {runner.executor or 'no executor'}, "
-        f"{mask_text(runner.url or 'no url')}, {token}"
+        f"{runner.url or 'no url'}, {token}",
+        one_line=True,
     )
 
 
@@ -190,7 +191,7 @@ def review_text(
         lines.append(f"  warning: {problem}")
     lines.append("")
     lines.append(preview.diff.rstrip("\n") if preview.diff else "no changes to the file")
-    reviewed = mask_text("\n".join(lines)) + "\n"
+    reviewed = outward("\n".join(lines)) + "\n"
     # The checklist is our own fixed prose, never the user's values, and masking
     # would mangle it ("the runner's token: anyone who…" reads as a secret).
     checklist = host_checklist(host or plan_host(answers))
@@ -296,7 +297,7 @@ class PlainWizard:
         """``--artifacts DIR``: the folder offered for the hardening files."""
 
     def say(self, text: str = "") -> None:
-        print(mask_text(text), file=self.out)
+        print(outward(text), file=self.out)
 
     def pick_runner(self) -> int | None:
         runners = self.session.runners()
@@ -528,7 +529,9 @@ def save(session: WizardSession, result: Preview, *, backup: bool, out: TextIO) 
     line = f"wrote {saved.path}"
     if saved.backup is not None:
         line += f" (backup: {saved.backup})"
-    print(line, file=out)
+    print(outward(line), file=out)
+    for note in saved.notes:
+        print(outward(f"note: {note}"), file=out)
 
 
 def write_host_files(

@@ -32,6 +32,7 @@ from wizard.answers import (
 from wizard.config_reading import (
     GIT_STRATEGY,
     container_table_name,
+    declared_executor,
     feature_flag,
     get_ci,
     git_strategy,
@@ -41,9 +42,9 @@ from wizard.config_reading import (
     is_root_user,
     listeners,
     mounts_engine_socket,
+    named_executor,
     reuse_cap,
     runner_at,
-    runner_executor,
     spelled,
     split_listen_address,
     strings,
@@ -73,6 +74,10 @@ turn a non-root job user back into root."""
 HOST_NAMESPACE_KEYS = ("network_mode", "pid_mode", "ipcmode", "userns_mode")
 """Docker settings that can hand a job one of the host's namespaces with ``host``."""
 
+NON_ROOT_UID = 1000
+"""The uid Kubernetes job pods run as when the answers ask for a non-root user: the same
+user as the docker executor's ``1000:1000`` and the restricted-kubernetes preset."""
+
 LOCAL_HOST = "127.0.0.1"
 
 _FF_PER_BUILD = "FF_NETWORK_PER_BUILD"
@@ -86,7 +91,7 @@ def answers_from_config(data: Mapping[str, Any], runner_index: int) -> Answers:
     config. Trust and host measures live outside ``config.toml`` and stay ``None``.
     """
     entry = runner_at(data, runner_index)
-    runner, executor = entry.data, entry.executor
+    runner, executor = entry.data, named_executor(entry.data)
     values: dict[str, Any] = {"executor": executor}
 
     container_name = container_table_name(executor)
@@ -191,10 +196,11 @@ def edits_for_answers(answers: Answers, data: Mapping[str, Any], runner_index: i
     ``None`` keep their settings as they are.
     """
     plan = _Planner(data, runner_index)
-    current = runner_executor(plan.runner)
+    # Compared with the name as the runner reads it, so a misspelt executor is corrected.
+    current = declared_executor(plan.runner)
     if answers.executor is not None and answers.executor is not current:
         plan.set((), "executor", answers.executor.value)
-    executor = answers.executor or current
+    executor = answers.executor or named_executor(plan.runner)
     trust = answers.trust or DEFAULT_TRUST
     container = container_table_name(executor)
 
@@ -259,6 +265,12 @@ def _privileges(
         plan.set((table,), "allow_privilege_escalation", False)
         if trust is not Trust.SINGLE_PROJECT:
             plan.set((table, "pod_security_context"), "run_as_non_root", True)
+            # Kubernetes refuses to start a run_as_non_root container whose image runs as
+            # uid 0 (alpine, the helper image), so a non-root uid goes with it.
+            pod = plan.table(table, "pod_security_context")
+            build = plan.table(table, "build_container_security_context")
+            if get_ci(pod, "run_as_user") is None and get_ci(build, "run_as_user") is None:
+                plan.set((table, "pod_security_context"), "run_as_user", NON_ROOT_UID)
 
 
 def _drop_engine_socket(plan: _Planner) -> None:

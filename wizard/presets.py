@@ -41,7 +41,8 @@ from wizard.plan import edits_for_answers
 from wizard.secrets import is_secret_key
 from wizard.tomlfile.edits import apply_edits
 
-NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+"""Matched whole (``fullmatch``): ``$`` would also match before a final newline."""
 """Preset names are file names and command-line words: lower-case kebab."""
 
 IDENTITY_KEYS = frozenset(
@@ -162,7 +163,7 @@ def _parse(data: Mapping[str, Any], source: str) -> Preset:
     if unknown:
         raise fail(f"unknown preset field(s): {', '.join(unknown)}")
     name = data.get("name")
-    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
         raise fail("'name' must be lower-case letters, digits and dashes")
     description = data.get("description", "")
     if not isinstance(description, str):
@@ -362,7 +363,7 @@ def make_preset(
     locked: frozenset[str] | None = None,
 ) -> Preset:
     """A new preset from a wizard run's answers; by default every answer is locked."""
-    if not NAME_PATTERN.match(name):
+    if not NAME_PATTERN.fullmatch(name):
         raise WizardError(f"preset name {name!r}: use lower-case letters, digits and dashes")
     trust = answers.trust or Trust.MULTI_PROJECT
     answers = answers.merged(Answers(trust=trust))

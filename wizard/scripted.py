@@ -16,11 +16,12 @@ from pathlib import Path
 
 from wizard.answers import Answers
 from wizard.answers_file import load_answers
-from wizard.errors import MissingAnswerError, WizardError
+from wizard.errors import ConfigError, MissingAnswerError, WizardError
 from wizard.model import RunnerIdentity
 from wizard.presets import Preset, load_preset
 from wizard.session import WizardSession
 from wizard.steps import applicable_fields
+from wizard.tomlfile.regular_file import read_regular_file
 
 ANSWER_FLAGS = "--answers FILE or --preset NAME"
 MAX_TOKEN_FILE_BYTES = 4096
@@ -82,15 +83,9 @@ def identity_from(
 
 def read_token_file(path: Path) -> str:
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise WizardError(f"{path}: no such file (--token-file)") from None
-    except PermissionError:
-        raise WizardError(f"{path}: permission denied (--token-file)") from None
-    except OSError as error:
-        raise WizardError(f"{path}: cannot read: {error.strerror or error}") from None
-    if len(raw) > MAX_TOKEN_FILE_BYTES:
-        raise WizardError(f"{path}: too large for a runner token (--token-file)")
+        raw = read_regular_file(path, MAX_TOKEN_FILE_BYTES, what="runner token file")
+    except ConfigError as error:
+        raise WizardError(f"{error} (--token-file)") from None
     try:
         token = raw.decode("utf-8").strip()
     except UnicodeDecodeError:

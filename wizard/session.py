@@ -104,6 +104,8 @@ class SaveResult:
     backup: Path | None
     findings: tuple[Finding, ...]
     """The audit of the file as written."""
+    notes: tuple[str, ...] = ()
+    """What the operator should know about the write (hard links, a symlink's target)."""
 
 
 class WizardSession:
@@ -114,6 +116,8 @@ class WizardSession:
         self.exists = exists
         self._known: tuple[document.ConfigDocument, dict[object, Any]] = (doc, {})
         """What was worked out about ``doc`` (its audits, its pieces), while it is current."""
+        self.allow_unsafe_path = False
+        """Let a new file be created in a folder any user can write to (``--allow-unsafe-path``)."""
 
     @property
     def path(self) -> Path:
@@ -315,13 +319,16 @@ class WizardSession:
         ):
             # Each piece was checked on its own; the whole text is checked once more here.
             raise EditError(self.path, "the edit would change more than intended; nothing written")
-        backup_path = safe_write.write_document(self.doc, new_doc, backup=backup)
+        written_result = safe_write.write_document(
+            self.doc, new_doc, backup=backup, allow_unsafe_path=self.allow_unsafe_path
+        )
         written = load_document(self.path)
         self.doc = written
         self.exists = True
         return SaveResult(
             path=self.path,
-            backup=backup_path,
+            backup=written_result.backup,
+            notes=written_result.notes,
             findings=tuple(audit.audit_document(written, trust=preview.trust)),
         )
 

@@ -211,7 +211,8 @@ def _docker_items(
                 if "userns-remap" in fragment.settings
                 else ""
             )
-            + "icc false, NoNewPrivs: 1",
+            + ("icc false, " if "icc" in fragment.settings else "")
+            + "NoNewPrivs: 1",
             "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file",
         )
     ]
@@ -223,24 +224,19 @@ def _docker_items(
                 "Nothing to change here; revisit it if the answers change.",
                 f"grep -c '{setting}' /etc/docker/daemon.json",
                 "0",
-                "https://docs.docker.com/engine/security/userns-remap/",
-            )
-        )
-    if answers.per_build_network is not True:
-        items.append(
-            ChecklistItem(
-                "Check services still answer with icc off",
-                "Without a network per build, jobs reach their services through links on "
-                "the default bridge, and with icc off only the ports the service image "
-                "exposes get through.",
-                "Turn on a network per build (FF_NETWORK_PER_BUILD), or run a pipeline with "
-                "services after the restart.",
-                "grep -i FF_NETWORK_PER_BUILD /etc/gitlab-runner/config.toml",
-                "FF_NETWORK_PER_BUILD = true",
-                f"{DOCS}/executors/docker/",
+                _LEFT_OUT_DOCS.get(
+                    setting, "https://docs.docker.com/engine/security/userns-remap/"
+                ),
             )
         )
     return items
+
+
+_LEFT_OUT_DOCS = {
+    "icc": f"{DOCS}/executors/docker/#configure-a-network-with-container-links",
+    "userns-remap": "https://docs.docker.com/engine/security/userns-remap/",
+}
+"""Where to read why a daemon setting was left out of the fragment."""
 
 
 def _host_items(answers: Answers, executor: Executor | None) -> list[ChecklistItem]:
@@ -275,7 +271,7 @@ def _host_items(answers: Answers, executor: Executor | None) -> list[ChecklistIt
                 "`gpasswd -d gitlab-runner docker`, and remove its sudoers entries.",
                 "id gitlab-runner\nsudo -l -U gitlab-runner",
                 "no docker, sudo or wheel group; 'not allowed to run sudo'",
-                f"{SECURITY}#systems-with-docker-installed",
+                f"{DOCS}/executors/shell/#security",
             )
         )
     if answers.privileged is PrivilegedNeed.PRIVILEGED:

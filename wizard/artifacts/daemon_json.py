@@ -22,8 +22,21 @@ class DaemonFragment:
 
 
 def daemon_fragment(answers: Answers) -> DaemonFragment:
-    settings: dict[str, object] = {"icc": False}
+    settings: dict[str, object] = {}
     left_out: list[tuple[str, str]] = []
+    if answers.per_build_network:
+        # icc governs only the default bridge; jobs on their own networks do not use it.
+        settings["icc"] = False
+    else:
+        left_out.append(
+            (
+                "icc",
+                "with icc off, containers on the default bridge cannot talk to each other, "
+                "and without per-build networks that is where jobs reach their services "
+                "(since runner 18.7 through extra hosts, see the Docker executor's network "
+                "configurations). Turn on per-build networks first, then set icc to false.",
+            )
+        )
     settings["live-restore"] = True
     settings["no-new-privileges"] = True
     if answers.privileged is PrivilegedNeed.PRIVILEGED:

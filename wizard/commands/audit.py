@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wizard.audit import FileReport, audit_document
-from wizard.commands.common import exit_code, print_error, render, trust_from
+from wizard.commands.common import EXIT_ERROR, exit_code, print_error, render, trust_from
 from wizard.embedded import load_document
 from wizard.errors import ConfigError
 from wizard.model import DEFAULT_TRUST, Finding, Trust
@@ -71,5 +71,17 @@ def run(args: argparse.Namespace) -> int:
     for report in reports:
         if report.error is not None:
             print_error(f"{report.path}: {report.error}")
+    if getattr(args, "server", False):
+        # Loaded only on request: a plain audit never imports the HTTP code.
+        from wizard.commands import server_check
+
+        trust = trust_from(args.trust, preset.trust if preset else DEFAULT_TRUST)
+        reports, server = server_check.server_findings(reports, args, trust)
+        server_check.print_errors(server)
+        sys.stdout.write(server_check.render(reports, server, args.format))
+        if server and server_check.nothing_checked(server):
+            print_error("nothing could be checked on the server")
+            return EXIT_ERROR
+        return exit_code(reports, args.fail_on)
     sys.stdout.write(render(reports, args.format))
     return exit_code(reports, args.fail_on)

@@ -44,6 +44,6 @@ def exit_code(reports: Iterable[FileReport], fail_on: str) -> int:
 
 
 def print_error(message: str) -> None:
-    from wizard.secrets import mask_text
+    from wizard.secrets import outward
 
-    print(f"runner-wizard: error: {mask_text(message)}", file=sys.stderr)
+    print(f"runner-wizard: error: {outward(message, one_line=True)}", file=sys.stderr)

@@ -18,6 +18,7 @@ from wizard.config_reading import iter_runners
 from wizard.embedded import load_document
 from wizard.errors import ConfigError, WizardError
 from wizard.model import Edit, Trust
+from wizard.secrets import outward
 from wizard.tomlfile.diffs import masked_diff
 from wizard.tomlfile.document import ConfigDocument
 from wizard.tomlfile.safe_write import tighten_mode, write_document
@@ -124,25 +125,33 @@ def run(args: argparse.Namespace) -> int:
             needs_mode = result.fix_mode and not result.changed
             if args.dry_run:
                 for note in preset_plan.skipped:
-                    print(f"{name}: {note}", file=sys.stderr)
+                    print(outward(f"{name}: {note}"), file=sys.stderr)
                 diff = masked_diff(result.before, result.after, label=name)
-                sys.stdout.write(diff)
+                sys.stdout.write(outward(diff))
                 if needs_mode:
                     sys.stdout.write(f"{name}: would set mode 0600 (group/other can read it)\n")
-                if result.changed or needs_mode:
+                for finding, reason in result.skipped:
+                    print(f"{name}: would not fix {finding.rule} ({reason})", file=sys.stderr)
+                if result.changed or needs_mode or result.skipped:
                     status = max(status, EXIT_FINDINGS)
                 continue
+            if result.skipped:
+                # A fix we meant to apply and could not is not a clean result.
+                status = max(status, EXIT_FINDINGS)
             if result.changed:
-                backup = write_document(result.before, result.after, backup=not args.no_backup)
+                written = write_document(result.before, result.after, backup=not args.no_backup)
                 message = _summary(path, result, preset_plan)
-                if backup is not None:
-                    message += f"\n  backup: {backup}"
-                print(message)
+                if written.backup is not None:
+                    message += f"\n  backup: {written.backup}"
+                message += "".join(f"\n  note: {note}" for note in written.notes)
+                print(outward(message))
             elif needs_mode:
                 tighten_mode(result.before)
-                print(f"{name}: permissions set to 0600")
+                print(outward(f"{name}: permissions set to 0600"))
+            elif result.skipped:
+                print(outward(_summary(path, result, preset_plan)))
             else:
-                print(f"{name}: nothing to fix")
+                print(outward(f"{name}: nothing to fix"))
         except ConfigError as error:
             print_error(str(error))
             status = EXIT_ERROR

@@ -21,6 +21,7 @@ from wizard.errors import ConfigError
 from wizard.host import HostReport, run_host_checks
 from wizard.host.fs import HostFiles
 from wizard.model import Finding, Trust
+from wizard.printable import printable
 from wizard.rules.host_rules import HOST_RULES_BY_ID
 
 DEFAULT_CONFIG = "/etc/gitlab-runner/config.toml"
@@ -112,5 +113,5 @@ def run(args: argparse.Namespace) -> int:
 
         sys.stdout.write(render_sarif([_file_report(config, trust, report)]))
     else:
-        sys.stdout.write(render_host_text(config, root, trust, report))
+        sys.stdout.write(printable(render_host_text(config, root, trust, report)))
     return exit_code([_file_report(config, trust, report)], args.fail_on)

@@ -16,6 +16,7 @@ from wizard.commands.plain import is_interactive
 from wizard.errors import WizardError
 from wizard.plain import PlainWizard, Prompts, QuestionaryPrompts, run_scripted
 from wizard.session import WizardSession
+from wizard.tomlfile.safe_write import check_new_path
 
 
 def run(args: argparse.Namespace, prompts: Prompts | None = None) -> int:
@@ -26,9 +27,12 @@ def run(args: argparse.Namespace, prompts: Prompts | None = None) -> int:
         return _new_values_file(args, path)
     if path.exists() and not args.force:
         raise WizardError(f"{path}: already exists; use --force to add a runner to it")
+    if not path.exists():
+        check_new_path(path, allow_unsafe_path=args.allow_unsafe_path)
     start = scripted.start(args.preset, args.answers)
     identity = scripted.identity_from(args.name, args.url, args.token_file)
     session = WizardSession.open(path)
+    session.allow_unsafe_path = args.allow_unsafe_path
     artifacts_dir = Path(args.artifacts).expanduser() if args.artifacts else None
     if prompts is None and not is_interactive(args):
         return run_scripted(

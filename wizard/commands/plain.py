@@ -28,6 +28,7 @@ def run(args: argparse.Namespace, prompts: Prompts | None = None) -> int:
     start = scripted.start(args.preset, args.answers)
     identity = scripted.identity_from(args.name, args.url, args.token_file)
     session = WizardSession.open(path)
+    session.allow_unsafe_path = getattr(args, "allow_unsafe_path", False)
     backup = not args.no_backup
     artifacts_dir = Path(args.artifacts).expanduser() if args.artifacts else None
     if prompts is None and not is_interactive(args):

@@ -17,8 +17,11 @@ from wizard.presets import (
     template_config,
     write_new_file,
 )
+from wizard.secrets import outward
 from wizard.session import WizardSession
 from wizard.steps import recommended
+from wizard.tomlfile.regular_file import read_regular_file
+from wizard.tomlfile.safe_write import write_file
 
 
 def run(args: argparse.Namespace) -> int:
@@ -39,7 +42,8 @@ def list_command() -> int:
     presets = list_presets()
     width = max((len(p.name) for p in presets), default=0)
     for preset in presets:
-        print(f"{preset.name:<{width}}  {preset.trust.value:<14}  {preset.description}")
+        line = f"{preset.name:<{width}}  {preset.trust.value:<14}  {preset.description}"
+        print(outward(line, one_line=True))
     return 0
 
 
@@ -87,6 +91,14 @@ def _answers_from_config(path: Path, runner_name: str | None) -> Answers:
     return session.current_answers(chosen.index)
 
 
+def _is_our_template(path: Path) -> bool:
+    try:
+        head = read_regular_file(path, 1 << 20, what="template")
+    except WizardError:
+        return False
+    return head.decode("utf-8", errors="replace").startswith(TEMPLATE_MARK)
+
+
 def export_command(args: argparse.Namespace) -> int:
     preset = load_preset(args.name)
     if getattr(args, "helm_values", None):
@@ -98,10 +110,11 @@ def export_command(args: argparse.Namespace) -> int:
         return 0
     text = template_config(preset)
     out = Path(args.template_config)
-    if out.is_file() and out.read_text(encoding="utf-8", errors="replace").startswith(
-        TEMPLATE_MARK
-    ):
-        out.write_text(text, encoding="utf-8")  # our own earlier export: refresh it
+    if _is_our_template(out):
+        try:
+            write_file(out, text.encode("utf-8"), 0o644)  # our own earlier export: refresh it
+        except OSError as error:
+            raise WizardError(f"{out}: cannot write ({error.strerror or error})") from None
     else:
         write_new_file(out, text)
     print(f"wrote template {out} (register with: gitlab-runner register --template-config {out})")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import stat
 import tomllib
 from dataclasses import replace
 from pathlib import Path
@@ -22,30 +21,17 @@ from wizard.tomlfile.document import (
     parse_config,
     parse_text,
 )
+from wizard.tomlfile.nesting import too_deep_line
+from wizard.tomlfile.regular_file import read_regular_file_with_stat
 
 
 def read_bytes(path: Path) -> tuple[bytes, Fingerprint]:
     """A regular file's bytes within the size cap; every failure is one ConfigError."""
-    try:
-        info = path.stat()
-        if stat.S_ISDIR(info.st_mode):
-            raise ConfigError(path, "is a directory, not a config file")
-        if not stat.S_ISREG(info.st_mode):
-            raise ConfigError(path, "is not a regular file")
-        if info.st_size > MAX_CONFIG_BYTES:
-            raise ConfigError(path, f"is {info.st_size} bytes; a runner config is far smaller")
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(path, "no such file") from None
-    except PermissionError:
-        raise ConfigError(path, "permission denied (try as the runner's user or root)") from None
-    except IsADirectoryError:
-        raise ConfigError(path, "is a directory, not a config file") from None
-    except OSError as error:
-        raise ConfigError(path, f"cannot read: {error.strerror or error}") from None
-    if len(raw) > MAX_CONFIG_BYTES:
-        raise ConfigError(path, f"is over {MAX_CONFIG_BYTES} bytes; a runner config is far smaller")
-    return raw, Fingerprint(raw, info.st_mode, info.st_uid, info.st_gid)
+    raw, info = read_regular_file_with_stat(path, MAX_CONFIG_BYTES, what="runner config")
+    fingerprint = Fingerprint(
+        raw, info.st_mode, info.st_uid, info.st_gid, device=info.st_dev, inode=info.st_ino
+    )
+    return raw, fingerprint
 
 
 def load_document(path: Path) -> ConfigDocument:
@@ -257,6 +243,8 @@ def _set(docs: list[Any], path: YamlPath, value: Any) -> None:
 
 
 def parse_toml_or_none(text: str) -> dict[str, Any] | None:
+    if too_deep_line(text) is not None:
+        return None  # parse_text says where, with the line
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError:

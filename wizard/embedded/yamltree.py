@@ -153,7 +153,7 @@ def render_scalar(value: bool | int | str, style: str | None) -> str:
         return str(value)
     if style == "'" and "\n" not in value:
         return "'" + value.replace("'", "''") + "'"
-    if style != '"' and _PLAIN_SAFE.match(value) and not _YAML_SPECIAL.match(value):
+    if style != '"' and _PLAIN_SAFE.fullmatch(value) and not _YAML_SPECIAL.fullmatch(value):
         return value
     escaped = value.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}"'

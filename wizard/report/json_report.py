@@ -9,6 +9,8 @@ from typing import Any
 from wizard import __version__
 from wizard.audit import FileReport
 from wizard.model import Finding, table_name
+from wizard.printable import printable_json
+from wizard.secrets import mask_strings
 
 SCHEMA_VERSION = 1
 
@@ -36,15 +38,18 @@ def report_to_dict(reports: Iterable[FileReport]) -> dict[str, Any]:
     return {
         "schema": SCHEMA_VERSION,
         "tool": {"name": "runner-wizard", "version": __version__},
-        "files": [
-            {
-                "path": report.path,
-                "trust": report.trust.value,
-                "error": report.error,
-                "findings": [finding_to_dict(f) for f in report.findings],
-            }
-            for report in reports
-        ],
+        # Names, keys and messages come from the file: masked like every output.
+        "files": mask_strings(
+            [
+                {
+                    "path": report.path,
+                    "trust": report.trust.value,
+                    "error": report.error,
+                    "findings": [finding_to_dict(f) for f in report.findings],
+                }
+                for report in reports
+            ]
+        ),
     }
 
 
@@ -62,7 +67,7 @@ def render_json(reports: Iterable[FileReport]) -> str:
     out: list[str] = []
     _write(report_to_dict(reports), 0, out)
     out.append("\n")
-    return "".join(out)
+    return printable_json("".join(out))
 
 
 def _write(value: Any, depth: int, out: list[str]) -> None:

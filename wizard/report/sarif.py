@@ -11,8 +11,10 @@ from urllib.parse import quote
 from wizard import __version__
 from wizard.audit import FileReport
 from wizard.model import Severity
+from wizard.printable import printable_json
 from wizard.rules.base import Rule
 from wizard.rules.catalogue import ALL_RULES, get_rule
+from wizard.secrets import mask_strings
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://docs.gitlab.com/runner/security/"
@@ -117,13 +119,17 @@ def report_to_sarif(reports: Iterable[FileReport]) -> dict[str, Any]:
                 "rules": descriptors,
             }
         },
-        "results": results,
+        # Names, keys and messages come from the file: masked like every output.
+        "results": mask_strings(results),
         "invocations": [
-            {"executionSuccessful": not notifications, "toolExecutionNotifications": notifications}
+            {
+                "executionSuccessful": not notifications,
+                "toolExecutionNotifications": mask_strings(notifications),
+            }
         ],
     }
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
 def render_sarif(reports: Iterable[FileReport]) -> str:
-    return json.dumps(report_to_sarif(reports), indent=2, ensure_ascii=False) + "\n"
+    return printable_json(json.dumps(report_to_sarif(reports), indent=2, ensure_ascii=False)) + "\n"

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from wizard.audit import FileReport
 from wizard.model import Finding, Severity
 from wizard.rules.catalogue import get_rule
+from wizard.secrets import outward
 
 _ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO)
 
@@ -68,4 +69,5 @@ def render_text(reports: Iterable[FileReport]) -> str:
         out.append(summary)
         out.append("")
     text = "\n".join(out).rstrip("\n")
-    return text + "\n" if text else ""
+    # Names and messages come from the file: masked, and escaped for the terminal.
+    return outward(text) + "\n" if text else ""

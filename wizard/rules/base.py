@@ -62,7 +62,7 @@ class Rule:
     remedy: str
     """What to do, in one sentence (also what the automatic fix does)."""
     check: Check
-    scope: Literal["config", "host"] = "config"
+    scope: Literal["config", "host", "server"] = "config"
     breaks: str = ""
     """For a fix that may break jobs (``unsafe``): what may stop working, in one line an
     operator reads before saving ("jobs that run docker build lose the host's daemon")."""
@@ -90,5 +90,10 @@ def set_in(entry: RunnerEntry, tables: tuple[str, ...], key: str, value: TomlVal
 
 
 def pin_feature_flag(entry: RunnerEntry, name: str, value: bool) -> SetValue:
-    """Pin a feature flag in the runner's table, so that jobs cannot change it."""
-    return set_in(entry, ("feature_flags",), name, value)
+    """Pin a feature flag in the runner's table, so that jobs cannot change it.
+
+    The key is written exactly as the flag is named: the runner reads the map by
+    exact name, so a differently cased key already there is a different key to it
+    (``unknown-key`` reports that one).
+    """
+    return SetValue(runner_path(entry.index, "feature_flags"), name, value, exact=True)

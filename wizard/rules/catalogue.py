@@ -2,17 +2,22 @@
 
 Rules are grouped by area in the order a reader meets the risks: the file's
 shape, the executor, container privileges, mounts, Kubernetes, images,
-reuse between jobs, network, the file and its secrets, and finally the host
-rules, which the host check runs but which share ids, links and severities here.
+reuse between jobs, network, the file and its secrets, then the host rules and
+the server rules, which host-check and server-check run but which share ids,
+links and severities here.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from wizard.config_reading import runners_read_once
-from wizard.model import Issue
+from wizard.model import Issue, TablePath
 from wizard.rules import (
     chart_rules,
     cloud_rules,
+    confinement_rules,
+    duplicates,
     ephemeral_rules,
     executor_rules,
     file_rules,
@@ -25,11 +30,14 @@ from wizard.rules import (
 from wizard.rules.base import AuditContext, Rule
 from wizard.rules.host_rules import HOST_RULES
 from wizard.rules.schema import SCHEMA_RULES
+from wizard.rules.server_rules import SERVER_RULES
 
 ALL_RULES: tuple[Rule, ...] = (
     *SCHEMA_RULES,
+    *duplicates.RULES,
     *executor_rules.RULES,
     *privilege_rules.RULES,
+    *confinement_rules.RULES,
     *mount_rules.RULES,
     *kubernetes_rules.RULES,
     *pull_rules.RULES,
@@ -39,6 +47,7 @@ ALL_RULES: tuple[Rule, ...] = (
     *file_rules.RULES,
     *chart_rules.RULES,
     *HOST_RULES,
+    *SERVER_RULES,
 )
 
 _BY_ID = {rule.id: rule for rule in ALL_RULES}
@@ -52,14 +61,36 @@ def get_rule(rule_id: str) -> Rule:
 
 
 def rules_for(scope: str = "config") -> tuple[Rule, ...]:
-    """The rules of one scope (``config`` or ``host``), in catalogue order."""
+    """The rules of one scope (``config``, ``host`` or ``server``), in catalogue order."""
     return tuple(rule for rule in ALL_RULES if rule.scope == scope)
 
 
 def evaluate(ctx: AuditContext) -> list[tuple[Rule, Issue]]:
-    """Run every config-scope rule against ``ctx``, in catalogue order."""
+    """Run every config-scope rule against ``ctx``, in catalogue order.
+
+    Where keys differ only by case the runner may read the file several ways
+    (:func:`wizard.rules.duplicates.readings`); each rule then reports what it
+    finds in any of them, once.
+    """
     with runners_read_once():
+        return _evaluate(ctx)
+
+
+def _evaluate(ctx: AuditContext) -> list[tuple[Rule, Issue]]:
+    views = duplicates.readings(ctx.data)
+    if len(views) == 1:
         return [(rule, issue) for rule in _CONFIG_RULES for issue in rule.check(ctx)]
+    found: list[tuple[Rule, Issue]] = []
+    seen: set[tuple[str, TablePath, str | None, str]] = set()
+    for rule in _CONFIG_RULES:
+        for view in views:
+            for issue in rule.check(replace(ctx, data=view)):
+                table = tuple(p.casefold() if isinstance(p, str) else p for p in issue.table)
+                slot = (rule.id, table, issue.key, issue.message)
+                if slot not in seen:
+                    seen.add(slot)
+                    found.append((rule, issue))
+    return found
 
 
 _CONFIG_RULES = rules_for("config")

@@ -23,17 +23,41 @@ def _imds_open(ctx: AuditContext) -> Iterator[Issue]:
             continue
         if not uses_amazonec2(machine_options(ctx.data, entry.index)):
             continue
+        options = machine_options(ctx.data, entry.index)
         edits = cloud_edits(ctx.data, entry.index)
         if not edits:
             continue
+        if has_instance_profile(options):
+            message = (
+                "amazonec2 VMs do not require IMDSv2 with hop limit 1: job containers can "
+                "fetch the instance role's credentials from 169.254.169.254"
+            )
+            severity = None
+        else:
+            # No amazonec2-iam-instance-profile: no role, so no credentials to take today.
+            message = (
+                "amazonec2 VMs do not require IMDSv2 with hop limit 1: job containers can read "
+                "the instance metadata (user data, network details); no instance profile is "
+                "set, so there are no role credentials there unless one is added later"
+            )
+            severity = by_trust(_S.INFO, _S.LOW, _S.MEDIUM)[ctx.trust]
         yield Issue(
-            message="amazonec2 VMs do not require IMDSv2 with hop limit 1: job containers "
-            "can fetch the instance role's credentials from 169.254.169.254",
+            message=message,
             table=("runners", entry.index, "machine"),
             key="MachineOptions",
             runner_index=entry.index,
             edits=tuple(edits),
+            severity=severity,
         )
+
+
+def has_instance_profile(options: list[str]) -> bool:
+    """True when docker-machine gives its VMs an IAM role (amazonec2-iam-instance-profile)."""
+    for option in options:
+        name, _, value = option.strip().lstrip("-").partition("=")
+        if name.strip().casefold() == "amazonec2-iam-instance-profile" and value.strip():
+            return True
+    return False
 
 
 IMDS_REACHABLE = Rule(

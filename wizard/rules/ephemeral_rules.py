@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from wizard.config_reading import (
+    RunnerEntry,
+    environment_value,
     feature_flag,
     get_ci,
     is_true,
     iter_runners,
+    one_job_per_vm,
     reuses_host,
     runner_path,
     spelled,
     strings,
     sub_table,
 )
-from wizard.model import AUTOSCALED, Executor, FixSafety, Issue, Severity
+from wizard.model import (
+    AUTOSCALED,
+    DOCKER_FAMILY,
+    Executor,
+    FixSafety,
+    Issue,
+    SetValue,
+    Severity,
+    TomlValue,
+)
 from wizard.rules.base import (
     DOCS,
     AuditContext,
@@ -110,31 +122,120 @@ AUTOSCALER_VM_REUSE = Rule(
 )
 
 
+# --- where checkouts outlive their job --------------------------------------------------------
+
+
+def shared_build_host(entry: RunnerEntry) -> bool:
+    """True when later jobs, of any project, reuse this machine's builds directory.
+
+    Custom executors are left out: their drivers usually create and destroy a
+    container or VM per job, and nothing in config.toml says whether this one does.
+    """
+    return reuses_host(entry) and entry.executor is not Executor.CUSTOM
+
+
+def _builds_dir(entry: RunnerEntry) -> str:
+    value = get_ci(entry.data, "builds_dir")
+    return value.rstrip("/") if isinstance(value, str) and value.strip() else "/builds"
+
+
+def _covers(mount_point: str, path: str) -> bool:
+    mount = mount_point.rstrip("/") or "/"
+    return path == mount or path.startswith(mount.rstrip("/") + "/")
+
+
+def host_mounted_builds(entry: RunnerEntry) -> bool:
+    """True when a container executor binds a host folder over the builds directory.
+
+    Then every job of every project writes its checkout to the same host folder,
+    instead of the per-project volume (docker) or the pod's emptyDir (kubernetes).
+    """
+    builds = _builds_dir(entry)
+    if entry.executor == Executor.KUBERNETES:
+        k8s = sub_table(entry.data, "kubernetes")
+        mounts = get_ci(sub_table(k8s, "volumes"), "host_path")
+        items = mounts if isinstance(mounts, list) else [mounts]
+        return any(
+            isinstance(item, Mapping)
+            and isinstance(get_ci(item, "mount_path"), str)
+            and _covers(get_ci(item, "mount_path"), builds)
+            for item in items
+        )
+    if entry.executor in DOCKER_FAMILY:
+        for spec in strings(get_ci(sub_table(entry.data, "docker"), "volumes")):
+            parts = spec.split(":")
+            if len(parts) >= 2 and parts[0].startswith(("/", "~")) and _covers(parts[1], builds):
+                return True
+    return False
+
+
+def _docker_keeps_checkout(entry: RunnerEntry) -> bool:
+    """Docker keeps a fetched checkout in a per-project cache volume unless disable_cache.
+
+    ``createBuildVolume`` in executors/docker/docker.go makes the builds volume
+    reusable only with GIT_STRATEGY=fetch; ``disable_cache`` makes it temporary.
+    """
+    if entry.executor not in DOCKER_FAMILY or one_job_per_vm(entry):
+        return False
+    return not is_true(get_ci(sub_table(entry.data, "docker"), "disable_cache"))
+
+
 # --- git-strategy-fetch-shared ---------------------------------------------------------------
 
+_NOT_FETCH = frozenset({"clone", "none", "empty"})
+"""GIT_STRATEGY values that start a job without an earlier job's working copy."""
 
-def _is_fetch_default(item: object) -> bool:
-    if not isinstance(item, str):
-        return False
-    name, found, value = item.partition("=")
-    return bool(found) and name.strip() == "GIT_STRATEGY" and value.strip().casefold() == "fetch"
+
+def _with_clone_default(entry: RunnerEntry) -> SetValue:
+    """GIT_STRATEGY=clone in place of any GIT_STRATEGY entry, or added at the end."""
+    raw = get_ci(entry.data, "environment")
+    items: list[TomlValue] = list(raw) if isinstance(raw, list) else list(strings(raw))
+    wanted = "GIT_STRATEGY=clone"
+    updated: list[TomlValue] = []
+    for item in items:
+        if isinstance(item, str) and item.partition("=")[0] == "GIT_STRATEGY":
+            if wanted not in updated:
+                updated.append(wanted)
+        else:
+            updated.append(item)
+    if wanted not in updated:
+        updated.append(wanted)
+    return set_in(entry, (), "environment", updated)
 
 
 def _fetch_on_shared_host(ctx: AuditContext) -> Iterator[Issue]:
     for entry in iter_runners(ctx.data):
-        if not reuses_host(entry):
+        strategy = environment_value(entry.data, "GIT_STRATEGY")
+        if strategy in _NOT_FETCH:
             continue
-        raw = get_ci(entry.data, "environment")
-        items = raw if isinstance(raw, list) else strings(raw)
-        if not any(_is_fetch_default(item) for item in items):
+        shared = shared_build_host(entry) or host_mounted_builds(entry)
+        per_project = not shared and _docker_keeps_checkout(entry)
+        if not (shared or per_project):
             continue
+        if strategy == "fetch":
+            cause = "environment sets GIT_STRATEGY=fetch"
+        else:
+            cause = (
+                "environment does not set GIT_STRATEGY, so jobs fetch into the previous "
+                "checkout whenever the project allows it (GitLab's default for new projects)"
+            )
+        if per_project:
+            where = (
+                "the checkout, .git and submodule contents included, lives on in a "
+                "per-project Docker volume (disable_cache is not true) for the project's "
+                "next jobs, on any branch"
+            )
+            severity: Severity | None = by_trust(_S.INFO, _S.LOW, _S.MEDIUM)[ctx.trust]
+        else:
+            where = "jobs start from a working copy earlier jobs on this host could modify"
+            severity = None
         yield Issue(
-            "environment sets GIT_STRATEGY=fetch on a reused host: jobs start from a working "
-            "copy earlier jobs could modify",
+            f"{cause}: {where}",
             runner_path(entry.index),
             spelled(entry.data, "environment"),
             entry.index,
-            (set_in(entry, (), "environment", [i for i in items if not _is_fetch_default(i)]),),
+            (_with_clone_default(entry),),
+            severity=severity,
         )
 
 
@@ -142,20 +243,26 @@ GIT_STRATEGY_FETCH_SHARED = Rule(
     id="git-strategy-fetch-shared",
     title="Jobs reuse a working copy on a shared host",
     severity=by_trust(_S.LOW, _S.MEDIUM, _S.HIGH),
-    executors=REUSABLE_HOSTS,
+    executors=REUSABLE_HOSTS | DOCKER_FAMILY,
     rationale=(
-        "With the fetch strategy a job continues in the checkout an earlier job left, so "
-        "anything that job planted (hooks, altered files, submodule contents it could read) "
-        "carries over. On a host that outlives its jobs this crosses from one pipeline, and "
-        "one user, to the next."
+        "Fetch is the default: GitLab sends allow_git_fetch for most projects and the runner "
+        "then uses fetch unless GIT_STRATEGY says otherwise (common/build_settings.go). With "
+        "fetch a job continues in the checkout an earlier job left, so anything that job "
+        "planted (altered files, hooks, submodule contents it could read) carries over. On a "
+        "host that outlives its jobs this crosses from one project, and one user, to the next; "
+        "with Docker it stays within one project's volume. Setting GIT_STRATEGY=clone in the "
+        "runner's environment changes the default; a job can still ask for fetch itself."
     ),
     doc_url=f"{DOCS}/security/#security-risks-when-using-git_strategy-fetch-on-shared-environments",
     table="runners",
     key="environment",
-    fix=FixSafety.SAFE,
+    fix=FixSafety.UNSAFE,
+    breaks=(
+        "jobs that use files an earlier job left in the checkout, or large repositories that "
+        "only finish in time with an incremental fetch"
+    ),
     remedy=(
-        "Remove GIT_STRATEGY=fetch from the runner's environment so jobs clone afresh by "
-        "default (a job can still choose fetch itself)."
+        'Add "GIT_STRATEGY=clone" to the runner\'s environment so jobs clone afresh by default.'
     ),
     check=_fetch_on_shared_host,
 )
@@ -166,7 +273,9 @@ GIT_STRATEGY_FETCH_SHARED = Rule(
 
 def _cleanup_disabled(ctx: AuditContext) -> Iterator[Issue]:
     for entry in iter_runners(ctx.data):
-        if not reuses_host(entry) or feature_flag(entry.data, "FF_ENABLE_JOB_CLEANUP") is True:
+        if not shared_build_host(entry):
+            continue
+        if feature_flag(entry.data, "FF_ENABLE_JOB_CLEANUP") is True:
             continue
         edit = pin_feature_flag(entry, "FF_ENABLE_JOB_CLEANUP", True)
         yield Issue(
@@ -182,12 +291,14 @@ JOB_CLEANUP_DISABLED = Rule(
     id="job-cleanup-disabled",
     title="Job directories survive on a reused host",
     severity=by_trust(_S.LOW, _S.MEDIUM, _S.HIGH),
-    executors=REUSABLE_HOSTS,
+    executors=REUSABLE_HOSTS - {Executor.CUSTOM},
     rationale=(
-        "On a host that runs many jobs, the runner leaves each project directory, including "
-        "its .git folder, in place when the job ends. The next job on that host can read the "
-        "sources or plant git hooks there; with job cleanup on, the directory is removed or "
-        "cleaned when the job finishes."
+        "On a host that runs many jobs, the runner leaves each project directory in place "
+        "when the job ends, where the next job can read the sources. With job cleanup on, a "
+        "cloned directory is deleted; a fetched one only gets git clean and reset --hard "
+        "(shells/abstract.go), so .git/hooks and .git/config survive unless clean_git_config "
+        "is on too (see git-config-not-cleaned). Custom executors are not checked: their "
+        "drivers usually remove the whole environment after each job."
     ),
     doc_url=f"{DOCS}/security/#clean-up-the-git-folder-after-each-build",
     table="runners.feature_flags",
@@ -195,6 +306,57 @@ JOB_CLEANUP_DISABLED = Rule(
     fix=FixSafety.SAFE,
     remedy="Pin FF_ENABLE_JOB_CLEANUP = true in [runners.feature_flags].",
     check=_cleanup_disabled,
+)
+
+
+# --- git-config-not-cleaned --------------------------------------------------------------------
+
+
+def _git_config_not_cleaned(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in iter_runners(ctx.data):
+        value = get_ci(entry.data, "clean_git_config")
+        if value is True or environment_value(entry.data, "GIT_STRATEGY") in ("clone", "empty"):
+            continue  # a fresh clone (or empty folder) starts without the old .git
+        shared = shared_build_host(entry) or host_mounted_builds(entry)
+        if shared and value is None and entry.executor is Executor.SHELL:
+            message = (
+                "clean_git_config is unset, and the shell executor then leaves .git/config and "
+                ".git/hooks as the previous job wrote them"
+            )
+        elif value is False and (shared or _docker_keeps_checkout(entry)):
+            message = (
+                "clean_git_config = false: .git/config and .git/hooks written by one job run "
+                "in the next job's git commands"
+            )
+        else:
+            continue
+        yield Issue(
+            message,
+            runner_path(entry.index),
+            spelled(entry.data, "clean_git_config"),
+            entry.index,
+            (set_in(entry, (), "clean_git_config", True),),
+        )
+
+
+GIT_CONFIG_NOT_CLEANED = Rule(
+    id="git-config-not-cleaned",
+    title="Git hooks and config survive from one job to the next",
+    severity=by_trust(_S.LOW, _S.MEDIUM, _S.HIGH),
+    executors=REUSABLE_HOSTS | DOCKER_FAMILY,
+    rationale=(
+        "A job can write a hook or a config entry (core.fsmonitor, an alias, a credential "
+        "helper) into the checkout's .git folder; the next job that fetches into that checkout "
+        "runs it. clean_git_config removes them before and after each job; it defaults to on "
+        "except for the shell executor (common/build_step_dispatch.go, shells/abstract.go)."
+    ),
+    doc_url=f"{ADVANCED}#the-runners-section",
+    table="runners",
+    key="clean_git_config",
+    fix=FixSafety.UNSAFE,
+    breaks="jobs that rely on git settings or hooks an earlier job left in the checkout",
+    remedy="Set clean_git_config = true in the [[runners]] entry.",
+    check=_git_config_not_cleaned,
 )
 
 
@@ -216,14 +378,22 @@ def _custom_build_dir(ctx: AuditContext) -> Iterator[Issue]:
     for entry in iter_runners(ctx.data):
         table = sub_table(entry.data, "custom_build_dir")
         enabled = get_ci(table, "enabled")
-        if enabled is True:
-            message = "custom_build_dir enabled = true"
-        elif not isinstance(enabled, bool) and entry.executor in _DEFAULT_ON:
-            message = f"custom_build_dir is unset, and {entry.executor.value} enables it by default"
-        else:
+        on = enabled is True or (not isinstance(enabled, bool) and entry.executor in _DEFAULT_ON)
+        if not on:
             continue
+        if shared_build_host(entry):
+            where = "the builds directory is shared by every project on this host"
+        elif host_mounted_builds(entry):
+            where = "a host folder mounted over the builds directory is shared by every project"
+        else:
+            continue  # a per-project volume or the pod's emptyDir: nothing of others' to reach
+        message = (
+            "custom_build_dir enabled = true"
+            if enabled is True
+            else f"custom_build_dir is unset, and {entry.executor} enables it by default"
+        )
         yield Issue(
-            f"{message}: jobs choose where their checkout goes inside the builds directory",
+            f"{message}: jobs choose where their checkout goes, and {where}",
             runner_path(entry.index, "custom_build_dir"),
             spelled(table, "enabled"),
             entry.index,
@@ -240,12 +410,14 @@ CUSTOM_BUILD_DIR_ENABLED = Rule(
         "With custom build directories a job sets GIT_CLONE_PATH to any folder under the "
         "builds directory. Where that directory is shared, through a host mount or a reused "
         "machine, a job can write into the path another project checks out to and plant code "
-        "or hooks there."
+        "or hooks there. Docker's per-project volumes and a pod's emptyDir hold nothing of "
+        "other projects, so the rule stays quiet there."
     ),
     doc_url=f"{ADVANCED}#the-runnerscustom_build_dir-section",
     table="runners.custom_build_dir",
     key="enabled",
     fix=FixSafety.UNSAFE,
+    breaks="jobs that set GIT_CLONE_PATH",
     remedy=(
         "Set enabled = false in [runners.custom_build_dir]; jobs that set GIT_CLONE_PATH then fail."
     ),
@@ -256,5 +428,6 @@ RULES: tuple[Rule, ...] = (
     AUTOSCALER_VM_REUSE,
     GIT_STRATEGY_FETCH_SHARED,
     JOB_CLEANUP_DISABLED,
+    GIT_CONFIG_NOT_CLEANED,
     CUSTOM_BUILD_DIR_ENABLED,
 )

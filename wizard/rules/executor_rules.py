@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from wizard.config_reading import get_ci, has_ci, runner_path, spelled, sub_table
+from wizard.config_reading import (
+    declared_executor,
+    get_ci,
+    has_ci,
+    iter_runners,
+    runner_path,
+    spelled,
+    sub_table,
+)
 from wizard.model import Executor, FixSafety, Issue, Severity
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for, set_in
 
@@ -117,7 +125,50 @@ SSH_HOST_KEY_CHECKING_IMPLICIT = Rule(
     check=_host_key_checking_implicit,
 )
 
+
+def _unknown_executor(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in iter_runners(ctx.data):
+        name = get_ci(entry.data, "executor")
+        if name is None or declared_executor(entry.data) is not None:
+            continue
+        shown = repr(name) if isinstance(name, str) else "not a string"
+        audited = (
+            f" Its settings are audited as {entry.executor.value}: they apply once the name is "
+            "fixed."
+            if entry.executor is not None
+            else ""
+        )
+        yield Issue(
+            f"executor = {shown} is not an executor the runner knows: it marks this runner "
+            f"unhealthy and takes no jobs.{audited}",
+            runner_path(entry.index),
+            spelled(entry.data, "executor"),
+            entry.index,
+        )
+
+
+UNKNOWN_EXECUTOR = Rule(
+    id="unknown-executor",
+    title="The executor name is not one the runner knows",
+    severity=by_trust(_S.MEDIUM, _S.MEDIUM, _S.MEDIUM),
+    executors=None,
+    rationale=(
+        "The runner looks the executor up by its exact name (docker, docker+machine, "
+        'kubernetes, ...); a typo, a list such as "docker, ssh" or a different case finds '
+        "nothing, and the runner marks the entry unhealthy instead of running jobs. The "
+        "settings below it are still audited, as the executor their tables configure, because "
+        "they come into force the moment someone corrects the name."
+    ),
+    doc_url=f"{DOCS}/executors/",
+    table="runners",
+    key="executor",
+    fix=None,
+    remedy='Write one executor name exactly as the runner spells it, such as "docker".',
+    check=_unknown_executor,
+)
+
 RULES: tuple[Rule, ...] = (
+    UNKNOWN_EXECUTOR,
     SHELL_EXECUTOR,
     SSH_HOST_KEY_CHECKING_DISABLED,
     SSH_HOST_KEY_CHECKING_IMPLICIT,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -13,9 +14,10 @@ from wizard.config_reading import (
     iter_runners,
     runner_path,
     spelled,
+    strings,
     sub_table,
 )
-from wizard.model import FixSafety, Issue, Severity
+from wizard.model import FixSafety, Issue, Severity, Trust
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, pin_feature_flag, set_in
 
 _S = Severity
@@ -76,7 +78,6 @@ def _token_rotation(ctx: AuditContext) -> Iterator[Issue]:
             continue
         if feature_flag(entry.data, "FF_DISABLE_AUTOMATIC_TOKEN_ROTATION") is True:
             continue
-        edit = pin_feature_flag(entry, "FF_DISABLE_AUTOMATIC_TOKEN_ROTATION", True)
         literal = " and writes the new token in place of a $VAR reference" if "$" in token else ""
         yield Issue(
             "the token expires and will be rotated: the runner then rewrites this file, "
@@ -84,7 +85,6 @@ def _token_rotation(ctx: AuditContext) -> Iterator[Issue]:
             runner_path(entry.index),
             spelled(entry.data, "token_expires_at"),
             entry.index,
-            (edit,),
         )
 
 
@@ -96,17 +96,18 @@ TOKEN_ROTATION_REWRITES_FILE = Rule(
     rationale=(
         "When a token with an expiry date is rotated, the runner saves its whole configuration "
         "again: comments and unknown keys are lost and a token read from an environment "
-        "variable is written out in plain text. Turning rotation off keeps the file as written, "
-        "but the token then lives until its expiry and the runner stops working at that date "
-        "unless someone renews it, which is why this fix is not applied by default."
+        "variable is written out in plain text. Rotation itself is a security control (a "
+        "leaked token stops working), so this is advice only: nothing here turns it off. "
+        "Keep the commented version of the file elsewhere, or, if you must, disable rotation "
+        "knowingly and renew the token yourself before it expires."
     ),
     doc_url=FEATURE_FLAGS,
-    table="runners.feature_flags",
-    key="FF_DISABLE_AUTOMATIC_TOKEN_ROTATION",
-    fix=FixSafety.UNSAFE,
+    table="runners",
+    key="token_expires_at",
+    fix=None,
     remedy=(
-        "Either accept the rewrite, or pin FF_DISABLE_AUTOMATIC_TOKEN_ROTATION = true and "
-        "rotate the token yourself before it expires."
+        "Accept the rewrite and keep the annotated file under version control; disabling "
+        "rotation (FF_DISABLE_AUTOMATIC_TOKEN_ROTATION) trades a security control for comments."
     ),
     check=_token_rotation,
 )
@@ -176,8 +177,25 @@ def _table_at(runner: Mapping[str, Any], tables: tuple[str, ...]) -> Mapping[str
     return table
 
 
+def _plugin_secrets(entry_index: int, runner: Mapping[str, Any]) -> Iterator[Issue]:
+    """Fleeting plugins take their settings as a free map: look for credentials by name."""
+    autoscaler = sub_table(runner, "autoscaler")
+    config = sub_table(autoscaler, "plugin_config")
+    for key, value in config.items():
+        secret = _SECRET_VARIABLE.search(key) and not _NOT_SECRET_VARIABLE.search(key)
+        if secret and _is_secret_value(value):
+            yield Issue(
+                f"plugin_config {key} is stored in the file in plain text; prefer the cloud's "
+                "instance identity or a credentials file",
+                runner_path(entry_index, "autoscaler", spelled(autoscaler, "plugin_config")),
+                key,
+                entry_index,
+            )
+
+
 def _plaintext_secrets(ctx: AuditContext) -> Iterator[Issue]:
     for entry in iter_runners(ctx.data):
+        yield from _plugin_secrets(entry.index, entry.data)
         for tables, keys, instead in _SECRET_PLACES:
             table = _table_at(entry.data, tables)
             for key in keys:
@@ -284,11 +302,205 @@ S3_INSECURE = Rule(
     check=_s3_insecure,
 )
 
+# --- environment-secrets --------------------------------------------------------------------
+
+_SECRET_VARIABLE = re.compile(
+    r"(?i)token|secret|password|passwd|private_?key|access_?key|api_?key|credential|"
+    r"auth_config|_pat$|^npm_auth"
+)
+"""Names that carry a credential: DOCKER_AUTH_CONFIG, *_PASSWORD, AWS_SECRET_ACCESS_KEY."""
+
+_NOT_SECRET_VARIABLE = re.compile(r"(?i)^FF_|_(file|path|url|host|dir|user(name)?|id|name)$")
+"""Names that only point at or name a credential, or are flags: FF_*, *_FILE, *_URL, *_ID."""
+
+
+def secret_variables(runner: Mapping[str, Any]) -> list[str]:
+    """Names of ``environment`` entries whose value is a literal credential."""
+    names = []
+    for item in strings(get_ci(runner, "environment")):
+        name, sep, value = item.partition("=")
+        if not sep or not value.strip() or value.strip().startswith("$"):
+            continue  # empty, or a reference the runner expands at job time
+        if _SECRET_VARIABLE.search(name) and not _NOT_SECRET_VARIABLE.search(name):
+            names.append(name.strip())
+    return names
+
+
+def _environment_secrets(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in iter_runners(ctx.data):
+        names = secret_variables(entry.data)
+        if not names:
+            continue
+        yield Issue(
+            f"environment gives every job {', '.join(names)}: any pipeline of any project on "
+            "this runner can print or send it",
+            runner_path(entry.index),
+            spelled(entry.data, "environment"),
+            entry.index,
+        )
+
+
+ENVIRONMENT_SECRETS = Rule(
+    id="environment-secrets",
+    title="Credentials are handed to every job",
+    severity=by_trust(_S.LOW, _S.HIGH, _S.CRITICAL),
+    executors=None,
+    rationale=(
+        "Variables in [[runners]] environment are added to every job this runner takes "
+        "(getBaseVariablesBeforeJob in common/build.go), unmasked and unprotected: a job on "
+        "any branch of any project can echo DOCKER_AUTH_CONFIG, a registry password or a "
+        "cloud key, or send it elsewhere. GitLab's CI/CD variables can be masked, protected "
+        "and limited to the projects and branches that need them."
+    ),
+    doc_url=f"{ADVANCED}#the-runners-section",
+    table="runners",
+    key="environment",
+    fix=None,
+    remedy=(
+        "Move the credential to a masked, protected CI/CD variable of the projects that need "
+        "it (or a secrets manager), and remove it from environment."
+    ),
+    check=_environment_secrets,
+)
+
+
+# --- token-masking-disabled and hook-writes-job-token ------------------------------------
+
+_TOKEN_IN_GIT_CONFIG = re.compile(
+    r"(?i)git\s+config\s+(--global|--system)[^\n;&|]*(CI_JOB_TOKEN|gitlab-ci-token|"
+    r"CI_REPOSITORY_URL|insteadOf)"
+)
+"""A hook script writing the job token (or a URL rewrite carrying it) into a git config
+that outlives the job's checkout."""
+
+
+def _token_masking_disabled(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in iter_runners(ctx.data):
+        if sub_table(entry.data, "feature_flags").get("FF_MASK_ALL_DEFAULT_TOKENS") is not False:
+            continue
+        edit = pin_feature_flag(entry, "FF_MASK_ALL_DEFAULT_TOKENS", True)
+        yield Issue(
+            "FF_MASK_ALL_DEFAULT_TOKENS = false: job, runner and deploy tokens printed by a "
+            "job appear in its log in clear",
+            edit.table,
+            edit.key,
+            entry.index,
+            (edit,),
+        )
+
+
+TOKEN_MASKING_DISABLED = Rule(
+    id="token-masking-disabled",
+    title="Tokens printed by jobs are not masked",
+    severity=by_trust(_S.LOW, _S.MEDIUM, _S.HIGH),
+    executors=None,
+    rationale=(
+        "Runner 17.9 and later mask the known token patterns (job, runner, deploy and "
+        "personal access tokens) in job logs by default (FF_MASK_ALL_DEFAULT_TOKENS in "
+        "helpers/featureflags/flags.go). Turning that off puts live tokens into logs that "
+        "everyone with access to the project's jobs can read. Masking only changes the log, "
+        "never what a job does, so restoring it is safe."
+    ),
+    doc_url=FEATURE_FLAGS,
+    table="runners.feature_flags",
+    key="FF_MASK_ALL_DEFAULT_TOKENS",
+    fix=FixSafety.SAFE,
+    remedy="Pin FF_MASK_ALL_DEFAULT_TOKENS = true, or remove the line (true is the default).",
+    check=_token_masking_disabled,
+)
+
+
+def _hook_writes_token(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in iter_runners(ctx.data):
+        for key in ("pre_get_sources_script", "post_get_sources_script", "pre_build_script"):
+            script = get_ci(entry.data, key)
+            if isinstance(script, str) and _TOKEN_IN_GIT_CONFIG.search(script):
+                written = spelled(entry.data, key)
+                yield Issue(
+                    f"{written} writes the job token into a global git config, where it "
+                    "outlives the job and later jobs on the same host can read it",
+                    runner_path(entry.index),
+                    written,
+                    entry.index,
+                )
+
+
+HOOK_WRITES_JOB_TOKEN = Rule(
+    id="hook-writes-job-token",
+    title="A runner hook stores the job token in global git settings",
+    severity=by_trust(_S.LOW, _S.MEDIUM, _S.HIGH),
+    executors=None,
+    rationale=(
+        "Hook scripts such as pre_get_sources_script run in every job. One that runs git "
+        "config --global with CI_JOB_TOKEN or an insteadOf rewrite leaves the token in the "
+        "user's or system's git configuration, outside the job's checkout and outside the "
+        "runner's own clean-up; the next job on that host can read it and act as the earlier "
+        "job's user while that job runs."
+    ),
+    doc_url=f"{ADVANCED}#the-runners-section",
+    table="runners",
+    key="pre_get_sources_script",
+    fix=None,
+    remedy=(
+        "Use git config without --global (it then stays in the job's checkout), or "
+        "FF_GIT_URLS_WITHOUT_TOKENS and the runner's credential helper."
+    ),
+    check=_hook_writes_token,
+)
+
+
+# --- git-urls-carry-token ---------------------------------------------------------------------
+
+
+def _git_urls_carry_token(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in iter_runners(ctx.data):
+        if entry.executor is None or feature_flag(entry.data, "FF_GIT_URLS_WITHOUT_TOKENS"):
+            continue
+        if ctx.trust is Trust.SINGLE_PROJECT:
+            continue  # one team's own token in its own checkout
+        edit = pin_feature_flag(entry, "FF_GIT_URLS_WITHOUT_TOKENS", True)
+        yield Issue(
+            "FF_GIT_URLS_WITHOUT_TOKENS is not true: the job token is embedded in the "
+            "checkout's remote URL and git configuration, where job scripts and anything they "
+            "run can read it (runner 17.5 and later can use a credential helper instead)",
+            edit.table,
+            edit.key,
+            entry.index,
+            (edit,),
+        )
+
+
+GIT_URLS_CARRY_TOKEN = Rule(
+    id="git-urls-carry-token",
+    title="The job token is written into git URLs",
+    severity=by_trust(_S.INFO, _S.INFO, _S.LOW),
+    executors=None,
+    rationale=(
+        "By default the runner puts the job token into the clone URL, so it sits in "
+        ".git/config and in every git command line for the job's lifetime. With "
+        "FF_GIT_URLS_WITHOUT_TOKENS (runner 17.5 and later; older runners ignore the flag) a "
+        "credential helper reads it from the environment instead, which limits where it is "
+        "stored and leaks. Scripts that read the token out of the remote URL stop working."
+    ),
+    doc_url=FEATURE_FLAGS,
+    table="runners.feature_flags",
+    key="FF_GIT_URLS_WITHOUT_TOKENS",
+    fix=FixSafety.UNSAFE,
+    breaks="job scripts that read the token out of the checkout's remote URL",
+    remedy="Pin FF_GIT_URLS_WITHOUT_TOKENS = true in [runners.feature_flags].",
+    check=_git_urls_carry_token,
+)
+
+
 RULES: tuple[Rule, ...] = (
     CONFIG_FILE_PERMISSIONS,
     TOKEN_ROTATION_REWRITES_FILE,
     DEBUG_TRACE_ENABLED,
     PLAINTEXT_SECRETS,
+    ENVIRONMENT_SECRETS,
+    TOKEN_MASKING_DISABLED,
+    HOOK_WRITES_JOB_TOKEN,
+    GIT_URLS_CARRY_TOKEN,
     CACHE_SHARED,
     S3_INSECURE,
 )

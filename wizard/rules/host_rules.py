@@ -95,7 +95,7 @@ HOST_RULES: tuple[Rule, ...] = (
         "Membership of the docker group is root on the host in all but name: a job run "
         "by the shell executor can start a privileged container that mounts the host's "
         "filesystem.",
-        f"{SECURITY_DOCS}#systems-with-docker-installed",
+        f"{DOCS}/executors/shell/#security",
         "/etc/group",
         "docker",
         "Remove the runner user from the docker group, or use the docker executor.",
@@ -189,7 +189,8 @@ HOST_RULES: tuple[Rule, ...] = (
         DAEMON_DOCS,
         "/etc/docker/daemon.json",
         "icc",
-        'Set "icc": false in daemon.json and give each job its own network.',
+        'Give each job its own network (FF_NETWORK_PER_BUILD) first, then set "icc": '
+        "false; without per-job networks, jobs reach their services over the default bridge.",
     ),
     _host_rule(
         "host-docker-no-new-privileges-default",
@@ -224,7 +225,8 @@ HOST_RULES: tuple[Rule, ...] = (
         f"{DOCS}/configuration/feature-flags/",
         "runners.feature_flags",
         "FF_DISABLE_AUTOMATIC_TOKEN_ROTATION",
-        "Rotate tokens yourself and set FF_DISABLE_AUTOMATIC_TOKEN_ROTATION, or accept it.",
+        "Accept the rewrite and keep the annotated file under version control; rotation is "
+        "a security control, so turning it off is your call, not ours.",
     ),
 )
 

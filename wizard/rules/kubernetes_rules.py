@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from wizard.config_reading import get_ci, has_ci, runner_path, spelled, strings, sub_table
-from wizard.model import Edit, Executor, FixSafety, Issue, SetValue, Severity
+from wizard.model import Edit, Executor, FixSafety, Issue, SetValue, Severity, Trust
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for
 from wizard.rules.privilege_rules import K8S_CONTAINER_CONTEXTS
 
@@ -191,8 +191,275 @@ K8S_AUTOMOUNT_SERVICE_ACCOUNT_TOKEN = Rule(
     check=_automount_token,
 )
 
+# --- k8s-job-overrides ------------------------------------------------------------------------
+
+_OVERRIDES = (
+    ("namespace_overwrite_allowed", "jobs choose the namespace their pod runs in"),
+    ("service_account_overwrite_allowed", "jobs choose the service account, and its API rights"),
+    ("pod_annotations_overwrite_allowed", "jobs set pod annotations (sidecars, profiles, policy)"),
+    ("pod_labels_overwrite_allowed", "jobs set pod labels that network policies select on"),
+    ("node_tolerations_overwrite_allowed", "jobs tolerate taints, reaching reserved nodes"),
+    ("node_selector_overwrite_allowed", "jobs choose the nodes they run on"),
+)
+"""Regexes naming what a job may override with a variable; empty means no override."""
+
+
+def _anchored(pattern: str) -> bool:
+    return pattern.startswith("^") and pattern.endswith("$")
+
+
+def _job_overrides(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in runners_for(ctx, KUBERNETES):
+        k8s = sub_table(entry.data, "kubernetes")
+        path = runner_path(entry.index, "kubernetes")
+        for key, effect in _OVERRIDES:
+            pattern = get_ci(k8s, key)
+            if not isinstance(pattern, str) or pattern == "":
+                continue
+            written = spelled(k8s, key)
+            loose = (
+                ""
+                if _anchored(pattern)
+                else " (the pattern is not anchored with ^...$, so any value that merely "
+                "contains a match passes)"
+            )
+            yield Issue(
+                f"{written} = {pattern!r}: {effect}{loose}",
+                path,
+                written,
+                entry.index,
+                (SetValue(path, written, ""),),
+            )
+        if get_ci(k8s, "bearer_token_overwrite_allowed") is True:
+            written = spelled(k8s, "bearer_token_overwrite_allowed")
+            yield Issue(
+                f"{written} = true: jobs supply the token the runner uses to create their pod, "
+                "and with it any namespace and rights that token has",
+                path,
+                written,
+                entry.index,
+                (SetValue(path, written, False),),
+            )
+
+
+K8S_JOB_OVERRIDES = Rule(
+    id="k8s-job-overrides",
+    title="Jobs may override where and as whom their pod runs",
+    severity=by_trust(_S.LOW, _S.MEDIUM, _S.HIGH),
+    executors=KUBERNETES,
+    rationale=(
+        "Each *_overwrite_allowed setting is a regular expression that job variables such as "
+        "KUBERNETES_NAMESPACE_OVERWRITE must match (evaluateOverwrite in "
+        "executors/kubernetes/overwrites.go); Go's MatchString is not anchored, so 'ci-.*' "
+        "also admits 'prod-ci-x'. A job that picks another namespace, service account or "
+        "bearer token leaves the isolation the operator set up; annotations, labels, "
+        "tolerations and node selectors steer it past policies and onto reserved nodes."
+    ),
+    doc_url=f"{K8S_DOCS}#overwrite-the-kubernetes-namespace",
+    table="runners.kubernetes",
+    key="namespace_overwrite_allowed",
+    fix=FixSafety.UNSAFE,
+    breaks="jobs that set KUBERNETES_*_OVERWRITE variables then run with the runner's defaults",
+    remedy=(
+        "Empty the *_overwrite_allowed settings (and bearer_token_overwrite_allowed = false), or "
+        "anchor each pattern (^ci-[a-z0-9-]+$) to exactly what jobs may choose."
+    ),
+    check=_job_overrides,
+)
+
+
+# --- k8s-pull-policy-unset ---------------------------------------------------------------------
+
+
+def _pull_policy_unset(ctx: AuditContext) -> Iterator[Issue]:
+    if ctx.trust is Trust.SINGLE_PROJECT:
+        return
+    for entry in runners_for(ctx, KUBERNETES):
+        k8s = sub_table(entry.data, "kubernetes")
+        if strings(get_ci(k8s, "pull_policy")):
+            continue
+        path = runner_path(entry.index, "kubernetes")
+        yield Issue(
+            "pull_policy is unset: the cluster's default applies, which is IfNotPresent for "
+            "any image with a tag other than latest, so a job can run a private image another "
+            "project pulled onto the node",
+            path,
+            spelled(k8s, "pull_policy"),
+            entry.index,
+            (SetValue(path, spelled(k8s, "pull_policy"), "always"),),
+        )
+
+
+K8S_PULL_POLICY_UNSET = Rule(
+    id="k8s-pull-policy-unset",
+    title="Kubernetes decides the pull policy",
+    severity=by_trust(_S.INFO, _S.MEDIUM, _S.HIGH),
+    executors=KUBERNETES,
+    rationale=(
+        "Without pull_policy the runner leaves imagePullPolicy empty (GetPullPolicies in "
+        "common/config.go), and Kubernetes then uses IfNotPresent for tagged images: an image "
+        "already on the node runs without the registry checking that this job may pull it. "
+        "That is the private-image risk of if-not-present, chosen silently."
+    ),
+    doc_url=f"{K8S_DOCS}#set-a-pull-policy",
+    table="runners.kubernetes",
+    key="pull_policy",
+    fix=FixSafety.UNSAFE,
+    breaks="jobs whose images exist only on the nodes, or registries that rate-limit pulls",
+    remedy='Set pull_policy = "always" in [runners.kubernetes].',
+    check=_pull_policy_unset,
+)
+
+
+# --- k8s-default-drop-replaced ------------------------------------------------------------------
+
+
+def _default_drop_replaced(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in runners_for(ctx, KUBERNETES):
+        k8s = sub_table(entry.data, "kubernetes")
+        for name in K8S_CONTAINER_CONTEXTS:
+            capabilities = sub_table(sub_table(k8s, name), "capabilities")
+            if not has_ci(capabilities, "drop"):
+                continue
+            raw = get_ci(capabilities, "drop")
+            dropped = {item.strip().upper().removeprefix("CAP_") for item in strings(raw)}
+            if dropped & {"NET_RAW", "ALL"}:
+                continue
+            key = spelled(capabilities, "drop")
+            path = runner_path(entry.index, "kubernetes", name, "capabilities")
+            kept = list(raw) if isinstance(raw, list) else strings(raw)
+            yield Issue(
+                f"{name} capabilities.{key} = {strings(raw)!r} replaces the runner's default "
+                "drop list, so NET_RAW is kept: jobs can craft raw packets and spoof on the "
+                "node's network",
+                path,
+                key,
+                entry.index,
+                (SetValue(path, key, [*kept, "NET_RAW"]),),
+            )
+
+
+K8S_DEFAULT_DROP_REPLACED = Rule(
+    id="k8s-default-drop-replaced",
+    title="A container's drop list removes the default NET_RAW drop",
+    severity=by_trust(_S.LOW, _S.MEDIUM, _S.MEDIUM),
+    executors=KUBERNETES,
+    rationale=(
+        "The runner drops NET_RAW from every Linux container by default (defaultCapDrop in "
+        "executors/kubernetes/kubernetes.go), but a container security context's own "
+        "capabilities.drop replaces that list instead of adding to it "
+        "(mergeCapabilitiesAddDrop in common/config.go): drop = [] or a list without NET_RAW "
+        "quietly hands jobs raw sockets again."
+    ),
+    doc_url=f"{K8S_DOCS}#default-list-of-dropped-capabilities",
+    table="runners.kubernetes.build_container_security_context.capabilities",
+    key="drop",
+    fix=FixSafety.UNSAFE,
+    breaks="jobs that use ping or other raw-socket tools",
+    remedy="Add NET_RAW to that container's capabilities.drop.",
+    check=_default_drop_replaced,
+)
+
+
+# --- k8s-host-path-propagation ------------------------------------------------------------------
+
+
+def _bidirectional(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in runners_for(ctx, KUBERNETES):
+        k8s = sub_table(entry.data, "kubernetes")
+        volumes = get_ci(sub_table(k8s, "volumes"), "host_path")
+        items = volumes if isinstance(volumes, list) else [volumes]
+        for item in items:
+            if not isinstance(item, Mapping):
+                continue
+            mode = get_ci(item, "mount_propagation")
+            if not isinstance(mode, str) or mode.strip().casefold() != "bidirectional":
+                continue
+            name = get_ci(item, "name")
+            label = f" ({name})" if isinstance(name, str) else ""
+            yield Issue(
+                f"host_path volume{label} uses mount_propagation = {mode!r}: mounts a job makes "
+                "there appear on the node itself",
+                runner_path(entry.index, "kubernetes", "volumes"),
+                "host_path",
+                entry.index,
+            )
+
+
+K8S_BIDIRECTIONAL_MOUNT = Rule(
+    id="k8s-bidirectional-mount",
+    title="A host path propagates mounts back to the node",
+    severity=by_trust(_S.MEDIUM, _S.HIGH, _S.CRITICAL),
+    executors=KUBERNETES,
+    rationale=(
+        "With Bidirectional propagation, mounts made inside the container show up on the node "
+        "and in every pod that shares the path. Kubernetes allows it only for privileged "
+        "containers because it lets a job reshape the node's filesystem view."
+    ),
+    doc_url=f"{K8S_DOCS}#hostpath-volume",
+    table="runners.kubernetes.volumes.host_path",
+    key="mount_propagation",
+    fix=None,
+    remedy='Use mount_propagation = "None" (or HostToContainer when a job must see new mounts).',
+    check=_bidirectional,
+)
+
+
+# --- k8s-pod-spec-patches -------------------------------------------------------------------
+
+_POD_SPEC_RISKS = ("privileged", "hostNetwork", "hostPID", "hostIPC", "hostPath", "Unconfined")
+
+
+def _pod_spec(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in runners_for(ctx, KUBERNETES):
+        k8s = sub_table(entry.data, "kubernetes")
+        patches = get_ci(k8s, "pod_spec")
+        if not isinstance(patches, list) or not patches:
+            continue
+        flags = sub_table(entry.data, "feature_flags")
+        if flags.get("FF_USE_ADVANCED_POD_SPEC_CONFIGURATION") is not True:
+            continue
+        text = " ".join(
+            str(get_ci(patch, "patch") or "") for patch in patches if isinstance(patch, Mapping)
+        )
+        risky = [word for word in _POD_SPEC_RISKS if word.casefold() in text.casefold()]
+        detail = f"; they mention {', '.join(risky)}" if risky else ""
+        yield Issue(
+            f"pod_spec patches apply (FF_USE_ADVANCED_POD_SPEC_CONFIGURATION = true) and can "
+            f"change any field of the job pod, past the settings this audit checks{detail}",
+            runner_path(entry.index, "kubernetes"),
+            spelled(k8s, "pod_spec"),
+            entry.index,
+        )
+
+
+K8S_POD_SPEC_PATCHES = Rule(
+    id="k8s-pod-spec-patches",
+    title="Pod spec patches override the checked settings",
+    severity=by_trust(_S.INFO, _S.LOW, _S.MEDIUM),
+    executors=KUBERNETES,
+    rationale=(
+        "With FF_USE_ADVANCED_POD_SPEC_CONFIGURATION on, each [[runners.kubernetes.pod_spec]] "
+        "patch is applied to the generated pod last, so it can turn on privileged mode, host "
+        "namespaces or host paths whatever the settings this audit reads say. The audit "
+        "cannot judge a patch; someone has to read it."
+    ),
+    doc_url=f"{K8S_DOCS}#overwrite-generated-pod-specifications",
+    table="runners.kubernetes",
+    key="pod_spec",
+    fix=None,
+    remedy="Review every pod_spec patch as you would the settings it overrides.",
+    check=_pod_spec,
+)
+
+
 RULES: tuple[Rule, ...] = (
     K8S_PRIVILEGE_ESCALATION,
     K8S_RUN_AS_ROOT,
     K8S_AUTOMOUNT_SERVICE_ACCOUNT_TOKEN,
+    K8S_JOB_OVERRIDES,
+    K8S_PULL_POLICY_UNSET,
+    K8S_DEFAULT_DROP_REPLACED,
+    K8S_BIDIRECTIONAL_MOUNT,
+    K8S_POD_SPEC_PATCHES,
 )

@@ -84,14 +84,33 @@ def _docker_socket(ctx: AuditContext) -> Iterator[Issue]:
             continue
         kept = [v for v in volumes if v not in sockets]
         key = spelled(docker, "volumes")
+        if all(is_rootless_socket(v) for v in sockets):
+            message = (
+                "volumes mount a rootless engine's socket: every job controls that daemon's "
+                "containers, other jobs' included, and everything its user can reach, though "
+                "not root on the host"
+            )
+            severity: Severity | None = by_trust(_S.MEDIUM, _S.HIGH, _S.HIGH)[ctx.trust]
+        else:
+            message = (
+                "volumes mount the container engine's socket: every job controls the host's "
+                "containers and, through them, the host"
+            )
+            severity = None
         yield Issue(
-            "volumes mount the container engine's socket: every job controls the host's "
-            "containers and, through them, the host",
+            message,
             runner_path(entry.index, "docker"),
             key,
             entry.index,
             (SetValue(runner_path(entry.index, "docker"), key, kept),),
+            severity,
         )
+
+
+def is_rootless_socket(spec: str) -> bool:
+    """A socket of a daemon run by an ordinary user: under /run/user/UID or named rootless."""
+    source = spec.strip().split(":")[0]
+    return source.startswith("/run/user/") or "rootless" in source.casefold()
 
 
 DOCKER_SOCKET_MOUNT = Rule(
@@ -227,4 +246,64 @@ HOST_NAMESPACE = Rule(
     check=_host_namespaces,
 )
 
-RULES: tuple[Rule, ...] = (DOCKER_SOCKET_MOUNT, SENSITIVE_HOST_PATH, HOST_NAMESPACE)
+# --- shared-cache-mount ----------------------------------------------------------------------
+
+
+def _cache_paths(runner: Mapping[str, Any]) -> set[str]:
+    """Where jobs keep their local cache inside the container: /cache unless cache_dir says."""
+    paths = {"/cache"}
+    own = get_ci(runner, "cache_dir")
+    if isinstance(own, str) and own.startswith("/"):
+        paths.add(own.rstrip("/") or "/")
+    return paths
+
+
+def _shared_cache(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in runners_for(ctx, DOCKER_FAMILY):
+        docker = sub_table(entry.data, "docker")
+        targets = _cache_paths(entry.data)
+        for spec in strings(get_ci(docker, "volumes")):
+            parts = spec.strip().split(":")
+            source = volume_source(spec)
+            if source is None or len(parts) < 2:
+                continue
+            if parts[1].rstrip("/") in targets:
+                yield Issue(
+                    f"volumes bind the host folder {source} over {parts[1]}: every project's "
+                    "jobs read and write one cache, so one pipeline can plant dependencies "
+                    "another restores",
+                    runner_path(entry.index, "docker"),
+                    spelled(docker, "volumes"),
+                    entry.index,
+                )
+
+
+SHARED_CACHE_MOUNT = Rule(
+    id="shared-cache-mount",
+    title="One host folder is every project's cache",
+    severity=by_trust(_S.INFO, _S.MEDIUM, _S.HIGH),
+    executors=DOCKER_FAMILY,
+    rationale=(
+        "Without a bind mount the Docker executor keeps /cache in a volume per project "
+        "(and per protected state), created by executors/docker/internal/volumes; a host "
+        "folder bound over it is shared by every project and branch. A job can then replace "
+        "cached dependencies or build outputs that a protected pipeline of another project "
+        "restores and runs."
+    ),
+    doc_url=f"{DOCS}/executors/docker/",
+    table="runners.docker",
+    key="volumes",
+    fix=None,
+    remedy=(
+        'Use the anonymous "/cache" volume (per project) or a distributed cache per runner, '
+        "not a host folder shared by all."
+    ),
+    check=_shared_cache,
+)
+
+RULES: tuple[Rule, ...] = (
+    DOCKER_SOCKET_MOUNT,
+    SENSITIVE_HOST_PATH,
+    HOST_NAMESPACE,
+    SHARED_CACHE_MOUNT,
+)

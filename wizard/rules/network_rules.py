@@ -8,9 +8,11 @@ from urllib.parse import urlsplit
 from wizard.config_reading import (
     LINUX_DOCKER,
     feature_flag,
+    feature_flag_default,
     get_ci,
     iter_runners,
     listens_everywhere,
+    one_job_per_vm,
     runner_path,
     spelled,
     split_listen_address,
@@ -31,20 +33,34 @@ _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 def _per_build_network(ctx: AuditContext) -> Iterator[Issue]:
     for entry in runners_for(ctx, LINUX_DOCKER):
         mode = get_ci(sub_table(entry.data, "docker"), "network_mode")
-        chosen = isinstance(mode, str) and mode.strip() != ""
-        if chosen and mode.strip().casefold() != "host":
-            continue  # an operator-chosen network wins over the flag
+        host_mode = isinstance(mode, str) and mode.strip().casefold() == "host"
+        if isinstance(mode, str) and mode != "" and not host_mode:
+            # The network manager returns before reading the flag whenever network_mode is
+            # set (executors/docker/internal/networks/manager.go): shared-network-mode's
+            # finding. Host mode is reported too, because host-namespace's fix removes it.
+            continue
+        if one_job_per_vm(entry):
+            continue  # nothing else runs on that VM's Docker daemon
         if feature_flag(entry.data, "FF_NETWORK_PER_BUILD") is True:
             continue
         edit = pin_feature_flag(entry, "FF_NETWORK_PER_BUILD", True)
-        yield Issue(
-            "FF_NETWORK_PER_BUILD is not true: concurrent jobs share Docker's default bridge "
-            "network and can reach each other's services",
-            edit.table,
-            edit.key,
-            entry.index,
-            (edit,),
-        )
+        if host_mode:
+            message = (
+                'network_mode = "host" makes the runner ignore FF_NETWORK_PER_BUILD; once host '
+                "mode is removed (host-namespace), jobs share Docker's default bridge unless "
+                "the flag is pinned"
+            )
+        elif feature_flag_default(entry.data, "FF_NETWORK_PER_BUILD") is True:
+            message = (
+                "FF_NETWORK_PER_BUILD is on only through environment: a job variable can turn "
+                "it off and share Docker's default bridge with other jobs"
+            )
+        else:
+            message = (
+                "FF_NETWORK_PER_BUILD is not true: concurrent jobs share Docker's default "
+                "bridge network and can reach each other's services"
+            )
+        yield Issue(message, edit.table, edit.key, entry.index, (edit,))
 
 
 PER_BUILD_NETWORK_DISABLED = Rule(
@@ -56,14 +72,77 @@ PER_BUILD_NETWORK_DISABLED = Rule(
         "By default every job container and its services join Docker's default bridge, where "
         "they can reach the containers of other jobs running at the same time, databases with "
         "test credentials included. A network per job keeps each job's traffic to itself; "
-        "pinning the flag in the file also stops jobs from switching it off."
+        "pinning the flag in the file also stops jobs from switching it off. It has no effect "
+        "while network_mode is set, and a VM that runs one job has no neighbours to fear."
     ),
-    doc_url=f"{DOCS}/configuration/feature-flags/",
+    doc_url=f"{DOCS}/executors/docker/#create-a-network-for-each-job",
     table="runners.feature_flags",
     key="FF_NETWORK_PER_BUILD",
-    fix=FixSafety.SAFE,
-    remedy="Pin FF_NETWORK_PER_BUILD = true in [runners.feature_flags].",
+    fix=FixSafety.UNSAFE,
+    breaks=(
+        "Docker-in-Docker services may lose custom DNS, and new per-job networks can clash "
+        "with address ranges already used on the host"
+    ),
+    remedy=(
+        "Pin FF_NETWORK_PER_BUILD = true in [runners.feature_flags]; give dind services "
+        "--dns settings and check Docker's default-address-pools first."
+    ),
     check=_per_build_network,
+)
+
+
+# --- shared-network-mode --------------------------------------------------------------------
+
+_PRIVATE_MODES = frozenset({"none"})
+"""network_mode values that give a job no network to share."""
+
+
+def _shared_network_mode(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in runners_for(ctx, LINUX_DOCKER):
+        docker = sub_table(entry.data, "docker")
+        mode = get_ci(docker, "network_mode")
+        if not isinstance(mode, str) or mode == "":
+            continue
+        folded = mode.strip().casefold()
+        if folded == "host" or folded in _PRIVATE_MODES or one_job_per_vm(entry):
+            continue
+        key = spelled(docker, "network_mode")
+        if folded in ("bridge", "default"):
+            detail = "every job joins Docker's default bridge"
+        elif folded.startswith("container:"):
+            detail = "every job joins that container's network namespace"
+        else:
+            detail = f"every job joins the same network {mode!r}, with whatever else is on it"
+        yield Issue(
+            f"{key} = {mode!r}: {detail}, and FF_NETWORK_PER_BUILD is ignored while it is set; "
+            "concurrent jobs can reach each other's services",
+            runner_path(entry.index, "docker"),
+            key,
+            entry.index,
+        )
+
+
+SHARED_NETWORK_MODE = Rule(
+    id="shared-network-mode",
+    title="Every job joins one shared Docker network",
+    severity=by_trust(_S.LOW, _S.MEDIUM, _S.HIGH),
+    executors=LINUX_DOCKER,
+    rationale=(
+        "A named network_mode puts every job, and its services, on one network: a job can "
+        "reach the databases of jobs running beside it and any other container attached "
+        "there, often the GitLab instance itself in compose setups. The runner also skips "
+        "creating a network per job whenever network_mode is set. There is no automatic fix, "
+        "because jobs often rely on reaching something on that network."
+    ),
+    doc_url=f"{DOCS}/executors/docker/#network-configurations",
+    table="runners.docker",
+    key="network_mode",
+    fix=None,
+    remedy=(
+        "Remove network_mode and pin FF_NETWORK_PER_BUILD = true; reach shared services "
+        "through published addresses instead of a shared network."
+    ),
+    check=_shared_network_mode,
 )
 
 
@@ -235,6 +314,7 @@ DOCKER_TLS_VERIFY_DISABLED = Rule(
 
 RULES: tuple[Rule, ...] = (
     PER_BUILD_NETWORK_DISABLED,
+    SHARED_NETWORK_MODE,
     SESSION_SERVER_EXPOSED,
     METRICS_SERVER_EXPOSED,
     INSECURE_GITLAB_URL,

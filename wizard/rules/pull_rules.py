@@ -97,13 +97,35 @@ def _images_unrestricted(ctx: AuditContext) -> Iterator[Issue]:
         name = container_table_name(entry.executor) or "docker"
         table = sub_table(entry.data, name)
         for key, what in (("allowed_images", "image"), ("allowed_services", "service image")):
-            if not strings(get_ci(table, key)):
-                yield Issue(
-                    f"{key} is empty: jobs may run any {what} from any registry",
-                    runner_path(entry.index, name),
-                    spelled(table, key),
-                    entry.index,
-                )
+            patterns = strings(get_ci(table, key))
+            if not patterns:
+                detail = f"{key} is empty"
+            else:
+                wide = [pattern for pattern in patterns if allows_any_registry(pattern)]
+                if not wide:
+                    continue
+                detail = f"{spelled(table, key)} has {', '.join(wide)}, which matches"
+            yield Issue(
+                f"{detail}: jobs may run any {what} from any registry",
+                runner_path(entry.index, name),
+                spelled(table, key),
+                entry.index,
+            )
+
+
+_WILDCARD_ONLY = frozenset("*?/:@")
+
+
+def allows_any_registry(pattern: str) -> bool:
+    """True for an allowlist entry made only of wildcards and separators (``**/*``, ``*/*:*``).
+
+    The runner matches the image name a job writes against each entry with
+    doublestar (``common/allowed_images.go``), so such an entry names no registry
+    and no project: ``*/*:*`` admits ``anyone/anything:tag`` and
+    ``any.registry/x:tag``.
+    """
+    text = pattern.strip()
+    return bool(text) and set(text) <= _WILDCARD_ONLY
 
 
 IMAGES_UNRESTRICTED = Rule(
@@ -125,4 +147,93 @@ IMAGES_UNRESTRICTED = Rule(
     check=_images_unrestricted,
 )
 
-RULES: tuple[Rule, ...] = (PULL_POLICY_IF_NOT_PRESENT, IMAGES_UNRESTRICTED)
+# --- helper-image-unpinned ----------------------------------------------------------------------
+
+_OFFICIAL_HELPER = (
+    "registry.gitlab.com/gitlab-org/gitlab-runner/gitlab-runner-helper",
+    "gitlab/gitlab-runner-helper",
+    "docker.io/gitlab/gitlab-runner-helper",
+    "public.ecr.aws/gitlab/gitlab-runner-helper",
+)
+"""Where GitLab publishes the helper image (helpers/container/helperimage/info.go and the
+docs' helper image section)."""
+
+
+_PUBLIC_REGISTRIES = (
+    "docker.io/",
+    "index.docker.io/",
+    "registry-1.docker.io/",
+    "quay.io/",
+    "ghcr.io/",
+    "gcr.io/",
+    "public.ecr.aws/",
+    "mcr.microsoft.com/",
+    "registry.gitlab.com/",
+)
+"""Registries where anyone can publish; a mirror on your own domain is not one of them."""
+
+
+def _public_registry(repository: str) -> bool:
+    first = repository.split("/", 1)[0]
+    if "/" not in repository or ("." not in first and ":" not in first and first != "localhost"):
+        return True  # a Docker Hub name such as someone/helper
+    return repository.startswith(_PUBLIC_REGISTRIES) or first.endswith(".aliyuncs.com")
+
+
+def _helper_problem(image: str) -> str | None:
+    text = image.strip()
+    if not text:
+        return None  # empty means the runner's own default, pinned to its version
+    name, _, digest = text.partition("@")
+    repository, colon, tag = name.rpartition(":")
+    if not colon or "/" in tag:
+        repository, tag = name, ""
+    if not repository.startswith(_OFFICIAL_HELPER) and _public_registry(repository):
+        return f"helper_image {text!r} comes from someone else's image on a public registry"
+    if digest:
+        return None
+    if not tag or tag.endswith("latest") or ("$" in tag and "REVISION" not in tag):
+        return f"helper_image {text!r} is not pinned to a version: whatever is pushed next runs"
+    return None
+
+
+def _helper_image(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in runners_for(ctx, CONTAINER_EXECUTORS):
+        name = container_table_name(entry.executor) or "docker"
+        table = sub_table(entry.data, name)
+        image = get_ci(table, "helper_image")
+        problem = _helper_problem(image) if isinstance(image, str) else None
+        if problem is None:
+            continue
+        yield Issue(
+            f"{problem}; the helper clones with the job token and handles artifacts and caches",
+            runner_path(entry.index, name),
+            spelled(table, "helper_image"),
+            entry.index,
+        )
+
+
+HELPER_IMAGE_UNTRUSTED = Rule(
+    id="helper-image-untrusted",
+    title="The helper image is unpinned or from a third party",
+    severity=by_trust(_S.LOW, _S.MEDIUM, _S.HIGH),
+    executors=CONTAINER_EXECUTORS,
+    rationale=(
+        "The helper container runs in every job beside the job's own: it clones the "
+        "repository with the job token, uploads artifacts and restores caches. Left unset, "
+        "the runner uses GitLab's helper built for its own version. An image from another "
+        "registry, or one tagged latest, runs whatever its publisher pushes next with all of "
+        "those credentials; a private mirror is fine when it is pinned and yours."
+    ),
+    doc_url=f"{DOCS}/configuration/advanced-configuration/#helper-image",
+    table="runners.docker",
+    key="helper_image",
+    fix=None,
+    remedy=(
+        "Remove helper_image, or pin it to GitLab's image for your runner version "
+        "(x86_64-v<version>) or a digest, mirrored into a registry you control."
+    ),
+    check=_helper_image,
+)
+
+RULES: tuple[Rule, ...] = (PULL_POLICY_IF_NOT_PRESENT, IMAGES_UNRESTRICTED, HELPER_IMAGE_UNTRUSTED)

@@ -89,6 +89,7 @@ SECURITY_KEYS = frozenset(
         "FF_GIT_URLS_WITHOUT_TOKENS",
         "FF_MASK_ALL_DEFAULT_TOKENS",
         "FF_ENABLE_JOB_CLEANUP",
+        "FF_NETWORK_PER_BUILD",
         "FF_SECRET_RESOLVING_FAILS_IF_MISSING",
     )
 )
@@ -105,7 +106,7 @@ def _header(table: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Table:
+class Table:
     """One table of the file as the runner decodes it."""
 
     path: TablePath
@@ -132,9 +133,9 @@ class _Table:
         return Issue(mask_text(message), self.path, key, self.runner_index, severity=severity)
 
 
-def _tables(
+def tables(
     data: Mapping[str, Any], path: TablePath = (), name: str = "", values: str | None = None
-) -> Iterator[_Table]:
+) -> Iterator[Table]:
     """Every table the runner decodes, walking arrays of tables with their indices.
 
     Free-form tables are yielded (their values still have a type) but not
@@ -142,7 +143,7 @@ def _tables(
     A value of the wrong shape is not entered either; ``wrong-value-type``
     reports it.
     """
-    yield _Table(path, name, data, values)
+    yield Table(path, name, data, values)
     if keys.is_free_form(name):
         return
     for key, value in data.items():
@@ -151,11 +152,11 @@ def _tables(
             continue
         child = keys.child_table(name, info.name)
         if info.kind in ("table", "map") and isinstance(value, Mapping):
-            yield from _tables(value, (*path, key), child, info.values)
+            yield from tables(value, (*path, key), child, info.values)
         elif info.kind == "array-of-tables" and isinstance(value, list):
             for index, item in enumerate(value):
                 if isinstance(item, Mapping):
-                    yield from _tables(item, (*path, key, index), child)
+                    yield from tables(item, (*path, key, index), child)
 
 
 def _is_security_key(name: str | None) -> bool:
@@ -165,7 +166,7 @@ def _is_security_key(name: str | None) -> bool:
 # --- unknown-key -----------------------------------------------------------------------------
 
 
-def _unknown_in(table: _Table, key: str) -> Issue | None:
+def _unknown_in(table: Table, key: str) -> Issue | None:
     """An issue for ``key`` when the runner would not act on it, else ``None``."""
     where = table.header
     info = keys.lookup(table.name, key)
@@ -203,14 +204,23 @@ def _unknown_in(table: _Table, key: str) -> Issue | None:
     return table.issue(f"unknown key '{key}' in {where}{hint}", key, severity)
 
 
-def _unknown_feature_flag(table: _Table, key: str) -> Issue | None:
+def _unknown_feature_flag(table: Table, key: str) -> Issue | None:
     """Flag names are free, but a misspelt or retired flag silently does nothing.
 
     A name we simply do not know may come from a runner newer than our
     catalogue, so it is reported only when it resembles a real flag.
     """
-    if keys.lookup(FEATURE_FLAGS, key) is not None:
+    known = keys.lookup(FEATURE_FLAGS, key)
+    if known is not None and known.name == key:
         return None
+    if known is not None:
+        # The runner reads flags from a map by exact name (common/build_settings.go).
+        return table.issue(
+            f"feature flag '{key}' in {table.header} is ignored: the runner matches flag "
+            f"names exactly, so write '{known.name}'",
+            key,
+            _S.HIGH if _is_security_key(known.name) else None,
+        )
     removed = keys.removed_key(FEATURE_FLAGS, key)
     if removed is not None:
         return table.issue(
@@ -235,7 +245,7 @@ def _unknown_feature_flag(table: _Table, key: str) -> Issue | None:
 
 
 def _unknown_keys(ctx: AuditContext) -> Iterator[Issue]:
-    for table in _tables(ctx.data):
+    for table in tables(ctx.data):
         if table.name == FEATURE_FLAGS:
             found = [_unknown_feature_flag(table, key) for key in table.data]
         elif keys.is_free_form(table.name) or keys.table_kind(table.name) is None:
@@ -358,14 +368,30 @@ def _nanoseconds(count: int) -> str:
     return f"{count}ns"
 
 
-def _duration_problem(table: _Table, key: str, value: Any) -> Issue | None:
+def _go_duration(nanoseconds: int) -> str:
+    """A whole number of nanoseconds as Go writes a duration: ``30m``, ``1h30m``, ``1.5s``."""
+    sign = "-" if nanoseconds < 0 else ""
+    rest = abs(nanoseconds)
+    hours, rest = divmod(rest, 3600 * 10**9)
+    minutes, rest = divmod(rest, 60 * 10**9)
+    parts = [f"{hours}h" if hours else "", f"{minutes}m" if minutes else ""]
+    if rest:
+        parts.append(f"{rest / 10**9:g}s")
+    return sign + "".join(parts)
+
+
+def _duration_problem(table: Table, key: str, value: Any) -> Issue | None:
     if isinstance(value, int) and not isinstance(value, bool):
         if value == 0:
             return None  # zero is zero in any unit
+        if abs(value) >= 10**9:
+            # Nobody writes a billion meaning seconds: this was meant as nanoseconds.
+            hint = f'to say so, write "{_go_duration(value)}"'
+        else:
+            hint = f'if you meant seconds, write "{value}s"'
         return table.issue(
             f"'{key}' in {table.header} is a duration, so the bare number {value} means "
-            f"{value} nanoseconds ({_nanoseconds(value)}), not seconds; write it as a string "
-            f'with a unit, such as "{value}s"',
+            f"{value} nanoseconds ({_nanoseconds(value)}); {hint}",
             key,
             # The runner loads this file; only the timing is wrong.
             severity=Severity.MEDIUM,
@@ -385,7 +411,7 @@ def _duration_problem(table: _Table, key: str, value: Any) -> Issue | None:
     )
 
 
-def _wrong_type(table: _Table, key: str, value: Any) -> Issue | None:
+def _wrong_type(table: Table, key: str, value: Any) -> Issue | None:
     if table.values is not None:  # a free-form table: only the values have a type
         problem = _mismatch(table.values, value)
         if problem is None:
@@ -418,7 +444,7 @@ def _wrong_type(table: _Table, key: str, value: Any) -> Issue | None:
 
 
 def _wrong_value_types(ctx: AuditContext) -> Iterator[Issue]:
-    for table in _tables(ctx.data):
+    for table in tables(ctx.data):
         for key, value in table.data.items():
             issue = _wrong_type(table, key, value)
             if issue is not None:

@@ -16,6 +16,9 @@ from wizard.tomlfile.rendering import render_value
 from wizard.tomlfile.same_value import same_value
 from wizard.tomlfile.splicing import Editor, leading_space
 
+_CLOSES_HERE = re.compile(r"[ \t]*,?[ \t]*\]")
+"""After an item: the array's ``]`` on the same line."""
+
 
 class ArraySplicer(Editor):
     """Item-level edits of array values written in the file."""
@@ -52,9 +55,13 @@ class ArraySplicer(Editor):
         """Cut removed items out and append new ones, keeping every other character.
 
         Works when ``new`` is some of the old items, in order, followed by new
-        ones. An item alone on its line goes with its whole line (and its
-        comment); items sharing a line go with the separator beside them.
-        Otherwise returns False and the array is rewritten.
+        ones. An item alone on its line goes with its whole line, but its
+        comment stays behind as a comment line at the item's indentation (the
+        author's note, often the reason the item was there); items sharing a
+        line go with the separator beside them, and a last item before a ``]``
+        on its line goes with the separator before it, so the array keeps its
+        wrapping and bracket placement. Otherwise returns False and the array
+        is rewritten.
         """
         array = statement.array
         if array is None or len(old) != len(array.items):
@@ -78,11 +85,11 @@ class ArraySplicer(Editor):
             self.append_items(array, [array.items[i] for i in kept], extra, quote)
         elif extra:
             self.fill_empty(statement, extra, quote)
-        self.splices.extend((start, end, "") for start, end in cuts)
+        self.splices.extend(cuts)
         return True
 
-    def _cuts(self, array: ArrayLayout, dropped: list[int]) -> list[tuple[int, int]] | None:
-        """Spans that remove the ``dropped`` items cleanly, or None if there are none."""
+    def _cuts(self, array: ArrayLayout, dropped: list[int]) -> list[tuple[int, int, str]] | None:
+        """Splices that remove the ``dropped`` items cleanly, or None if there are none."""
         text = self.text
         items = array.items
         runs: list[list[int]] = []
@@ -91,26 +98,80 @@ class ArraySplicer(Editor):
                 runs[-1].append(index)
             else:
                 runs.append([index])
-        cuts: list[tuple[int, int]] = []
+        cuts: list[tuple[int, int, str]] = []
         for run in runs:
             first, last = run[0], run[-1]
+            if last == len(items) - 1 and _CLOSES_HERE.match(text, items[last][1]):
+                tail = self._cut_tail(array, run)
+                if tail is None:
+                    return None
+                cuts += tail
+                continue
             lines = [self._own_line(*items[i]) for i in run]
             together = self._own_line(items[first][0], items[last][1])
             if all(line is not None for line in lines):
-                cuts += [line for line in lines if line is not None]
+                cuts += [
+                    self._leaving_comment(*line, items[i][1])
+                    for i, line in zip(run, lines, strict=True)
+                    if line is not None
+                ]
             elif together is not None and "\n" not in text[items[first][0] : items[last][1]]:
-                cuts.append(together)  # the run fills its line(s) on its own
+                # The run fills its line on its own.
+                cuts.append(self._leaving_comment(*together, items[last][1]))
             elif last + 1 < len(items) and "\n" not in text[items[first][0] : items[last + 1][0]]:
-                cuts.append((items[first][0], items[last + 1][0]))
+                cuts.append((items[first][0], items[last + 1][0], ""))
             elif first > 0 and "\n" not in text[items[first - 1][1] : items[last][1]]:
-                cuts.append((items[first - 1][1], items[last][1]))
+                cuts.append((items[first - 1][1], items[last][1], ""))
             elif len(run) == len(items) and "\n" not in text[items[0][0] : items[-1][1]]:
                 end = items[-1][1]
                 end += len(text[end:]) - len(text[end:].lstrip(" \t,"))
-                cuts.append((items[0][0], end))
+                cuts.append((items[0][0], end, ""))
             else:
                 return None
         return cuts
+
+    def _cut_tail(self, array: ArrayLayout, run: list[int]) -> list[tuple[int, int, str]] | None:
+        """Remove the items that end an array whose ``]`` follows the last of them.
+
+        ``["/cache",\n    "/a",\n    "/x"]`` loses "/x" and becomes
+        ``["/cache",\n    "/a"]``: the bracket stays where it was. When a
+        comment stands in the way (it belongs to an item or stays behind from
+        one), the ``]`` takes the place of the first removed item instead.
+        """
+        text = self.text
+        items = array.items
+        first, last = run[0], run[-1]
+        if first > 0 and "#" not in self._between(items[first - 1][1], items[last][1]):
+            return [(items[first - 1][1], items[last][1], "")]
+        cuts: list[tuple[int, int, str]] = []
+        for index in run[:-1]:
+            line = self._own_line(*items[index])
+            if line is None:
+                return None
+            cuts.append(self._leaving_comment(*line, items[index][1]))
+        start = items[last][0]
+        line_start = text.rfind("\n", 0, start) + 1
+        if text[line_start:start].strip(" \t"):
+            return None  # it shares its line with an item that stays
+        end = items[last][1]
+        end += len(text[end : array.close]) - len(text[end : array.close].lstrip(" \t,"))
+        cuts.append((start, end, ""))
+        return cuts
+
+    def _between(self, start: int, end: int) -> str:
+        """The text between items, which holds only separators, spaces and comments."""
+        return self.text[start:end] if start < end else ""
+
+    def _leaving_comment(self, start: int, end: int, item_end: int) -> tuple[int, int, str]:
+        """Remove the whole line(s) ``start:end``, but leave the comment after ``item_end``."""
+        comment = re.search(r"#[^\r\n]*", self.text[item_end:end])
+        if comment is None:
+            return start, end, ""
+        line = self.text[start:end]
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        newline = "\r\n" if line.endswith("\r\n") else "\n" if line.endswith("\n") else ""
+        note = comment.group(0).rstrip(" \t")
+        return start, end, f"{indent}{note}{newline or self.newline}"
 
     def _close_indent(self, array: ArrayLayout) -> str | None:
         """The indentation of a ``]`` alone at the start of its line, else None."""

@@ -22,15 +22,18 @@ from typing import Any
 from wizard.config_reading import find_key, get_ci
 from wizard.errors import ConfigError, EditError
 from wizard.model import Edit, Executor, RunnerIdentity, TablePath, TomlValue
-from wizard.secrets import is_secret_key, mask_secret, mask_text
+from wizard.secrets import mask_text, mask_toml_value
 from wizard.tomlfile.editor import last_edit_wins, plan_splices
 from wizard.tomlfile.edits import apply_edits
 from wizard.tomlfile.index import Index
 from wizard.tomlfile.layout import Layout, fold, scan
+from wizard.tomlfile.nesting import MAX_DEPTH, too_deep_line
+from wizard.tomlfile.regular_file import read_regular_file_with_stat
 from wizard.tomlfile.rendering import render_value
 from wizard.tomlfile.same_value import same_value
 from wizard.tomlfile.splicing import apply_splices
 from wizard.tomlfile.style import FileStyle
+from wizard.tomlfile.toml11 import toml11_construct
 
 BOM = "\ufeff"
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
@@ -38,6 +41,8 @@ MAX_CONFIG_BYTES = 16 * 1024 * 1024
 
 _TOML_ERROR_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 _TOML_ERROR_EOF = re.compile(r"\(at end of document\)")
+
+_PIECE_BREAK = "\n\x00\n"
 
 NEW_CONFIG_HEADER = "concurrent = 1\ncheck_interval = 0\nshutdown_timeout = 0\n"
 """Global settings of a brand-new file, as ``gitlab-runner register`` writes them."""
@@ -51,6 +56,9 @@ class Fingerprint:
     mode: int
     uid: int
     gid: int
+    device: int = 0
+    inode: int = 0
+    """Which file it was: a writer replaces only this very file (0: not known)."""
 
 
 PINNED_STYLE = "style"
@@ -95,7 +103,9 @@ class ConfigDocument:
         index = self._index
         folded = fold(table)
         if key is not None:
-            statement = index.keys.get((folded, key.casefold()))
+            statement = index.exact_keys.get((folded, key)) or index.keys.get(
+                (folded, key.casefold())
+            )
             if statement is not None:
                 return statement.line
             as_table = (*folded, key.casefold())
@@ -120,26 +130,34 @@ class ConfigDocument:
         return None
 
     def masked_text(self) -> str:
-        """The text with every secret value masked, for diffs and screens.
+        """The text with every secret masked, for diffs and screens.
 
-        Secret keys are masked wherever they are written: as a key of their own
-        (any string form, multi-line included) or inside an inline table.
+        Each value is masked by what it holds, whatever its quoting (see
+        :func:`wizard.secrets.mask_toml_value`); then the rest of the text
+        (names, table names, comments) goes through :func:`mask_text`.
         """
-        splices: list[tuple[int, int, str]] = []
+        text = self.text
+        outside: list[str] = []
+        values: list[str] = []
+        cursor = 0
         for statement in self.layout.statements:
             if statement.kind != "key":
                 continue
-            raw = self.text[statement.value_start : statement.value_end]
-            if is_secret_key(statement.keys[-1]):
-                masked = _STRING_LITERAL.sub(lambda m: _masked_literal(m.group(0)), raw)
-            elif "{" in raw:
-                masked = _INLINE_STRING_PAIR.sub(_masked_pair, raw)
-            else:
-                continue
-            if masked != raw:
-                splices.append((statement.value_start, statement.value_end, masked))
-        masked = apply_splices(self.text, splices)
-        return mask_text(_URL_PASSWORD.sub(lambda m: m[1] + mask_secret(m[2]) + "@", masked))
+            outside.append(text[cursor : statement.value_start])
+            raw = text[statement.value_start : statement.value_end]
+            values.append(mask_toml_value(statement.keys[-1], raw))
+            cursor = statement.value_end
+        outside.append(text[cursor:])
+        # Everything but the values is masked in one pass, the pieces joined by
+        # a line no pattern can match across (TOML text never holds a NUL), so
+        # each value is masked once, not twice.
+        masked = mask_text(_PIECE_BREAK.join(outside)).split(_PIECE_BREAK)
+        if len(masked) != len(outside):
+            masked = [mask_text(piece) for piece in outside]
+        parts = [masked[0]]
+        for value, piece in zip(values, masked[1:], strict=True):
+            parts += [value, piece]
+        return "".join(parts)
 
     # -- editing -----------------------------------------------------------------
 
@@ -223,9 +241,21 @@ class ConfigDocument:
 
 def parse_text(text: str, path: Path | None = None) -> dict[str, Any]:
     """Parse TOML text, turning errors into one line with the file, line and column."""
+    deep = too_deep_line(text)
+    if deep is not None:
+        raise ConfigError(path, f"nested more than {MAX_DEPTH} levels deep", line=deep)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
+        construct = toml11_construct(text)
+        if construct is not None:
+            raise ConfigError(
+                path,
+                f"uses TOML 1.1 syntax ({construct.what}), which GitLab Runner 18.9 and later "
+                "accept but runner-wizard cannot read yet; write it the TOML 1.0 way (one line, "
+                "no trailing comma) to audit this file",
+                line=construct.line,
+            ) from None
         message = str(error)
         line = column = None
         position = _TOML_ERROR_POSITION.search(message)
@@ -250,23 +280,11 @@ def parse_config(raw: bytes, path: Path | None = None) -> ConfigDocument:
 
 def load_config(path: Path) -> ConfigDocument:
     """Read ``path`` as a GitLab Runner config; every failure is one ConfigError."""
-    try:
-        info = path.stat()
-        if stat.S_ISDIR(info.st_mode):
-            raise ConfigError(path, "is a directory, not a config file")
-        if info.st_size > MAX_CONFIG_BYTES:
-            raise ConfigError(path, f"is {info.st_size} bytes; a config.toml is far smaller")
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(path, "no such file") from None
-    except PermissionError:
-        raise ConfigError(path, "permission denied (try as the runner's user or root)") from None
-    except IsADirectoryError:
-        raise ConfigError(path, "is a directory, not a config file") from None
-    except OSError as error:
-        raise ConfigError(path, f"cannot read: {error.strerror or error}") from None
+    raw, info = read_regular_file_with_stat(path, MAX_CONFIG_BYTES, what="config.toml")
     document = parse_config(raw, path)
-    fingerprint = Fingerprint(raw, info.st_mode, info.st_uid, info.st_gid)
+    fingerprint = Fingerprint(
+        raw, info.st_mode, info.st_uid, info.st_gid, device=info.st_dev, inode=info.st_ino
+    )
     return replace(document, disk=fingerprint)
 
 
@@ -276,27 +294,3 @@ def new_config(path: Path | None) -> ConfigDocument:
 
 
 # -- internals -------------------------------------------------------------------
-
-
-_URL_PASSWORD = re.compile(r"(://[^/\s:@\"']+:)([^/\s@\"']+)@")
-"""``https://user:password@host``: a password in a URL, e.g. a clone URL or a mirror."""
-_STRING_LITERAL = re.compile(
-    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'[^\'\n]*\''
-)
-_INLINE_STRING_PAIR = re.compile(
-    r'(?P<key>[A-Za-z0-9_-]+|"[^"\n]*"|\'[^\'\n]*\')(?P<sep>[ \t]*=[ \t]*)'
-    r'(?P<value>"(?:\\.|[^"\\\n])*"|\'[^\'\n]*\')'
-)
-
-
-def _masked_literal(literal: str) -> str:
-    """A string literal with its content masked; a multi-line one keeps its line count."""
-    delimiter = literal[:3] if literal[:3] in ('"""', "'''") else literal[0]
-    inner = literal[len(delimiter) : -len(delimiter)]
-    return delimiter + mask_secret(inner.strip()) + "\n" * inner.count("\n") + delimiter
-
-
-def _masked_pair(match: re.Match[str]) -> str:
-    if not is_secret_key(match["key"].strip("\"'")):
-        return match.group(0)
-    return match["key"] + match["sep"] + _masked_literal(match["value"])

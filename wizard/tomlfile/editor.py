@@ -25,7 +25,7 @@ def last_edit_wins(edits: Iterable[Edit]) -> list[Edit]:
     """One edit per key, the last one given: later edits (a rule's fix) override earlier ones."""
     latest: dict[tuple[TablePath, str], Edit] = {}
     for edit in edits:
-        slot = (fold(edit.table), edit.key.casefold())
+        slot = (fold(edit.table), edit.key if edit.exact else edit.key.casefold())
         latest.pop(slot, None)
         latest[slot] = edit
     return list(latest.values())
@@ -54,7 +54,11 @@ def plan_splices(
     inline_edits: dict[tuple[int, int], list[tuple[TablePath, Edit]]] = {}
     for edit in edits:
         table = fold(edit.table)
-        statement = index.keys.get((table, edit.key.casefold()))
+        # Like the data (exact spelling first), so that of two keys differing only
+        # by case the edit lands on the one the data edit changes.
+        statement = index.exact_keys.get((table, edit.key))
+        if statement is None and not edit.exact:
+            statement = index.keys.get((table, edit.key.casefold()))
         inline_owner = inline.inline_owner(table)
         if inline_owner is not None:
             start, end, inner = inline_owner

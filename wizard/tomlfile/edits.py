@@ -46,11 +46,14 @@ def apply_edits(data: MutableMapping[str, Any], edits: Iterable[Edit]) -> dict[s
             target = resolve_table(result, edit.table, create=True)
             if target is None:
                 raise ValueError(f"no table at {edit.table!r}")
-            name = find_key(target, edit.key) or edit.key
+            name = edit.key if edit.exact else find_key(target, edit.key) or edit.key
             target[name] = copy.deepcopy(edit.value)
         elif isinstance(edit, RemoveKey):
             target = resolve_table(result, edit.table, create=False)
-            found = find_key(target, edit.key) if target is not None else None
+            found = None
+            if target is not None:
+                exact = edit.key if edit.key in target else None
+                found = exact if edit.exact else find_key(target, edit.key)
             if target is not None and found is not None:
                 del target[found]
     return result

@@ -17,6 +17,8 @@ class Index:
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
         self.keys: dict[tuple[TablePath, str], Statement] = {}
+        self.exact_keys: dict[tuple[TablePath, str], Statement] = {}
+        """The same statements by the key's own spelling (tables still folded)."""
         self.headers: dict[TablePath, Statement] = {}
         self.section_last: dict[TablePath, Statement] = {}
         """Last statement of each header's own section (the header itself if empty)."""
@@ -36,7 +38,8 @@ class Index:
             if statement.kind == "key":
                 self.keys_in.setdefault(statement.path, []).append(statement)
                 full = (*statement.path, *(k.casefold() for k in statement.keys))
-                self.keys[(full[:-1], str(full[-1]))] = statement
+                self.keys.setdefault((full[:-1], str(full[-1])), statement)
+                self.exact_keys.setdefault((full[:-1], statement.keys[-1]), statement)
                 for depth in range(1, len(statement.keys)):
                     self.dotted_last[full[: len(statement.path) + depth]] = statement
                     self.dotted_first.setdefault(full[: len(statement.path) + depth], statement)

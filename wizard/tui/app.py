@@ -9,7 +9,7 @@ script share.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -19,10 +19,10 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
-from wizard.answers import Answers
+from wizard.answers import Answers, PrivilegedNeed
 from wizard.errors import WizardError
 from wizard.model import RunnerIdentity
-from wizard.secrets import mask_text
+from wizard.secrets import outward
 from wizard.steps import STEPS
 from wizard.tui.formatting import (
     answer_rows,
@@ -35,10 +35,13 @@ from wizard.tui.messages import GoBack, GoNext, QuitWithoutSaving
 from wizard.tui.ports import (
     PreviewView,
     SaveView,
+    ServerStatusReader,
+    ServerStatusView,
     SessionOpener,
     SessionPort,
     find_initial_path,
     open_real_session,
+    read_server_status,
 )
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.screens.done import DoneScreen
@@ -97,8 +100,12 @@ class WizardApp(App[int]):
         open_session: SessionOpener,
         preset: Preset | None = None,
         plan_host: HostPlanner = plan_host_checklist,
+        read_server: ServerStatusReader | None = None,
     ) -> None:
         super().__init__()
+        self.read_server = read_server or read_server_status
+        self.server_status: Mapping[int, ServerStatusView] = {}
+        """GitLab's view of each runner, when an access token is set (else empty)."""
         self.state = state
         self.open_session = open_session
         self.preset = preset
@@ -265,7 +272,7 @@ class WizardApp(App[int]):
                 parts.append(f"runner{'s' if len(names) > 1 else ''} {', '.join(names)}")
         elif self.state.identity is not None and self.state.identity.name:
             parts.append(f"new runner {self.state.identity.name}")
-        return mask_text("  ·  ".join(parts))
+        return outward("  ·  ".join(parts))
 
     def _sidebar(self) -> list[SidebarEntry]:
         applicable = {s.id for s in self.state.applicable_steps()}
@@ -304,6 +311,7 @@ class WizardApp(App[int]):
                 runner_index=self.state.runner_index,
                 identity=self.state.identity,
                 also=self.state.also,
+                server=self.server_status,
             )
         if position == REVIEW:
             return ReviewScreen(
@@ -313,6 +321,7 @@ class WizardApp(App[int]):
                 file_name=self._shown_path(),
                 artifacts_folder=self._artifacts_folder_text(),
                 write_artifacts=self.artifacts_wanted,
+                server_note=self._server_note(),
             )
         steps = self.state.applicable_steps()
         step = next(s for s in steps if s.id == position)
@@ -336,6 +345,15 @@ class WizardApp(App[int]):
             total=len(steps),
             questions=views,
         )
+
+    def _server_note(self) -> str | None:
+        """What GitLab says about protecting the chosen runner, worded by the core."""
+        index = self.state.runner_index
+        status = self.server_status.get(index) if index is not None else None
+        if status is None:
+            return None
+        privileged = self.state.effective().privileged == PrivilegedNeed.PRIVILEGED
+        return status.review_line(privileged=privileged)
 
     def _artifacts_folder_text(self) -> str:
         """The folder the user typed, else ``runner-hardening`` next to the config."""
@@ -363,7 +381,7 @@ class WizardApp(App[int]):
             session = self.open_session(path)
             facts = FileFacts(display, session.exists, tuple(session.runners()))
         except WizardError as error:
-            problem = FileFacts(display, False, (), mask_text(str(error)))
+            problem = FileFacts(display, False, (), outward(str(error)))
             self.call_from_thread(self._file_read, path, None, problem)
             return
         self.call_from_thread(self._file_read, path, session, facts)
@@ -378,7 +396,27 @@ class WizardApp(App[int]):
         screen = self.screen
         if isinstance(screen, StartScreen):
             screen.show_facts(facts)
-            screen.query_one("#title-bar", Static).update(self._title_bar())
+            screen.query_one("#title-bar", Static).update(Text(self._title_bar()))
+        self.server_status = {}
+        if session is not None and session.exists and facts.runners:
+            self._ask_server(path)
+
+    @work(thread=True, exclusive=True, group="server")
+    def _ask_server(self, path: Path) -> None:
+        """Ask GitLab about the file's runners off the event loop; a slow or failing
+        server only leaves the extra lines out."""
+        try:
+            status = self.read_server(path)
+        except Exception:
+            return
+        self.call_from_thread(self._server_answered, path, status)
+
+    def _server_answered(self, path: Path, status: Mapping[int, ServerStatusView]) -> None:
+        if path != self.state.path:
+            return
+        self.server_status = status
+        if isinstance(self.screen, RunnerScreen):
+            self.screen.show_server(status)
 
     def _schedule_preview(self) -> None:
         if self.session is None:
@@ -413,7 +451,7 @@ class WizardApp(App[int]):
                 also=also,
             )
         except Exception as error:
-            self.call_from_thread(self._preview_failed, generation, mask_text(str(error)))
+            self.call_from_thread(self._preview_failed, generation, outward(str(error)))
             return
         host: HostChecklist | None = None
         try:
@@ -461,7 +499,7 @@ class WizardApp(App[int]):
             try:
                 result = session.save(preview, backup=True)
             except (WizardError, OSError) as error:
-                self.call_from_thread(self._save_failed, mask_text(str(error)))
+                self.call_from_thread(self._save_failed, outward(str(error)))
                 return
         written: list[Path] = []
         problem: str | None = None
@@ -471,7 +509,7 @@ class WizardApp(App[int]):
             try:
                 written = write_artifacts(folder, files)
             except (WizardError, OSError) as error:
-                problem = mask_text(str(error))
+                problem = outward(str(error))
         if result is None and problem is not None:
             self.call_from_thread(
                 self._save_failed,
@@ -508,6 +546,8 @@ class WizardApp(App[int]):
                 outcome.append("The previous version is kept as ")
                 outcome.append(display_path(result.backup), style="bold")
                 outcome.append(".\n")
+            for note in result.notes:
+                outcome.append(f"Note: {outward(note)}\n", style="yellow")
             outcome.append("Audit of the written file: ")
             outcome.append_text(findings_summary(result.findings))
             outcome.append("\n")

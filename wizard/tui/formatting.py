@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from wizard.model import Finding, Severity
-from wizard.secrets import mask_text
+from wizard.secrets import outward
 from wizard.steps import STEPS, Question
 from wizard.tui.host import HostRow, HostStatus
 from wizard.tui.state import KEEP, WizardState
@@ -59,7 +59,7 @@ def mask_words(prose: str) -> str:
     such as "it holds the runner's token: anyone who…" is not a ``token: value``
     pair, and masking it whole would blank out "anyone".
     """
-    return _WORD.sub(lambda word: mask_text(word.group(0)), prose)
+    return _WORD.sub(lambda word: outward(word.group(0)), prose)
 
 
 _WORD = re.compile(r"\S+")
@@ -78,7 +78,7 @@ def describe_value(question: Question, value: Any) -> str:
     choice = question.choice_for(value)
     if choice is not None:
         return choice.label
-    return mask_text(str(value.value if isinstance(value, Enum) else value))
+    return outward(str(value.value if isinstance(value, Enum) else value))
 
 
 def parse_list(text: str) -> tuple[str, ...]:
@@ -147,10 +147,10 @@ def finding_line(finding: Finding) -> Text:
     """One finding: severity, rule, runner and message (masked as a last defence)."""
     text = Text()
     text.append(f"{finding.severity.value:<8}", style=SEVERITY_STYLES[finding.severity])
-    text.append(f" {mask_text(finding.rule)}", style="bold")
+    text.append(f" {outward(finding.rule)}", style="bold")
     if finding.line is not None:
         text.append(f" (line {finding.line})", style="dim")
-    text.append(f": {mask_text(finding.message)}")
+    text.append(f": {outward(finding.message)}")
     return text
 
 
@@ -161,7 +161,7 @@ def coloured_diff(diff: str) -> Text:
     the one place a whole file's text reaches the screen.
     """
     text = Text(no_wrap=True, overflow="ellipsis")
-    for line in mask_text(diff).splitlines():
+    for line in outward(diff).splitlines():
         if line.startswith(("+++", "---")):
             style = "bold"
         elif line.startswith("@@"):

@@ -8,7 +8,7 @@ tests can drive every screen with a small stand-in object.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -34,6 +34,19 @@ class RunnerView(Protocol):
     def token(self) -> str | None: ...
 
 
+class ServerStatusView(Protocol):
+    """One runner as GitLab sees it (:mod:`wizard.server.status`), already in words."""
+
+    @property
+    def summary(self) -> str: ...
+
+    def review_line(self, *, privileged: bool) -> str | None: ...
+
+
+ServerStatusReader = Callable[[Path], Mapping[int, ServerStatusView]]
+"""Asks GitLab about the runners of a file; empty when there is no access token."""
+
+
 class PreviewView(Protocol):
     """The answers applied to the file, before anything is written."""
 
@@ -56,6 +69,8 @@ class SaveView(Protocol):
     def backup(self) -> Path | None: ...
     @property
     def findings(self) -> Sequence[Finding]: ...
+    @property
+    def notes(self) -> Sequence[str]: ...
 
 
 class SessionPort(Protocol):
@@ -97,6 +112,13 @@ def open_real_session(path: Path) -> SessionPort:
     from wizard.session import WizardSession
 
     return WizardSession.open(path)
+
+
+def read_server_status(path: Path) -> Mapping[int, ServerStatusView]:
+    """GitLab's view of the file's runners, with the HTTP code imported only now."""
+    from wizard.server.status import status_for_file
+
+    return status_for_file(path)
 
 
 def find_initial_path() -> Path:

@@ -42,7 +42,7 @@ class WizardScreen(Screen[None]):
         self.title_bar = title_bar
 
     def compose(self) -> ComposeResult:
-        yield Static(self.title_bar, id="title-bar")
+        yield Static(Text(self.title_bar), id="title-bar")  # a value from the file, not markup
         with Horizontal(id="frame"):
             yield StepSidebar(self.sidebar_entries)
             with Vertical(id="main"):

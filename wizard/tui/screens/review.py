@@ -17,6 +17,7 @@ from textual.containers import Horizontal, HorizontalScroll, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Static
 
+from wizard.secrets import outward
 from wizard.tui.formatting import coloured_diff, finding_line, findings_line, host_rows_table
 from wizard.tui.host import HostChecklist
 from wizard.tui.messages import QuitWithoutSaving
@@ -63,8 +64,11 @@ class ReviewScreen(WizardScreen):
         file_name: str,
         artifacts_folder: str,
         write_artifacts: bool = False,
+        server_note: str | None = None,
     ) -> None:
         super().__init__(sidebar=sidebar, title_bar=title_bar)
+        self.server_note = server_note
+        """What GitLab says about protecting this runner (worded by the core)."""
         self.answers = answers
         self.file_name = file_name
         self.artifacts_folder = artifacts_folder
@@ -79,7 +83,9 @@ class ReviewScreen(WizardScreen):
         yield Static("Review", classes="screen-title")
         with VerticalScroll(id="review"):
             yield Static(Text("Working out the changes…", style="dim"), id="findings-total")
-            yield Static(f"Changes to {self.file_name}", classes="section-title")
+            if self.server_note:
+                yield Static(Text(outward(self.server_note), style="bold"), id="server-note")
+            yield Static(Text(f"Changes to {self.file_name}"), classes="section-title")
             with HorizontalScroll(id="diff-box"):
                 yield Static(Text("…", style="dim"), id="diff")
             yield Static("Still reported after saving", classes="section-title")
@@ -113,7 +119,7 @@ class ReviewScreen(WizardScreen):
         table.add_column(style="dim", ratio=3)
         table.add_column(ratio=2)
         for prompt, value in self.answers:
-            table.add_row(prompt, value)
+            table.add_row(Text(prompt), Text(value))  # values from the file: text, not markup
         return table
 
     def on_mount(self) -> None:

@@ -7,6 +7,8 @@ one runner the quick way.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -16,9 +18,9 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 from textual.widgets.selection_list import Selection
 
 from wizard.model import RunnerIdentity
-from wizard.secrets import mask_secret, mask_text
+from wizard.secrets import mask_secret, outward
 from wizard.tui.formatting import url_problem
-from wizard.tui.ports import RunnerView
+from wizard.tui.ports import RunnerView, ServerStatusView
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.state import RUNNER, Mode
 from wizard.tui.widgets.choices import MultiChoice, TickBox
@@ -29,9 +31,9 @@ def runner_label(runner: RunnerView) -> Text:
     """Name, executor, URL and token of one entry, each masked here again: the
     session masks them, but a password in a URL must not reach the screen even
     if one value slips through."""
-    text = Text(mask_text(runner.name or f"runner #{runner.index + 1}"), style="bold")
-    text.append(f"  {mask_text(runner.executor or 'no executor')}", style="cyan")
-    text.append(f"  {mask_text(runner.url or 'no url')}")
+    text = Text(outward(runner.name or f"runner #{runner.index + 1}"), style="bold")
+    text.append(f"  {outward(runner.executor or 'no executor')}", style="cyan")
+    text.append(f"  {outward(runner.url or 'no url')}")
     text.append(f"  token {masked_token(runner.token)}", style="dim")
     return text
 
@@ -73,8 +75,10 @@ class RunnerScreen(WizardScreen):
         runner_index: int | None,
         identity: RunnerIdentity | None,
         also: tuple[int, ...] = (),
+        server: Mapping[int, ServerStatusView] | None = None,
     ) -> None:
         super().__init__(sidebar=sidebar, title_bar=title_bar)
+        self.server: Mapping[int, ServerStatusView] = server or {}
         self.mode = mode
         self.runners = runners
         self.runner_index = runner_index
@@ -97,6 +101,7 @@ class RunnerScreen(WizardScreen):
                 ],
                 id="runner-choice",
             )
+            yield Static(self._server_text(), id="server-status")
             yield Static("", id="form-problem")
         else:
             yield Static("The new runner", classes="screen-title")
@@ -130,7 +135,32 @@ class RunnerScreen(WizardScreen):
             yield Button("Back", id="back", compact=True)
             yield Button("Next", id="next", variant="primary", compact=True)
 
+    def _server_text(self) -> Text:
+        """One line per runner GitLab told us about: access level and token expiry."""
+        text = Text()
+        for runner in self.runners:
+            status = self.server.get(runner.index)
+            if status is None:
+                continue
+            if text:
+                text.append("\n")
+            text.append(outward(runner.name or f"runner #{runner.index + 1}"), style="bold")
+            text.append(f" on GitLab: {outward(status.summary)}")
+        return text
+
+    def show_server(self, server: Mapping[int, ServerStatusView]) -> None:
+        """GitLab answered after the screen was drawn."""
+        self.server = server
+        widgets = self.query("#server-status")
+        if widgets:
+            widget = widgets.first(Static)
+            widget.update(self._server_text())
+            widget.display = bool(self.server)
+
     def on_mount(self) -> None:
+        server = self.query("#server-status")
+        if server:
+            server.first().display = bool(self.server)
         first = self.query("#runner-choice, #name")
         if first:
             first.first().focus()

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Input, Label, Static
 
-from wizard.secrets import mask_text
+from wizard.secrets import outward
 from wizard.tui.messages import QuitWithoutSaving
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.state import START, FileFacts, Mode
@@ -55,13 +55,13 @@ def mode_options(facts: FileFacts) -> list[tuple[Mode, str]]:
 
 def facts_line(facts: FileFacts) -> Text:
     if facts.problem:
-        return Text(mask_text(facts.problem), style="bold red")
+        return Text(outward(facts.problem), style="bold red")
     if not facts.exists:
         return Text("This file does not exist yet: the wizard will create it.", style="yellow")
     count = len(facts.runners)
     text = Text(f"Found {count} runner{'s' if count != 1 else ''}", style="green")
     if facts.runners:
-        names = mask_text(", ".join(r.name or f"#{r.index + 1}" for r in facts.runners[:4]))
+        names = outward(", ".join(r.name or f"#{r.index + 1}" for r in facts.runners[:4]))
         more = f" and {count - 4} more" if count > 4 else ""
         text.append(f": {names}{more}")
     return text

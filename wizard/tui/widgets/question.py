@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, Static
 from textual.widgets.selection_list import Selection
 
-from wizard.secrets import mask_text
+from wizard.secrets import outward
 from wizard.steps import Choice, Question
 from wizard.tui.formatting import describe_value, list_text, parse_list
 from wizard.tui.state import KEEP
@@ -141,7 +141,11 @@ class QuestionField(Vertical):
         if self.can_keep:
             keep_label = f"Keep what the file says ({self._describe_short(self.current)})"
             yield TickBox(
-                keep_label, value=keeping, disabled=self.locked, classes="keep", compact=True
+                Text(keep_label),  # holds a value from the file: text, never markup
+                value=keeping,
+                disabled=self.locked,
+                classes="keep",
+                compact=True,
             )
         selected = set(self._selected_values())
         yield MultiChoice(
@@ -206,7 +210,11 @@ class QuestionField(Vertical):
         if self.can_keep:
             keep_label = f"Keep what the file says ({self._describe_short(self.current)})"
             yield TickBox(
-                keep_label, value=keeping, disabled=self.locked, classes="keep", compact=True
+                Text(keep_label),  # holds a value from the file: text, never markup
+                value=keeping,
+                disabled=self.locked,
+                classes="keep",
+                compact=True,
             )
         shown = self.current if keeping else self.value
         yield Input(
@@ -225,7 +233,7 @@ class QuestionField(Vertical):
         return "" if value is None else self._masked(str(value))
 
     def _masked(self, entry: str) -> str:
-        shown = mask_text(entry)
+        shown = outward(entry)
         if shown != entry:
             self._hidden[shown] = entry
         return shown

@@ -1,0 +1,223 @@
+"""``runner-wizard server-check`` and ``audit --server``: what only GitLab knows.
+
+Findings go through the same renderers as ``audit``. What could not be checked
+is said once per runner: errors (401, timeouts, bad JSON...) as one line each on
+stderr, choices of ours (no system id, no access token) in the report's "not
+checked" part; JSON and SARIF carry both. Exit 2 only when nothing at all could
+be checked (or a file could not be read, as for ``audit``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import stat
+import sys
+from collections import defaultdict
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from wizard.audit import FileReport
+from wizard.commands.common import EXIT_ERROR, exit_code, print_error, trust_from
+from wizard.embedded import load_document
+from wizard.errors import ConfigError, WizardError
+from wizard.model import Trust
+from wizard.secrets import mask_text
+from wizard.server.check import RunnerNote, ServerOptions, ServerReport, check_documents
+from wizard.tomlfile.document import ConfigDocument
+
+TOKEN_ENV = "GITLAB_TOKEN"
+MAX_TOKEN_BYTES = 4096
+
+
+def read_api_token(path: str | None, environ: dict[str, str] | None = None) -> str | None:
+    """The access token from ``--api-token-file`` or ``GITLAB_TOKEN``; never from argv."""
+    env = os.environ if environ is None else environ
+    if not path:
+        value = env.get(TOKEN_ENV, "").strip()
+        return value or None
+    file = Path(path)
+    try:
+        info = file.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise WizardError(f"{path}: not a regular file (--api-token-file)")
+        if info.st_size > MAX_TOKEN_BYTES:
+            raise WizardError(f"{path}: too large for an access token (--api-token-file)")
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        raise WizardError(f"{path}: no such file (--api-token-file)") from None
+    except PermissionError:
+        raise WizardError(f"{path}: permission denied (--api-token-file)") from None
+    except OSError as error:
+        raise WizardError(
+            f"{path}: cannot read: {error.strerror or error} (--api-token-file)"
+        ) from None
+    try:
+        token = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise WizardError(f"{path}: not UTF-8 text (--api-token-file)") from None
+    if not token or any(c.isspace() or not c.isprintable() for c in token):
+        raise WizardError(f"{path}: an access token is one word without spaces (--api-token-file)")
+    return token
+
+
+def options_from(args: argparse.Namespace) -> ServerOptions:
+    if args.timeout is not None and not 0 < args.timeout <= 300:
+        raise WizardError("--timeout takes seconds between 0 and 300")
+    if args.expiry_days is not None and not 0 <= args.expiry_days <= 3650:
+        raise WizardError("--expiry-days takes a number of days between 0 and 3650")
+    gitlab_url = args.gitlab_url.strip() if args.gitlab_url else None
+    if gitlab_url is not None and not gitlab_url.startswith(("https://", "http://")):
+        raise WizardError(
+            "--gitlab-url takes the server's address, like https://gitlab.example.com"
+        )
+    defaults = ServerOptions()
+    return ServerOptions(
+        api_token=read_api_token(args.api_token_file),
+        gitlab_url=gitlab_url,
+        allow_http=bool(args.allow_http),
+        timeout=args.timeout if args.timeout is not None else defaults.timeout,
+        expiry_days=args.expiry_days if args.expiry_days is not None else defaults.expiry_days,
+        verify=not args.no_verify,
+    )
+
+
+def _where(report_path: str, note: RunnerNote) -> str:
+    name = f'"{note.runner}"' if note.runner else f"#{note.runner_index + 1}"
+    return f"{report_path}: runner {name}"
+
+
+def print_errors(reports: list[ServerReport]) -> None:
+    for report in reports:
+        for note in report.notes:
+            if note.kind == "error":
+                print_error(f"{_where(report.path, note)}: {note.message}")
+
+
+def nothing_checked(reports: list[ServerReport]) -> bool:
+    return sum(r.answered for r in reports) == 0
+
+
+def render_unchecked_text(reports: list[ServerReport]) -> str:
+    """Skipped checks, grouped by reason so a file of fifty runners stays readable."""
+    out: list[str] = []
+    for report in reports:
+        grouped: dict[str, list[str]] = defaultdict(list)
+        for note in report.notes:
+            if note.kind == "skipped":
+                grouped[note.message].append(note.runner or f"#{note.runner_index + 1}")
+        if not grouped:
+            continue
+        out.append(f"{report.path}  not checked on the server:")
+        for message, runners in grouped.items():
+            out.append(f"    {mask_text(message)}")
+            out.append(f"      runners: {mask_text(', '.join(runners))}")
+        out.append("")
+    return "\n".join(out)
+
+
+def _notes_json(reports: list[ServerReport]) -> list[dict[str, Any]]:
+    return [
+        {
+            "path": report.path,
+            "runner": note.runner,
+            "runner_index": note.runner_index,
+            "kind": note.kind,
+            "message": mask_text(note.message),
+        }
+        for report in reports
+        for note in report.notes
+    ]
+
+
+def render(file_reports: list[FileReport], server: list[ServerReport], output_format: str) -> str:
+    if output_format == "json":
+        from wizard.report.json_report import report_to_dict
+
+        document = report_to_dict(file_reports)
+        document["server"] = {
+            "checked": sum(r.answered for r in server),
+            "asked": sum(r.asked for r in server),
+            "unchecked": _notes_json(server),
+        }
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if output_format == "sarif":
+        from wizard.report.sarif import report_to_sarif
+
+        sarif = report_to_sarif(file_reports)
+        notifications = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        for entry in _notes_json(server):
+            notifications.append(
+                {
+                    "level": "warning" if entry["kind"] == "error" else "note",
+                    "message": {"text": f"{entry['path']}: {entry['message']}"},
+                }
+            )
+        return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"
+    from wizard.report.text import render_text
+
+    text = render_text(file_reports)
+    unchecked = render_unchecked_text(server)
+    return text + unchecked + ("\n" if unchecked and not unchecked.endswith("\n") else "")
+
+
+def load_documents(paths: list[str], trust: Trust) -> tuple[list[ConfigDocument], list[FileReport]]:
+    documents = []
+    failed = []
+    for name in paths:
+        try:
+            documents.append(load_document(Path(name)))
+        except ConfigError as error:
+            failed.append(FileReport(path=name, trust=trust, error=error.reason))
+    return documents, failed
+
+
+def server_findings(
+    reports: list[FileReport], args: argparse.Namespace, trust: Trust
+) -> tuple[list[FileReport], list[ServerReport]]:
+    """``audit --server``: the audit's reports with each file's server findings added."""
+    options = options_from(args)
+    readable = [r for r in reports if r.error is None]
+    documents = [load_document(Path(r.path)) for r in readable]
+    server = check_documents(documents, trust, options)
+    by_path = {s.path: s for s in server}
+    merged = []
+    for report in reports:
+        extra = by_path.get(str(Path(report.path)))
+        merged.append(
+            replace(report, findings=(*report.findings, *extra.findings)) if extra else report
+        )
+    return merged, server
+
+
+def default_paths() -> list[str]:
+    from wizard.session import default_config_path
+
+    return [str(default_config_path())]
+
+
+def run(args: argparse.Namespace) -> int:
+    trust = trust_from(args.trust)
+    options = options_from(args)
+    paths = list(args.paths) or default_paths()
+    documents, failed = load_documents(paths, trust)
+    for report in failed:
+        print_error(f"{report.path}: {report.error}")
+    server = check_documents(documents, trust, options)
+    file_reports = [
+        FileReport(path=s.path, trust=trust, findings=tuple(s.findings)) for s in server
+    ]
+    print_errors(server)
+    sys.stdout.write(render([*failed, *file_reports], server, args.format))
+    if failed:
+        return EXIT_ERROR
+    if nothing_checked(server):
+        asked = sum(r.asked for r in server)
+        print_error(
+            "nothing could be checked on the server"
+            + ("" if asked else ": no [[runners]] entry names a GitLab")
+        )
+        return EXIT_ERROR
+    return exit_code(file_reports, args.fail_on)
