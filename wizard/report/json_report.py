@@ -10,7 +10,7 @@ from wizard import __version__
 from wizard.audit import FileReport
 from wizard.model import Finding, table_name
 from wizard.printable import printable_json
-from wizard.secrets import mask_strings
+from wizard.secrets import mask_text
 
 SCHEMA_VERSION = 1
 
@@ -39,7 +39,7 @@ def report_to_dict(reports: Iterable[FileReport]) -> dict[str, Any]:
         "schema": SCHEMA_VERSION,
         "tool": {"name": "runner-wizard", "version": __version__},
         # Names, keys and messages come from the file: masked like every output.
-        "files": mask_strings(
+        "files": _masked(
             [
                 {
                     "path": report.path,
@@ -48,9 +48,28 @@ def report_to_dict(reports: Iterable[FileReport]) -> dict[str, Any]:
                     "findings": [finding_to_dict(f) for f in report.findings],
                 }
                 for report in reports
-            ]
+            ],
+            {},
         ),
     }
+
+
+def _masked(value: Any, seen: dict[str, str]) -> Any:
+    """Every string masked, as :func:`wizard.secrets.mask_strings` does, each distinct one once.
+
+    A fleet's report repeats the same rule ids, keys and messages thousands of
+    times; masking each occurrence again was most of an audit's time.
+    """
+    if isinstance(value, str):
+        masked = seen.get(value)
+        if masked is None:
+            masked = seen[value] = mask_text(value)
+        return masked
+    if isinstance(value, dict):
+        return {_masked(key, seen): _masked(item, seen) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_masked(item, seen) for item in value]
+    return value
 
 
 _OUTLINE_DEPTH = 3
