@@ -13,13 +13,15 @@ Everything is pure: the input is the configuration as ``tomllib`` parsed it.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from wizard.model import DOCKER_FAMILY, Executor, TablePath
+
+T = TypeVar("T")
 
 LINUX_DOCKER = DOCKER_FAMILY - {Executor.DOCKER_WINDOWS}
 """Docker executors whose containers are Linux ones (capabilities, paths, users)."""
@@ -208,13 +210,7 @@ def iter_runners(data: Mapping[str, Any]) -> Iterator[RunnerEntry]:
     runners = get_ci(data, "runners")
     if not isinstance(runners, list):
         return iter(())
-    read = _READ_ONCE.get()
-    if read is None:
-        return _entries(runners)
-    known = read.get(id(runners))
-    if known is None or known[0] is not runners:
-        known = read[id(runners)] = (runners, tuple(_entries(runners)))
-    return iter(known[1])
+    return iter(read_once("runners", runners, lambda: tuple(_entries(runners))))
 
 
 def _entries(runners: list[Any]) -> Iterator[RunnerEntry]:
@@ -223,18 +219,31 @@ def _entries(runners: list[Any]) -> Iterator[RunnerEntry]:
             yield RunnerEntry(index, runner, runner_executor(runner))
 
 
-_READ_ONCE: ContextVar[dict[int, tuple[list[Any], tuple[RunnerEntry, ...]]] | None] = ContextVar(
-    "runners_read_once", default=None
+_READ_ONCE: ContextVar[dict[tuple[str, int], tuple[object, Any]] | None] = ContextVar(
+    "read_once", default=None
 )
 
 
-@contextmanager
-def runners_read_once() -> Iterator[None]:
-    """Within the block, each runners list is turned into entries once.
+def read_once(kind: str, source: object, make: Callable[[], T]) -> T:
+    """``make()``, worked out once per ``kind`` and ``source`` inside :func:`reading_once`."""
+    known = _READ_ONCE.get()
+    if known is None:
+        return make()
+    slot = (kind, id(source))
+    hit = known.get(slot)
+    if hit is None or hit[0] is not source:
+        hit = known[slot] = (source, make())
+    result: T = hit[1]
+    return result
 
-    Every rule of an audit walks the same list; reading each entry's executor
-    thirty times over was a tenth of an audit. The data must not change inside
-    the block (rules only read it).
+
+@contextmanager
+def reading_once() -> Iterator[None]:
+    """Within the block, what :func:`read_once` works out is kept and reused.
+
+    Every rule of an audit walks the same runners list and the same tables;
+    doing it once per rule was a third of an audit. The data must not change
+    inside the block (rules only read it).
     """
     token = _READ_ONCE.set({})
     try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from wizard.config_reading import runners_read_once
+from wizard.config_reading import reading_once
 from wizard.model import Issue, TablePath
 from wizard.rules import (
     chart_rules,
@@ -72,7 +72,7 @@ def evaluate(ctx: AuditContext) -> list[tuple[Rule, Issue]]:
     (:func:`wizard.rules.duplicates.readings`); each rule then reports what it
     finds in any of them, once.
     """
-    with runners_read_once():
+    with reading_once():
         return _evaluate(ctx)
 
 
