@@ -269,6 +269,28 @@ def test_chart_rules_and_in_place_value_fixes(tmp_path: Path) -> None:
     assert not again.changed
 
 
+def test_legacy_privileged_beside_the_config_privileged_is_reported_once(
+    tmp_path: Path,
+) -> None:
+    """Four corpus values files set runners.privileged: true and privileged = true in
+    runners.config: one risk, which privileged-container reports on the config's line;
+    the legacy value is named as a duplicate, not as a second critical finding."""
+    text = VALUES.replace(
+        "  executor: kubernetes\n", "  executor: kubernetes\n  privileged: true\n"
+    )
+    findings = audit_document(_load(tmp_path, text))
+    severities = {f.rule: f.severity.value for f in findings}
+    assert severities["privileged-container"] == "critical"
+    assert severities["chart-legacy-privileged"] == "low"
+    (legacy,) = [f for f in findings if f.rule == "chart-legacy-privileged"]
+    assert "repeats privileged = true" in legacy.message
+    # Without the config line, the legacy value is the only place privilege comes from.
+    alone = text.replace("        privileged = true  # for dind\n", "")
+    findings = audit_document(_load(tmp_path, alone))
+    assert {f.rule: f.severity.value for f in findings}["chart-legacy-privileged"] == "critical"
+    assert "privileged-container" not in {f.rule for f in findings}
+
+
 def test_safe_fix_leaves_unsafe_chart_values(tmp_path: Path) -> None:
     document = _load(tmp_path, LEGACY)
     assert not harden_document(document, fix="safe").changed

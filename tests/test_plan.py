@@ -19,6 +19,7 @@ from wizard.answers import (
 from wizard.model import Executor, RemoveKey, SetValue, Trust
 from wizard.plan import answers_from_config, edits_for_answers, problems
 from wizard.steps import recommended
+from wizard.tomlfile.document import parse_config
 from wizard.tomlfile.edits import apply_edits
 
 
@@ -214,7 +215,7 @@ ipcmode = "private"
     )
     docker = ("runners", 0, "docker")
     assert edits == [
-        SetValue(("runners", 0, "feature_flags"), "FF_NETWORK_PER_BUILD", True),
+        SetValue(("runners", 0, "feature_flags"), "FF_NETWORK_PER_BUILD", True, exact=True),
         RemoveKey(docker, "network_mode"),
         RemoveKey(docker, "pid_mode"),
         SetValue((), "listen_address", "127.0.0.1:9252"),
@@ -254,10 +255,38 @@ def test_clone_strategy_replaces_or_appends() -> None:
 
 
 def test_job_cleanup_pins_the_flag() -> None:
-    data = {"runners": [{"executor": "ssh", "feature_flags": {"ff_enable_job_cleanup": False}}]}
+    data = {"runners": [{"executor": "ssh", "feature_flags": {"FF_ENABLE_JOB_CLEANUP": False}}]}
     assert edits_for_answers(Answers(job_cleanup=True), data, 0) == [
-        SetValue(("runners", 0, "feature_flags"), "ff_enable_job_cleanup", True)
+        SetValue(("runners", 0, "feature_flags"), "FF_ENABLE_JOB_CLEANUP", True, exact=True)
     ]
+
+
+@pytest.mark.parametrize(
+    ("answers", "flag"),
+    [
+        (Answers(job_cleanup=True), "FF_ENABLE_JOB_CLEANUP"),
+        (Answers(per_build_network=True), "FF_NETWORK_PER_BUILD"),
+    ],
+)
+def test_a_wrong_case_flag_is_not_the_flag(answers: Answers, flag: str) -> None:
+    """The runner reads [runners.feature_flags] by exact name (``IsFeatureFlagDefined`` in
+    common/config.go, ``populateFeatureFlags`` in common/build_settings.go): the lower-case
+    key pins nothing, so it is kept as written and the real flag is added beside it."""
+    text = (
+        '[[runners]]\nexecutor = "docker"\n'
+        f"[runners.feature_flags]\n{flag.lower()} = true  # the operator's line\n"
+    )
+    edits = edits_for_answers(answers, config(text), 0)
+    assert edits == [SetValue(("runners", 0, "feature_flags"), flag, True, exact=True)]
+    # Through the file layer, as a save writes it: the operator's line stays, the flag joins it.
+    written = parse_config(text.encode()).with_edits(edits).dumps()
+    assert written == text + f"{flag} = true\n"
+    after = tomllib.loads(written)
+    assert after["runners"][0]["feature_flags"] == {flag.lower(): True, flag: True}
+    field = next(iter(answers.to_dict()))
+    assert field not in answers_from_config(config(text), 0).to_dict()
+    assert answers_from_config(after, 0).to_dict()[field] is True
+    assert edits_for_answers(answers, after, 0) == []
 
 
 def test_answers_from_config_reads_what_is_there() -> None:

@@ -4,8 +4,15 @@ The docs live in the runner's repository under docs/; a page's URL is its path
 without ``.md`` (``_index.md`` is the folder), and an anchor is its heading
 lower-cased, with punctuation dropped and spaces turned into hyphens. The check
 reads a local clone of the runner (``$RUNNER_WIZARD_RUNNER_SOURCE``, a git
-directory) and skips when there is none. The Helm chart rules are left to their own
-tests: their pages live in the chart's installation docs.
+directory) and skips when there is none. Chart and server rules are checked like
+the rest: the chart's pages are runner docs too (``install/kubernetes`` and
+``install/kubernetes_helm_chart_configuration``).
+
+Links outside the runner's docs (GitLab's own CI and API pages, Docker's) cannot
+be checked offline. Each is listed in ``EXTERNAL`` with the heading line as read
+in that site's docs source; a test keeps the list and the catalogue in step, so a
+new outside link fails until someone has read its page, and a listed anchor must
+be the one the recorded heading produces.
 """
 
 from __future__ import annotations
@@ -18,7 +25,6 @@ from pathlib import Path
 
 import pytest
 
-from wizard.rules import chart_rules
 from wizard.rules.base import DOCS
 from wizard.rules.catalogue import ALL_RULES
 
@@ -78,13 +84,7 @@ def test_slug_matches_the_docs_site() -> None:
 
 @pytest.mark.parametrize(
     "url",
-    sorted(
-        {
-            rule.doc_url
-            for rule in ALL_RULES
-            if rule.doc_url.startswith(DOCS) and rule not in chart_rules.RULES
-        }
-    ),
+    sorted({rule.doc_url for rule in ALL_RULES if rule.doc_url.startswith(DOCS + "/")}),
 )
 def test_docs_link_resolves(url: str) -> None:
     if SOURCE is None:
@@ -95,3 +95,65 @@ def test_docs_link_resolves(url: str) -> None:
     assert page is not None, f"no docs page for {url}"
     if anchor:
         assert anchor in anchors(page), f"no heading for #{anchor} in {path}"
+
+
+# Outside links: URL -> (docs source file, the heading line it points at, as read there).
+# GitLab's pages come from doc/ in the gitlab repository; a localized page keeps the English
+# anchor in ``{#...}``, which is how the managers heading was read. Docker's come from its
+# docs and CLI repositories. A URL without an anchor records the page's title line.
+EXTERNAL: dict[str, tuple[str, str]] = {
+    "https://docs.gitlab.com/api/runners/#verify-authentication-for-a-registered-runner": (
+        "gitlab: doc/api/runners.md",
+        "## Verify authentication for a registered runner",
+    ),
+    "https://docs.gitlab.com/api/runners/#list-all-runners-managers": (
+        "gitlab: doc/api/runners.md (localized page)",
+        "## Lister tous les gestionnaires d'un runner {#list-all-runners-managers}",
+    ),
+    "https://docs.gitlab.com/ci/runners/configure_runners/#authentication-token-security": (
+        "gitlab: doc/ci/runners/configure_runners.md",
+        "## Authentication token security",
+    ),
+    "https://docs.gitlab.com/ci/runners/configure_runners/#control-jobs-that-a-runner-can-run": (
+        "gitlab: doc/ci/runners/configure_runners.md",
+        "## Control jobs that a runner can run",
+    ),
+    "https://docs.gitlab.com/ci/runners/configure_runners/"
+    "#prevent-runners-from-revealing-sensitive-information": (
+        "gitlab: doc/ci/runners/configure_runners.md",
+        "## Prevent runners from revealing sensitive information",
+    ),
+    "https://docs.gitlab.com/ci/runners/runners_scope/"
+    "#prevent-a-project-runner-from-being-enabled-for-other-projects": (
+        "gitlab: doc/ci/runners/runners_scope.md",
+        "### Prevent a project runner from being enabled for other projects",
+    ),
+    "https://docs.docker.com/engine/security/protect-access/": (
+        "docker docs: content/manuals/engine/security/protect-access.md",
+        "title: Protect the Docker daemon socket",
+    ),
+    "https://docs.docker.com/engine/security/userns-remap/": (
+        "docker docs: content/manuals/engine/security/userns-remap.md",
+        "title: Isolate containers with a user namespace",
+    ),
+    "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file": (
+        "docker cli: docs/reference/commandline/dockerd.md",
+        "### Daemon configuration file",
+    ),
+}
+
+
+def test_every_outside_link_was_read() -> None:
+    outside = {rule.doc_url for rule in ALL_RULES if not rule.doc_url.startswith(DOCS + "/")}
+    assert outside - EXTERNAL.keys() == set(), "outside links nobody has checked"
+    assert EXTERNAL.keys() - outside == set(), "checked links the catalogue no longer uses"
+
+
+@pytest.mark.parametrize("url", sorted(EXTERNAL))
+def test_outside_anchor_is_its_heading(url: str) -> None:
+    _source_file, heading = EXTERNAL[url]
+    _, _, anchor = url.partition("#")
+    if not anchor:
+        assert heading.startswith("title: "), "a page link records the page title"
+        return
+    assert anchor in anchors(heading), f"#{anchor} is not the anchor of {heading!r}"

@@ -43,6 +43,7 @@ EXPECTED_SEVERITY = {
     "pull-policy-if-not-present": (S.LOW, S.MEDIUM, S.HIGH),
     "images-unrestricted": (S.INFO, S.MEDIUM, S.HIGH),
     "autoscaler-vm-reuse": (S.LOW, S.HIGH, S.HIGH),
+    "custom-executor-no-cleanup": (S.INFO, S.LOW, S.MEDIUM),
     "git-strategy-fetch-shared": (S.LOW, S.MEDIUM, S.HIGH),
     "job-cleanup-disabled": (S.LOW, S.MEDIUM, S.HIGH),
     "custom-build-dir-enabled": (S.INFO, S.LOW, S.MEDIUM),

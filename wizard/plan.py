@@ -176,6 +176,17 @@ class _Planner:
             return
         self.edits.append(SetValue(self.path(*names), spelled(table, key), value))
 
+    def pin_flag(self, name: str, value: bool) -> None:
+        """Pin a feature flag under its exact name, as the runner looks it up.
+
+        A differently cased key (``ff_network_per_build``) is not the flag to the
+        runner: it is left as it is (``unknown-key`` reports it) and the flag is added.
+        """
+        table = self.table("feature_flags")
+        if _same(table.get(name), value):
+            return
+        self.edits.append(SetValue(self.path("feature_flags"), name, value, exact=True))
+
     def remove(self, names: tuple[str, ...], key: str) -> None:
         table = self.table(*names)
         if get_ci(table, key) is not None:
@@ -227,7 +238,7 @@ def edits_for_answers(answers: Answers, data: Mapping[str, Any], runner_index: i
         # Privileged jobs are root on their VM: that VM must not serve another job.
         _one_job_per_vm(plan, executor, True)
     if answers.job_cleanup is not None:
-        plan.set(("feature_flags",), _FF_CLEANUP, answers.job_cleanup)
+        plan.pin_flag(_FF_CLEANUP, answers.job_cleanup)
     if answers.clone_strategy is not None:
         _clone_strategy(plan, answers.clone_strategy)
     return plan.edits
@@ -342,7 +353,7 @@ def _list_setting(plan: _Planner, table: str, key: str, items: tuple[str, ...]) 
 
 def _docker_network(plan: _Planner, answers: Answers) -> None:
     if answers.per_build_network is not None:
-        plan.set(("feature_flags",), _FF_PER_BUILD, answers.per_build_network)
+        plan.pin_flag(_FF_PER_BUILD, answers.per_build_network)
     if answers.isolate_host_network:
         docker = plan.table("docker")
         for key in HOST_NAMESPACE_KEYS:

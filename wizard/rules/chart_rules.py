@@ -16,14 +16,19 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from wizard.config_reading import container_table_name, get_ci, is_true, iter_runners, sub_table
 from wizard.model import FixSafety, Issue, SetValue, Severity, TablePath
-from wizard.rules.base import AuditContext, Rule, by_trust
+from wizard.rules.base import DOCS, AuditContext, Rule, by_trust
 
 _S = Severity
 CHART = "@values"
 """The first item of a table path in the chart's values (see wizard.embedded.document)."""
 CHART_DOCS = "https://docs.gitlab.com/runner/install/kubernetes/"
-OPERATOR_DOCS = "https://docs.gitlab.com/runner/install/operator/"
+CHART_CONFIG_DOCS = "https://docs.gitlab.com/runner/install/kubernetes_helm_chart_configuration/"
+"""The chart's optional settings (RBAC, privileged, non-root) moved here from CHART_DOCS."""
+SETUP = f"{CHART_DOCS}#configure-gitlab-runner-with-the-helm-chart"
+"""Where the docs name gitlabUrl and runnerToken, and say the token may live in a Secret."""
+SESSION_SERVER_DOCS = f"{DOCS}/configuration/advanced-configuration/#the-session_server-section"
 
 
 def _helm(ctx: AuditContext) -> Mapping[str, Any] | None:
@@ -76,7 +81,7 @@ CHART_TOKEN_IN_VALUES = Rule(
         "read by more people than should hold the runner's token. Whoever has the token can "
         "pick up jobs, and with them the CI variables and secrets jobs receive."
     ),
-    doc_url=f"{CHART_DOCS}#store-registration-tokens-or-runner-tokens-in-secrets",
+    doc_url=SETUP,
     table="values",
     key="runnerToken",
     fix=None,
@@ -111,7 +116,7 @@ CHART_AUTH_TOKEN_AS_REGISTRATION = Rule(
         "old path: unregisterRunners defaults to true, so every pod restart deletes the runner "
         "in GitLab and the token stops working."
     ),
-    doc_url=CHART_DOCS,
+    doc_url=SETUP,
     table="values",
     key="runnerRegistrationToken",
     fix=None,
@@ -144,7 +149,7 @@ CHART_CONFIG_IGNORED = Rule(
         "The chart renders runners.config into the template it registers with; a config key "
         "anywhere else is silently ignored, so the hardening it holds does not apply."
     ),
-    doc_url=f"{CHART_DOCS}#configure-gitlab-runner-with-the-helm-chart",
+    doc_url=SETUP,
     table="values",
     key="config",
     fix=None,
@@ -156,18 +161,41 @@ CHART_CONFIG_IGNORED = Rule(
 # --- privileges ------------------------------------------------------------------------------
 
 
+def _config_privileged(ctx: AuditContext) -> bool:
+    """True when runners.config itself makes job containers privileged."""
+    for entry in iter_runners(ctx.data):
+        table = container_table_name(entry.executor)
+        if table is not None and is_true(get_ci(sub_table(entry.data, table), "privileged")):
+            return True
+    return False
+
+
 def _legacy_privileged(ctx: AuditContext) -> Iterator[Issue]:
     runners = _at(_helm(ctx), "runners")
     if not isinstance(runners, Mapping):
         return
-    if runners.get("privileged") is True:
+    if runners.get("privileged") is not True:
+        return
+    edits = (SetValue(_table("runners"), "privileged", False),)
+    if _config_privileged(ctx):
+        # privileged-container already reports the risk on the config's own line.
         yield Issue(
-            "runners.privileged: true: charts before runners.config turn every job pod "
-            "privileged from this value (newer charts ignore it, which hides what was meant)",
+            "runners.privileged: true repeats privileged = true in runners.config (see "
+            "privileged-container): it adds no privilege of its own, but says it in a second "
+            "place that older and newer charts read differently",
             _table("runners"),
             "privileged",
-            edits=(SetValue(_table("runners"), "privileged", False),),
+            edits=edits,
+            severity=Severity.LOW,
         )
+        return
+    yield Issue(
+        "runners.privileged: true: charts before runners.config turn every job pod "
+        "privileged from this value (newer charts ignore it, which hides what was meant)",
+        _table("runners"),
+        "privileged",
+        edits=edits,
+    )
 
 
 CHART_LEGACY_PRIVILEGED = Rule(
@@ -180,7 +208,7 @@ CHART_LEGACY_PRIVILEGED = Rule(
         "for every job pod: a privileged container is root on the node. Newer versions ignore "
         "the value, so the file claims one thing and the cluster may do another."
     ),
-    doc_url=f"{CHART_DOCS}#use-docker-in-docker-with-the-helm-chart",
+    doc_url=f"{CHART_CONFIG_DOCS}#use-privileged-containers-for-the-runners",
     table="values.runners",
     key="privileged",
     fix=FixSafety.UNSAFE,
@@ -211,7 +239,7 @@ CHART_CLUSTER_WIDE_ACCESS = Rule(
         "that gets hold of its token, can act on pods and secrets of every team in the cluster "
         "instead of the one namespace the jobs run in."
     ),
-    doc_url=f"{CHART_DOCS}#enable-rbac-support",
+    doc_url=f"{CHART_CONFIG_DOCS}#enable-rbac-support",
     table="values.rbac",
     key="clusterWideAccess",
     fix=FixSafety.UNSAFE,
@@ -316,7 +344,7 @@ CHART_MANAGER_SECURITY_CONTEXT = Rule(
         "every capability dropped; a values file that turns these off widens what a flaw in "
         "the manager, or a job that reaches it, can do."
     ),
-    doc_url=f"{CHART_DOCS}#run-with-non-root-user",
+    doc_url=f"{CHART_CONFIG_DOCS}#run-with-non-root-user",
     table="values.securityContext",
     key="runAsNonRoot",
     fix=FixSafety.UNSAFE,
@@ -376,7 +404,7 @@ CHART_SERVICE_EXPOSED = Rule(
         "that opens web terminals into running jobs, on an address outside the cluster; only "
         "in-cluster scrapers and GitLab itself need to reach them."
     ),
-    doc_url=f"{CHART_DOCS}#enable-the-session-server",
+    doc_url=SESSION_SERVER_DOCS,
     table="values.service",
     key="type",
     fix=FixSafety.UNSAFE,
@@ -408,7 +436,7 @@ CHART_INSECURE_GITLAB_URL = Rule(
         "The manager sends its token and receives every job's variables from this URL; over "
         "HTTP anyone on the path can read or change them."
     ),
-    doc_url=CHART_DOCS,
+    doc_url=SETUP,
     table="values",
     key="gitlabUrl",
     fix=None,

@@ -298,7 +298,8 @@ JOB_CLEANUP_DISABLED = Rule(
         "cloned directory is deleted; a fetched one only gets git clean and reset --hard "
         "(shells/abstract.go), so .git/hooks and .git/config survive unless clean_git_config "
         "is on too (see git-config-not-cleaned). Custom executors are not checked: their "
-        "drivers usually remove the whole environment after each job."
+        "drivers usually remove the whole environment after each job (see "
+        "custom-executor-no-cleanup for one that is never asked to)."
     ),
     doc_url=f"{DOCS}/security/#clean-up-the-git-folder-after-each-build",
     table="runners.feature_flags",
@@ -306,6 +307,70 @@ JOB_CLEANUP_DISABLED = Rule(
     fix=FixSafety.SAFE,
     remedy="Pin FF_ENABLE_JOB_CLEANUP = true in [runners.feature_flags].",
     check=_cleanup_disabled,
+)
+
+
+# --- custom-executor-no-cleanup ----------------------------------------------------------------
+
+
+def _blank(value: object) -> bool:
+    return not (isinstance(value, str) and value.strip())
+
+
+def _custom_without_cleanup(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in runners_for(ctx, frozenset({Executor.CUSTOM})):
+        custom = sub_table(entry.data, "custom")
+        if not custom or _blank(get_ci(custom, "run_exec")):
+            continue  # the runner refuses such a job (prepareConfig): nothing runs to leave
+        if not _blank(get_ci(custom, "cleanup_exec")):
+            continue
+        if _blank(get_ci(custom, "prepare_exec")):
+            message = (
+                "cleanup_exec is not set: the runner asks the driver to remove nothing after a "
+                "job, so whatever run_exec reached (a host folder, a container, a VM) stays as "
+                "the job left it unless run_exec removes it in the job's last stage"
+            )
+            severity = None
+        else:
+            message = (
+                "prepare_exec sets up each job's environment but cleanup_exec is not set: the "
+                "runner never asks the driver to remove it, so the container or VM, the "
+                "checkout and anything the job started outlive the job"
+            )
+            severity = by_trust(_S.LOW, _S.MEDIUM, _S.HIGH)[ctx.trust]
+        yield Issue(
+            message,
+            runner_path(entry.index, spelled(entry.data, "custom")),
+            spelled(custom, "cleanup_exec"),
+            entry.index,
+            severity=severity,
+        )
+
+
+CUSTOM_EXECUTOR_NO_CLEANUP = Rule(
+    id="custom-executor-no-cleanup",
+    title="A custom executor's driver is never asked to clean up",
+    severity=by_trust(_S.INFO, _S.LOW, _S.MEDIUM),
+    executors=frozenset({Executor.CUSTOM}),
+    rationale=(
+        "The custom executor isolates nothing by itself: each stage of a job runs the "
+        "driver's programs on the runner's host, as the runner's user, with every job "
+        "variable (the job token and secrets included) passed as CUSTOM_ENV_ variables. "
+        "Whatever keeps one job from the next is the driver's doing, usually a container or "
+        "VM made by prepare_exec and destroyed by cleanup_exec. Only run_exec is required; "
+        "when cleanup_exec is empty the runner skips the cleanup stage altogether "
+        "(executors/custom/custom.go), so nothing the job set up is removed on its behalf."
+    ),
+    doc_url=f"{DOCS}/executors/custom/#cleanup",
+    table="runners.custom",
+    key="cleanup_exec",
+    fix=None,
+    remedy=(
+        "Set cleanup_exec to the driver's step that deletes the job's container or VM and its "
+        "checkout. If run_exec already removes everything after the job's last stage, accept "
+        "this finding with that reason."
+    ),
+    check=_custom_without_cleanup,
 )
 
 
@@ -428,6 +493,7 @@ RULES: tuple[Rule, ...] = (
     AUTOSCALER_VM_REUSE,
     GIT_STRATEGY_FETCH_SHARED,
     JOB_CLEANUP_DISABLED,
+    CUSTOM_EXECUTOR_NO_CLEANUP,
     GIT_CONFIG_NOT_CLEANED,
     CUSTOM_BUILD_DIR_ENABLED,
 )

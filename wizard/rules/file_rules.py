@@ -159,6 +159,7 @@ _SECRET_PLACES: tuple[tuple[tuple[str, ...], tuple[str, ...], str], ...] = (
     (("ssh",), ("password",), "identity_file with a key"),
     (("kubernetes",), ("bearer_token",), "the pod's service account or a kubeconfig"),
     (("autoscaler", "connector_config"), ("password",), "key_path with a key"),
+    (("autoscaler", "vm_isolation", "connector_config"), ("password",), "key_path with a key"),
 )
 """Where inline secrets sit, and what to use instead."""
 
@@ -177,20 +178,30 @@ def _table_at(runner: Mapping[str, Any], tables: tuple[str, ...]) -> Mapping[str
     return table
 
 
+_FREE_MAPS = (("plugin_config",), ("vm_isolation", "nesting_config"))
+"""Maps the runner passes on as JSON without reading them (common/config.go
+``AutoscalerSettingsMap``): the fleeting plugin's and the nesting daemon's settings."""
+
+
 def _plugin_secrets(entry_index: int, runner: Mapping[str, Any]) -> Iterator[Issue]:
-    """Fleeting plugins take their settings as a free map: look for credentials by name."""
+    """Plugin and nesting settings are free maps: look for credentials by name."""
     autoscaler = sub_table(runner, "autoscaler")
-    config = sub_table(autoscaler, "plugin_config")
-    for key, value in config.items():
-        secret = _SECRET_VARIABLE.search(key) and not _NOT_SECRET_VARIABLE.search(key)
-        if secret and _is_secret_value(value):
-            yield Issue(
-                f"plugin_config {key} is stored in the file in plain text; prefer the cloud's "
-                "instance identity or a credentials file",
-                runner_path(entry_index, "autoscaler", spelled(autoscaler, "plugin_config")),
-                key,
-                entry_index,
-            )
+    for names in _FREE_MAPS:
+        parent = _table_at(autoscaler, names[:-1])
+        config = sub_table(parent, names[-1])
+        path = [spelled(autoscaler, name) for name in names[:1]]
+        if len(names) > 1:
+            path.append(spelled(parent, names[-1]))
+        for key, value in config.items():
+            secret = _SECRET_VARIABLE.search(key) and not _NOT_SECRET_VARIABLE.search(key)
+            if secret and _is_secret_value(value):
+                yield Issue(
+                    f"{names[-1]} {key} is stored in the file in plain text; prefer the cloud's "
+                    "instance identity or a credentials file",
+                    runner_path(entry_index, spelled(runner, "autoscaler"), *path),
+                    key,
+                    entry_index,
+                )
 
 
 def _plaintext_secrets(ctx: AuditContext) -> Iterator[Issue]:

@@ -151,7 +151,7 @@ SERVER_RULES: tuple[Rule, ...] = (
         "Every host that shares a runner's token takes its jobs. On different releases "
         "the same config.toml means different things, so a job's isolation depends on "
         "which host picked it up.",
-        f"{API_DOCS}/#list-all-managers-for-a-runner",
+        f"{API_DOCS}/#list-all-runners-managers",
         "version",
         "Upgrade every host of the runner to the same release.",
     ),
