@@ -35,7 +35,7 @@ TOP_KEYS = {"schema", "tool", "files"}
 TOOL_KEYS = {"name", "version"}
 FILE_KEYS = {"path", "trust", "error", "findings"}
 FINDING_KEYS = {"rule", "severity", "runner", "runner_index", "table", "key", "line", "message"}
-FINDING_KEYS |= {"fix"}
+FINDING_KEYS |= {"fix", "impact", "impact_reason"}
 RULE_IDS = {rule.id for rule in ALL_RULES}
 
 
@@ -243,6 +243,10 @@ def test_json_report_has_exactly_the_contract_keys(
         assert finding["rule"] in RULE_IDS
         assert finding["severity"] in SEVERITIES
         assert finding["fix"] in ("safe", "unsafe", None)
+        impact = {"safe": "none", "unsafe": "may-break", None: None}[finding["fix"]]
+        assert finding["impact"] == impact
+        # A fix that may break jobs always says what; one that cannot says nothing.
+        assert bool(finding["impact_reason"]) == (impact == "may-break")
         assert isinstance(finding["message"], str)
         assert finding["message"]
         assert finding["line"] is None or 1 <= finding["line"] <= len(text_lines)
@@ -329,8 +333,15 @@ def test_dry_run_prints_a_masked_diff_and_writes_nothing(
     outcome = run_cli(capsys, "harden", "--dry-run", "--fix", "all", str(path))
     assert outcome.code == 1
     lines = outcome.out.splitlines()
-    assert lines[0].startswith("--- ")
-    assert lines[1].startswith("+++ ")
+    # The planned changes come first, those that may break jobs under their own heading.
+    assert lines[0].endswith(": planned changes")
+    assert lines[1].startswith("may break jobs that work today (")
+    diff_start = next(i for i, line in enumerate(lines) if line.startswith("--- "))
+    safe_heading = next(i for i, line in enumerate(lines) if line.startswith("cannot break"))
+    assert 1 < safe_heading < diff_start
+    risky = lines[1:safe_heading]
+    assert any("privileged: true → false" in line for line in risky)
+    assert lines[diff_start + 1].startswith("+++ ")
     assert any(line.startswith("@@ ") for line in lines)
     assert "-    privileged = true" in lines
     assert "+    privileged = false" in lines
@@ -534,10 +545,13 @@ def test_no_output_of_any_command_contains_a_secret(
             outputs.append(run_cli(capsys, *argv))
     for fix in ("safe", "all"):
         outputs.append(run_cli(capsys, "harden", "--dry-run", "--fix", fix, str(path)))
+        argv = ("harden", "--dry-run", "--format", "json", "--fix", fix, str(path))
+        outputs.append(run_cli(capsys, *argv))
     outputs.append(run_cli(capsys, "harden", "--fix", "all", str(path)))
     outputs.append(run_cli(capsys, "harden", "--fix", "all", str(path)))
     outputs.append(run_cli(capsys, "audit", "--format", "json", str(path)))
-    assert any("diff" in o.out or o.out.startswith("---") for o in outputs)
+    assert any("\n--- " in o.out or o.out.startswith("---") for o in outputs)
+    assert any('"impact": "may-break"' in o.out for o in outputs)
     for outcome in outputs:
         assert_no_secret(outcome.everything)
 

@@ -188,3 +188,59 @@ def test_export_template_config(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert code == 2
     assert "already exists" in err
     assert other.read_text(encoding="utf-8") == "# hand-written\n"
+
+
+@pytest.mark.parametrize(
+    ("url", "extra", "expected"),
+    [
+        ("http://gitlab.example.com", (), "Plain http sends the runner token unencrypted"),
+        ("https://ci:hunter2secret@gitlab.example.com", (), "Leave the user name and password"),
+        ("gitlab.example.com", (), "must start with https://"),
+    ],
+)
+def test_new_url_is_checked_like_the_wizards(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    url: str,
+    extra: tuple[str, ...],
+    expected: str,
+) -> None:
+    code, out, err = run(
+        capsys,
+        "new",
+        "config.toml",
+        "--preset",
+        "trusted-shell",
+        "--url",
+        url,
+        "--name",
+        "a",
+        *extra,
+    )
+    assert code == 2
+    assert expected in err
+    assert err.startswith("runner-wizard: error: --url: ")
+    assert "hunter2secret" not in out + err
+    assert not (tmp_path / "config.toml").exists()
+
+
+def test_new_plain_http_url_is_accepted_only_when_allowed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["new", "config.toml", "--preset", "trusted-shell", "--name", "a"]
+    code, _out, err = run(capsys, *argv, "--url", "http://gitlab.lan/", "--allow-http")
+    assert code == 0, err
+    data = tomllib.loads((tmp_path / "config.toml").read_text(encoding="utf-8"))
+    assert data["runners"][0]["url"] == "http://gitlab.lan"
+
+
+def test_piped_input_says_stdin_is_not_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("yes\n"))
+    argv = ["new", "config.toml", "--preset", "trusted-shell", "--name", "a"]
+    code, _out, err = run(capsys, *argv, "--url", "https://gitlab.example.com")
+    assert code == 0, err
+    assert "stdin is not a terminal, so nothing is asked" in err

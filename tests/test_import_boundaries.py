@@ -240,7 +240,14 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("answers", ("wizard.answers", "wizard.answers_file", "wizard.steps", "wizard.plan")),
     (
         "checks and outputs",
-        ("wizard.audit", "wizard.host", "wizard.server", "wizard.artifacts", "wizard.report"),
+        (
+            "wizard.audit",
+            "wizard.impact",
+            "wizard.host",
+            "wizard.server",
+            "wizard.artifacts",
+            "wizard.report",
+        ),
     ),
     (
         "the core both wizards drive",

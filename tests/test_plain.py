@@ -93,7 +93,7 @@ def test_new_docker_runner_in_a_new_file(tmp_path: Path) -> None:
     assert prompts.asked[:4] == [
         "Runner name:",
         "GitLab URL:",
-        "Runner token (leave empty for gitlab-runner register to fill in):",
+        "Runner token (hidden; leave empty to paste it in later):",  # as in the TUI
         "Who can run jobs on this runner?",
     ]
     assert prompts.asked[4] == "Which executor will run the jobs?"
@@ -117,9 +117,23 @@ def test_defaults_are_marked_recommended(tmp_path: Path) -> None:
 def test_editing_one_runner_of_several_keeps_comments(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text(MULTI, encoding="utf-8")
-    prompts = FakePrompts({"Which runner?": 1, "What do the jobs need?": PrivilegedNeed.NONE})
+    prompts = FakePrompts(
+        {
+            "Which runner?": 1,
+            "What do the jobs need?": PrivilegedNeed.NONE,
+            "can stop jobs that work today": True,
+        }
+    )
     wizard, out = wizard_for(path, prompts)
     assert wizard.run(backup=False) == 0
+    # Dropping privileged mode may break jobs: asked once, explicitly, and listed first.
+    [question] = [m for m in prompts.asked if "Write these changes" in m]
+    assert "listed under 'may break jobs' can stop jobs that work today" in question
+    assert prompts.defaults[question] is False
+    review = out.getvalue()
+    risky = review.index("may break jobs that work today (")
+    assert risky < review.index("cannot break a job") < review.index("\n--- ")
+    assert "[runners.docker] privileged: true → false" in review[risky:]
     text = path.read_text(encoding="utf-8")
     for comment in ("# Runners of the build farm", "# the old shell box", "# default job image"):
         assert comment in text
@@ -145,7 +159,7 @@ def test_a_presets_locked_answers_are_shown_not_asked(tmp_path: Path) -> None:
     assert wizard.run(backup=False) == 0
     assert not prompts.asked_about("Which executor")
     assert not prompts.asked_about("Use each autoscaled VM for one job only?")
-    assert prompts.asked_about("Bind the session server")  # not locked: still asked
+    assert prompts.asked_about("Bind the metrics endpoint")  # not locked: still asked
     assert "(locked by preset public-autoscaler)" in out.getvalue()
     runner = tomllib.loads(path.read_text(encoding="utf-8"))["runners"][0]
     assert runner["executor"] == "docker-autoscaler"
@@ -352,13 +366,21 @@ def test_scripted_and_interactive_runs_write_the_same_bytes(
         # Without --artifacts a scripted run writes no hardening files; the
         # interactive run that matches it declines them.
         "Also write the hardening files": False,
+        # A scripted run lists may-break changes and writes them (the answers file is
+        # the operator's explicit choice); the interactive run confirms them.
+        "can stop jobs that work today": True,
     }
+    # A scripted run never switches the shell runner to docker: docker answers add a
+    # runner next to it, as the interactive run does when "add a new runner" is picked.
+    adds = existing and answers.executor is not Executor.SHELL
+    if adds:
+        replies["Which runner?"] = "new"
     prompts = FakePrompts(replies)
     wizard, out = wizard_for(interactive_path, prompts)
     assert wizard.run(backup=False) == 0
 
     flags = ["--non-interactive", "--answers", str(answers_file), "--no-backup", "--name", "ci"]
-    if existing:
+    if existing and not adds:
         flags = ["--non-interactive", "--answers", str(answers_file), "--no-backup"]
     monkeypatch.setenv("CI_SERVER_URL", "https://gitlab.example.com")
     code = cli.main(_args(scripted_path, *flags, "--token-file", str(token_file)))
@@ -370,6 +392,36 @@ def test_scripted_and_interactive_runs_write_the_same_bytes(
     assert scripted_review == interactive_review
     assert TOKEN not in scripted_out
     assert sorted(p.name for p in scripted_path.parent.iterdir()) == ["config.toml"]
+
+
+def test_scripted_run_never_switches_an_existing_runners_executor(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(MULTI, encoding="utf-8")
+    answers_file = tmp_path / "answers.toml"
+    answers_file.write_text(answers_to_toml(SCRIPTED_ANSWERS[0]), encoding="utf-8")
+    args = _args(path, "--answers", str(answers_file), "--name", "shell-box")
+    assert cli.main([*args, "--non-interactive"]) == 2
+    err = capsys.readouterr().err
+    assert "uses the shell executor and the answers say docker" in err
+    assert "never switches" in err
+    assert path.read_text(encoding="utf-8") == MULTI
+
+
+def test_scripted_name_shared_by_two_runners_is_an_error_listing_both(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(MULTI.replace('name = "docker-1"', 'name = "shell-box"'), encoding="utf-8")
+    before = path.read_bytes()
+    args = _args(path, "--preset", "trusted-shell", "--name", "shell-box")
+    assert cli.main([*args, "--non-interactive"]) == 2
+    err = capsys.readouterr().err
+    assert "2 runners are named 'shell-box'" in err
+    assert "number 1 (shell)" in err
+    assert "number 2 (docker)" in err
+    assert path.read_bytes() == before
 
 
 def test_scripted_run_twice_changes_nothing(

@@ -50,6 +50,7 @@ DOCKER = Answers(
     pull_policy=PullPolicyChoice.ALWAYS,
     allowed_pull_policies=("always",),
     allowed_images=(),
+    allowed_services=(),
     per_build_network=True,
     isolate_host_network=True,
     local_only_listeners=True,
@@ -106,7 +107,11 @@ def run_wizard(
 
 def host_section(output: str) -> list[str]:
     start = output.index("on the host (outside config.toml):")
-    end = output.index("says how to do and check each.", start)
+    # The section ends at the first blank line or at the save question's answer.
+    end = min(
+        (i for i in (output.find("\n\n", start), output.find("\nwrote ", start)) if i != -1),
+        default=len(output),
+    )
     return output[start:end].splitlines()
 
 
@@ -419,7 +424,9 @@ def test_scripted_without_the_flag_writes_only_the_config(
     code = cli.main(["plain", str(target / "config.toml"), *_scripted_flags(*inputs)])
     assert code == 0, capsys.readouterr().err
     assert sorted(p.name for p in target.iterdir()) == ["config.toml"]
-    assert "on the host (outside config.toml):" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "on the host (outside config.toml):" in out
+    assert CHECKLIST_FILE not in out  # named only once written
 
 
 def test_scripted_run_with_nothing_to_change_still_writes_the_files(

@@ -49,7 +49,12 @@ def run_wizard(
     path: Path, replies: dict[str, Any], *, preset: str | None = None
 ) -> tuple[FakePrompts, str]:
     prompts = FakePrompts(
-        {"Which executor": Executor.DOCKER, "GitLab URL": URL, **replies},
+        {
+            "Which executor": Executor.DOCKER,
+            "GitLab URL": URL,
+            "can stop jobs that work today": True,
+            **replies,
+        },
     )
     out = io.StringIO()
     wizard = PlainWizard(

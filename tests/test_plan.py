@@ -49,7 +49,10 @@ def test_executor_only_when_different() -> None:
     ]
 
 
-def test_unprivileged_docker_drops_setuid_and_forbids_new_privileges() -> None:
+def test_answers_never_touch_capabilities_or_security_opt() -> None:
+    """cap_drop and security_opt are no question's subject: the review offers their
+    fixes (setuid-not-dropped, no-new-privileges-missing) to tick, answers alone never
+    write them, whatever the job user."""
     data = config(
         """
 [[runners]]
@@ -61,14 +64,15 @@ cap_drop = ["NET_RAW"]
 security_opt = ["seccomp=/etc/x.json"]
 """
     )
-    edits = edits_for_answers(Answers(privileged=PrivilegedNeed.NONE), data, 0)
     table = ("runners", 0, "docker")
-    assert edits == [
-        SetValue(table, "privileged", False),
-        SetValue(table, "services_privileged", False),
-        SetValue(table, "cap_drop", ["NET_RAW", "SETUID", "SETGID"]),
-        SetValue(table, "security_opt", ["seccomp=/etc/x.json", "no-new-privileges:true"]),
-    ]
+    for user in (JobUser.NON_ROOT, JobUser.IMAGE_DEFAULT):
+        answers = Answers(privileged=PrivilegedNeed.NONE, job_user=user)
+        edits = edits_for_answers(answers, data, 0)
+        assert edits[:2] == [
+            SetValue(table, "privileged", False),
+            SetValue(table, "services_privileged", False),
+        ]
+        assert {e.key for e in edits} <= {"privileged", "services_privileged", "user"}
 
 
 @pytest.mark.parametrize(
@@ -219,8 +223,7 @@ ipcmode = "private"
         RemoveKey(docker, "network_mode"),
         RemoveKey(docker, "pid_mode"),
         SetValue((), "listen_address", "127.0.0.1:9252"),
-        SetValue(("session_server",), "listen_address", "127.0.0.1:8093"),
-    ]
+    ]  # the session server stays: GitLab must reach it for web terminals
 
 
 def test_local_listeners_already_local() -> None:
@@ -315,6 +318,7 @@ FF_NETWORK_PER_BUILD = true
         pull_policy=PullPolicyChoice.IF_NOT_PRESENT,
         allowed_pull_policies=("if-not-present",),
         allowed_images=(),  # no list: the runner accepts any image
+        allowed_services=(),
         per_build_network=True,
         isolate_host_network=False,
         local_only_listeners=False,

@@ -230,6 +230,8 @@ def test_json_global_finding_has_null_runner_and_table() -> None:
         "line": None,
         "message": "mode 0644",
         "fix": "safe",
+        "impact": "none",
+        "impact_reason": None,
     }
 
 
@@ -265,6 +267,25 @@ def test_json_text_is_the_report_with_one_finding_per_line(
     finding_lines = [line for line in text.splitlines() if line.lstrip().startswith('{"rule"')]
     assert len(finding_lines) == sum(len(report.findings) for report in reports)
     assert text.endswith("\n")
+
+
+def test_json_gives_a_may_break_fix_its_reason_next_to_the_old_fix_field() -> None:
+    risky = Finding(
+        rule="privileged-container",
+        severity=Severity.CRITICAL,
+        message="privileged",
+        table=("runners", 0, "docker"),
+        key="privileged",
+        runner_index=0,
+        runner="d",
+        line=3,
+        fix=FixSafety.UNSAFE,
+        breaks="jobs that run Docker-in-Docker fail",
+    )
+    [entry] = json.loads(render_json([FileReport("c.toml", Trust.PUBLIC, (risky,))]))["files"]
+    [only] = entry["findings"]
+    assert (only["fix"], only["impact"]) == ("unsafe", "may-break")
+    assert only["impact_reason"] == "jobs that run Docker-in-Docker fail"
 
 
 def test_json_table_is_the_header_name() -> None:

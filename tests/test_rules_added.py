@@ -262,13 +262,21 @@ def test_helper_image(image: str, fires: bool) -> None:
 # --- images-unrestricted: common/allowed_images.go matches with doublestar ---------------------
 
 
-@pytest.mark.parametrize("pattern", ["**/*", "*/*:*", "*"])
+@pytest.mark.parametrize("pattern", ["**/*", "*/*:*", "**"])
 def test_allow_everything_patterns_are_unrestricted(pattern: str) -> None:
     text = docker(f'allowed_images = ["{pattern}"]\nallowed_services = ["docker:*-dind"]\n')
     (issue,) = issues("images-unrestricted", text)
     assert pattern in issue.message
     narrow = docker('allowed_images = ["registry.example.com/**/*"]\nallowed_services = ["x"]\n')
     assert issues("images-unrestricted", narrow) == []
+
+
+@pytest.mark.parametrize("pattern", ["*", "*:*"])
+def test_a_lone_star_admits_only_official_images_and_is_not_unrestricted(pattern: str) -> None:
+    """executors/docker/docker_test.go testAllowedImages: "*" admits "ruby:3.3" but not
+    "library/ruby" or "my.registry.tld/ruby": no registry and no namespace gets in."""
+    text = docker(f'allowed_images = ["{pattern}"]\nallowed_services = ["{pattern}"]\n')
+    assert issues("images-unrestricted", text) == []
 
 
 # --- shared-cache-mount: executors/docker/internal/volumes keep /cache per project ------------

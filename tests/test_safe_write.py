@@ -439,14 +439,14 @@ def test_cli_harden_refuses_a_file_rotated_meanwhile(
 ) -> None:
     """The runner rewrites its config when it rotates a token; that write must win."""
     rotated = CONFIG.replace(b"glrt-WRITERTOKEN0123456789ab", b"glrt-ROTATEDTOKEN012345678")
-    real_harden_file = harden_command.harden_file
+    real_plan_file = harden_command.plan_file
 
     def harden_then_rotate(path: Path, args: argparse.Namespace) -> Any:
-        result = real_harden_file(path, args)
+        result = real_plan_file(path, args)
         path.write_bytes(rotated)
         return result
 
-    monkeypatch.setattr(harden_command, "harden_file", harden_then_rotate)
+    monkeypatch.setattr(harden_command, "plan_file", harden_then_rotate)
     code, _out, err = run_cli(capsys, "harden", str(config))
     assert code == 2
     assert_one_error_line(err, config, "changed on disk")

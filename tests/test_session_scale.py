@@ -18,6 +18,7 @@ from tests.cli_support import RISKY_CONFIG
 from wizard import session as session_module
 from wizard.answers import Answers
 from wizard.errors import EditError
+from wizard.impact import fix_id
 from wizard.model import Executor, Trust
 from wizard.session import Preview, WizardSession
 from wizard.steps import recommended
@@ -70,6 +71,9 @@ def _same(left: Preview, right: Preview) -> None:
         (f, f.line) for f in right.findings_before
     ]
     assert left.edits == right.edits
+    assert left.changes == right.changes
+    assert [(f, f.edits) for f in left.offered] == [(f, f.edits) for f in right.offered]
+    assert (left.to_fill_in, left.managed) == (right.to_fill_in, right.managed)
 
 
 ANSWER_SETS = [
@@ -146,3 +150,17 @@ def test_an_answer_on_a_fleet_of_a_thousand_is_previewed_quickly(tmp_path: Path)
         assert preview.from_excerpt
         assert preview.changed
     assert sorted(times)[1] < 0.5, times
+
+
+def test_ticked_offered_fixes_are_the_same_on_an_excerpt(
+    big: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers = ANSWER_SETS[0]
+    first = WizardSession.open(big).preview(answers, runner_index=20)
+    assert first.offered
+    ticked = {fix_id(f) for f in first.offered}
+    quick = WizardSession.open(big).preview(answers, runner_index=20, ticked=ticked)
+    whole = _whole(big, monkeypatch).preview(answers, runner_index=20, ticked=ticked)
+    assert quick.from_excerpt
+    assert quick.new_text != first.new_text
+    _same(quick, whole)

@@ -14,13 +14,23 @@ from pathlib import Path
 import pytest
 from textual.widgets import Checkbox, Input, Static
 
-from tests.tui_support import SIZE, fill_new_runner, next_until, position, press, settle, tab_to
+from tests.tui_support import (
+    SIZE,
+    fill_new_runner,
+    next_until,
+    position,
+    press,
+    save_confirming_risks,
+    settle,
+    tab_to,
+)
 from wizard.answers import Answers, PrivilegedNeed, PullPolicyChoice
 from wizard.model import Executor, Severity, Trust
 from wizard.presets import Preset, load_preset
 from wizard.secrets import mask_text
 from wizard.tui.app import EXIT_INTERRUPTED, EXIT_NOT_SAVED, EXIT_SAVED, build_app
 from wizard.tui.widgets.choices import ChoiceSet
+from wizard.tui.widgets.question import QuestionField
 
 TOKEN = "glrt-TESTtokenTESTtoken1234"
 
@@ -110,7 +120,7 @@ async def test_new_runner_for_each_executor_family(
         screens.append(app.export_screenshot())
         assert ["trust", *seen[:-1]] == expected_steps
         assert app.state.answers_for_core().executor is executor
-        await press(app, pilot, "s")
+        await save_confirming_risks(app, pilot)
         assert position(app) == "done"
         screens.append(app.export_screenshot())
         await press(app, pilot, "enter")
@@ -153,6 +163,16 @@ async def test_harden_second_runner_of_commented_file(folder: Path) -> None:
         preview = app.latest_preview
         assert preview is not None
         assert preview.changed
+        # Dropping privileged mode may break jobs: listed first, under its own heading.
+        changes_text = str(app.screen.query_one("#changes", Static).render())
+        assert changes_text.startswith("may break jobs that work today (")
+        assert "privileged: true → false" in changes_text.split("cannot break", maxsplit=1)[0]
+        # The first Save only asks; nothing is written until it is pressed again.
+        await press(app, pilot, "s")
+        assert position(app) == "review"
+        problem = str(app.screen.query_one("#save-problem", Static).render())
+        assert "can stop jobs that work today" in problem
+        assert config.read_text(encoding="utf-8") == MULTI_RUNNER
         await press(app, pilot, "s")
         assert position(app) == "done"
         await press(app, pilot, "enter")
@@ -207,7 +227,7 @@ async def test_keep_current_value_leaves_the_setting_alone(folder: Path) -> None
         await press(app, pilot, "down", "down", "down")
         assert app.state.answers_for_core().privileged is None
         await next_until(app, pilot, "review")
-        await press(app, pilot, "s")
+        await save_confirming_risks(app, pilot)
         await press(app, pilot, "enter")
     assert app.return_value == EXIT_SAVED
     assert runner_of(config, 1)["docker"]["privileged"] is True  # type: ignore[index]
@@ -258,6 +278,12 @@ async def test_quit_without_saving_leaves_the_file_alone(folder: Path, key: str,
         await settle(app, pilot)
         await press(app, pilot, "enter", "down", "enter")
         await next_until(app, pilot, "review")
+        if key == "q":
+            # Every answer is given here: a stray q asks first, the second one quits.
+            await press(app, pilot, "q")
+            assert position(app) == "review"
+            said = str(app.screen.query_one("#save-problem", Static).render())
+            assert "Press q again to quit without saving" in said
         await press(app, pilot, key)
     assert app.return_value == code
     assert app.outcome == "No changes were written."
@@ -291,13 +317,13 @@ async def test_save_refused_when_the_file_changed_on_disk(folder: Path) -> None:
         await next_until(app, pilot, "review")
         rotated = MULTI_RUNNER.replace("DOCKERdockerDOCKER5432", "ROTATEDrotatedROTATED11")
         config.write_text(rotated, encoding="utf-8")
-        await press(app, pilot, "s")
+        await save_confirming_risks(app, pilot)
         assert position(app) == "review"
         problem = str(app.screen.query_one("#save-problem", Static).content)
         assert problem.startswith("Not saved:")
         assert "\n" not in problem
         assert "ROTATED" not in problem
-        await press(app, pilot, "q")
+        await press(app, pilot, "q", "q")
     assert app.return_value == EXIT_NOT_SAVED
     assert config.read_text(encoding="utf-8") == rotated
     assert sorted(p.name for p in folder.iterdir()) == ["config.toml"]
@@ -400,7 +426,7 @@ async def test_second_run_with_the_same_answers_changes_nothing(folder: Path) ->
             await next_until(app, pilot, "review")
             assert app.latest_preview is not None
             assert app.latest_preview.changed is (run == 0)
-            await press(app, pilot, "s")
+            await save_confirming_risks(app, pilot)
             assert position(app) == "done", "the Done screen comes either way (for a preset)"
             await press(app, pilot, "enter")
         assert app.return_value == EXIT_SAVED
@@ -481,7 +507,7 @@ async def test_typed_default_image_and_image_allowlist_land_in_the_file(folder: 
         await press(app, pilot, "enter")  # Enter in the line goes on, like in the lists
         assert position(app) == "network"
         await next_until(app, pilot, "review")
-        await press(app, pilot, "s")
+        await save_confirming_risks(app, pilot)
         assert position(app) == "done"
         await press(app, pilot, "enter")
     assert app.return_value == EXIT_SAVED
@@ -518,17 +544,21 @@ async def test_the_files_image_and_allowlist_are_kept_unless_changed(folder: Pat
         assert image_line.value == "registry.example.com/base:7"
         assert app.state.answers_for_core().default_image is None
         await next_until(app, pilot, "pull-policy")
-        keep = app.screen.query("Checkbox.keep").last(Checkbox)
+        field = next(
+            f for f in app.screen.query(QuestionField) if f.question.field == "allowed_images"
+        )
+        keep = field.query_one("Checkbox.keep", Checkbox)
         assert keep.value
-        await pilot.click(keep)
+        keep.focus()
+        await press(app, pilot, "space")
         await settle(app, pilot)
-        allowlist = app.screen.query_one("Input.answer", Input)
+        allowlist = field.query_one("Input.answer", Input)
         assert not allowlist.disabled
         allowlist.focus()
         await press(app, pilot, "ctrl+u", *"registry.example.com/ci/*")
         assert app.state.answers_for_core().allowed_images == ("registry.example.com/ci/*",)
         await next_until(app, pilot, "review")
-        await press(app, pilot, "s")
+        await save_confirming_risks(app, pilot)
         await press(app, pilot, "enter")
     assert app.return_value == EXIT_SAVED
     written = config.read_text(encoding="utf-8")
@@ -551,7 +581,7 @@ async def test_a_presets_pinned_settings_land_in_the_saved_file(folder: Path, na
         await next_until(app, pilot, "review")
         assert app.latest_preview is not None
         shown = app.latest_preview.diff
-        await press(app, pilot, "s")
+        await save_confirming_risks(app, pilot)
         assert position(app) == "done"
         await press(app, pilot, "enter")
     assert app.return_value == EXIT_SAVED
@@ -601,7 +631,7 @@ async def test_several_runners_hardened_with_the_same_answers(folder: Path) -> N
         await next_until(app, pilot, "review")
         preview = app.latest_preview
         assert preview is not None
-        await press(app, pilot, "s")
+        await save_confirming_risks(app, pilot)
         assert position(app) == "done"
         await press(app, pilot, "enter")
     assert app.return_value == EXIT_SAVED
@@ -678,7 +708,7 @@ async def test_review_lists_the_host_checklist_with_what_was_planned(folder: Pat
         app.screen.query_one("#checklist").scroll_visible(animate=False)
         await settle(app, pilot)
         assert "not&#160;planned" in app.export_screenshot()
-        await press(app, pilot, "q")
+        await press(app, pilot, "q", "q")  # the review asks once before quitting
     assert app.return_value == EXIT_NOT_SAVED
     assert not (folder / "runner-hardening").exists()
 
@@ -699,7 +729,7 @@ async def test_hardening_files_are_written_with_the_config_when_ticked(folder: P
         await tab_to(app, pilot, "write-artifacts")
         await press(app, pilot, "space")
         assert not folder_line.disabled
-        await press(app, pilot, "s")
+        await save_confirming_risks(app, pilot)
         assert position(app) == "done"
         outcome = str(app.screen.query_one("#outcome", Static).content)
         assert "Wrote the hardening files to runner-hardening/" in outcome
@@ -733,7 +763,9 @@ async def test_a_failed_hardening_file_write_says_the_config_was_saved(folder: P
         await press(app, pilot, "enter")  # from the folder line to Save
         assert app.focused is not None
         assert app.focused.id == "save"
-        await press(app, pilot, "enter")
+        await press(app, pilot, "enter")  # Save: the review asks first (may break jobs)
+        await pilot.pause(0.3)  # a button ignores a second press while it shows the first
+        await press(app, pilot, "enter")  # Save anyway
         assert position(app) == "done"
         outcome = str(app.screen.query_one("#outcome", Static).content)
         assert "config.toml was saved, but the hardening files were not written" in outcome
@@ -761,7 +793,7 @@ async def test_hardening_files_for_a_config_that_needs_no_change(folder: Path) -
                 hardened = config.read_bytes()
                 await tab_to(app, pilot, "write-artifacts")
                 await press(app, pilot, "space")
-            await press(app, pilot, "s")
+            await save_confirming_risks(app, pilot)
             assert position(app) == "done"
             await press(app, pilot, "enter")
         assert app.return_value == EXIT_SAVED
@@ -784,7 +816,7 @@ async def test_answers_saved_as_a_preset_reproduce_the_runner(folder: Path) -> N
         await press(app, pilot, "up")  # one trusted team
         await next_until(app, pilot, "review")
         expected = app.state.answers_for_preset()
-        await press(app, pilot, "s")
+        await save_confirming_risks(app, pilot)
         assert position(app) == "done"
         await pilot.click("#preset-name")
         await press(app, pilot, *"our-docker", "enter", *"team builds", "enter")
@@ -804,3 +836,38 @@ async def test_answers_saved_as_a_preset_reproduce_the_runner(folder: Path) -> N
     assert preset.trust is Trust.SINGLE_PROJECT
     assert preset.answers == expected
     assert preset.answers.executor is Executor.DOCKER
+
+
+async def test_an_offered_fix_is_applied_only_once_ticked(folder: Path) -> None:
+    """Fixes no question covers (cap_drop here) are offered on the review; ticking one
+    puts it in the diff and the saved file, with its may-break line."""
+    config = folder / "config.toml"
+    config.write_text(MULTI_RUNNER, encoding="utf-8")
+    app = build_app(Path("config.toml"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "enter", "down", "enter")
+        await next_until(app, pilot, "review")
+        preview = app.latest_preview
+        assert preview is not None
+        assert "cap_drop" not in preview.diff
+        box = next(
+            b
+            for b in app.screen.query(".offer").results(Checkbox)
+            if "setuid-not-dropped" in str(b.label)
+        )
+        assert not box.value
+        box.focus()
+        await press(app, pilot, "space")
+        preview = app.latest_preview
+        assert preview is not None
+        assert "cap_drop" in preview.diff
+        focused = app.focused
+        assert focused is not None
+        assert "setuid-not-dropped" in str(getattr(focused, "label", ""))  # focus kept
+        changes_text = str(app.screen.query_one("#changes", Static).render())
+        assert "cap_drop" in changes_text.split("cannot break", maxsplit=1)[0]
+        await save_confirming_risks(app, pilot)
+        await press(app, pilot, "enter")
+    assert app.return_value == EXIT_SAVED
+    assert runner_of(config, 1)["docker"]["cap_drop"] == ["SETUID", "SETGID"]  # type: ignore[index]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from textual.widgets import Input, SelectionList, Static
 
-from tests.tui_support import SIZE, next_until, position, press, settle
+from tests.tui_support import SIZE, next_until, position, press, save_confirming_risks, settle
 from wizard.tui.app import EXIT_SAVED, WizardApp, build_app
 
 HOSTILE = """\
@@ -65,7 +65,7 @@ async def test_markup_and_escape_sequences_in_names_are_shown_as_text(
             assert_no_control_characters(app)
             await next_until(app, pilot, app.state.following(position(app)))
         assert_no_control_characters(app)
-        await press(app, pilot, "s")
+        await save_confirming_risks(app, pilot)
         assert position(app) == "done"
         assert_no_control_characters(app)
         await press(app, pilot, "enter")

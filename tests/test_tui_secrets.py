@@ -19,7 +19,7 @@ import pytest
 from rich.console import Console
 from textual.widgets import Input, SelectionList, Static
 
-from tests.tui_support import SIZE, next_until, position, press, settle
+from tests.tui_support import SIZE, next_until, position, press, save_confirming_risks, settle
 from wizard.steps import question
 from wizard.tui.app import EXIT_SAVED, WizardApp, build_app
 from wizard.tui.formatting import describe_value, mask_words, url_problem
@@ -121,7 +121,7 @@ async def test_no_secret_from_the_file_on_any_screen(
             assert_nothing_secret(app, seen)
             await next_until(app, pilot, app.state.following(position(app)))
         assert_nothing_secret(app, seen)
-        await press(app, pilot, "s")
+        await save_confirming_risks(app, pilot)
         assert position(app) == "done"
         assert_nothing_secret(app, seen)
         await press(app, pilot, "enter")

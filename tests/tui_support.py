@@ -71,3 +71,14 @@ async def tab_to(app: WizardApp, pilot: Pilot[int], widget_id: str) -> None:
             return
         await press(app, pilot, "tab")
     raise AssertionError(f"Tab never reached #{widget_id}")
+
+
+async def save_confirming_risks(app: WizardApp, pilot: Pilot[int]) -> None:
+    """Press Save on the review; when changes that may break jobs are listed, the first
+    press only asks (the review says so), and a second press writes."""
+    from wizard.tui.screens.review import ReviewScreen
+
+    await press(app, pilot, "s")
+    screen = app.screen
+    if isinstance(screen, ReviewScreen) and screen.risk_confirmed and not screen.saving:
+        await press(app, pilot, "s")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from enum import Enum, StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
 from wizard.model import Executor, Trust
 
@@ -76,12 +77,15 @@ class Answers:
     allowed_pull_policies: tuple[str, ...] | None = None
     """Policies a job may request in ``.gitlab-ci.yml``; empty means the runner's own."""
     allowed_images: tuple[str, ...] | None = None
-    """Image allowlist (globs); empty means any image."""
+    """Image allowlist (globs matched against the name as the job writes it); empty
+    means any image."""
+    allowed_services: tuple[str, ...] | None = None
+    """Service image allowlist, matched the same way; empty means any service image."""
     per_build_network: bool | None = None
     isolate_host_network: bool | None = None
     """Refuse ``network_mode``/``pid_mode``/``ipcmode`` = host."""
     local_only_listeners: bool | None = None
-    """Bind the session server and metrics endpoint to localhost."""
+    """Bind the metrics endpoint to localhost (the session server is never moved)."""
     host_measures: tuple[str, ...] | None = None
     """Which of :data:`HOST_MEASURES` the operator will put in place (the checklist)."""
     one_job_per_vm: bool | None = None
@@ -130,7 +134,7 @@ _ENUMS: dict[str, type[Enum]] = {
     "pull_policy": PullPolicyChoice,
     "clone_strategy": CloneStrategy,
 }
-_TUPLES = {"allowed_pull_policies", "allowed_images", "host_measures"}
+_TUPLES = {"allowed_pull_policies", "allowed_images", "allowed_services", "host_measures"}
 _STRINGS = {"default_image"}
 
 
@@ -157,3 +161,24 @@ def _coerce(name: str, raw: Any, source: str) -> Any:
     if not isinstance(raw, bool):
         raise ValueError(f"{source}: {name} must be true or false")
     return raw
+
+
+def gitlab_url_problem(url: str, *, allow_http: bool, how_to_allow: str) -> str | None:
+    """Why a GitLab URL cannot be used, or ``None`` when it can: one check for every
+    front-end and scripted run. ``how_to_allow`` names the front-end's way to accept
+    plain http ("tick the box", "pass --allow-http")."""
+    url = url.strip()
+    if not url:
+        return "Enter the GitLab URL, e.g. https://gitlab.example.com"
+    if "@" in urlsplit(url).netloc:
+        # It would sit in config.toml in clear and show wherever the URL is shown.
+        return (
+            "Leave the user name and password out of the URL; the runner signs in with its token."
+        )
+    if url.startswith("https://") and len(url) > len("https://"):
+        return None
+    if url.startswith("http://") and len(url) > len("http://"):
+        if allow_http:
+            return None
+        return f"Plain http sends the runner token unencrypted; {how_to_allow} to use it anyway."
+    return "The URL must start with https://"

@@ -107,6 +107,7 @@ def audit_document(
                 line=line,
                 fix=rule.fix if has_fix else None,
                 edits=issue.edits,
+                breaks=rule.breaks if has_fix else "",
             )
         )
     findings.sort(key=finding_order)
@@ -199,14 +200,25 @@ def selected(
     runners: Collection[str] | None,
     runner_index: int | None = None,
     skip_rules: Collection[str] = (),
+    runner_indexes: Collection[int] | None = None,
+    global_fixes: bool = True,
 ) -> bool:
-    """Whether ``harden --fix FIX --runner ...`` should apply this finding's fix."""
+    """Whether ``harden --fix FIX --runner ...`` should apply this finding's fix.
+
+    ``runner_indexes`` limits fixes to those runners (by position, so two runners
+    sharing a name cannot be confused); ``global_fixes`` says whether fixes outside
+    any runner (the metrics listener) may go with them.
+    """
     if finding.fix is None or finding.rule in skip_rules:
         return False
     if fix == "safe" and finding.fix is not FixSafety.SAFE:
         return False
     if runner_index is not None and finding.runner_index != runner_index:
         return False
+    if runner_indexes is not None:
+        if finding.runner_index is None:
+            return global_fixes
+        return finding.runner_index in runner_indexes
     if runners is not None:
         return finding.runner is not None and finding.runner in runners
     return True
@@ -220,6 +232,8 @@ def harden_document(
     runners: Collection[str] | None = None,
     runner_index: int | None = None,
     skip_rules: Collection[str] = (),
+    runner_indexes: Collection[int] | None = None,
+    global_fixes: bool = True,
 ) -> HardenResult:
     """Apply every selected fix; a second run on the result changes nothing.
 
@@ -235,7 +249,13 @@ def harden_document(
             f
             for f in audit_document(result.after, trust=trust, runners=scope, lines=False)
             if selected(
-                f, fix=fix, runners=runners, runner_index=runner_index, skip_rules=skip_rules
+                f,
+                fix=fix,
+                runners=runners,
+                runner_index=runner_index,
+                skip_rules=skip_rules,
+                runner_indexes=runner_indexes,
+                global_fixes=global_fixes,
             )
             and (f.rule, f.runner_index, f.key) not in failed
         ]

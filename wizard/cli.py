@@ -27,12 +27,25 @@ FORMAT_HELP = "text for people (default); json or sarif for tools and code scann
 
 EXIT_CODES = """\
 exit codes:
-  0  nothing to report at or above the threshold (or, with --dry-run, no change)
-  1  findings at or above the threshold (or, with --dry-run, changes to make)
+  0  nothing to report at or above the threshold (always, with --fail-on never)
+  1  findings at or above the threshold
   2  usage error, a file that could not be read or written, or (asking GitLab)
      nothing could be checked on the server
   130 interrupted; nothing was written
 """
+
+HARDEN_EXIT_CODES = """\
+exit codes:
+  0  written (or nothing to fix); with --dry-run, no change to make
+  1  with --dry-run, changes to make
+  2  usage error, or a file that could not be read or written
+  130 interrupted; nothing was written
+"""
+
+FAIL_ON = (*SEVERITIES, "never")
+FAIL_ON_HELP = (
+    "lowest severity that makes the exit code 1 (default: high); never: report only, exit 0"
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -82,7 +95,12 @@ def _add_trust(parser: argparse.ArgumentParser) -> None:
 
 def _add_identity(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", help="runner name (default: $RUNNER_NAME)")
-    parser.add_argument("--url", help="GitLab URL (default: $CI_SERVER_URL)")
+    parser.add_argument("--url", help="GitLab URL (default: $CI_SERVER_URL); https only")
+    parser.add_argument(
+        "--allow-http",
+        action="store_true",
+        help="accept a plain http GitLab URL (the token then crosses the network unencrypted)",
+    )
     parser.add_argument(
         "--token-file",
         metavar="FILE",
@@ -189,12 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME_OR_FILE",
         help="audit against a preset: its trust level, and the findings it accepts on purpose",
     )
-    audit.add_argument(
-        "--fail-on",
-        choices=SEVERITIES,
-        default="high",
-        help="lowest severity that makes the exit code 1 (default: high)",
-    )
+    audit.add_argument("--fail-on", choices=FAIL_ON, default="high", help=FAIL_ON_HELP)
     audit.add_argument(
         "--server",
         action="store_true",
@@ -206,8 +219,9 @@ def build_parser() -> argparse.ArgumentParser:
         "harden",
         help="fix findings in place, keeping comments and layout",
         description="Apply the catalogue's fixes to config.toml files. Writes atomically, "
-        "keeps a timestamped backup and sets mode 0600.",
-        epilog=EXIT_CODES,
+        "keeps a timestamped backup and sets mode 0600. --dry-run lists every planned "
+        "change, those that may break jobs first, then the diff.",
+        epilog=HARDEN_EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     harden.add_argument("paths", nargs="+", metavar="PATH", help="config.toml files to fix")
@@ -215,7 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--fix",
         choices=("safe", "all"),
         default="safe",
-        help="safe: only fixes that cannot break ordinary jobs (default); all: every fix",
+        help="safe: only fixes whose impact is none, that cannot stop a job that works "
+        "today (default); all: also those that may break jobs",
     )
     _add_trust(harden)
     harden.add_argument(
@@ -228,6 +243,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="print the diff (secrets masked), write nothing"
     )
     harden.add_argument("--no-backup", action="store_true", help="do not keep a backup copy")
+    harden.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text (default); json: each planned change with its impact, and the masked diff",
+    )
     _add_scripting(harden)
 
     rules = commands.add_parser("rules", help="list the rule catalogue or explain one rule")
@@ -314,12 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     host.add_argument("path", nargs="?", metavar="PATH", help="config.toml (default: usual place)")
     host.add_argument("--format", choices=FORMATS, default="text", help=FORMAT_HELP)
-    host.add_argument(
-        "--fail-on",
-        choices=SEVERITIES,
-        default="high",
-        help="lowest severity that makes the exit code 1 (default: high)",
-    )
+    host.add_argument("--fail-on", choices=FAIL_ON, default="high", help=FAIL_ON_HELP)
     _add_trust(host)
     host.add_argument("--root", default="/", help=argparse.SUPPRESS)
 

@@ -59,6 +59,20 @@ class FixSafety(StrEnum):
     UNSAFE = "unsafe"
 
 
+class Impact(StrEnum):
+    """What a change can do to jobs that work today: the operator's first question."""
+
+    NONE = "none"
+    """Cannot stop a job that works today (for example ``debug_trace_disabled``)."""
+    MAY_BREAK = "may-break"
+    """May stop some jobs; the change carries one line saying which."""
+
+    @classmethod
+    def of_fix(cls, fix: FixSafety) -> Impact:
+        """A rule's fix safety as an impact: only a safe fix has none."""
+        return cls.NONE if fix is FixSafety.SAFE else cls.MAY_BREAK
+
+
 class Executor(StrEnum):
     """The executors GitLab Runner registers, by their ``config.toml`` names."""
 
@@ -153,9 +167,39 @@ class Finding:
     fix: FixSafety | None
     edits: tuple[Edit, ...] = field(default=(), compare=False)
     subject: str | None = None
+    """For host rules: the file or setting on the machine the finding is about."""
     accepted: str | None = None
     """Why a preset keeps this finding on purpose; accepted findings do not fail an audit."""
-    """For host rules: the file or setting on the machine the finding is about."""
+    breaks: str = field(default="", compare=False)
+    """For a fix that may break jobs: what may stop working (the rule's ``breaks``)."""
+
+    @property
+    def impact(self) -> Impact | None:
+        """The impact of this finding's fix; ``None`` when there is no automatic fix."""
+        return Impact.of_fix(self.fix) if self.fix is not None else None
+
+
+@dataclass(frozen=True)
+class Change:
+    """One setting a save or harden would change, with what it may do to jobs.
+
+    ``source`` is the rule id for a rule's fix, or where the edit came from
+    (``answers``, ``preset NAME``). ``before``/``after`` are ``None`` when the key
+    is absent before or removed after. Values are plain, unmasked data: every
+    renderer masks them.
+    """
+
+    source: str
+    rule: str | None
+    runner_index: int | None
+    runner: str | None
+    table: TablePath
+    key: str
+    before: TomlValue | None
+    after: TomlValue | None
+    impact: Impact
+    reason: str
+    """For ``may-break``: what may stop working; for ``none``: why nothing can."""
 
 
 def table_name(table: TablePath) -> str:

@@ -26,16 +26,24 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from wizard import plan, scripted
-from wizard.answers import Answers
+from wizard.answers import Answers, gitlab_url_problem
 from wizard.artifacts import CHECKLIST_FILE, write_artifacts
 from wizard.errors import WizardError
 from wizard.host_plan import HostPlan, measures_of, plan_host, plan_host_for
+from wizard.impact import (
+    FILL_IN_HEADING,
+    OFFERED_HEADING,
+    change_report,
+    fix_id,
+    offer_line,
+    save_warning,
+)
 from wizard.model import Finding, RunnerIdentity, Severity
 from wizard.presets import make_preset, preset_to_toml, with_locks, write_new_file
 from wizard.scripted import Start
 from wizard.secrets import mask_text, outward
 from wizard.session import Preview, RunnerSummary, WizardSession
-from wizard.steps import STEPS, Question, question
+from wizard.steps import STEPS, TOKEN_PROMPT, Question, question
 
 NEW_RUNNER = "new"
 """The runner picker's value for "add a new runner"."""
@@ -179,9 +187,23 @@ def review_text(
     from the answers alone (no GitLab URL, no cloud options).
     """
     lines = [count_line(preview.findings_before, preview.findings_after)]
+    if preview.managed and preview.changed:
+        lines += _wrap(f"warning: {preview.managed}", " " * 9)
+    for line in change_report(preview.changes):
+        lines += _wrap(line, " " * 8)
+    if preview.to_fill_in:
+        lines.append(FILL_IN_HEADING)
+        for gap in preview.to_fill_in:
+            lines += _wrap(f"  {gap}", " " * 4)
+    if preview.offered:
+        lines.append(OFFERED_HEADING)
+        for finding in preview.offered:
+            lines += _wrap(f"  {offer_line(finding)}", " " * 6)
     runner_findings = [
         f for f in preview.findings_after if f.runner_index in (None, preview.runner_index)
     ]
+    if any(f.severity.at_least(Severity.MEDIUM) for f in runner_findings):
+        lines.append("still reported after saving:")
     for finding in runner_findings:
         if finding.severity.at_least(Severity.MEDIUM):
             note = " (accepted by the preset)" if finding.rule in accepted else ""
@@ -215,6 +237,17 @@ TO_DO = "[to do]"
 _TAG_WIDTH = 2 + len(PARTLY_PLANNED) + 2
 
 
+def save_question(preview: Preview, path: Path) -> tuple[str, bool]:
+    """The one question before saving, and its default: explicit when a change may break.
+
+    Changes that may break jobs are never saved by pressing Enter.
+    """
+    risky = len(preview.may_break)
+    if risky:
+        return f"{save_warning(risky)} Write these changes to {path} anyway?", False
+    return f"Write these changes to {path}?", True
+
+
 def host_checklist(host: HostPlan) -> list[str]:
     """The review's host section: each item's title and why, with a marker.
 
@@ -242,12 +275,12 @@ def host_checklist(host: HostPlan) -> list[str]:
         if choice.value not in covered:
             tag = PLANNED if choice.value in planned else NOT_PLANNED
             measure_lines += _entry(tag, choice.label, "")
-    closing = f"  {CHECKLIST_FILE}, among the hardening files, says how to do and check each."
+    # HOST-CHECKLIST.md is named only once it is written (write_host_files says so):
+    # a review must not point at a file a scripted run never writes.
     return [
         "on the host (outside config.toml):",
         *measure_lines,
         *other_lines,
-        *_wrap(closing, "  "),
     ]
 
 
@@ -318,7 +351,8 @@ class PlainWizard:
             url = self.prompts.text(
                 "GitLab URL:",
                 default=self.identity.url or "https://",
-                validate=lambda v: None if v.strip() not in ("", "https://") else "give a URL",
+                # The core's check; plain http is confirmed below instead of refused.
+                validate=lambda v: gitlab_url_problem(v, allow_http=True, how_to_allow=""),
             ).strip()
             if url.startswith("https://") or self.prompts.confirm(
                 f"{url} is not https: the runner token and job secrets would cross the network "
@@ -328,9 +362,7 @@ class PlainWizard:
                 break
         token = self.identity.token
         if token is None:
-            token = self.prompts.password(
-                "Runner token (leave empty for gitlab-runner register to fill in):"
-            ).strip()
+            token = self.prompts.password(f"{TOKEN_PROMPT}:").strip()
         return RunnerIdentity(name=name, url=url, token=token or None)
 
     def ask_answers(self, current: Answers) -> Answers:
@@ -402,11 +434,12 @@ class PlainWizard:
             start=self.start,
             out=self.out,
         )
+        if review.preview.offered:
+            review = self.offer_fixes(review, answers, runner_index, identity)
         written: list[str] = []
         if review.preview.changed:
-            if not self.prompts.confirm(
-                f"Write these changes to {self.session.path}?", default=True
-            ):
+            message, default = save_question(review.preview, self.session.path)
+            if not self.prompts.confirm(message, default=default):
                 self.say("nothing written")
                 return 0
             save(self.session, review.preview, backup=backup, out=self.out)
@@ -423,6 +456,28 @@ class PlainWizard:
             self.say(f"interrupted; {' and '.join(written)}, nothing else was written")
             return 130
         return 0
+
+    def offer_fixes(
+        self, review: Review, answers: Answers, runner_index: int | None, identity: RunnerIdentity
+    ) -> Review:
+        """Let the operator tick fixes no question covers; none is applied unticked."""
+        options = [Option(offer_line(f), fix_id(f)) for f in review.preview.offered]
+        ticked = self.prompts.checkbox(
+            "Also apply any of these fixes? (each may break jobs; none is applied unless ticked)",
+            options,
+            default=(),
+        )
+        if not ticked:
+            return review
+        return preview_and_report(
+            self.session,
+            answers,
+            runner_index=runner_index,
+            identity=identity,
+            start=self.start,
+            out=self.out,
+            ticked=tuple(ticked),
+        )
 
     def offer_artifacts(self, host: HostPlan, *, config_saved: bool) -> bool:
         """Ask whether and where to write the hardening files; True when written."""
@@ -513,9 +568,10 @@ def preview_and_report(
     identity: RunnerIdentity | None,
     start: Start,
     out: TextIO,
+    ticked: Sequence[str] = (),
 ) -> Review:
     result = session.preview(
-        answers, runner_index=runner_index, identity=identity, preset=start.preset
+        answers, runner_index=runner_index, identity=identity, preset=start.preset, ticked=ticked
     )
     accepted = start.preset.accepted if start.preset else frozenset()
     shown = session.current_answers(runner_index).merged(answers)
@@ -575,8 +631,10 @@ def run_scripted(
     """
     runner_index = None if new_runner_only else scripted.pick_runner(session, identity.name)
     current = session.current_answers(runner_index)
+    scripted.refuse_executor_switch(session, runner_index, start.answers, current)
     scripted.require_complete(start.answers, current)
     answers = with_locks(start.preset, start.answers)
+    answers = scripted.fill_optional(answers, new_runner=runner_index is None)
     if runner_index is None:
         identity = scripted_identity(identity)
     review = preview_and_report(

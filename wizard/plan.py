@@ -36,7 +36,6 @@ from wizard.config_reading import (
     feature_flag,
     get_ci,
     git_strategy,
-    has_no_new_privileges,
     int_setting,
     is_local_address,
     is_root_user,
@@ -49,7 +48,6 @@ from wizard.config_reading import (
     split_listen_address,
     strings,
     sub_table,
-    with_no_new_privileges,
 )
 from wizard.model import (
     AUTOSCALED,
@@ -66,10 +64,6 @@ from wizard.model import (
 
 DIND_IMAGES = ("docker:*-dind", "docker:dind")
 """What a privileged Docker-in-Docker runner may run privileged, and nothing else."""
-
-DROPPED_CAPABILITIES = ("SETUID", "SETGID")
-"""Capabilities that let a process change user; without them ``su``/``sudo`` cannot
-turn a non-root job user back into root."""
 
 HOST_NAMESPACE_KEYS = ("network_mode", "pid_mode", "ipcmode", "userns_mode")
 """Docker settings that can hand a job one of the host's namespaces with ``host``."""
@@ -124,13 +118,14 @@ def answers_from_config(data: Mapping[str, Any], runner_index: int) -> Answers:
         allowed = get_ci(container, "allowed_pull_policies")
         if isinstance(allowed, list):
             values["allowed_pull_policies"] = tuple(strings(allowed))
-        images = get_ci(container, "allowed_images")
         # No list is a definite setting too: the runner then accepts any image.
-        values["allowed_images"] = tuple(strings(images)) if isinstance(images, list) else ()
+        for key in ("allowed_images", "allowed_services"):
+            listed = get_ci(container, key)
+            values[key] = tuple(strings(listed)) if isinstance(listed, list) else ()
 
-    servers = listeners(data)
-    if servers:
-        values["local_only_listeners"] = all(is_local_address(s.address) for s in servers)
+    metrics = [server.address for server in listeners(data) if server.table == ()]
+    if metrics:
+        values["local_only_listeners"] = all(is_local_address(a) for a in metrics)
 
     cap = reuse_cap(entry)
     if cap is not None:
@@ -269,8 +264,8 @@ def _privileges(
 
     if table == "docker":
         if executor is not Executor.DOCKER_WINDOWS:
-            # Capabilities, set-uid and numeric user ids are Linux notions.
-            _docker_confinement(plan)
+            # Numeric user ids are a Linux notion. Capabilities and no-new-privileges
+            # are no question's subject: the review offers their fixes to tick.
             _job_user(plan, answers.job_user)
     elif need is not None and need is not PrivilegedNeed.PRIVILEGED:
         plan.set((table,), "allow_privilege_escalation", False)
@@ -293,20 +288,6 @@ def _drop_engine_socket(plan: _Planner) -> None:
     kept = [v for v in volumes if not mounts_engine_socket(v)]
     if len(kept) != len(volumes):
         plan.set(("docker",), spelled(docker, "volumes"), kept)
-
-
-def _docker_confinement(plan: _Planner) -> None:
-    """Drop the set-uid capabilities and forbid privilege gains, keeping what is there."""
-    docker = plan.table("docker")
-    cap_drop = strings(get_ci(docker, "cap_drop"))
-    upper = {item.strip().upper() for item in cap_drop}
-    if "ALL" not in upper:
-        missing = [cap for cap in DROPPED_CAPABILITIES if cap not in upper]
-        if missing:
-            plan.set(("docker",), "cap_drop", [*cap_drop, *missing])
-    security_opt = get_ci(docker, "security_opt")
-    if not has_no_new_privileges(security_opt):
-        plan.set(("docker",), "security_opt", with_no_new_privileges(security_opt))
 
 
 def _job_user(plan: _Planner, job_user: JobUser | None) -> None:
@@ -338,9 +319,17 @@ def _pull(plan: _Planner, answers: Answers, table: str) -> None:
         elif strings(current) != [wanted]:
             plan.set((table,), "pull_policy", [wanted])
     if answers.allowed_pull_policies is not None:
-        _list_setting(plan, table, "allowed_pull_policies", answers.allowed_pull_policies)
+        allowed = answers.allowed_pull_policies
+        current = [p.strip() for p in strings(get_ci(plan.table(table), "allowed_pull_policies"))]
+        if "always" in current and "always" not in allowed and "if-not-present" in allowed:
+            # always is the strictest policy: dropping it while keeping if-not-present
+            # weakens nothing and only refuses jobs that ask for a fresh pull.
+            allowed = ("always", *allowed)
+        _list_setting(plan, table, "allowed_pull_policies", allowed)
     if answers.allowed_images is not None:
         _list_setting(plan, table, "allowed_images", answers.allowed_images)
+    if answers.allowed_services is not None:
+        _list_setting(plan, table, "allowed_services", answers.allowed_services)
 
 
 def _list_setting(plan: _Planner, table: str, key: str, items: tuple[str, ...]) -> None:
@@ -363,8 +352,10 @@ def _docker_network(plan: _Planner, answers: Answers) -> None:
 
 
 def _local_listeners(plan: _Planner) -> None:
+    """Rebind the metrics endpoint only: the session server must stay reachable from
+    GitLab for web terminals, so the answer never moves it (its finding stays)."""
     for server in listeners(plan.data):
-        if is_local_address(server.address):
+        if server.table != () or is_local_address(server.address):
             continue
         _host, port = split_listen_address(server.address)
         local = f"{LOCAL_HOST}:{port}" if port else LOCAL_HOST
@@ -418,3 +409,43 @@ def problems(answers: Answers) -> list[str]:
     if answers.pull_policy is PullPolicyChoice.NEVER and not answers.allowed_images:
         found.append("pull policy 'never' needs an image allowlist (allowed_images)")
     return found
+
+
+def startup_gaps(data: Mapping[str, Any], runner_index: int) -> list[str]:
+    """What an autoscaling runner still needs before it can start jobs, in plain words.
+
+    Only the operator knows the cloud, so the wizard writes no guess: the review
+    lists these under "fill in before starting". GitLab Runner refuses a
+    docker+machine runner without ``MachineName`` ("missing Machine options",
+    executors/docker/machine/provider.go) and starts no VM for docker-autoscaler or
+    instance without a fleeting ``plugin`` (executors/internal/autoscaler/provider.go).
+    """
+    entry = runner_at(data, runner_index)
+    gaps: list[str] = []
+    if entry.executor is Executor.DOCKER_MACHINE:
+        machine = sub_table(entry.data, "machine")
+        missing = [key for key in ("MachineDriver", "MachineName") if not get_ci(machine, key)]
+        if missing:
+            gaps.append(
+                f"[runners.machine] {' and '.join(missing)}: the driver for your cloud and a "
+                'name with %s (for example "ci-%s"), plus MachineOptions for the VMs; the '
+                "runner refuses jobs without them"
+            )
+    elif entry.executor in (Executor.DOCKER_AUTOSCALER, Executor.INSTANCE):
+        autoscaler = sub_table(entry.data, "autoscaler")
+        if not get_ci(autoscaler, "plugin"):
+            gaps.append(
+                "[runners.autoscaler] plugin and [runners.autoscaler.plugin_config]: the "
+                "fleeting plugin for your cloud and its settings; without them no VM is created"
+            )
+        if not sub_table(autoscaler, "connector_config"):
+            gaps.append(
+                "[runners.autoscaler.connector_config]: the user (and key) the runner uses to "
+                "reach each VM"
+            )
+        if not isinstance(get_ci(autoscaler, "policy"), list):
+            gaps.append(
+                "[[runners.autoscaler.policy]]: idle_count and idle_time, how many VMs wait "
+                "for jobs and for how long"
+            )
+    return gaps

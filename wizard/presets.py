@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -308,10 +308,24 @@ def _table_at(data: Mapping[str, Any], path: TablePath) -> Mapping[str, Any]:
 def preset_edits(
     preset: Preset, answers: Answers, data: Mapping[str, Any], index: int
 ) -> list[Edit]:
-    """Settings first, then the answers (which win where both speak)."""
+    """Settings first, then the answers (which win where both speak).
+
+    A preset's default image is a starting point for new runners: a runner that
+    already names one keeps it, since jobs that name no image depend on it.
+    """
     pinned = settings_edits(preset, index, data)
     after = apply_edits(dict(data), pinned)
+    if answers.default_image is not None and _runner_image(data, index):
+        answers = replace(answers, default_image=None)
     return [*pinned, *edits_for_answers(answers, after, index)]
+
+
+def _runner_image(data: Mapping[str, Any], index: int) -> str | None:
+    for table in ("docker", "kubernetes"):
+        image = get_ci(_table_at(data, ("runners", index, table)), "image")
+        if isinstance(image, str) and image.strip():
+            return image
+    return None
 
 
 def with_locks(preset: Preset | None, answers: Answers) -> Answers:

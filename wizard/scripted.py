@@ -13,17 +13,23 @@ import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from wizard.answers import Answers
+from wizard.answers import Answers, gitlab_url_problem
 from wizard.answers_file import load_answers
+from wizard.config_reading import get_ci, iter_runners
 from wizard.errors import ConfigError, MissingAnswerError, WizardError
 from wizard.model import RunnerIdentity
 from wizard.presets import Preset, load_preset
 from wizard.session import WizardSession
-from wizard.steps import applicable_fields
+from wizard.steps import applicable_fields, question
 from wizard.tomlfile.regular_file import read_regular_file
 
 ANSWER_FLAGS = "--answers FILE or --preset NAME"
+
+OPTIONAL_ANSWERS = frozenset({"allowed_services"})
+"""Answers a scripted run may leave out: the file keeps what it says (answers files
+written before the question existed stay valid)."""
 MAX_TOKEN_FILE_BYTES = 4096
 
 
@@ -66,17 +72,29 @@ def identity_from(
     url: str | None,
     token_file: str | None,
     environ: Mapping[str, str] | None = None,
+    *,
+    allow_http: bool = False,
 ) -> RunnerIdentity:
     """Flags first, then the variables ``gitlab-runner register`` reads.
 
     The token never comes from the command line, where other users of the
-    machine can read it: only from a file or ``CI_SERVER_TOKEN``.
+    machine can read it: only from a file or ``CI_SERVER_TOKEN``. The URL is
+    checked as the wizards check it: https unless ``allow_http``, no credentials.
     """
     env = os.environ if environ is None else environ
+    given_url = url or env.get("CI_SERVER_URL") or None
+    if given_url is not None:
+        flag = "--url" if url else "CI_SERVER_URL"
+        problem = gitlab_url_problem(
+            given_url, allow_http=allow_http, how_to_allow="pass --allow-http"
+        )
+        if problem is not None:
+            raise WizardError(f"{flag}: {problem}")
+        given_url = given_url.strip().rstrip("/")
     token = read_token_file(Path(token_file)) if token_file else env.get("CI_SERVER_TOKEN")
     return RunnerIdentity(
         name=name or env.get("RUNNER_NAME") or None,
-        url=url or env.get("CI_SERVER_URL") or None,
+        url=given_url,
         token=token or None,
     )
 
@@ -115,19 +133,81 @@ def require_complete(answers: Answers, current: Answers) -> None:
     level and host measures live outside the file, so they must be given.
     """
     known = current.merged(answers)
-    missing = known.missing(applicable_fields(known))
+    missing = [m for m in known.missing(applicable_fields(known)) if m not in OPTIONAL_ANSWERS]
     if "executor" in missing:
         missing = ["executor"]  # which other questions apply depends on it
     if missing:
         raise missing_answer(missing)
 
 
+def fill_optional(answers: Answers, *, new_runner: bool) -> Answers:
+    """A new runner takes the recommendation for an optional answer left out, as Enter
+    would; an existing runner keeps what its file says."""
+    if not new_runner:
+        return answers
+    for name in sorted(OPTIONAL_ANSWERS):
+        if getattr(answers, name) is None and name in applicable_fields(answers):
+            answers = answers.merged(Answers(**{name: question(name).recommend(answers)}))
+    return answers
+
+
+def shared_name_problem(data: Mapping[str, Any], name: str) -> str | None:
+    """The error for a name several runners share, listing each; ``None`` when unique.
+
+    Picking the first silently could edit the wrong runner (an ssh one for a docker
+    preset), so every command that selects by name refuses instead.
+    """
+    entries = [entry for entry in iter_runners(data) if entry.name == name]
+    if len(entries) < 2:
+        return None
+    listed = "; ".join(
+        f"[[runners]] number {e.index + 1} ({get_ci(e.data, 'executor') or 'no executor'})"
+        for e in entries
+    )
+    return (
+        f"{len(entries)} runners are named {name!r}: {listed}; "
+        "give them distinct names before selecting one"
+    )
+
+
+def refuse_executor_switch(
+    session: WizardSession, runner_index: int | None, answers: Answers, current: Answers
+) -> None:
+    """A run without prompts never turns an existing runner into another executor.
+
+    Switching leaves the old executor's tables behind and changes what every job
+    gets; nobody would see it happen. ``harden --preset`` follows the same rule.
+    """
+    if runner_index is None or answers.executor is None or current.executor is None:
+        return
+    if answers.executor is current.executor:
+        return
+    name = session.runners()[runner_index].name or f"number {runner_index + 1}"
+    raise WizardError(
+        f"runner {name!r} uses the {current.executor.value} executor and the answers say "
+        f"{answers.executor.value}; a scripted run never switches an existing runner's "
+        "executor (use the interactive wizard, or --name NEW to add a runner)"
+    )
+
+
 def pick_runner(session: WizardSession, name: str | None) -> int | None:
-    """The runner a scripted run edits: by ``--name``, the only one, or a new one."""
+    """The runner a scripted run edits: by ``--name``, the only one, or a new one.
+
+    A name several runners share is an error listing them: editing the first one
+    silently could change the wrong runner.
+    """
     runners = session.runners()
     if name is not None:
-        matches = [r.index for r in runners if r.name == name]
-        return matches[0] if matches else None
+        matches = [r for r in runners if r.name == name]
+        if len(matches) > 1:
+            listed = "; ".join(
+                f"[[runners]] number {r.index + 1} ({r.executor or 'no executor'})" for r in matches
+            )
+            raise WizardError(
+                f"{len(matches)} runners are named {name!r}: {listed}; "
+                "give them distinct names before selecting one"
+            )
+        return matches[0].index if matches else None
     if not runners:
         return None
     if len(runners) == 1:

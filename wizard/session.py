@@ -8,8 +8,8 @@ after, and saves through the safe writer. No front-end touches TOML or disk.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,17 @@ from wizard.config_reading import iter_runners
 from wizard.embedded import effective_data, load_document
 from wizard.embedded.document import as_embedded
 from wizard.errors import EditError
-from wizard.model import DEFAULT_TRUST, Edit, Finding, RunnerIdentity, SetValue, Trust
+from wizard.impact import changes_for_edits, changes_for_fixes, fix_id, managed_warning
+from wizard.model import (
+    DEFAULT_TRUST,
+    Change,
+    Edit,
+    Finding,
+    Impact,
+    RunnerIdentity,
+    SetValue,
+    Trust,
+)
 from wizard.presets import Preset
 from wizard.secrets import mask_secret, mask_text
 from wizard.tomlfile import document, excerpt, safe_write
@@ -87,6 +97,15 @@ class Preview:
     edits: tuple[Edit, ...]
     runner_index: int
     trust: Trust
+    changes: tuple[Change, ...] = ()
+    """Every setting the save changes, with its impact (may-break ones to confirm)."""
+    managed: str | None = None
+    """A warning when the file's header says a configuration tool manages it."""
+    to_fill_in: tuple[str, ...] = ()
+    """What the runner still needs before it can start (an autoscaler's plugin…)."""
+    offered: tuple[Finding, ...] = ()
+    """Fixes no answer decides that may break jobs: applied only when the operator
+    ticks them (by :func:`fix_id`), so a save never changes them by surprise."""
     runner_data: Mapping[str, Any] = field(default_factory=dict)
     """The global settings and the previewed runner as ``new_text`` has them (other
     runners may be missing): what the host plan reads, without parsing the text again."""
@@ -96,6 +115,21 @@ class Preview:
     @property
     def changed(self) -> bool:
         return bool(self.diff)
+
+    @property
+    def may_break(self) -> tuple[Change, ...]:
+        """The changes the operator must confirm before saving."""
+        return tuple(c for c in self.changes if c.impact is Impact.MAY_BREAK)
+
+
+NEW_RUNNER_REASON = "a new runner: no job runs on it yet"
+
+
+def new_runner_change(change: Change, runner_index: int) -> Change:
+    """A setting of a runner being created cannot stop a job that works today."""
+    if change.runner_index != runner_index:
+        return change  # global settings serve the runners already there
+    return replace(change, impact=Impact.NONE, reason=NEW_RUNNER_REASON)
 
 
 @dataclass(frozen=True)
@@ -193,27 +227,49 @@ class WizardSession:
         identity: RunnerIdentity | None = None,
         preset: Preset | None = None,
         also: Sequence[int] = (),
+        ticked: Collection[str] = (),
     ) -> Preview:
         """Apply ``answers`` to one runner (``None``: a new entry made from ``identity``).
 
         ``also`` names more existing runners that get the same answers, for hardening
         several runners in one save. A preset's pinned settings go in first; the
-        answers then win where both speak.
+        answers then win where both speak. ``ticked`` names offered fixes
+        (:func:`fix_id`) the operator chose to apply as well.
         """
         trust = answers.trust or DEFAULT_TRUST
         if runner_index is not None:
-            quick = self._preview_excerpt(answers, runner_index, trust, preset, also)
+            quick = self._preview_excerpt(
+                answers, runner_index, trust, preset=preset, also=also, ticked=ticked
+            )
             if quick is not None:
                 return quick
         base = self.doc
+        new_runner = runner_index is None
         if runner_index is None:
             base = base.with_new_runner(identity or RunnerIdentity(), answers.executor)
             runner_index = [*iter_runners(base.data)][-1].index
         after = base
         edits: list[Edit] = []
-        for index in dict.fromkeys([runner_index, *also]):
-            after, applied = self._apply_answers(after, answers, index, trust, preset)
+        changes: list[Change] = []
+        source = f"preset {preset.name}" if preset is not None else "answers"
+        indexes = list(dict.fromkeys([runner_index, *also]))
+        offered: list[Finding] = []
+        for index in indexes:
+            after, applied, found, offers = self._apply_answers(
+                after,
+                answers,
+                index,
+                trust,
+                preset,
+                source=source,
+                ticked=set(ticked),
+                tick_all=new_runner and index == runner_index,
+            )
             edits += applied
+            changes += found
+            offered += offers
+        if new_runner:
+            changes = [new_runner_change(c, runner_index) for c in changes]
         return Preview(
             new_text=after.text,
             diff=masked_diff(self.doc, after),
@@ -222,6 +278,10 @@ class WizardSession:
             edits=tuple(edits),
             runner_index=runner_index,
             trust=trust,
+            changes=tuple(changes),
+            offered=tuple(offered),
+            to_fill_in=tuple(plan.startup_gaps(after.data, runner_index)),
+            managed=managed_warning(self.doc.text),
             runner_data=after.data,
         )
 
@@ -230,8 +290,10 @@ class WizardSession:
         answers: Answers,
         runner_index: int,
         trust: Trust,
+        *,
         preset: Preset | None,
         also: Sequence[int],
+        ticked: Collection[str],
     ) -> Preview | None:
         """The preview worked out on an excerpt of a big file (``None``: not possible).
 
@@ -250,9 +312,16 @@ class WizardSession:
             return None
         after = part.document
         edits: list[Edit] = []
+        changes: list[Change] = []
+        offered: list[Finding] = []
+        source = f"preset {preset.name}" if preset is not None else "answers"
         for index in selected:
-            after, applied = self._apply_answers(after, answers, index, trust, preset)
+            after, applied, found, offers = self._apply_answers(
+                after, answers, index, trust, preset, source=source, ticked=set(ticked)
+            )
             edits += applied
+            changes += found
+            offered += offers
         merged = part.put_back(after)
         if merged is None:
             return None
@@ -282,6 +351,10 @@ class WizardSession:
             edits=tuple(edits),
             runner_index=runner_index,
             trust=trust,
+            changes=tuple(changes),
+            offered=tuple(offered),
+            to_fill_in=tuple(plan.startup_gaps(after.data, runner_index)),
+            managed=managed_warning(self.doc.text),
             runner_data=after.data,
             from_excerpt=True,
         )
@@ -293,14 +366,21 @@ class WizardSession:
         runner_index: int,
         trust: Trust,
         preset: Preset | None,
-    ) -> tuple[document.ConfigDocument, list[Edit]]:
+        *,
+        source: str,
+        ticked: set[str],
+        tick_all: bool = False,
+    ) -> tuple[document.ConfigDocument, list[Edit], list[Change], list[Finding]]:
         if preset is not None:
             edits = presets.preset_edits(preset, answers, base.data, runner_index)
         else:
             edits = plan.edits_for_answers(answers, base.data, runner_index)
         edits = _without_chart_defaults(base, edits)
         answered = base.with_edits(edits)
-        # What the questions do not cover, the catalogue's safe fixes complete.
+        names = {entry.index: entry.name for entry in iter_runners(base.data)}
+        changes, _data = changes_for_edits(base.data, edits, source=source, names=names)
+        # What the questions do not cover, the catalogue completes: fixes whose impact is
+        # none always, and those that may break jobs only when the operator ticked them.
         completed = audit.harden_document(
             answered,
             trust=trust,
@@ -308,8 +388,27 @@ class WizardSession:
             runner_index=runner_index,
             skip_rules=RULES_DECIDED_BY_ANSWERS,
         )
-        fixes = [edit for finding in completed.applied for edit in finding.edits]
-        return completed.after, [*edits, *fixes]
+        applied = list(completed.applied)
+        after = completed.after
+        # Only this runner's findings are offered, and no review shows their lines.
+        offered = [
+            f
+            for f in audit.audit_document(after, trust=trust, runners=(runner_index,), lines=False)
+            if f.runner_index == runner_index
+            and f.impact is Impact.MAY_BREAK
+            and f.rule not in RULES_DECIDED_BY_ANSWERS
+            and f.edits
+        ]
+        chosen = [f for f in offered if tick_all or fix_id(f) in ticked]
+        if tick_all:
+            # A new runner has no job to break: it starts from every recommendation.
+            offered = []
+        if chosen:
+            after = after.with_edits([edit for f in chosen for edit in f.edits])
+            applied += chosen
+        fixed, _data = changes_for_fixes(answered.data, applied, names)
+        fixes = [edit for finding in applied for edit in finding.edits]
+        return after, [*edits, *fixes], [*changes, *fixed], offered
 
     def save(self, preview: Preview, *, backup: bool = True) -> SaveResult:
         """Write the previewed text (atomic, 0600, backup; refuses if the file changed)."""

@@ -163,6 +163,9 @@ TRUST_CHOICES = (
 )
 
 
+TOKEN_PROMPT = "Runner token (hidden; leave empty to paste it in later)"
+"""The token question, worded once for both wizards."""
+
 DEFAULT_IMAGE = "alpine:3.20"
 """A small, pinned default image for container jobs that name none."""
 
@@ -178,7 +181,11 @@ def _recommend_pull(answers: Answers) -> PullPolicyChoice:
 
 
 def _recommend_allowed_pull(answers: Answers) -> tuple[str, ...]:
+    """The chosen policy, and always beside if-not-present: a job that asks for a fresh
+    pull asks for the strictest policy, so refusing it protects nothing."""
     policy = answers.pull_policy or _recommend_pull(answers)
+    if policy is PullPolicyChoice.IF_NOT_PRESENT:
+        return (PullPolicyChoice.ALWAYS.value, policy.value)
     return (policy.value,)
 
 
@@ -192,6 +199,22 @@ def _recommend_allowed_images(answers: Answers) -> tuple[str, ...]:
     if answers.pull_policy is PullPolicyChoice.NEVER:
         return (answers.default_image or DEFAULT_IMAGE,)
     return ()
+
+
+def _recommend_allowed_services(answers: Answers) -> tuple[str, ...]:
+    """Services come from the same registries as images: the same list, asked right after."""
+    if answers.allowed_images is not None:
+        return answers.allowed_images
+    return _recommend_allowed_images(answers)
+
+
+IMAGE_MATCHING_HELP = (
+    "GitLab Runner matches each pattern against the image name exactly as the job writes "
+    "it, with * for one path segment and ** for any number: node:20 and postgres are "
+    "matched by *, not by docker.io/library/*; registry.gitlab.com/mygroup/** admits that "
+    "group's images. The default image is always allowed. An empty list lets jobs run any "
+    "image from any registry."
+)
 
 
 def _recommend_job_user(answers: Answers) -> JobUser:
@@ -343,9 +366,15 @@ STEPS: tuple[Step, ...] = (
                 kind="list",
                 applies=_is_container,
                 recommend=_recommend_allowed_images,
-                help="For example registry.example.com/ci/* or docker.io/library/*. With the "
-                "never policy, list the pre-pulled images. An empty list lets jobs run any "
-                "image from any registry.",
+                help=IMAGE_MATCHING_HELP + " With the never policy, list the pre-pulled images.",
+            ),
+            Question(
+                field="allowed_services",
+                prompt="Which service images may jobs use? (glob patterns; none means any)",
+                kind="list",
+                applies=_is_container,
+                recommend=_recommend_allowed_services,
+                help=IMAGE_MATCHING_HELP,
             ),
         ),
         help="A job can ask for its own pull policy in .gitlab-ci.yml; allowed_pull_policies "
@@ -374,10 +403,13 @@ STEPS: tuple[Step, ...] = (
             ),
             Question(
                 field="local_only_listeners",
-                prompt="Bind the session server and metrics endpoint to localhost?",
+                prompt="Bind the metrics endpoint to localhost?",
                 kind="confirm",
                 recommend=lambda _a: True,
-                help="The metrics endpoint serves debug data without authentication.",
+                help="The metrics endpoint serves debug data without authentication. Binding "
+                "it to localhost stops Prometheus servers on other hosts from scraping it. The "
+                "session server is left where it is: GitLab must reach it for web terminals, "
+                "so restrict it with a firewall instead.",
             ),
             Question(
                 field="host_measures",

@@ -17,7 +17,8 @@ from wizard.commands.common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, print_err
 from wizard.config_reading import iter_runners
 from wizard.embedded import load_document
 from wizard.errors import ConfigError, WizardError
-from wizard.model import Edit, Trust
+from wizard.impact import change_report, changes_for_edits, changes_for_fixes, managed_warning
+from wizard.model import Change, Edit, Trust
 from wizard.secrets import outward
 from wizard.tomlfile.diffs import masked_diff
 from wizard.tomlfile.document import ConfigDocument
@@ -31,10 +32,13 @@ class _PresetPlan:
     edits: list[Edit] = field(default_factory=list)
     trust: Trust | None = None
     skipped: list[str] = field(default_factory=list)
+    skipped_indexes: set[int] = field(default_factory=set)
+    """Runners the preset does not fit: no edit and no fix touches them."""
+    source: str = ""
 
 
 def _check_runner_names(args: argparse.Namespace, document: ConfigDocument, path: Path) -> None:
-    """A --runner name the file does not have is a mistake, not a clean result."""
+    """A --runner name the file does not have, or has twice, is a mistake, not a result."""
     if not args.runner:
         return
     names = [entry.name for entry in iter_runners(document.data)]
@@ -42,6 +46,12 @@ def _check_runner_names(args: argparse.Namespace, document: ConfigDocument, path
     if unknown:
         have = ", ".join(str(n) for n in names if n) or "none"
         raise ConfigError(path, f"no runner named {', '.join(unknown)} (runners here: {have})")
+    from wizard.scripted import shared_name_problem
+
+    for name in dict.fromkeys(args.runner):
+        problem = shared_name_problem(document.data, name)
+        if problem is not None:
+            raise ConfigError(path, problem)
 
 
 def _preset_plan(args: argparse.Namespace, document: ConfigDocument, path: Path) -> _PresetPlan:
@@ -65,6 +75,7 @@ def _preset_plan(args: argparse.Namespace, document: ConfigDocument, path: Path)
     answers = presets.with_locks(preset, answers)
     result.trust = answers.trust
     source = f"preset {preset.name}" if preset else f"answers {args.answers}"
+    result.source = source
     considered = 0
     for entry in iter_runners(document.data):
         name = entry.name
@@ -77,6 +88,7 @@ def _preset_plan(args: argparse.Namespace, document: ConfigDocument, path: Path)
                 f"runner {name!r} uses {executor}, {source} is for {answers.executor.value} "
                 "runners; left alone"
             )
+            result.skipped_indexes.add(entry.index)
             continue
         if preset is not None:
             result.edits += presets.preset_edits(preset, answers, document.data, entry.index)
@@ -88,20 +100,41 @@ def _preset_plan(args: argparse.Namespace, document: ConfigDocument, path: Path)
 
 
 def harden_file(path: Path, args: argparse.Namespace) -> tuple[HardenResult, _PresetPlan]:
+    result, preset_plan, _changes = plan_file(path, args)
+    return result, preset_plan
+
+
+def plan_file(
+    path: Path, args: argparse.Namespace
+) -> tuple[HardenResult, _PresetPlan, list[Change]]:
+    """What harden would do to one file, and every change with its impact."""
     document = load_document(path)
     _check_runner_names(args, document, path)
     preset_plan = _preset_plan(args, document, path)
     edits = preset_plan.edits
     document_for_fixes = document.with_edits(edits) if edits else document
     trust = trust_from(args.trust, preset_plan.trust or trust_from(None))
+    names = {entry.index: entry.name for entry in iter_runners(document.data)}
+    kept = None
+    if args.runner or preset_plan.skipped_indexes:
+        kept = {
+            index
+            for index, name in names.items()
+            if (not args.runner or name in args.runner) and index not in preset_plan.skipped_indexes
+        }
     result = harden_document(
         document_for_fixes,
         trust=trust,
         fix=args.fix,
-        runners=set(args.runner) if args.runner else None,
+        runner_indexes=kept,
+        global_fixes=not args.runner,
     )
     result.before = document
-    return result, preset_plan
+    changes, data = changes_for_edits(
+        document.data, edits, source=preset_plan.source or "answers", names=names
+    )
+    fixed, _data = changes_for_fixes(data, result.applied, names)
+    return result, preset_plan, changes + fixed
 
 
 def _summary(path: Path, result: HardenResult, preset_plan: _PresetPlan) -> str:
@@ -117,16 +150,25 @@ def _summary(path: Path, result: HardenResult, preset_plan: _PresetPlan) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "format", "text") == "json":
+        return _run_json(args)
     status = EXIT_OK
     for name in args.paths:
         path = Path(name)
         try:
-            result, preset_plan = harden_file(path, args)
+            result, preset_plan, changes = plan_file(path, args)
             needs_mode = result.fix_mode and not result.changed
             if args.dry_run:
                 for note in preset_plan.skipped:
                     print(outward(f"{name}: {note}"), file=sys.stderr)
                 diff = masked_diff(result.before, result.after, label=name)
+                warning = managed_warning(result.before.text) if result.changed else None
+                if warning:
+                    print(f"{name}: warning: {warning}", file=sys.stderr)
+                if changes:
+                    # May-break changes first, under their own heading, before the diff.
+                    report = "\n".join(change_report(changes))
+                    sys.stdout.write(outward(f"{name}: planned changes\n{report}\n"))
                 sys.stdout.write(outward(diff))
                 if needs_mode:
                     sys.stdout.write(f"{name}: would set mode 0600 (group/other can read it)\n")
@@ -139,6 +181,9 @@ def run(args: argparse.Namespace) -> int:
                 # A fix we meant to apply and could not is not a clean result.
                 status = max(status, EXIT_FINDINGS)
             if result.changed:
+                warning = managed_warning(result.before.text)
+                if warning:
+                    print(f"{name}: warning: {warning}", file=sys.stderr)
                 written = write_document(result.before, result.after, backup=not args.no_backup)
                 message = _summary(path, result, preset_plan)
                 if written.backup is not None:
@@ -158,4 +203,48 @@ def run(args: argparse.Namespace) -> int:
         except WizardError as error:
             print_error(str(error))
             status = EXIT_ERROR
+    return status
+
+
+def _run_json(args: argparse.Namespace) -> int:
+    """``--format json``: each file's planned changes with their impact, and the masked diff."""
+    import json
+
+    from wizard import __version__
+    from wizard.impact import change_to_dict, may_break_first
+    from wizard.secrets import mask_text
+
+    status = EXIT_OK
+    files: list[dict[str, object]] = []
+    for name in args.paths:
+        path = Path(name)
+        entry: dict[str, object] = {"path": name}
+        try:
+            result, preset_plan, changes = plan_file(path, args)
+            entry["changes"] = [change_to_dict(c) for c in may_break_first(changes)]
+            entry["diff"] = masked_diff(result.before, result.after, label=name)
+            entry["left_alone"] = [mask_text(note) for note in preset_plan.skipped]
+            entry["managed_warning"] = managed_warning(result.before.text)
+            needs_mode = result.fix_mode and not result.changed
+            entry["set_mode_0600"] = needs_mode
+            written = False
+            if not args.dry_run and result.changed:
+                write_document(result.before, result.after, backup=not args.no_backup)
+                written = True
+            elif not args.dry_run and needs_mode:
+                tighten_mode(result.before)
+            entry["written"] = written
+            if args.dry_run and (result.changed or needs_mode):
+                status = max(status, EXIT_FINDINGS)
+        except WizardError as error:
+            entry["error"] = mask_text(str(error))
+            status = EXIT_ERROR
+        files.append(entry)
+    report = {
+        "schema": 1,
+        "tool": {"name": "runner-wizard", "version": __version__},
+        "dry_run": bool(args.dry_run),
+        "files": files,
+    }
+    sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     return status

@@ -30,7 +30,9 @@ def run(args: argparse.Namespace, prompts: Prompts | None = None) -> int:
     if not path.exists():
         check_new_path(path, allow_unsafe_path=args.allow_unsafe_path)
     start = scripted.start(args.preset, args.answers)
-    identity = scripted.identity_from(args.name, args.url, args.token_file)
+    identity = scripted.identity_from(
+        args.name, args.url, args.token_file, allow_http=args.allow_http
+    )
     session = WizardSession.open(path)
     session.allow_unsafe_path = args.allow_unsafe_path
     artifacts_dir = Path(args.artifacts).expanduser() if args.artifacts else None

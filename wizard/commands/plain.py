@@ -19,14 +19,30 @@ from wizard.session import WizardSession, initial_path
 
 
 def is_interactive(args: argparse.Namespace) -> bool:
-    """Prompt only when asked to and when someone can answer."""
-    return not args.non_interactive and sys.stdin.isatty() and sys.stdout.isatty()
+    """Prompt only when asked to and when someone can answer.
+
+    Without ``--non-interactive`` a run that cannot prompt says why, so a piped
+    input is not mistaken for answers.
+    """
+    if args.non_interactive:
+        return False
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        return True
+    which = "stdin" if not sys.stdin.isatty() else "stdout"
+    print(
+        f"runner-wizard: {which} is not a terminal, so nothing is asked: answers come from "
+        "--preset, --answers and the file, as with --non-interactive",
+        file=sys.stderr,
+    )
+    return False
 
 
 def run(args: argparse.Namespace, prompts: Prompts | None = None) -> int:
     path = Path(args.path) if args.path else initial_path()
     start = scripted.start(args.preset, args.answers)
-    identity = scripted.identity_from(args.name, args.url, args.token_file)
+    identity = scripted.identity_from(
+        args.name, args.url, args.token_file, allow_http=args.allow_http
+    )
     session = WizardSession.open(path)
     session.allow_unsafe_path = getattr(args, "allow_unsafe_path", False)
     backup = not args.no_backup

@@ -23,6 +23,15 @@ def _executors(rule: Rule) -> str:
     return ", ".join(sorted(e.value for e in rule.executors))
 
 
+def _fix_impact(rule: Rule) -> str:
+    """The fix and its impact: ``safe`` cannot stop a working job, ``unsafe`` says what."""
+    if rule.fix is None:
+        return "none (by hand)"
+    if rule.breaks:
+        return f"{rule.fix.value}, may break: {rule.breaks}"
+    return f"{rule.fix.value}, cannot stop a job that works today"
+
+
 def explain(rule: Rule) -> str:
     wrap = textwrap.TextWrapper(width=78, initial_indent="  ", subsequent_indent="  ")
     lines = [
@@ -31,7 +40,7 @@ def explain(rule: Rule) -> str:
         f"  looks at:   [{rule.table}] {rule.key}" if rule.table else f"  looks at:   {rule.key}",
         f"  executors:  {_executors(rule)}",
         f"  severity:   {_severities(rule)}  (single-project / multi-project / public)",
-        f"  fix:        {rule.fix.value if rule.fix else 'none (by hand)'}",
+        f"  fix:        {_fix_impact(rule)}",
         "",
         wrap.fill(rule.rationale),
         "",
@@ -91,6 +100,10 @@ def _rule_dict(rule: Rule) -> dict[str, object]:
         "table": rule.table,
         "key": rule.key,
         "fix": rule.fix.value if rule.fix else None,
+        "impact": (
+            None if rule.fix is None else ("may-break" if rule.fix.value == "unsafe" else "none")
+        ),
+        "impact_reason": rule.breaks or None,
         "rationale": rule.rationale,
         "remedy": rule.remedy,
         "doc_url": rule.doc_url,

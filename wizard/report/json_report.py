@@ -26,6 +26,10 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "line": finding.line,
         "message": finding.message,
         "fix": finding.fix.value if finding.fix else None,
+        # ``fix`` stays as it was (safe/unsafe); the impact says the same for people and
+        # adds what may stop working.
+        "impact": finding.impact.value if finding.impact else None,
+        "impact_reason": finding.breaks or None,
     }
     if finding.subject is not None:
         entry["subject"] = finding.subject

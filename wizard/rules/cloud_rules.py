@@ -75,6 +75,9 @@ IMDS_REACHABLE = Rule(
     table="runners.machine",
     key="MachineOptions",
     fix=FixSafety.UNSAFE,
+    breaks=(
+        "jobs that read instance credentials or metadata from the metadata endpoint lose access"
+    ),
     remedy=(
         "Add amazonec2-metadata-token=required and "
         "amazonec2-metadata-token-response-hop-limit=1 to MachineOptions; software on the VM "

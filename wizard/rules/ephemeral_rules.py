@@ -113,6 +113,10 @@ AUTOSCALER_VM_REUSE = Rule(
     table="runners.autoscaler",
     key="max_use_count",
     fix=FixSafety.UNSAFE,
+    breaks=(
+        "each job waits for a fresh VM; jobs that used files or images an earlier job left on "
+        "the VM start without them"
+    ),
     remedy=(
         "Set MaxBuilds = 1 ([runners.machine]) or max_use_count = 1 and "
         "capacity_per_instance = 1 ([runners.autoscaler]); jobs that rely on images or files "
@@ -304,7 +308,11 @@ JOB_CLEANUP_DISABLED = Rule(
     doc_url=f"{DOCS}/security/#clean-up-the-git-folder-after-each-build",
     table="runners.feature_flags",
     key="FF_ENABLE_JOB_CLEANUP",
-    fix=FixSafety.SAFE,
+    fix=FixSafety.UNSAFE,
+    breaks=(
+        "jobs with GIT_STRATEGY: none that use files an earlier job left in the build "
+        "directory find it cleaned"
+    ),
     remedy="Pin FF_ENABLE_JOB_CLEANUP = true in [runners.feature_flags].",
     check=_cleanup_disabled,
 )

@@ -82,6 +82,7 @@ SSH_HOST_KEY_CHECKING_DISABLED = Rule(
     table="runners.ssh",
     key="disable_strict_host_key_checking",
     fix=FixSafety.UNSAFE,
+    breaks="jobs stop connecting until the build host's key is in the runner user's known_hosts",
     remedy=(
         "Set disable_strict_host_key_checking = false and add the build host's key to the "
         "runner's known_hosts file first (jobs fail until it is there)."

@@ -83,6 +83,7 @@ K8S_PRIVILEGE_ESCALATION = Rule(
     table="runners.kubernetes",
     key="allow_privilege_escalation",
     fix=FixSafety.UNSAFE,
+    breaks="jobs that run sudo, su or set-uid programs in their pods fail",
     remedy=(
         "Set allow_privilege_escalation = false (and privileged = false, which Kubernetes "
         "requires with it); jobs that use sudo then fail."
@@ -184,6 +185,7 @@ K8S_AUTOMOUNT_SERVICE_ACCOUNT_TOKEN = Rule(
     table="runners.kubernetes",
     key="automount_service_account_token",
     fix=FixSafety.UNSAFE,
+    breaks="jobs that talk to this cluster's API with the pod's service account lose access",
     remedy=(
         "Set automount_service_account_token = false; jobs that deploy to this cluster then "
         "need credentials of their own."

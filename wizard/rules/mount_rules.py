@@ -127,6 +127,10 @@ DOCKER_SOCKET_MOUNT = Rule(
     table="runners.docker",
     key="volumes",
     fix=FixSafety.UNSAFE,
+    breaks=(
+        "jobs that run docker build or other docker commands through the host's Docker daemon "
+        "lose it"
+    ),
     remedy=(
         "Remove the socket from volumes; build images with a rootless builder or Docker-in-Docker "
         "on an ephemeral runner instead."
@@ -242,6 +246,10 @@ HOST_NAMESPACE = Rule(
     table="runners.docker",
     key="network_mode",
     fix=FixSafety.UNSAFE,
+    breaks=(
+        "jobs that reach services on the host through localhost or use the host's processes "
+        "lose them"
+    ),
     remedy="Remove the host namespace setting so that each job gets its own namespace.",
     check=_host_namespaces,
 )

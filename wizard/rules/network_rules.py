@@ -215,7 +215,8 @@ METRICS_SERVER_EXPOSED = Rule(
     doc_url=f"{DOCS}/monitoring/",
     table="",
     key="listen_address",
-    fix=FixSafety.SAFE,
+    fix=FixSafety.UNSAFE,
+    breaks="Prometheus servers on other hosts can no longer scrape the runner's metrics",
     remedy=(
         "Bind listen_address to 127.0.0.1 (keeping the port) and scrape it locally or through "
         "an authenticating proxy."

@@ -120,6 +120,10 @@ PRIVILEGED_CONTAINER = Rule(
     table="runners.docker",
     key="privileged",
     fix=FixSafety.UNSAFE,
+    breaks=(
+        "jobs that run Docker-in-Docker or otherwise need privileged mode (docker build with "
+        "dind, mounts, loop devices) fail"
+    ),
     remedy=(
         "Set privileged = false; jobs that build images need a rootless builder or a separate, "
         "ephemeral runner for protected branches."
@@ -207,6 +211,7 @@ PRIVILEGED_SERVICES = Rule(
     table="runners.docker",
     key="services_privileged",
     fix=FixSafety.UNSAFE,
+    breaks="service containers that need privileged mode (docker:dind as a service) fail to start",
     remedy=(
         "Set services_privileged = false, or list the service images that need it (such as a "
         "pinned docker:dind) in allowed_privileged_services."
@@ -275,6 +280,9 @@ DANGEROUS_CAPABILITIES_RULE = Rule(
     table="runners.docker",
     key="cap_add",
     fix=FixSafety.UNSAFE,
+    breaks=(
+        "jobs that use the removed capabilities (mounting, tracing, network administration) fail"
+    ),
     remedy=(
         "Remove the listed capabilities from cap_add; grant a narrower one only if a job needs it."
     ),
@@ -320,6 +328,7 @@ SETUID_NOT_DROPPED = Rule(
     table="runners.docker",
     key="cap_drop",
     fix=FixSafety.UNSAFE,
+    breaks="jobs that call sudo or su, or tools that switch users, fail",
     remedy=(
         "Add SETUID and SETGID to cap_drop; jobs that call sudo, su or tools that switch users "
         "(such as some package managers) then fail."
@@ -361,6 +370,7 @@ NO_NEW_PRIVILEGES_MISSING = Rule(
     table="runners.docker",
     key="security_opt",
     fix=FixSafety.UNSAFE,
+    breaks="jobs that rely on sudo, su or other set-uid programs fail",
     remedy=(
         'Add "no-new-privileges:true" to security_opt; jobs that rely on sudo or su then fail.'
     ),

@@ -82,6 +82,10 @@ PULL_POLICY_IF_NOT_PRESENT = Rule(
     table="runners.docker",
     key="pull_policy",
     fix=FixSafety.UNSAFE,
+    breaks=(
+        "jobs whose images exist only on this host (built or tagged locally, never pushed) "
+        "fail to pull; every job pulls"
+    ),
     remedy=(
         'Use pull_policy = "always" and keep if-not-present out of allowed_pull_policies; jobs '
         "that need images present only on the host then fail."
@@ -122,10 +126,16 @@ def allows_any_registry(pattern: str) -> bool:
     The runner matches the image name a job writes against each entry with
     doublestar (``common/allowed_images.go``), so such an entry names no registry
     and no project: ``*/*:*`` admits ``anyone/anything:tag`` and
-    ``any.registry/x:tag``.
+    ``any.registry/x:tag``. A lone ``*`` (or ``*:*``) is narrower: ``*`` never
+    crosses a ``/``, so it admits only names without a registry or namespace,
+    Docker Hub's official images as jobs write them (``node:20``, ``postgres``);
+    executors/docker/docker_test.go ``testAllowedImages`` has ``library/ruby`` and
+    ``my.registry.tld/ruby`` refused by ``*``.
     """
     text = pattern.strip()
-    return bool(text) and set(text) <= _WILDCARD_ONLY
+    if not text or not set(text) <= _WILDCARD_ONLY:
+        return False
+    return "/" in text or "**" in text
 
 
 IMAGES_UNRESTRICTED = Rule(
@@ -137,13 +147,22 @@ IMAGES_UNRESTRICTED = Rule(
         "An empty allowed_images or allowed_services list lets a job name any image from any "
         "registry, including one built to attack the runner host or to exfiltrate what it "
         "finds. On a runner shared by several projects, an allowlist keeps jobs on images the "
-        "operators have vetted."
+        "operators have vetted. The runner matches each pattern against the image name "
+        "exactly as the job writes it (doublestar.Match in common/allowed_images.go, before "
+        "any docker.io/library/ is added): * stays within one path segment and ** spans "
+        "several, so node:20 and postgres are matched by *, not by docker.io/library/*, "
+        "and registry.gitlab.com/mygroup/** admits that group's images. The runner's own "
+        "default image is always allowed."
     ),
     doc_url=f"{DOCS}/executors/docker/#restrict-docker-images-and-services",
     table="runners.docker",
     key="allowed_images",
     fix=None,
-    remedy="List the registries or images jobs may use in allowed_images and allowed_services.",
+    remedy=(
+        'List what jobs may use in allowed_images and allowed_services, as jobs name it: "*" '
+        'for Docker Hub\'s official images (node:20, postgres), "your.registry/group/**" for '
+        "your own."
+    ),
     check=_images_unrestricted,
 )
 

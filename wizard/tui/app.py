@@ -127,6 +127,8 @@ class WizardApp(App[int]):
         self.outcome = NOTHING_WRITTEN
         """What the command prints once the app has closed."""
         self._preview_generation = 0
+        self.ticked: set[str] = set()
+        """Offered fixes (by :func:`wizard.impact.fix_id`) ticked on the review."""
 
     # ----------------------------------------------------------------- flow
 
@@ -200,6 +202,14 @@ class WizardApp(App[int]):
             await screen.query_one(StepSidebar).show(self._sidebar())
         self._schedule_preview()
 
+    @on(ReviewScreen.FixTicked)
+    def _fix_ticked(self, message: ReviewScreen.FixTicked) -> None:
+        if message.ticked:
+            self.ticked.add(message.fix)
+        else:
+            self.ticked.discard(message.fix)
+        self._schedule_preview()
+
     @on(ReviewScreen.ArtifactsChoice)
     def _artifacts_choice(self, message: ReviewScreen.ArtifactsChoice) -> None:
         self.artifacts_wanted = message.enabled
@@ -240,9 +250,19 @@ class WizardApp(App[int]):
 
     @on(QuitWithoutSaving)
     def _quit_requested(self) -> None:
-        self.action_quit_without_saving()
+        """The review's "Quit without saving" button: explicit already, so it quits."""
+        self._quit_now()
 
     def action_quit_without_saving(self) -> None:
+        """q / Ctrl+Q. On the review, where every answer is given, a stray key must not
+        throw them away: the first press asks, the second quits."""
+        screen = self.screen
+        if not self.done and isinstance(screen, ReviewScreen) and not screen.quit_armed:
+            screen.arm_quit()
+            return
+        self._quit_now()
+
+    def _quit_now(self) -> None:
         if self.done:
             self.exit(self.done_code)
             return
@@ -429,6 +449,7 @@ class WizardApp(App[int]):
             runner_index=self.state.runner_index,
             identity=self.state.identity,
             also=self.state.also,
+            ticked=frozenset(self.ticked),
         )
 
     @work(thread=True, exclusive=True, group="preview")
@@ -441,6 +462,7 @@ class WizardApp(App[int]):
         runner_index: int | None,
         identity: RunnerIdentity | None,
         also: Sequence[int],
+        ticked: frozenset[str],
     ) -> None:
         try:
             preview = session.preview(
@@ -449,6 +471,7 @@ class WizardApp(App[int]):
                 identity=identity,
                 preset=self.preset,
                 also=also,
+                ticked=ticked,
             )
         except Exception as error:
             self.call_from_thread(self._preview_failed, generation, outward(str(error)))
@@ -474,7 +497,7 @@ class WizardApp(App[int]):
         if isinstance(screen, StepScreen):
             screen.show_findings(preview.findings_before, preview.findings_after)
         elif isinstance(screen, ReviewScreen):
-            screen.show_preview(preview, host)
+            screen.show_preview(preview, host, ticked=frozenset(self.ticked))
 
     def _preview_failed(self, generation: int, message: str) -> None:
         if generation != self._preview_generation:

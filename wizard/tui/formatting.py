@@ -12,11 +12,11 @@ from collections.abc import Iterable, Sequence
 from enum import Enum
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from rich.table import Table
 from rich.text import Text
 
+from wizard.answers import gitlab_url_problem
 from wizard.model import Finding, Severity
 from wizard.secrets import outward
 from wizard.steps import STEPS, Question
@@ -178,22 +178,8 @@ def coloured_diff(diff: str) -> Text:
 
 
 def url_problem(url: str, *, allow_http: bool) -> str | None:
-    """Why a GitLab URL cannot be used, or ``None`` when it can."""
-    url = url.strip()
-    if not url:
-        return "Enter the GitLab URL, e.g. https://gitlab.example.com"
-    if "@" in urlsplit(url).netloc:
-        # It would sit in config.toml in clear and show wherever the URL is shown.
-        return (
-            "Leave the user name and password out of the URL; the runner signs in with its token."
-        )
-    if url.startswith("https://") and len(url) > len("https://"):
-        return None
-    if url.startswith("http://") and len(url) > len("http://"):
-        if allow_http:
-            return None
-        return "Plain http sends the runner token unencrypted; tick the box to use it anyway."
-    return "The URL must start with https://"
+    """The core's URL check, with the remedy this screen offers for plain http."""
+    return gitlab_url_problem(url, allow_http=allow_http, how_to_allow="tick the box")
 
 
 def answer_rows(state: WizardState) -> list[tuple[str, str]]:

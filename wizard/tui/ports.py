@@ -8,12 +8,12 @@ tests can drive every screen with a small stand-in object.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from wizard.answers import Answers
-from wizard.model import Finding, RunnerIdentity
+from wizard.model import Change, Finding, RunnerIdentity
 
 if TYPE_CHECKING:
     from wizard.presets import Preset
@@ -58,6 +58,16 @@ class PreviewView(Protocol):
     def findings_after(self) -> Sequence[Finding]: ...
     @property
     def changed(self) -> bool: ...
+    @property
+    def changes(self) -> Sequence[Change]: ...
+    @property
+    def offered(self) -> Sequence[Finding]: ...
+    @property
+    def may_break(self) -> Sequence[Change]: ...
+    @property
+    def to_fill_in(self) -> Sequence[str]: ...
+    @property
+    def managed(self) -> str | None: ...
 
 
 class SaveView(Protocol):
@@ -93,9 +103,11 @@ class SessionPort(Protocol):
         identity: RunnerIdentity | None = None,
         preset: Preset | None = None,
         also: Sequence[int] = (),
+        ticked: Collection[str] = (),
     ) -> PreviewView:
         """``preset``: its pinned settings go in first; ``also``: more runners that get
-        the same answers, for one combined diff and one save."""
+        the same answers, for one combined diff and one save; ``ticked``: offered
+        fixes the operator chose."""
         ...
 
     def save(self, preview: Any, *, backup: bool = True) -> SaveView:

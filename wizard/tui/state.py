@@ -196,7 +196,7 @@ class WizardState:
 
 ALL_QUESTIONS: tuple[Question, ...] = tuple(q for s in STEPS for q in s.questions)
 
-FOLLOW_FILE = frozenset({"executor", "default_image", "allowed_images"})
+FOLLOW_FILE = frozenset({"executor", "default_image", "allowed_images", "allowed_services"})
 """Questions whose default, for a runner that exists, is what the file says: the
 executor (switching makes a different runner), and the default image and image
 allowlist, which name the operator's own registries and images, not ours."""

@@ -31,9 +31,11 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog"):
-            yield Static(self.help_title, id="help-title")
+            yield Static(Text(self.help_title), id="help-title")
             with VerticalScroll(id="help-body"):
-                yield Static(self.body)
+                # Plain text, not markup: help names tables such as [runners.docker],
+                # which markup would swallow, leaving a stray "]".
+                yield Static(Text(self.body) if isinstance(self.body, str) else self.body)
                 yield Static(KEYS_HELP, id="help-keys")
             yield Button("Close", id="help-close", compact=True)
 

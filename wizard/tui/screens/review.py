@@ -13,7 +13,8 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, HorizontalScroll, VerticalScroll
+from textual.containers import Horizontal, HorizontalScroll, Vertical, VerticalScroll
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Static
 
@@ -26,8 +27,6 @@ from wizard.tui.screens.base import WizardScreen
 from wizard.tui.state import REVIEW
 from wizard.tui.widgets.choices import TickBox
 from wizard.tui.widgets.sidebar import SidebarEntry
-
-MAX_FINDINGS_LISTED = 12
 
 
 class ReviewScreen(WizardScreen):
@@ -46,6 +45,14 @@ class ReviewScreen(WizardScreen):
         def __init__(self, artifacts_folder: Path | None) -> None:
             super().__init__()
             self.artifacts_folder = artifacts_folder
+
+    class FixTicked(Message):
+        """The user ticked or unticked an offered fix (named by its fix id)."""
+
+        def __init__(self, fix: str, ticked: bool) -> None:
+            super().__init__()
+            self.fix = fix
+            self.ticked = ticked
 
     class ArtifactsChoice(Message):
         """The user ticked the box or typed the folder: the app remembers both."""
@@ -78,6 +85,14 @@ class ReviewScreen(WizardScreen):
         self._problem: str | None = None
         self._mounted = False
         self.saving = False
+        self.ticked: frozenset[str] = frozenset()
+        self._offer_ids: dict[str, str] = {}
+        self._offer_round = 0
+        """Offer checkbox id → the fix id it ticks."""
+        self.risk_confirmed = False
+        """Save was pressed once with may-break changes listed: the next press writes."""
+        self.quit_armed = False
+        """q was pressed once: the next press quits without saving."""
 
     def compose_main(self) -> ComposeResult:
         yield Static("Review", classes="screen-title")
@@ -85,6 +100,10 @@ class ReviewScreen(WizardScreen):
             yield Static(Text("Working out the changes…", style="dim"), id="findings-total")
             if self.server_note:
                 yield Static(Text(outward(self.server_note), style="bold"), id="server-note")
+            yield Static("What changes, and what it may break", classes="section-title")
+            yield Static("", id="changes")
+            yield Static("Fixes no answer decides", classes="section-title", id="offers-title")
+            yield Vertical(id="offers")
             yield Static(Text(f"Changes to {self.file_name}"), classes="section-title")
             with HorizontalScroll(id="diff-box"):
                 yield Static(Text("…", style="dim"), id="diff")
@@ -129,13 +148,102 @@ class ReviewScreen(WizardScreen):
         elif self._problem is not None:
             self.show_problem(self._problem)
 
-    def show_preview(self, preview: PreviewView, host: HostChecklist | None = None) -> None:
+    def show_preview(
+        self,
+        preview: PreviewView,
+        host: HostChecklist | None = None,
+        *,
+        ticked: frozenset[str] = frozenset(),
+    ) -> None:
         """The app computed what Save would write (maybe before this screen is up)."""
+        if self.preview is None or list(self.preview.may_break) != list(preview.may_break):
+            self.risk_confirmed = False  # different risks than the ones confirmed: ask again
         self.preview = preview
         self.host = host
+        self.ticked = ticked
         self._problem = None
         if self._mounted:
             self._render_preview(preview, host)
+
+    def _render_changes(self, preview: PreviewView) -> None:
+        from wizard.impact import FILL_IN_HEADING, MAY_BREAK_HEADING, NONE_HEADING, change_report
+
+        text = Text()
+        if preview.managed and preview.changed:
+            text.append(f"Warning: {preview.managed}\n", style="bold yellow")
+        if preview.to_fill_in:
+            text.append(FILL_IN_HEADING + "\n", style="bold yellow")
+            for gap in preview.to_fill_in:
+                text.append(f"  {gap}\n")
+        for line in change_report(list(preview.changes)):
+            if line.startswith(MAY_BREAK_HEADING):
+                text.append(line + "\n", style="bold red")
+            elif line.startswith(NONE_HEADING):
+                text.append(line + "\n", style="bold green")
+            elif line.lstrip().startswith("may break:"):
+                text.append(line + "\n", style="yellow")
+            else:
+                text.append(line + "\n")
+        if not preview.changes:
+            text.append("No setting changes.", style="green")
+        text.rstrip()
+        text.rstrip()
+        self.query_one("#changes", Static).update(text)
+        self._render_offers(preview)
+
+    def _render_offers(self, preview: PreviewView) -> None:
+        from wizard.impact import fix_id, offer_line
+
+        box = self.query_one("#offers", Vertical)
+        focused = self.focused
+        keep_focus = self._offer_ids.get(focused.id or "") if focused is not None else None
+        box.remove_children()  # finishes later: the new boxes get ids of their own
+        self._offer_round += 1
+        self._offer_ids = {}
+        offers = list(preview.offered)
+        # Ticked fixes are applied, so the core no longer offers them: keep their boxes.
+        self.query_one("#offers-title", Static).display = bool(offers or self.ticked)
+        boxes = []
+        for number, finding in enumerate(offers):
+            widget_id = f"offer-{self._offer_round}-{number}"
+            self._offer_ids[widget_id] = fix_id(finding)
+            boxes.append(
+                TickBox(
+                    Content(offer_line(finding)),  # plain text: names may hold markup
+                    value=False,
+                    id=widget_id,
+                    classes="offer",
+                    compact=True,
+                )
+            )
+        for number, fix in enumerate(sorted(self.ticked)):
+            widget_id = f"ticked-{number}"
+            self._offer_ids[widget_id] = fix
+            boxes.append(TickBox(fix, value=True, id=widget_id, classes="offer", compact=True))
+        if boxes:
+            box.mount_all(boxes)
+            # The box just ticked is a new widget now: the focus stays on it.
+            again = next((b for b in boxes if self._offer_ids[b.id or ""] == keep_focus), None)
+            if again is not None:
+                self.call_after_refresh(again.focus)
+
+    @on(Checkbox.Changed, ".offer")
+    def _offer_toggled(self, event: Checkbox.Changed) -> None:
+        event.stop()
+        fix = self._offer_ids.get(event.checkbox.id or "")
+        if fix is not None:
+            self.post_message(self.FixTicked(fix, event.value))
+
+    def arm_quit(self) -> None:
+        """The first q on the review: say what a second one does."""
+        self.quit_armed = True
+        self.query_one("#save-problem", Static).update(
+            Text(
+                "Press q again to quit without saving: your answers and this review are "
+                "thrown away. Esc goes back to the questions.",
+                style="bold yellow",
+            )
+        )
 
     def _render_preview(self, preview: PreviewView, host: HostChecklist | None) -> None:
         checklist = self.query_one("#checklist", Static)
@@ -149,20 +257,23 @@ class ReviewScreen(WizardScreen):
         total = Text("Findings, now → after saving:  ", style="bold")
         total.append_text(findings_line(preview.findings_before, preview.findings_after))
         self.query_one("#findings-total", Static).update(total)
+        self._render_changes(preview)
         summary = Text()
         remaining = list(preview.findings_after)
         if not remaining:
             summary.append("Nothing.", style="green")
         else:
-            for finding in remaining[:MAX_FINDINGS_LISTED]:
+            # Every finding: the review scrolls, and a hidden one is one not seen.
+            for finding in remaining:
                 summary.append_text(finding_line(finding))
                 summary.append("\n")
-            if len(remaining) > MAX_FINDINGS_LISTED:
-                summary.append(f"… and {len(remaining) - MAX_FINDINGS_LISTED} more\n", style="dim")
             summary.rstrip()
         self.query_one("#review-findings", Static).update(summary)
         save = self.query_one("#save", Button)
-        if preview.changed:
+        if preview.changed and self.risk_confirmed:
+            self.query_one("#diff", Static).update(coloured_diff(preview.diff))
+            save.label = "Save anyway"
+        elif preview.changed:
             self.query_one("#diff", Static).update(coloured_diff(preview.diff))
             save.label = "Save"
         else:
@@ -217,6 +328,22 @@ class ReviewScreen(WizardScreen):
 
     def action_save(self) -> None:
         if self.preview is None or self.saving:
+            return
+        risky = len(self.preview.may_break)
+        if risky and not self.risk_confirmed:
+            # Asked once, explicitly: nothing that may break is written on one keypress.
+            from wizard.impact import save_warning
+
+            self.risk_confirmed = True
+            self.query_one("#save", Button).label = "Save anyway"
+            self.query_one("#save-problem", Static).update(
+                Text(
+                    f"{save_warning(risky)} Press Save again to write them, or Back to "
+                    "change the answers.",
+                    style="bold yellow",
+                )
+            )
+            self.query_one("#save", Button).focus()
             return
         folder = self.artifacts_target()
         if self.write_artifacts and folder is None:

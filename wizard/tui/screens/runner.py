@@ -19,6 +19,7 @@ from textual.widgets.selection_list import Selection
 
 from wizard.model import RunnerIdentity
 from wizard.secrets import mask_secret, outward
+from wizard.steps import TOKEN_PROMPT
 from wizard.tui.formatting import url_problem
 from wizard.tui.ports import RunnerView, ServerStatusView
 from wizard.tui.screens.base import WizardScreen
@@ -122,7 +123,7 @@ class RunnerScreen(WizardScreen):
                 id="allow-http",
                 compact=True,
             )
-            yield Label("Runner token (hidden; leave empty to paste it in later)", classes="prompt")
+            yield Label(TOKEN_PROMPT, classes="prompt")
             yield Input(
                 self.identity.token or "",
                 password=True,
