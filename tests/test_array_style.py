@@ -12,7 +12,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wizard.model import SetValue
+from wizard.model import SetValue, TomlValue
 from wizard.tomlfile.document import parse_config
 
 TABLE = ("runners", 0, "docker")
@@ -20,7 +20,8 @@ TABLE = ("runners", 0, "docker")
 
 def edit(text: str, volumes: list[str]) -> str:
     document = parse_config(text.encode())
-    return document.with_edits([SetValue(TABLE, "volumes", volumes)]).text
+    value: list[TomlValue] = list(volumes)
+    return document.with_edits([SetValue(TABLE, "volumes", value)]).text
 
 
 def wrap(volumes: str) -> str:

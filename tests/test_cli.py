@@ -541,7 +541,14 @@ def test_no_output_of_any_command_contains_a_secret(
     outputs = []
     for output_format in ("text", "json", "sarif"):
         for trust in TRUST_LEVELS:
-            argv = ("audit", "--format", output_format, "--trust", trust, str(path))
+            argv: tuple[str, ...] = (
+                "audit",
+                "--format",
+                output_format,
+                "--trust",
+                trust,
+                str(path),
+            )
             outputs.append(run_cli(capsys, *argv))
     for fix in ("safe", "all"):
         outputs.append(run_cli(capsys, "harden", "--dry-run", "--fix", fix, str(path)))

@@ -23,7 +23,7 @@ import tomlkit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wizard.model import Edit, RemoveKey, SetValue, TablePath
+from wizard.model import Edit, RemoveKey, SetValue, TablePath, TomlValue
 from wizard.tomlfile.document import parse_config
 from wizard.tomlfile.edits import apply_edits
 from wizard.tomlfile.layout import fold
@@ -189,8 +189,8 @@ TEXT = st.text(
     ),
     max_size=12,
 )
-SCALARS = st.one_of(TEXT, st.integers(-(2**31), 2**31), st.booleans())
-VALUES = st.one_of(SCALARS, st.lists(TEXT, max_size=4))
+SCALARS: st.SearchStrategy[TomlValue] = st.one_of(TEXT, st.integers(-(2**31), 2**31), st.booleans())
+VALUES: st.SearchStrategy[TomlValue] = st.one_of(SCALARS, st.lists(TEXT, max_size=4))
 
 
 @st.composite
@@ -468,7 +468,8 @@ def test_editor_on_documents_of_any_shape(tree: dict[str, Any], data: st.DataObj
     for _ in range(data.draw(st.integers(1, 4))):
         path, table = data.draw(st.sampled_from(tables_found))
         leaves = [k for k, v in table.items() if not isinstance(v, dict) and _is_leaf(v)]
-        if leaves and data.draw(st.booleans()):
+        change_one: bool = data.draw(st.booleans())
+        if leaves and change_one:
             key = data.draw(st.sampled_from(leaves))
             if data.draw(st.booleans()):
                 edits.append(RemoveKey(path, key))

@@ -123,7 +123,8 @@ def runner(draw: st.DrawFn, index: int, style: dict[str, Any]) -> str:
         if privileged is not None:
             lines.append(f"{sub_key}privileged = {privileged}  # see the wiki")
         volumes = draw(st.lists(st.sampled_from(VOLUMES), unique=True, max_size=4))
-        if volumes or draw(st.booleans()):
+        empty_array: bool = draw(st.booleans())
+        if volumes or empty_array:
             lines.append(f"{sub_key}volumes = {draw(array(volumes, sub_key))}")
         if draw(st.booleans()):
             lines.append(f'{sub_key}# pull_policy = "never"')

@@ -109,8 +109,12 @@ def test_defaults_are_marked_recommended(tmp_path: Path) -> None:
     )
     wizard, _out = wizard_for(tmp_path / "config.toml", prompts)
     wizard.run(backup=False)
-    titles = [o.title for o in prompts.options["Who can run jobs on this runner?"]]
-    assert "Several projects of one organisation (recommended)" in titles
+    titles = [o.title for o in prompts.options["Which executor will run the jobs?"]]
+    assert "docker (recommended)" in titles
+    # Who runs jobs is a fact the operator states: assumed, never "recommended".
+    trust = [o.title for o in prompts.options["Who can run jobs on this runner?"]]
+    assert not [title for title in trust if "recommended" in title]
+    assert prompts.defaults["Who can run jobs on this runner?"] is Trust.MULTI_PROJECT
     assert not (tmp_path / "config.toml").exists()  # declined: nothing written
 
 

@@ -19,17 +19,12 @@ from wizard.answers import HOST_MEASURES, Answers, JobUser, PrivilegedNeed, Pull
 from wizard.answers_file import answers_to_toml
 from wizard.artifacts import CHECKLIST_FILE, DAEMON_FILE, NFT_FILE, generate_artifacts
 from wizard.commands import plain as plain_command
+from wizard.host_plan import plan_host
 from wizard.model import Executor, RunnerIdentity, Trust
 from wizard.plain import (
-    NOT_PLANNED,
-    PARTLY_PLANNED,
-    PLANNED,
     REVIEW_WIDTH,
-    TO_DO,
     PlainWizard,
     host_checklist,
-    measures_of,
-    plan_host,
 )
 from wizard.session import WizardSession
 from wizard.steps import question
@@ -141,10 +136,10 @@ def test_review_lists_the_checklist_marked_by_what_was_planned(tmp_path: Path) -
     lines = host_section(output)
     # The container item covers the metadata endpoint (planned) and traffic
     # between runners (not planned); SSH was planned and gets its own item.
-    assert entry_tag(lines, "Keep job containers away") == PARTLY_PLANNED
-    assert entry_tag(lines, "Block SSH to runner machines") == PLANNED
-    assert entry_tag(lines, "Put runners in their own network segment") == NOT_PLANNED
-    assert entry_tag(lines, "Keep config.toml readable by its owner only") == TO_DO
+    assert entry_tag(lines, "Keep job containers away") == "[partly planned]"
+    assert entry_tag(lines, "Block SSH to runner machines") == "[planned]"
+    assert entry_tag(lines, "Put runners in their own network segment") == "[not planned]"
+    assert entry_tag(lines, "Keep config.toml readable by its owner only") == "[to do]"
     text = flat("\n".join(lines))
     assert "It holds the runner's token: anyone who can read it" in text  # not masked away
     assert "An SSH server open to the internet is the first thing scanned" in text
@@ -170,8 +165,8 @@ def test_review_of_an_existing_runner_uses_its_cloud_settings(tmp_path: Path) ->
     )
     _code, output = run_wizard(path, prompts)
     lines = host_section(output)
-    assert entry_tag(lines, "Require IMDSv2 with a hop limit of 1") == PLANNED
-    assert entry_tag(lines, "Keep job containers away") == PLANNED
+    assert entry_tag(lines, "Require IMDSv2 with a hop limit of 1") == "[planned]"
+    assert entry_tag(lines, "Keep job containers away") == "[planned]"
     assert TOKEN not in output
     assert path.read_text(encoding="utf-8") == MACHINE_CONFIG
 
@@ -204,14 +199,14 @@ def test_every_item_and_every_measure_appears_once_in_80_columns(
     for item in host.items:
         assert flat(item.title) in text
         assert flat(item.why) in text
-        covered.update(measures_of(item))
-        if measures_of(item) and set(measures_of(item)) <= planned:
-            assert entry_tag(lines, item.title) == PLANNED
-        elif not set(measures_of(item)) & planned and measures_of(item):
-            assert entry_tag(lines, item.title) == NOT_PLANNED
+        covered.update(item.measures)
+        if item.measures and set(item.measures) <= planned:
+            assert entry_tag(lines, item.title) == "[planned]"
+        elif not set(item.measures) & planned and item.measures:
+            assert entry_tag(lines, item.title) == "[not planned]"
     for choice in question("host_measures").choices:
         if choice.value not in covered:
-            expected = PLANNED if choice.value in planned else NOT_PLANNED
+            expected = "[planned]" if choice.value in planned else "[not planned]"
             assert entry_tag(lines, choice.label) == expected
     # The review and the files agree: the checklist file lists the same items.
     checklist = host.files[CHECKLIST_FILE]
@@ -220,13 +215,12 @@ def test_every_item_and_every_measure_appears_once_in_80_columns(
 
 
 def test_every_measure_is_carried_out_by_some_item_somewhere() -> None:
-    """The title matching stays in step with the checklist's wording: each measure
-    the network step offers is recognised in at least one item."""
+    """Each measure the network step offers is carried out by at least one item."""
     seen: set[str] = set()
     for executor, extra in itertools.product(EXECUTORS, [(), HOST_MEASURES]):
         host = plan_host(Answers(executor=executor, host_measures=tuple(extra)), gitlab_url=URL)
         for item in host.items:
-            seen.update(measures_of(item))
+            seen.update(item.measures)
     assert seen == set(HOST_MEASURES)
 
 

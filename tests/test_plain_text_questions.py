@@ -18,9 +18,10 @@ from wizard import cli, scripted
 from wizard.answers import Answers, PullPolicyChoice
 from wizard.errors import MissingAnswerError
 from wizard.model import Executor, RunnerIdentity, Trust
-from wizard.plain import LIST_HINT, PlainWizard, parse_list_answer
+from wizard.plain import PlainWizard, parse_list_answer
 from wizard.session import WizardSession
 from wizard.steps import DEFAULT_IMAGE, recommended
+from wizard.validation import LIST_HINT
 
 URL = "https://gitlab.example.com"
 ASK_IMAGE = "Which image do jobs use when they name none?"
@@ -144,7 +145,7 @@ def test_allowlist_replies_edit_the_file(
     prompts, _out = run_wizard(path, {ASK_IMAGES: reply})
     assert docker_table(path).get("allowed_images") == expected
     message = asked(prompts, ASK_IMAGES)
-    assert message.endswith(f"(current) {LIST_HINT}")
+    assert message.endswith(f"(current) [{LIST_HINT}]")
     assert prompts.defaults[message] == "registry.example.com/ci/*"
 
 

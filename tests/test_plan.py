@@ -287,7 +287,8 @@ def test_a_wrong_case_flag_is_not_the_flag(answers: Answers, flag: str) -> None:
     after = tomllib.loads(written)
     assert after["runners"][0]["feature_flags"] == {flag.lower(): True, flag: True}
     field = next(iter(answers.to_dict()))
-    assert field not in answers_from_config(config(text), 0).to_dict()
+    # Unpinned, the flag is the runner's default (off), whatever the lower-case key says.
+    assert getattr(answers_from_config(config(text), 0), field) is not True
     assert answers_from_config(after, 0).to_dict()[field] is True
     assert edits_for_answers(answers, after, 0) == []
 
@@ -328,9 +329,32 @@ FF_NETWORK_PER_BUILD = true
 
 
 def test_answers_from_config_leaves_unsaid_fields_open() -> None:
+    """What neither the file nor the runner's defaults say stays open; the clone
+    strategy depends on the project when the runner does not set it."""
     assert answers_from_config({"runners": [{"executor": "shell"}]}, 0) == Answers(
-        executor=Executor.SHELL
+        executor=Executor.SHELL, job_cleanup=False
     )
+
+
+def test_absent_keys_read_as_what_the_runner_does_without_them() -> None:
+    """common/config.go GetPullPolicies: no pull_policy is always; feature flags default
+    off (helpers/featureflags/flags.go); no user runs the image's own user."""
+    docker = answers_from_config({"runners": [{"executor": "docker"}]}, 0)
+    assert docker == Answers(
+        executor=Executor.DOCKER,
+        privileged=PrivilegedNeed.NONE,
+        job_user=JobUser.IMAGE_DEFAULT,
+        pull_policy=PullPolicyChoice.ALWAYS,
+        allowed_pull_policies=(),
+        allowed_images=(),
+        allowed_services=(),
+        per_build_network=False,
+        isolate_host_network=True,
+    )
+    machine = answers_from_config({"runners": [{"executor": "docker+machine"}]}, 0)
+    assert machine.one_job_per_vm is False
+    kubernetes = answers_from_config({"runners": [{"executor": "kubernetes"}]}, 0)
+    assert kubernetes.pull_policy is None  # the cluster's own default applies
 
 
 def test_missing_runner_is_an_index_error() -> None:

@@ -119,7 +119,7 @@ def test_template_config_has_only_known_keys_and_no_identity(preset: Preset) -> 
     def walk(table: str, values: dict[str, object]) -> None:
         for key, value in values.items():
             if isinstance(value, dict):
-                walk(keys.child_table(table, key), value)  # type: ignore[arg-type]
+                walk(keys.child_table(table, key), value)
             else:
                 assert keys.lookup(table, key) or keys.is_free_form(table), (table, key)
 
@@ -170,7 +170,16 @@ def write(tmp_path: Path, text: str) -> str:
         ),
         (
             "name = 'x'\ntrust = 'public'\n[settings.'runners.docker']\nprivileged = 'yes'\n",
-            "must be a boolean",
+            "privileged: must be true or false, but is a string",
+        ),
+        (
+            # What wrong-value-type would report once written is refused up front.
+            "name = 'x'\ntrust = 'public'\n[settings.runners]\nprepare_timeout = 'abc'\n",
+            "prepare_timeout: is not a duration the runner can parse",
+        ),
+        (
+            "name = 'x'\ntrust = 'public'\n[settings.runners]\nprepare_timeout = 90\n",
+            'prepare_timeout: is a duration: give it a unit, such as "90s"',
         ),
         ("name = 'x'\ntrust = 'public'\n[settings.session_server]\nx = 1\n", "one runner only"),
         ("name = 'x'\ntrust = 'public'\n[answers\n", "invalid TOML"),

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _update_readme_module():  # type: ignore[no-untyped-def]
+def _update_readme_module() -> ModuleType:
     spec = importlib.util.spec_from_file_location(
         "update_readme", ROOT / "scripts" / "update_readme.py"
     )

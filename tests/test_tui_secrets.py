@@ -16,16 +16,24 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from rich.console import Console
-from textual.widgets import Input, SelectionList, Static
 
-from tests.tui_support import SIZE, next_until, position, press, save_confirming_risks, settle
+from tests.tui_support import (
+    SIZE,
+    next_until,
+    position,
+    press,
+    save_confirming_risks,
+    screen_text,
+    settle,
+)
 from wizard.steps import question
 from wizard.tui.app import EXIT_SAVED, WizardApp, build_app
-from wizard.tui.formatting import describe_value, mask_words, url_problem
+from wizard.tui.formatting import mask_words
 from wizard.tui.ports import RunnerView, SessionPort, open_real_session
 from wizard.tui.screens.runner import runner_label
 from wizard.tui.widgets.question import QuestionField
+from wizard.validation import url_problem
+from wizard.wording import describe_value
 
 URL_PASSWORD = "URLPASSWORD123"
 TOKEN_BODY = "SECRETsecretSECRETsecret"
@@ -79,25 +87,10 @@ def open_leaky_session(path: Path) -> SessionPort:
     return cast("SessionPort", LeakySession(open_real_session(path)))
 
 
-def widget_texts(app: WizardApp) -> str:
-    """The text of every widget on the current screen, shown or scrolled away."""
-    console = Console(width=400, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
-    for widget in app.screen.query("*"):
-        if isinstance(widget, Static):
-            console.print(widget.content)
-        elif isinstance(widget, Input):
-            console.print(widget.value)
-        elif isinstance(widget, SelectionList):
-            for index in range(widget.option_count):
-                console.print(widget.get_option_at_index(index).prompt)
-    console.file.close()
-    return console.export_text()
-
-
 def assert_nothing_secret(app: WizardApp, seen: list[str]) -> None:
     where = position(app)
     seen.append(where)
-    shown = app.export_screenshot() + widget_texts(app)
+    shown = app.export_screenshot() + screen_text(app)
     leaked = [secret for secret in SECRETS if secret in shown]
     assert not leaked, f"{leaked} shown on {where}"
 
@@ -116,7 +109,7 @@ async def test_no_secret_from_the_file_on_any_screen(
         assert_nothing_secret(app, seen)
         await press(app, pilot, "enter")
         assert position(app) == "runner"
-        assert "gitlab.example.com" in widget_texts(app), "the URL itself is shown"
+        assert "gitlab.example.com" in screen_text(app), "the URL itself is shown"
         while position(app) != "review":
             assert_nothing_secret(app, seen)
             await next_until(app, pilot, app.state.following(position(app)))

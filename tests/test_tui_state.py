@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wizard.answers import Answers, PrivilegedNeed, PullPolicyChoice
+from wizard.answers import Answers, JobUser, PrivilegedNeed, PullPolicyChoice
+from wizard.checklist_rows import HostRow, checklist_rows
 from wizard.model import Executor, Finding, Severity, Trust
 from wizard.steps import STEPS, applicable_fields, question
-from wizard.tui.formatting import (
-    coloured_diff,
-    display_path,
-    findings_line,
-    url_problem,
-)
-from wizard.tui.host import CheckItem, HostRow, checklist_rows
+from wizard.tui.formatting import coloured_diff, display_path, findings_line
 from wizard.tui.state import KEEP, POSITIONS, REVIEW, RUNNER, START, WizardState
+from wizard.validation import url_problem
 
 EXISTING_DOCKER = Answers(
     executor=Executor.DOCKER,
@@ -73,8 +70,10 @@ def test_kept_answers_reach_the_core_as_none() -> None:
     state.choose(question("privileged"), KEEP)
     answers = state.answers_for_core()
     assert answers.privileged is None
-    assert answers.pull_policy is PullPolicyChoice.ALWAYS, "the others get the recommendation"
+    assert answers.pull_policy is None, "what the file says is kept without being chosen"
+    assert answers.job_user is JobUser.NON_ROOT, "the file says nothing: the recommendation"
     assert state.effective().privileged is PrivilegedNeed.PRIVILEGED
+    assert state.effective().pull_policy is PullPolicyChoice.IF_NOT_PRESENT
 
 
 def test_keep_is_offered_only_where_the_file_has_a_value() -> None:
@@ -149,7 +148,7 @@ def test_the_core_gets_exactly_the_applicable_answers(
     applicable = applicable_fields(state.effective())
     sent = {name for name, value in vars(answers).items() if value is not None}
     assert sent <= set(applicable)
-    kept = {name for name, value in state.chosen.items() if value is KEEP}
+    kept = {name for name in applicable if state.value_for(question(name)) is KEEP}
     assert set(applicable) - kept - sent == set()
     order = [START, RUNNER, *(s.id for s in state.applicable_steps()), REVIEW]
     for earlier, later in itertools.pairwise(order):
@@ -233,6 +232,13 @@ def test_findings_line_colours_severity_by_severity_and_change_by_direction() ->
 def test_host_rows_mark_what_the_network_step_planned() -> None:
     """Items carrying network measures come first, marked planned / partly / not
     planned; a measure no item covers is still listed; the rest are to-dos."""
+
+    @dataclass(frozen=True)
+    class CheckItem:
+        title: str
+        why: str
+        measures: tuple[str, ...] = ()
+
     items = [
         CheckItem("Keep the runner user out of the docker group", "root by another name"),
         CheckItem(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+
+from rich.console import Console
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Button, Input, SelectionList, Static
 
 from wizard.tui.app import WizardApp
 from wizard.tui.screens.base import WizardScreen
@@ -71,6 +74,26 @@ async def tab_to(app: WizardApp, pilot: Pilot[int], widget_id: str) -> None:
             return
         await press(app, pilot, "tab")
     raise AssertionError(f"Tab never reached #{widget_id}")
+
+
+def screen_text(app: WizardApp) -> str:
+    """The text of every widget on the current screen, shown or scrolled away.
+
+    Read from the widgets themselves, not from an exported screenshot: the same
+    words whatever the scroll position or the timing of the last repaint.
+    """
+    console = Console(width=400, record=True, file=io.StringIO())
+    for widget in app.screen.query("*"):
+        if isinstance(widget, Button):
+            console.print(widget.label)
+        elif isinstance(widget, Static):
+            console.print(widget.content)
+        elif isinstance(widget, Input):
+            console.print(widget.value)
+        elif isinstance(widget, SelectionList):
+            for index in range(widget.option_count):
+                console.print(widget.get_option_at_index(index).prompt)
+    return console.export_text()
 
 
 async def save_confirming_risks(app: WizardApp, pilot: Pilot[int]) -> None:

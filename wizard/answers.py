@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from enum import Enum, StrEnum
 from typing import Any
-from urllib.parse import urlsplit
 
 from wizard.model import Executor, Trust
 
@@ -161,24 +160,3 @@ def _coerce(name: str, raw: Any, source: str) -> Any:
     if not isinstance(raw, bool):
         raise ValueError(f"{source}: {name} must be true or false")
     return raw
-
-
-def gitlab_url_problem(url: str, *, allow_http: bool, how_to_allow: str) -> str | None:
-    """Why a GitLab URL cannot be used, or ``None`` when it can: one check for every
-    front-end and scripted run. ``how_to_allow`` names the front-end's way to accept
-    plain http ("tick the box", "pass --allow-http")."""
-    url = url.strip()
-    if not url:
-        return "Enter the GitLab URL, e.g. https://gitlab.example.com"
-    if "@" in urlsplit(url).netloc:
-        # It would sit in config.toml in clear and show wherever the URL is shown.
-        return (
-            "Leave the user name and password out of the URL; the runner signs in with its token."
-        )
-    if url.startswith("https://") and len(url) > len("https://"):
-        return None
-    if url.startswith("http://") and len(url) > len("http://"):
-        if allow_http:
-            return None
-        return f"Plain http sends the runner token unencrypted; {how_to_allow} to use it anyway."
-    return "The URL must start with https://"

@@ -277,6 +277,12 @@ def build_parser() -> argparse.ArgumentParser:
     plain.add_argument("--no-backup", action="store_true", help="do not keep a backup copy")
     _add_unsafe_path(plain)
     plain.add_argument(
+        "--accept-defaults",
+        action="store_true",
+        help="take every default without asking, exactly as pressing Enter everywhere would "
+        "(with --non-interactive no terminal is needed; --name picks the runner)",
+    )
+    plain.add_argument(
         "--artifacts",
         metavar="DIR",
         help="also write the firewall rules, daemon.json fragment and host checklist to DIR",

@@ -1,8 +1,8 @@
 """What remains to do on the runner's host, and the files that help: one plan for both wizards.
 
 The checklist items and the generated files come from one generation, so the
-review and the written files agree; each item is matched to the network-step
-measures it carries out, so a review can mark what the operator planned.
+review and the written files agree; each item names the network-step measures
+it carries out, so a review can mark what the operator planned.
 """
 
 from __future__ import annotations
@@ -15,14 +15,6 @@ from wizard.artifacts import ChecklistItem, checklist_items, generate_artifacts
 from wizard.config_reading import autoscaler_plugin, iter_runners, machine_options
 from wizard.model import Executor
 from wizard.session import Preview, WizardSession
-
-_MEASURE_WORDS: Mapping[str, tuple[str, ...]] = {
-    "metadata-endpoint": ("metadata", "IMDSv2"),
-    "runner-to-runner": ("other runners",),
-    "inbound-ssh": ("SSH",),
-    "own-segment": ("network segment",),
-}
-"""How a checklist item's title names the network-step measure it carries out."""
 
 
 @dataclass(frozen=True)
@@ -83,13 +75,4 @@ def plan_host_for(session: WizardSession, preview: Preview, answers: Answers) ->
         executor=executor,
         machine_options=machine_options(data, entry.index),
         autoscaler_plugin=autoscaler_plugin(data, entry.index),
-    )
-
-
-def measures_of(item: ChecklistItem) -> tuple[str, ...]:
-    """The network-step measures a checklist item carries out (none for the rest)."""
-    return tuple(
-        measure
-        for measure, words in _MEASURE_WORDS.items()
-        if any(word in item.title for word in words)
     )

@@ -18,7 +18,6 @@ matches line for line.
 
 from __future__ import annotations
 
-import enum
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,10 +25,12 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from wizard import plan, scripted
-from wizard.answers import Answers, gitlab_url_problem
+from wizard.answers import Answers
 from wizard.artifacts import CHECKLIST_FILE, write_artifacts
+from wizard.checklist_rows import ARTIFACTS_FOLDER, STATUS_WORDS, HostStatus, checklist_rows
+from wizard.defaults import Sources, default_for
 from wizard.errors import WizardError
-from wizard.host_plan import HostPlan, measures_of, plan_host, plan_host_for
+from wizard.host_plan import HostPlan, plan_host, plan_host_for
 from wizard.impact import (
     FILL_IN_HEADING,
     OFFERED_HEADING,
@@ -43,7 +44,17 @@ from wizard.presets import make_preset, preset_to_toml, with_locks, write_new_fi
 from wizard.scripted import Start
 from wizard.secrets import mask_text, outward
 from wizard.session import Preview, RunnerSummary, WizardSession
-from wizard.steps import STEPS, TOKEN_PROMPT, Question, question
+from wizard.steps import STEPS, TOKEN_PROMPT, Question
+from wizard.validation import (
+    LIST_HINT,
+    answer_problem,
+    is_plain_http,
+    list_text,
+    normalized_url,
+    parse_list,
+    url_problem,
+)
+from wizard.wording import describe_value
 
 NEW_RUNNER = "new"
 """The runner picker's value for "add a new runner"."""
@@ -126,6 +137,49 @@ class QuestionaryPrompts:
         return str(self._q.password(message).unsafe_ask())
 
 
+class AcceptDefaults:
+    """Prompts that take every default, saying what they took: ``--accept-defaults``.
+
+    Needs no terminal. A question without a usable default (a new runner's URL
+    when none was given) is an error, as in a scripted run.
+    """
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def _took(self, message: str, shown: str) -> None:
+        print(outward(f"{message} {shown}"), file=self.out)
+
+    def select(self, message: str, options: Sequence[Option], default: Any) -> Any:
+        chosen = next((o for o in options if o.value == default), None)
+        self._took(message, chosen.title if chosen else str(default))
+        return default
+
+    def confirm(self, message: str, default: bool) -> bool:
+        self._took(message, "yes" if default else "no")
+        return default
+
+    def checkbox(
+        self, message: str, options: Sequence[Option], default: Sequence[Any]
+    ) -> list[Any]:
+        titles = [o.title for o in options if o.value in default]
+        self._took(message, ", ".join(titles) or "(none)")
+        return list(default)
+
+    def text(
+        self, message: str, default: str = "", validate: Callable[[str], str | None] | None = None
+    ) -> str:
+        problem = validate(default) if validate else None
+        if problem:
+            raise WizardError(f"--accept-defaults: no usable default for {message!r}: {problem}")
+        self._took(message, default)
+        return default
+
+    def password(self, message: str) -> str:
+        self._took(message, "(left empty)")
+        return ""
+
+
 def _loop_running() -> bool:
     import asyncio
 
@@ -137,22 +191,6 @@ def _loop_running() -> bool:
 
 
 # --------------------------------------------------------------------------- rendering
-
-
-def _value_text(value: Any) -> str:
-    if isinstance(value, enum.Enum):
-        return str(value.value)
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, tuple | list):
-        return ", ".join(str(item) for item in value) or "(none)"
-    return str(value)
-
-
-def _origin_labels(value: Any, marks: dict[str, Any]) -> str:
-    """``(current, recommended)``: which of the sources a value is."""
-    labels = [label for label, source in marks.items() if source is not None and source == value]
-    return f" ({', '.join(labels)})" if labels else ""
 
 
 def summarise_runner(runner: RunnerSummary) -> str:
@@ -223,18 +261,15 @@ def review_text(
 # --------------------------------------------------------------------------- the host
 
 
-ARTIFACTS_FOLDER = "runner-hardening"
-"""Default folder for the hardening files, next to ``config.toml``."""
-
 REVIEW_WIDTH = 79
 """One less than an 80-column terminal, so no line wraps on its own."""
 
-PLANNED = "[planned]"
-PARTLY_PLANNED = "[partly planned]"
-NOT_PLANNED = "[not planned]"
-TO_DO = "[to do]"
-"""Markers of the review's host section: what the network step said, or plain to-dos."""
-_TAG_WIDTH = 2 + len(PARTLY_PLANNED) + 2
+
+def _tag(status: HostStatus) -> str:
+    return f"[{STATUS_WORDS[status]}]"
+
+
+_TAG_WIDTH = 2 + max(len(_tag(status)) for status in STATUS_WORDS) + 2
 
 
 def save_question(preview: Preview, path: Path) -> tuple[str, bool]:
@@ -249,39 +284,14 @@ def save_question(preview: Preview, path: Path) -> tuple[str, bool]:
 
 
 def host_checklist(host: HostPlan) -> list[str]:
-    """The review's host section: each item's title and why, with a marker.
-
-    Items that carry out network-step measures come first, marked by whether
-    the operator planned them; a measure no item covers (it does not apply to
-    this executor, or was not chosen) is still listed, so no choice vanishes.
-    The remaining items are plain to-dos.
-    """
-    planned = set(host.planned)
-    measure_lines: list[str] = []
-    other_lines: list[str] = []
-    covered: set[str] = set()
-    for item in host.items:
-        measures = set(measures_of(item))
-        covered |= measures
-        if not measures:
-            other_lines += _entry(TO_DO, item.title, item.why)
-            continue
-        if measures <= planned:
-            tag = PLANNED
-        else:
-            tag = PARTLY_PLANNED if measures & planned else NOT_PLANNED
-        measure_lines += _entry(tag, item.title, item.why)
-    for choice in question("host_measures").choices:
-        if choice.value not in covered:
-            tag = PLANNED if choice.value in planned else NOT_PLANNED
-            measure_lines += _entry(tag, choice.label, "")
+    """The review's host section: each row's title and why, tagged with its status
+    (the rows come from :func:`wizard.checklist_rows.checklist_rows`, as on screen)."""
+    lines: list[str] = []
+    for row in checklist_rows(host.items, host.planned):
+        lines += _entry(_tag(row.status), row.title, row.why)
     # HOST-CHECKLIST.md is named only once it is written (write_host_files says so):
     # a review must not point at a file a scripted run never writes.
-    return [
-        "on the host (outside config.toml):",
-        *measure_lines,
-        *other_lines,
-    ]
+    return ["on the host (outside config.toml):", *lines]
 
 
 def _entry(tag: str, title: str, why: str) -> list[str]:
@@ -319,7 +329,11 @@ class PlainWizard:
         identity: RunnerIdentity,
         new_runner_only: bool = False,
         artifacts_dir: Path | None = None,
+        accept_defaults: bool = False,
     ) -> None:
+        self.accept_defaults = accept_defaults
+        """Every default taken: the runner and a new runner's identity come from the
+        command line, as in a scripted run, instead of from prompts."""
         self.session = session
         self.prompts = prompts
         self.out = out
@@ -336,25 +350,30 @@ class PlainWizard:
         runners = self.session.runners()
         if self.new_runner_only or not runners:
             return None
+        if self.accept_defaults:
+            return scripted.pick_runner(self.session, self.identity.name)
         options = [Option(summarise_runner(r), r.index) for r in runners]
         options.append(Option("add a new runner", NEW_RUNNER))
         chosen = self.prompts.select("Which runner?", options, default=runners[0].index)
         return None if chosen == NEW_RUNNER else int(chosen)
 
     def ask_identity(self) -> RunnerIdentity:
+        if self.accept_defaults:
+            return scripted_identity(self.identity)
         name = self.prompts.text(
             "Runner name:",
             default=self.identity.name or scripted.default_runner_name(),
             validate=lambda v: None if v.strip() else "a runner needs a name",
         ).strip()
         while True:
-            url = self.prompts.text(
-                "GitLab URL:",
-                default=self.identity.url or "https://",
-                # The core's check; plain http is confirmed below instead of refused.
-                validate=lambda v: gitlab_url_problem(v, allow_http=True, how_to_allow=""),
-            ).strip()
-            if url.startswith("https://") or self.prompts.confirm(
+            url = normalized_url(
+                self.prompts.text(
+                    "GitLab URL:",
+                    default=self.identity.url or "https://",
+                    validate=lambda v: url_problem(v, allow_http=True),
+                )
+            )
+            if not is_plain_http(url) or self.prompts.confirm(
                 f"{url} is not https: the runner token and job secrets would cross the network "
                 "unencrypted. Use it anyway?",
                 default=False,
@@ -380,39 +399,47 @@ class PlainWizard:
                     shown_header = True
                 if q.field in locked:
                     value = getattr(answers, q.field)
-                    self.say(f"{q.prompt} {_value_text(value)} (locked by preset {preset_name})")
+                    shown = describe_value(q, value)
+                    self.say(f"{q.prompt} {shown} (locked by preset {preset_name})")
                     continue
                 value = self.ask(q, answers, current)
                 answers = answers.merged(Answers(**{q.field: value}))
         return with_locks(self.start.preset, answers)
 
-    def ask(self, q: Question, answers: Answers, current: Answers) -> Any:
-        given = getattr(answers, q.field) if q.field in self.start.from_file else None
-        preset_value = getattr(self.start.preset.answers, q.field) if self.start.preset else None
-        now = getattr(current, q.field)
-        recommended = q.recommend(answers)
-        default = next(
-            v for v in (given, preset_value, now, recommended, _first(q)) if v is not None
+    def sources(self, current: Answers) -> Sources:
+        """Where this run's defaults come from (the order is the core's)."""
+        given = Answers(
+            **{name: getattr(self.start.answers, name) for name in self.start.from_file}
         )
-        marks = {
-            "answers file": given,
-            "preset": preset_value,
-            "current": now,
-            "recommended": recommended,
-        }
-        suffix = _origin_labels(default, marks)
+        preset = self.start.preset.answers if self.start.preset else Answers()
+        return Sources(given=given, preset=preset, current=current)
+
+    def ask(self, q: Question, answers: Answers, current: Answers) -> Any:
+        offered = default_for(q, answers, self.sources(current))
+        default = offered.value
+        marks = offered.marks(default)
+        suffix = f" ({', '.join(marks)})" if marks else ""
         if q.kind == "confirm":
             return self.prompts.confirm(f"{q.prompt}{suffix}", default=bool(default))
         if q.kind == "text":
-            reply = self.prompts.text(f"{q.prompt}{suffix}", default=str(default))
+            reply = self.prompts.text(
+                f"{q.prompt}{suffix}",
+                default=str(default),
+                validate=lambda v: None if not v.strip() else answer_problem(q, v.strip()),
+            )
             return reply.strip() or default
         if q.kind == "list":
-            reply = self.prompts.text(f"{q.prompt}{suffix} {LIST_HINT}", default=", ".join(default))
+            reply = self.prompts.text(
+                f"{q.prompt}{suffix} [{LIST_HINT}]",
+                default=list_text(default),
+                validate=lambda v: answer_problem(q, parse_list(v)),
+            )
             return parse_list_answer(reply, default)
-        options = [
-            Option(f"{c.label}{_origin_labels(c.value, marks)}", c.value, c.explanation)
-            for c in q.choices
-        ]
+        options = []
+        for c in q.choices:
+            shown = offered.marks(c.value)
+            label = f"{c.label} ({', '.join(shown)})" if shown else c.label
+            options.append(Option(label, c.value, c.explanation))
         if q.kind == "select":
             return self.prompts.select(q.prompt, options, default=default)
         chosen = self.prompts.checkbox(q.prompt, options, default=tuple(default))
@@ -515,38 +542,14 @@ class PlainWizard:
         self.say(f"wrote preset {name} to {target}")
 
 
-def _first(q: Question) -> Any:
-    """The last-resort default of a question nothing else gives a value for."""
-    if q.kind == "confirm":
-        return True
-    if q.kind in ("multiselect", "list"):
-        return ()
-    if q.kind == "text":
-        return ""
-    return q.choices[0].value
-
-
-LIST_HINT = "[comma-separated; - for none]"
-"""Appended to list questions: how to type several entries, and how to type none."""
-
-_NO_ENTRIES = frozenset({"-", "none"})
-
-
 def parse_list_answer(reply: str, default: tuple[str, ...]) -> tuple[str, ...]:
     """One line of comma-separated entries as a list answer.
 
-    A blank line keeps ``default`` (Enter accepts what is offered), while ``-``
-    or ``none`` is the explicit empty list, so "no entries" can still be said
-    when the default has some. Entries are stripped, blanks dropped and repeats
-    kept once: a stray comma must not become an entry that matches nothing.
+    A blank line keeps ``default`` (Enter accepts what is offered); otherwise the
+    line is read as every front-end reads a typed list
+    (:func:`wizard.validation.parse_list`: ``-`` or ``none`` is the empty list).
     """
-    stripped = reply.strip()
-    if not stripped:
-        return tuple(default)
-    if stripped.casefold() in _NO_ENTRIES:
-        return ()
-    entries = (part.strip() for part in stripped.split(","))
-    return tuple(dict.fromkeys(entry for entry in entries if entry))
+    return tuple(default) if not reply.strip() else parse_list(reply)
 
 
 # --------------------------------------------------------------------------- shared ends
@@ -657,8 +660,9 @@ def scripted_identity(identity: RunnerIdentity) -> RunnerIdentity:
     """A new runner's identity without prompts: the URL must be given, the name defaults."""
     if not identity.url:
         raise scripted.missing_answer(["url"], "--url URL or CI_SERVER_URL")
+    # The URL was checked where it was read (scripted.identity_from).
     return RunnerIdentity(
         name=identity.name or scripted.default_runner_name(),
-        url=identity.url,
+        url=normalized_url(identity.url),
         token=identity.token,
     )

@@ -53,6 +53,7 @@ from wizard.model import (
     AUTOSCALED,
     DEFAULT_TRUST,
     DOCKER_FAMILY,
+    REUSED_HOST,
     Edit,
     Executor,
     RemoveKey,
@@ -81,8 +82,14 @@ _FF_CLEANUP = "FF_ENABLE_JOB_CLEANUP"
 def answers_from_config(data: Mapping[str, Any], runner_index: int) -> Answers:
     """What the runner's settings already answer; ``None`` where the file says nothing.
 
-    Used to show "current" values and to derive a preset from an existing
-    config. Trust and host measures live outside ``config.toml`` and stay ``None``.
+    A key the file leaves out still answers a question when the runner has a
+    default for it: no ``user`` runs jobs as the image's own user, no
+    ``privileged`` is unprivileged, no ``pull_policy`` is ``always``
+    (``GetPullPolicies`` in common/config.go), an unpinned feature flag is off,
+    no reuse limit reuses a VM forever. So an existing runner's questions start
+    from what it does today. Used to show "current" values, as the defaults for
+    an existing runner, and to derive a preset from a config. Trust and host
+    measures live outside ``config.toml`` and stay ``None``.
     """
     entry = runner_at(data, runner_index)
     runner, executor = entry.data, named_executor(entry.data)
@@ -90,34 +97,43 @@ def answers_from_config(data: Mapping[str, Any], runner_index: int) -> Answers:
 
     container_name = container_table_name(executor)
     container = sub_table(runner, container_name) if container_name else {}
-    privileged = get_ci(container, "privileged")
-    if isinstance(privileged, bool):
-        values["privileged"] = PrivilegedNeed.PRIVILEGED if privileged else PrivilegedNeed.NONE
+    if container_name:
+        privileged = get_ci(container, "privileged")
+        if privileged is True:
+            values["privileged"] = PrivilegedNeed.PRIVILEGED
+        elif privileged is None or privileged is False:
+            values["privileged"] = PrivilegedNeed.NONE
 
     if executor in DOCKER_FAMILY:
         user = get_ci(container, "user")
-        if isinstance(user, str) and user.strip():
+        if user is None or (isinstance(user, str) and not user.strip()):
+            values["job_user"] = JobUser.IMAGE_DEFAULT
+        elif isinstance(user, str):
             root = is_root_user(user)
             values["job_user"] = JobUser.IMAGE_DEFAULT if root else JobUser.NON_ROOT
-        if container:
-            values["isolate_host_network"] = not any(
-                str(get_ci(container, key)).strip().casefold() == "host"
-                for key in HOST_NAMESPACE_KEYS
-                if get_ci(container, key) is not None
-            )
-        values["per_build_network"] = feature_flag(runner, _FF_PER_BUILD)
+        values["isolate_host_network"] = not any(
+            str(get_ci(container, key)).strip().casefold() == "host"
+            for key in HOST_NAMESPACE_KEYS
+            if get_ci(container, key) is not None
+        )
+        values["per_build_network"] = feature_flag(runner, _FF_PER_BUILD) or False
 
     if container_name:
         image = get_ci(container, "image")
         if isinstance(image, str) and image.strip():
             values["default_image"] = image.strip()
-        policies = strings(get_ci(container, "pull_policy"))
+        raw_policies = get_ci(container, "pull_policy")
+        policies = strings(raw_policies)
         if policies:
             with contextlib.suppress(ValueError):  # an unknown policy: say nothing
                 values["pull_policy"] = PullPolicyChoice(policies[0].strip())
+        elif raw_policies in (None, []) and executor in DOCKER_FAMILY:
+            values["pull_policy"] = PullPolicyChoice.ALWAYS
         allowed = get_ci(container, "allowed_pull_policies")
         if isinstance(allowed, list):
             values["allowed_pull_policies"] = tuple(strings(allowed))
+        elif allowed is None:
+            values["allowed_pull_policies"] = ()  # jobs may ask only for pull_policy's own
         # No list is a definite setting too: the runner then accepts any image.
         for key in ("allowed_images", "allowed_services"):
             listed = get_ci(container, key)
@@ -130,8 +146,11 @@ def answers_from_config(data: Mapping[str, Any], runner_index: int) -> Answers:
     cap = reuse_cap(entry)
     if cap is not None:
         values["one_job_per_vm"] = cap == 1
+    elif executor in AUTOSCALED:
+        values["one_job_per_vm"] = False  # no limit: a VM takes job after job
 
-    values["job_cleanup"] = feature_flag(runner, _FF_CLEANUP)
+    cleanup = feature_flag(runner, _FF_CLEANUP)
+    values["job_cleanup"] = cleanup if cleanup is not None or executor not in REUSED_HOST else False
     strategy = git_strategy(runner)
     if strategy in (CloneStrategy.CLONE.value, CloneStrategy.FETCH.value):
         values["clone_strategy"] = CloneStrategy(strategy)
@@ -141,7 +160,7 @@ def answers_from_config(data: Mapping[str, Any], runner_index: int) -> Answers:
 # --------------------------------------------------------------------------- writing
 
 
-class _Planner:
+class _RunnerEdits:
     """Collects edits for one runner, skipping any the file already satisfies."""
 
     def __init__(self, data: Mapping[str, Any], runner_index: int) -> None:
@@ -201,7 +220,7 @@ def edits_for_answers(answers: Answers, data: Mapping[str, Any], runner_index: i
     ``data`` is the configuration as ``tomllib`` parsed it. Answers left
     ``None`` keep their settings as they are.
     """
-    plan = _Planner(data, runner_index)
+    plan = _RunnerEdits(data, runner_index)
     # Compared with the name as the runner reads it, so a misspelt executor is corrected.
     current = declared_executor(plan.runner)
     if answers.executor is not None and answers.executor is not current:
@@ -240,7 +259,7 @@ def edits_for_answers(answers: Answers, data: Mapping[str, Any], runner_index: i
 
 
 def _privileges(
-    plan: _Planner, answers: Answers, executor: Executor | None, table: str, trust: Trust
+    plan: _RunnerEdits, answers: Answers, executor: Executor | None, table: str, trust: Trust
 ) -> None:
     need = answers.privileged
     if need is None and answers.job_user is None:
@@ -279,7 +298,7 @@ def _privileges(
                 plan.set((table, "pod_security_context"), "run_as_user", NON_ROOT_UID)
 
 
-def _drop_engine_socket(plan: _Planner) -> None:
+def _drop_engine_socket(plan: _RunnerEdits) -> None:
     """Jobs that need nothing special need no host daemon: its socket is root on the host."""
     docker = plan.table("docker")
     volumes = get_ci(docker, "volumes")
@@ -290,7 +309,7 @@ def _drop_engine_socket(plan: _Planner) -> None:
         plan.set(("docker",), spelled(docker, "volumes"), kept)
 
 
-def _job_user(plan: _Planner, job_user: JobUser | None) -> None:
+def _job_user(plan: _RunnerEdits, job_user: JobUser | None) -> None:
     docker = plan.table("docker")
     user = get_ci(docker, "user")
     if job_user is JobUser.NON_ROOT:
@@ -309,7 +328,7 @@ def _job_user(plan: _Planner, job_user: JobUser | None) -> None:
         plan.remove(("docker",), "user")
 
 
-def _pull(plan: _Planner, answers: Answers, table: str) -> None:
+def _pull(plan: _RunnerEdits, answers: Answers, table: str) -> None:
     if answers.pull_policy is not None:
         wanted = answers.pull_policy.value
         current = get_ci(plan.table(table), "pull_policy")
@@ -332,7 +351,7 @@ def _pull(plan: _Planner, answers: Answers, table: str) -> None:
         _list_setting(plan, table, "allowed_services", answers.allowed_services)
 
 
-def _list_setting(plan: _Planner, table: str, key: str, items: tuple[str, ...]) -> None:
+def _list_setting(plan: _RunnerEdits, table: str, key: str, items: tuple[str, ...]) -> None:
     """A list answer; an empty one means "no restriction", i.e. the key's absence."""
     if items:
         plan.set((table,), key, list(items))
@@ -340,7 +359,7 @@ def _list_setting(plan: _Planner, table: str, key: str, items: tuple[str, ...]) 
         plan.remove((table,), key)
 
 
-def _docker_network(plan: _Planner, answers: Answers) -> None:
+def _docker_network(plan: _RunnerEdits, answers: Answers) -> None:
     if answers.per_build_network is not None:
         plan.pin_flag(_FF_PER_BUILD, answers.per_build_network)
     if answers.isolate_host_network:
@@ -351,7 +370,7 @@ def _docker_network(plan: _Planner, answers: Answers) -> None:
                 plan.remove(("docker",), key)
 
 
-def _local_listeners(plan: _Planner) -> None:
+def _local_listeners(plan: _RunnerEdits) -> None:
     """Rebind the metrics endpoint only: the session server must stay reachable from
     GitLab for web terminals, so the answer never moves it (its finding stays)."""
     for server in listeners(plan.data):
@@ -362,7 +381,7 @@ def _local_listeners(plan: _Planner) -> None:
         plan.edits.append(SetValue(server.table, server.key, local))
 
 
-def _one_job_per_vm(plan: _Planner, executor: Executor | None, wanted: bool) -> None:
+def _one_job_per_vm(plan: _RunnerEdits, executor: Executor | None, wanted: bool) -> None:
     names = ("machine",) if executor is Executor.DOCKER_MACHINE else ("autoscaler",)
     key = "MaxBuilds" if executor is Executor.DOCKER_MACHINE else "max_use_count"
     table = plan.table(*names)
@@ -375,7 +394,7 @@ def _one_job_per_vm(plan: _Planner, executor: Executor | None, wanted: bool) -> 
         plan.remove(names, key)
 
 
-def _clone_strategy(plan: _Planner, strategy: CloneStrategy) -> None:
+def _clone_strategy(plan: _RunnerEdits, strategy: CloneStrategy) -> None:
     environment = strings(get_ci(plan.runner, "environment"))
     entry = f"{GIT_STRATEGY}={strategy.value}"
     has_entry = any(item.partition("=")[0].strip() == GIT_STRATEGY for item in environment)

@@ -38,6 +38,7 @@ from wizard.config_reading import get_ci
 from wizard.errors import WizardError
 from wizard.model import Edit, SetValue, TablePath, TomlValue, Trust
 from wizard.plan import edits_for_answers
+from wizard.rules.schema import value_problem
 from wizard.secrets import is_secret_key
 from wizard.tomlfile.edits import apply_edits
 
@@ -54,13 +55,6 @@ _TOP_LEVEL = frozenset(
     {"name", "description", "trust", "answers", "settings", "locked", "accepted", "accepted_reason"}
 )
 _ANSWER_FIELDS = frozenset(f.name for f in fields(Answers))
-_SCALAR_KINDS: Mapping[str, tuple[type, ...]] = {
-    "string": (str,),
-    "integer": (int,),
-    "float": (float, int),
-    "boolean": (bool,),
-}
-
 Settings = Mapping[str, Mapping[str, TomlValue]]
 
 TEMPLATE_MARK = "# GitLab Runner template from preset "
@@ -250,19 +244,7 @@ def setting_problem(table: str, key: str, value: Any) -> str | None:
         return "GitLab Runner does not read this key" + (f" (did you mean {hint}?)" if hint else "")
     if info.ignored:
         return f"GitLab Runner ignores it now (use {info.replaced_by})"
-    if info.kind in _SCALAR_KINDS:
-        expected = _SCALAR_KINDS[info.kind]
-        if isinstance(value, bool) and info.kind != "boolean":
-            return f"must be a {info.kind}"
-        if not isinstance(value, expected):
-            return f"must be a {info.kind}"
-        if info.duration and not isinstance(value, str):
-            return 'a duration must be a quoted string such as "1h30m"'
-    elif info.kind in ("array-of-strings", "string-or-array"):
-        ok_list = isinstance(value, list) and all(isinstance(item, str) for item in value)
-        if not ok_list and not (info.kind == "string-or-array" and isinstance(value, str)):
-            return "must be a list of strings"
-    return None
+    return value_problem(table, key, value)
 
 
 # --------------------------------------------------------------------------- applying

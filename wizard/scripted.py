@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wizard.answers import Answers, gitlab_url_problem
+from wizard.answers import Answers
 from wizard.answers_file import load_answers
 from wizard.config_reading import get_ci, iter_runners
 from wizard.errors import ConfigError, MissingAnswerError, WizardError
@@ -24,6 +24,7 @@ from wizard.presets import Preset, load_preset
 from wizard.session import WizardSession
 from wizard.steps import applicable_fields, question
 from wizard.tomlfile.regular_file import read_regular_file
+from wizard.validation import normalized_url, url_problem
 
 ANSWER_FLAGS = "--answers FILE or --preset NAME"
 
@@ -85,12 +86,10 @@ def identity_from(
     given_url = url or env.get("CI_SERVER_URL") or None
     if given_url is not None:
         flag = "--url" if url else "CI_SERVER_URL"
-        problem = gitlab_url_problem(
-            given_url, allow_http=allow_http, how_to_allow="pass --allow-http"
-        )
+        problem = url_problem(given_url, allow_http=allow_http, how_to_allow="pass --allow-http")
         if problem is not None:
             raise WizardError(f"{flag}: {problem}")
-        given_url = given_url.strip().rstrip("/")
+        given_url = normalized_url(given_url)
     token = read_token_file(Path(token_file)) if token_file else env.get("CI_SERVER_TOKEN")
     return RunnerIdentity(
         name=name or env.get("RUNNER_NAME") or None,

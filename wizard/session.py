@@ -16,6 +16,7 @@ from typing import Any
 from wizard import audit, plan, presets
 from wizard.answers import Answers
 from wizard.config_reading import iter_runners
+from wizard.defaults import changes_only
 from wizard.embedded import effective_data, load_document
 from wizard.embedded.document import as_embedded
 from wizard.errors import EditError
@@ -248,6 +249,7 @@ class WizardSession:
         if runner_index is None:
             base = base.with_new_runner(identity or RunnerIdentity(), answers.executor)
             runner_index = [*iter_runners(base.data)][-1].index
+        existing = {entry.index for entry in iter_runners(self.doc.data)}
         after = base
         edits: list[Edit] = []
         changes: list[Change] = []
@@ -255,9 +257,13 @@ class WizardSession:
         indexes = list(dict.fromkeys([runner_index, *also]))
         offered: list[Finding] = []
         for index in indexes:
+            # An answer that says what the entry already says keeps it as it is.
+            own = answers
+            if index in existing:
+                own = changes_only(answers, self.current_answers(index))
             after, applied, found, offers = self._apply_answers(
                 after,
-                answers,
+                own,
                 index,
                 trust,
                 preset,

@@ -18,7 +18,7 @@ from wizard.answers import (
     PrivilegedNeed,
     PullPolicyChoice,
 )
-from wizard.model import AUTOSCALED, DOCKER_FAMILY, REUSED_HOST, Executor, Trust
+from wizard.model import AUTOSCALED, DEFAULT_TRUST, DOCKER_FAMILY, REUSED_HOST, Executor, Trust
 
 QuestionKind = Literal["select", "confirm", "multiselect", "text", "list"]
 """How an answer is given: one choice, yes/no, several choices, one line of text, or a
@@ -46,6 +46,9 @@ class Question:
     applies: Callable[[Answers], bool] = lambda _answers: True
     recommend: Callable[[Answers], Any] = lambda _answers: None
     """The answer we recommend, given the answers so far (mostly the trust level)."""
+    fact: bool = False
+    """A fact about the runner the operator states (who runs jobs), not a choice we
+    recommend: its starting value is an assumption, never marked "recommended"."""
 
     def choice_for(self, value: Any) -> Choice | None:
         return next((choice for choice in self.choices if choice.value == value), None)
@@ -233,7 +236,8 @@ STEPS: tuple[Step, ...] = (
                 prompt="Who can run jobs on this runner?",
                 kind="select",
                 choices=TRUST_CHOICES,
-                recommend=lambda _a: Trust.MULTI_PROJECT,
+                recommend=lambda _a: DEFAULT_TRUST,
+                fact=True,
             ),
         ),
         help="Anyone with the Developer role in a project that can use this runner can run "

@@ -40,6 +40,8 @@ class ChecklistItem:
     expect: str
     """What that command prints when it is."""
     doc_url: str
+    measures: tuple[str, ...] = ()
+    """The network-step measures (``host_measures``) this item carries out, if any."""
 
 
 def _measures(answers: Answers) -> tuple[str, ...]:
@@ -76,6 +78,7 @@ def _network_items(
                 "the table is listed; the metadata probe ends with exit=28 (timed out); "
                 "GitLab answers with an HTTP status (401 without a token is fine)",
                 f"{SECURITY}#network-segmentation",
+                measures=("metadata-endpoint", "runner-to-runner"),
             )
         )
     if "inbound-ssh" in _measures(answers):
@@ -92,6 +95,7 @@ def _network_items(
                 "nc -z -v -w 5 RUNNER_PUBLIC_ADDRESS 22",
                 "only your management networks are listed; nc times out from outside",
                 f"{SECURITY}#network-segmentation",
+                measures=("inbound-ssh",),
             )
         )
     if "own-segment" in _measures(answers):
@@ -105,6 +109,7 @@ def _network_items(
                 "docker run --rm busybox nc -z -w 3 AN_INTERNAL_SERVICE 443 ; echo exit=$?",
                 "a non-zero exit: the internal service is out of reach",
                 f"{SECURITY}#network-segmentation",
+                measures=("own-segment",),
             )
         )
     if executor is Executor.KUBERNETES:
@@ -119,6 +124,7 @@ def _network_items(
                 f"-- -s -m 5 http://{METADATA_V4}/ ; echo exit=$?",
                 "a non-zero exit (the request timed out)",
                 "https://kubernetes.io/docs/concepts/services-networking/network-policies/",
+                measures=("metadata-endpoint",),
             )
         )
     if executor is Executor.SHELL:
@@ -133,6 +139,7 @@ def _network_items(
                 "iam/ ; echo exit=$?",
                 "no role name is printed",
                 AWS_IMDS,
+                measures=("metadata-endpoint",),
             )
         )
     return items
@@ -164,6 +171,7 @@ def _cloud_items(
                 "--query 'Reservations[].Instances[].MetadataOptions'",
                 '"HttpTokens": "required" and "HttpPutResponseHopLimit": 1 for every VM',
                 AWS_IMDS,
+                measures=("metadata-endpoint",),
             )
         ]
     if executor is Executor.DOCKER_AUTOSCALER:
@@ -180,6 +188,7 @@ def _cloud_items(
                 "--query 'LaunchTemplateVersions[0].LaunchTemplateData.MetadataOptions'",
                 '"HttpTokens": "required" and "HttpPutResponseHopLimit": 1',
                 AWS_IMDS,
+                measures=("metadata-endpoint",),
             )
         ]
     return []

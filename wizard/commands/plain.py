@@ -5,6 +5,8 @@ takes every answer from ``--preset``/``--answers`` and the file, and stops
 with the missing answer's name rather than wait on a prompt nobody sees.
 ``--artifacts DIR`` writes the hardening files in the same save; with a
 terminal it is the folder offered, without one it is the only way to get them.
+``--accept-defaults`` walks the same questions but takes every default, so
+automation gets exactly what pressing Enter everywhere gives.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import sys
 from pathlib import Path
 
 from wizard import scripted
-from wizard.plain import PlainWizard, Prompts, QuestionaryPrompts, run_scripted
+from wizard.plain import AcceptDefaults, PlainWizard, Prompts, QuestionaryPrompts, run_scripted
 from wizard.session import WizardSession, initial_path
 
 
@@ -47,6 +49,17 @@ def run(args: argparse.Namespace, prompts: Prompts | None = None) -> int:
     session.allow_unsafe_path = getattr(args, "allow_unsafe_path", False)
     backup = not args.no_backup
     artifacts_dir = Path(args.artifacts).expanduser() if args.artifacts else None
+    if getattr(args, "accept_defaults", False):
+        wizard = PlainWizard(
+            session,
+            prompts or AcceptDefaults(sys.stdout),
+            sys.stdout,
+            start=start,
+            identity=identity,
+            artifacts_dir=artifacts_dir,
+            accept_defaults=True,
+        )
+        return wizard.run(backup=backup)
     if prompts is None and not is_interactive(args):
         return run_scripted(
             session, start, identity, sys.stdout, backup=backup, artifacts_dir=artifacts_dir

@@ -416,6 +416,27 @@ def _duration_problem(table: Table, key: str, value: Any) -> Issue | None:
     )
 
 
+def value_problem(table: str, key: str, value: Any) -> str | None:
+    """Why the runner would refuse or misread ``key = value`` in ``table``, or ``None``.
+
+    The same reading as :data:`WRONG_VALUE_TYPE`, for values that are not in a file
+    yet (a preset's settings): what would be a finding there is refused here.
+    """
+    info = keys.lookup(table, key)
+    if info is None:
+        return None
+    if info.duration:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return None if value == 0 else f'is a duration: give it a unit, such as "{value}s"'
+        if isinstance(value, str):
+            if not value or _GO_DURATION.fullmatch(value.strip()):
+                return None
+            return 'is not a duration the runner can parse (use forms such as "90s" or "1h30m")'
+        return 'must be a duration string such as "1h"'
+    problem = _mismatch(info.kind, value)
+    return None if problem is None else f"must be {_EXPECTED[info.kind]}, but {problem}"
+
+
 def _wrong_type(table: Table, key: str, value: Any) -> Issue | None:
     if table.values is not None:  # a free-form table: only the values have a type
         problem = _mismatch(table.values, value)

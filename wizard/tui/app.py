@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -20,6 +20,12 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from wizard.answers import Answers, PrivilegedNeed
+from wizard.checklist_rows import (
+    ARTIFACTS_FOLDER,
+    HostChecklist,
+    HostPlanner,
+    plan_host_checklist,
+)
 from wizard.errors import WizardError
 from wizard.model import RunnerIdentity
 from wizard.secrets import outward
@@ -30,7 +36,6 @@ from wizard.tui.formatting import (
     finding_line,
     findings_summary,
 )
-from wizard.tui.host import HostChecklist, HostPlanner, plan_host_checklist
 from wizard.tui.messages import GoBack, GoNext, QuitWithoutSaving
 from wizard.tui.ports import (
     PreviewView,
@@ -65,10 +70,9 @@ EXIT_INTERRUPTED = 130
 EXIT_FILES_NOT_WRITTEN = 2
 """The config was saved but the hardening files were not: the user has to act."""
 
-ARTIFACTS_FOLDER = "runner-hardening"
-"""Where the hardening files go by default: a folder next to ``config.toml``."""
-
 NOTHING_WRITTEN = "No changes were written."
+
+STEP_IDS = frozenset(s.id for s in STEPS)
 
 SIDEBAR_LABELS = {START: "File", RUNNER: "Runner", REVIEW: "Review"} | {
     s.id: s.title for s in STEPS
@@ -136,30 +140,38 @@ class WizardApp(App[int]):
         self.push_screen(self._make_screen(START))
         self._read_file(self.state.path)
 
-    def go(self, position: str) -> None:
-        """Show ``position``, built afresh from the state."""
+    async def go(self, position: str) -> None:
+        """Show ``position`` as the state describes it.
+
+        From one step to another the step screen updates itself in place (the
+        frame, sidebar and findings bar stay); other moves build the screen.
+        """
         self.position = position
         self.state.visited.add(position)
-        self.switch_screen(self._make_screen(position))
+        screen = self.screen
+        if isinstance(screen, StepScreen) and position in STEP_IDS:
+            await screen.show_step(**self._step_parts(position))
+        else:
+            self.switch_screen(self._make_screen(position))
         if position in SIDEBAR_LABELS and position not in (START, RUNNER):
             self._schedule_preview()
 
     @on(GoNext)
-    def _go_next(self, message: GoNext) -> None:
+    async def _go_next(self, message: GoNext) -> None:
         if message.position in (START, RUNNER, REVIEW, "done"):
             return  # those screens post their own, more specific messages
-        self.go(self.state.following(message.position))
+        await self.go(self.state.following(message.position))
 
     @on(GoBack)
-    def _go_back(self, message: GoBack) -> None:
+    async def _go_back(self, message: GoBack) -> None:
         previous = self.state.preceding(message.position)
         if previous is not None:
-            self.go(previous)
+            await self.go(previous)
 
     @on(StepSidebar.Jump)
-    def _jump(self, message: StepSidebar.Jump) -> None:
+    async def _jump(self, message: StepSidebar.Jump) -> None:
         if not self.done and message.position in self.state.visited:
-            self.go(message.position)
+            await self.go(message.position)
 
     @on(StartScreen.PathEntered)
     def _path_entered(self, message: StartScreen.PathEntered) -> None:
@@ -167,16 +179,16 @@ class WizardApp(App[int]):
         self._read_file(self.state.path)
 
     @on(StartScreen.Proceed)
-    def _start_chosen(self, message: StartScreen.Proceed) -> None:
+    async def _start_chosen(self, message: StartScreen.Proceed) -> None:
         if self.session is None:
             return
         if message.mode != self.state.mode:
             self.state.mode = message.mode
             self.state.runner_index = None
-        self.go(RUNNER)
+        await self.go(RUNNER)
 
     @on(RunnerScreen.Proceed)
-    def _runner_chosen(self, message: RunnerScreen.Proceed) -> None:
+    async def _runner_chosen(self, message: RunnerScreen.Proceed) -> None:
         assert self.session is not None
         assert self.state.mode is not None
         same_target = (
@@ -192,7 +204,7 @@ class WizardApp(App[int]):
             self.state.reset_runner(
                 self.state.mode, message.runner_index, current, also=message.also
             )
-        self.go(self.state.following(RUNNER))
+        await self.go(self.state.following(RUNNER))
 
     @on(QuestionField.Changed)
     async def _answered(self, message: QuestionField.Changed) -> None:
@@ -343,6 +355,10 @@ class WizardApp(App[int]):
                 write_artifacts=self.artifacts_wanted,
                 server_note=self._server_note(),
             )
+        return StepScreen(**self._step_parts(position))
+
+    def _step_parts(self, position: str) -> dict[str, Any]:
+        """What a step screen shows for ``position``, worked out from the state."""
         steps = self.state.applicable_steps()
         step = next(s for s in steps if s.id == position)
         answers = self.state.effective()
@@ -350,21 +366,21 @@ class WizardApp(App[int]):
             QuestionView(
                 question=q,
                 value=self.state.value_for(q),
-                recommended=self._recommended(q.field),
+                recommended=self.state.core_default(q).recommended,
                 current=getattr(self.state.current, q.field),
                 can_keep=self.state.can_keep(q),
                 locked=q.field in self.state.locked,
             )
             for q in step.applicable(answers)
         ]
-        return StepScreen(
-            sidebar=sidebar,
-            title_bar=title_bar,
-            step=step,
-            number=steps.index(step) + 1,
-            total=len(steps),
-            questions=views,
-        )
+        return {
+            "sidebar": self._sidebar(),
+            "title_bar": self._title_bar(),
+            "step": step,
+            "number": steps.index(step) + 1,
+            "total": len(steps),
+            "questions": views,
+        }
 
     def _server_note(self) -> str | None:
         """What GitLab says about protecting the chosen runner, worded by the core."""
@@ -382,12 +398,6 @@ class WizardApp(App[int]):
         if self.state.path is None:
             return ARTIFACTS_FOLDER
         return display_path(self.state.path.parent / ARTIFACTS_FOLDER)
-
-    def _recommended(self, field: str) -> object:
-        """The recommendation itself, even when a preset or the file says otherwise."""
-        question = next(q for s in STEPS for q in s.questions if q.field == field)
-        before = self.state.effective()
-        return question.recommend(before)
 
     # ------------------------------------------------------------- workers
 

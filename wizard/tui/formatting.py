@@ -9,19 +9,17 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from enum import Enum
 from pathlib import Path
-from typing import Any
 
 from rich.table import Table
 from rich.text import Text
 
-from wizard.answers import gitlab_url_problem
+from wizard.checklist_rows import STATUS_WORDS, HostRow, HostStatus
 from wizard.model import Finding, Severity
 from wizard.secrets import outward
-from wizard.steps import STEPS, Question
-from wizard.tui.host import HostRow, HostStatus
+from wizard.steps import STEPS
 from wizard.tui.state import KEEP, WizardState
+from wizard.wording import describe_value
 
 SEVERITY_STYLES: dict[Severity, str] = {
     Severity.CRITICAL: "bold white on red",
@@ -63,37 +61,6 @@ def mask_words(prose: str) -> str:
 
 
 _WORD = re.compile(r"\S+")
-
-
-def describe_value(question: Question, value: Any) -> str:
-    """One short phrase for an answer, in the words the question's choices use."""
-    if value is None:
-        return "not set"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, tuple | list):
-        if not value:
-            return "none"
-        return ", ".join(describe_value(question, item) for item in value)
-    choice = question.choice_for(value)
-    if choice is not None:
-        return choice.label
-    return outward(str(value.value if isinstance(value, Enum) else value))
-
-
-def parse_list(text: str) -> tuple[str, ...]:
-    """A list answer typed on one line: comma-separated, blanks dropped, repeats once.
-
-    A stray comma must not become an entry that matches nothing, and an empty
-    line is the empty list (for the image allowlist: any image).
-    """
-    entries = (part.strip() for part in text.split(","))
-    return tuple(dict.fromkeys(entry for entry in entries if entry))
-
-
-def list_text(entries: Sequence[str]) -> str:
-    """How a list answer is typed back into its input line."""
-    return ", ".join(entries)
 
 
 def severity_counts(findings: Iterable[Finding]) -> Counter[Severity]:
@@ -177,11 +144,6 @@ def coloured_diff(diff: str) -> Text:
     return text
 
 
-def url_problem(url: str, *, allow_http: bool) -> str | None:
-    """The core's URL check, with the remedy this screen offers for plain http."""
-    return gitlab_url_problem(url, allow_http=allow_http, how_to_allow="tick the box")
-
-
 def answer_rows(state: WizardState) -> list[tuple[str, str]]:
     """Every applicable answer as (prompt, value), saying which are kept or locked."""
     rows: list[tuple[str, str]] = []
@@ -202,10 +164,10 @@ def answer_rows(state: WizardState) -> list[tuple[str, str]]:
 
 
 HOST_MARKS: dict[HostStatus, tuple[str, str]] = {
-    "planned": ("✓ planned", "green"),
-    "partly": ("◐ partly planned", "yellow"),
-    "not-planned": ("✗ not planned", "bold yellow"),
-    "to-do": ("• to do", "bold"),
+    "planned": (f"✓ {STATUS_WORDS['planned']}", "green"),
+    "partly": (f"◐ {STATUS_WORDS['partly']}", "yellow"),
+    "not-planned": (f"✗ {STATUS_WORDS['not-planned']}", "bold yellow"),
+    "to-do": (f"• {STATUS_WORDS['to-do']}", "bold"),
 }
 """How each host row is marked: the network step's plan, or a plain to-do."""
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from wizard.answers import Answers
+from wizard.defaults import Default, Sources, default_for
 from wizard.model import RunnerIdentity
 from wizard.steps import STEPS, Question, Step
 from wizard.tui.ports import RunnerView
@@ -98,6 +99,16 @@ class WizardState:
         """What a question shows before the user touches it (see :meth:`_default`)."""
         return self._default(question, self._resolve(until=question.field))
 
+    def core_default(self, question: Question) -> Default:
+        """The core's default for ``question``, with its source and recommendation."""
+        return default_for(question, self._known(self._resolve(until=question.field)), self.sources)
+
+    @property
+    def sources(self) -> Sources:
+        """Where this runner's answers come from: the preset, and the file for an existing one."""
+        current = self.current if self.runner_index is not None else Answers()
+        return Sources(preset=self.preset, current=current)
+
     def value_for(self, question: Question) -> Any:
         """The value a question holds now: locked, chosen, or its default."""
         return self._resolve(until=None)[question.field]
@@ -179,24 +190,18 @@ class WizardState:
         return values
 
     def _default(self, question: Question, before: dict[str, Any]) -> Any:
-        """A preset's value first; for an existing runner, the file's value of the
-        questions in :data:`FOLLOW_FILE`; else the recommendation given the answers
-        before it."""
-        preset_value = getattr(self.preset, question.field)
-        if preset_value is not None:
-            return preset_value
-        if question.field in FOLLOW_FILE and self.can_keep(question):
-            return KEEP
+        """The core's default (:func:`wizard.defaults.default_for`); a value taken from
+        the file is shown as "keep what the file says"."""
+        default = default_for(question, self._known(before), self.sources)
+        return KEEP if default.source == "the file" else default.value
+
+    def _known(self, values: dict[str, Any]) -> Answers:
+        """Resolved values as answers, kept ones as the file has them."""
         known = {
             name: getattr(self.current, name) if value is KEEP else value
-            for name, value in before.items()
+            for name, value in values.items()
         }
-        return question.recommend(Answers(**{k: v for k, v in known.items() if v is not None}))
+        return Answers(**{k: v for k, v in known.items() if v is not None})
 
 
 ALL_QUESTIONS: tuple[Question, ...] = tuple(q for s in STEPS for q in s.questions)
-
-FOLLOW_FILE = frozenset({"executor", "default_image", "allowed_images", "allowed_services"})
-"""Questions whose default, for a runner that exists, is what the file says: the
-executor (switching makes a different runner), and the default image and image
-allowlist, which name the operator's own registries and images, not ours."""

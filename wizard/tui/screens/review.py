@@ -18,9 +18,9 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Static
 
+from wizard.checklist_rows import HostChecklist
 from wizard.secrets import outward
 from wizard.tui.formatting import coloured_diff, finding_line, findings_line, host_rows_table
-from wizard.tui.host import HostChecklist
 from wizard.tui.messages import QuitWithoutSaving
 from wizard.tui.ports import PreviewView
 from wizard.tui.screens.base import WizardScreen

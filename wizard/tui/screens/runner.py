@@ -20,12 +20,12 @@ from textual.widgets.selection_list import Selection
 from wizard.model import RunnerIdentity
 from wizard.secrets import mask_secret, outward
 from wizard.steps import TOKEN_PROMPT
-from wizard.tui.formatting import url_problem
 from wizard.tui.ports import RunnerView, ServerStatusView
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.state import RUNNER, Mode
 from wizard.tui.widgets.choices import MultiChoice, TickBox
 from wizard.tui.widgets.sidebar import SidebarEntry
+from wizard.validation import url_problem
 
 
 def runner_label(runner: RunnerView) -> Text:
@@ -214,7 +214,11 @@ class RunnerScreen(WizardScreen):
         name = self.query_one("#name", Input).value.strip()
         url = self.query_one("#url", Input).value.strip()
         token = self.query_one("#token", Input).value.strip()
-        problem = url_problem(url, allow_http=self.query_one("#allow-http", Checkbox).value)
+        problem = url_problem(
+            url,
+            allow_http=self.query_one("#allow-http", Checkbox).value,
+            how_to_allow="tick the box",
+        )
         if not name:
             problem = "Give the runner a name; it shows in GitLab's runner list."
         if problem:

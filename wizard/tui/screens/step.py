@@ -17,7 +17,7 @@ from wizard.steps import Question, Step
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.widgets.findings import FindingsCount
 from wizard.tui.widgets.question import QuestionField
-from wizard.tui.widgets.sidebar import SidebarEntry
+from wizard.tui.widgets.sidebar import SidebarEntry, StepSidebar
 
 
 @dataclass(frozen=True)
@@ -56,25 +56,60 @@ class StepScreen(WizardScreen):
         self._mounted = False
 
     def compose_main(self) -> ComposeResult:
-        yield Static(
-            f"Step {self.number} of {self.total} · {self.step.title}", classes="screen-title"
-        )
+        yield Static(self._heading(), classes="screen-title")
         yield Static(self.step.intro, classes="intro")
         with VerticalScroll(id="questions"):
-            for view in self.questions:
-                yield QuestionField(
-                    view.question,
-                    value=view.value,
-                    recommended=view.recommended,
-                    current=view.current,
-                    can_keep=view.can_keep,
-                    locked=view.locked,
-                )
+            yield from self._fields()
         with Vertical(id="bottom-bar"):
             yield FindingsCount()
             with Horizontal(classes="actions"):
                 yield Button("Back", id="back", compact=True)
                 yield Button("Next", id="next", variant="primary", compact=True)
+
+    def _heading(self) -> str:
+        return f"Step {self.number} of {self.total} · {self.step.title}"
+
+    def _fields(self) -> list[QuestionField]:
+        return [
+            QuestionField(
+                view.question,
+                value=view.value,
+                recommended=view.recommended,
+                current=view.current,
+                can_keep=view.can_keep,
+                locked=view.locked,
+            )
+            for view in self.questions
+        ]
+
+    async def show_step(
+        self,
+        *,
+        sidebar: list[SidebarEntry],
+        title_bar: str,
+        step: Step,
+        number: int,
+        total: int,
+        questions: Sequence[QuestionView],
+    ) -> None:
+        """Become another step in place: the frame, sidebar and bottom bar stay
+        mounted, only the questions are replaced. Moving between steps is then
+        a small update rather than a whole new screen."""
+        self.step, self.position = step, step.id
+        self.number, self.total, self.questions = number, total, questions
+        self.title_bar, self.sidebar_entries = title_bar, sidebar
+        self.query_one("#title-bar", Static).update(Text(title_bar))  # a name from the file
+        await self.query_one(StepSidebar).show(sidebar)
+        self.query_one(".screen-title", Static).update(self._heading())
+        self.query_one(".intro", Static).update(step.intro)
+        area = self.query_one("#questions", VerticalScroll)
+        await area.remove_children()
+        await area.mount_all(self._fields())
+        # As a new screen would: focus the first answer, the questions shown from the top
+        # (focusing must not scroll a tall first question into view at a small size).
+        self._focus_first(scroll_visible=False)
+        area.scroll_home(animate=False, immediate=True)
+        self.call_after_refresh(area.scroll_home, animate=False, immediate=True)
 
     def on_mount(self) -> None:
         self._mounted = True
@@ -82,13 +117,14 @@ class StepScreen(WizardScreen):
             self.show_findings(*self._findings)
         elif self._problem is not None:
             self.show_problem(self._problem)
+        self._focus_first()
+
+    def _focus_first(self, *, scroll_visible: bool = True) -> None:
         focusable = [
             w for w in self.query("ChoiceSet, MultiChoice, Checkbox, Input") if not w.disabled
         ]
-        if focusable:
-            focusable[0].focus()
-        else:
-            self.query_one("#next", Button).focus()
+        target = focusable[0] if focusable else self.query_one("#next", Button)
+        target.focus(scroll_visible=scroll_visible)
 
     def show_findings(self, before: Sequence[Finding], after: Sequence[Finding]) -> None:
         """The app counted findings (maybe before this screen is up)."""

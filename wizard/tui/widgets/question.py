@@ -22,9 +22,10 @@ from textual.widgets.selection_list import Selection
 
 from wizard.secrets import outward
 from wizard.steps import Choice, Question
-from wizard.tui.formatting import describe_value, list_text, parse_list
 from wizard.tui.state import KEEP
 from wizard.tui.widgets.choices import ChoiceButton, ChoiceSet, MultiChoice, TickBox
+from wizard.validation import list_text, parse_list
+from wizard.wording import describe_value
 
 CONFIRM_CHOICES = (Choice(True, "Yes"), Choice(False, "No"))
 

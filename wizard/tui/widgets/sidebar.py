@@ -45,6 +45,14 @@ class SidebarItem(Static):
         )
         self.entry = entry
 
+    def show(self, entry: SidebarEntry) -> None:
+        """Show another entry in this place, without remounting."""
+        if entry == self.entry:
+            return
+        self.entry = entry
+        self.update(f"{MARKERS[entry.status]} {entry.label}")
+        self.set_classes(f"-{entry.status}")
+
     def on_click(self, event: events.Click) -> None:
         event.stop()
         if self.entry.status == "visited":
@@ -71,9 +79,16 @@ class StepSidebar(Vertical):
             yield SidebarItem(entry)
 
     async def show(self, entries: list[SidebarEntry]) -> None:
-        """Redraw with new entries (the executor decides which steps apply)."""
+        """Show new entries (the executor decides which steps apply), updating the
+        items in place: every move and answer changes a mark or two, not the list."""
         if entries == self.entries:
             return
+        items = list(self.query(SidebarItem))
+        same_places = [item.entry.position for item in items] == [e.position for e in entries]
         self.entries = entries
+        if same_places:
+            for item, entry in zip(items, entries, strict=True):
+                item.show(entry)
+            return
         await self.query(SidebarItem).remove()
         await self.mount_all(SidebarItem(entry) for entry in entries)

@@ -1,22 +1,51 @@
-"""The review's host section: what remains to do outside ``config.toml``, and the files.
+"""The review's host section as rows: one builder for both wizards.
 
-Rows carry a status from the network step's answers (planned, partly planned,
-not planned) or are plain to-dos. The checklist and the hardening files come
-from the core in one generation, so the screen and the written files agree.
-Building them loads the core, so :func:`plan_host_checklist` runs in the
-preview worker, never on the way to the first screen.
+Each checklist item carries the network-step measures it carries out
+(:attr:`~wizard.artifacts.ChecklistItem.measures`), so a row's status says
+whether the operator planned them: planned, partly planned, not planned, or a
+plain to-do for items that carry out no measure. A measure no item covers
+(it does not apply to this executor) still gets a row, so no choice made on
+the network step vanishes. The Textual review draws these rows with marks,
+the line-mode review prints them with tags; neither decides anything.
+
+Loading this module is cheap; :func:`plan_host_checklist` loads the rest of
+the core when it runs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from wizard.answers import Answers
 from wizard.steps import question
 
+ARTIFACTS_FOLDER = "runner-hardening"
+"""Where both wizards offer to write the hardening files: a folder next to ``config.toml``."""
+
 HostStatus = Literal["planned", "partly", "not-planned", "to-do"]
+
+STATUS_WORDS: Mapping[HostStatus, str] = {
+    "planned": "planned",
+    "partly": "partly planned",
+    "not-planned": "not planned",
+    "to-do": "to do",
+}
+"""A row's status in words, the same in both wizards."""
+
+
+class CheckItem(Protocol):
+    """What a row is made from: a checklist item and the measures it carries out."""
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def why(self) -> str: ...
+
+    @property
+    def measures(self) -> tuple[str, ...]: ...
 
 
 @dataclass(frozen=True)
@@ -35,21 +64,8 @@ class HostChecklist:
     """File name → content, exactly what :func:`wizard.artifacts.write_artifacts` writes."""
 
 
-@dataclass(frozen=True)
-class CheckItem:
-    """One checklist item, with the network-step measures it carries out (if any)."""
-
-    title: str
-    why: str
-    measures: tuple[str, ...] = ()
-
-
 def checklist_rows(items: Sequence[CheckItem], planned: Sequence[str]) -> tuple[HostRow, ...]:
-    """Measure items first, marked by what the operator planned; then the to-dos.
-
-    A measure no item covers (it does not apply to this executor) is still
-    listed with its mark, so no choice made on the network step vanishes.
-    """
+    """Measure items first, marked by what the operator planned; then the to-dos."""
     chosen = set(planned)
     measure_rows: list[HostRow] = []
     other_rows: list[HostRow] = []
@@ -78,14 +94,12 @@ HostPlanner = Callable[[Any, Any, Answers], HostChecklist]
 
 
 def plan_host_checklist(session: Any, preview: Any, answers: Answers) -> HostChecklist:
-    """The core's host plan for the previewed runner, as rows and files.
+    """The host plan for the previewed runner, as rows and the files that go with them.
 
-    ``session`` and ``preview`` are the core's own :class:`~wizard.session.WizardSession`
-    and :class:`~wizard.session.Preview`; the line-mode wizard builds its review
-    from the same plan.
+    ``session`` and ``preview`` are :class:`~wizard.session.WizardSession` and
+    :class:`~wizard.session.Preview` (typed loosely so this module stays light).
     """
-    from wizard.host_plan import measures_of, plan_host_for  # deferred: loads the core
+    from wizard.host_plan import plan_host_for  # deferred: loads the core
 
     host = plan_host_for(session, preview, answers)
-    items = [CheckItem(i.title, i.why, measures_of(i)) for i in host.items]
-    return HostChecklist(checklist_rows(items, host.planned), dict(host.files))
+    return HostChecklist(checklist_rows(host.items, host.planned), dict(host.files))

@@ -1,0 +1,224 @@
+"""Both wizards and a scripted run, given the same answers, write the same bytes.
+
+Enter on every question of the Textual wizard, ``plain --accept-defaults``, and
+``plain --answers`` fed the answers the core's defaults give must leave
+byte-identical files, on real configs and on a new one. They can only agree
+because each takes its defaults from :func:`wizard.defaults.default_for`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.cli_support import run_cli, write_config
+from tests.corpus import CORPUS_DIR
+from tests.tui_support import SIZE, fill_new_runner, next_until, position, press, settle
+from wizard import cli
+from wizard.answers_file import answers_to_toml
+from wizard.defaults import Sources, accepted_defaults
+from wizard.session import WizardSession
+from wizard.tui.app import build_app
+
+URL = "https://gitlab.example.com"
+
+SAMPLES = [
+    ("33-shell-ssh-docker-4runners.toml", "docker-custom-runner"),
+    ("01-heavily-commented-docker.toml", "Local Development Runner"),
+    ("17-k8s-inline-tables.toml", "tak-gov-runner"),
+    ("37-docker-and-machine-gce.toml", "my-autoscale-runner"),
+]
+"""Docker-in-Docker with the host's socket, a commented docker file, kubernetes with
+inline tables, docker+machine as the second of two runners."""
+
+
+def _corpus_file(name: str) -> Path:
+    if CORPUS_DIR is None or not (CORPUS_DIR / name).is_file():
+        pytest.skip("no config corpus found (set RUNNER_WIZARD_CORPUS or add ../shared)")
+    return CORPUS_DIR / name
+
+
+def _runner_index(path: Path, name: str) -> int:
+    runners = tomllib.loads(path.read_text(encoding="utf-8"))["runners"]
+    return next(i for i, runner in enumerate(runners) if runner.get("name") == name)
+
+
+async def _tui_enter_everywhere(folder: Path, runner: int | None) -> bytes:
+    """Harden runner ``runner`` (``None``: add one) pressing Enter on every step, save."""
+    app = build_app(Path("config.toml"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "enter")
+        if runner is None:
+            await fill_new_runner(app, pilot, name="r", url=URL)
+        else:
+            assert position(app) == "runner"
+            await press(app, pilot, *["down"] * runner, "enter")
+            assert app.state.runner_index == runner
+        await next_until(app, pilot, "review")
+        await press(app, pilot, "s")
+        assert position(app) == "done"
+        await press(app, pilot, "enter")
+    return (folder / "config.toml").read_bytes()
+
+
+def _plain(folder: Path, *argv: str, capsys: pytest.CaptureFixture[str]) -> bytes:
+    code = cli.main(["plain", "config.toml", "--non-interactive", "--no-backup", *argv])
+    output = capsys.readouterr()
+    assert code == 0, output.out + output.err
+    return (folder / "config.toml").read_bytes()
+
+
+def _answers_file(folder: Path, runner: int | None) -> Path:
+    session = WizardSession.open(folder / "config.toml")
+    sources = Sources(current=session.current_answers(runner))
+    path = folder.parent / f"{folder.name}-answers.toml"
+    path.write_text(answers_to_toml(accepted_defaults(sources)), encoding="utf-8")
+    return path
+
+
+def _fresh(tmp_path: Path, name: str, original: Path | None) -> Path:
+    folder = tmp_path / name
+    folder.mkdir()
+    if original is not None:
+        shutil.copyfile(original, folder / "config.toml")
+    return folder
+
+
+async def _three_ways(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    original: Path | None,
+    runner_name: str,
+) -> dict[str, bytes]:
+    runner = None if original is None else _runner_index(original, runner_name)
+    identity = ["--name", runner_name] + (["--url", URL] if original is None else [])
+    written: dict[str, bytes] = {}
+
+    folder = _fresh(tmp_path, "tui", original)
+    monkeypatch.chdir(folder)
+    written["tui"] = await _tui_enter_everywhere(folder, runner)
+
+    folder = _fresh(tmp_path, "plain", original)
+    monkeypatch.chdir(folder)
+    written["plain --accept-defaults"] = _plain(
+        folder, "--accept-defaults", *identity, capsys=capsys
+    )
+
+    folder = _fresh(tmp_path, "scripted", original)
+    monkeypatch.chdir(folder)
+    answers = _answers_file(folder, runner)
+    written["plain --answers"] = _plain(folder, "--answers", str(answers), *identity, capsys=capsys)
+    return written
+
+
+@pytest.mark.parametrize(("file_name", "runner_name"), SAMPLES, ids=[s[0] for s in SAMPLES])
+async def test_every_default_accepted_writes_the_same_file_three_ways(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    file_name: str,
+    runner_name: str,
+) -> None:
+    original = _corpus_file(file_name)
+    written = await _three_ways(tmp_path, monkeypatch, capsys, original, runner_name)
+    assert written["plain --accept-defaults"] == written["tui"]
+    assert written["plain --answers"] == written["tui"]
+
+
+async def test_a_new_runner_is_written_the_same_three_ways(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    written = await _three_ways(tmp_path, monkeypatch, capsys, None, "r")
+    assert written["plain --accept-defaults"] == written["tui"]
+    assert written["plain --answers"] == written["tui"]
+    runner = tomllib.loads(written["tui"].decode())["runners"][0]
+    assert runner["executor"] == "docker", "a new runner starts from the recommendations"
+    assert runner["docker"]["user"] == "1000:1000"
+
+
+def _docker(text: bytes, name: str) -> dict[str, Any]:
+    runners = tomllib.loads(text.decode())["runners"]
+    docker: dict[str, Any] = next(r for r in runners if r["name"] == name)["docker"]
+    return docker
+
+
+async def test_enter_everywhere_keeps_a_working_docker_in_docker_runner(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Corpus 33, docker-custom-runner: privileged mode, the host's Docker socket, the
+    job user, the pull policies and the listeners are what the file said."""
+    original = _corpus_file("33-shell-ssh-docker-4runners.toml")
+    before_text = original.read_bytes()
+    written = await _three_ways(tmp_path, monkeypatch, capsys, original, "docker-custom-runner")
+    before = _docker(before_text, "docker-custom-runner")
+    before_data = tomllib.loads(before_text.decode())
+    for way, text in written.items():
+        after = _docker(text, "docker-custom-runner")
+        for key in ("privileged", "volumes", "user", "pull_policy", "allowed_pull_policies"):
+            assert after.get(key) == before.get(key), (way, key)
+        data = tomllib.loads(text.decode())
+        assert data.get("listen_address") == before_data.get("listen_address"), way
+        assert data.get("session_server") == before_data.get("session_server"), way
+        assert "# For Docker-in-Docker" in text.decode(), way
+
+
+TWO_RUNNERS = """\
+[[runners]]
+  name = "a"
+  url = "https://gitlab.example.com"
+  token = "glrt-aaaaaaaaaaaaaaaaaaaa"
+  executor = "shell"
+
+[[runners]]
+  name = "b"
+  url = "https://gitlab.example.com"
+  token = "glrt-bbbbbbbbbbbbbbbbbbbb"
+  executor = "docker"
+  [runners.docker]
+    image = "alpine:3.20"
+"""
+
+
+def test_accept_defaults_needs_the_runner_named_when_there_are_several(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_config(tmp_path, TWO_RUNNERS)
+    outcome = run_cli(capsys, "plain", "config.toml", "--accept-defaults", "--non-interactive")
+    assert outcome.code == 2
+    assert "--name NAME" in outcome.err
+    assert (tmp_path / "config.toml").read_text(encoding="utf-8") == TWO_RUNNERS
+
+
+def test_accept_defaults_for_a_new_runner_needs_a_usable_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    argv = ("plain", "config.toml", "--accept-defaults", "--non-interactive")
+    missing = run_cli(capsys, *argv)
+    assert missing.code == 2
+    assert "'url'" in missing.err
+    with_password = run_cli(capsys, *argv, "--url", "https://me:secret-pw@gitlab.example.com")
+    assert with_password.code == 2
+    assert "user name and password" in with_password.err
+    assert "secret-pw" not in with_password.err + with_password.out
+    assert not (tmp_path / "config.toml").exists()
+
+
+def test_accept_defaults_says_what_it_took(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_config(tmp_path, TWO_RUNNERS)
+    argv = ("plain", "config.toml", "--accept-defaults", "--non-interactive", "--name", "b")
+    outcome = run_cli(capsys, *argv)
+    assert outcome.code == 0, outcome.err
+    assert "Which user do build containers run as? The image's own user" in outcome.out
+    assert "(current" in outcome.out
+    assert "glrt-bbbb" not in outcome.out

@@ -1,0 +1,98 @@
+"""Whether an answer can be used, decided once for every front-end.
+
+The Textual screens, the line-mode prompts and scripted runs all ask these
+functions, so an answer one wizard refuses is refused by the other too (a
+GitLab URL with a password in it, a list typed with stray commas). Preset
+settings are checked against the key catalogue in :mod:`wizard.presets`, with
+the same reading of value types as the ``wrong-value-type`` rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from wizard.steps import Question
+
+NO_ENTRIES = frozenset({"-", "none"})
+"""What a list answer typed on one line says to mean "no entries"."""
+
+LIST_HINT = "comma-separated; - for none"
+"""How a list answer is typed, in the words both wizards show."""
+
+
+def url_problem(url: str, *, allow_http: bool, how_to_allow: str = "confirm") -> str | None:
+    """Why a GitLab URL cannot be used, or ``None`` when it can: one check for every
+    front-end and scripted run.
+
+    ``allow_http`` is the operator's explicit yes to plain http; without it only
+    https passes, and the message names ``how_to_allow`` ("tick the box", "pass
+    --allow-http"). A user name or password in the URL never passes: it would sit
+    in config.toml in clear and show wherever the URL is shown.
+    """
+    url = url.strip()
+    if not url:
+        return "Enter the GitLab URL, e.g. https://gitlab.example.com"
+    if "@" in urlsplit(url).netloc:
+        return (
+            "Leave the user name and password out of the URL; the runner signs in with its token."
+        )
+    if url.startswith("https://") and len(url) > len("https://"):
+        return None
+    if url.startswith("http://") and len(url) > len("http://"):
+        if allow_http:
+            return None
+        return f"Plain http sends the runner token unencrypted; {how_to_allow} to use it anyway."
+    return "The URL must start with https://"
+
+
+def is_plain_http(url: str) -> bool:
+    """True for an ``http://`` URL: the one case a wizard asks the operator to confirm."""
+    return url.strip().startswith("http://")
+
+
+def normalized_url(url: str) -> str:
+    """The URL as written into config.toml: no surrounding spaces, no trailing slash."""
+    return url.strip().rstrip("/")
+
+
+def parse_list(text: str) -> tuple[str, ...]:
+    """A list answer typed on one line: comma-separated, blanks dropped, repeats once.
+
+    ``-`` or ``none`` is the explicit empty list. A stray comma must not become
+    an entry that matches nothing.
+    """
+    stripped = text.strip()
+    if stripped.casefold() in NO_ENTRIES:
+        return ()
+    entries = (part.strip() for part in stripped.split(","))
+    return tuple(dict.fromkeys(entry for entry in entries if entry))
+
+
+def list_text(entries: Sequence[str]) -> str:
+    """How a list answer is typed back into its input line."""
+    return ", ".join(entries)
+
+
+def answer_problem(question: Question, value: Any) -> str | None:
+    """Why ``value`` is not an answer to ``question``, or ``None`` when it is."""
+    if question.kind == "text":
+        if not isinstance(value, str) or not value.strip():
+            return "give a value"
+        if any(c.isspace() for c in value.strip()):
+            return "one word, without spaces"
+        return None
+    if question.kind == "list":
+        if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
+            return "give a list of entries"
+        spaced = [v for v in value if any(c.isspace() for c in v)]
+        return f"an entry has a space in it: {spaced[0]!r}" if spaced else None
+    if question.kind == "confirm":
+        return None if isinstance(value, bool) else "answer yes or no"
+    allowed = [choice.value for choice in question.choices]
+    if question.kind == "multiselect":
+        if not isinstance(value, tuple) or any(v not in allowed for v in value):
+            return "pick from the choices offered"
+        return None
+    return None if value in allowed else "pick one of the choices offered"
