@@ -322,8 +322,10 @@ class WizardSession:
         offered: list[Finding] = []
         source = f"preset {preset.name}" if preset is not None else "answers"
         for index in selected:
+            # As on the whole file: an answer that says what the entry already says keeps it.
+            own = changes_only(answers, self.current_answers(index))
             after, applied, found, offers = self._apply_answers(
-                after, answers, index, trust, preset, source=source, ticked=set(ticked)
+                after, own, index, trust, preset, source=source, ticked=set(ticked)
             )
             edits += applied
             changes += found
