@@ -147,3 +147,19 @@ def test_an_empty_box_means_a_new_config_here() -> None:
     assert path_from_text("  ") == Path("config.toml")
     assert names_same_file("", "config.toml")
     assert not names_same_file("", "~/.gitlab-runner/config.toml")
+
+
+async def test_a_broken_file_is_named_in_the_one_parse_error_shape(empty_folder: Path) -> None:
+    """The start screen says file:line:col: message, as audit and harden do."""
+    from textual.widgets import Static
+
+    (empty_folder / "config.toml").write_text(
+        '[[runners]]\n  name = "a"\n  executor = = "docker"\n', encoding="utf-8"
+    )
+    app = build_app(Path("config.toml"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        shown = str(app.screen.query_one("#file-facts", Static).render())
+        assert shown.startswith("config.toml:3:14: invalid TOML"), shown
+        await press(app, pilot, "q")
+    assert app.return_value == EXIT_NOT_SAVED

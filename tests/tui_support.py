@@ -97,11 +97,10 @@ def screen_text(app: WizardApp) -> str:
 
 
 async def save_confirming_risks(app: WizardApp, pilot: Pilot[int]) -> None:
-    """Press Save on the review; when changes that may break jobs are listed, the first
-    press only asks (the review says so), and a second press writes."""
-    from wizard.tui.screens.review import ReviewScreen
+    """Press Save on the review; when changes that may break jobs are listed, Save asks
+    one question naming them, and Yes writes."""
+    from wizard.tui.screens.confirm_save import ConfirmSaveScreen
 
     await press(app, pilot, "s")
-    screen = app.screen
-    if isinstance(screen, ReviewScreen) and screen.risk_confirmed and not screen.saving:
-        await press(app, pilot, "s")
+    if isinstance(app.screen, ConfirmSaveScreen):
+        await press(app, pilot, "y")
