@@ -393,7 +393,14 @@ def changes_for_edits(
     """
     current: dict[str, Any] = copy.deepcopy(dict(data))
     changes = _changes_into(
-        current, data, edits, source=source, names=names, rule=rule, verdict=verdict
+        current,
+        data,
+        edits,
+        source=source,
+        names=names,
+        rule=rule,
+        verdict=verdict,
+        verdict_key=verdict_key,
     )
     return changes, current
 
@@ -407,6 +414,7 @@ def _changes_into(
     names: Mapping[int, str | None],
     rule: str | None,
     verdict: Verdict | None,
+    verdict_key: str | None = None,
 ) -> list[Change]:
     """The changes ``edits`` make, applying each to ``current`` (owned by the caller) in place.
 
