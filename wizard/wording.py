@@ -13,6 +13,17 @@ from typing import Any
 from wizard.secrets import outward
 from wizard.steps import Question
 
+NO_RECOMMENDATION = "none: only you know this"
+"""Beside a question that states a fact (who runs jobs here): there is nothing to
+recommend, and "not set" read as if the answer were missing."""
+
+
+def describe_recommendation(question: Question, value: Any) -> str:
+    """What stands beside "Recommended:" for a question."""
+    if value is None and question.fact:
+        return NO_RECOMMENDATION
+    return describe_value(question, value)
+
 
 def describe_value(question: Question, value: Any) -> str:
     """One short phrase for an answer, in the words the question's choices use."""
