@@ -425,7 +425,12 @@ class PlainWizard:
             **{name: getattr(self.start.answers, name) for name in self.start.from_file}
         )
         preset = self.start.preset.answers if self.start.preset else Answers()
-        return Sources(given=given, preset=preset, current=current)
+        return Sources(
+            given=given,
+            preset=preset,
+            current=current,
+            file_executor=self.session.file_executor,
+        )
 
     def ask(self, q: Question, answers: Answers, current: Answers) -> Any:
         offered = default_for(q, answers, self.sources(current))
