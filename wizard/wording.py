@@ -13,6 +13,18 @@ from typing import Any
 from wizard.secrets import outward
 from wizard.steps import Question
 
+_YAML_SUFFIXES = (".yaml", ".yml", ".gotmpl", ".tpl")
+
+
+def start_title(path_text: str) -> str:
+    """The first screen's question, in the words of the file kind being opened: a
+    values.yaml is not a config.toml, though it carries one."""
+    name = path_text.strip().lower()
+    if name.endswith(_YAML_SUFFIXES):
+        return "Which Helm values or manifest file?"
+    return "Which config.toml?"
+
+
 NO_RECOMMENDATION = "none: only you know this"
 """Beside a question that states a fact (who runs jobs here): there is nothing to
 recommend, and "not set" read as if the answer were missing."""
