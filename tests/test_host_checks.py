@@ -326,7 +326,10 @@ def test_docker_auths_with_auth_but_not_credential_helpers(tmp_path: Path) -> No
 def test_invalid_docker_config_is_skipped(tmp_path: Path) -> None:
     host = standard_host(tmp_path)
     host.write(f"{HOME}/.docker/config.json", "{not json", 0o600)
-    assert "not valid JSON" in rules_skipped(host.check())["host-docker-auths"]
+    assert (
+        ".docker/config.json:1:2: invalid JSON: "
+        in rules_skipped(host.check())["host-docker-auths"]
+    )
 
 
 def test_unreadable_home_is_skipped_with_the_reason(
@@ -408,7 +411,7 @@ def test_daemon_flags_in_the_unit_count_as_set(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
-        ("{broken", "not valid JSON"),
+        ("{broken", "/etc/docker/daemon.json:1:2: invalid JSON: Expecting property name"),
         ("[1, 2]", "not a JSON object"),
         (b"{" + b" " * (1 << 20) + b"}", "larger than"),
     ],
@@ -463,7 +466,10 @@ def test_token_rotation_not_reported(tmp_path: Path, extra: str) -> None:
 def test_invalid_toml_skips_rotation_and_shell_checks(tmp_path: Path) -> None:
     host = standard_host(tmp_path, "[[runners]\n")
     skipped = rules_skipped(host.check())
-    assert "not valid TOML" in skipped["host-token-rotation-rewrites-file"]
+    assert skipped["host-token-rotation-rewrites-file"].startswith(
+        "/etc/gitlab-runner/config.toml:1:"
+    )
+    assert "invalid TOML" in skipped["host-token-rotation-rewrites-file"]
     assert "executors are unknown" in skipped["host-runner-in-docker-group"]
 
 

@@ -473,3 +473,106 @@ async def test_questionary_prompts_refuse_a_running_event_loop() -> None:
 
     with pytest.raises(RuntimeError, match="inside a running event loop"):
         QuestionaryPrompts()
+
+
+class RotatingPrompts(FakePrompts):
+    """Rewrites the file (as a token rotation would) when first asked to save."""
+
+    def __init__(self, path: Path, replies: dict[str, Any]) -> None:
+        super().__init__(replies)
+        self.path = path
+
+    def confirm(self, message: str, default: bool) -> bool:
+        if "Write these changes" in message and not self.asked_about("Write these changes"):
+            text = self.path.read_text(encoding="utf-8")
+            self.path.write_text(text.replace("OTHERsecret", "ROTATEDtoken"), encoding="utf-8")
+        return super().confirm(message, default)
+
+
+def test_a_refused_save_offers_to_read_the_file_again_and_keeps_the_answers(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(MULTI, encoding="utf-8")
+    replies = {
+        "Which runner?": 1,
+        "What do the jobs need?": PrivilegedNeed.NONE,
+        "can stop jobs that work today": True,
+    }
+    prompts = RotatingPrompts(path, replies)
+    wizard, out = wizard_for(path, prompts)
+    assert wizard.run(backup=False) == 0
+    [offer] = [m for m in prompts.asked if "again and keep your answers" in m]
+    assert offer.startswith("not saved: ")
+    # Asked once more, after the review of the file as it now is; no question again.
+    assert len([m for m in prompts.asked if "Write these changes" in m]) == 2
+    assert len([m for m in prompts.asked if m == "What do the jobs need?"]) == 1
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert data["runners"][1]["token"] == "glrt-ROTATEDtoken0123456789"
+    assert data["runners"][1]["docker"]["privileged"] is False
+    assert "read again; your answers are kept" in out.getvalue()
+    assert "ROTATEDtoken" not in out.getvalue()
+
+
+def test_reading_again_drops_the_answers_when_the_runner_moved(tmp_path: Path) -> None:
+    """The answers were for one entry: if another stands there now, they do not apply."""
+    path = tmp_path / "config.toml"
+    path.write_text(MULTI, encoding="utf-8")
+    session = WizardSession.open(path)
+    path.write_text(MULTI.replace('name = "docker-1"', 'name = "docker-9"'), encoding="utf-8")
+    again = session.reread(1)
+    assert not again.ok
+    assert "docker-1" in again.message
+    assert "choose the runner again" in again.message
+    assert session.reread(0).ok, "the shell runner is still the same entry"
+
+
+class QueuedPrompts(FakePrompts):
+    """Like FakePrompts, but a reply given as a list is used up one per asking."""
+
+    def _reply(self, message: str, default: Any) -> Any:
+        for key, value in self.replies.items():
+            if key in message and isinstance(value, list):
+                self.asked.append(message)
+                self.defaults[message] = default
+                return value.pop(0) if len(value) > 1 else value[0]
+        return super()._reply(message, default)
+
+
+def test_line_mode_goes_back_one_question_at_a_time(tmp_path: Path) -> None:
+    """< at a typed question, or the Back entry of a choice, asks the previous question
+    again; the answer given the second time is the one written."""
+    from wizard.steps import BACK, BACK_LABEL
+
+    path = tmp_path / "config.toml"
+    prompts = QueuedPrompts(
+        {
+            "Runner name": "ci",
+            "GitLab URL": "https://gitlab.example.com",
+            "Who can run jobs": [Trust.PUBLIC, Trust.MULTI_PROJECT],
+            "Which executor": [BACK, Executor.DOCKER],
+            "Which image do jobs use": ["<", "debian:12"],
+        }
+    )
+    wizard, _out = wizard_for(path, prompts)
+    assert wizard.run(backup=False) == 0
+    tags = {"Who can run jobs": "trust", "Which executor": "executor", "Which image do": "image"}
+    order = [tag for m in prompts.asked for key, tag in tags.items() if m.startswith(key)]
+    assert order == [
+        "trust",
+        "executor",  # Back: trust again
+        "trust",
+        "executor",
+        "image",  # <: the executor again
+        "executor",
+        "image",
+    ]
+    # The first question has nothing before it: no Back entry there, one after.
+    trust_options = [o.title for o in prompts.options["Who can run jobs on this runner?"]]
+    assert BACK_LABEL not in trust_options
+    assert BACK_LABEL in [o.title for o in prompts.options["Which executor will run the jobs?"]]
+    [image] = {m for m in prompts.asked if m.startswith("Which image do jobs")}
+    assert image.endswith("[< goes back]")
+    runner = tomllib.loads(path.read_text(encoding="utf-8"))["runners"][0]
+    assert runner["executor"] == "docker"
+    assert runner["docker"]["image"] == "debian:12"

@@ -96,7 +96,7 @@ def test_a_new_docker_runner_gets_the_image_typed(tmp_path: Path) -> None:
     prompts, _out = run_wizard(path, {ASK_IMAGE: "  registry.example.com/ci/base:1.4  "})
     assert docker_table(path)["image"] == "registry.example.com/ci/base:1.4"
     message = asked(prompts, ASK_IMAGE)
-    assert message == f"{ASK_IMAGE} (recommended)"
+    assert message == f"{ASK_IMAGE} (recommended) [< goes back]"
     assert prompts.defaults[message] == DEFAULT_IMAGE
     # Asked in the executor step, right after the executor.
     assert prompts.asked[prompts.asked.index(message) - 1].startswith("Which executor")
@@ -113,7 +113,7 @@ def test_the_files_image_is_the_default_and_kept(tmp_path: Path) -> None:
     path.write_text(EXISTING, encoding="utf-8")
     prompts, _out = run_wizard(path, {ASK_IMAGE: "", ASK_IMAGES: ""})
     message = asked(prompts, ASK_IMAGE)
-    assert message == f"{ASK_IMAGE} (current)"
+    assert message == f"{ASK_IMAGE} (current) [< goes back]"
     assert prompts.defaults[message] == "registry.example.com/ci/base:2"
     text = path.read_text(encoding="utf-8")
     assert "# the team's base image" in text
@@ -152,7 +152,7 @@ def test_allowlist_replies_edit_the_file(
     prompts, _out = run_wizard(path, {ASK_IMAGES: reply})
     assert docker_table(path).get("allowed_images") == expected
     message = asked(prompts, ASK_IMAGES)
-    assert message.endswith(f"(current) [{LIST_HINT}]")
+    assert message.endswith(f"(current) [{LIST_HINT}; < goes back]")
     assert prompts.defaults[message] == "registry.example.com/ci/*"
 
 

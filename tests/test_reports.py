@@ -144,7 +144,7 @@ def test_sarif_finding_without_a_line_points_at_line_1() -> None:
 
 def test_sarif_reports_an_unreadable_file_as_a_failed_invocation() -> None:
     reports = [
-        FileReport("broken.toml", Trust.MULTI_PROJECT, error="line 2, column 5: invalid TOML"),
+        FileReport("broken.toml", Trust.MULTI_PROJECT, error="broken.toml:2:5: invalid TOML"),
         FileReport("good.toml", Trust.MULTI_PROJECT, (finding(),)),
     ]
     document = report_to_sarif(reports)
@@ -153,7 +153,7 @@ def test_sarif_reports_an_unreadable_file_as_a_failed_invocation() -> None:
     assert invocation["executionSuccessful"] is False
     [note] = invocation["toolExecutionNotifications"]
     assert note["level"] == "error"
-    assert note["message"]["text"] == "broken.toml: line 2, column 5: invalid TOML"
+    assert note["message"]["text"] == "broken.toml:2:5: invalid TOML"
     assert len(document["runs"][0]["results"]) == 1
 
 

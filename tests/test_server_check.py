@@ -874,3 +874,24 @@ def test_control_characters_from_the_file_never_reach_the_terminal(
     assert "\x1b" not in captured.out + captured.err
     assert "control characters" in captured.out
     assert gitlab.fake.requests == []
+
+
+def test_unchecked_notes_are_masked_and_escaped_in_text() -> None:
+    """Runner names and messages come from the file and the server: a terminal escape
+    in them is shown, not sent, and a token in them is masked."""
+    from wizard.commands.server_check import render_unchecked_text
+    from wizard.server.check import RunnerNote, ServerReport
+
+    token = "glrt-ESCAPEDsecret0123456789"
+    report = ServerReport(
+        path="config\x1b[2J.toml",
+        notes=[
+            RunnerNote(0, "evil\x1b]0;title\x07", f"token {token} was refused\x1b[31m", "skipped")
+        ],
+    )
+    text = render_unchecked_text([report])
+    assert "\x1b" not in text
+    assert "\x07" not in text
+    assert token not in text
+    assert "evil" in text
+    assert "not checked on the server" in text

@@ -155,3 +155,20 @@ def test_a_terminal_needs_both_keys_and_screen(monkeypatch: pytest.MonkeyPatch) 
         assert tui.has_terminal() is expected
     monkeypatch.setattr(sys, "stdin", None)
     assert tui.has_terminal() is False
+
+
+def test_allow_unsafe_path_reaches_the_session(
+    built: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``tui --allow-unsafe-path`` lets a new config be made where ``plain`` and ``new``
+    would let it (a folder any user can write to); without it the session refuses."""
+    from wizard.cli import build_parser
+
+    args = build_parser().parse_args(["tui", str(tmp_path / "c.toml"), "--allow-unsafe-path"])
+    assert tui.run(args) == 0
+    session = built["open_session"](tmp_path / "c.toml")
+    assert session.allow_unsafe_path is True
+    plain_args = build_parser().parse_args(["tui", str(tmp_path / "c.toml")])
+    built.pop("open_session")
+    assert tui.run(plain_args) == 0
+    assert "open_session" not in built, "the default opener, which refuses such folders"

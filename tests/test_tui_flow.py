@@ -31,6 +31,7 @@ from wizard.model import Executor, Severity, Trust
 from wizard.presets import Preset, load_preset
 from wizard.secrets import mask_text
 from wizard.tui.app import EXIT_INTERRUPTED, EXIT_NOT_SAVED, EXIT_SAVED, build_app
+from wizard.tui.screens.confirm_save import ConfirmSaveScreen
 from wizard.tui.widgets.choices import ChoiceSet
 from wizard.tui.widgets.question import QuestionField
 
@@ -173,13 +174,24 @@ async def test_harden_second_runner_of_commented_file(folder: Path) -> None:
         changes_text = str(app.screen.query_one("#changes", Static).render())
         assert changes_text.startswith("may break jobs that work today (")
         assert "privileged: true → false" in changes_text.split("cannot break", maxsplit=1)[0]
-        # The first Save only asks; nothing is written until it is pressed again.
-        await press(app, pilot, "s")
-        assert position(app) == "review"
-        problem = str(app.screen.query_one("#save-problem", Static).render())
-        assert "can stop jobs that work today" in problem
-        assert config.read_text(encoding="utf-8") == MULTI_RUNNER
-        await press(app, pilot, "s")
+        # Save asks one question naming each change that may break jobs; No writes
+        # nothing, and Enter alone answers No.
+        risky = len(preview.may_break)
+        assert risky >= 1
+        for refusal in ("n", "enter"):
+            await press(app, pilot, "s")
+            assert isinstance(app.screen, ConfirmSaveScreen)
+            title = str(app.screen.query_one("#confirm-title", Static).render())
+            noun = "change" if risky == 1 else "changes"
+            assert title == f"Save {risky} {noun} that may break jobs?"
+            named = str(app.screen.query_one("#confirm-changes", Static).render())
+            assert "privileged: true → false" in named
+            assert "cannot break" not in named, "only the changes that may break jobs"
+            await press(app, pilot, refusal)
+            assert not isinstance(app.screen, ConfirmSaveScreen)
+            assert position(app) == "review"
+            assert config.read_text(encoding="utf-8") == MULTI_RUNNER
+        await press(app, pilot, "s", "y")
         assert position(app) == "done"
         await press(app, pilot, "enter")
     assert app.return_value == EXIT_SAVED
@@ -332,6 +344,69 @@ async def test_save_refused_when_the_file_changed_on_disk(folder: Path) -> None:
     assert app.return_value == EXIT_NOT_SAVED
     assert config.read_text(encoding="utf-8") == rotated
     assert sorted(p.name for p in folder.iterdir()) == ["config.toml"]
+
+
+async def test_a_refused_save_can_read_the_file_again_and_keep_the_answers(
+    folder: Path,
+) -> None:
+    """After a refusal, r reads the file again: the same answers then save over the new
+    text, so the rotated token stays and the answered changes are made."""
+    config = folder / "config.toml"
+    config.write_text(MULTI_RUNNER, encoding="utf-8")
+    app = build_app(Path("config.toml"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "enter", "down", "enter")
+        await next_until(app, pilot, "review")
+        assert app.latest_preview is not None
+        planned = app.latest_preview.changes
+        rotated = MULTI_RUNNER.replace("DOCKERdockerDOCKER5432", "ROTATEDrotatedROTATED11")
+        config.write_text(rotated, encoding="utf-8")
+        await save_confirming_risks(app, pilot)
+        reread = app.screen.query_one("#reread")
+        assert reread.display
+        await press(app, pilot, "r")
+        assert position(app) == "review"
+        assert "read again" in str(app.screen.query_one("#save-problem", Static).content)
+        assert not reread.display
+        await save_confirming_risks(app, pilot)
+        assert position(app) == "done"
+        await press(app, pilot, "enter")
+    assert app.return_value == EXIT_SAVED
+    written = config.read_text(encoding="utf-8")
+    assert "ROTATEDrotatedROTATED11" in written
+    assert written != rotated
+    assert [(c.key, c.after) for c in planned] == [
+        (c.key, c.after) for c in app.latest_preview.changes
+    ]
+
+
+async def test_the_review_scrolls_by_page_and_the_key_help_says_so(folder: Path) -> None:
+    from textual.containers import VerticalScroll
+    from textual.widgets._footer import FooterKey
+
+    config = folder / "config.toml"
+    config.write_text(MULTI_RUNNER, encoding="utf-8")
+    app = build_app(Path("config.toml"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "enter", "down", "enter")
+        await next_until(app, pilot, "review")
+        keys = {key.description: key.key_display for key in app.screen.query(FooterKey)}
+        assert keys.get("Page down") == "PgDn"
+        assert keys.get("Page up") == "PgUp"
+        review = app.screen.query_one("#review", VerticalScroll)
+        assert review.max_scroll_y > review.size.height, "a diff longer than two pages"
+        await press(app, pilot, "pagedown")
+        first = review.scroll_y
+        assert first >= review.size.height - 2
+        await press(app, pilot, "pagedown")
+        assert review.scroll_y > first
+        await press(app, pilot, "pageup", "pageup")
+        assert review.scroll_y == 0
+        await press(app, pilot, "q", "q")
+    assert app.return_value == EXIT_NOT_SAVED
+    assert config.read_text(encoding="utf-8") == MULTI_RUNNER
 
 
 async def test_http_url_needs_explicit_consent(folder: Path) -> None:
@@ -769,9 +844,8 @@ async def test_a_failed_hardening_file_write_says_the_config_was_saved(folder: P
         await press(app, pilot, "enter")  # from the folder line to Save
         assert app.focused is not None
         assert app.focused.id == "save"
-        await press(app, pilot, "enter")  # Save: the review asks first (may break jobs)
-        await pilot.pause(0.3)  # a button ignores a second press while it shows the first
-        await press(app, pilot, "enter")  # Save anyway
+        await press(app, pilot, "enter")  # Save: one question first (may break jobs)
+        await press(app, pilot, "y")
         assert position(app) == "done"
         outcome = str(app.screen.query_one("#outcome", Static).content)
         assert "config.toml was saved, but the hardening files were not written" in outcome

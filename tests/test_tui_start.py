@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from textual.widgets import Input
 
-from tests.tui_support import SIZE, position, press, settle
+from tests.tui_support import SIZE, position, press, screen_text, settle
 from wizard.tui.app import EXIT_NOT_SAVED, WizardApp, build_app
 from wizard.tui.ports import SessionPort, open_real_session
 from wizard.tui.screens.start import names_same_file, path_from_text
@@ -71,7 +71,7 @@ async def test_no_path_with_the_usual_config_shows_it_home_based_and_enter_goes_
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert path_box(app) == "~/.gitlab-runner/config.toml"
-        assert str(tmp_path) not in app.export_screenshot(), "no absolute path on screen"
+        assert str(tmp_path) not in screen_text(app), "no absolute path on screen"
         await press(app, pilot, "enter")
         assert position(app) == "runner"
         await press(app, pilot, "enter")
@@ -147,3 +147,19 @@ def test_an_empty_box_means_a_new_config_here() -> None:
     assert path_from_text("  ") == Path("config.toml")
     assert names_same_file("", "config.toml")
     assert not names_same_file("", "~/.gitlab-runner/config.toml")
+
+
+async def test_a_broken_file_is_named_in_the_one_parse_error_shape(empty_folder: Path) -> None:
+    """The start screen says file:line:col: message, as audit and harden do."""
+    from textual.widgets import Static
+
+    (empty_folder / "config.toml").write_text(
+        '[[runners]]\n  name = "a"\n  executor = = "docker"\n', encoding="utf-8"
+    )
+    app = build_app(Path("config.toml"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        shown = str(app.screen.query_one("#file-facts", Static).render())
+        assert shown.startswith("config.toml:3:14: invalid TOML"), shown
+        await press(app, pilot, "q")
+    assert app.return_value == EXIT_NOT_SAVED

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.tui_support import SIZE, next_until, position, press, settle
+from tests.tui_support import SIZE, next_until, position, press, screen_text, settle
 from wizard.model import Executor
 from wizard.tui.app import EXIT_SAVED, build_app
 
@@ -42,7 +42,7 @@ async def test_values_file_walks_the_kubernetes_steps_and_saves_yaml(folder: Pat
             await press(app, pilot, "enter")
         assert app.state.current.executor is Executor.KUBERNETES
         await next_until(app, pilot, "review")
-        screen = app.export_screenshot()
+        screen = screen_text(app)
         preview = app.latest_preview
         assert preview is not None
         assert "+++ values.yaml (hardened)" in preview.diff

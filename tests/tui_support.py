@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 
 from rich.console import Console
@@ -18,14 +19,18 @@ SIZE = (100, 30)
 async def settle(app: WizardApp, pilot: Pilot[int]) -> None:
     """Let workers (reading the file, previews, saving) finish and the screen repaint.
 
-    A finished worker may start the next one (reading the file, then a preview),
-    so wait until a pass finds nothing running.
+    Waits on conditions rather than fixed pauses: the app's and the screen's queued
+    messages handled, then no worker left unfinished (a finished worker may start the
+    next one: reading the file, then a preview). Only the last step waits for the
+    process to go idle, so that what the finished work posted is drawn.
     """
-    for _ in range(10):
-        await pilot.pause()
-        if not any(worker.is_running for worker in app.workers):
+    for _ in range(50):
+        await pilot.pause(0)  # everything queued so far is handled; no idle wait
+        pending = [worker for worker in app.workers if not worker.is_finished]
+        if not pending:
             break
-        await app.workers.wait_for_complete()
+        # Bounded: a worker that never finishes fails the test instead of hanging it.
+        await asyncio.wait_for(app.workers.wait_for_complete(pending), timeout=30)
     await pilot.pause()
 
 
@@ -97,11 +102,10 @@ def screen_text(app: WizardApp) -> str:
 
 
 async def save_confirming_risks(app: WizardApp, pilot: Pilot[int]) -> None:
-    """Press Save on the review; when changes that may break jobs are listed, the first
-    press only asks (the review says so), and a second press writes."""
-    from wizard.tui.screens.review import ReviewScreen
+    """Press Save on the review; when changes that may break jobs are listed, Save asks
+    one question naming them, and Yes writes."""
+    from wizard.tui.screens.confirm_save import ConfirmSaveScreen
 
     await press(app, pilot, "s")
-    screen = app.screen
-    if isinstance(screen, ReviewScreen) and screen.risk_confirmed and not screen.saving:
-        await press(app, pilot, "s")
+    if isinstance(app.screen, ConfirmSaveScreen):
+        await press(app, pilot, "y")

@@ -34,6 +34,7 @@ class FileReport:
     trust: Trust
     findings: tuple[Finding, ...] = ()
     error: str | None = None
+    """Why the file could not be read: one line naming it (``file:line:col: message``)."""
 
 
 def audit_document(

@@ -264,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
         "path", nargs="?", metavar="PATH", help="config.toml (default: the runner's usual one)"
     )
     tui.add_argument("--preset", metavar="NAME_OR_FILE", help="pre-fill and lock answers")
+    _add_unsafe_path(tui)
 
     plain = commands.add_parser(
         "plain", help="the same wizard, line by line, for plain terminals and SSH sessions"

@@ -540,6 +540,12 @@ FILL_IN_HEADING = "fill in before starting the runner (the wizard cannot know yo
 OFFERED_HEADING = "fixes no answer decides (applied only when ticked; each may break jobs):"
 
 
+def save_confirmation(may_break: int) -> str:
+    """The one question the full-screen wizard asks before writing such changes."""
+    noun = "change" if may_break == 1 else "changes"
+    return f"Save {may_break} {noun} that may break jobs?"
+
+
 def save_warning(may_break: int) -> str:
     """What every wizard says before writing changes that may break jobs."""
     noun = "change" if may_break == 1 else "changes"

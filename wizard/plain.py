@@ -43,8 +43,16 @@ from wizard.model import Finding, RunnerIdentity, Severity
 from wizard.presets import make_preset, preset_to_toml, with_locks, write_new_file
 from wizard.scripted import Start
 from wizard.secrets import mask_text, outward
-from wizard.session import Preview, RunnerSummary, WizardSession
-from wizard.steps import STEPS, TOKEN_PROMPT, Question
+from wizard.session import REREAD_QUESTION, Preview, RunnerSummary, WizardSession
+from wizard.steps import (
+    BACK,
+    BACK_HINT,
+    BACK_LABEL,
+    TOKEN_PROMPT,
+    Question,
+    QuestionWalk,
+    is_back,
+)
 from wizard.validation import (
     LIST_HINT,
     answer_problem,
@@ -345,6 +353,8 @@ class PlainWizard:
         """``--new-runner``: add a runner even though the file has some."""
         self.artifacts_dir = artifacts_dir
         """``--artifacts DIR``: the folder offered for the hardening files."""
+        self.ticked: tuple[str, ...] = ()
+        """Offered fixes the operator ticked (kept when the file is read again)."""
 
     def say(self, text: str = "") -> None:
         print(outward(text), file=self.out)
@@ -398,26 +408,29 @@ class PlainWizard:
         return RunnerIdentity(name=name, url=url, token=token or None)
 
     def ask_answers(self, current: Answers) -> Answers:
-        answers = self.start.answers
         locked = self.start.locked
         preset_name = self.start.preset.name if self.start.preset else ""
-        for step in STEPS:
-            shown_header = False
-            for q in step.questions:
-                if not q.applies(answers):
-                    continue
-                if not shown_header:
-                    intro = "\n".join(_wrap(step.intro, ""))
-                    self.say(f"\n== {step.title} ==\n{intro}")
-                    shown_header = True
-                if q.field in locked:
-                    value = getattr(answers, q.field)
-                    shown = describe_value(q, value)
-                    self.say(f"{q.prompt} {shown} (locked by preset {preset_name})")
-                    continue
-                value = self.ask(q, answers, current)
-                answers = answers.merged(Answers(**{q.field: value}))
-        return with_locks(self.start.preset, answers)
+        walk = QuestionWalk(self.start.answers, frozenset(locked))
+        header: str | None = None
+        while (found := walk.next()) is not None:
+            step, q = found
+            if step.id != header:
+                intro = "\n".join(_wrap(step.intro, ""))
+                self.say(f"\n== {step.title} ==\n{intro}")
+                header = step.id
+            if q.field in locked:
+                shown = describe_value(q, getattr(walk.answers, q.field))
+                self.say(f"{q.prompt} {shown} (locked by preset {preset_name})")
+                walk.answer(None)
+                continue
+            can_back = walk.can_go_back and not self.accept_defaults
+            value = self.ask(q, walk.answers, current, can_back=can_back)
+            if can_back and is_back(value):
+                walk.back()
+                header = None  # say where we are again
+                continue
+            walk.answer(value)
+        return with_locks(self.start.preset, walk.answers)
 
     def sources(self, current: Answers) -> Sources:
         """Where this run's defaults come from (the order is the core's)."""
@@ -432,26 +445,43 @@ class PlainWizard:
             file_executor=self.session.file_executor,
         )
 
-    def ask(self, q: Question, answers: Answers, current: Answers) -> Any:
+    def ask(
+        self, q: Question, answers: Answers, current: Answers, *, can_back: bool = False
+    ) -> Any:
+        """One question; with ``can_back`` the operator may ask for the previous one
+        instead (the answer is then :data:`~wizard.steps.BACK` or a back word)."""
         offered = default_for(q, answers, self.sources(current))
         default = offered.value
         marks = offered.marks(default)
         suffix = f" ({', '.join(marks)})" if marks else ""
-        if q.kind == "confirm":
+        hint = f" [{BACK_HINT}]" if can_back else ""
+        back = [Option(BACK_LABEL, BACK)] if can_back else []
+
+        def typed(check: Callable[[str], str | None]) -> Callable[[str], str | None]:
+            return lambda v: None if can_back and is_back(v) else check(v)
+
+        if q.kind == "confirm" and not can_back:
             return self.prompts.confirm(f"{q.prompt}{suffix}", default=bool(default))
+        if q.kind == "confirm":
+            yes_no = [Option("Yes", True), Option("No", False), *back]
+            return self.prompts.select(f"{q.prompt}{suffix}", yes_no, default=bool(default))
         if q.kind == "text":
             reply = self.prompts.text(
-                f"{q.prompt}{suffix}",
+                f"{q.prompt}{suffix}{hint}",
                 default=str(default),
-                validate=lambda v: None if not v.strip() else answer_problem(q, v.strip()),
+                validate=typed(lambda v: None if not v.strip() else answer_problem(q, v.strip())),
             )
+            if can_back and is_back(reply):
+                return BACK
             return reply.strip() or default
         if q.kind == "list":
             reply = self.prompts.text(
-                f"{q.prompt}{suffix} [{LIST_HINT}]",
+                f"{q.prompt}{suffix} [{LIST_HINT}{'; ' + BACK_HINT if can_back else ''}]",
                 default=list_text(default),
-                validate=lambda v: answer_problem(q, parse_list(v)),
+                validate=typed(lambda v: answer_problem(q, parse_list(v))),
             )
+            if can_back and is_back(reply):
+                return BACK
             return parse_list_answer(reply, default)
         options = []
         for c in q.choices:
@@ -459,8 +489,10 @@ class PlainWizard:
             label = f"{c.label} ({', '.join(shown)})" if shown else c.label
             options.append(Option(label, c.value, c.explanation))
         if q.kind == "select":
-            return self.prompts.select(q.prompt, options, default=default)
-        chosen = self.prompts.checkbox(q.prompt, options, default=tuple(default))
+            return self.prompts.select(q.prompt, [*options, *back], default=default)
+        chosen = self.prompts.checkbox(q.prompt, [*options, *back], default=tuple(default))
+        if BACK in chosen:
+            return BACK
         order = [c.value for c in q.choices]
         return tuple(sorted(chosen, key=order.index))
 
@@ -482,13 +514,37 @@ class PlainWizard:
         if review.preview.offered:
             review = self.offer_fixes(review, answers, runner_index, identity)
         written: list[str] = []
-        if review.preview.changed:
+        while review.preview.changed:
             message, default = save_question(review.preview, self.session.path)
             if not self.prompts.confirm(message, default=default):
                 self.say("nothing written")
                 return 0
-            save(self.session, review.preview, backup=backup, out=self.out)
+            try:
+                save(self.session, review.preview, backup=backup, out=self.out)
+            except WizardError as error:
+                if not error.can_reread or not self.prompts.confirm(
+                    outward(
+                        f"not saved: {error}\n" + REREAD_QUESTION.format(path=self.session.path)
+                    ),
+                    default=True,
+                ):
+                    raise
+                again = self.session.reread(runner_index)
+                self.say(again.message)
+                if not again.ok:
+                    return 2
+                review = preview_and_report(
+                    self.session,
+                    answers,
+                    runner_index=runner_index,
+                    identity=identity,
+                    start=self.start,
+                    out=self.out,
+                    ticked=self.ticked,
+                )
+                continue
             written.append("the config was saved")
+            break
         # An unchanged config already says what the answers say: it is as good as
         # saved, so the hardening files may go with it.
         try:
@@ -514,6 +570,7 @@ class PlainWizard:
         )
         if not ticked:
             return review
+        self.ticked = tuple(ticked)
         return preview_and_report(
             self.session,
             answers,

@@ -138,12 +138,13 @@ def load_preset(name_or_file: str) -> Preset:
 def _read(entry: Traversable | Path) -> dict[str, Any]:
     if isinstance(entry, Path):
         return read_toml(entry)
-    import tomllib
+    from wizard.tomlfile.document import parse_text  # the one place parse errors are worded
 
     try:
-        return tomllib.loads(entry.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        text = entry.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
         raise WizardError(f"bundled preset {entry.name}: {error}") from None
+    return parse_text(text, Path(f"bundled preset {entry.name}"))
 
 
 # --------------------------------------------------------------------------- validating

@@ -129,6 +129,21 @@ class SaveResult:
     """What the operator should know about the write (hard links, a symlink's target)."""
 
 
+@dataclass(frozen=True)
+class Reread:
+    """The file read again after a refused save: do the answers still apply?"""
+
+    ok: bool
+    """The runners the answers were for are still where they were: preview again."""
+    message: str
+    """One line for the operator, worded here so both wizards say the same."""
+    current: Answers
+    """What the chosen runner's entry says now (kept answers now mean this)."""
+
+
+REREAD_QUESTION = "Read {path} again and keep your answers?"
+
+
 class WizardSession:
     """An open config file (existing, or new and still empty) and what to do with it."""
 
@@ -297,6 +312,38 @@ class WizardSession:
         fixed, _data = changes_for_fixes(answered.data, applied, names)
         fixes = [edit for finding in applied for edit in finding.edits]
         return after, [*edits, *fixes], [*changes, *fixed], offered
+
+    def reread(self, runner_index: int | None, also: Sequence[int] = ()) -> Reread:
+        """Read the file again after a refused save, keeping the operator's answers.
+
+        The answers stay valid only when every runner they were for is still the
+        same entry (same place, same name); otherwise the operator picks again.
+        Errors reading the file are :class:`ConfigError`, as for :meth:`open`.
+        """
+        before = {entry.index: entry.get("name") for entry in iter_runners(self.doc.data)}
+        fresh = WizardSession.open(self.path)
+        after = {entry.index: entry.get("name") for entry in iter_runners(fresh.doc.data)}
+        targets = [i for i in (runner_index, *also) if i is not None]
+        lost = [i for i in targets if i not in after or after[i] != before.get(i)]
+        self.doc, self.exists = fresh.doc, fresh.exists
+        if lost:
+            names = ", ".join(mask_text(str(before.get(i) or f"#{i + 1}")) for i in lost)
+            return Reread(
+                ok=False,
+                message=(
+                    f"{self.path} was read again, but runner {names} is no longer where it "
+                    "was: choose the runner again"
+                ),
+                current=Answers(),
+            )
+        return Reread(
+            ok=True,
+            message=(
+                f"{self.path} was read again; your answers are kept and the review now "
+                "shows the changes against the file as it is"
+            ),
+            current=self.current_answers(runner_index),
+        )
 
     def save(self, preview: Preview, *, backup: bool = True) -> SaveResult:
         """Write the previewed text (atomic, 0600, backup; refuses if the file changed)."""

@@ -520,3 +520,66 @@ def recommended(answers: Answers) -> Answers:
             if getattr(current, q.field) is None:
                 current = current.merged(Answers(**{q.field: q.recommend(current)}))
     return current
+
+
+# --------------------------------------------------------------------------- going back
+
+BACK = "<back>"
+"""What a front-end returns for "go back one question" (no choice has this value)."""
+BACK_WORDS = frozenset({"<", "back"})
+"""What an operator types at a text prompt to go back one question."""
+BACK_HINT = "< goes back"
+"""Shown beside a typed question when there is one to go back to."""
+BACK_LABEL = "← Back to the previous question"
+"""The extra entry of a choice or tick list when there is one to go back to."""
+
+
+def is_back(reply: object) -> bool:
+    """Whether what the operator gave means "the previous question"."""
+    if reply == BACK:
+        return True
+    return isinstance(reply, str) and reply.strip().lower() in BACK_WORDS
+
+
+class QuestionWalk:
+    """The questions in the order both wizards ask them, with one step back at a time.
+
+    Which question comes next depends on the answers so far (a shell runner has no
+    Docker questions), so going back restores the answers as they were before the
+    question was answered, and the walk goes on from there. Locked answers are
+    shown, not asked: going back never stops on one.
+    """
+
+    def __init__(self, answers: Answers, locked: frozenset[str] = frozenset()) -> None:
+        self.answers = answers
+        self.locked = locked
+        self._flat = [(s, q) for s in STEPS for q in s.questions]
+        self._position = 0
+        self._answered: list[tuple[int, Answers]] = []
+        """Where each answered question stood, and the answers before it."""
+
+    def next(self) -> tuple[Step, Question] | None:
+        """The next question that applies (locked ones too), or ``None`` at the end."""
+        while self._position < len(self._flat):
+            found = self._flat[self._position]
+            if found[1].applies(self.answers):
+                return found
+            self._position += 1
+        return None
+
+    def answer(self, value: Any) -> None:
+        """Record the answer to the question :meth:`next` returned, and move on."""
+        _step, q = self._flat[self._position]
+        if q.field not in self.locked:
+            self._answered.append((self._position, self.answers))
+            self.answers = self.answers.merged(Answers(**{q.field: value}))
+        self._position += 1
+
+    @property
+    def can_go_back(self) -> bool:
+        return bool(self._answered)
+
+    def back(self) -> None:
+        """Undo the last answer: that question is next again, asked afresh."""
+        if self._answered:
+            self._position, self.answers = self._answered.pop()

@@ -18,14 +18,6 @@ if TYPE_CHECKING:
     from wizard.presets import Preset
 
 
-def _reason(error: ConfigError) -> str:
-    """The error without the file name: the report already names the file beside it."""
-    if error.line is None:
-        return error.reason
-    where = f"line {error.line}" + (f", column {error.column}" if error.column else "")
-    return f"{where}: {error.reason}"
-
-
 def _accept(findings: list[Finding], preset: Preset) -> tuple[Finding, ...]:
     """Mark the findings the preset keeps on purpose, with its reason."""
     note = f"by preset {preset.name}: {preset.accepted_reason}".strip()
@@ -51,7 +43,7 @@ def audit_paths(
         try:
             document = load_document(Path(name))
         except ConfigError as error:
-            reports.append(FileReport(path=name, trust=trust, error=_reason(error)))
+            reports.append(FileReport(path=name, trust=trust, error=str(error)))
             continue
         findings = audit_document(document, trust=trust)
         # A preset's exception holds for the audience it was written for, not a wider one.
@@ -70,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     reports = audit_paths(args.paths, args.trust, preset)
     for report in reports:
         if report.error is not None:
-            print_error(f"{report.path}: {report.error}")
+            print_error(report.error)
     if getattr(args, "server", False):
         # Loaded only on request: a plain audit never imports the HTTP code.
         from wizard.commands import server_check

@@ -24,7 +24,7 @@ from wizard.commands.common import EXIT_ERROR, exit_code, print_error, trust_fro
 from wizard.embedded import load_document
 from wizard.errors import ConfigError, WizardError
 from wizard.model import Trust
-from wizard.secrets import mask_text
+from wizard.secrets import mask_text, outward
 from wizard.server.check import RunnerNote, ServerOptions, ServerReport, check_documents
 from wizard.tomlfile.document import ConfigDocument
 
@@ -110,10 +110,11 @@ def render_unchecked_text(reports: list[ServerReport]) -> str:
                 grouped[note.message].append(note.runner or f"#{note.runner_index + 1}")
         if not grouped:
             continue
-        out.append(f"{report.path}  not checked on the server:")
+        # Messages and names come from the file and the server: masked and escaped.
+        out.append(outward(f"{report.path}  not checked on the server:", one_line=True))
         for message, runners in grouped.items():
-            out.append(f"    {mask_text(message)}")
-            out.append(f"      runners: {mask_text(', '.join(runners))}")
+            out.append(f"    {outward(message, one_line=True)}")
+            out.append(f"      runners: {outward(', '.join(runners), one_line=True)}")
         out.append("")
     return "\n".join(out)
 
@@ -170,7 +171,7 @@ def load_documents(paths: list[str], trust: Trust) -> tuple[list[ConfigDocument]
         try:
             documents.append(load_document(Path(name)))
         except ConfigError as error:
-            failed.append(FileReport(path=name, trust=trust, error=error.reason))
+            failed.append(FileReport(path=name, trust=trust, error=str(error)))
     return documents, failed
 
 
@@ -204,7 +205,7 @@ def run(args: argparse.Namespace) -> int:
     paths = list(args.paths) or default_paths()
     documents, failed = load_documents(paths, trust)
     for report in failed:
-        print_error(f"{report.path}: {report.error}")
+        print_error(report.error or report.path)
     server = check_documents(documents, trust, options)
     file_reports = [
         FileReport(path=s.path, trust=trust, findings=tuple(s.findings)) for s in server

@@ -52,7 +52,16 @@ def run(args: argparse.Namespace) -> int:
     from wizard.tui.app import NOTHING_WRITTEN, build_app  # deferred: loads Textual
 
     path = Path(args.path) if args.path else None
-    app = build_app(path, preset=preset)
+    if getattr(args, "allow_unsafe_path", False):
+        from functools import partial
+
+        from wizard.tui.ports import open_real_session
+
+        app = build_app(
+            path, preset=preset, open_session=partial(open_real_session, allow_unsafe_path=True)
+        )
+    else:
+        app = build_app(path, preset=preset)
     try:
         code = app.run()
     except KeyboardInterrupt:

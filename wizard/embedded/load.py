@@ -98,7 +98,12 @@ def from_text(file_text: str, path: Path | None, *, bom: bool = False) -> Embedd
     while found.values is not None:
         outer = layers[-1]
         block = check_block(outer, found.values)
-        inner = YamlText(block.extract(outer.lines), outer.offset + block.first, path).parse()
+        inner = YamlText(
+            block.extract(outer.lines),
+            outer.offset + block.first,
+            path,
+            indent=indent + block.indent,
+        ).parse()
         links.append(found.values)
         layers.append(inner)
         indent += block.indent
@@ -124,7 +129,8 @@ def from_text(file_text: str, path: Path | None, *, bom: bool = False) -> Embedd
         except ConfigError as error:
             line = error.line + offset if error.line is not None else last.line_of(found.toml)
             reason = error.reason.replace("invalid TOML", "invalid TOML in the config block")
-            raise ConfigError(path, reason, line=line, column=error.column) from None
+            column = error.column + indent if error.column is not None else None
+            raise ConfigError(path, reason, line=line, column=column) from None
     chart_kind = None
     if found.chart_root is not None:
         chart_kind = "operator" if found.kind.startswith("Runner") else "helm"

@@ -42,11 +42,13 @@ _Loader.add_multi_constructor("", _untagged)
 _Loader.add_multi_constructor("!", _untagged)
 
 
-def _error(path: Path | None, error: Exception, offset: int) -> ConfigError:
+def _error(path: Path | None, error: Exception, offset: int, indent: int) -> ConfigError:
+    """Where the YAML parser stopped, as a place in the whole file (1-based)."""
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     problem = getattr(error, "problem", None) or str(error).splitlines()[0]
     line = mark.line + 1 + offset if mark is not None else None
-    return ConfigError(path, f"invalid YAML: {problem}", line=line)
+    column = mark.column + 1 + indent if mark is not None else None
+    return ConfigError(path, f"invalid YAML: {problem}", line=line, column=column)
 
 
 @dataclass
@@ -59,6 +61,8 @@ class YamlText:
     path: Path | None = None
     roots: list[Node] = field(default_factory=list)
     index: dict[YamlPath, tuple[ScalarNode | None, Node]] = field(default_factory=dict)
+    indent: int = 0
+    """How far this text is indented in the file (a values block inside YAML)."""
 
     @property
     def lines(self) -> list[str]:
@@ -72,7 +76,7 @@ class YamlText:
         try:
             self.roots = [root for root in yaml.compose_all(self.masked, Loader=_Loader) if root]
         except yaml.YAMLError as error:
-            raise _error(self.path, error, self.offset) from None
+            raise _error(self.path, error, self.offset, self.indent) from None
         except RecursionError:
             raise ConfigError(self.path, "invalid YAML: nested too deeply") from None
         self.index = {}

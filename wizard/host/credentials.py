@@ -10,6 +10,7 @@ import json
 import stat
 from collections.abc import Iterable
 
+from wizard.errors import json_problem
 from wizard.host.accounts import User
 from wizard.host.fs import HostFiles, Unreadable, join
 from wizard.host.result import HostContext
@@ -121,8 +122,8 @@ def _check_docker_auths(context: HostContext, home: str) -> None:
     except Unreadable as error:
         context.skip(("host-docker-auths",), str(error))
         return
-    except json.JSONDecodeError:
-        context.skip(("host-docker-auths",), f"{path} is not valid JSON")
+    except json.JSONDecodeError as error:
+        context.skip(("host-docker-auths",), json_problem(path, error))
         return
     auths = document.get("auths") if isinstance(document, dict) else None
     if not isinstance(auths, dict):

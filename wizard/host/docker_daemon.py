@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from wizard.errors import json_problem
 from wizard.host.fs import Unreadable, join
 from wizard.host.result import HostContext
 
@@ -119,7 +120,7 @@ def check_docker_daemon(context: HostContext) -> None:
         context.skip(DOCKER_RULES, str(error))
         return
     except json.JSONDecodeError as error:
-        context.skip(DOCKER_RULES, f"{DAEMON_JSON} is not valid JSON (line {error.lineno})")
+        context.skip(DOCKER_RULES, json_problem(DAEMON_JSON, error))
         return
     for path, command in _unit_commands(context):
         _from_flags(settings, command)

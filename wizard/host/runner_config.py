@@ -8,16 +8,18 @@ except runner names and dates; the token itself is only tested for presence.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from wizard.config_reading import get_ci, iter_runners, sub_table
+from wizard.errors import ConfigError
 from wizard.host.fs import HostFiles, Unreadable
 from wizard.host.result import HostContext
 from wizard.model import Executor
+from wizard.tomlfile.document import parse_text
 
 ROTATION_FLAG = "FF_DISABLE_AUTOMATIC_TOKEN_ROTATION"
 
@@ -54,9 +56,9 @@ def load_runner_config(files: HostFiles, config_path: str) -> RunnerConfig:
     except Unreadable as error:
         return RunnerConfig(None, str(error))
     try:
-        return RunnerConfig(tomllib.loads(text))
-    except tomllib.TOMLDecodeError as error:
-        return RunnerConfig(None, f"{config_path} is not valid TOML ({error})")
+        return RunnerConfig(parse_text(text, Path(config_path)))
+    except ConfigError as error:
+        return RunnerConfig(None, str(error))
 
 
 def _expires(value: Any) -> str | None:

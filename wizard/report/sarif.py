@@ -73,7 +73,7 @@ def report_to_sarif(reports: Iterable[FileReport]) -> dict[str, Any]:
             notifications.append(
                 {
                     "level": "error",
-                    "message": {"text": f"{report.path}: {report.error}"},
+                    "message": {"text": report.error},
                     "locations": [
                         {"physicalLocation": {"artifactLocation": {"uri": _uri(report.path)}}}
                     ],

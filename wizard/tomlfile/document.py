@@ -258,6 +258,9 @@ def parse_text(text: str, path: Path | None = None) -> dict[str, Any]:
             message = message[: position.start()].strip()
         elif _TOML_ERROR_EOF.search(message):
             message = _TOML_ERROR_EOF.sub("at end of file", message).strip()
+            # The end has a place too: the shape stays file:line:col.
+            line = text.count("\n") + 1
+            column = len(text.rsplit("\n", 1)[-1]) + 1
         raise ConfigError(path, f"invalid TOML: {message}", line=line, column=column) from None
 
 

@@ -39,6 +39,7 @@ from wizard.tui.formatting import (
 from wizard.tui.messages import GoBack, GoNext, QuitWithoutSaving
 from wizard.tui.ports import (
     PreviewView,
+    RereadView,
     SaveView,
     ServerStatusReader,
     ServerStatusView,
@@ -533,7 +534,8 @@ class WizardApp(App[int]):
             try:
                 result = session.save(preview, backup=True)
             except (WizardError, OSError) as error:
-                self.call_from_thread(self._save_failed, outward(str(error)))
+                reread = isinstance(error, WizardError) and error.can_reread
+                self.call_from_thread(self._save_failed, outward(str(error)), reread)
                 return
         written: list[Path] = []
         problem: str | None = None
@@ -553,10 +555,42 @@ class WizardApp(App[int]):
             return
         self.call_from_thread(self._show_done, result, folder, written, problem)
 
-    def _save_failed(self, message: str) -> None:
+    def _save_failed(self, message: str, reread: bool = False) -> None:
         screen = self.screen
         if isinstance(screen, ReviewScreen):
-            screen.show_save_problem(message)
+            screen.show_save_problem(message, reread=reread)
+
+    @on(ReviewScreen.RereadRequested)
+    def _reread_requested(self) -> None:
+        if self.session is not None:
+            self._reread(self.session)
+
+    @work(thread=True, exclusive=True, group="save")
+    def _reread(self, session: SessionPort) -> None:
+        """Read the file again after a refused save; the core says if the answers hold."""
+        try:
+            result = session.reread(self.state.runner_index, self.state.also)
+        except (WizardError, OSError) as error:
+            self.call_from_thread(self._save_failed, outward(str(error)))
+            return
+        self.call_from_thread(self._reread_done, session, result)
+
+    def _reread_done(self, session: SessionPort, result: RereadView) -> None:
+        self.facts = FileFacts(display_path(session.path), session.exists, tuple(session.runners()))
+        if not result.ok:
+            self.state.runner_index, self.state.also = None, ()
+            self.call_later(self._pick_runner_again, outward(result.message))
+            return
+        self.state.current = result.current  # kept answers now mean what the file says
+        screen = self.screen
+        if isinstance(screen, ReviewScreen):
+            screen.show_reread(outward(result.message))
+        self._schedule_preview()
+
+    async def _pick_runner_again(self, message: str) -> None:
+        """The runner the answers were for moved: back to the picker, saying why."""
+        await self.go(RUNNER)
+        self.notify(message, severity="warning")
 
     def _show_done(
         self,

@@ -83,6 +83,17 @@ class SaveView(Protocol):
     def notes(self) -> Sequence[str]: ...
 
 
+class RereadView(Protocol):
+    """The file read again after a refused save (:class:`wizard.session.Reread`)."""
+
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def current(self) -> Answers: ...
+
+
 class SessionPort(Protocol):
     """The subset of :class:`wizard.session.WizardSession` the wizard calls."""
 
@@ -113,6 +124,10 @@ class SessionPort(Protocol):
         fixes the operator chose."""
         ...
 
+    def reread(self, runner_index: int | None, also: Sequence[int] = ()) -> RereadView:
+        """Read the file again after a refused save; the core says if the answers hold."""
+        ...
+
     def save(self, preview: Any, *, backup: bool = True) -> SaveView:
         """Write ``preview`` (the core types it precisely; the port cannot name it)."""
         ...
@@ -122,11 +137,17 @@ SessionOpener = Callable[[Path], SessionPort]
 """Opens (or starts) a config file; raises :class:`wizard.errors.ConfigError`."""
 
 
-def open_real_session(path: Path) -> SessionPort:
-    """Open ``path`` with the core session, imported only now (it loads tomlkit)."""
+def open_real_session(path: Path, *, allow_unsafe_path: bool = False) -> SessionPort:
+    """Open ``path`` with the core session, imported only now (it loads tomlkit).
+
+    ``allow_unsafe_path`` (``--allow-unsafe-path``): a new file may be created in a
+    folder any user can write to, as with ``plain`` and ``new``.
+    """
     from wizard.session import WizardSession
 
-    return WizardSession.open(path)
+    session = WizardSession.open(path)
+    session.allow_unsafe_path = allow_unsafe_path
+    return session
 
 
 def read_server_status(path: Path) -> Mapping[int, ServerStatusView]:

@@ -36,6 +36,10 @@ class ReviewScreen(WizardScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "save", "Save"),
+        Binding("r", "reread", "Re-read file", show=False),
+        # The diff can be long: the review scrolls a page at a time, whatever has focus.
+        Binding("pagedown", "page(1)", "Page down", key_display="PgDn", priority=True),
+        Binding("pageup", "page(-1)", "Page up", key_display="PgUp", priority=True),
     ]
 
     class SaveRequested(Message):
@@ -45,6 +49,9 @@ class ReviewScreen(WizardScreen):
         def __init__(self, artifacts_folder: Path | None) -> None:
             super().__init__()
             self.artifacts_folder = artifacts_folder
+
+    class RereadRequested(Message):
+        """After a refused save: read the file again, keeping the answers."""
 
     class FixTicked(Message):
         """The user ticked or unticked an offered fix (named by its fix id)."""
@@ -89,8 +96,6 @@ class ReviewScreen(WizardScreen):
         self._offer_ids: dict[str, str] = {}
         self._offer_round = 0
         """Offer checkbox id → the fix id it ticks."""
-        self.risk_confirmed = False
-        """Save was pressed once with may-break changes listed: the next press writes."""
         self.quit_armed = False
         """q was pressed once: the next press quits without saving."""
 
@@ -130,6 +135,12 @@ class ReviewScreen(WizardScreen):
         yield Static("", id="save-problem")
         with Horizontal(classes="actions"):
             yield Button("Save", id="save", variant="success", compact=True, disabled=True)
+            yield Button(
+                "Read the file again, keep answers (r)",
+                id="reread",
+                variant="warning",
+                compact=True,
+            )
             yield Button("Back", id="back", compact=True)
             yield Button("Quit without saving", id="quit", variant="error", compact=True)
 
@@ -143,6 +154,7 @@ class ReviewScreen(WizardScreen):
 
     def on_mount(self) -> None:
         self._mounted = True
+        self.query_one("#reread", Button).display = False
         if self.preview is not None:
             self._render_preview(self.preview, self.host)
         elif self._problem is not None:
@@ -156,8 +168,6 @@ class ReviewScreen(WizardScreen):
         ticked: frozenset[str] = frozenset(),
     ) -> None:
         """The app computed what Save would write (maybe before this screen is up)."""
-        if self.preview is None or list(self.preview.may_break) != list(preview.may_break):
-            self.risk_confirmed = False  # different risks than the ones confirmed: ask again
         self.preview = preview
         self.host = host
         self.ticked = ticked
@@ -272,10 +282,7 @@ class ReviewScreen(WizardScreen):
             summary.rstrip()
         self.query_one("#review-findings", Static).update(summary)
         save = self.query_one("#save", Button)
-        if preview.changed and self.risk_confirmed:
-            self.query_one("#diff", Static).update(coloured_diff(preview.diff))
-            save.label = "Save anyway"
-        elif preview.changed:
+        if preview.changed:
             self.query_one("#diff", Static).update(coloured_diff(preview.diff))
             save.label = "Save"
         else:
@@ -294,13 +301,31 @@ class ReviewScreen(WizardScreen):
         self.query_one("#findings-total", Static).update(Text(message, style="bold red"))
         self.query_one("#diff", Static).update("")
 
-    def show_save_problem(self, message: str) -> None:
-        """A refused or failed save: one line, nothing was written."""
+    def show_save_problem(self, message: str, *, reread: bool = False) -> None:
+        """A refused or failed save: one line, nothing was written. ``reread``: the core
+        says reading the file again could save the same answers (it changed underneath)."""
         self.saving = False
         self.query_one("#save", Button).disabled = False
-        self.query_one("#save-problem", Static).update(
-            Text(f"Not saved: {message}", style="bold red")
-        )
+        line = Text(f"Not saved: {message}", style="bold red")
+        button = self.query_one("#reread", Button)
+        button.display = reread
+        if reread:
+            button.focus()
+        self.query_one("#save-problem", Static).update(line)
+
+    def show_reread(self, message: str) -> None:
+        """The file was read again: say so; the app recomputes the preview."""
+        self.query_one("#reread", Button).display = False
+        self.query_one("#save-problem", Static).update(Text(message, style="yellow"))
+
+    def action_reread(self) -> None:
+        if self.query_one("#reread", Button).display and not self.saving:
+            self.post_message(self.RereadRequested())
+
+    @on(Button.Pressed, "#reread")
+    def _reread_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_reread()
 
     def artifacts_target(self) -> Path | None:
         """The folder for the hardening files, when the user wants them written."""
@@ -331,31 +356,42 @@ class ReviewScreen(WizardScreen):
     def action_save(self) -> None:
         if self.preview is None or self.saving:
             return
-        risky = len(self.preview.may_break)
-        if risky and not self.risk_confirmed:
-            # Asked once, explicitly: nothing that may break is written on one keypress.
-            from wizard.impact import save_warning
-
-            self.risk_confirmed = True
-            self.query_one("#save", Button).label = "Save anyway"
-            self.query_one("#save-problem", Static).update(
-                Text(
-                    f"{save_warning(risky)} Press Save again to write them, or Back to "
-                    "change the answers.",
-                    style="bold yellow",
-                )
-            )
-            self.query_one("#save", Button).focus()
-            return
         folder = self.artifacts_target()
         if self.write_artifacts and folder is None:
             self.show_save_problem("give a folder for the hardening files, or untick the box")
             self.query_one("#artifacts-folder", Input).focus()
             return
+        risky = list(self.preview.may_break)
+        if risky:
+            # Asked once, explicitly, naming each: nothing that may break is written on
+            # one keypress.
+            from wizard.impact import change_report, save_confirmation
+            from wizard.tui.screens.confirm_save import ConfirmSaveScreen
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._write(folder)
+                else:
+                    self.query_one("#save", Button).focus()
+
+            question = ConfirmSaveScreen(save_confirmation(len(risky)), change_report(risky))
+            self.app.push_screen(question, answered)
+            return
+        self._write(folder)
+
+    def _write(self, folder: Path | None) -> None:
         self.saving = True
         self.query_one("#save", Button).disabled = True
         self.query_one("#save-problem", Static).update(Text("Saving…", style="dim"))
         self.post_message(self.SaveRequested(folder))
+
+    def action_page(self, direction: int) -> None:
+        """PageDown/PageUp: the review (answers, changes, diff) moves by one page."""
+        review = self.query_one("#review", VerticalScroll)
+        if direction > 0:
+            review.scroll_page_down(animate=False)
+        else:
+            review.scroll_page_up(animate=False)
 
     def action_next(self) -> None:
         """Enter does not write: it moves to the Save button, a second Enter presses it."""
@@ -386,5 +422,6 @@ class ReviewScreen(WizardScreen):
             "The host checklist lists what config.toml cannot do, marked by what you "
             "planned on the network step. Tick the box to write the hardening files "
             "(an nftables ruleset, a Docker daemon.json fragment, the checklist with how "
-            "to check each item) into the folder you name, in the same save.",
+            "to check each item) into the folder you name, in the same save. "
+            "PageDown and PageUp move the review, diff included, a page at a time.",
         )
