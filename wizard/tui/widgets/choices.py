@@ -50,7 +50,10 @@ class WrappingTickBox(TickBox):
     one line tall, which cut an offered fix's name and impact off at the edge)."""
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return max(1, self.render().get_height(self.styles, width))
+        # Measured as the stylesheet lays it out for offers: wrapped, long words folded.
+        return max(
+            1, self.render().get_height({"text_wrap": "wrap", "text_overflow": "fold"}, width)
+        )
 
 
 class ChoiceSet(RadioSet):
