@@ -1,49 +1,66 @@
 """Measure what runner-wizard costs on large configs, beside the TOML libraries alone.
 
-Generates configs of 10, 100 and 1000 docker runners (each with sub-tables,
-comments and settings that harden will change), then reports per size:
+Generates fleets of 100, 1,000 and 10,000 runners (mostly docker, with
+docker+machine, kubernetes and shell entries, sub-tables, comments and settings
+that harden changes) and reports, whole process and median of ``--repeat`` runs:
 
-- the median whole-process wall time of ``--help``, ``audit`` and
-  ``harden --dry-run`` (fresh interpreter each run, as an operator meets it);
-- the median in-process time of plain ``tomllib.loads`` and ``tomlkit.parse``
-  of the same text, the floor any tool built on them pays.
+- ``audit --format json`` beside ``tomllib`` load + a scan of every runner's
+  tables, and ``harden --dry-run --fix all`` beside ``tomlkit`` parse + the same
+  edits + dump: the two ratios say what we cost over the libraries themselves.
+  Every command of a round runs before the next round starts, so a busy machine
+  slows all of them alike;
+- the cost of one runner at each size, with the fixed cost (interpreter,
+  imports, a one-runner file) taken off: the same cost at every size means
+  linear work, a cost that grows with the size means worse;
+- pathological inputs: an 80 KB line of secret-like words, a 96 KB comment and a
+  1 MB value, each in a small config.
 
-The last table compares what one more runner costs between the two largest
-sizes with what it costs between the two before (fixed costs such as the
-interpreter's start cancel out). About 1 means linear growth; about 10 for
-sizes 10, 100, 1000 would mean quadratic. A benchmark, not a test: timings depend on
-the machine, so nothing here fails a build.
+``--check-growth`` is the quick check ``.ci/run`` makes: the commands run in
+this process (no interpreter start to blur them) on 1,000 and 4,000 runners, and
+it fails when one runner costs more than twice as much at 4,000 as at 1,000
+(linear work gives about 1, quadratic about 4). It never fails on absolute
+times, which depend on the machine.
 
-Usage: python scripts/benchmark.py [--sizes 10 100 1000] [--repeat 5]
+Usage:
+  python scripts/benchmark.py [--sizes 100 1000 10000] [--repeat 3] [--no-pathological]
+  python scripts/benchmark.py --check-growth
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
+import io
+import itertools
+import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 from collections.abc import Callable, Sequence
 from pathlib import Path
-
-import tomlkit
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
 
-COMMANDS: dict[str, Callable[[Path], list[str]]] = {
-    "--help": lambda _path: ["--help"],
-    "audit": lambda path: ["audit", str(path)],
-    "harden --dry-run": lambda path: ["harden", "--dry-run", "--fix", "all", str(path)],
-}
+GROWTH_LIMIT = 2.0
+"""Per-runner cost at 4,000 runners over the cost at 1,000 that fails the check."""
 
-_RUNNER = """\
+TIMEOUT = 300.0
+"""A command slower than this is reported as such rather than waited for."""
+
+PATHOLOGICAL_TIMEOUT = 60.0
+"""The same for the pathological inputs, which take minutes while masking backtracks."""
+
+_DOCKER = """\
 # Runner {index}: builds for team {team}
 [[runners]]
-  name = "docker-{index:04d}"
+  name = "docker-{index:05d}"
   url = "https://gitlab.example.com"
   token = "glrt-BenchmarkToken{index:08d}xyz"
   executor = "docker"
@@ -65,106 +82,330 @@ _RUNNER = """\
 
 """
 
+_MACHINE = """\
+[[runners]]
+  name = "autoscale-{index:05d}"
+  url = "https://gitlab.example.com"
+  token = "glrt-BenchmarkToken{index:08d}xyz"
+  executor = "docker+machine"
+  limit = 20
+  [runners.docker]
+    image = "alpine:3.20"
+    privileged = false
+  [runners.machine]
+    IdleCount = 2
+    MachineDriver = "amazonec2"
+    MachineName = "ci-%s"
+    MachineOptions = [
+      "amazonec2-region=eu-central-1",
+      "amazonec2-instance-type=m5.large",
+    ]
+
+"""
+
+_KUBERNETES = """\
+[[runners]]
+  name = "k8s-{index:05d}"
+  url = "https://gitlab.example.com"
+  token = "glrt-BenchmarkToken{index:08d}xyz"
+  executor = "kubernetes"
+  [runners.kubernetes]
+    namespace = "ci-{team}"
+    image = "alpine:3.20"
+    privileged = false
+
+"""
+
+_SHELL = """\
+[[runners]]
+  name = "shell-{index:05d}"
+  url = "https://gitlab.example.com"
+  token = "glrt-BenchmarkToken{index:08d}xyz"
+  executor = "shell"
+  builds_dir = "/srv/builds"
+
+"""
+
+
+def _runner(index: int) -> str:
+    kind = index % 8
+    template = _MACHINE if kind == 5 else _KUBERNETES if kind == 6 else _SHELL
+    if kind < 5:
+        template = _DOCKER
+    return template.format(index=index, team=index % 7, privileged=str(index % 4 == 0).lower())
+
 
 def generate_config(runners: int) -> str:
-    """A config of ``runners`` docker runners, every fourth one privileged."""
+    """A fleet of ``runners`` entries: five in eight docker, then machine, kubernetes, shell."""
     head = "# Generated for the benchmark\nconcurrent = 8\ncheck_interval = 0\n\n"
-    body = "".join(
-        _RUNNER.format(index=i, team=i % 7, privileged=str(i % 4 == 0).lower())
-        for i in range(runners)
-    )
-    return head + body
+    return head + "".join(_runner(i) for i in range(runners))
 
 
-def median_process_seconds(argv: Sequence[str], repeat: int) -> float:
-    """Median wall time of ``python -m wizard ARGV`` in a fresh interpreter."""
+def pathological_configs() -> dict[str, str]:
+    """Small configs with one huge line: what a regex that backtracks chokes on.
+
+    Long runs of secret-like word characters without a separator are the worst
+    case for patterns such as ``[\\w.-]*token[\\w.-]*``: the 80 KB key reaches
+    audit's messages (an unknown key is named), the comment and the value reach
+    the masked diff of ``harden --dry-run``.
+    """
+    run = "secret_token_password_"
+    key = (run * (80 * 1024 // len(run) + 1))[: 80 * 1024]
+    comment = (run * (96 * 1024 // len(run) + 1))[: 96 * 1024]
+    value = ("tokentoken" * (1024 * 1024 // 10 + 1))[: 1024 * 1024]
+    base = generate_config(4)
+    return {
+        "80 KB line": base + f'[[runners]]\n  name = "long"\n  executor = "shell"\n  {key} = "x"\n',
+        "96 KB comment": base.replace(
+            "  [runners.docker]\n", f"  # {comment}\n  [runners.docker]\n", 1
+        ),
+        "1 MB value": base + f'[[runners]]\n  name = "big"\n  executor = "shell"\n'
+        f'  pre_build_script = "{value}"\n',
+    }
+
+
+# -- the baselines: the TOML libraries alone, whole process --------------------------
+
+TOMLLIB_SCAN = """\
+import sys, tomllib
+with open(sys.argv[1], "rb") as f:
+    data = tomllib.load(f)
+def walk(value):
+    if isinstance(value, dict):
+        return sum(walk(v) for v in value.values()) + len(value)
+    if isinstance(value, list):
+        return sum(walk(v) for v in value)
+    return 1
+print(sum(walk(runner) for runner in data.get("runners", [])))
+"""
+"""Load the file and visit every value of every runner: the floor of any audit."""
+
+TOMLKIT_EDIT = """\
+import json, sys, tomlkit
+with open(sys.argv[1], encoding="utf-8") as f:
+    doc = tomlkit.parse(f.read())
+with open(sys.argv[2], encoding="utf-8") as f:
+    edits = json.load(f)
+def child(node, part):
+    if isinstance(part, int):
+        return node[part]
+    for name in node:
+        if name.casefold() == part.casefold():
+            return node[name]
+    node[part] = tomlkit.table()
+    return node[part]
+for edit in edits:
+    node = doc
+    for part in edit["table"]:
+        node = child(node, part)
+    if edit["remove"]:
+        node.pop(edit["key"], None)
+    else:
+        node[edit["key"]] = edit["value"]
+sys.stdout.write(tomlkit.dumps(doc))
+"""
+"""Parse with tomlkit, make the edits harden makes, dump: the floor of a style-keeping edit."""
+
+
+def harden_edits(text: str) -> list[dict[str, Any]]:
+    """The edits ``harden --fix all`` makes to ``text``, as JSON for the tomlkit baseline."""
+    from wizard.audit import harden_document
+    from wizard.model import RemoveKey
+    from wizard.tomlfile.document import parse_config
+
+    result = harden_document(parse_config(text.encode()), fix="all")
+    return [
+        {
+            "table": list(edit.table),
+            "key": edit.key,
+            "remove": isinstance(edit, RemoveKey),
+            "value": None if isinstance(edit, RemoveKey) else edit.value,
+        }
+        for finding in result.applied
+        for edit in finding.edits
+    ]
+
+
+# -- whole-process measurements ----------------------------------------------------------
+
+
+def _commands(path: Path, edits: Path) -> dict[str, list[str]]:
+    python = sys.executable
+    return {
+        "audit --format json": [python, "-m", "wizard", "audit", "--format", "json", str(path)],
+        "tomllib load+scan": [python, "-c", TOMLLIB_SCAN, str(path)],
+        "harden --dry-run --fix all": [
+            *(python, "-m", "wizard", "harden", "--dry-run", "--fix", "all", str(path))
+        ],
+        "tomlkit parse+edit+dump": [python, "-c", TOMLKIT_EDIT, str(path), str(edits)],
+    }
+
+
+RATIOS = (
+    ("audit --format json", "tomllib load+scan", 2.0),
+    ("harden --dry-run --fix all", "tomlkit parse+edit+dump", 1.0),
+)
+"""Each command, its baseline, and the goal for the ratio of the two at 1,000 runners."""
+
+
+def _run(argv: list[str], timeout: float = TIMEOUT) -> float:
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    command = [sys.executable, "-m", "wizard", *argv]
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        completed = subprocess.run(command, env=env, capture_output=True, check=False)
-        samples.append(time.perf_counter() - start)
-        if completed.returncode not in (0, 1):
-            message = completed.stderr.decode(errors="replace").strip()
-            raise SystemExit(f"{' '.join(argv)} failed ({completed.returncode}): {message}")
-    return statistics.median(samples)
+    start = time.perf_counter()
+    try:
+        done = subprocess.run(argv, env=env, capture_output=True, check=False, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return float("inf")
+    elapsed = time.perf_counter() - start
+    if done.returncode not in (0, 1):
+        message = done.stderr.decode(errors="replace").strip()[-500:]
+        raise SystemExit(f"{' '.join(argv[1:4])} failed ({done.returncode}): {message}")
+    return elapsed
 
 
-def median_call_seconds(parse: Callable[[str], object], text: str, repeat: int) -> float:
-    """Median in-process time of ``parse(text)``: the library alone, no interpreter start."""
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        parse(text)
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+def _write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    path.chmod(0o600)
+    return path
 
 
-def measure(sizes: Sequence[int], repeat: int, folder: Path) -> dict[int, dict[str, float]]:
+def measure_sizes(sizes: Sequence[int], repeat: int, folder: Path) -> dict[int, dict[str, float]]:
+    """Median whole-process seconds per size and command, one-runner file included."""
     results: dict[int, dict[str, float]] = {}
-    for size in sizes:
-        path = folder / f"config-{size}.toml"
+    for size in [1, *sizes]:
         text = generate_config(size)
-        path.write_text(text, encoding="utf-8")
-        path.chmod(0o600)
-        row = {name: median_process_seconds(argv(path), repeat) for name, argv in COMMANDS.items()}
-        # In-process parses are cheap: take more samples so the machine's noise evens out.
-        row["tomllib.loads"] = median_call_seconds(tomllib.loads, text, repeat * 4)
-        row["tomlkit.parse"] = median_call_seconds(tomlkit.parse, text, repeat * 4)
-        results[size] = row
+        path = _write(folder, f"config-{size}.toml", text)
+        edits = folder / f"edits-{size}.json"
+        edits.write_text(json.dumps(harden_edits(text)), encoding="utf-8")
+        commands = _commands(path, edits)
+        samples: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(repeat):
+            for name, argv in commands.items():  # one round of each, side by side
+                samples[name].append(_run(argv))
+        results[size] = {name: statistics.median(times) for name, times in samples.items()}
         print(f"  measured {size} runners ({len(text) // 1024} KiB)", file=sys.stderr)
     return results
 
 
-def print_table(results: dict[int, dict[str, float]]) -> None:
-    columns = [*COMMANDS, "tomllib.loads", "tomlkit.parse"]
-    print("median seconds (commands: whole process; libraries: in-process parse only)")
-    print(f"{'runners':>8}  " + "  ".join(f"{name:>16}" for name in columns))
+def print_sizes(results: dict[int, dict[str, float]]) -> None:
+    names = list(next(iter(results.values())))
+    print("median seconds, whole process (interpreter start and imports included)")
+    print(f"{'runners':>8}  " + "  ".join(f"{name:>26}" for name in names))
     for size, row in results.items():
-        print(f"{size:>8}  " + "  ".join(f"{row[name]:>16.3f}" for name in columns))
+        print(f"{size:>8}  " + "  ".join(f"{row[name]:>26.3f}" for name in names))
+    print()
+    print("ratios, same run (goal at 1,000 runners in brackets)")
+    for command, baseline, goal in RATIOS:
+        cells = [f"{size}: {row[command] / row[baseline]:.2f}" for size, row in results.items()]
+        print(f"  {command} / {baseline} [<= {goal}]: " + ", ".join(cells))
 
 
 def print_growth(results: dict[int, dict[str, float]]) -> None:
-    """Cost of one more runner over the largest step of sizes, against the step before.
-
-    The slope between two sizes leaves out every fixed cost (interpreter start,
-    imports, the report's header), so linear work gives about 1 and quadratic
-    work about the ratio of the sizes (10 for 10, 100, 1000).
-    """
-    sizes = sorted(results)
-    if len(sizes) < 3:
-        print("\n(growth needs three sizes)")
-        return
-    low, mid, high = sizes[-3], sizes[-2], sizes[-1]
+    """Milliseconds per runner at each size, the one-runner file's time taken off."""
+    sizes = [size for size in results if size > 1]
     print()
-    print(f"cost per added runner: {low}->{mid} vs {mid}->{high} runners (about 1 = linear)")
-    for name in [*COMMANDS, "tomllib.loads", "tomlkit.parse"]:
-        if name == "--help":
-            continue
-        row = {n: results[n][name] for n in (low, mid, high)}
-        before = (row[mid] - row[low]) / (mid - low)
-        after = (row[high] - row[mid]) / (high - mid)
-        if before <= 0:
-            ratio, verdict = float("nan"), "lost in noise: repeat more or use larger sizes"
-        else:
-            ratio = after / before
-            verdict = "linear" if ratio < 2.0 else "WORSE THAN LINEAR"
-        print(
-            f"  {name:>16}: {before * 1000:8.3f} ms -> {after * 1000:8.3f} ms per runner, "
-            f"ratio {ratio:5.2f} ({verdict})"
-        )
+    print("ms per runner (fixed cost of a one-runner file taken off) and growth between sizes")
+    for name in results[1]:
+        fixed = results[1][name]
+        costs = [(results[size][name] - fixed) / (size - 1) for size in sizes]
+        cells = [f"{size}: {cost * 1000:7.3f}" for size, cost in zip(sizes, costs, strict=True)]
+        growth = [
+            f"x{after / before:.2f}" if before > 0 else "noise"
+            for before, after in itertools.pairwise(costs)
+        ]
+        print(f"  {name:>26}: " + "  ".join(cells) + "   growth " + " ".join(growth))
+
+
+def measure_pathological(repeat: int, folder: Path) -> None:
+    print()
+    print(
+        f"pathological inputs, median seconds whole process (cut off at {PATHOLOGICAL_TIMEOUT:.0f}"
+        " s; goal: under 1 s of masking for any line up to 1 MB)"
+    )
+    python = sys.executable
+    for name, text in pathological_configs().items():
+        path = _write(folder, "pathological.toml", text)
+        row = []
+        for label, argv in (
+            ("audit --format json", ["audit", "--format", "json", str(path)]),
+            ("harden --dry-run --fix all", ["harden", "--dry-run", "--fix", "all", str(path)]),
+        ):
+            times: list[float] = []
+            while len(times) < repeat and not any(t == float("inf") for t in times):
+                times.append(_run([python, "-m", "wizard", *argv], PATHOLOGICAL_TIMEOUT))
+            row.append(f"{label} {statistics.median(times):8.3f}")
+        print(f"  {name:>14}: " + "   ".join(row))
+
+
+# -- the growth check: in-process, quick, for CI -----------------------------------------
+
+
+def _in_process(argv: list[str]) -> Callable[[], None]:
+    from wizard.cli import main
+
+    def run() -> None:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            code = main(argv)
+        if code not in (0, 1):
+            raise SystemExit(f"{' '.join(argv)} failed with exit code {code}")
+
+    return run
+
+
+def check_growth(repeat: int, small: int = 1000, large: int = 4000) -> int:
+    """Fail (1) when one runner costs more than GROWTH_LIMIT times as much at ``large``."""
+    base = 10
+    with tempfile.TemporaryDirectory(prefix="runner-wizard-growth-") as name:
+        folder = Path(name)
+        paths = {n: _write(folder, f"c{n}.toml", generate_config(n)) for n in (base, small, large)}
+        commands = {
+            "audit --format json": lambda p: ["audit", "--format", "json", str(p)],
+            "harden --dry-run --fix all": lambda p: ["harden", "--dry-run", "--fix", "all", str(p)],
+        }
+        failed = False
+        for label, argv in commands.items():
+            runs = {n: _in_process(argv(path)) for n, path in paths.items()}
+            runs[base]()  # imports and first-call caches, outside the timing
+            samples: dict[int, list[float]] = {n: [] for n in runs}
+            for _ in range(repeat):
+                for n, run in runs.items():  # interleaved: a busy moment hits every size
+                    gc.collect()
+                    start = time.perf_counter()
+                    run()
+                    samples[n].append(time.perf_counter() - start)
+            median = {n: statistics.median(times) for n, times in samples.items()}
+            per_small = (median[small] - median[base]) / (small - base)
+            per_large = (median[large] - median[base]) / (large - base)
+            growth = per_large / per_small if per_small > 0 else float("inf")
+            verdict = "ok" if growth <= GROWTH_LIMIT else "WORSE THAN LINEAR"
+            failed |= growth > GROWTH_LIMIT
+            print(
+                f"{label:>28}: {per_small * 1000:.3f} ms/runner at {small}, "
+                f"{per_large * 1000:.3f} at {large}: x{growth:.2f} ({verdict}; "
+                f"medians {median[small]:.2f} s, {median[large]:.2f} s)"
+            )
+    if failed:
+        print(f"benchmark: per-runner cost grew more than {GROWTH_LIMIT}x", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
-    parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (median)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
+    parser.add_argument("--no-pathological", action="store_true")
+    parser.add_argument(
+        "--check-growth", action="store_true", help="the quick in-process check .ci/run makes"
+    )
     args = parser.parse_args(argv)
+    if args.check_growth:
+        return check_growth(args.repeat)
     with tempfile.TemporaryDirectory(prefix="runner-wizard-bench-") as folder:
-        results = measure(args.sizes, args.repeat, Path(folder))
-    print_table(results)
-    print_growth(results)
+        results = measure_sizes(sorted(args.sizes), args.repeat, Path(folder))
+        print_sizes(results)
+        print_growth(results)
+        if not args.no_pathological:
+            measure_pathological(args.repeat, Path(folder))
     return 0
 
 

@@ -186,3 +186,58 @@ def test_any_quoted_key_resolves_like_tomllib(name: str, escape_all: bool) -> No
     key = scan(text).statements[1]
     assert key.keys == (expected,)
     assert key.path == ("t",)
+
+
+def _mapped(text: str, *, quick: bool) -> list[tuple[object, ...]]:
+    return [
+        (s.kind, s.line_start, s.start, s.end, s.line, s.indent, s.keys, s.path)
+        + (s.value_start, s.value_end)
+        + ((s.array.items, s.array.trailing_comma, s.array.close) if s.array else ())
+        for s in scan(text, quick=quick).statements
+    ]
+
+
+TRICKY_LINES = [
+    'a = "x" # c',
+    "a = 'x'#c",
+    'a = ""',
+    "a = ''",
+    'a = """x"""',
+    'a = """\nx = 1\n"""',
+    "a = '''x'''",
+    'a = "\\"" # "quoted"',
+    "a = 1979-05-27 07:32:00Z",
+    "a = 1979-05-27",
+    "a = -inf",
+    "a = [1, 2] # c",
+    "a = { b = 1 }",
+    "a.b = 1",
+    '"a b" = 1',
+    "[t] # c",
+    "[ t . u ]",
+    '[t."u v"]',
+    "[[r]]",
+    "[[ r ]] # c",
+    "  [[r.s]]",
+    "\ta = true",
+    "# just a comment",
+    "",
+    "   ",
+]
+
+
+@given(
+    st.lists(st.sampled_from(TRICKY_LINES), min_size=1, max_size=12),
+    st.sampled_from(["\n", "\r\n"]),
+    st.booleans(),
+)
+def test_quick_scan_maps_like_the_character_scanner(
+    lines: list[str], newline: str, final_newline: bool
+) -> None:
+    """The regex fast path for ordinary lines must not change a single span."""
+    text = newline.join(lines) + (newline if final_newline else "")
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return  # scan only reads what tomllib accepted (duplicate keys and tables)
+    assert _mapped(text, quick=True) == _mapped(text, quick=False)

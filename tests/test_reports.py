@@ -7,6 +7,7 @@ code-scanning importers require (no schema download: the tests run offline).
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from tests.cli_support import RISKY_CONFIG, assert_no_secret, run_cli, write_con
 from wizard import __version__
 from wizard.audit import FileReport
 from wizard.model import Finding, FixSafety, Severity, Trust
-from wizard.report.json_report import render_json
+from wizard.report.json_report import render_json, report_to_dict
 from wizard.report.sarif import render_sarif, report_to_sarif
 from wizard.report.text import render_text, severity_counts
 from wizard.rules.catalogue import ALL_RULES, get_rule
@@ -232,6 +233,40 @@ def test_json_global_finding_has_null_runner_and_table() -> None:
         "impact": "none",
         "impact_reason": None,
     }
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.text(max_size=20),
+            st.sampled_from(list(Trust)),
+            st.none() | st.text(max_size=20),
+            st.lists(st.tuples(st.text(max_size=30), st.none() | st.integers(0, 5)), max_size=4),
+        ),
+        max_size=3,
+    )
+)
+def test_json_text_is_the_report_with_one_finding_per_line(
+    files: list[tuple[str, Trust, str | None, list[tuple[str, int | None]]]],
+) -> None:
+    """Laid out by hand for speed, the text must still mean exactly the report."""
+    reports = [
+        FileReport(
+            path,
+            trust,
+            tuple(
+                replace(finding(runner_index=index, line=index), message=message)
+                for message, index in findings
+            ),
+            error,
+        )
+        for path, trust, error, findings in files
+    ]
+    text = render_json(reports)
+    assert json.loads(text) == report_to_dict(reports)
+    finding_lines = [line for line in text.splitlines() if line.lstrip().startswith('{"rule"')]
+    assert len(finding_lines) == sum(len(report.findings) for report in reports)
+    assert text.endswith("\n")
 
 
 def test_json_gives_a_may_break_fix_its_reason_next_to_the_old_fix_field() -> None:

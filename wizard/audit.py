@@ -7,13 +7,14 @@ the user allowed. It returns data; :mod:`wizard.report` renders it.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from wizard.config_reading import iter_runners
 from wizard.embedded.document import as_embedded
 from wizard.errors import EditError
-from wizard.model import DEFAULT_TRUST, Edit, Finding, FixSafety, Trust
+from wizard.model import DEFAULT_TRUST, Edit, Finding, FixSafety, Issue, TablePath, Trust
 from wizard.rules.base import AuditContext
 from wizard.rules.catalogue import evaluate
 from wizard.secrets import mask_text
@@ -38,30 +39,52 @@ class FileReport:
 
 
 def audit_document(
-    document: ConfigDocument, *, trust: Trust = DEFAULT_TRUST, as_written: bool = False
+    document: ConfigDocument,
+    *,
+    trust: Trust = DEFAULT_TRUST,
+    as_written: bool = False,
+    runners: Collection[int] | None = None,
+    lines: bool = True,
 ) -> list[Finding]:
     """Every finding in ``document`` at ``trust``, ordered by runner, then line.
 
     ``as_written`` audits the file as our writer would leave it (mode 0600), for
-    previews of a save.
+    previews of a save. ``runners`` limits the audit to those ``[[runners]]``
+    entries and the global settings: checks read one runner at a time, so the
+    other entries' findings are what they were. ``lines=False`` leaves
+    ``line`` unset, for audits whose findings are only counted or fixed, so the
+    edited text need not be mapped again.
     """
     mode = CONFIG_MODE if as_written else document.file_mode
     embedded = as_embedded(document)
     if embedded is not None:
         mode = None  # a values file is not the runner's config on a host
+    # A values file's chart rules read more than one runner's table: audit it whole.
+    data, numbering = _only_runners(document.data, None if embedded else runners)
     context = AuditContext(
-        data=embedded.effective_data() if embedded else document.data,
+        data=embedded.effective_data() if embedded else data,
         trust=trust,
         file_mode=mode,
         chart=embedded.chart_values() if embedded else None,
         chart_kind=embedded.src.chart_kind if embedded else None,
     )
-    names = {entry.index: entry.name for entry in iter_runners(document.data)}
+    wanted = None if runners is None else frozenset(runners)
+    names = {
+        entry.index: entry.name
+        for entry in iter_runners(document.data)
+        if wanted is None or entry.index in wanted
+    }
+    masked: dict[str, str] = {}
+    """Messages repeat across runners: mask each distinct one once."""
     findings = []
-    for rule, issue in evaluate(context):
+    for rule, found in evaluate(context):
+        issue = _renumbered(found, numbering) if numbering is not None else found
+        index = issue.runner_index
+        if wanted is not None and index is not None and index not in wanted:
+            continue
         has_fix = bool(issue.edits) or rule.id == FILE_MODE_RULE
         runner_name = names.get(issue.runner_index) if issue.runner_index is not None else None
-        line = document.line_of(issue.table, issue.key)
+        line = document.line_of(issue.table, issue.key) if lines or embedded else None
         message = issue.message
         if embedded is not None:
             if embedded.decided_at_render(rule.id, issue.table, issue.key):
@@ -70,11 +93,14 @@ def audit_document(
             condition = embedded.condition_at(line)
             if condition:
                 message += f" ({condition})"
+        shown = masked.get(message)
+        if shown is None:
+            shown = masked[message] = mask_text(message)
         findings.append(
             Finding(
                 rule=rule.id,
                 severity=issue.severity or rule.severity_for(trust),
-                message=mask_text(message),
+                message=shown,
                 table=issue.table,
                 key=issue.key,
                 runner_index=issue.runner_index,
@@ -85,15 +111,68 @@ def audit_document(
                 breaks=rule.breaks if has_fix else "",
             )
         )
-    findings.sort(
-        key=lambda f: (
-            -1 if f.runner_index is None else f.runner_index,
-            f.line or 0,
-            -f.severity.rank,
-            f.rule,
-        )
-    )
+    findings.sort(key=finding_order)
     return findings
+
+
+def moved(finding: Finding, line: int | None) -> Finding:
+    """``finding`` at another line, the same otherwise.
+
+    A preview moves thousands of findings of untouched runners below an edit;
+    ``dataclasses.replace`` (which runs ``__init__`` again) took most of its time.
+    """
+    if line == finding.line:
+        return finding
+    copy = object.__new__(Finding)
+    copy.__dict__.update(finding.__dict__)
+    copy.__dict__["line"] = line
+    return copy
+
+
+def finding_order(finding: Finding) -> tuple[int, int, int, str]:
+    """Findings are listed by runner, then line, worst first."""
+    return (
+        -1 if finding.runner_index is None else finding.runner_index,
+        finding.line or 0,
+        -finding.severity.rank,
+        finding.rule,
+    )
+
+
+def _only_runners(
+    data: Mapping[str, Any], runners: Collection[int] | None
+) -> tuple[Mapping[str, Any], list[int] | None]:
+    """The data with only ``runners`` left in its ``[[runners]]`` list, and their numbers.
+
+    ``None`` for the numbers when the data stays whole (no limit, or a list
+    that is not all tables, where leaving entries out would change findings).
+    """
+    if runners is None:
+        return data, None
+    spellings = [key for key in data if key.casefold() == "runners"]
+    if len(spellings) != 1:
+        return data, None  # no runners, or [[runners]] and [[Runners]] side by side
+    entries = data[spellings[0]]
+    if not isinstance(entries, list) or not all(isinstance(e, Mapping) for e in entries):
+        return data, None
+    numbering = sorted(i for i in set(runners) if 0 <= i < len(entries))
+    return {**data, spellings[0]: [entries[i] for i in numbering]}, numbering
+
+
+def _renumbered(issue: Issue, numbering: list[int]) -> Issue:
+    """An issue of the limited data with runner positions as in the whole file."""
+
+    def path(table: TablePath) -> TablePath:
+        if len(table) >= 2 and isinstance(table[1], int) and str(table[0]).casefold() == "runners":
+            return (table[0], numbering[table[1]], *table[2:])
+        return table
+
+    return replace(
+        issue,
+        table=path(issue.table),
+        runner_index=None if issue.runner_index is None else numbering[issue.runner_index],
+        edits=tuple(replace(edit, table=path(edit.table)) for edit in issue.edits),
+    )
 
 
 @dataclass
@@ -103,6 +182,7 @@ class HardenResult:
     before: ConfigDocument
     after: ConfigDocument
     applied: list[Finding] = field(default_factory=list)
+    """The fixed findings (without lines: they are gone from the result)."""
     skipped: list[tuple[Finding, str]] = field(default_factory=list)
     """Fixes that could not be applied safely, with the reason."""
     fix_mode: bool = False
@@ -156,13 +236,19 @@ def harden_document(
     runner_indexes: Collection[int] | None = None,
     global_fixes: bool = True,
 ) -> HardenResult:
-    """Apply every selected fix; a second run on the result changes nothing."""
+    """Apply every selected fix; a second run on the result changes nothing.
+
+    After the first round only the runners an edit touched are audited again:
+    the others' findings cannot have changed, and a fleet of thousands must
+    not be audited whole once per round.
+    """
     result = HardenResult(before=document, after=document)
     failed: set[tuple[str, int | None, str | None]] = set()
+    scope: Collection[int] | None = None if runner_index is None else (runner_index,)
     for _round in range(4):  # a fix can create a table another fix then completes
         findings = [
             f
-            for f in audit_document(result.after, trust=trust)
+            for f in audit_document(result.after, trust=trust, runners=scope, lines=False)
             if selected(
                 f,
                 fix=fix,
@@ -180,6 +266,11 @@ def harden_document(
         if not fixable:
             break
         edits: list[Edit] = [edit for f in fixable for edit in f.edits]
+        scope = {
+            edit.table[1]
+            for edit in edits
+            if len(edit.table) >= 2 and isinstance(edit.table[1], int)
+        }
         try:
             before = result.after.dumps()  # the whole file, also around an embedded config
             result.after = result.after.with_edits(edits)

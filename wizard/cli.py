@@ -8,6 +8,7 @@ library only. The module that does the work is imported after parsing, so
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
@@ -417,6 +418,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.preset = None
     if command == "presets" and args.preset_command is None:
         parser.parse_args(["presets", "--help"])
+    if command in ("audit", "harden"):
+        # They build many long-lived objects and exit: collecting young objects every
+        # 700 allocations cost a sixth of a harden of 10,000 runners.
+        gc.set_threshold(100_000, 50, 100)
     module = importlib.import_module(_COMMAND_MODULES[command])
     try:
         code: int = module.run(args)

@@ -13,11 +13,15 @@ Everything is pure: the input is the configuration as ``tomllib`` parsed it.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from wizard.model import DOCKER_FAMILY, Executor, TablePath
+
+T = TypeVar("T")
 
 LINUX_DOCKER = DOCKER_FAMILY - {Executor.DOCKER_WINDOWS}
 """Docker executors whose containers are Linux ones (capabilities, paths, users)."""
@@ -205,10 +209,47 @@ def iter_runners(data: Mapping[str, Any]) -> Iterator[RunnerEntry]:
     """Every ``[[runners]]`` entry with its position, skipping malformed ones."""
     runners = get_ci(data, "runners")
     if not isinstance(runners, list):
-        return
+        return iter(())
+    return iter(read_once("runners", runners, lambda: tuple(_entries(runners))))
+
+
+def _entries(runners: list[Any]) -> Iterator[RunnerEntry]:
     for index, runner in enumerate(runners):
         if isinstance(runner, Mapping):
             yield RunnerEntry(index, runner, runner_executor(runner))
+
+
+_READ_ONCE: ContextVar[dict[tuple[str, int], tuple[object, Any]] | None] = ContextVar(
+    "read_once", default=None
+)
+
+
+def read_once(kind: str, source: object, make: Callable[[], T]) -> T:
+    """``make()``, worked out once per ``kind`` and ``source`` inside :func:`reading_once`."""
+    known = _READ_ONCE.get()
+    if known is None:
+        return make()
+    slot = (kind, id(source))
+    hit = known.get(slot)
+    if hit is None or hit[0] is not source:
+        hit = known[slot] = (source, make())
+    result: T = hit[1]
+    return result
+
+
+@contextmanager
+def reading_once() -> Iterator[None]:
+    """Within the block, what :func:`read_once` works out is kept and reused.
+
+    Every rule of an audit walks the same runners list and the same tables;
+    doing it once per rule was a third of an audit. The data must not change
+    inside the block (rules only read it).
+    """
+    token = _READ_ONCE.set({})
+    try:
+        yield
+    finally:
+        _READ_ONCE.reset(token)
 
 
 def runner_at(data: Mapping[str, Any], index: int) -> RunnerEntry:
@@ -482,18 +523,23 @@ def git_strategy(runner: Mapping[str, Any]) -> str | None:
 
 def machine_options(data: Mapping[str, Any], runner_index: int) -> list[str]:
     """``[runners.machine] MachineOptions`` of one runner (strings only)."""
-    for runner in iter_runners(data):
-        if runner.index == runner_index:
-            options = get_ci(sub_table(runner.data, "machine"), "MachineOptions")
-            if isinstance(options, list):
-                return [option for option in options if isinstance(option, str)]
+    # Looked up directly: a search per runner of a rule's loop would be quadratic.
+    runner = _runner_or_none(data, runner_index)
+    options = get_ci(sub_table(runner.data, "machine"), "MachineOptions") if runner else None
+    if isinstance(options, list):
+        return [option for option in options if isinstance(option, str)]
     return []
 
 
 def autoscaler_plugin(data: Mapping[str, Any], runner_index: int) -> str | None:
     """The fleeting plugin of a docker-autoscaler or instance runner, if it names one."""
-    for runner in iter_runners(data):
-        if runner.index == runner_index:
-            plugin = get_ci(sub_table(runner.data, "autoscaler"), "plugin")
-            return plugin if isinstance(plugin, str) else None
-    return None
+    runner = _runner_or_none(data, runner_index)
+    plugin = get_ci(sub_table(runner.data, "autoscaler"), "plugin") if runner else None
+    return plugin if isinstance(plugin, str) else None
+
+
+def _runner_or_none(data: Mapping[str, Any], index: int) -> RunnerEntry | None:
+    try:
+        return runner_at(data, index)
+    except IndexError:
+        return None

@@ -58,8 +58,9 @@ def plan_host(
 
 def plan_host_for(session: WizardSession, preview: Preview, answers: Answers) -> HostPlan:
     """The host plan for the runner as the preview leaves it: its URL, executor and cloud."""
-    after = session.doc.replaced_text(preview.new_text)
-    entry = next((e for e in iter_runners(after.data) if e.index == preview.runner_index), None)
+    # The preview's own data: parsing a big file again would delay every answer.
+    data = preview.runner_data or session.doc.replaced_text(preview.new_text).data
+    entry = next((e for e in iter_runners(data) if e.index == preview.runner_index), None)
     if entry is None:
         return plan_host(answers)
     url = entry.get("url")
@@ -72,6 +73,6 @@ def plan_host_for(session: WizardSession, preview: Preview, answers: Answers) ->
         # A $VARIABLE is expanded by the runner; it says nothing about the server.
         gitlab_url=url if isinstance(url, str) and url and not url.startswith("$") else None,
         executor=executor,
-        machine_options=machine_options(after.data, entry.index),
-        autoscaler_plugin=autoscaler_plugin(after.data, entry.index),
+        machine_options=machine_options(data, entry.index),
+        autoscaler_plugin=autoscaler_plugin(data, entry.index),
     )

@@ -8,15 +8,18 @@ after, and saves through the safe writer. No front-end touches TOML or disk.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from wizard import audit, plan, presets
 from wizard.answers import Answers
 from wizard.config_reading import iter_runners
 from wizard.defaults import changes_only
 from wizard.embedded import effective_data, load_document
+from wizard.embedded.document import as_embedded
+from wizard.errors import EditError
 from wizard.impact import changes_for_edits, changes_for_fixes, fix_id, managed_warning
 from wizard.model import (
     DEFAULT_TRUST,
@@ -31,8 +34,15 @@ from wizard.model import (
 )
 from wizard.presets import Preset
 from wizard.secrets import mask_secret, mask_text
-from wizard.tomlfile import document, safe_write
+from wizard.tomlfile import document, excerpt, safe_write
 from wizard.tomlfile.diffs import masked_diff
+from wizard.tomlfile.edits import apply_edits
+from wizard.tomlfile.same_value import same_value
+from wizard.tomlfile.style import FileStyle
+
+EXCERPT_MIN_RUNNERS = 24
+"""From this many runners on, a preview works on an excerpt of the file: below it
+the whole file is quick enough, and its result is the same."""
 
 RULES_DECIDED_BY_ANSWERS = frozenset(
     {
@@ -98,6 +108,11 @@ class Preview:
     offered: tuple[Finding, ...] = ()
     """Fixes no answer decides that may break jobs: applied only when the operator
     ticks them (by :func:`fix_id`), so a save never changes them by surprise."""
+    runner_data: Mapping[str, Any] = field(default_factory=dict)
+    """The global settings and the previewed runner as ``new_text`` has them (other
+    runners may be missing): what the host plan reads, without parsing the text again."""
+    from_excerpt: bool = False
+    """Worked out on an excerpt of a big file: Save checks the whole text first."""
 
     @property
     def changed(self) -> bool:
@@ -150,6 +165,8 @@ class WizardSession:
     def __init__(self, doc: document.ConfigDocument, *, exists: bool) -> None:
         self.doc = doc
         self.exists = exists
+        self._known: tuple[document.ConfigDocument, dict[object, Any]] = (doc, {})
+        """What was worked out about ``doc`` (its audits, its pieces), while it is current."""
         self.allow_unsafe_path = False
         """Let a new file be created in a folder any user can write to (``--allow-unsafe-path``)."""
 
@@ -197,7 +214,35 @@ class WizardSession:
         return plan.answers_from_config(effective_data(self.doc), runner_index)
 
     def findings(self, trust: Trust | None = None) -> tuple[Finding, ...]:
-        return tuple(audit.audit_document(self.doc, trust=trust or DEFAULT_TRUST))
+        return self._findings(trust or DEFAULT_TRUST)
+
+    def _remembered(self) -> dict[object, Any]:
+        if self._known[0] is not self.doc:
+            self._known = (self.doc, {})
+        return self._known[1]
+
+    def _findings(self, trust: Trust) -> tuple[Finding, ...]:
+        """The audit of the file as it is, once per trust level (every preview shows it)."""
+        known = self._remembered()
+        if trust not in known:
+            known[trust] = tuple(audit.audit_document(self.doc, trust=trust))
+        findings: tuple[Finding, ...] = known[trust]
+        return findings
+
+    def _pieces(self) -> tuple[excerpt.Pieces, FileStyle] | None:
+        """The file cut at its runners, and its style, when it is big enough for excerpts."""
+        known = self._remembered()
+        if "pieces" not in known:
+            # A values file is small, and its TOML sits inside YAML: always edited whole.
+            big = (
+                as_embedded(self.doc) is None
+                and len(self.doc.data.get("runners") or ()) >= EXCERPT_MIN_RUNNERS
+            )
+            pieces = excerpt.cut(self.doc.text, self.doc.layout) if big else None
+            style = FileStyle(self.doc.text, self.doc.layout) if pieces else None
+            known["pieces"] = (pieces, style) if pieces and style else None
+        cut: tuple[excerpt.Pieces, FileStyle] | None = known["pieces"]
+        return cut
 
     def preview(
         self,
@@ -217,6 +262,12 @@ class WizardSession:
         (:func:`fix_id`) the operator chose to apply as well.
         """
         trust = answers.trust or DEFAULT_TRUST
+        if runner_index is not None:
+            quick = self._preview_excerpt(
+                answers, runner_index, trust, preset=preset, also=also, ticked=ticked
+            )
+            if quick is not None:
+                return quick
         base = self.doc
         new_runner = runner_index is None
         if runner_index is None:
@@ -252,7 +303,7 @@ class WizardSession:
         return Preview(
             new_text=after.text,
             diff=masked_diff(self.doc, after),
-            findings_before=tuple(audit.audit_document(self.doc, trust=trust)),
+            findings_before=self._findings(trust),
             findings_after=tuple(audit.audit_document(after, trust=trust, as_written=True)),
             edits=tuple(edits),
             runner_index=runner_index,
@@ -261,6 +312,83 @@ class WizardSession:
             offered=tuple(offered),
             to_fill_in=tuple(plan.startup_gaps(after.data, runner_index)),
             managed=managed_warning(self.doc.text),
+            runner_data=after.data,
+        )
+
+    def _preview_excerpt(
+        self,
+        answers: Answers,
+        runner_index: int,
+        trust: Trust,
+        *,
+        preset: Preset | None,
+        also: Sequence[int],
+        ticked: Collection[str],
+    ) -> Preview | None:
+        """The preview worked out on an excerpt of a big file (``None``: not possible).
+
+        Only the edited runners are audited again; the others keep their findings
+        from the file as it is, moved to their new lines.
+        """
+        cut = self._pieces()
+        selected = list(dict.fromkeys([runner_index, *also]))
+        if cut is None or len(selected) * 8 > cut[0].runners:
+            return None
+        pieces, style = cut
+        if not all(0 <= index < pieces.runners for index in selected):
+            return None
+        part = excerpt.Excerpt.of(self.doc, pieces, selected, style)
+        if part is None:
+            return None
+        after = part.document
+        edits: list[Edit] = []
+        changes: list[Change] = []
+        offered: list[Finding] = []
+        source = f"preset {preset.name}" if preset is not None else "answers"
+        for index in selected:
+            # As on the whole file: an answer that says what the entry already says keeps it.
+            own = changes_only(answers, self.current_answers(index))
+            after, applied, found, offers = self._apply_answers(
+                after, own, index, trust, preset, source=source, ticked=set(ticked)
+            )
+            edits += applied
+            changes += found
+            offered += offers
+        merged = part.put_back(after)
+        if merged is None:
+            return None
+        before = self._findings(trust)
+        edited = audit.audit_document(after, trust=trust, as_written=True, runners=selected)
+        findings = [
+            audit.moved(f, None if f.line is None else merged.new_line(f.line - 1) + 1)
+            for f in edited
+        ]
+        findings += [
+            audit.moved(f, None if f.line is None else merged.shifted(f.line - 1) + 1)
+            for f in before
+            if f.runner_index is not None and f.runner_index not in selected
+        ]
+        diff = masked_diff(
+            part.document,
+            after,
+            label=str(self.path),
+            old_line=merged.old_line,
+            new_line=merged.new_line,
+        )
+        return Preview(
+            new_text=merged.text,
+            diff=diff,
+            findings_before=before,
+            findings_after=tuple(sorted(findings, key=audit.finding_order)),
+            edits=tuple(edits),
+            runner_index=runner_index,
+            trust=trust,
+            changes=tuple(changes),
+            offered=tuple(offered),
+            to_fill_in=tuple(plan.startup_gaps(after.data, runner_index)),
+            managed=managed_warning(self.doc.text),
+            runner_data=after.data,
+            from_excerpt=True,
         )
 
     @staticmethod
@@ -294,9 +422,10 @@ class WizardSession:
         )
         applied = list(completed.applied)
         after = completed.after
+        # Only this runner's findings are offered, and no review shows their lines.
         offered = [
             f
-            for f in audit.audit_document(after, trust=trust)
+            for f in audit.audit_document(after, trust=trust, runners=(runner_index,), lines=False)
             if f.runner_index == runner_index
             and f.impact is Impact.MAY_BREAK
             and f.rule not in RULES_DECIDED_BY_ANSWERS
@@ -348,6 +477,11 @@ class WizardSession:
     def save(self, preview: Preview, *, backup: bool = True) -> SaveResult:
         """Write the previewed text (atomic, 0600, backup; refuses if the file changed)."""
         new_doc = self.doc.replaced_text(preview.new_text)
+        if preview.from_excerpt and not same_value(
+            new_doc.data, apply_edits(self.doc.data, list(preview.edits))
+        ):
+            # Each piece was checked on its own; the whole text is checked once more here.
+            raise EditError(self.path, "the edit would change more than intended; nothing written")
         written_result = safe_write.write_document(
             self.doc, new_doc, backup=backup, allow_unsafe_path=self.allow_unsafe_path
         )

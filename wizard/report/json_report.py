@@ -10,7 +10,7 @@ from wizard import __version__
 from wizard.audit import FileReport
 from wizard.model import Finding, table_name
 from wizard.printable import printable_json
-from wizard.secrets import mask_strings
+from wizard.secrets import mask_text
 
 SCHEMA_VERSION = 1
 
@@ -43,7 +43,7 @@ def report_to_dict(reports: Iterable[FileReport]) -> dict[str, Any]:
         "schema": SCHEMA_VERSION,
         "tool": {"name": "runner-wizard", "version": __version__},
         # Names, keys and messages come from the file: masked like every output.
-        "files": mask_strings(
+        "files": _masked(
             [
                 {
                     "path": report.path,
@@ -52,10 +52,59 @@ def report_to_dict(reports: Iterable[FileReport]) -> dict[str, Any]:
                     "findings": [finding_to_dict(f) for f in report.findings],
                 }
                 for report in reports
-            ]
+            ],
+            {},
         ),
     }
 
 
+def _masked(value: Any, seen: dict[str, str]) -> Any:
+    """Every string masked, as :func:`wizard.secrets.mask_strings` does, each distinct one once.
+
+    A fleet's report repeats the same rule ids, keys and messages thousands of
+    times; masking each occurrence again was most of an audit's time.
+    """
+    if isinstance(value, str):
+        masked = seen.get(value)
+        if masked is None:
+            masked = seen[value] = mask_text(value)
+        return masked
+    if isinstance(value, dict):
+        return {_masked(key, seen): _masked(item, seen) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_masked(item, seen) for item in value]
+    return value
+
+
+_OUTLINE_DEPTH = 3
+"""Containers down to each file's findings list are laid out on lines of their own."""
+
+
 def render_json(reports: Iterable[FileReport]) -> str:
-    return printable_json(json.dumps(report_to_dict(reports), indent=2, ensure_ascii=False)) + "\n"
+    """The report, one finding per line.
+
+    ``json.dumps`` with ``indent`` runs the pure-Python encoder, which took
+    most of an audit's time on a big fleet; here only the outline is indented
+    and each finding is written by the C encoder in one call.
+    """
+    out: list[str] = []
+    _write(report_to_dict(reports), 0, out)
+    out.append("\n")
+    return printable_json("".join(out))
+
+
+def _write(value: Any, depth: int, out: list[str]) -> None:
+    if depth > _OUTLINE_DEPTH or not isinstance(value, dict | list) or not value:
+        out.append(json.dumps(value, ensure_ascii=False))
+        return
+    inner = "\n" + "  " * (depth + 1)
+    items: Iterable[tuple[str | None, Any]] = (
+        value.items() if isinstance(value, dict) else ((None, item) for item in value)
+    )
+    out.append("{" if isinstance(value, dict) else "[")
+    for position, (key, item) in enumerate(items):
+        out.append(("," if position else "") + inner)
+        if key is not None:
+            out.append(json.dumps(key, ensure_ascii=False) + ": ")
+        _write(item, depth + 1, out)
+    out.append("\n" + "  " * depth + ("}" if isinstance(value, dict) else "]"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from wizard.config_reading import reading_once
 from wizard.model import Issue, TablePath
 from wizard.rules import (
     chart_rules,
@@ -71,12 +72,17 @@ def evaluate(ctx: AuditContext) -> list[tuple[Rule, Issue]]:
     (:func:`wizard.rules.duplicates.readings`); each rule then reports what it
     finds in any of them, once.
     """
+    with reading_once():
+        return _evaluate(ctx)
+
+
+def _evaluate(ctx: AuditContext) -> list[tuple[Rule, Issue]]:
     views = duplicates.readings(ctx.data)
     if len(views) == 1:
-        return [(rule, issue) for rule in rules_for("config") for issue in rule.check(ctx)]
+        return [(rule, issue) for rule in _CONFIG_RULES for issue in rule.check(ctx)]
     found: list[tuple[Rule, Issue]] = []
     seen: set[tuple[str, TablePath, str | None, str]] = set()
-    for rule in rules_for("config"):
+    for rule in _CONFIG_RULES:
         for view in views:
             for issue in rule.check(replace(ctx, data=view)):
                 table = tuple(p.casefold() if isinstance(p, str) else p for p in issue.table)
@@ -85,3 +91,6 @@ def evaluate(ctx: AuditContext) -> list[tuple[Rule, Issue]]:
                     seen.add(slot)
                     found.append((rule, issue))
     return found
+
+
+_CONFIG_RULES = rules_for("config")

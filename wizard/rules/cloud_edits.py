@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from wizard.config_reading import find_key, iter_runners, machine_options, sub_table
+from wizard.config_reading import find_key, machine_options, runner_at, sub_table
 from wizard.model import Edit, Executor, SetValue
 
 AMAZON_PREFIX = "amazonec2-"
@@ -47,8 +47,11 @@ def cloud_edits(data: Mapping[str, Any], runner_index: int) -> list[Edit]:
 
     Empty for other executors and drivers, and when the options already say so.
     """
-    runner = next((r for r in iter_runners(data) if r.index == runner_index), None)
-    if runner is None or runner.executor is not Executor.DOCKER_MACHINE:
+    try:
+        runner = runner_at(data, runner_index)  # directly: a search per runner is quadratic
+    except IndexError:
+        return []
+    if runner.executor is not Executor.DOCKER_MACHINE:
         return []
     options = machine_options(data, runner_index)
     if not uses_amazonec2(options):

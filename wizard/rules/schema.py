@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wizard import keys
+from wizard.config_reading import read_once
 from wizard.model import Issue, Severity, TablePath
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust
 from wizard.secrets import mask_text
@@ -133,16 +134,20 @@ class Table:
         return Issue(mask_text(message), self.path, key, self.runner_index, severity=severity)
 
 
-def tables(
-    data: Mapping[str, Any], path: TablePath = (), name: str = "", values: str | None = None
-) -> Iterator[Table]:
+def tables(data: Mapping[str, Any]) -> Iterator[Table]:
     """Every table the runner decodes, walking arrays of tables with their indices.
 
     Free-form tables are yielded (their values still have a type) but not
     entered: whatever nests inside them belongs to whoever reads the map.
     A value of the wrong shape is not entered either; ``wrong-value-type``
-    reports it.
+    reports it. Walked once per audit (several rules read every table).
     """
+    return iter(read_once("tables", data, lambda: tuple(_walk(data))))
+
+
+def _walk(
+    data: Mapping[str, Any], path: TablePath = (), name: str = "", values: str | None = None
+) -> Iterator[Table]:
     yield Table(path, name, data, values)
     if keys.is_free_form(name):
         return
@@ -152,11 +157,11 @@ def tables(
             continue
         child = keys.child_table(name, info.name)
         if info.kind in ("table", "map") and isinstance(value, Mapping):
-            yield from tables(value, (*path, key), child, info.values)
+            yield from _walk(value, (*path, key), child, info.values)
         elif info.kind == "array-of-tables" and isinstance(value, list):
             for index, item in enumerate(value):
                 if isinstance(item, Mapping):
-                    yield from tables(item, (*path, key, index), child)
+                    yield from _walk(item, (*path, key, index), child)
 
 
 def _is_security_key(name: str | None) -> bool:

@@ -9,18 +9,27 @@ matched on its own, and the matches are joined into one unified diff.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from wizard.tomlfile.document import ConfigDocument
 
 CONTEXT_LINES = 2
 
 
-def masked_diff(before: ConfigDocument, after: ConfigDocument, *, label: str | None = None) -> str:
+def masked_diff(
+    before: ConfigDocument,
+    after: ConfigDocument,
+    *,
+    label: str | None = None,
+    old_line: Callable[[int], int] | None = None,
+    new_line: Callable[[int], int] | None = None,
+) -> str:
     """A unified diff with secrets masked; empty when nothing changes.
 
     Line endings are shown as plain newlines: a CRLF file stays CRLF on disk,
-    but a terminal should not be sent carriage returns.
+    but a terminal should not be sent carriage returns. ``old_line`` and
+    ``new_line`` turn line numbers (from 0) of excerpts into those of the
+    whole files, for hunk headers.
     """
     if before.text == after.text and before.dumps() == after.dumps():
         return ""
@@ -30,7 +39,11 @@ def masked_diff(before: ConfigDocument, after: ConfigDocument, *, label: str | N
     out = [f"--- {name} (current)\n", f"+++ {name} (hardened)\n"]
     for group in _grouped(old, new):
         first, last = group[0], group[-1]
-        out.append(f"@@ -{_range(first[1], last[2])} +{_range(first[3], last[4])} @@\n")
+        old_start = old_line(first[1]) if old_line else first[1]
+        new_start = new_line(first[3]) if new_line else first[3]
+        old_range = _range(old_start, old_start + last[2] - first[1])
+        new_range = _range(new_start, new_start + last[4] - first[3])
+        out.append(f"@@ -{old_range} +{new_range} @@\n")
         for tag, i1, i2, j1, j2 in group:
             if tag == "equal":
                 out += [" " + line for line in old[i1:i2]]

@@ -61,6 +61,10 @@ class Fingerprint:
     """Which file it was: a writer replaces only this very file (0: not known)."""
 
 
+PINNED_STYLE = "style"
+"""Cache key of the style an excerpt of a bigger file writes in: the whole file's."""
+
+
 @dataclass(frozen=True)
 class ConfigDocument:
     """A parsed ``config.toml`` that remembers its exact text."""
@@ -166,7 +170,8 @@ class ConfigDocument:
         # care whether its line is the last one, then give the missing newline back.
         open_end = bool(self.text) and not self.text.endswith("\n")
         base = replace(self, text=self.text + self.newline, _cache={}) if open_end else self
-        splices = plan_splices(base.path, base.text, base.layout, base._index, edits)
+        style = self._cache.get(PINNED_STYLE)
+        splices = plan_splices(base.path, base.text, base.layout, base._index, edits, style=style)
         new_text = apply_splices(base.text, splices)
         if open_end:
             new_text = new_text.rstrip("\r\n")
@@ -219,7 +224,8 @@ class ConfigDocument:
             ) from None
         if not same_value(new_data, expected):
             raise EditError(self.path, "the edit would change more than intended; nothing written")
-        return replace(self, text=new_text, data=new_data, _cache={})
+        pinned = {PINNED_STYLE: self._cache[PINNED_STYLE]} if PINNED_STYLE in self._cache else {}
+        return replace(self, text=new_text, data=new_data, _cache=pinned)
 
     @property
     def _index(self) -> Index:

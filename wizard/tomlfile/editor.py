@@ -32,10 +32,19 @@ def last_edit_wins(edits: Iterable[Edit]) -> list[Edit]:
 
 
 def plan_splices(
-    path: Path | None, text: str, layout: Layout, index: Index, edits: list[Edit]
+    path: Path | None,
+    text: str,
+    layout: Layout,
+    index: Index,
+    edits: list[Edit],
+    *,
+    style: FileStyle | None = None,
 ) -> list[Splice]:
-    """The splices that make ``edits`` on ``text``, each by the editor that owns its kind."""
-    plan = Splices(path, text, index, FileStyle(text, layout), layout.newline)
+    """The splices that make ``edits`` on ``text``, each by the editor that owns its kind.
+
+    ``style`` is the whole file's when ``text`` is an excerpt of it.
+    """
+    plan = Splices(path, text, index, style or FileStyle(text, layout), layout.newline)
     in_place = InPlaceEditor(plan)
     inline = InlineTableEditor(plan)
     inserter = Inserter(plan)

@@ -41,6 +41,15 @@ def resolve_table(
 def apply_edits(data: MutableMapping[str, Any], edits: Iterable[Edit]) -> dict[str, Any]:
     """A deep copy of ``data`` with ``edits`` applied in order."""
     result: dict[str, Any] = copy.deepcopy(dict(data))
+    apply_in_place(result, edits)
+    return result
+
+
+def apply_in_place(result: MutableMapping[str, Any], edits: Iterable[Edit]) -> None:
+    """Apply ``edits`` to ``result`` itself, for callers that own a copy already.
+
+    One copy for many edits: a copy of a 10,000-runner file per edit is quadratic.
+    """
     for edit in edits:
         if isinstance(edit, SetValue):
             target = resolve_table(result, edit.table, create=True)
@@ -56,4 +65,3 @@ def apply_edits(data: MutableMapping[str, Any], edits: Iterable[Edit]) -> dict[s
                 found = exact if edit.exact else find_key(target, edit.key)
             if target is not None and found is not None:
                 del target[found]
-    return result

@@ -29,11 +29,14 @@ class Index:
         self.dotted_first: dict[TablePath, Statement] = {}
         self.first_under: dict[TablePath, Statement] = {}
         """For every table path: the first header strictly inside it."""
+        self.keys_in: dict[TablePath, list[Statement]] = {}
+        """Key statements written directly in each table, in file order."""
         self.last_global: Statement | None = None
         self.first_header: Statement | None = None
         open_headers: list[Statement] = []
         for statement in layout.statements:
             if statement.kind == "key":
+                self.keys_in.setdefault(statement.path, []).append(statement)
                 full = (*statement.path, *(k.casefold() for k in statement.keys))
                 self.keys.setdefault((full[:-1], str(full[-1])), statement)
                 self.exact_keys.setdefault((full[:-1], statement.keys[-1]), statement)

@@ -97,14 +97,12 @@ class Inserter(Editor):
 
     def _last_live_key(self, table: TablePath) -> Statement | None:
         """The last key written directly in ``table`` that this plan does not remove."""
-        live = [
-            statement
-            for statement in self.index.layout.statements
-            if statement.kind == "key"
-            and statement.path == table
-            and statement.line_start not in self.removed
-        ]
-        return live[-1] if live else None
+        # From the table's own keys, last first: a scan of the whole file here
+        # would make an edit of every runner cost the square of the file's size.
+        for statement in reversed(self.index.keys_in.get(table, ())):
+            if statement.line_start not in self.removed:
+                return statement
+        return None
 
     def insert_new_tables(self, new_tables: dict[TablePath, list[SetValue]]) -> None:
         grouped: dict[tuple[TablePath, int], list[tuple[TablePath, list[SetValue]]]] = {}

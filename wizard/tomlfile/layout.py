@@ -34,7 +34,7 @@ class ArrayLayout:
     """Offset of the closing bracket."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Statement:
     """One header or key/value statement with its spans in the text."""
 
@@ -244,15 +244,92 @@ def detect_newline(text: str) -> str:
     return "\n"
 
 
-def scan(text: str) -> Layout:
-    """Map the statements of ``text`` (already accepted by ``tomllib``)."""
+_TRIVIA_LINES = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\r?\n)*")
+"""Blank and comment-only lines, skipped in one match."""
+
+_SIMPLE_KEY_LINE = re.compile(
+    r"([ \t]*)([A-Za-z0-9_-]+)[ \t]*=[ \t]*"
+    r"(\"(?!\"\")[^\"\\\n]*(?:\\.[^\"\\\n]*)*\"|'(?!'')[^'\n]*'"
+    r"|(?!\d{4}-\d\d-\d\d \d)[^ \t\r\n,\]}#\[{\"']+)"
+    r"[ \t]*(?:#[^\n]*)?(?:\r?\n|\Z)"
+)
+"""The usual line, ``  key = "value"  # note``: one bare key and a one-line value.
+Arrays, inline tables, multi-line strings (the look-aheads keep their triple
+quotes out), dotted or quoted keys and date-times with a space go through the
+character scanner."""
+
+_SIMPLE_HEADER_LINE = re.compile(
+    r"([ \t]*)\[(\[)?[ \t]*([A-Za-z0-9_-]+(?:[ \t]*\.[ \t]*[A-Za-z0-9_-]+)*)[ \t]*\](?(2)\])"
+    r"[ \t]*(?:#[^\n]*)?(?:\r?\n|\Z)"
+)
+"""A ``[table]`` or ``[[array]]`` header of bare names, the usual kind."""
+
+
+def _no_match(_text: str, _pos: int) -> None:
+    return None
+
+
+def scan(text: str, *, quick: bool = True) -> Layout:
+    """Map the statements of ``text`` (already accepted by ``tomllib``).
+
+    Linear in the text, and quick on big fleets: an ordinary key line is
+    matched whole by one regex, blank and comment lines are skipped by another,
+    and only the rest is read character by character (all of it without
+    ``quick``: the tests check that both ways map a text alike).
+    """
     scanner = _Scanner(text)
     statements: list[Statement] = []
     line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
     resolver = _PathResolver()
     current_table: Path = ()
+    skip_trivia = _TRIVIA_LINES.match
+    simple_key = _SIMPLE_KEY_LINE.match if quick else _no_match
+    simple_header = _SIMPLE_HEADER_LINE.match if quick else _no_match
+    line_of = bisect.bisect_right
     while scanner.pos < scanner.length:
+        trivia = skip_trivia(text, scanner.pos) if quick else None
+        if trivia is not None:
+            scanner.pos = trivia.end()
         line_start = scanner.pos
+        simple = simple_key(text, line_start)
+        if simple is not None:
+            start = simple.start(2)
+            statements.append(
+                Statement(
+                    "key",
+                    line_start,
+                    start,
+                    simple.end(),
+                    line_of(line_starts, start),
+                    simple[1],
+                    (simple[2],),
+                    current_table,
+                    simple.start(3),
+                    simple.end(3),
+                )
+            )
+            scanner.pos = simple.end()
+            continue
+        header = simple_header(text, line_start)
+        if header is not None:
+            is_array = header[2] is not None
+            keys = tuple(part.strip(" \t") for part in header[3].split("."))
+            current_table = resolver.open(keys, array=is_array)
+            start = header.end(1)
+            statements.append(
+                Statement(
+                    "array-table" if is_array else "table",
+                    line_start,
+                    start,
+                    header.end(),
+                    line_of(line_starts, start),
+                    header[1],
+                    keys,
+                    current_table,
+                )
+            )
+            scanner.pos = header.end()
+            continue
         scanner.skip_spaces()
         char = scanner.peek()
         if char in ("\r", "\n"):
