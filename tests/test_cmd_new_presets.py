@@ -284,3 +284,50 @@ def test_still_reported_names_the_runner_of_each_finding(
     runner_lines = [line for line in section.splitlines() if "line " in line]
     assert runner_lines
     assert all("(runner 'ci-9', line " in line for line in runner_lines)
+
+
+DIND_RUNNER = """\
+[[runners]]
+  name = "docker-custom-runner"
+  url = "https://gitlab.example.com"
+  token = "glrt-SOURCEsecretTOKEN12345"
+  executor = "docker"
+  [runners.docker]
+    image = "docker:stable"
+    privileged = true
+    volumes = ["/var/run/docker.sock:/var/run/docker.sock", "/cache"]
+"""
+
+
+def test_a_preset_from_a_config_names_what_it_does_not_reproduce(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The privileged allowlist the preset adds would stop the runner's own image
+    (docker:stable) running privileged, and the socket volume is not carried: both
+    are named with their impact, and no source value (token) is printed."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "33.toml").write_text(DIND_RUNNER, encoding="utf-8")
+    code, out, err = run(
+        capsys,
+        "presets",
+        "new",
+        "our-docker",
+        "--from-config",
+        "33.toml",
+        "--runner",
+        "docker-custom-runner",
+    )
+    assert code == 0, err
+    assert "the runner's own image docker:stable no longer runs privileged" in out
+    assert "docker.volumes: set in the config, left out of the preset" in out
+    assert "host's Docker daemon" in out
+    assert "glrt-SOURCE" not in out + err
+    code, _out, err = run(
+        capsys, "presets", "export", "./our-docker.toml", "--template-config", "t.toml"
+    )
+    assert code == 0, err
+    exported = tomllib.loads((tmp_path / "t.toml").read_text(encoding="utf-8"))
+    docker = exported["runners"][0]["docker"]
+    # What the message named is what the template holds.
+    assert "docker:stable" not in docker["allowed_privileged_images"]
+    assert "volumes" not in docker

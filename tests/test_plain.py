@@ -386,6 +386,8 @@ def test_scripted_and_interactive_runs_write_the_same_bytes(
     flags = ["--non-interactive", "--answers", str(answers_file), "--no-backup", "--name", "ci"]
     if existing and not adds:
         flags = ["--non-interactive", "--answers", str(answers_file), "--no-backup"]
+    elif adds:
+        flags.append("--new-runner")  # a name no runner has is refused unless asked
     monkeypatch.setenv("CI_SERVER_URL", "https://gitlab.example.com")
     code = cli.main(_args(scripted_path, *flags, "--token-file", str(token_file)))
     assert code == 0, capsys.readouterr().err

@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 from tests.plain_fakes import FakePrompts
 from wizard import cli, scripted
 from wizard.answers import Answers, PullPolicyChoice
+from wizard.audit import audit_document
+from wizard.embedded import load_document
 from wizard.errors import MissingAnswerError
 from wizard.model import Executor, RunnerIdentity, Trust
 from wizard.plain import PlainWizard, parse_list_answer
@@ -84,6 +86,11 @@ def docker_table(path: Path) -> dict[str, Any]:
 # ------------------------------------------------------------------ the default image
 
 
+def audit_text(path: Path) -> str:
+    """The rule ids audit reports for ``path`` at the default trust."""
+    return " ".join(f.rule for f in audit_document(load_document(path)))
+
+
 def test_a_new_docker_runner_gets_the_image_typed(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     prompts, _out = run_wizard(path, {ASK_IMAGE: "  registry.example.com/ci/base:1.4  "})
@@ -149,14 +156,32 @@ def test_allowlist_replies_edit_the_file(
     assert prompts.defaults[message] == "registry.example.com/ci/*"
 
 
-def test_a_new_runners_allowlist_defaults_to_empty(tmp_path: Path) -> None:
+def test_a_new_runners_allowlist_defaults_to_what_clears_the_finding(tmp_path: Path) -> None:
+    """An empty list is images-unrestricted (MEDIUM): the recommendation is the presets'
+    official-image patterns, and the prompt says to add the team's own registry."""
     path = tmp_path / "config.toml"
-    prompts, out = run_wizard(path, {})
+    prompts, _out = run_wizard(path, {})
     message = asked(prompts, ASK_IMAGES)
     assert "(recommended)" in message
-    assert prompts.defaults[message] == ""
+    assert "add your registry" in message
+    assert prompts.defaults[message] == "*, docker.io/library/*"
+    assert docker_table(path)["allowed_images"] == ["*", "docker.io/library/*"]
+    assert docker_table(path)["allowed_services"] == ["*", "docker.io/library/*"]
+    assert "images-unrestricted" not in audit_text(path)
+
+
+def test_an_existing_empty_allowlist_is_kept_and_not_called_recommended(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(EXISTING.replace('allowed_images = ["registry.example.com/ci/*"]\n', ""))
+    prompts, _out = run_wizard(path, {})
+    for ask in (ASK_IMAGES, "Which service images"):
+        message = asked(prompts, ask)
+        assert f"(current) [{LIST_HINT}" in message, message
+        assert "recommended" not in message
+        assert prompts.defaults[message] == ""
     assert "allowed_images" not in docker_table(path)
-    assert "needs an image allowlist" not in out
 
 
 def test_never_recommends_the_default_image_as_the_allowlist(tmp_path: Path) -> None:
@@ -255,3 +280,14 @@ def test_scripted_run_takes_the_image_answers_from_the_file(tmp_path: Path) -> N
         "missing answers 'default_image', 'allowed_images' "
         "(give them with --answers FILE or --preset NAME)"
     )
+
+
+def test_a_fact_question_has_no_recommendation_rather_than_not_set() -> None:
+    from wizard.steps import question
+    from wizard.wording import NO_RECOMMENDATION, describe_recommendation
+
+    trust = question("trust")
+    assert trust.fact
+    assert describe_recommendation(trust, None) == NO_RECOMMENDATION
+    assert "not set" not in NO_RECOMMENDATION
+    assert describe_recommendation(question("executor"), Executor.DOCKER) != NO_RECOMMENDATION

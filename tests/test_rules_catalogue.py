@@ -25,6 +25,7 @@ WRITER_FIXED = {"config-file-permissions"}
 S = Severity
 EXPECTED_SEVERITY = {
     "shell-executor": (S.LOW, S.HIGH, S.CRITICAL),
+    "dormant-executor-table": (S.INFO, S.INFO, S.INFO),
     "ssh-host-key-checking-disabled": (S.HIGH, S.HIGH, S.CRITICAL),
     "ssh-host-key-checking-implicit": (S.INFO, S.LOW, S.LOW),
     "privileged-container": (S.HIGH, S.CRITICAL, S.CRITICAL),

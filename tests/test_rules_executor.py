@@ -110,3 +110,31 @@ def test_local_vm_executors_are_not_judged_on_host_keys() -> None:
         text = ssh("disable_strict_host_key_checking = true\n", executor)
         assert issues("ssh-host-key-checking-disabled", text) == []
         assert issues("ssh-host-key-checking-implicit", text) == []
+
+
+K8S_WITH_DOCKER_TABLE = """
+[[runners]]
+  name = "k8s"
+  executor = "kubernetes"
+  [runners.kubernetes]
+    namespace = "ci"
+  [runners.docker]
+    image = "docker:latest"
+    privileged = true
+"""
+
+
+def test_a_docker_table_under_another_executor_is_reported_dormant() -> None:
+    """Source: executors/kubernetes/*.go never reads Config.Docker (only executors/docker
+    and executors/docker/machine do), so privileged = true there grants nothing today."""
+    (issue,) = issues("dormant-executor-table", K8S_WITH_DOCKER_TABLE)
+    assert issue.table == ("runners", 0, "docker")
+    assert "kubernetes executor never reads it" in issue.message
+    assert "privileged = true" in issue.message
+    assert get_rule("dormant-executor-table").severity_for(Trust.PUBLIC) is Severity.INFO
+    # Not counted as active risk: the docker privilege rule stays silent.
+    assert issues("privileged-container", K8S_WITH_DOCKER_TABLE) == []
+    docker = K8S_WITH_DOCKER_TABLE.replace('"kubernetes"', '"docker"')
+    assert issues("dormant-executor-table", docker) == []
+    without = K8S_WITH_DOCKER_TABLE.split("  [runners.docker]", maxsplit=1)[0]
+    assert issues("dormant-executor-table", without) == []

@@ -284,6 +284,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(with --non-interactive no terminal is needed; --name picks the runner)",
     )
     plain.add_argument(
+        "--new-runner",
+        action="store_true",
+        help="add a runner (named by --name) to a file that already has some; without it "
+        "a --name no runner has is refused, so a typo never adds one",
+    )
+    plain.add_argument(
         "--artifacts",
         metavar="DIR",
         help="also write the firewall rules, daemon.json fragment and host checklist to DIR",

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 from wizard.answers import Answers
+from wizard.model import Executor
 from wizard.steps import STEPS, Question
 
 Source = Literal["answers file", "preset", "the file", "recommended", "assumed"]
@@ -43,6 +44,9 @@ class Sources:
     preset: Answers = field(default_factory=Answers)
     current: Answers = field(default_factory=Answers)
     """What the runner's entry answers today; empty for a new runner."""
+    file_executor: Executor | None = None
+    """The executor the file kind runs (a Helm chart's values: kubernetes): the
+    executor recommended there, whatever the trust level."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,8 @@ def default_for(question: Question, before: Answers, sources: Sources) -> Defaul
     preset = getattr(sources.preset, name)
     now = getattr(sources.current, name)
     recommended = question.recommend(before)
+    if name == "executor" and sources.file_executor is not None:
+        recommended = sources.file_executor
     shown = None if question.fact else recommended
     if given is not None:
         return Default(given, "answers file", shown, now)

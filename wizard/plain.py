@@ -340,6 +340,7 @@ class PlainWizard:
         new_runner_only: bool = False,
         artifacts_dir: Path | None = None,
         accept_defaults: bool = False,
+        new_runner: bool = False,
     ) -> None:
         self.accept_defaults = accept_defaults
         """Every default taken: the runner and a new runner's identity come from the
@@ -350,6 +351,8 @@ class PlainWizard:
         self.start = start
         self.identity = identity
         self.new_runner_only = new_runner_only
+        self.new_runner = new_runner
+        """``--new-runner``: add a runner even though the file has some."""
         self.artifacts_dir = artifacts_dir
         """``--artifacts DIR``: the folder offered for the hardening files."""
         self.ticked: tuple[str, ...] = ()
@@ -363,10 +366,20 @@ class PlainWizard:
         if self.new_runner_only or not runners:
             return None
         if self.accept_defaults:
-            return scripted.pick_runner(self.session, self.identity.name)
+            return scripted.pick_runner(
+                self.session, self.identity.name, new_runner=self.new_runner
+            )
+        if self.new_runner:
+            return None
         options = [Option(summarise_runner(r), r.index) for r in runners]
         options.append(Option("add a new runner", NEW_RUNNER))
-        chosen = self.prompts.select("Which runner?", options, default=runners[0].index)
+        named = [r.index for r in runners if r.name == self.identity.name]
+        default: Any = named[0] if named else runners[0].index
+        if self.identity.name is not None and not named:
+            # A --name no runner has: ask rather than guess whether it is a typo.
+            self.say(f"No runner is named {self.identity.name!r} in {self.session.path}.")
+            default = NEW_RUNNER
+        chosen = self.prompts.select("Which runner?", options, default=default)
         return None if chosen == NEW_RUNNER else int(chosen)
 
     def ask_identity(self) -> RunnerIdentity:
@@ -427,7 +440,12 @@ class PlainWizard:
             **{name: getattr(self.start.answers, name) for name in self.start.from_file}
         )
         preset = self.start.preset.answers if self.start.preset else Answers()
-        return Sources(given=given, preset=preset, current=current)
+        return Sources(
+            given=given,
+            preset=preset,
+            current=current,
+            file_executor=self.session.file_executor,
+        )
 
     def ask(
         self, q: Question, answers: Answers, current: Answers, *, can_back: bool = False
@@ -568,8 +586,10 @@ class PlainWizard:
     def offer_artifacts(self, host: HostPlan, *, config_saved: bool) -> bool:
         """Ask whether and where to write the hardening files; True when written."""
         names = ", ".join(host.files)
+        # Taking every default writes nothing outside the config unless --artifacts asked.
+        wanted = self.artifacts_dir is not None or not self.accept_defaults
         if not self.prompts.confirm(
-            f"Also write the hardening files ({names}) for the host?", default=True
+            f"Also write the hardening files ({names}) for the host?", default=wanted
         ):
             return False
         default = self.artifacts_dir or self.session.path.parent / ARTIFACTS_FOLDER
@@ -685,13 +705,18 @@ def run_scripted(
     backup: bool,
     new_runner_only: bool = False,
     artifacts_dir: Path | None = None,
+    new_runner: bool = False,
 ) -> int:
     """A run without prompts: every answer from the preset, the answers file or the file.
 
     With ``artifacts_dir`` the hardening files go there once the config is saved
     (or already matches); without it nothing but the config is written.
     """
-    runner_index = None if new_runner_only else scripted.pick_runner(session, identity.name)
+    runner_index = (
+        None
+        if new_runner_only
+        else scripted.pick_runner(session, identity.name, new_runner=new_runner)
+    )
     current = session.current_answers(runner_index)
     scripted.refuse_executor_switch(session, runner_index, start.answers, current)
     scripted.require_complete(start.answers, current)

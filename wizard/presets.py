@@ -389,6 +389,73 @@ def template_runner(preset: Preset) -> dict[str, Any]:
     return entry
 
 
+_IDENTITY_KEYS = frozenset({"name", "url", "token", "id", "token_obtained_at", "token_expires_at"})
+
+
+def source_differences(source: Mapping[str, Any], preset: Preset) -> list[str]:
+    """Where the runner a preset exports differs from the runner it was made from,
+    each with what it does to jobs: a preset made from a config names every setting
+    it does not reproduce, rather than dropping or adding one silently.
+
+    Only key names and the preset's own values are shown: the source's values may
+    hold secrets.
+    """
+    made = template_runner(preset)
+    lines: list[str] = []
+
+    def walk(old: Mapping[str, Any], new: Mapping[str, Any], where: str) -> None:
+        for key in sorted(set(old) | set(new)):
+            if not where and key.lower() in _IDENTITY_KEYS:
+                continue
+            name = f"{where}.{key}" if where else key
+            before, after = old.get(key), new.get(key)
+            if isinstance(before, Mapping) or isinstance(after, Mapping):
+                walk(
+                    before if isinstance(before, Mapping) else {},
+                    after if isinstance(after, Mapping) else {},
+                    name,
+                )
+            elif before != after:
+                lines.append(_difference(name, before, after, old))
+
+    walk(source, made, "")
+    return lines
+
+
+def _difference(name: str, before: Any, after: Any, table: Mapping[str, Any]) -> str:
+    import fnmatch
+
+    from wizard.tomlfile.rendering import render_value
+
+    if after is None:
+        impact = "jobs that rely on it lose it"
+        if name.endswith("volumes") and any("docker.sock" in str(v) for v in before or ()):
+            impact = "jobs that use the host's Docker daemon through its socket lose it"
+        return f"{name}: set in the config, left out of the preset ({impact})"
+    shown = render_value(after)
+    if before is None and name.endswith("allowed_privileged_services"):
+        return (
+            f"{name}: not set in the config (any image) → {shown} (privileged services "
+            "may run only these images)"
+        )
+    if before is None and name.endswith("allowed_privileged_images"):
+        image = table.get("image")
+        outside = (
+            isinstance(image, str)
+            and isinstance(after, list)
+            and not any(fnmatch.fnmatchcase(image, str(p)) for p in after)
+        )
+        impact = (
+            f"the runner's own image {image} no longer runs privileged"
+            if outside
+            else "privileged jobs may run only these images"
+        )
+        return f"{name}: not set in the config (any image) → {shown} ({impact})"
+    if before is None:
+        return f"{name}: not set in the config → {shown} (may change what jobs get)"
+    return f"{name}: differs from the config → {shown} (may change what jobs get)"
+
+
 def template_config(preset: Preset) -> str:
     """A file ``gitlab-runner register --template-config`` accepts.
 

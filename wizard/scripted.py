@@ -189,13 +189,24 @@ def refuse_executor_switch(
     )
 
 
-def pick_runner(session: WizardSession, name: str | None) -> int | None:
+def pick_runner(
+    session: WizardSession, name: str | None, *, new_runner: bool = False
+) -> int | None:
     """The runner a scripted run edits: by ``--name``, the only one, or a new one.
 
     A name several runners share is an error listing them: editing the first one
-    silently could change the wrong runner.
+    silently could change the wrong runner. A name no runner has is an error too,
+    unless ``new_runner`` (``--new-runner``) says to add one: a typo must not add a
+    runner with an empty token.
     """
     runners = session.runners()
+    if new_runner:
+        if name is not None and any(r.name == name for r in runners):
+            raise WizardError(
+                f"{session.path}: a runner named {name!r} already exists; --new-runner adds "
+                "one, so give it another --name (or drop --new-runner to edit it)"
+            )
+        return None
     if name is not None:
         matches = [r for r in runners if r.name == name]
         if len(matches) > 1:
@@ -206,7 +217,15 @@ def pick_runner(session: WizardSession, name: str | None) -> int | None:
                 f"{len(matches)} runners are named {name!r}: {listed}; "
                 "give them distinct names before selecting one"
             )
-        return matches[0].index if matches else None
+        if matches:
+            return matches[0].index
+        if runners:
+            known = ", ".join(repr(r.name) for r in runners)
+            raise WizardError(
+                f"{session.path}: no runner named {name!r}; known: {known} "
+                "(pass --new-runner to add a runner by that name)"
+            )
+        return None
     if not runners:
         return None
     if len(runners) == 1:

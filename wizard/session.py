@@ -25,6 +25,7 @@ from wizard.model import (
     DEFAULT_TRUST,
     Change,
     Edit,
+    Executor,
     Finding,
     Impact,
     RunnerIdentity,
@@ -197,6 +198,14 @@ class WizardSession:
                 )
             )
         return summaries
+
+    @property
+    def file_executor(self) -> Executor | None:
+        """The executor this kind of file runs: the GitLab Runner Helm chart (its values
+        or the ConfigMap it renders) runs the kubernetes executor, as does the Operator."""
+        from wizard.embedded.document import as_embedded  # YAML support loads on demand
+
+        return Executor.KUBERNETES if as_embedded(self.doc) is not None else None
 
     def current_answers(self, runner_index: int | None) -> Answers:
         """What the file already says, as answers (empty for a new runner)."""

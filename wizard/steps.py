@@ -192,22 +192,30 @@ def _recommend_allowed_pull(answers: Answers) -> tuple[str, ...]:
     return (policy.value,)
 
 
-def _recommend_allowed_images(answers: Answers) -> tuple[str, ...]:
-    """Which registries jobs need is the operator's knowledge, not ours.
+RECOMMENDED_IMAGE_PATTERNS = ("*", "docker.io/library/*")
+"""Docker Hub's official images, as jobs name them (``node:20``) and in full: what the
+presets allow, and what clears ``images-unrestricted``. Jobs using images from other
+registries need those added (``host/group/**``): the prompt says so."""
 
-    Guessing would break pipelines on the first run, so the recommendation stays
-    empty (the review keeps the finding) except with the never policy, which
-    cannot work without a list: there, the default image is the one we know.
+
+def _recommend_allowed_images(answers: Answers) -> tuple[str, ...]:
+    """The official images, as the presets allow; a list the operator extends.
+
+    An empty list lets jobs run any image (audit's images-unrestricted), so it is
+    not recommended. An existing runner keeps what its file says by default; this
+    is the start for a new one. With the never policy only pre-pulled images can
+    run: there, the default image is the one we know.
     """
     if answers.pull_policy is PullPolicyChoice.NEVER:
         return (answers.default_image or DEFAULT_IMAGE,)
-    return ()
+    return RECOMMENDED_IMAGE_PATTERNS
 
 
 def _recommend_allowed_services(answers: Answers) -> tuple[str, ...]:
     """Services come from the same registries as images: the same list, asked right after."""
-    if answers.allowed_images is not None:
+    if answers.allowed_images:
         return answers.allowed_images
+    # None chosen for images is not a reason to allow any service image too.
     return _recommend_allowed_images(answers)
 
 
@@ -366,7 +374,8 @@ STEPS: tuple[Step, ...] = (
             ),
             Question(
                 field="allowed_images",
-                prompt="Which images may jobs use? (glob patterns; none means any image)",
+                prompt="Which images may jobs use? (glob patterns; none means any image; "
+                "add your registry as host/group/**)",
                 kind="list",
                 applies=_is_container,
                 recommend=_recommend_allowed_images,
@@ -374,7 +383,8 @@ STEPS: tuple[Step, ...] = (
             ),
             Question(
                 field="allowed_services",
-                prompt="Which service images may jobs use? (glob patterns; none means any)",
+                prompt="Which service images may jobs use? (glob patterns; none means any; "
+                "add your registry as host/group/**)",
                 kind="list",
                 applies=_is_container,
                 recommend=_recommend_allowed_services,

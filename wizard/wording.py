@@ -14,6 +14,29 @@ from wizard.model import Finding
 from wizard.secrets import outward
 from wizard.steps import Question
 
+_YAML_SUFFIXES = (".yaml", ".yml", ".gotmpl", ".tpl")
+
+
+def start_title(path_text: str) -> str:
+    """The first screen's question, in the words of the file kind being opened: a
+    values.yaml is not a config.toml, though it carries one."""
+    name = path_text.strip().lower()
+    if name.endswith(_YAML_SUFFIXES):
+        return "Which Helm values or manifest file?"
+    return "Which config.toml?"
+
+
+NO_RECOMMENDATION = "none: only you know this"
+"""Beside a question that states a fact (who runs jobs here): there is nothing to
+recommend, and "not set" read as if the answer were missing."""
+
+
+def describe_recommendation(question: Question, value: Any) -> str:
+    """What stands beside "Recommended:" for a question."""
+    if value is None and question.fact:
+        return NO_RECOMMENDATION
+    return describe_value(question, value)
+
 
 def finding_place(finding: Finding) -> str:
     """``runner 'ci-2', line 14``: where a finding is, masked for a terminal.

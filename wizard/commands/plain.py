@@ -58,11 +58,18 @@ def run(args: argparse.Namespace, prompts: Prompts | None = None) -> int:
             identity=identity,
             artifacts_dir=artifacts_dir,
             accept_defaults=True,
+            new_runner=args.new_runner,
         )
         return wizard.run(backup=backup)
     if prompts is None and not is_interactive(args):
         return run_scripted(
-            session, start, identity, sys.stdout, backup=backup, artifacts_dir=artifacts_dir
+            session,
+            start,
+            identity,
+            sys.stdout,
+            backup=backup,
+            artifacts_dir=artifacts_dir,
+            new_runner=args.new_runner,
         )
     wizard = PlainWizard(
         session,
@@ -71,5 +78,6 @@ def run(args: argparse.Namespace, prompts: Prompts | None = None) -> int:
         start=start,
         identity=identity,
         artifacts_dir=artifacts_dir,
+        new_runner=args.new_runner,
     )
     return wizard.run(backup=backup)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from wizard.answers import Answers
 from wizard.answers_file import load_answers
@@ -14,6 +16,7 @@ from wizard.presets import (
     load_preset,
     make_preset,
     preset_to_toml,
+    source_differences,
     template_config,
     write_new_file,
 )
@@ -48,10 +51,11 @@ def list_command() -> int:
 
 
 def new_command(args: argparse.Namespace) -> int:
+    source: Mapping[str, Any] | None = None
     if args.answers:
         answers = load_answers(Path(args.answers))
     elif args.from_config:
-        answers = _answers_from_config(Path(args.from_config), args.runner)
+        answers, source = _answers_from_config(Path(args.from_config), args.runner)
     else:
         raise WizardError("presets new: give --answers FILE or --from-config PATH")
     filled = _fill_open_questions(answers)
@@ -59,6 +63,12 @@ def new_command(args: argparse.Namespace) -> int:
         opened = sorted(set(filled.to_dict()) - set(answers.to_dict()))
         print(f"not said by the source, so set to the recommendation: {', '.join(opened)}")
     preset = make_preset(args.name, filled, description=args.description or "")
+    if source is not None:
+        differences = source_differences(source, preset)
+        if differences:
+            print("the preset does not reproduce the runner exactly; it differs in:")
+            for line in differences:
+                print(outward(f"  {line}"))
     out = Path(args.out) if args.out else Path(f"{args.name}.toml")
     write_new_file(out, preset_to_toml(preset))
     print(f"wrote preset {preset.name} to {out}")
@@ -70,7 +80,7 @@ def _fill_open_questions(answers: Answers) -> Answers:
     return recommended(answers)
 
 
-def _answers_from_config(path: Path, runner_name: str | None) -> Answers:
+def _answers_from_config(path: Path, runner_name: str | None) -> tuple[Answers, Mapping[str, Any]]:
     if not path.exists():
         raise WizardError(f"{path}: no such file")
     session = WizardSession.open(path)
@@ -88,7 +98,10 @@ def _answers_from_config(path: Path, runner_name: str | None) -> Answers:
     else:
         names = ", ".join(repr(r.name) for r in runners)
         raise WizardError(f"{path}: has several runners ({names}); choose one with --runner NAME")
-    return session.current_answers(chosen.index)
+    from wizard.embedded import effective_data
+
+    entry = effective_data(session.doc)["runners"][chosen.index]
+    return session.current_answers(chosen.index), entry
 
 
 def _is_our_template(path: Path) -> bool:

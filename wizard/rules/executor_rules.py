@@ -13,7 +13,7 @@ from wizard.config_reading import (
     spelled,
     sub_table,
 )
-from wizard.model import Executor, FixSafety, Issue, Severity
+from wizard.model import DOCKER_FAMILY, Executor, FixSafety, Issue, Severity
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for, set_in
 
 _S = Severity
@@ -168,8 +168,58 @@ UNKNOWN_EXECUTOR = Rule(
     check=_unknown_executor,
 )
 
+
+def _dormant_tables(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in iter_runners(ctx.data):
+        executor = entry.executor
+        if executor is None or executor in DOCKER_FAMILY:
+            continue
+        docker = sub_table(entry.data, "docker")
+        if not docker:
+            continue
+        risky = [
+            key for key in ("privileged", "services_privileged") if get_ci(docker, key) is True
+        ]
+        note = (
+            f" (its {', '.join(k + ' = true' for k in risky)} has no effect today and takes "
+            "effect if the executor becomes docker)"
+            if risky
+            else ""
+        )
+        yield Issue(
+            f"[runners.docker] is dormant: the {executor.value} executor never reads it{note}",
+            runner_path(entry.index, "docker"),
+            None,
+            entry.index,
+        )
+
+
+DORMANT_EXECUTOR_TABLE = Rule(
+    id="dormant-executor-table",
+    title="A [runners.docker] table the runner's executor never reads",
+    severity=by_trust(_S.INFO, _S.INFO, _S.INFO),
+    executors=None,
+    rationale=(
+        "Only the docker executors read [runners.docker] (executors/docker and "
+        "executors/docker/machine are the only executors that touch Config.Docker; "
+        "executors/kubernetes never does, and a Helm chart's runner runs the kubernetes "
+        "executor). Its settings, privileged = true included, change nothing a job gets "
+        "today, so they are not counted as risk; they are reported so that nobody reads the "
+        "table as what jobs get, and so that a later switch of executor does not revive them "
+        "unseen."
+    ),
+    doc_url=f"{DOCS}/configuration/advanced-configuration/#the-runnersdocker-section",
+    table="runners.docker",
+    key="",
+    fix=None,
+    remedy="Remove the table, or keep it knowingly: it takes effect if the executor becomes "
+    "a docker one.",
+    check=_dormant_tables,
+)
+
 RULES: tuple[Rule, ...] = (
     UNKNOWN_EXECUTOR,
+    DORMANT_EXECUTOR_TABLE,
     SHELL_EXECUTOR,
     SSH_HOST_KEY_CHECKING_DISABLED,
     SSH_HOST_KEY_CHECKING_IMPLICIT,

@@ -421,6 +421,7 @@ class WizardApp(App[int]):
         self.state.path = path
         self.session = session
         self.facts = facts
+        self.state.file_executor = session.file_executor if session is not None else None
         if session is not None and self.state.runner_index is not None:
             self.state.runner_index = None
             self.state.also = ()

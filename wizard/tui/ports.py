@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from wizard.answers import Answers
-from wizard.model import Change, Finding, RunnerIdentity
+from wizard.model import Change, Executor, Finding, RunnerIdentity
 
 if TYPE_CHECKING:
     from wizard.presets import Preset
@@ -105,6 +105,9 @@ class SessionPort(Protocol):
     def runners(self) -> Sequence[RunnerView]: ...
 
     def current_answers(self, runner_index: int | None) -> Answers: ...
+
+    @property
+    def file_executor(self) -> Executor | None: ...
 
     def preview(
         self,

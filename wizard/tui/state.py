@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from wizard.answers import Answers
 from wizard.defaults import Default, Sources, default_for
-from wizard.model import RunnerIdentity
+from wizard.model import Executor, RunnerIdentity
 from wizard.steps import STEPS, Question, Step
 from wizard.tui.ports import RunnerView
 
@@ -67,6 +67,8 @@ class WizardState:
     identity: RunnerIdentity | None = None
     current: Answers = field(default_factory=Answers)
     """What the chosen runner entry says today (empty for a new runner)."""
+    file_executor: Executor | None = None
+    """The executor the file kind runs (a chart's values: kubernetes)."""
     chosen: dict[str, Any] = field(default_factory=dict)
     """Values the user picked that differ from the default shown (or :data:`KEEP`)."""
     visited: set[str] = field(default_factory=lambda: {START})
@@ -107,7 +109,7 @@ class WizardState:
     def sources(self) -> Sources:
         """Where this runner's answers come from: the preset, and the file for an existing one."""
         current = self.current if self.runner_index is not None else Answers()
-        return Sources(preset=self.preset, current=current)
+        return Sources(preset=self.preset, current=current, file_executor=self.file_executor)
 
     def value_for(self, question: Question) -> Any:
         """The value a question holds now: locked, chosen, or its default."""

@@ -25,7 +25,7 @@ from wizard.tui.messages import QuitWithoutSaving
 from wizard.tui.ports import PreviewView
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.state import REVIEW
-from wizard.tui.widgets.choices import TickBox
+from wizard.tui.widgets.choices import TickBox, WrappingTickBox
 from wizard.tui.widgets.sidebar import SidebarEntry
 
 
@@ -218,7 +218,7 @@ class ReviewScreen(WizardScreen):
             widget_id = f"offer-{self._offer_round}-{number}"
             self._offer_ids[widget_id] = fix_id(finding)
             boxes.append(
-                TickBox(
+                WrappingTickBox(
                     Content(offer_line(finding)),  # plain text: names may hold markup
                     value=False,
                     id=widget_id,
@@ -229,7 +229,9 @@ class ReviewScreen(WizardScreen):
         for number, fix in enumerate(sorted(self.ticked)):
             widget_id = f"ticked-{number}"
             self._offer_ids[widget_id] = fix
-            boxes.append(TickBox(fix, value=True, id=widget_id, classes="offer", compact=True))
+            boxes.append(
+                WrappingTickBox(fix, value=True, id=widget_id, classes="offer", compact=True)
+            )
         if boxes:
             box.mount_all(boxes)
             # The box just ticked is a new widget now: the focus stays on it.

@@ -116,9 +116,14 @@ class RunnerScreen(WizardScreen):
                 self.identity.name or "", placeholder="e.g. docker-builds", id="name", compact=True
             )
             yield Label("GitLab URL", classes="prompt")
-            yield Input(self.identity.url or "", placeholder="https://gitlab.example.com", id="url")
+            yield Input(
+                self.identity.url or "",
+                placeholder="e.g. https://gitlab.example.com",
+                id="url",
+                compact=True,
+            )
             yield TickBox(
-                "Allow plain http (the token would travel unencrypted)",
+                "Allow plain http (token sent unencrypted)",
                 value=(self.identity.url or "").startswith("http://"),
                 id="allow-http",
                 compact=True,

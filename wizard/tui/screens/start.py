@@ -18,6 +18,7 @@ from wizard.tui.screens.base import WizardScreen
 from wizard.tui.state import START, FileFacts, Mode
 from wizard.tui.widgets.choices import ChoiceButton, ChoiceSet
 from wizard.tui.widgets.sidebar import SidebarEntry
+from wizard.wording import start_title
 
 NEW_CONFIG = "config.toml"
 """What an empty "Working on" box means: a new config in this folder."""
@@ -104,7 +105,7 @@ class StartScreen(WizardScreen):
         """Once the user picked, another file keeps the pick when it allows it."""
 
     def compose_main(self) -> ComposeResult:
-        yield Static("Which config.toml?", classes="screen-title")
+        yield Static(start_title(self.path_text), classes="screen-title", id="start-title")
         yield Static(
             "The wizard changes only what your answers require and keeps every comment. "
             "Nothing is written until you press Save on the review screen.",
@@ -128,6 +129,7 @@ class StartScreen(WizardScreen):
         """The app read the file: say what is in it and offer what can be done."""
         self.facts = facts
         self.query_one("#file-facts", Static).update(facts_line(facts))
+        self.query_one("#start-title", Static).update(start_title(facts.display))
         box = self.query_one("#mode-box", Vertical)
         path_input = self.query_one("#path", Input)
         path_focused = path_input.has_focus

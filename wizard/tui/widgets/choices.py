@@ -16,6 +16,7 @@ from typing import ClassVar
 from rich.segment import Segment
 from textual.binding import Binding, BindingType
 from textual.content import Content
+from textual.geometry import Size
 from textual.strip import Strip
 from textual.widgets import Checkbox, RadioButton, RadioSet, SelectionList
 from textual.widgets.option_list import OptionDoesNotExist
@@ -42,6 +43,17 @@ class TickBox(Checkbox):
     def render(self) -> Content:
         self.BUTTON_INNER = TICKED if self.value else EMPTY
         return super().render()
+
+
+class WrappingTickBox(TickBox):
+    """A tick box whose long label wraps onto more lines (the base class is always
+    one line tall, which cut an offered fix's name and impact off at the edge)."""
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        # Measured as the stylesheet lays it out for offers: wrapped, long words folded.
+        return max(
+            1, self.render().get_height({"text_wrap": "wrap", "text_overflow": "fold"}, width)
+        )
 
 
 class ChoiceSet(RadioSet):

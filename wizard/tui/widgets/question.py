@@ -25,7 +25,7 @@ from wizard.steps import Choice, Question
 from wizard.tui.state import KEEP
 from wizard.tui.widgets.choices import ChoiceButton, ChoiceSet, MultiChoice, TickBox
 from wizard.validation import list_text, parse_list
-from wizard.wording import describe_value
+from wizard.wording import describe_recommendation, describe_value
 
 CONFIRM_CHOICES = (Choice(True, "Yes"), Choice(False, "No"))
 
@@ -87,7 +87,10 @@ class QuestionField(Vertical):
             text.append(self._describe_short(self.current))
             text.append("   ")
         text.append("Recommended: ", style="dim")
-        text.append(self._describe_short(self.recommended), style="green")
+        if self.recommended is None and self.question.fact:
+            text.append(describe_recommendation(self.question, None), style="dim")
+        else:
+            text.append(self._describe_short(self.recommended), style="green")
         if self.locked:
             text.append("   locked by the preset", style="bold magenta")
         return text
