@@ -83,6 +83,21 @@ def test_help_and_version_do_not_even_load_the_toml_editor(tmp_path: Path) -> No
         assert "tomlkit" not in roots
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [("audit", "config.toml"), ("audit", "--format", "json", "config.toml")],
+    ids=" ".join,
+)
+def test_a_plain_config_toml_never_loads_the_yaml_parser(
+    tmp_path: Path, argv: tuple[str, ...]
+) -> None:
+    """Values files need PyYAML; a config.toml audit must not pay for it on every run."""
+    write_config(tmp_path, RISKY_CONFIG)
+    code, roots = loaded_roots(tmp_path, *argv)
+    assert code == 1
+    assert "yaml" not in roots
+
+
 def test_the_driver_would_notice_a_ui_import(tmp_path: Path) -> None:
     """The process check is only worth something if loading Textual shows up in it."""
     pytest.importorskip("textual")

@@ -5,13 +5,11 @@ from __future__ import annotations
 import tomllib
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wizard.embedded.blocks import split_lines
 from wizard.embedded.document import EmbeddedConfig, EmbeddedSource
-from wizard.embedded.locate import Found, block_at, check_block, find, is_yaml_name
 from wizard.embedded.templates import mask_toml
-from wizard.embedded.yamltree import YamlPath, YamlText, replace_scalar
 from wizard.errors import ConfigError, EditError
 from wizard.tomlfile.document import (
     BOM,
@@ -23,6 +21,12 @@ from wizard.tomlfile.document import (
 )
 from wizard.tomlfile.nesting import too_deep_line
 from wizard.tomlfile.regular_file import read_regular_file_with_stat
+
+if TYPE_CHECKING:
+    from wizard.embedded.yamltree import YamlPath
+
+# The YAML parser loads only when a file is not TOML: a plain config.toml audit
+# (the common case, and the one CI runs per commit) never pays for it.
 
 
 def read_bytes(path: Path) -> tuple[bytes, Fingerprint]:
@@ -50,6 +54,8 @@ def parse_document(raw: bytes, path: Path | None) -> ConfigDocument:
     try:
         return parse_config(raw, path)
     except ConfigError as toml_error:
+        from wizard.embedded.locate import is_yaml_name
+
         if path is not None and path.suffix == ".toml":
             raise
         text = raw.decode("utf-8", errors="strict") if _utf8(raw) else None
@@ -88,6 +94,9 @@ def parse_embedded(text: str, path: Path | None) -> EmbeddedConfig:
 
 
 def from_text(file_text: str, path: Path | None, *, bom: bool = False) -> EmbeddedConfig:
+    from wizard.embedded.locate import Found, check_block, find
+    from wizard.embedded.yamltree import YamlText
+
     layers = [YamlText(file_text, 0, path).parse()]
     if not layers[0].roots:
         raise ConfigError(path, "is empty: no YAML documents in it")
@@ -153,6 +162,8 @@ def from_text(file_text: str, path: Path | None, *, bom: bool = False) -> Embedd
 
 def render(source: EmbeddedSource, toml_text: str, texts: list[str]) -> str:
     """The file text with ``texts`` as its layers and ``toml_text`` in the config block."""
+    from wizard.embedded.locate import block_at
+
     child = toml_text
     paths: list[YamlPath | None] = [*source.links, source.toml_path]
     for number in range(len(source.layers) - 1, -1, -1):
@@ -190,6 +201,8 @@ def reload(
 def chart_edit(document: EmbeddedConfig, text: str, path: YamlPath, value: Any) -> str:
     """Replace one chart value where it stands (it must already be written)."""
     from yaml.nodes import ScalarNode
+
+    from wizard.embedded.yamltree import YamlText, replace_scalar
 
     layer = document.src.layers[-1]
     entry = layer.index.get(path)
