@@ -79,6 +79,40 @@ def by_trust(single: Severity, multi: Severity, public: Severity) -> Mapping[Tru
     return {Trust.SINGLE_PROJECT: single, Trust.MULTI_PROJECT: multi, Trust.PUBLIC: public}
 
 
+def _checked_elsewhere(_context: AuditContext) -> Iterable[Issue]:
+    """Host and server rules need the machine or GitLab, so their own runners check them."""
+    return ()
+
+
+def advice_rule(  # noqa: PLR0917 - rule tables read as rows, in field order
+    scope: Literal["host", "server"],
+    rule_id: str,
+    title: str,
+    severity: tuple[Severity, Severity, Severity],
+    rationale: str,
+    doc_url: str,
+    table: str,
+    key: str,
+    remedy: str,
+    executors: frozenset[Executor] | None = None,
+) -> Rule:
+    """A rule the config alone cannot decide: catalogued like the others, fixed by hand."""
+    return Rule(
+        id=rule_id,
+        title=title,
+        severity=by_trust(*severity),
+        executors=executors,
+        rationale=rationale,
+        doc_url=doc_url,
+        table=table,
+        key=key,
+        fix=None,
+        remedy=remedy,
+        check=_checked_elsewhere,
+        scope=scope,
+    )
+
+
 def runners_for(ctx: AuditContext, executors: frozenset[Executor]) -> Iterator[RunnerEntry]:
     """The runners a rule applies to: other executors ignore the setting."""
     for entry in iter_runners(ctx.data):

@@ -9,20 +9,13 @@ generated checklist says how to put each one right by hand.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from wizard.model import Executor, Issue
+from wizard.model import Executor
 from wizard.model import Severity as S
-from wizard.rules.base import DOCS, AuditContext, Rule, by_trust
+from wizard.rules.base import DOCS, Rule, advice_rule
 
 SECURITY_DOCS = f"{DOCS}/security/"
 DOCKER_DOCS = "https://docs.docker.com/engine/security"
 DAEMON_DOCS = "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file"
-
-
-def _needs_filesystem(_context: AuditContext) -> Iterable[Issue]:
-    """Host rules are run by ``run_host_checks``, which can read the machine."""
-    return ()
 
 
 def _host_rule(  # noqa: PLR0917 - entries below read as a table, in field order
@@ -36,19 +29,9 @@ def _host_rule(  # noqa: PLR0917 - entries below read as a table, in field order
     remedy: str,
     executors: frozenset[Executor] | None = None,
 ) -> Rule:
-    return Rule(
-        id=rule_id,
-        title=title,
-        severity=by_trust(*severity),
-        executors=executors,
-        rationale=rationale,
-        doc_url=doc_url,
-        table=table,
-        key=key,
-        fix=None,
-        remedy=remedy,
-        check=_needs_filesystem,
-        scope="host",
+    """Host rules are run by ``run_host_checks``, which can read the machine."""
+    return advice_rule(
+        "host", rule_id, title, severity, rationale, doc_url, table, key, remedy, executors
     )
 
 

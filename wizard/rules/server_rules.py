@@ -10,19 +10,11 @@ UI and the API call that does it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from wizard.model import Issue
 from wizard.model import Severity as S
-from wizard.rules.base import AuditContext, Rule, by_trust
+from wizard.rules.base import Rule, advice_rule
 
 CI_DOCS = "https://docs.gitlab.com/ci/runners"
 API_DOCS = "https://docs.gitlab.com/api/runners"
-
-
-def _needs_gitlab(_context: AuditContext) -> Iterable[Issue]:
-    """Server rules are run by ``check_documents``, which asks GitLab."""
-    return ()
 
 
 def _server_rule(  # noqa: PLR0917 - entries below read as a table, in field order
@@ -34,19 +26,9 @@ def _server_rule(  # noqa: PLR0917 - entries below read as a table, in field ord
     key: str,
     remedy: str,
 ) -> Rule:
-    return Rule(
-        id=rule_id,
-        title=title,
-        severity=by_trust(*severity),
-        executors=None,
-        rationale=rationale,
-        doc_url=doc_url,
-        table="runners",
-        key=key,
-        fix=None,
-        remedy=remedy,
-        check=_needs_gitlab,
-        scope="server",
+    """Server rules are run by ``check_documents``, which asks GitLab."""
+    return advice_rule(
+        "server", rule_id, title, severity, rationale, doc_url, "runners", key, remedy
     )
 
 
