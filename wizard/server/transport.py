@@ -545,7 +545,7 @@ class HttpClient:
     def _timeout(self, method: str, url: str) -> ServerError:
         host = self.scrub(urllib.parse.urlsplit(url).netloc)
         return ServerError(
-            f"{method} {self._path(url)}: no complete answer from {host} within {self.timeout:g} s",
+            f"{method} {self._path(url)}: no answer from {host} within {self.timeout:g} s",
             kind="timeout",
         )
 
