@@ -105,15 +105,19 @@ class Response:
     status: int
     body: bytes
     headers: Mapping[str, str]
+    request: str = ""
+    """``METHOD /path`` of the request this answers, for error lines."""
 
     def json(self) -> Any:
         try:
             return parse_json(self.body)
         except ValueError as error:
             kind = self.headers.get("content-type", "no content type").split(";")[0]
+            asked = f"{self.request}: " if self.request else ""
             raise ServerError(
-                f"the answer is not JSON we can read ({clean(kind)}, {len(self.body)} bytes: "
-                f"{clean(str(error), 60)}); is the URL the GitLab server's address?",
+                f"{asked}the answer is not JSON we can read ({clean(kind)}, "
+                f"{len(self.body)} bytes: {clean(str(error), 60)}); "
+                "is the URL the GitLab server's address?",
                 status=self.status,
                 kind="json",
             ) from None
@@ -514,7 +518,12 @@ class HttpClient:
             raise self._unreached(target, self._timeout(method, url)) from None
         except (OSError, http.client.HTTPException) as error:
             raise self._unreached(target, self._network_error(method, url, error)) from None
-        return Response(status=status, body=data, headers=response_headers)
+        return Response(
+            status=status,
+            body=data,
+            headers=response_headers,
+            request=f"{method} {self._path(url)}",
+        )
 
     def _unreached(self, target: Target, error: ServerError) -> ServerError:
         """Remember a host that did not answer (not one whose certificate we refused)."""
