@@ -391,6 +391,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--answers", metavar="FILE", help="take the answers from an answers file"
     )
     artifacts.add_argument("--runner", metavar="NAME", help="which runner's answers to use")
+    artifacts.add_argument(
+        "--allow-unsafe-path",
+        action="store_true",
+        help="write even into a folder another user owns or can write to",
+    )
     return parser
 
 

@@ -543,7 +543,11 @@ class WizardApp(App[int]):
             from wizard.artifacts import write_artifacts  # deferred: only when asked for
 
             try:
-                written = write_artifacts(folder, files)
+                written = write_artifacts(
+                    folder,
+                    files,
+                    allow_unsafe_path=getattr(self.session, "allow_unsafe_path", False),
+                )
             except (WizardError, OSError) as error:
                 problem = outward(str(error))
         if result is None and problem is not None:
