@@ -265,6 +265,12 @@ def build_parser() -> argparse.ArgumentParser:
         "path", nargs="?", metavar="PATH", help="config.toml (default: the runner's usual one)"
     )
     tui.add_argument("--preset", metavar="NAME_OR_FILE", help="pre-fill and lock answers")
+    tui.add_argument(
+        "--gitlab-url",
+        metavar="URL",
+        help="with GITLAB_TOKEN: the GitLab to ask about the runners, without the question "
+        "the wizard asks before sending the token to a GitLab the file names",
+    )
     _add_unsafe_path(tui)
 
     plain = commands.add_parser(

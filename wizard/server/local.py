@@ -36,6 +36,21 @@ DANGEROUS_RULES = {
 _VERSION = re.compile(r"(\d+)\.(\d+)\.(\d+)")
 
 
+def runner_config_places() -> tuple[Path, ...]:
+    """Where GitLab Runner keeps its own config: system-wide, and per user."""
+    return (Path("/etc/gitlab-runner/config.toml"), Path.home() / ".gitlab-runner" / "config.toml")
+
+
+def is_runners_own_config(path: Path) -> bool:
+    """``path`` is the runner's config at its usual place: its TLS files are the
+    runner's own, not ones a file from elsewhere chose."""
+    try:
+        resolved = path.resolve()
+        return any(resolved == place.resolve() for place in runner_config_places())
+    except (OSError, RuntimeError):
+        return False
+
+
 def read_system_id(config_path: Path | None) -> tuple[str | None, str]:
     """The runner's system id from ``.runner_system_id`` beside config.toml, or why not."""
     if config_path is None:
