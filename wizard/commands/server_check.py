@@ -73,6 +73,13 @@ def options_from(args: argparse.Namespace) -> ServerOptions:
         raise WizardError(
             "--gitlab-url takes the server's address, like https://gitlab.example.com"
         )
+    if gitlab_url is not None:
+        from wizard.server.transport import ServerError, split_url
+
+        try:
+            split_url(gitlab_url)
+        except ServerError as error:
+            raise WizardError(f"--gitlab-url: {error}") from None
     defaults = ServerOptions()
     return ServerOptions(
         api_token=read_api_token(args.api_token_file),
