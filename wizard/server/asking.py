@@ -9,7 +9,8 @@ the report says why. When the access token is sent for this runner, verify also
 waits for GitLab's list of the runner's managers: it is sent only when that list
 was read and names the system id. A list that could not be read (a wrong access
 token, a 403) or that lacks the id means verify could create a manager ahead of
-the runner, so it is skipped.
+the runner, so it is skipped. An entry without an ``id`` key is the exception:
+its managers cannot be asked for, and verify is what tells the id.
 
 Where the access token goes: only to the GitLab the operator named
 (``--gitlab-url``), or, without one, to the single GitLab all checked entries
