@@ -835,6 +835,21 @@ def test_audit_server_adds_server_findings_to_the_audit(
     assert code == 1
 
 
+def test_audit_server_says_the_server_part_is_missing_when_gitlab_is_unreachable(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from tests.gitlab_fixture import closed_port
+
+    url = f"http://127.0.0.1:{closed_port()}"
+    config = write_config(tmp_path, runner_toml("a", url, RUNNER_TOKEN, runner_id=7))
+    code = main(["audit", "--server", "--allow-http", str(config)])
+    captured = capsys.readouterr()
+    # The file's own audit stands; the server part says it was not done.
+    assert "nothing checked on the server" in captured.out
+    assert len(_one_error_line(captured.err, "cannot reach")) > 0
+    assert code == 2
+
+
 def test_audit_without_server_asks_nobody(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, gitlab: Running
 ) -> None:

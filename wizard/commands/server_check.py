@@ -155,7 +155,15 @@ def _notes_json(reports: list[ServerReport]) -> list[dict[str, Any]]:
     ]
 
 
-def render(file_reports: list[FileReport], server: list[ServerReport], output_format: str) -> str:
+def render(
+    file_reports: list[FileReport],
+    server: list[ServerReport],
+    output_format: str,
+    *,
+    audited: bool = False,
+) -> str:
+    """``audited``: the reports also hold the file's own audit (``audit --server``), whose
+    "no findings" stands even when GitLab was not reached."""
     if output_format == "json":
         from wizard.report.json_report import report_to_dict
 
@@ -179,12 +187,14 @@ def render(file_reports: list[FileReport], server: list[ServerReport], output_fo
                 }
             )
         return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"
-    text = _render_checked_text(file_reports, server)
+    text = _render_checked_text(file_reports, server, audited=audited)
     unchecked = render_unchecked_text(server)
     return text + unchecked + ("\n" if unchecked and not unchecked.endswith("\n") else "")
 
 
-def _render_checked_text(file_reports: list[FileReport], server: list[ServerReport]) -> str:
+def _render_checked_text(
+    file_reports: list[FileReport], server: list[ServerReport], *, audited: bool
+) -> str:
     """The findings per file, saying how many runners GitLab answered about: a file
     none of whose runners could be asked never reads "no findings"."""
     from wizard.report.text import render_text
@@ -202,7 +212,7 @@ def _render_checked_text(file_reports: list[FileReport], server: list[ServerRepo
                 "  nothing checked on the server: GitLab answered about none of its "
                 f"{checked.asked} runner(s)\n"
             )
-            if report.findings:  # audit --server: the file's own findings stand
+            if audited:  # the file's own audit stands; only the server part is missing
                 text += nothing
             else:
                 heading = outward(f"{report.path}  (trust: {report.trust.value})", one_line=True)
