@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import ssl
 import subprocess
 import threading
@@ -326,3 +327,126 @@ def redirect_to(location: str, status: int = 302) -> Behaviour:
         return True
 
     return behave
+
+
+# -- a hostile GitLab: answers that never end, or that no GitLab would send -----------------
+
+
+def _drip(handler: BaseHTTPRequestHandler, data: bytes, interval: float) -> None:
+    """Send ``data`` one byte at a time; stop when the client has gone."""
+    for byte in data:
+        try:
+            handler.wfile.write(bytes([byte]))
+            handler.wfile.flush()
+        except OSError:
+            return
+        time.sleep(interval)
+
+
+DRIP_SECONDS = 30.0
+"""How long a drip lasts when nobody hangs up: far past any timeout a test gives."""
+
+
+def drip_body(interval: float) -> Behaviour:
+    """Headers at once, then a JSON body one byte every ``interval`` seconds."""
+
+    def behave(handler: BaseHTTPRequestHandler, _fake: FakeGitLab) -> bool:
+        payload = b'{"id": 7, "pad": "' + b"x" * int(DRIP_SECONDS / interval) + b'"}'
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(payload)))
+        handler.end_headers()
+        handler.wfile.flush()
+        _drip(handler, payload, interval)
+        return True
+
+    return behave
+
+
+def drip_chunked_body(interval: float) -> Behaviour:
+    """A chunked body, one one-byte chunk every ``interval`` seconds."""
+
+    def behave(handler: BaseHTTPRequestHandler, _fake: FakeGitLab) -> bool:
+        handler.protocol_version = "HTTP/1.1"
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Transfer-Encoding", "chunked")
+        handler.send_header("Connection", "close")
+        handler.end_headers()
+        handler.wfile.flush()
+        for _ in range(int(DRIP_SECONDS / interval)):
+            try:
+                handler.wfile.write(b"1\r\n \r\n")
+                handler.wfile.flush()
+            except OSError:
+                return True
+            time.sleep(interval)
+        return True
+
+    return behave
+
+
+def drip_headers(interval: float) -> Behaviour:
+    """The status line and headers one byte every ``interval`` seconds."""
+
+    def behave(handler: BaseHTTPRequestHandler, _fake: FakeGitLab) -> bool:
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Slow: "
+        head += b"y" * int(DRIP_SECONDS / interval) + b"\r\n\r\n{}"
+        _drip(handler, head, interval)
+        return True
+
+    return behave
+
+
+def endless_headers() -> Behaviour:
+    """Header lines as fast as the client reads them, never a blank line."""
+
+    def behave(handler: BaseHTTPRequestHandler, _fake: FakeGitLab) -> bool:
+        try:
+            handler.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            deadline = time.monotonic() + DRIP_SECONDS
+            number = 0
+            while time.monotonic() < deadline:
+                handler.wfile.write(b"X-More-%d: yes\r\n" % number)
+                number += 1
+        except OSError:
+            pass
+        return True
+
+    return behave
+
+
+def raw_json(body: bytes, status: int = 200) -> Behaviour:
+    """Answer with exactly these bytes as JSON (deep nesting, huge numbers...)."""
+
+    def behave(handler: BaseHTTPRequestHandler, _fake: FakeGitLab) -> bool:
+        handler.send_response(status)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+        return True
+
+    return behave
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 nothing listens on (bound, then closed): connections are refused."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    probe.bind(("127.0.0.1", 0))
+    port: int = probe.getsockname()[1]
+    probe.close()
+    return port
+
+
+class SilentHost:
+    """A port that accepts connections (the kernel's backlog) and never answers."""
+
+    def __init__(self) -> None:
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(64)
+        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
+
+    def close(self) -> None:
+        self.socket.close()

@@ -451,18 +451,35 @@ def _one_error_line(err: str, *needles: str) -> str:
     return lines[0]
 
 
-def test_401_is_one_line_and_verify_still_counts(
+def test_401_is_one_line_and_verify_is_not_sent_without_the_manager_list(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, gitlab: Running
 ) -> None:
+    # With a wrong access token the manager list cannot be read, so it is not known
+    # whether GitLab has a manager with this system id: verify would create one.
     gitlab.fake.add_runner(7, RUNNER_TOKEN)
     config = write_config(tmp_path, runner_toml("a", gitlab.url, RUNNER_TOKEN, runner_id=7))
-    code, _report, err = run_json(
+    code, report, err = run_json(
         capsys, str(config), "--api-token-file", token_file(tmp_path, "glpat-WrongWrongWrong1234")
     )
     line = _one_error_line(err, "401")
     assert "invalid, expired or revoked" in line
     assert "WrongWrongWrong1234" not in err
-    assert code == 0  # verify answered
+    assert [r.method for r in gitlab.fake.requests] == ["GET"]
+    assert any("verify would create one" in n["message"] for n in report["server"]["unchecked"])
+    assert code == 2  # nothing was checked
+
+
+def test_verify_names_the_system_id_the_manager_list_holds(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, gitlab: Running
+) -> None:
+    gitlab.fake.add_runner(7, RUNNER_TOKEN)
+    config = write_config(tmp_path, runner_toml("a", gitlab.url, RUNNER_TOKEN, runner_id=7))
+    code, _report, _err = run_json(capsys, str(config), "--api-token-file", token_file(tmp_path))
+    sent = [r for r in gitlab.fake.requests if r.method == "POST"]
+    assert [r.json()["system_id"] for r in sent] == [SYSTEM_ID]
+    # The manager list was read first.
+    assert [r.path for r in gitlab.fake.requests][-1] == "/api/v4/runners/verify"
+    assert code == 0
 
 
 def test_403_on_the_runner_says_which_role_and_scope_it_needs(
@@ -566,6 +583,10 @@ def test_a_redirect_to_another_host_is_not_followed_and_carries_no_token(
     code, _report, err = run_json(capsys, str(config), "--api-token-file", token_file(tmp_path))
     assert elsewhere.fake.requests == []
     assert "not followed" in _one_error_line(err, "GET", "redirected")
+    assert code == 2
+    # Without an access token verify is the only request; its redirect is not followed either.
+    code, _report, err = run_json(capsys, str(config))
+    assert elsewhere.fake.requests == []
     assert "not followed" in _one_error_line(err, "POST", "redirected")
     assert code == 2
 
@@ -812,6 +833,21 @@ def test_audit_server_adds_server_findings_to_the_audit(
     assert "server-dangerous-runner-not-protected" in ids  # and GitLab's
     assert report["server"]["checked"] == 1
     assert code == 1
+
+
+def test_audit_server_says_the_server_part_is_missing_when_gitlab_is_unreachable(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from tests.gitlab_fixture import closed_port
+
+    url = f"http://127.0.0.1:{closed_port()}"
+    config = write_config(tmp_path, runner_toml("a", url, RUNNER_TOKEN, runner_id=7))
+    code = main(["audit", "--server", "--allow-http", str(config)])
+    captured = capsys.readouterr()
+    # The file's own audit stands; the server part says it was not done.
+    assert "nothing checked on the server" in captured.out
+    assert len(_one_error_line(captured.err, "cannot reach")) > 0
+    assert code == 2
 
 
 def test_audit_without_server_asks_nobody(

@@ -1,8 +1,13 @@
 """GitLab's view of each runner in the wizard: the core's words, and the screens that show them.
 
 The core asks a stand-in GitLab over HTTPS on 127.0.0.1 (self-signed certificate,
-trusted through the runner's own ``tls-ca-file``); the Textual picker and review
-show what the core worded, and nothing when no access token is set.
+named by the runner's own ``tls-ca-file``); the Textual picker and review show
+what the core worded, and nothing when no access token is set. The access token
+goes only where the operator sent it: a GitLab the opened file names is asked
+only after the operator confirmed it (or named it with ``--gitlab-url``), and the
+file's CA is trusted only for the runner's config at its usual place or when the
+operator chose so. Before, opening a file was enough to send GITLAB_TOKEN to the
+server it named, trusting the file's own CA.
 """
 
 from __future__ import annotations
@@ -28,8 +33,10 @@ from tests.gitlab_fixture import (
     stop,
 )
 from tests.tui_support import SIZE, next_until, position, press, settle
-from wizard.server.status import status_for_file
+from wizard.server import local
+from wizard.server.status import consent_for_file, status_for_file
 from wizard.tui.app import build_app
+from wizard.tui.screens.confirm_gitlab import ConfirmGitLabScreen
 
 
 @pytest.fixture(autouse=True)
@@ -96,7 +103,9 @@ def test_the_core_words_access_level_and_expiry(
     running, ca = gitlab
     populate(running.fake)
     config = config_for(tmp_path, running.url, ca)
-    status = status_for_file(config, {"GITLAB_TOKEN": API_TOKEN})
+    status = status_for_file(
+        config, {"GITLAB_TOKEN": API_TOKEN}, confirmed=origin_of(running), trust_file_ca=True
+    )
     assert status[0].summary == "protected branches only, token never expires"
     assert status[1].summary == "any branch, token refused by GitLab"
     # The shell runner is host-level and protected; the privileged one is not protected.
@@ -108,6 +117,62 @@ def test_the_core_words_access_level_and_expiry(
     assert "any branch" in line
     assert "tick Protected" in line
     assert {r.method for r in running.fake.requests} <= {"GET", "POST"}
+
+
+def origin_of(running: Running) -> frozenset[str]:
+    """What the operator confirms: the fake's ``https://127.0.0.1:PORT``."""
+    return frozenset({running.url})
+
+
+def test_a_gitlab_the_file_names_gets_nothing_until_the_operator_confirms_it(
+    tmp_path: Path, gitlab: tuple[Running, Path]
+) -> None:
+    running, ca = gitlab
+    populate(running.fake)
+    config = config_for(tmp_path, running.url, ca)
+    env = {"GITLAB_TOKEN": API_TOKEN}
+    assert status_for_file(config, env) == {}
+    assert status_for_file(config, env, confirmed=frozenset({"https://elsewhere:443"})) == {}
+    assert running.fake.requests == []
+    consent = consent_for_file(config, env)
+    assert consent is not None
+    assert consent.origin == running.url
+    assert consent.question == f"Send your access token (GITLAB_TOKEN) to {running.url}?"
+    assert consent.ca_file == str(ca)
+    assert any("a file from elsewhere" in line for line in consent.lines)
+    # Named by the operator, or no token: nothing to ask.
+    assert consent_for_file(config, env, gitlab_url=running.url) is None
+    assert consent_for_file(config, {}) is None
+
+
+def test_the_files_own_ca_is_not_trusted_unless_the_operator_says_so(
+    tmp_path: Path, gitlab: tuple[Running, Path]
+) -> None:
+    running, ca = gitlab
+    populate(running.fake)
+    config = config_for(tmp_path, running.url, ca)
+    env = {"GITLAB_TOKEN": API_TOKEN}
+    status = status_for_file(config, env, confirmed=origin_of(running))
+    # The self-signed certificate is not trusted: the token never left this process.
+    assert running.fake.requests == []
+    assert "not trusted" in status[0].summary
+    status = status_for_file(config, env, confirmed=origin_of(running), trust_file_ca=True)
+    assert status[0].summary == "protected branches only, token never expires"
+
+
+def test_the_runners_own_config_at_its_usual_place_keeps_its_ca(
+    tmp_path: Path, gitlab: tuple[Running, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    running, ca = gitlab
+    populate(running.fake)
+    config = config_for(tmp_path, running.url, ca)
+    monkeypatch.setattr(local, "runner_config_places", lambda: (config,))
+    env = {"GITLAB_TOKEN": API_TOKEN}
+    consent = consent_for_file(config, env)
+    assert consent is not None
+    assert consent.ca_file is None  # nothing extra to ask: the runner's own CA
+    status = status_for_file(config, env, confirmed=origin_of(running))
+    assert status[0].summary == "protected branches only, token never expires"
 
 
 def test_without_an_access_token_the_core_asks_nothing(
@@ -133,6 +198,9 @@ async def test_picker_and_review_show_what_gitlab_said(
     app = build_app(Path("config.toml"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmGitLabScreen)
+        assert running.fake.requests == []
+        await press(app, pilot, "c")  # send, and trust the file's CA
         await press(app, pilot, "enter")
         assert position(app) == "runner"
         shown = app.screen.query_one("#server-status", Static)
@@ -164,3 +232,44 @@ async def test_without_a_token_the_picker_has_no_gitlab_lines(
         await next_until(app, pilot, "review")
         assert not app.screen.query("#server-note")
     assert running.fake.requests == []
+
+
+async def test_saying_no_sends_nothing_and_the_wizard_goes_on(
+    tmp_path: Path, gitlab: tuple[Running, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    running, ca = gitlab
+    populate(running.fake)
+    monkeypatch.chdir(tmp_path)
+    config_for(tmp_path, running.url, ca)
+    monkeypatch.setenv("GITLAB_TOKEN", API_TOKEN)
+    app = build_app(Path("config.toml"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmGitLabScreen)
+        text = str(app.screen.query_one("#confirm-title", Static).content)
+        assert running.url in text
+        await press(app, pilot, "enter")  # the focus is on "Don't send"
+        await press(app, pilot, "enter")
+        assert position(app) == "runner"
+        assert not app.screen.query_one("#server-status", Static).display
+    assert running.fake.requests == []
+    assert API_TOKEN not in text
+
+
+async def test_a_named_gitlab_is_asked_without_a_question(
+    tmp_path: Path, gitlab: tuple[Running, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    running, ca = gitlab
+    populate(running.fake)
+    monkeypatch.chdir(tmp_path)
+    config_for(tmp_path, running.url, ca)
+    monkeypatch.setattr(local, "runner_config_places", lambda: (tmp_path / "config.toml",))
+    monkeypatch.setenv("GITLAB_TOKEN", API_TOKEN)
+    app = build_app(Path("config.toml"), gitlab_url=running.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ConfirmGitLabScreen)
+        await press(app, pilot, "enter")
+        assert position(app) == "runner"
+        text = str(app.screen.query_one("#server-status", Static).content)
+        assert "deploy on GitLab: protected branches only" in text

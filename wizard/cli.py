@@ -265,6 +265,12 @@ def build_parser() -> argparse.ArgumentParser:
         "path", nargs="?", metavar="PATH", help="config.toml (default: the runner's usual one)"
     )
     tui.add_argument("--preset", metavar="NAME_OR_FILE", help="pre-fill and lock answers")
+    tui.add_argument(
+        "--gitlab-url",
+        metavar="URL",
+        help="with GITLAB_TOKEN: the GitLab to ask about the runners, without the question "
+        "the wizard asks before sending the token to a GitLab the file names",
+    )
     _add_unsafe_path(tui)
 
     plain = commands.add_parser(
@@ -391,6 +397,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--answers", metavar="FILE", help="take the answers from an answers file"
     )
     artifacts.add_argument("--runner", metavar="NAME", help="which runner's answers to use")
+    artifacts.add_argument(
+        "--allow-unsafe-path",
+        action="store_true",
+        help="write even into a folder another user owns or can write to",
+    )
     return parser
 
 

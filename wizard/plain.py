@@ -604,6 +604,7 @@ class PlainWizard:
             self.session.path,
             config_saved=config_saved,
             out=self.out,
+            allow_unsafe_path=self.session.allow_unsafe_path,
         )
         return True
 
@@ -673,7 +674,13 @@ def save(session: WizardSession, result: Preview, *, backup: bool, out: TextIO) 
 
 
 def write_host_files(
-    host: HostPlan, folder: Path, config: Path, *, config_saved: bool, out: TextIO
+    host: HostPlan,
+    folder: Path,
+    config: Path,
+    *,
+    config_saved: bool,
+    out: TextIO,
+    allow_unsafe_path: bool = False,
 ) -> list[Path]:
     """Write the hardening files once the config is saved; the error says what was saved.
 
@@ -681,7 +688,7 @@ def write_host_files(
     whole run failed: the message says which half happened.
     """
     try:
-        paths = write_artifacts(folder, dict(host.files))
+        paths = write_artifacts(folder, dict(host.files), allow_unsafe_path=allow_unsafe_path)
     except (WizardError, OSError) as error:
         config_state = "was saved" if config_saved else "needed no changes"
         raise WizardError(
@@ -736,6 +743,7 @@ def run_scripted(
             session.path,
             config_saved=review.preview.changed,
             out=out,
+            allow_unsafe_path=session.allow_unsafe_path,
         )
     return 0
 

@@ -41,6 +41,7 @@ from wizard.plan import edits_for_answers
 from wizard.rules.schema import value_problem
 from wizard.secrets import is_secret_key
 from wizard.tomlfile.edits import apply_edits
+from wizard.validation import answers_problem
 
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 """Matched whole (``fullmatch``): ``$`` would also match before a final newline."""
@@ -172,6 +173,9 @@ def _parse(data: Mapping[str, Any], source: str) -> Preset:
     if not isinstance(raw_answers, Mapping):
         raise fail("[answers] must be a table")
     answers = answers_from_mapping(raw_answers, source)
+    problem = answers_problem(answers)
+    if problem is not None:
+        raise fail(f"[answers] {problem}")
     if answers.trust is not None and answers.trust is not trust:
         raise fail(f"answers.trust = {answers.trust.value!r} contradicts trust = {trust.value!r}")
     answers = answers.merged(Answers(trust=trust))

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from wizard.answers import Answers
-from wizard.answers_file import load_answers
 from wizard.config_reading import get_ci, iter_runners
 from wizard.errors import ConfigError, MissingAnswerError, WizardError
 from wizard.model import RunnerIdentity
@@ -24,7 +23,7 @@ from wizard.presets import Preset, load_preset
 from wizard.session import WizardSession
 from wizard.steps import applicable_fields, question
 from wizard.tomlfile.regular_file import read_regular_file
-from wizard.validation import normalized_url, url_problem
+from wizard.validation import load_checked_answers, normalized_url, url_problem
 
 ANSWER_FLAGS = "--answers FILE or --preset NAME"
 
@@ -55,7 +54,7 @@ def start(preset_name: str | None, answers_path: str | None) -> Start:
     answers = preset.answers if preset else Answers()
     from_file: frozenset[str] = frozenset()
     if answers_path:
-        given = load_answers(Path(answers_path))
+        given = load_checked_answers(Path(answers_path))
         from_file = frozenset(given.to_dict())
         if preset is not None:
             for name in sorted(from_file & preset.locked):

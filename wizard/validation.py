@@ -10,10 +10,13 @@ the same reading of value types as the ``wrong-value-type`` rule.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from wizard.steps import Question
+from wizard.answers import Answers
+from wizard.errors import WizardError
+from wizard.steps import STEPS, Question
 
 NO_ENTRIES = frozenset({"-", "none"})
 """What a list answer typed on one line says to mean "no entries"."""
@@ -96,3 +99,39 @@ def answer_problem(question: Question, value: Any) -> str | None:
             return "pick from the choices offered"
         return None
     return None if value in allowed else "pick one of the choices offered"
+
+
+def answers_problem(answers: Answers) -> str | None:
+    """Why a set of answers from a file (an answers file, a preset) cannot be used, or
+    ``None``: every answer given is checked as the wizards check a typed one, so a
+    value no question offers (``allowed_pull_policies = ["bogus"]``) is refused before
+    any command plans with it or writes it."""
+    for step in STEPS:
+        for question in step.questions:
+            value = getattr(answers, question.field)
+            if value is None:
+                continue
+            problem = answer_problem(question, value)
+            if problem is None:
+                continue
+            offered = ", ".join(str(choice.value) for choice in question.choices)
+            choices = f" ({offered})" if offered else ""
+            shown = list(value) if isinstance(value, tuple) else value
+            shown = getattr(shown, "value", shown)
+            return f"{question.field} = {shown!r}: {problem}{choices}"
+    return None
+
+
+def checked_answers(answers: Answers, source: str) -> Answers:
+    """``answers`` when :func:`answers_problem` finds nothing; else one line naming ``source``."""
+    problem = answers_problem(answers)
+    if problem is not None:
+        raise WizardError(f"{source}: {problem}")
+    return answers
+
+
+def load_checked_answers(path: Path) -> Answers:
+    """An answers (or preset) file, read and checked: the one way commands load one."""
+    from wizard.answers_file import load_answers
+
+    return checked_answers(load_answers(path), str(path))

@@ -9,6 +9,8 @@ writes the whole set or nothing.
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 from wizard.artifacts.provenance import PRODUCER
@@ -50,15 +52,52 @@ def _current(path: Path) -> bytes | None:
         return None
 
 
-def write_artifacts(out_dir: Path, files: dict[str, str], *, force: bool = False) -> list[Path]:
+def folder_problem(out_dir: Path) -> str | None:
+    """Why another user could change what we write into ``out_dir``, or ``None``.
+
+    The ruleset is loaded by root and the checklist is followed as written: a
+    folder another user owns (or that any user, or a group we are not in, can
+    write) lets them swap a file between our write and its use. For a folder not
+    made yet, the nearest existing one decides, as for a new config.
+    """
+    folder = out_dir
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        info = folder.stat()
+    except OSError as error:
+        return f"cannot inspect the folder {folder} ({error.strerror or error})"
+    if info.st_uid not in (os.geteuid(), 0):
+        return f"the folder {folder} belongs to another user (uid {info.st_uid})"
+    if info.st_mode & stat.S_IWOTH:
+        return f"the folder {folder} can be written by any user"
+    if info.st_mode & stat.S_IWGRP and info.st_gid not in (os.getegid(), 0):
+        return f"the folder {folder} can be written by its group (gid {info.st_gid})"
+    return None
+
+
+def write_artifacts(
+    out_dir: Path,
+    files: dict[str, str],
+    *,
+    force: bool = False,
+    allow_unsafe_path: bool = False,
+) -> list[Path]:
     """Write ``files`` into ``out_dir`` (created if missing); returns the paths, in order.
 
     Unchanged files are left alone. Raises :class:`WizardError`, writing nothing,
-    when a file in the way is not one we generated (unless ``force``).
+    when a file in the way is not one we generated (unless ``force``), or when
+    another user could swap the files (unless ``allow_unsafe_path``).
     """
     for name in files:
         if Path(name).name != name or name.startswith("."):
             raise WizardError(f"{name}: not a plain file name")
+    problem = None if allow_unsafe_path else folder_problem(out_dir)
+    if problem is not None:
+        raise WizardError(
+            f"{out_dir}: {problem}, who could swap the files before they are used; "
+            "choose another folder (or pass --allow-unsafe-path); nothing written"
+        )
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:

@@ -54,9 +54,9 @@ def answers_for(
 
         answers = load_preset(args.preset).answers
     elif args.answers:
-        from wizard.answers_file import load_answers
+        from wizard.validation import load_checked_answers
 
-        answers = load_answers(Path(args.answers))
+        answers = load_checked_answers(Path(args.answers))
     elif runner is not None:
         from wizard.plan import answers_from_config
 
@@ -83,7 +83,9 @@ def run(args: argparse.Namespace) -> int:
         machine_options=machine_options(data, runner.index) if runner else (),
         autoscaler_plugin=autoscaler_plugin(data, runner.index) if runner else None,
     )
-    paths = write_artifacts(Path(args.out), files)
+    paths = write_artifacts(
+        Path(args.out), files, allow_unsafe_path=getattr(args, "allow_unsafe_path", False)
+    )
     for path in paths:
         print(path)
     checklist = next(p for p in paths if p.name.endswith(".md"))

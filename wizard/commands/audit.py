@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         trust = trust_from(args.trust, preset.trust if preset else DEFAULT_TRUST)
         reports, server = server_check.server_findings(reports, args, trust)
         server_check.print_errors(server)
-        sys.stdout.write(server_check.render(reports, server, args.format))
+        sys.stdout.write(server_check.render(reports, server, args.format, audited=True))
         if server and server_check.nothing_checked(server):
             print_error("nothing could be checked on the server")
             return EXIT_ERROR

@@ -66,12 +66,12 @@ def _preset_plan(args: argparse.Namespace, document: ConfigDocument, path: Path)
         return result
     from wizard import plan, presets
     from wizard.answers import Answers
-    from wizard.answers_file import load_answers
+    from wizard.validation import load_checked_answers
 
     preset = presets.load_preset(args.preset) if args.preset else None
     answers = preset.answers if preset else Answers()
     if args.answers:
-        answers = answers.merged(load_answers(Path(args.answers)))
+        answers = answers.merged(load_checked_answers(Path(args.answers)))
     answers = presets.with_locks(preset, answers)
     result.trust = answers.trust
     source = f"preset {preset.name}" if preset else f"answers {args.answers}"

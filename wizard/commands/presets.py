@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from wizard.answers import Answers
-from wizard.answers_file import load_answers
 from wizard.errors import WizardError
 from wizard.presets import (
     TEMPLATE_MARK,
@@ -25,6 +24,7 @@ from wizard.session import WizardSession
 from wizard.steps import recommended
 from wizard.tomlfile.regular_file import read_regular_file
 from wizard.tomlfile.safe_write import write_file
+from wizard.validation import load_checked_answers
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,7 +53,7 @@ def list_command() -> int:
 def new_command(args: argparse.Namespace) -> int:
     source: Mapping[str, Any] | None = None
     if args.answers:
-        answers = load_answers(Path(args.answers))
+        answers = load_checked_answers(Path(args.answers))
     elif args.from_config:
         answers, source = _answers_from_config(Path(args.from_config), args.runner)
     else:

@@ -73,6 +73,13 @@ def options_from(args: argparse.Namespace) -> ServerOptions:
         raise WizardError(
             "--gitlab-url takes the server's address, like https://gitlab.example.com"
         )
+    if gitlab_url is not None:
+        from wizard.server.transport import ServerError, split_url
+
+        try:
+            split_url(gitlab_url)
+        except ServerError as error:
+            raise WizardError(f"--gitlab-url: {error}") from None
     defaults = ServerOptions()
     return ServerOptions(
         api_token=read_api_token(args.api_token_file),
@@ -84,16 +91,31 @@ def options_from(args: argparse.Namespace) -> ServerOptions:
     )
 
 
-def _where(report_path: str, note: RunnerNote) -> str:
-    name = f'"{note.runner}"' if note.runner else f"#{note.runner_index + 1}"
-    return f"{report_path}: runner {name}"
+MAX_NAMED_RUNNERS = 5
+"""Runners named in one grouped error line; the rest are counted."""
+
+
+def _runner_name(note: RunnerNote) -> str:
+    return f'"{note.runner}"' if note.runner else f"#{note.runner_index + 1}"
 
 
 def print_errors(reports: list[ServerReport]) -> None:
+    """One line per error; runners that failed the same way (their GitLab did not
+    answer for an earlier one) share one line, so sixteen runners are not sixteen lines."""
     for report in reports:
+        grouped: dict[str, list[RunnerNote]] = defaultdict(list)
         for note in report.notes:
             if note.kind == "error":
-                print_error(f"{_where(report.path, note)}: {note.message}")
+                grouped[note.message].append(note)
+        for message, notes in grouped.items():
+            names = [_runner_name(n) for n in notes]
+            if len(names) == 1:
+                print_error(f"{report.path}: runner {names[0]}: {message}")
+                continue
+            shown = ", ".join(names[:MAX_NAMED_RUNNERS])
+            if len(names) > MAX_NAMED_RUNNERS:
+                shown += f" and {len(names) - MAX_NAMED_RUNNERS} more"
+            print_error(f"{report.path}: {len(names)} runners ({shown}): {message}")
 
 
 def nothing_checked(reports: list[ServerReport]) -> bool:
@@ -133,7 +155,15 @@ def _notes_json(reports: list[ServerReport]) -> list[dict[str, Any]]:
     ]
 
 
-def render(file_reports: list[FileReport], server: list[ServerReport], output_format: str) -> str:
+def render(
+    file_reports: list[FileReport],
+    server: list[ServerReport],
+    output_format: str,
+    *,
+    audited: bool = False,
+) -> str:
+    """``audited``: the reports also hold the file's own audit (``audit --server``), whose
+    "no findings" stands even when GitLab was not reached."""
     if output_format == "json":
         from wizard.report.json_report import report_to_dict
 
@@ -157,11 +187,43 @@ def render(file_reports: list[FileReport], server: list[ServerReport], output_fo
                 }
             )
         return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"
-    from wizard.report.text import render_text
-
-    text = render_text(file_reports)
+    text = _render_checked_text(file_reports, server, audited=audited)
     unchecked = render_unchecked_text(server)
     return text + unchecked + ("\n" if unchecked and not unchecked.endswith("\n") else "")
+
+
+def _render_checked_text(
+    file_reports: list[FileReport], server: list[ServerReport], *, audited: bool
+) -> str:
+    """The findings per file, saying how many runners GitLab answered about: a file
+    none of whose runners could be asked never reads "no findings"."""
+    from wizard.report.text import render_text
+
+    by_path = {s.path: s for s in server}
+    out: list[str] = []
+    for report in file_reports:
+        checked = by_path.get(report.path)
+        if checked is None or report.error is not None:
+            out.append(render_text([report]))
+            continue
+        text = render_text([report])
+        if checked.answered == 0:
+            nothing = (
+                "  nothing checked on the server: GitLab answered about none of its "
+                f"{checked.asked} runner(s)\n"
+            )
+            if audited:  # the file's own audit stands; only the server part is missing
+                text += nothing
+            else:
+                heading = outward(f"{report.path}  (trust: {report.trust.value})", one_line=True)
+                text = f"{heading}\n{nothing}"
+        elif checked.answered < checked.asked:
+            text += (
+                f"  checked on the server: {checked.answered} of {checked.asked} runners; "
+                "the others are listed as not checked\n"
+            )
+        out.append(text + "\n")
+    return "".join(out).rstrip("\n") + "\n" if out else ""
 
 
 def load_documents(paths: list[str], trust: Trust) -> tuple[list[ConfigDocument], list[FileReport]]:

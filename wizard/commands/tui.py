@@ -52,16 +52,27 @@ def run(args: argparse.Namespace) -> int:
     from wizard.tui.app import NOTHING_WRITTEN, build_app  # deferred: loads Textual
 
     path = Path(args.path) if args.path else None
+    gitlab_url = getattr(args, "gitlab_url", None)
+    if gitlab_url is not None:
+        from wizard.validation import url_problem
+
+        problem = url_problem(gitlab_url, allow_http=False, how_to_allow="use https")
+        if problem is not None:
+            print(f"runner-wizard: error: --gitlab-url: {problem}", file=sys.stderr)
+            return EXIT_NO_TERMINAL
     if getattr(args, "allow_unsafe_path", False):
         from functools import partial
 
         from wizard.tui.ports import open_real_session
 
         app = build_app(
-            path, preset=preset, open_session=partial(open_real_session, allow_unsafe_path=True)
+            path,
+            preset=preset,
+            open_session=partial(open_real_session, allow_unsafe_path=True),
+            gitlab_url=gitlab_url,
         )
     else:
-        app = build_app(path, preset=preset)
+        app = build_app(path, preset=preset, gitlab_url=gitlab_url)
     try:
         code = app.run()
     except KeyboardInterrupt:

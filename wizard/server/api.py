@@ -11,8 +11,9 @@
   overwrite the manager's version and platform with ours).
 - ``GET /api/v4/runners/:id`` and ``GET /api/v4/runners/:id/managers`` with an
   access token: ``read_api`` scope is enough (GET requests pass it in
-  ``lib/api/api.rb``), or ``manage_runner``; the user needs the Maintainer role on
-  the runner's project, Owner on its group, or any account for instance runners.
+  ``lib/api/api.rb``), or ``manage_runner``; the user needs at least the Maintainer
+  role on the runner's project or group (the API's documentation of "Get runner's
+  details"), or any account for instance runners.
   The details do not include ``token_expires_at``: only verify tells the expiry.
 """
 
@@ -24,7 +25,7 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
-from wizard.server.transport import HttpClient, ServerError
+from wizard.server.transport import HttpClient, ServerError, parse_json
 
 VERIFY_PATH = "runners/verify"
 
@@ -58,6 +59,9 @@ class Verification:
     """False when the server did not say (older GitLab answers a bare ``200``)."""
     token_expires_at: dt.datetime | None = None
     """``None`` with ``expiry_known``: the token never expires."""
+    orphaned: bool = False
+    """GitLab answered 422 "orphaned": the token is known, but the project runner
+    has no project left, so it gets no jobs."""
 
 
 @dataclass(frozen=True)
@@ -115,15 +119,17 @@ class GitLabApi:
             self._url(VERIFY_PATH),
             headers={"Content-Type": "application/json"},
             body=body,
-            ok=(200, 201, 403),
+            ok=(200, 201, 403, 422),
         )
         if response.status == 403:
             return Verification(valid=False, status=403)
-        try:
-            data = json.loads(response.body.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            data = None
+        if response.status == 422:
+            return self._unprocessable(response.body)
+        if not response.body.strip():
+            return Verification(valid=True, status=response.status)
+        data = response.json()  # one line (ServerError) for anything that is not JSON
         if not isinstance(data, dict):
+            # Older GitLab answers a bare ``200``: valid, nothing more said.
             return Verification(valid=True, status=response.status)
         return Verification(
             valid=True,
@@ -131,6 +137,20 @@ class GitLabApi:
             runner_id=_int(data.get("id")),
             expiry_known="token_expires_at" in data,
             token_expires_at=parse_time(data.get("token_expires_at")),
+        )
+
+    def _unprocessable(self, body: bytes) -> Verification:
+        """422 from verify: "orphaned" is an answer about the runner; anything else is not."""
+        try:
+            data = parse_json(body)
+        except ValueError:
+            data = None
+        message = data.get("message") if isinstance(data, dict) else None
+        if isinstance(message, str) and "orphan" in message.casefold():
+            return Verification(valid=True, status=422, orphaned=True)
+        shown = f" ({self.client.scrub(message)})" if isinstance(message, str) else ""
+        raise ServerError(
+            f"POST /{VERIFY_PATH}: 422 Unprocessable Entity{shown}", status=422, kind="http"
         )
 
     def _get(self, path: str) -> Any:

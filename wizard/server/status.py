@@ -4,6 +4,15 @@ The wording is decided here, in the core; the screens only place the text. It
 runs the same read-only check as ``server-check`` (verify with the runner's own
 system id, GET with the access token) and is used only when an access token is
 available (``GITLAB_TOKEN``).
+
+The access token goes only where the operator sent it. A GitLab that an opened
+file names gets it only after the operator confirmed that server
+(:func:`consent_for_file` words the question; the screens ask it), or named it
+with ``--gitlab-url``; until then nothing is sent at all. The file's
+``tls-ca-file`` (or ``certs/HOST.crt`` beside it) is trusted only for the
+runner's own config at its usual place, or when the operator says so: otherwise
+a file from a merge request could point the token at its own server and vouch
+for that server's certificate itself.
 """
 
 from __future__ import annotations
@@ -14,10 +23,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from wizard.config_reading import get_ci, iter_runners
 from wizard.embedded import effective_data, load_document
 from wizard.errors import WizardError
 from wizard.model import DEFAULT_TRUST, Trust
+from wizard.server.asking import entry_origin
 from wizard.server.check import RunnerFacts, ServerOptions, check_documents, dangerous_settings
+from wizard.server.local import is_runners_own_config
 from wizard.server.transport import clean
 from wizard.tomlfile.document import ConfigDocument
 
@@ -108,17 +120,101 @@ def runner_server_status(
     }
 
 
+@dataclass(frozen=True)
+class ServerConsent:
+    """The question a wizard asks before the access token leaves for a GitLab the file names."""
+
+    origin: str
+    """``scheme://host:port``: what the operator confirms."""
+    question: str
+    lines: tuple[str, ...]
+    ca_file: str | None
+    """The file's own CA for this GitLab, when one is named and not trusted by default:
+    the screens offer to trust it as a separate choice."""
+
+
+def _document(path: Path) -> ConfigDocument | None:
+    if not path.is_file():
+        return None
+    try:
+        return load_document(path)
+    except WizardError:
+        return None
+
+
+def consent_for_file(
+    path: Path, environ: Mapping[str, str] | None = None, *, gitlab_url: str | None = None
+) -> ServerConsent | None:
+    """What to ask before GitLab is asked about ``path``; ``None`` when there is nothing
+    to ask: no access token, the operator named the GitLab (``--gitlab-url``), or the
+    file names no single GitLab the token could go to."""
+    env = os.environ if environ is None else environ
+    if not env.get(TOKEN_ENV, "").strip() or gitlab_url:
+        return None
+    document = _document(path)
+    if document is None:
+        return None
+    entries = list(iter_runners(effective_data(document)))
+    origins = {o for e in entries if (o := entry_origin(e.get("url"))) is not None}
+    if len(origins) != 1:
+        return None
+    (origin,) = origins
+    ca_files = {
+        clean(value.strip(), 200)
+        for e in entries
+        if isinstance(value := get_ci(e.data, "tls-ca-file"), str) and value.strip()
+    }
+    own = is_runners_own_config(path)
+    lines = [
+        f"{clean(path.name, 80)} names this GitLab. With your access token it can read "
+        "every runner you may see there; a file from elsewhere (a merge request, a "
+        "download) can name any server.",
+        "Send it only to your own GitLab. No: nothing is sent to any server.",
+    ]
+    ca_file = None
+    if ca_files and not own:
+        ca_file = ", ".join(sorted(ca_files))
+        lines.append(
+            f"The file also names a CA to trust for it (tls-ca-file {ca_file}); it is "
+            "used only if you choose so."
+        )
+    return ServerConsent(
+        origin=origin,
+        question=f"Send your access token (GITLAB_TOKEN) to {clean(origin, 120)}?",
+        lines=tuple(lines),
+        ca_file=ca_file,
+    )
+
+
 def status_for_file(
-    path: Path, environ: Mapping[str, str] | None = None
+    path: Path,
+    environ: Mapping[str, str] | None = None,
+    *,
+    confirmed: frozenset[str] = frozenset(),
+    trust_file_ca: bool = False,
+    gitlab_url: str | None = None,
 ) -> Mapping[int, RunnerServerStatus]:
     """The wizards' entry point: GitLab's view of every runner in ``path``, when
-    ``GITLAB_TOKEN`` is set; empty otherwise, or when the file cannot be read."""
+    ``GITLAB_TOKEN`` is set and the operator confirmed the GitLab (``confirmed``
+    holds its origin) or named it (``gitlab_url``); empty otherwise, or when the
+    file cannot be read. ``trust_file_ca``: the operator chose to trust the file's
+    CA; the runner's own config at its usual place is trusted without asking."""
     env = os.environ if environ is None else environ
     token = env.get(TOKEN_ENV, "").strip()
-    if not token or not path.is_file():
+    if not token:
         return {}
-    try:
-        document = load_document(path)
-    except WizardError:
+    document = _document(path)
+    if document is None:
         return {}
-    return runner_server_status(document, ServerOptions(api_token=token), DEFAULT_TRUST)
+    options = ServerOptions(
+        api_token=token,
+        gitlab_url=gitlab_url,
+        require_confirmation=True,
+        confirmed_origins=confirmed,
+        trust_file_ca=trust_file_ca or is_runners_own_config(path),
+    )
+    if gitlab_url is None and not any(
+        entry_origin(e.get("url")) in confirmed for e in iter_runners(effective_data(document))
+    ):
+        return {}  # not confirmed: nothing is sent, not even the runner's own token
+    return runner_server_status(document, options, DEFAULT_TRUST)

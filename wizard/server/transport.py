@@ -17,20 +17,29 @@ The rules it keeps:
   anywhere the caller did not name.
 - 429 is retried after ``Retry-After`` when that wait is short; never more than
   twice.
-- One deadline covers connecting, waiting and reading, and the body is capped.
+- One deadline covers connecting, the TLS handshake, sending, the status line,
+  the headers and the body: every receive waits at most what is left of it, so a
+  server that answers one byte at a time is cut off on time. The body is capped.
+- JSON is parsed with bounds: nesting and numbers no GitLab answer has are refused.
+- After a connection to a host failed or timed out, further requests to it fail
+  at once (the caller shares the set of such hosts), so an unreachable GitLab
+  costs one timeout, not one per runner.
+- A URL that cannot be split (a bad port, an open ``[``) is refused before any
+  connection.
 - Every error is one line; every secret the client holds is masked in it.
 """
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import http.client
+import io
 import json
 import re
 import socket
 import ssl
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping
@@ -54,6 +63,9 @@ MAX_RETRY_WAIT = 10.0
 MAX_REDIRECTS = 3
 MAX_CA_FILE_BYTES = 1024 * 1024
 
+MAX_JSON_NUMBER_DIGITS = 40
+"""GitLab's ids and counts fit in 64 bits; a longer number is not an answer of its API."""
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -68,19 +80,43 @@ class ServerError(Exception):
         ``redirect``, ``rate-limit`` or ``refused`` (a rule of ours said no)."""
 
 
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_JSON_NUMBER_DIGITS:
+        raise ValueError("a number too long for GitLab's API")
+    return int(text)
+
+
+def parse_json(body: bytes) -> Any:
+    """JSON from a server, or :class:`ValueError` in one line: not UTF-8, not JSON,
+    nested deeper than Python can follow, or a number no GitLab answer holds."""
+    try:
+        return json.loads(body.decode("utf-8"), parse_int=_bounded_int)
+    except UnicodeDecodeError:
+        raise ValueError("not UTF-8") from None
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    except ValueError as error:  # JSONDecodeError is one; so is an over-long number
+        text = error.msg if isinstance(error, json.JSONDecodeError) else str(error)
+        raise ValueError(text) from None
+
+
 @dataclass(frozen=True)
 class Response:
     status: int
     body: bytes
     headers: Mapping[str, str]
+    request: str = ""
+    """``METHOD /path`` of the request this answers, for error lines."""
 
     def json(self) -> Any:
         try:
-            return json.loads(self.body.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            return parse_json(self.body)
+        except ValueError as error:
             kind = self.headers.get("content-type", "no content type").split(";")[0]
+            asked = f"{self.request}: " if self.request else ""
             raise ServerError(
-                f"the answer is not JSON ({clean(kind)}, {len(self.body)} bytes); "
+                f"{asked}the answer is not JSON we can read ({clean(kind)}, "
+                f"{len(self.body)} bytes: {clean(str(error), 60)}); "
                 "is the URL the GitLab server's address?",
                 status=self.status,
                 kind="json",
@@ -133,11 +169,136 @@ def tls_context(files: TlsFiles) -> ssl.SSLContext:
     return context
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """Hand every 3xx back to us: we decide, with the token in mind."""
+class Deadline:
+    """The moment one request must be over by; every wait asks it what is left."""
 
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+
+    def left(self) -> float:
+        """Seconds left; :class:`TimeoutError` once there are none."""
+        remaining = self.end - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("deadline passed")
+        return remaining
+
+
+class _DeadlineReader(io.RawIOBase):
+    """The socket's bytes, each receive bounded by what is left of the deadline.
+
+    ``http.client`` reads the status line, the headers and the body through a
+    buffered file over the socket; with this file under it, no read of any of
+    them can outlast the request's deadline, however slowly the server sends.
+    """
+
+    def __init__(self, sock: socket.socket, deadline: Deadline) -> None:
+        super().__init__()
+        self._sock = sock
+        # The socket's own unbuffered file: it keeps the socket open until we close it.
+        self._raw = sock.makefile("rb", buffering=0)
+        self._deadline = deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        self._sock.settimeout(self._deadline.left())
+        return self._raw.readinto(buffer) or 0
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+class _DeadlineResponse(http.client.HTTPResponse):
+    deadline: Deadline
+
+    def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:
+        super().__init__(sock, *args, **kwargs)
+        plain = self.fp
+        self.fp = io.BufferedReader(_DeadlineReader(sock, self.deadline))
+        plain.close()  # the file http.client made, unread; ours replaces it
+
+
+def _response_class(deadline: Deadline) -> type[http.client.HTTPResponse]:
+    return type("_BoundResponse", (_DeadlineResponse,), {"deadline": deadline})
+
+
+class _DeadlineConnection(http.client.HTTPConnection):
+    """Connects, sends and reads (the proxy's CONNECT answer too) within one deadline."""
+
+    def __init__(self, host: str, port: int | None, deadline: Deadline, **kwargs: Any) -> None:
+        super().__init__(host, port, timeout=deadline.left(), **kwargs)
+        self.deadline = deadline
+        self.response_class = _response_class(deadline)
+
+        def create_connection(
+            address: tuple[str, int], _timeout: object = None, source: Any = None
+        ) -> socket.socket:
+            sock = socket.create_connection(address, deadline.left(), source)
+            sock.settimeout(deadline.left())  # what the TLS handshake may still take
+            return sock
+
+        self._create_connection = create_connection
+
+    def send(self, data: Any) -> None:
+        if self.sock is not None:
+            self.sock.settimeout(self.deadline.left())
+        super().send(data)
+
+
+class _DeadlineHttpsConnection(_DeadlineConnection, http.client.HTTPSConnection):
+    pass
+
+
+@dataclass(frozen=True)
+class Target:
+    """A URL split once and checked: scheme, host, port and the path to ask for."""
+
+    scheme: str
+    host: str
+    port: int
+    path: str
+    url: str
+    authority: str
+    """The URL's own ``host[:port]``, as written (what a proxy is asked for)."""
+
+    @property
+    def origin(self) -> tuple[str, str, int]:
+        return self.scheme, self.host, self.port
+
+    @property
+    def netloc(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+
+def split_url(url: str) -> Target:
+    """``url`` split, or :class:`ServerError` (``refused``) naming what is wrong with it:
+    a port that is not a number or out of range, an unclosed ``[``, no host."""
+    shown = clean(url, 120)
+    try:
+        parts = urllib.parse.urlsplit(url.strip())
+        port = parts.port
+    except ValueError as error:
+        reason = clean(str(error), 80)
+        raise ServerError(f"not a valid URL ({reason}): {shown}", kind="refused") from None
+    if not parts.hostname:
+        raise ServerError(f"not a valid URL (no host): {shown}", kind="refused")
+    scheme = parts.scheme.lower()
+    default = 443 if scheme == "https" else 80
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    authority = parts.netloc.rpartition("@")[2]
+    return Target(scheme, parts.hostname.lower(), port or default, path, url.strip(), authority)
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host:port`` of ``url``, for comparing servers; raises like :func:`split_url`."""
+    target = split_url(url)
+    return f"{target.scheme}://{target.netloc}"
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -154,12 +315,6 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urllib.parse.urlsplit(url)
-    default = 443 if parts.scheme == "https" else 80
-    return parts.scheme, (parts.hostname or "").lower(), parts.port or default
-
-
 @dataclass
 class HttpClient:
     """Requests to one GitLab, with the secrets it may carry named up front for masking."""
@@ -169,7 +324,10 @@ class HttpClient:
     tls: TlsFiles = field(default_factory=TlsFiles)
     secrets: tuple[str, ...] = ()
     sleep: Callable[[float], None] = time.sleep
-    _opener: urllib.request.OpenerDirector | None = field(default=None, repr=False)
+    unreachable: dict[tuple[str, str, int], str] = field(default_factory=dict)
+    """Hosts a connection to failed or timed out, with the first error: asked
+    again, they fail at once. Share one dict between clients of one check."""
+    _context: ssl.SSLContext | None = field(default=None, repr=False)
 
     def scrub(self, text: str) -> str:
         """Mask the secrets this client carries, and any token shape, in ``text``."""
@@ -178,15 +336,10 @@ class HttpClient:
                 text = text.replace(secret, mask_secret(secret))
         return clean(text, limit=400)
 
-    def _open(self) -> urllib.request.OpenerDirector:
-        if self._opener is None:
-            context = tls_context(self.tls)
-            self._opener = urllib.request.build_opener(
-                urllib.request.ProxyHandler(),  # reads the proxy variables, no_proxy included
-                urllib.request.HTTPSHandler(context=context),
-                _NoRedirects(),
-            )
-        return self._opener
+    def _tls(self) -> ssl.SSLContext:
+        if self._context is None:
+            self._context = tls_context(self.tls)
+        return self._context
 
     def request(
         self,
@@ -226,9 +379,9 @@ class HttpClient:
             raise self._status_error(method, url, response)
 
     def check_url(self, url: str) -> None:
-        if _CONTROL.search(url) or " " in url:
+        if _CONTROL.search(url) or " " in url.strip():
             raise ServerError("the URL has spaces or control characters", kind="refused")
-        scheme = urllib.parse.urlsplit(url).scheme
+        scheme = split_url(url).scheme
         if scheme == "https" or (scheme == "http" and self.allow_http):
             return
         if scheme == "http":
@@ -242,8 +395,17 @@ class HttpClient:
         self, method: str, url: str, current: str, response: Response, redirects: int
     ) -> str:
         location = response.headers.get("location", "")
-        target = urllib.parse.urljoin(current, location)
-        where = self.scrub(urllib.parse.urlsplit(target).netloc or "nowhere")
+        try:
+            target = urllib.parse.urljoin(current, location)
+            where = self.scrub(urllib.parse.urlsplit(target).netloc or "nowhere")
+            same = split_url(target).origin == split_url(current).origin
+        except (ValueError, ServerError):
+            raise ServerError(
+                f"{method} {self._path(url)}: redirected ({response.status}) to an address "
+                "that is not a valid URL; not followed",
+                status=response.status,
+                kind="redirect",
+            ) from None
         if method != "GET":
             raise ServerError(
                 f"{method} {self._path(url)}: redirected ({response.status}) to {where}; "
@@ -251,7 +413,7 @@ class HttpClient:
                 status=response.status,
                 kind="redirect",
             )
-        if _origin(target) != _origin(current):
+        if not same:
             raise ServerError(
                 f"{method} {self._path(url)}: redirected to another address ({where}); "
                 "not followed, so the token stays with the server you named",
@@ -265,11 +427,11 @@ class HttpClient:
     def _status_error(self, method: str, url: str, response: Response) -> ServerError:
         detail = ""
         try:
-            parsed = json.loads(response.body.decode("utf-8"))
-            if isinstance(parsed, dict):
-                detail = str(parsed.get("message") or parsed.get("error") or "")
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            detail = ""
+            parsed = parse_json(response.body)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict):
+            detail = str(parsed.get("message") or parsed.get("error") or "")
         reason = http.client.responses.get(response.status, "")
         text = f"{method} {self._path(url)}: {response.status} {reason}".rstrip()
         if detail:
@@ -277,57 +439,116 @@ class HttpClient:
         return ServerError(text, status=response.status, kind="http")
 
     def _path(self, url: str) -> str:
-        return self.scrub(urllib.parse.urlsplit(url).path or "/")
+        try:
+            return self.scrub(urllib.parse.urlsplit(url).path or "/")
+        except ValueError:
+            return "/"
+
+    def _connection(
+        self, target: Target, deadline: Deadline
+    ) -> tuple[http.client.HTTPConnection, str, dict[str, str]]:
+        """A connection for ``target`` (through the proxy the environment names, unless
+        ``no_proxy`` says otherwise), the request target to send on it, and the
+        headers a plain-http proxy needs."""
+        proxies = urllib.request.getproxies_environment()
+        proxy_url = proxies.get(target.scheme)
+        if proxy_url and urllib.request.proxy_bypass(target.netloc):
+            proxy_url = None
+        if not proxy_url:
+            if target.scheme == "https":
+                return (
+                    _DeadlineHttpsConnection(
+                        target.host, target.port, deadline, context=self._tls()
+                    ),
+                    target.path,
+                    {},
+                )
+            return _DeadlineConnection(target.host, target.port, deadline), target.path, {}
+        proxy = split_url(proxy_url if "://" in proxy_url else f"http://{proxy_url}")
+        if proxy.scheme != "http":
+            raise ServerError(
+                f"the proxy {self.scrub(proxy.netloc)} is not an http:// proxy", kind="refused"
+            )
+        auth: dict[str, str] = {}
+        parts = urllib.parse.urlsplit(proxy.url if "://" in proxy.url else f"http://{proxy.url}")
+        if parts.username is not None:
+            user = urllib.parse.unquote(parts.username)
+            pair = f"{user}:{urllib.parse.unquote(parts.password or '')}"
+            auth["Proxy-Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+        if target.scheme == "https":
+            connection = _DeadlineHttpsConnection(
+                proxy.host, proxy.port, deadline, context=self._tls()
+            )
+            connection.set_tunnel(target.host, target.port, headers=auth)
+            return connection, target.path, {}
+        plain = _DeadlineConnection(proxy.host, proxy.port, deadline)
+        return plain, f"http://{target.authority}{target.path}", auth
 
     def _once(
         self, method: str, url: str, headers: Mapping[str, str], body: bytes | None
     ) -> Response:
-        deadline = time.monotonic() + self.timeout
-        request = urllib.request.Request(url, data=body, method=method)
-        request.add_header("User-Agent", f"runner-wizard/{__version__}")
-        request.add_header("Accept", "application/json")
-        for name, value in headers.items():
-            request.add_header(name, value)
+        target = split_url(url)
+        failed = self.unreachable.get(target.origin)
+        if failed is not None:
+            raise ServerError(
+                f"{method} {self._path(url)}: not asked, {self.scrub(target.netloc)} "
+                f"could not be reached a moment ago ({failed})",
+                kind="unreachable",
+            )
         try:
-            raw = self._open().open(request, timeout=self.timeout)
-        except urllib.error.HTTPError as error:
-            raw = error  # a status we judge ourselves; its body is still readable
+            deadline = Deadline(self.timeout)
+            connection, request_target, proxy_headers = self._connection(target, deadline)
+            sent = {
+                "User-Agent": f"runner-wizard/{__version__}",
+                "Accept": "application/json",
+                **proxy_headers,
+                **headers,
+            }
+            try:
+                connection.request(method, request_target, body=body, headers=sent)
+                raw = connection.getresponse()
+                data = self._read(raw, deadline, method, url)
+                status = int(raw.status or 0)
+                response_headers = {k.lower(): v for k, v in raw.headers.items()}
+            finally:
+                connection.close()
+        except ServerError:
+            raise
         except TimeoutError:
-            raise self._timeout(method, url) from None
-        except urllib.error.URLError as error:
-            raise self._network_error(method, url, error.reason) from None
+            raise self._unreached(target, self._timeout(method, url)) from None
         except (OSError, http.client.HTTPException) as error:
-            raise self._network_error(method, url, error) from None
-        try:
-            data = self._read(raw, deadline, method, url)
-            status = int(raw.status or 0)
-            response_headers = {k.lower(): v for k, v in raw.headers.items()}
-        finally:
-            raw.close()
-        return Response(status=status, body=data, headers=response_headers)
+            raise self._unreached(target, self._network_error(method, url, error)) from None
+        return Response(
+            status=status,
+            body=data,
+            headers=response_headers,
+            request=f"{method} {self._path(url)}",
+        )
 
-    def _read(self, raw: Any, deadline: float, method: str, url: str) -> bytes:
+    def _unreached(self, target: Target, error: ServerError) -> ServerError:
+        """Remember a host that did not answer (not one whose certificate we refused)."""
+        if error.kind in ("timeout", "network"):
+            self.unreachable.setdefault(target.origin, _CAUSE.get(error.kind, error.kind))
+        return error
+
+    def _read(
+        self, raw: http.client.HTTPResponse, deadline: Deadline, method: str, url: str
+    ) -> bytes:
         chunks: list[bytes] = []
         size = 0
-        try:
-            while True:
-                if time.monotonic() > deadline:
-                    raise self._timeout(method, url)
-                chunk = raw.read(65536)
-                if not chunk:
-                    break
-                size += len(chunk)
-                if size > MAX_BODY_BYTES:
-                    raise ServerError(
-                        f"{method} {self._path(url)}: the answer is larger than "
-                        f"{MAX_BODY_BYTES // (1024 * 1024)} MiB; not GitLab's API?",
-                        kind="json",
-                    )
-                chunks.append(chunk)
-        except TimeoutError:
-            raise self._timeout(method, url) from None
-        except (OSError, http.client.HTTPException) as error:
-            raise self._network_error(method, url, error) from None
+        while True:
+            deadline.left()
+            chunk = raw.read(65536)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise ServerError(
+                    f"{method} {self._path(url)}: the answer is larger than "
+                    f"{MAX_BODY_BYTES // (1024 * 1024)} MiB; not GitLab's API?",
+                    kind="json",
+                )
+            chunks.append(chunk)
         return b"".join(chunks)
 
     def _timeout(self, method: str, url: str) -> ServerError:
@@ -351,10 +572,19 @@ class HttpClient:
                 f"{method} {self._path(url)}: TLS with {host} failed ({reason.reason})",
                 kind="tls",
             )
-        if isinstance(reason, TimeoutError | socket.timeout):
+        if isinstance(reason, TimeoutError):
             return self._timeout(method, url)
+        if isinstance(reason, http.client.HTTPException):
+            text = f"{type(reason).__name__}: {reason}" if str(reason) else type(reason).__name__
+            return ServerError(
+                f"{method} {self._path(url)}: {host} did not answer in HTTP ({self.scrub(text)})",
+                kind="network",
+            )
         text = getattr(reason, "strerror", None) or str(reason)
         return ServerError(
             f"{method} {self._path(url)}: cannot reach {host} ({self.scrub(str(text))})",
             kind="network",
         )
+
+
+_CAUSE = {"timeout": "no answer in time", "network": "connection failed"}

@@ -41,13 +41,15 @@ from wizard.tui.ports import (
     PreviewView,
     RereadView,
     SaveView,
+    ServerConsentReader,
+    ServerConsentView,
     ServerStatusReader,
     ServerStatusView,
     SessionOpener,
     SessionPort,
     find_initial_path,
     open_real_session,
-    read_server_status,
+    server_readers,
 )
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.screens.done import DoneScreen
@@ -106,9 +108,14 @@ class WizardApp(App[int]):
         preset: Preset | None = None,
         plan_host: HostPlanner = plan_host_checklist,
         read_server: ServerStatusReader | None = None,
+        read_consent: ServerConsentReader | None = None,
+        gitlab_url: str | None = None,
     ) -> None:
         super().__init__()
-        self.read_server = read_server or read_server_status
+        consent, status = server_readers(gitlab_url)
+        self.read_server = read_server or status
+        self.read_consent = read_consent or consent
+        """What the core asks before the access token goes to a GitLab the file names."""
         self.server_status: Mapping[int, ServerStatusView] = {}
         """GitLab's view of each runner, when an access token is set (else empty)."""
         self.state = state
@@ -434,14 +441,48 @@ class WizardApp(App[int]):
             self._ask_server(path)
 
     @work(thread=True, exclusive=True, group="server")
-    def _ask_server(self, path: Path) -> None:
+    def _ask_server(
+        self,
+        path: Path,
+        confirmed: frozenset[str] | None = None,
+        trust_file_ca: bool = False,
+    ) -> None:
         """Ask GitLab about the file's runners off the event loop; a slow or failing
-        server only leaves the extra lines out."""
+        server only leaves the extra lines out. ``confirmed`` is ``None`` until the
+        operator answered the core's question (when it has one): nothing is sent before."""
         try:
-            status = self.read_server(path)
+            if confirmed is None:
+                consent = self.read_consent(path)
+                if consent is not None:
+                    self.call_from_thread(self._confirm_gitlab, path, consent)
+                    return
+                confirmed = frozenset()
+            status = self.read_server(path, confirmed=confirmed, trust_file_ca=trust_file_ca)
         except Exception:
             return
         self.call_from_thread(self._server_answered, path, status)
+
+    def _confirm_gitlab(self, path: Path, consent: ServerConsentView) -> None:
+        """The operator says whether the token may go to the GitLab the file names."""
+        if path != self.state.path:
+            return
+        from wizard.tui.screens.confirm_gitlab import (
+            DONT_SEND,
+            SEND_AND_TRUST_CA,
+            ConfirmGitLabScreen,
+        )
+
+        def answered(answer: str | None) -> None:
+            if answer in (None, DONT_SEND) or path != self.state.path:
+                return
+            self._ask_server(
+                path, frozenset({consent.origin}), trust_file_ca=answer == SEND_AND_TRUST_CA
+            )
+
+        question = ConfirmGitLabScreen(
+            consent.question, list(consent.lines), offers_ca=consent.ca_file is not None
+        )
+        self.push_screen(question, answered)
 
     def _server_answered(self, path: Path, status: Mapping[int, ServerStatusView]) -> None:
         if path != self.state.path:
@@ -543,7 +584,11 @@ class WizardApp(App[int]):
             from wizard.artifacts import write_artifacts  # deferred: only when asked for
 
             try:
-                written = write_artifacts(folder, files)
+                written = write_artifacts(
+                    folder,
+                    files,
+                    allow_unsafe_path=getattr(self.session, "allow_unsafe_path", False),
+                )
             except (WizardError, OSError) as error:
                 problem = outward(str(error))
         if result is None and problem is not None:
@@ -684,6 +729,7 @@ def build_app(
     *,
     preset: Preset | None = None,
     open_session: SessionOpener = open_real_session,
+    gitlab_url: str | None = None,
 ) -> WizardApp:
     """The wizard for ``path`` (default: the usual config, else ``./config.toml``).
 
@@ -691,11 +737,12 @@ def build_app(
     settings go into the file with the answers. ``open_session`` is how a file
     is opened; tests pass a stand-in. Nothing here reads the file or even
     imports the core's session: both happen in a worker once the first screen
-    is up.
+    is up. ``gitlab_url`` (``--gitlab-url``): the GitLab the operator named, asked
+    about every runner without a confirmation.
     """
     if preset is None:
         state = WizardState(path=path)
     else:
         answers = Answers(trust=preset.trust).merged(preset.answers)
         state = WizardState(path=path, preset=answers, locked=preset.locked)
-    return WizardApp(state, open_session=open_session, preset=preset)
+    return WizardApp(state, open_session=open_session, preset=preset, gitlab_url=gitlab_url)

@@ -43,8 +43,31 @@ class ServerStatusView(Protocol):
     def review_line(self, *, privileged: bool) -> str | None: ...
 
 
-ServerStatusReader = Callable[[Path], Mapping[int, ServerStatusView]]
-"""Asks GitLab about the runners of a file; empty when there is no access token."""
+class ServerConsentView(Protocol):
+    """What to ask before the access token goes to a GitLab a file names
+    (:class:`wizard.server.status.ServerConsent`), already in words."""
+
+    @property
+    def origin(self) -> str: ...
+    @property
+    def question(self) -> str: ...
+    @property
+    def lines(self) -> tuple[str, ...]: ...
+    @property
+    def ca_file(self) -> str | None: ...
+
+
+class ServerStatusReader(Protocol):
+    """Asks GitLab about the runners of a file; empty when there is no access token
+    or the operator did not confirm the GitLab (``confirmed``) nor name it."""
+
+    def __call__(
+        self, path: Path, *, confirmed: frozenset[str], trust_file_ca: bool
+    ) -> Mapping[int, ServerStatusView]: ...
+
+
+ServerConsentReader = Callable[[Path], ServerConsentView | None]
+"""What to ask before GitLab is asked about a file; ``None``: nothing to ask."""
 
 
 class PreviewView(Protocol):
@@ -150,11 +173,26 @@ def open_real_session(path: Path, *, allow_unsafe_path: bool = False) -> Session
     return session
 
 
-def read_server_status(path: Path) -> Mapping[int, ServerStatusView]:
-    """GitLab's view of the file's runners, with the HTTP code imported only now."""
-    from wizard.server.status import status_for_file
+def server_readers(gitlab_url: str | None = None) -> tuple[ServerConsentReader, ServerStatusReader]:
+    """The core's consent question and GitLab's view of a file's runners, with the HTTP
+    code imported only when they are called. ``gitlab_url`` (``--gitlab-url``): the
+    operator named the GitLab, so there is nothing to confirm."""
 
-    return status_for_file(path)
+    def consent(path: Path) -> ServerConsentView | None:
+        from wizard.server.status import consent_for_file
+
+        return consent_for_file(path, gitlab_url=gitlab_url)
+
+    def status(
+        path: Path, *, confirmed: frozenset[str], trust_file_ca: bool
+    ) -> Mapping[int, ServerStatusView]:
+        from wizard.server.status import status_for_file
+
+        return status_for_file(
+            path, confirmed=confirmed, trust_file_ca=trust_file_ca, gitlab_url=gitlab_url
+        )
+
+    return consent, status
 
 
 def find_initial_path() -> Path:
