@@ -60,7 +60,7 @@ def variable_name(preset: Preset) -> str:
 
 
 def _scalar(value: Any, where: str) -> str:
-    if isinstance(value, bool) or isinstance(value, int | float):
+    if isinstance(value, bool | int | float):
         return json.dumps(value)
     if isinstance(value, str):
         if _CONTROL.search(value):

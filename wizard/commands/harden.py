@@ -108,7 +108,10 @@ def _check_rule_ids(args: argparse.Namespace) -> None:
     """A --rule or --skip-rule the catalogue does not have is a typo, not a filter."""
     from wizard.rules.catalogue import get_rule
 
-    for rule_id in [*(getattr(args, "rule", None) or ()), *(getattr(args, "skip_rule", None) or ())]:
+    for rule_id in [
+        *(getattr(args, "rule", None) or ()),
+        *(getattr(args, "skip_rule", None) or ()),
+    ]:
         try:
             get_rule(rule_id)
         except KeyError:
