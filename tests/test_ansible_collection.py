@@ -571,3 +571,22 @@ def test_the_collection_manifest_names_what_it_ships() -> None:
     assert (galaxy["namespace"], galaxy["name"]) == ("runner_wizard", "gitlab_runner")
     modules = {p.stem for p in (COLLECTION_SOURCE / "plugins" / "modules").glob("*.py")}
     assert {"config_audit", "config_harden", "host_check"} <= modules
+
+
+def test_host_check_runs_the_host_rules_on_each_host(fleet: Fleet) -> None:
+    played = fleet.play(
+        f"""
+        - name: Check the host
+          {NAMESPACE}.host_check:
+            path: "{{{{ runner_wizard_config }}}}"
+          register: result
+        """,
+        "--check",
+    )
+    assert played.code == 0, played.output
+    alpha = {finding["rule"] for finding in played.results["alpha"]["findings"]}
+    gamma = {finding["rule"] for finding in played.results["gamma"]["findings"]}
+    assert "host-config-permissions" in alpha  # written 0644 by the fixture
+    assert "host-config-permissions" not in gamma  # 0600
+    assert played.results["alpha"]["changed"] is False
+    assert_no_secret(played.output + json.dumps(played.results))
