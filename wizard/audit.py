@@ -45,6 +45,7 @@ def audit_document(
     as_written: bool = False,
     runners: Collection[int] | None = None,
     lines: bool = True,
+    host_rules: bool = True,
 ) -> list[Finding]:
     """Every finding in ``document`` at ``trust``, ordered by runner, then line.
 
@@ -53,9 +54,13 @@ def audit_document(
     entries and the global settings: checks read one runner at a time, so the
     other entries' findings are what they were. ``lines=False`` leaves
     ``line`` unset, for audits whose findings are only counted or fixed, so the
-    edited text need not be mapped again.
+    edited text need not be mapped again. ``host_rules=False`` leaves out what only the
+    file on the runner's host can show (its permissions), for ``audit --validate`` on an
+    engine's temporary file.
     """
     mode = CONFIG_MODE if as_written else document.file_mode
+    if not host_rules:
+        mode = None
     embedded = as_embedded(document)
     if embedded is not None:
         mode = None  # a values file is not the runner's config on a host
@@ -202,6 +207,7 @@ def selected(
     runners: Collection[str] | None,
     runner_index: int | None = None,
     skip_rules: Collection[str] = (),
+    only_rules: Collection[str] | None = None,
     runner_indexes: Collection[int] | None = None,
     global_fixes: bool = True,
 ) -> bool:
@@ -212,6 +218,8 @@ def selected(
     any runner (the metrics listener) may go with them.
     """
     if finding.fix is None or finding.rule in skip_rules:
+        return False
+    if only_rules is not None and finding.rule not in only_rules:
         return False
     if fix == "safe" and finding.fix is not FixSafety.SAFE:
         return False
@@ -234,6 +242,7 @@ def harden_document(
     runners: Collection[str] | None = None,
     runner_index: int | None = None,
     skip_rules: Collection[str] = (),
+    only_rules: Collection[str] | None = None,
     runner_indexes: Collection[int] | None = None,
     global_fixes: bool = True,
 ) -> HardenResult:
@@ -256,6 +265,7 @@ def harden_document(
                 runners=runners,
                 runner_index=runner_index,
                 skip_rules=skip_rules,
+                only_rules=only_rules,
                 runner_indexes=runner_indexes,
                 global_fixes=global_fixes,
             )

@@ -209,6 +209,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     audit.add_argument("--fail-on", choices=FAIL_ON, default="high", help=FAIL_ON_HELP)
     audit.add_argument(
+        "--validate",
+        action="store_true",
+        help="check a file a configuration engine is about to install (any name; content "
+        "decides TOML or YAML): host-only rules such as its permissions are skipped",
+    )
+    audit.add_argument(
         "--server",
         action="store_true",
         help="also ask each runner's GitLab for what only it knows (see server-check)",
@@ -238,6 +244,18 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="NAME",
         help="only this runner (repeatable; default: all runners)",
+    )
+    harden.add_argument(
+        "--rule",
+        action="append",
+        metavar="ID",
+        help="only this rule's fixes (repeatable; default: every rule's)",
+    )
+    harden.add_argument(
+        "--skip-rule",
+        action="append",
+        metavar="ID",
+        help="never this rule's fixes (repeatable)",
     )
     harden.add_argument(
         "--dry-run", action="store_true", help="print the diff (secrets masked), write nothing"
@@ -344,6 +362,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--helm-values",
         metavar="FILE",
         help="write a complete values file for the gitlab-runner Helm chart instead",
+    )
+    target.add_argument(
+        "--ansible-vars",
+        metavar="FILE",
+        help="write the preset as variables for the Ansible role's gitlab_runner_runners list",
     )
 
     host = commands.add_parser(

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from wizard.audit import FileReport, audit_document
 from wizard.commands.common import EXIT_ERROR, exit_code, print_error, render, trust_from
 from wizard.embedded import load_document
-from wizard.errors import ConfigError
+from wizard.errors import ConfigError, WizardError
 from wizard.model import DEFAULT_TRUST, Finding, Trust
 
 if TYPE_CHECKING:
@@ -34,7 +34,11 @@ def _wider(reference: Trust, trust: Trust) -> bool:
 
 
 def audit_paths(
-    paths: list[str], trust_name: str | None, preset: Preset | None = None
+    paths: list[str],
+    trust_name: str | None,
+    preset: Preset | None = None,
+    *,
+    host_rules: bool = True,
 ) -> list[FileReport]:
     """One report per path, in order; a file that cannot be read gets ``error`` instead."""
     trust = trust_from(trust_name, preset.trust if preset else DEFAULT_TRUST)
@@ -45,7 +49,7 @@ def audit_paths(
         except ConfigError as error:
             reports.append(FileReport(path=name, trust=trust, error=str(error)))
             continue
-        findings = audit_document(document, trust=trust)
+        findings = audit_document(document, trust=trust, host_rules=host_rules)
         # A preset's exception holds for the audience it was written for, not a wider one.
         applies = preset is not None and _wider(preset.trust, trust) is False
         accepted = _accept(findings, preset) if preset and applies else tuple(findings)
@@ -59,7 +63,10 @@ def run(args: argparse.Namespace) -> int:
         from wizard.presets import load_preset
 
         preset = load_preset(args.preset)
-    reports = audit_paths(args.paths, args.trust, preset)
+    validate = bool(getattr(args, "validate", False))
+    if validate and getattr(args, "server", False):
+        raise WizardError("--validate checks a file before it is installed: it cannot ask GitLab")
+    reports = audit_paths(args.paths, args.trust, preset, host_rules=not validate)
     for report in reports:
         if report.error is not None:
             print_error(report.error)

@@ -104,10 +104,25 @@ def harden_file(path: Path, args: argparse.Namespace) -> tuple[HardenResult, _Pr
     return result, preset_plan
 
 
+def _check_rule_ids(args: argparse.Namespace) -> None:
+    """A --rule or --skip-rule the catalogue does not have is a typo, not a filter."""
+    from wizard.rules.catalogue import get_rule
+
+    for rule_id in [
+        *(getattr(args, "rule", None) or ()),
+        *(getattr(args, "skip_rule", None) or ()),
+    ]:
+        try:
+            get_rule(rule_id)
+        except KeyError:
+            raise WizardError(f"no rule {rule_id!r}; 'runner-wizard rules' lists them") from None
+
+
 def plan_file(
     path: Path, args: argparse.Namespace
 ) -> tuple[HardenResult, _PresetPlan, list[Change]]:
     """What harden would do to one file, and every change with its impact."""
+    _check_rule_ids(args)
     document = load_document(path)
     _check_runner_names(args, document, path)
     preset_plan = _preset_plan(args, document, path)
@@ -128,6 +143,8 @@ def plan_file(
         fix=args.fix,
         runner_indexes=kept,
         global_fixes=not args.runner,
+        only_rules=set(args.rule) if getattr(args, "rule", None) else None,
+        skip_rules=set(getattr(args, "skip_rule", None) or ()),
     )
     result.before = document
     changes, data = changes_for_edits(

@@ -114,6 +114,16 @@ def _is_our_template(path: Path) -> bool:
 
 def export_command(args: argparse.Namespace) -> int:
     preset = load_preset(args.name)
+    if getattr(args, "ansible_vars", None):
+        from wizard.ansible_vars import ansible_vars
+
+        out = Path(args.ansible_vars)
+        exported = ansible_vars(preset)
+        write_new_file(out, exported.text)
+        print(f"wrote Ansible variables {out} (variable {exported.variable})")
+        for name in exported.not_expressed:
+            print(f"  not expressible in the role's variables: {name} (set it with config_harden)")
+        return 0
     if getattr(args, "helm_values", None):
         from wizard.helm_values import helm_values
 
