@@ -45,6 +45,7 @@ ALL_RUNNERS = "*"
 
 _TOP_KEYS = frozenset({"trust", "disabled", "severity", "exception"})
 _EXCEPTION_KEYS = frozenset({"files", "runner", "rule", "reason", "expires"})
+_TOML_POSITION = re.compile(r"\(at line (\d+), column \d+\)")
 _EXCEPTION_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*exception[ \t]*\]\]", re.MULTILINE)
 
 
@@ -104,8 +105,9 @@ def load_policy(path: Path | str) -> Policy:
     except UnicodeDecodeError:
         raise ConfigError(path, "is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as error:
-        line = getattr(error, "lineno", None)
-        reason = str(error).split(" (at line", 1)[0]
+        position = _TOML_POSITION.search(str(error))
+        line = int(position.group(1)) if position else None
+        reason = _TOML_POSITION.sub("", str(error)).strip()
         raise ConfigError(path, f"invalid TOML: {reason}", line=line) from None
     return parse_policy(data, text, str(path))
 
