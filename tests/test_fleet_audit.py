@@ -13,6 +13,7 @@ import shutil
 from collections import Counter
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -77,7 +78,7 @@ concurrent = 4
 """
 
 
-def audit_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, object]]:
+def audit_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
     outcome = run_cli(capsys, "audit", "--format", "json", *argv)
     return outcome.code, json.loads(outcome.out)
 
@@ -152,12 +153,10 @@ def test_the_corpus_audits_in_one_command_with_a_summary(
     assert "trust:" not in only
     # JSON keeps one result per runner: as many findings as the files audited alone.
     _code, whole = audit_json(capsys, "--fail-on", "never", str(corpus))
-    files = whole["files"]
-    assert isinstance(files, list)
-    assert len(files) == len(expected)
-    one = files[0]
+    assert len(whole["files"]) == len(expected)
+    one = whole["files"][0]
     _code, alone = audit_json(capsys, "--fail-on", "never", one["path"])
-    assert alone["files"][0]["findings"] == one["findings"]  # type: ignore[index]
+    assert alone["files"][0]["findings"] == one["findings"]
 
 
 def test_a_finding_on_every_runner_is_printed_once_in_text_but_per_runner_in_json(
@@ -173,7 +172,7 @@ def test_a_finding_on_every_runner_is_printed_once_in_text_but_per_runner_in_jso
     [privileged] = [line for line in text.splitlines() if "privileged-container" in line]
     assert "16 runners: " in privileged
     _code, document = audit_json(capsys, str(path))
-    findings = document["files"][0]["findings"]  # type: ignore[index]
+    findings = document["files"][0]["findings"]
     assert sum(f["rule"] == "privileged-container" for f in findings) == 16
 
 
@@ -278,7 +277,7 @@ def test_suppressed_findings_are_marked_in_every_format(
     policy.write_text(POLICY.replace("2027-01-31", "2999-01-01"))
     argv = ("--policy", str(policy), "--fail-on", "never", str(config))
     _code, document = audit_json(capsys, *argv)
-    [suppressed] = [f for f in document["files"][0]["findings"] if f.get("suppressed")]  # type: ignore[index]
+    [suppressed] = [f for f in document["files"][0]["findings"] if f.get("suppressed")]
     assert suppressed["rule"] == "privileged-container"
     sarif = json.loads(run_cli(capsys, "audit", "--format", "sarif", *argv).out)
     marked = [r for r in sarif["runs"][0]["results"] if r.get("suppressions")]
