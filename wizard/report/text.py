@@ -140,6 +140,16 @@ def render_text(
             out.append("")
     if summary is not None:
         out.extend(summary_lines(summary))
-    text = "\n".join(out).rstrip("\n")
-    # Names and messages come from the file: masked, and escaped for the terminal.
-    return outward(text) + "\n" if text else ""
+    # Names and messages come from the file: masked, and escaped for the terminal. Line by
+    # line, each distinct line once: a fleet's report repeats the same messages and fixes
+    # thousands of times, and masking megabytes in one piece was most of its cost. Every
+    # line starts with our own words or indentation, so no secret spans two of them.
+    shown: dict[str, str] = {}
+    masked = []
+    for line in out:
+        done = shown.get(line)
+        if done is None:
+            done = shown[line] = outward(line)
+        masked.append(done)
+    text = "\n".join(masked).rstrip("\n")
+    return text + "\n" if text else ""
