@@ -9,6 +9,7 @@ is reported after; an invalid policy in one line with exit 2.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections import Counter
 from datetime import date
@@ -103,6 +104,8 @@ def test_a_folder_is_searched_by_content_with_include_and_exclude(tmp_path: Path
     assert found == ["values.yaml", "team-a/prod.toml", "team-b/deep/config.toml"]
     only_toml = discover([str(tmp_path)], include=["*.toml"])
     assert [Path(p).name for p in only_toml] == ["prod.toml", "config.toml"]
+    os.mkfifo(tmp_path / "team-a" / "pipe.toml")  # would block a plain read forever
+    assert discover([str(tmp_path)], include=["pipe.toml"]) == []
     assert discover([str(tmp_path)], exclude=["team-b/**", "*.yaml"]) == [
         str(tmp_path / "team-a" / "prod.toml")
     ]
@@ -151,6 +154,9 @@ def test_the_corpus_audits_in_one_command_with_a_summary(
     only = run_cli(capsys, "audit", "--summary", "--fail-on", "never", str(corpus)).out
     assert only.splitlines()[0] == head  # --summary prints the summary alone
     assert "trust:" not in only
+    _code, totals = audit_json(capsys, "--summary", "--fail-on", "never", str(corpus))
+    assert set(totals) == {"schema", "tool", "summary"}
+    assert totals["summary"]["files"] == len(expected)
     # JSON keeps one result per runner: as many findings as the files audited alone.
     _code, whole = audit_json(capsys, "--fail-on", "never", str(corpus))
     assert len(whole["files"]) == len(expected)

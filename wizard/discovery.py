@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -132,11 +133,20 @@ def is_runner_file(path: str) -> bool:
     not what it seemed. Unreadable files count as candidates, so the audit
     names them instead of passing them by in silence.
     """
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_NOFOLLOW", 0)
     try:
-        with open(path, "rb") as handle:
-            head = handle.read(SNIFF_BYTES)
+        descriptor = os.open(path, flags)
     except OSError:
         return True
+    try:
+        # A FIFO or device named like a config would block or never end: not a config.
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return False
+        head = os.read(descriptor, SNIFF_BYTES)
+    except OSError:
+        return True
+    finally:
+        os.close(descriptor)
     return looks_like_runner_config(head, is_yaml=not path.casefold().endswith(".toml"))
 
 
