@@ -180,6 +180,9 @@ def test_a_finding_on_every_runner_is_printed_once_in_text_but_per_runner_in_jso
     _code, document = audit_json(capsys, str(path))
     findings = document["files"][0]["findings"]
     assert sum(f["rule"] == "privileged-container" for f in findings) == 16
+    sarif = json.loads(run_cli(capsys, "audit", "--format", "sarif", str(path)).out)
+    results = sarif["runs"][0]["results"]
+    assert sum(r["ruleId"] == "privileged-container" for r in results) == 16
 
 
 # -- the policy file -------------------------------------------------------------------
@@ -241,6 +244,12 @@ def test_the_policy_is_found_upward_and_suppressed_findings_do_not_fail(
     text = run_cli(capsys, "audit", "--fail-on", "never", str(config)).out
     assert "suppressed: by .runner-wizard.toml:7 until 2999-01-01" in text
     assert "rules turned off by the policy: debug-trace-enabled" in text
+    # Past its date the exception suppresses nothing: the audit fails again, and says why.
+    (tmp_path / ".runner-wizard.toml").write_text(policy.replace("2999-01-01", "2001-01-01"))
+    expired = run_cli(capsys, "audit", "--fail-on", "critical", str(config))
+    assert expired.code == 1
+    assert "policy-exception-expired" in expired.out
+    assert "expired on 2001-01-01" in expired.out
 
 
 @pytest.mark.parametrize(
