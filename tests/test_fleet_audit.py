@@ -123,6 +123,12 @@ def test_globs_span_folders_only_with_double_star() -> None:
     assert not matches(P("a/b/config.toml"), "a/*.toml")
     assert matches(P("a/b/config.toml"), "a/**")
     assert matches(P("x.toml"), "[wx].toml")
+    # Not a character class: the bracket is a character (never a traceback).
+    assert matches(P("[z-a].toml"), "[z-a].toml")
+    assert matches(P("a[]b"), "a[]b")
+    # Repeated ** collapse: a hostile pattern stays quick on a deep path.
+    deep = P("/".join(["d"] * 200) + "/x")
+    assert not matches(deep, "**/" * 40 + "y")
 
 
 def test_content_sniffing_knows_configs_from_other_toml_and_yaml() -> None:

@@ -96,6 +96,8 @@ def matches(relative: PurePosixPath, pattern: str) -> bool:
 def _glob(pattern: str) -> re.Pattern[str]:
     """A glob as a regular expression: ``**/`` any folders (none too), ``*`` and ``?``
     within one name, ``[...]`` a character class; everything else literal."""
+    # "**/**/" means what "**/" means, and each one more would multiply the matching work.
+    pattern = re.sub(r"(\*\*/)+", "**/", re.sub(r"\*{3,}", "**", pattern))
     out: list[str] = []
     index = 0
     while index < len(pattern):
@@ -117,9 +119,14 @@ def _glob(pattern: str) -> re.Pattern[str]:
             body = pattern[index + 1 : end].replace("\\", "\\\\")
             if body.startswith("!"):
                 body = "^" + body[1:]
-            out.append(f"[{body}]")
-            index = end + 1
-            continue
+            try:
+                re.compile(f"[{body}]")
+            except re.error:  # "[]", "[z-a]": no class, so the bracket is itself
+                out.append(re.escape(char))
+            else:
+                out.append(f"[{body}]")
+                index = end + 1
+                continue
         else:
             out.append(re.escape(char))
         index += 1
