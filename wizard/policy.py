@@ -218,7 +218,11 @@ def apply_policy(reports: Sequence[FileReport], policy: Policy, today: date) -> 
     covers (before its date) kept and marked as accepted with its reason.
     Expired exceptions suppress nothing and are findings of the policy file.
     """
-    active = [e for e in policy.exceptions if not e.expired(today)]
+    # By rule: a finding is compared only with the exceptions for its own rule.
+    active: dict[str, list[PolicyException]] = {}
+    for exception in policy.exceptions:
+        if not exception.expired(today):
+            active.setdefault(exception.rule, []).append(exception)
     out: list[FileReport] = []
     for report in reports:
         if report.error is not None:
@@ -234,7 +238,8 @@ def apply_policy(reports: Sequence[FileReport], policy: Policy, today: date) -> 
             if severity is not None and severity is not finding.severity:
                 finding = replace(finding, severity=severity)
             if finding.accepted is None:
-                covering = next((e for e in active if e.covers(relative, finding)), None)
+                candidates = active.get(finding.rule, ())
+                covering = next((e for e in candidates if e.covers(relative, finding)), None)
                 if covering is not None:
                     finding = replace(finding, accepted=_note(policy, covering))
             findings.append(finding)
