@@ -256,6 +256,11 @@ def test_the_policy_is_found_upward_and_suppressed_findings_do_not_fail(
     assert expired.code == 1
     assert "policy-exception-expired" in expired.out
     assert "expired on 2001-01-01" in expired.out
+    # From the policy's own folder (a repository root in CI) it is named as CI tools expect.
+    monkeypatch.chdir(tmp_path)
+    quality = run_cli(capsys, "audit", "--format", "codequality", "team")
+    paths = {entry["location"]["path"] for entry in json.loads(quality.out)}
+    assert paths == {".runner-wizard.toml", "team/config.toml"}
 
 
 @pytest.mark.parametrize(

@@ -87,12 +87,16 @@ class Policy:
 
 
 def find_policy(start: Path) -> Path | None:
-    """The nearest ``.runner-wizard.toml`` in ``start`` or a folder above it."""
+    """The nearest ``.runner-wizard.toml`` in ``start`` or a folder above it.
+
+    Named by its bare name when it is in the current folder (reports then name it
+    as CI tools expect, from the repository root), by its full path otherwise.
+    """
     folder = start.resolve()
     for candidate in (folder, *folder.parents):
         path = candidate / POLICY_FILE
         if path.is_file():
-            return path
+            return Path(POLICY_FILE) if candidate == Path.cwd().resolve() else path
     return None
 
 
