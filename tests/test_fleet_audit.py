@@ -466,3 +466,18 @@ def test_the_write_baseline_report_is_the_full_audit(tmp_path: Path) -> None:
     outcome = run_audit(AuditRequest([str(config)]))
     assert outcome.before_baseline == outcome.reports
     assert isinstance(outcome.reports[0], FileReport)
+
+
+def test_a_folder_with_no_config_fails_rather_than_passing_in_silence(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A mistyped path or an --exclude that drops everything must not make CI pass."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "notes.toml").write_text('title = "not a runner config"\n')
+    outcome = run_cli(capsys, "audit", str(tmp_path / "docs"))
+    assert outcome.code == 2
+    [line] = outcome.err.splitlines()
+    assert f"{tmp_path / 'docs'}: is a directory with no runner config" in line
+    write_config(tmp_path / "docs", FLEET)
+    assert run_cli(capsys, "audit", str(tmp_path / "docs"), "--exclude", "*.toml").code == 2
+    assert run_cli(capsys, "audit", "--fail-on", "never", str(tmp_path / "docs")).code == 0

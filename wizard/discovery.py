@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
@@ -42,11 +42,23 @@ _CHART_KEY = re.compile(
 """Keys of the runner chart's values; two different ones make a values file."""
 
 
+EMPTY_FOLDER = "is a directory with no runner config or values file in it (searched by content)"
+"""Said of a folder that yields nothing: a mistyped path must not make an audit pass."""
+
+
 def discover(
     paths: Sequence[str], include: Sequence[str] = (), exclude: Sequence[str] = ()
 ) -> list[str]:
-    """The files to audit, in a stable order: each path named, or what its folder holds.
+    """The files to audit (see :func:`discover_all`), without the empty folders."""
+    return discover_all(paths, include, exclude)[0]
 
+
+def discover_all(
+    paths: Sequence[str], include: Sequence[str] = (), exclude: Sequence[str] = ()
+) -> tuple[list[str], list[str]]:
+    """The files to audit, in a stable order, and the folders named that held none.
+
+    Each path named is audited as it is, or, for a folder, what it holds.
     ``include`` and ``exclude`` are globs (``*`` within a name, ``**`` across
     folders) matched against a found file's path inside the folder named, and
     against its name alone for a pattern without ``/``. With ``include``, a
@@ -54,20 +66,23 @@ def discover(
     directly are never filtered: naming one is a request to audit it.
     """
     found: list[str] = []
+    empty: list[str] = []
     seen: set[str] = set()
     for name in paths:
         if os.path.isdir(name) and not os.path.islink(name):
-            candidates: Iterable[str] = _walk(name, include, exclude)
+            candidates = list(_walk(name, include, exclude))
+            if not candidates:
+                empty.append(name)
         else:
-            candidates = (name,)
+            candidates = [name]
         for candidate in candidates:
             if candidate not in seen:
                 seen.add(candidate)
                 found.append(candidate)
-    return found
+    return found, empty
 
 
-def _walk(root: str, include: Sequence[str], exclude: Sequence[str]) -> Iterable[str]:
+def _walk(root: str, include: Sequence[str], exclude: Sequence[str]) -> Iterator[str]:
     for folder, subfolders, files in os.walk(root, followlinks=False):
         subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
         for file_name in sorted(files):

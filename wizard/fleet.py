@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wizard.audit import FileReport, audit_document
-from wizard.discovery import discover
-from wizard.errors import ConfigError
+from wizard.discovery import EMPTY_FOLDER, discover_all
+from wizard.errors import ConfigError, located
 from wizard.model import DEFAULT_TRUST, Finding, Trust
 
 if TYPE_CHECKING:
@@ -69,8 +69,9 @@ def trust_for(request: AuditRequest) -> Trust:
 
 def run_audit(request: AuditRequest) -> AuditOutcome:
     trust = trust_for(request)
-    paths = discover(request.paths, request.include, request.exclude)
+    paths, empty = discover_all(request.paths, request.include, request.exclude)
     reports = audit_files(paths, trust, request.preset)
+    reports += [FileReport(name, trust, error=located(name, EMPTY_FOLDER)) for name in empty]
     if request.policy is not None:
         from wizard.policy import apply_policy
 
