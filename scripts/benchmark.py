@@ -15,14 +15,22 @@ that harden changes) and reports, whole process and median of ``--repeat`` runs:
 - pathological inputs: an 80 KB line of secret-like words, a 96 KB comment and a
   1 MB value, each in a small config.
 
+- a fleet of files: 100 and 1,000 one-runner files audited in one process
+  (``audit --format json FOLDER``) beside ``tomllib`` loading the same files in
+  one process, in this process (imports done) and as whole processes, with the
+  cost of one file at each count: the goal is at most 3x ``tomllib``, and the
+  same cost per file at 100 and at 1,000 files.
+
 ``--check-growth`` is the quick check ``.ci/run`` makes: the commands run in
 this process (no interpreter start to blur them) on 1,000 and 4,000 runners, and
 it fails when one runner costs more than twice as much at 4,000 as at 1,000
-(linear work gives about 1, quadratic about 4). It never fails on absolute
-times, which depend on the machine.
+(linear work gives about 1, quadratic about 4); likewise when one file of a
+folder of 1,000 one-runner files costs more than twice as much as one of 100.
+It never fails on absolute times, which depend on the machine.
 
 Usage:
   python scripts/benchmark.py [--sizes 100 1000 10000] [--repeat 3] [--no-pathological]
+                              [--no-files]
   python scripts/benchmark.py --check-growth
 """
 
@@ -337,6 +345,95 @@ def measure_pathological(repeat: int, folder: Path) -> None:
         print(f"  {name:>14}: " + "   ".join(row))
 
 
+# -- a fleet of files ----------------------------------------------------------------------
+
+FILE_COUNTS = (100, 1000)
+FILES_RATIO_GOAL = 3.0
+"""Auditing a fleet of one-runner files may cost this many times what tomllib takes."""
+
+TOMLLIB_FILES = """\
+import os, sys, tomllib
+folder = sys.argv[1]
+for name in sorted(os.listdir(folder)):
+    with open(os.path.join(folder, name), "rb") as f:
+        tomllib.load(f)
+"""
+"""Load every file of the folder in one process: the floor of auditing them."""
+
+
+def write_file_fleet(folder: Path, count: int) -> Path:
+    """``count`` one-runner files (the fleet's mix of executors) in a folder of their own."""
+    fleet = folder / f"files-{count}"
+    fleet.mkdir()
+    head = "concurrent = 4\ncheck_interval = 0\n\n"
+    for index in range(count):
+        _write(fleet, f"runner-{index:05d}.toml", head + _runner(index))
+    return fleet
+
+
+def _load_all(fleet: Path) -> Callable[[], None]:
+    import tomllib
+
+    names = sorted(fleet.iterdir())
+
+    def run() -> None:
+        for path in names:
+            with path.open("rb") as handle:
+                tomllib.load(handle)
+
+    return run
+
+
+def _timed(run: Callable[[], None], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def measure_files(repeat: int, folder: Path, counts: Sequence[int] = FILE_COUNTS) -> int:
+    """Audit of a folder of one-runner files beside tomllib, in-process and whole process."""
+    print()
+    print(
+        f"a fleet of one-runner files, median of {repeat}: audit --format json FOLDER beside "
+        f"tomllib loading the same files (goal: at most {FILES_RATIO_GOAL:g}x, flat per file)"
+    )
+    python = sys.executable
+    rows = {}
+    for count in counts:
+        fleet = write_file_fleet(folder, count)
+        audit = _in_process(["audit", "--format", "json", "--no-policy", str(fleet)])
+        load = _load_all(fleet)
+        audit()  # imports and first-call caches, outside the timing
+        load()
+        in_audit, in_load = _timed(audit, repeat), _timed(load, repeat)
+        whole_audit = statistics.median(
+            _run([python, "-m", "wizard", "audit", "--format", "json", "--no-policy", str(fleet)])
+            for _ in range(repeat)
+        )
+        whole_load = statistics.median(
+            _run([python, "-c", TOMLLIB_FILES, str(fleet)]) for _ in range(repeat)
+        )
+        rows[count] = (in_audit, in_load, whole_audit, whole_load)
+    print(
+        f"{'files':>6}  {'audit s':>8}  {'tomllib s':>9}  {'ratio':>6}  {'audit ms/file':>13}  "
+        f"{'tomllib ms/file':>15}  {'whole: audit s':>14}  {'tomllib s':>9}  {'ratio':>6}"
+    )
+    for count, (in_audit, in_load, whole_audit, whole_load) in rows.items():
+        print(
+            f"{count:>6}  {in_audit:>8.3f}  {in_load:>9.3f}  {in_audit / in_load:>6.2f}  "
+            f"{in_audit / count * 1000:>13.3f}  {in_load / count * 1000:>15.3f}  "
+            f"{whole_audit:>14.3f}  {whole_load:>9.3f}  {whole_audit / whole_load:>6.2f}"
+        )
+    first, last = counts[0], counts[-1]
+    growth = (rows[last][0] / last) / (rows[first][0] / first)
+    print(f"  audit cost per file, {last} files over {first}: x{growth:.2f}")
+    return 0
+
+
 # -- the growth check: in-process, quick, for CI -----------------------------------------
 
 
@@ -384,9 +481,36 @@ def check_growth(repeat: int, small: int = 1000, large: int = 4000) -> int:
                 f"{per_large * 1000:.3f} at {large}: x{growth:.2f} ({verdict}; "
                 f"medians {median[small]:.2f} s, {median[large]:.2f} s)"
             )
+        failed |= _check_file_growth(folder, repeat)
     if failed:
         print(f"benchmark: per-runner cost grew more than {GROWTH_LIMIT}x", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _check_file_growth(folder: Path, repeat: int, small: int = 100, large: int = 1000) -> bool:
+    """Whether one file of a folder of ``large`` one-runner files costs more than
+    GROWTH_LIMIT times one of ``small`` (a folder audit that grows worse than linearly)."""
+    runs = {}
+    for count in (small, large):
+        fleet = write_file_fleet(folder, count)
+        runs[count] = _in_process(["audit", "--format", "json", "--no-policy", str(fleet)])
+    runs[small]()  # imports and first-call caches, outside the timing
+    samples: dict[int, list[float]] = {n: [] for n in runs}
+    for _ in range(repeat):
+        for count, run in runs.items():  # interleaved, as above
+            gc.collect()
+            start = time.perf_counter()
+            run()
+            samples[count].append(time.perf_counter() - start)
+    per_small = statistics.median(samples[small]) / small
+    per_large = statistics.median(samples[large]) / large
+    growth = per_large / per_small if per_small > 0 else float("inf")
+    verdict = "ok" if growth <= GROWTH_LIMIT else "WORSE THAN LINEAR"
+    print(
+        f"{'audit FOLDER (one-runner files)':>28}: {per_small * 1000:.3f} ms/file at {small}, "
+        f"{per_large * 1000:.3f} at {large}: x{growth:.2f} ({verdict})"
+    )
+    return growth > GROWTH_LIMIT
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -394,6 +518,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
     parser.add_argument("--no-pathological", action="store_true")
+    parser.add_argument("--no-files", action="store_true", help="skip the fleet of files")
+    parser.add_argument(
+        "--files-only", action="store_true", help="only the fleet of files (100 and 1,000)"
+    )
     parser.add_argument(
         "--check-growth", action="store_true", help="the quick in-process check .ci/run makes"
     )
@@ -401,11 +529,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.check_growth:
         return check_growth(args.repeat)
     with tempfile.TemporaryDirectory(prefix="runner-wizard-bench-") as folder:
+        if args.files_only:
+            return measure_files(args.repeat, Path(folder))
         results = measure_sizes(sorted(args.sizes), args.repeat, Path(folder))
         print_sizes(results)
         print_growth(results)
         if not args.no_pathological:
             measure_pathological(args.repeat, Path(folder))
+        if not args.no_files:
+            measure_files(args.repeat, Path(folder))
     return 0
 
 

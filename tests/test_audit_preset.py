@@ -38,7 +38,7 @@ def test_accepted_finding_is_shown_with_the_reason_and_does_not_fail(
     code = main(["audit", str(shell_config), "--preset", "trusted-shell", "--fail-on", "low"])
     out = capsys.readouterr().out
     assert "shell-executor" in out
-    assert "accepted: by preset trusted-shell:" in out
+    assert "suppressed: by preset trusted-shell:" in out
     assert code == 0
 
 

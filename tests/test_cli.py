@@ -31,7 +31,7 @@ from wizard.cli import SEVERITIES, TRUST_LEVELS, build_parser
 from wizard.model import Severity
 from wizard.rules.catalogue import ALL_RULES
 
-TOP_KEYS = {"schema", "tool", "files"}
+TOP_KEYS = {"schema", "tool", "files", "summary"}
 TOOL_KEYS = {"name", "version"}
 FILE_KEYS = {"path", "trust", "error", "findings"}
 FINDING_KEYS = {"rule", "severity", "runner", "runner_index", "table", "key", "line", "message"}
@@ -316,9 +316,10 @@ def test_text_report_names_runner_line_rule_and_fix(
     out = run_cli(capsys, "audit", str(path)).out
     assert 'runner "docker-main" (entry 1)' in out
     assert 'runner "ssh-box" (entry 2)' in out
-    assert out.index('runner "docker-main"') < out.index('runner "ssh-box"')
     privileged_line = RISKY_CONFIG.splitlines().index("    privileged = true") + 1
-    assert f"privileged-container  (line {privileged_line})" in out
+    assert f'privileged-container  runner "docker-main" (entry 1), line {privileged_line}' in out
+    # Worst first: the critical finding opens the report.
+    assert out.splitlines()[1].startswith("  CRITICAL")
     assert "fix (impact may-break): Set privileged = false" in out
 
 

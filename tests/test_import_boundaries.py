@@ -61,6 +61,10 @@ def loaded_roots(tmp_path: Path, *argv: str) -> tuple[object, set[str]]:
         (("audit", "config.toml"), 1),
         (("audit", "--format", "json", "config.toml"), 1),
         (("audit", "--format", "sarif", "config.toml"), 1),
+        (("audit", "--format", "codequality", "."), 1),
+        (("audit", "--format", "junit", "--summary", "."), 2),
+        (("audit", "--format", "junit", "."), 1),
+        (("audit", "--summary", "."), 1),
         (("harden", "--dry-run", "config.toml"), 1),
         (("rules",), 0),
         (("rules", "privileged-container"), 0),
@@ -250,7 +254,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("text safe for a terminal", ("wizard.printable",)),
     ("base", ("wizard", "wizard.model", "wizard.errors", "wizard.secrets", "wizard.keys")),
     ("what a config means", ("wizard.config_reading",)),
-    ("the file, and the rules", ("wizard.tomlfile", "wizard.rules")),
+    ("the file, and the rules", ("wizard.tomlfile", "wizard.rules", "wizard.discovery")),
     ("the file inside YAML", ("wizard.embedded",)),
     ("answers", ("wizard.answers", "wizard.answers_file", "wizard.steps", "wizard.plan")),
     (
@@ -262,6 +266,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "wizard.server",
             "wizard.artifacts",
             "wizard.report",
+            "wizard.baseline",
+            "wizard.policy",
         ),
     ),
     (
@@ -276,6 +282,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "wizard.wording",
             "wizard.checklist_rows",
             "wizard.helm_values",
+            "wizard.fleet",
         ),
     ),
     (
@@ -291,6 +298,9 @@ OPEN_LAYERS = frozenset({"answers", "the core both wizards drive"})
 
 SIDEWAYS = {
     ("wizard.report", "wizard.audit"),
+    ("wizard.report", "wizard.baseline"),
+    ("wizard.baseline", "wizard.audit"),
+    ("wizard.policy", "wizard.audit"),
     ("wizard.commands", "wizard.plain"),
     ("wizard.commands", "wizard.tui"),
     ("wizard.commands", "wizard.cli"),

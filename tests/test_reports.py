@@ -296,7 +296,7 @@ def test_json_table_is_the_header_name() -> None:
 # -- text ------------------------------------------------------------------------------
 
 
-def test_text_groups_by_runner_and_shows_line_rule_and_fix() -> None:
+def test_text_lists_worst_first_and_shows_place_rule_and_fix() -> None:
     report = FileReport(
         "config.toml",
         Trust.MULTI_PROJECT,
@@ -326,30 +326,50 @@ def test_text_groups_by_runner_and_shows_line_rule_and_fix() -> None:
     headings = [
         line.strip() for line in lines if line.startswith("  ") and not line.startswith("    ")
     ]
-    assert headings[:3] == [
-        "global settings",
-        'runner "docker-main" (entry 1)',
-        'runner "ssh-box" (entry 2)',
+    # By severity, then place: the file-wide finding (no line) before line 30.
+    assert headings[:4] == [
+        'CRITICAL privileged-container  runner "docker-main" (entry 1), line 12',
+        "HIGH     config-file-permissions  global settings, file",
+        'HIGH     ssh-host-key-checking-disabled  runner "ssh-box" (entry 2), line 30',
+        'MEDIUM   images-unrestricted  runner "docker-main" (entry 1), line 12',
     ]
     text = "\n".join(lines)
-    assert "CRITICAL privileged-container  (line 12)" in text
     assert f"fix (impact may-break): {get_rule('privileged-container').remedy}" in text
     assert f"may break: {get_rule('privileged-container').breaks}" in text
     assert "(safe)" not in text
     assert "(unsafe)" not in text
     assert f"to do by hand: {get_rule('images-unrestricted').remedy}" in text
-    assert "config-file-permissions  (file)" in text
     assert "1 critical, 2 high, 1 medium; fixable: 1 with impact none, 2 may-break" in lines[-1]
 
 
-def test_text_each_runner_heading_appears_once_per_file() -> None:
-    report = FileReport(
-        "config.toml",
-        Trust.MULTI_PROJECT,
-        (finding(line=3), finding("images-unrestricted", line=4), finding("debug-trace-enabled")),
+def test_text_prints_a_finding_repeated_on_runners_once_naming_them() -> None:
+    """A 16-runner file printed the same findings 16 times; now once, with the runners."""
+    repeated = tuple(
+        finding("debug-trace-enabled", Severity.LOW, runner_index=i, runner=f"r{i}", line=5 + 9 * i)
+        for i in range(16)
     )
-    text = render_text([report])
-    assert text.count('runner "docker-main"') == 1
+    odd_one = finding("privileged-container", runner_index=3, runner="r3", line=30)
+    report = FileReport("fleet.toml", Trust.MULTI_PROJECT, (*repeated, odd_one))
+    lines = render_text([report]).splitlines()
+    [place] = [line for line in lines if line.startswith("  LOW ")]
+    assert "16 runners: " in place
+    assert all(f'"r{i}" (entry {i + 1}, line {5 + 9 * i})' in place for i in range(16))
+    assert lines[1].strip().startswith("CRITICAL privileged-container")
+    assert "1 critical, 16 low" in lines[-1]
+
+
+def test_text_keeps_findings_that_say_different_things_apart() -> None:
+    first = finding(runner_index=0, runner="a")
+    second = replace(finding(runner_index=1, runner="b"), message="something else")
+    text = render_text([FileReport("c.toml", Trust.MULTI_PROJECT, (first, second))])
+    assert text.count("CRITICAL privileged-container") == 2
+
+
+def test_text_shows_suppressed_findings_as_such_and_leaves_them_out_of_the_counts() -> None:
+    kept = replace(finding(), accepted="by .runner-wizard.toml:4 until 2030-01-01: image builds")
+    text = render_text([FileReport("c.toml", Trust.MULTI_PROJECT, (kept,))])
+    assert "suppressed: by .runner-wizard.toml:4 until 2030-01-01: image builds" in text
+    assert text.splitlines()[-1].startswith("  no findings (1 suppressed)")
 
 
 def test_text_names_an_unnamed_runner_by_its_entry() -> None:
@@ -373,9 +393,15 @@ def test_text_leaves_errors_to_stderr_and_reports_clean_files() -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(findings=findings_strategy)
-def test_text_lists_every_finding_under_its_runner(findings: list[Finding]) -> None:
-    ordered = sorted(findings, key=lambda f: -1 if f.runner_index is None else f.runner_index)
-    text = render_text([FileReport("c.toml", Trust.MULTI_PROJECT, tuple(ordered))])
-    rule_lines = [line for line in text.splitlines() if line.startswith("    ") and "  (" in line]
-    assert len(rule_lines) == len(findings)
+def test_text_names_every_finding_once_and_worst_first(findings: list[Finding]) -> None:
+    text = render_text([FileReport("c.toml", Trust.MULTI_PROJECT, tuple(findings))])
+    headings = [line for line in text.splitlines()[1:-1] if not line.startswith("    ")]
+    # Every finding is named: alone, or among the runners of its group.
+    named = sum(
+        int(line.split(" runners: ", 1)[0].rsplit(" ", 1)[-1]) if " runners: " in line else 1
+        for line in headings
+    )
+    assert named == len(findings)
+    ranks = [Severity(line.split()[0].lower()).rank for line in headings]
+    assert ranks == sorted(ranks, reverse=True)
     assert severity_counts(findings) in text.splitlines()[-1]

@@ -128,7 +128,9 @@ def test_rules_for_splits_by_scope() -> None:
     assert all(rule.scope == "config" for rule in config)
     assert all(rule.scope == "host" for rule in rules_for("host"))
     assert all(rule.scope == "server" for rule in rules_for("server"))
-    assert len(config) + len(rules_for("host")) + len(rules_for("server")) == len(ALL_RULES)
+    assert all(rule.scope == "policy" for rule in rules_for("policy"))
+    scopes = ("config", "host", "server", "policy")
+    assert sum(len(rules_for(scope)) for scope in scopes) == len(ALL_RULES)
     assert rules_for("nonsense") == ()
 
 

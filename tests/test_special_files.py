@@ -119,7 +119,10 @@ def test_special_files_are_refused_with_one_line(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    special = {"fifo": str(fifo), "device": "/dev/zero", "directory": str(tmp_path)}[kind]
+    # An empty one: audit searches a folder for configs, and names one that holds none.
+    (tmp_path / "folder").mkdir()
+    directory = str(tmp_path / "folder")
+    special = {"fifo": str(fifo), "device": "/dev/zero", "directory": directory}[kind]
     code = main(_argv(case, special, config, tmp_path))
     err = capsys.readouterr().err
     assert code == 2, err

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 from wizard.config_reading import iter_runners
@@ -80,8 +81,6 @@ def audit_document(
         for entry in iter_runners(document.data)
         if wanted is None or entry.index in wanted
     }
-    masked: dict[str, str] = {}
-    """Messages repeat across runners: mask each distinct one once."""
     findings = []
     for rule, found in evaluate(context):
         issue = _renumbered(found, numbering) if numbering is not None else found
@@ -99,9 +98,7 @@ def audit_document(
             condition = embedded.condition_at(line)
             if condition:
                 message += f" ({condition})"
-        shown = masked.get(message)
-        if shown is None:
-            shown = masked[message] = mask_text(message)
+        shown = _masked_message(message)
         findings.append(
             Finding(
                 rule=rule.id,
@@ -119,6 +116,12 @@ def audit_document(
         )
     findings.sort(key=finding_order)
     return findings
+
+
+@lru_cache(maxsize=16384)
+def _masked_message(message: str) -> str:
+    """Messages repeat across runners and across the files of a fleet: mask each once."""
+    return mask_text(message)
 
 
 def moved(finding: Finding, line: int | None) -> Finding:

@@ -34,6 +34,23 @@ exit codes:
   130 interrupted; nothing was written
 """
 
+AUDIT_FORMATS = (*FORMATS, "codequality", "junit")
+AUDIT_FORMAT_HELP = (
+    "text for people (default); json or sarif for tools and code scanning; codequality "
+    "(GitLab Code Quality) or junit (test reports) for CI"
+)
+
+AUDIT_EXIT_CODES = """\
+exit codes:
+  0  nothing to report at or above the threshold (always, with --fail-on never);
+     with --baseline, no new finding at or above it; with --write-baseline, written
+  1  findings at or above the threshold (with --baseline: new ones only; suppressed
+     findings never count)
+  2  usage error, a file that could not be read or written, an invalid policy or
+     baseline file, or (asking GitLab) nothing could be checked on the server
+  130 interrupted; nothing was written
+"""
+
 HARDEN_EXIT_CODES = """\
 exit codes:
   0  written (or nothing to fix); with --dry-run, no change to make
@@ -195,12 +212,58 @@ def build_parser() -> argparse.ArgumentParser:
     audit = commands.add_parser(
         "audit",
         help="report security findings in config.toml files",
-        description="Check config.toml files against the rule catalogue. Reads only.",
-        epilog=EXIT_CODES,
+        description="Check config.toml files (and values files that carry one) against the "
+        "rule catalogue. Reads only, except the baseline --write-baseline names. A policy "
+        "file (.runner-wizard.toml, found in this folder or above) sets the trust level, "
+        "turns rules off, changes severities and holds exceptions with a reason and an "
+        "expiry date.",
+        epilog=AUDIT_EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    audit.add_argument("paths", nargs="+", metavar="PATH", help="config.toml files to check")
-    audit.add_argument("--format", choices=FORMATS, default="text", help=FORMAT_HELP)
+    audit.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="config.toml or values files, or folders to search for them (by content)",
+    )
+    audit.add_argument("--format", choices=AUDIT_FORMATS, default="text", help=AUDIT_FORMAT_HELP)
+    audit.add_argument(
+        "--include",
+        action="append",
+        metavar="GLOB",
+        help="in folders, only files matching GLOB (path inside the folder, or the name "
+        "for a GLOB without /; ** spans folders; repeatable)",
+    )
+    audit.add_argument(
+        "--exclude",
+        action="append",
+        metavar="GLOB",
+        help="in folders, leave out files matching GLOB (repeatable)",
+    )
+    audit.add_argument(
+        "--summary",
+        action="store_true",
+        help="print only the totals per severity, rule and file (text and json)",
+    )
+    policy_group = audit.add_mutually_exclusive_group()
+    policy_group.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="the policy file (default: .runner-wizard.toml here or in a folder above)",
+    )
+    policy_group.add_argument(
+        "--no-policy", action="store_true", help="ignore any .runner-wizard.toml"
+    )
+    audit.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="report only findings this baseline does not hold; --fail-on applies to them",
+    )
+    audit.add_argument(
+        "--write-baseline",
+        metavar="FILE",
+        help="record today's findings in FILE, for --baseline in later runs (exits 0)",
+    )
     _add_trust(audit)
     audit.add_argument(
         "--preset",
@@ -452,6 +515,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.preset = None
     if command == "presets" and args.preset_command is None:
         parser.parse_args(["presets", "--help"])
+    if command == "audit" and args.summary and args.format not in ("text", "json"):
+        parser.error(f"--summary prints totals as text or json, not {args.format}")
     if command in ("audit", "harden"):
         # They build many long-lived objects and exit: collecting young objects every
         # 700 allocations cost a sixth of a harden of 10,000 runners.

@@ -1,64 +1,19 @@
-"""``runner-wizard audit``: report findings, write nothing."""
+"""``runner-wizard audit``: report findings, write nothing (but a baseline when asked)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from wizard.audit import FileReport, audit_document
-from wizard.commands.common import EXIT_ERROR, exit_code, print_error, render, trust_from
-from wizard.embedded import load_document
-from wizard.errors import ConfigError, WizardError
-from wizard.model import DEFAULT_TRUST, Finding, Trust
-
-if TYPE_CHECKING:
-    from wizard.presets import Preset
+from wizard.commands.common import EXIT_ERROR, EXIT_OK, exit_code, print_error
+from wizard.errors import WizardError
+from wizard.fleet import AuditRequest, closing_summary, run_audit
+from wizard.model import Trust
 
 
-def _accept(findings: list[Finding], preset: Preset) -> tuple[Finding, ...]:
-    """Mark the findings the preset keeps on purpose, with its reason."""
-    note = f"by preset {preset.name}: {preset.accepted_reason}".strip()
-    return tuple(
-        replace(finding, accepted=note) if finding.rule in preset.accepted else finding
-        for finding in findings
-    )
-
-
-def _wider(reference: Trust, trust: Trust) -> bool:
-    """Whether ``trust`` admits more people than ``reference`` does."""
-    order = list(Trust)
-    return order.index(trust) > order.index(reference)
-
-
-def audit_paths(
-    paths: list[str],
-    trust_name: str | None,
-    preset: Preset | None = None,
-    *,
-    host_rules: bool = True,
-) -> list[FileReport]:
-    """One report per path, in order; a file that cannot be read gets ``error`` instead."""
-    trust = trust_from(trust_name, preset.trust if preset else DEFAULT_TRUST)
-    reports = []
-    for name in paths:
-        try:
-            document = load_document(Path(name))
-        except ConfigError as error:
-            reports.append(FileReport(path=name, trust=trust, error=str(error)))
-            continue
-        findings = audit_document(document, trust=trust, host_rules=host_rules)
-        # A preset's exception holds for the audience it was written for, not a wider one.
-        applies = preset is not None and _wider(preset.trust, trust) is False
-        accepted = _accept(findings, preset) if preset and applies else tuple(findings)
-        reports.append(FileReport(name, trust, accepted))
-    return reports
-
-
-def run(args: argparse.Namespace) -> int:
-    preset = None
+def _request(args: argparse.Namespace) -> AuditRequest:
+    preset = policy = baseline = None
     if getattr(args, "preset", None):
         from wizard.presets import load_preset
 
@@ -66,7 +21,31 @@ def run(args: argparse.Namespace) -> int:
     validate = bool(getattr(args, "validate", False))
     if validate and getattr(args, "server", False):
         raise WizardError("--validate checks a file before it is installed: it cannot ask GitLab")
-    reports = audit_paths(args.paths, args.trust, preset, host_rules=not validate)
+    if not getattr(args, "no_policy", False):
+        from wizard.policy import find_policy, load_policy
+
+        named = getattr(args, "policy", None)
+        found = Path(named) if named else find_policy(Path.cwd())
+        policy = load_policy(found) if found is not None else None
+    if getattr(args, "baseline", None):
+        from wizard.baseline import load_baseline
+
+        baseline = load_baseline(args.baseline)
+    return AuditRequest(
+        paths=args.paths,
+        include=getattr(args, "include", None) or (),
+        exclude=getattr(args, "exclude", None) or (),
+        trust=Trust(args.trust) if args.trust else None,
+        preset=preset,
+        policy=policy,
+        baseline=baseline,
+        host_rules=not validate,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    outcome = run_audit(_request(args))
+    reports = outcome.reports
     for report in reports:
         if report.error is not None:
             print_error(report.error)
@@ -74,13 +53,33 @@ def run(args: argparse.Namespace) -> int:
         # Loaded only on request: a plain audit never imports the HTTP code.
         from wizard.commands import server_check
 
-        trust = trust_from(args.trust, preset.trust if preset else DEFAULT_TRUST)
-        reports, server = server_check.server_findings(reports, args, trust)
+        reports, server = server_check.server_findings(reports, args, outcome.trust)
         server_check.print_errors(server)
-        sys.stdout.write(server_check.render(reports, server, args.format, audited=True))
+        sys.stdout.write(server_check.render(reports, server, args.format))
         if server and server_check.nothing_checked(server):
             print_error("nothing could be checked on the server")
             return EXIT_ERROR
         return exit_code(reports, args.fail_on)
-    sys.stdout.write(render(reports, args.format))
+    from wizard.report.render import render_report
+
+    summary = closing_summary(outcome, args.format, asked=getattr(args, "summary", False))
+    sys.stdout.write(
+        render_report(
+            reports,
+            args.format,
+            fail_on=args.fail_on,
+            summary=summary,
+            only_summary=getattr(args, "summary", False),
+        )
+    )
+    if getattr(args, "write_baseline", None):
+        from wizard.baseline import write_baseline
+
+        count = write_baseline(Path(args.write_baseline), outcome.before_baseline)
+        print(
+            f"runner-wizard: wrote {count} finding(s) to the baseline {args.write_baseline}",
+            file=sys.stderr,
+        )
+        code = exit_code(reports, "never")
+        return code if code == EXIT_ERROR else EXIT_OK
     return exit_code(reports, args.fail_on)

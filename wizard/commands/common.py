@@ -18,17 +18,9 @@ def trust_from(value: str | None, fallback: Trust = DEFAULT_TRUST) -> Trust:
 
 
 def render(reports: list[FileReport], output_format: str) -> str:
-    if output_format == "json":
-        from wizard.report.json_report import render_json
+    from wizard.report.render import render_report
 
-        return render_json(reports)
-    if output_format == "sarif":
-        from wizard.report.sarif import render_sarif
-
-        return render_sarif(reports)
-    from wizard.report.text import render_text
-
-    return render_text(reports)
+    return render_report(reports, output_format)
 
 
 def exit_code(reports: Iterable[FileReport], fail_on: str) -> int:

@@ -10,6 +10,7 @@ from wizard import __version__
 from wizard.audit import FileReport
 from wizard.model import Finding, table_name
 from wizard.printable import printable_json
+from wizard.report.summary import Summary, summary_dict
 from wizard.secrets import mask_text
 
 SCHEMA_VERSION = 1
@@ -35,11 +36,12 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         entry["subject"] = finding.subject
     if finding.accepted is not None:
         entry["accepted"] = finding.accepted
+        entry["suppressed"] = True
     return entry
 
 
-def report_to_dict(reports: Iterable[FileReport]) -> dict[str, Any]:
-    return {
+def report_to_dict(reports: Iterable[FileReport], summary: Summary | None = None) -> dict[str, Any]:
+    document: dict[str, Any] = {
         "schema": SCHEMA_VERSION,
         "tool": {"name": "runner-wizard", "version": __version__},
         # Names, keys and messages come from the file: masked like every output.
@@ -56,6 +58,9 @@ def report_to_dict(reports: Iterable[FileReport]) -> dict[str, Any]:
             {},
         ),
     }
+    if summary is not None:
+        document["summary"] = _masked(summary_dict(summary), {})
+    return document
 
 
 def _masked(value: Any, seen: dict[str, str]) -> Any:
@@ -80,7 +85,9 @@ _OUTLINE_DEPTH = 3
 """Containers down to each file's findings list are laid out on lines of their own."""
 
 
-def render_json(reports: Iterable[FileReport]) -> str:
+def render_json(
+    reports: Iterable[FileReport], summary: Summary | None = None, *, only_summary: bool = False
+) -> str:
     """The report, one finding per line.
 
     ``json.dumps`` with ``indent`` runs the pure-Python encoder, which took
@@ -88,7 +95,10 @@ def render_json(reports: Iterable[FileReport]) -> str:
     and each finding is written by the C encoder in one call.
     """
     out: list[str] = []
-    _write(report_to_dict(reports), 0, out)
+    document = report_to_dict(reports, summary)
+    if only_summary:
+        del document["files"]
+    _write(document, 0, out)
     out.append("\n")
     return printable_json("".join(out))
 

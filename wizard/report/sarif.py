@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from wizard import __version__
 from wizard.audit import FileReport
+from wizard.baseline import fingerprint
 from wizard.model import Severity
 from wizard.printable import printable_json
 from wizard.rules.base import Rule
@@ -84,30 +85,36 @@ def report_to_sarif(reports: Iterable[FileReport]) -> dict[str, Any]:
             if finding.rule not in used:
                 used.append(finding.rule)
             location_uri = _uri(finding.subject or report.path)
-            results.append(
-                {
-                    "ruleId": finding.rule,
-                    "ruleIndex": used.index(finding.rule),
-                    "level": _LEVEL[finding.severity],
-                    "message": {"text": finding.message},
-                    "locations": [
-                        {
-                            "physicalLocation": {
-                                "artifactLocation": {"uri": location_uri},
-                                "region": {"startLine": finding.line or 1},
-                            }
+            result: dict[str, Any] = {
+                "ruleId": finding.rule,
+                "ruleIndex": used.index(finding.rule),
+                "level": _LEVEL[finding.severity],
+                "message": {"text": finding.message},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": location_uri},
+                            "region": {"startLine": finding.line or 1},
                         }
-                    ],
-                    "partialFingerprints": {
-                        "runnerWizard/v1": f"{finding.rule}:{finding.runner_index}:{finding.key}",
-                    },
-                    "properties": {
-                        "severity": finding.severity.value,
-                        "security-severity": _SECURITY_SEVERITY[finding.severity],
-                        "fix": finding.fix.value if finding.fix else None,
-                    },
-                }
-            )
+                    }
+                ],
+                "partialFingerprints": {
+                    "runnerWizard/v1": f"{finding.rule}:{finding.runner_index}:{finding.key}",
+                    # What the finding is, wherever the file puts it (as baselines see it).
+                    "runnerWizardFinding/v1": fingerprint(report.path, finding),
+                },
+                "properties": {
+                    "severity": finding.severity.value,
+                    "security-severity": _SECURITY_SEVERITY[finding.severity],
+                    "fix": finding.fix.value if finding.fix else None,
+                },
+            }
+            if finding.accepted is not None:
+                # Kept, and marked: a suppressed finding is never dropped from the report.
+                result["suppressions"] = [
+                    {"kind": "external", "status": "accepted", "justification": finding.accepted}
+                ]
+            results.append(result)
     known = {rule.id: rule for rule in ALL_RULES}
     descriptors = [_rule_descriptor(known.get(rule_id) or get_rule(rule_id)) for rule_id in used]
     run: dict[str, Any] = {

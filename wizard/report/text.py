@@ -1,4 +1,10 @@
-"""The human-readable report: findings grouped by file and runner, with the fix."""
+"""The human-readable report: worst findings first, each said once for all its runners.
+
+A fleet file repeats the same findings on every runner; listing them per
+runner buried the one critical finding under hundreds of repeats. So a file's
+findings are sorted by severity, then place, and a finding that says the same
+thing on several runners is printed once with the runners named.
+"""
 
 from __future__ import annotations
 
@@ -6,31 +12,82 @@ from collections import Counter
 from collections.abc import Iterable
 
 from wizard.audit import FileReport
-from wizard.model import Finding, Impact, Severity
+from wizard.model import Finding, Impact, table_name
+from wizard.report.summary import Summary, counts_text, open_findings, summary_lines
 from wizard.rules.catalogue import get_rule
 from wizard.secrets import outward
-
-_ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO)
 
 
 def severity_counts(findings: Iterable[Finding]) -> str:
     """``2 critical, 1 high`` — or ``no findings``."""
-    counts = Counter(f.severity for f in findings)
-    parts = [f"{counts[s]} {s.value}" for s in _ORDER if counts[s]]
-    return ", ".join(parts) if parts else "no findings"
+    return counts_text(Counter(f.severity for f in findings))
 
 
-def _runner_heading(finding: Finding) -> str:
+def _where(finding: Finding) -> str:
+    if finding.line:
+        return f"line {finding.line}"
+    return "not set" if finding.key else "file"
+
+
+def _name(finding: Finding) -> str:
+    return f'"{finding.runner}"' if finding.runner else "(unnamed)"
+
+
+def _owner(finding: Finding) -> str:
     if finding.runner_index is None:
         return "global settings"
-    name = f'"{finding.runner}"' if finding.runner else "(unnamed)"
-    return f"runner {name} (entry {finding.runner_index + 1})"
+    return f"runner {_name(finding)} (entry {finding.runner_index + 1})"
 
 
-def render_finding(finding: Finding, *, indent: str = "    ") -> list[str]:
-    where = f"line {finding.line}" if finding.line else ("missing" if finding.key else "file")
+def _place(group: list[Finding]) -> str:
+    """Where a finding is: one runner and line, or every runner it repeats on."""
+    first = group[0]
+    if len(group) == 1:
+        return f"{_owner(first)}, {_where(first)}"
+    named = [f"{_name(f)} (entry {(f.runner_index or 0) + 1}, {_where(f)})" for f in group]
+    return f"{len(group)} runners: " + ", ".join(named)
+
+
+def _order(finding: Finding) -> tuple[int, int, int, str]:
+    """Worst first, then by place in the file."""
+    return (
+        -finding.severity.rank,
+        finding.line or 0,
+        -1 if finding.runner_index is None else finding.runner_index,
+        finding.rule,
+    )
+
+
+def _same(finding: Finding) -> tuple[object, ...]:
+    """What must match for two runners' findings to be printed as one."""
+    return (
+        finding.rule,
+        finding.severity,
+        finding.message,
+        table_name(finding.table),
+        finding.key,
+        finding.accepted,
+        finding.fix,
+        finding.subject,
+        finding.runner_index is None,
+    )
+
+
+def grouped(findings: Iterable[Finding]) -> list[list[Finding]]:
+    """The findings in report order, those repeated on several runners gathered together."""
+    groups: dict[tuple[object, ...], list[Finding]] = {}
+    for finding in sorted(findings, key=_order):
+        key = _same(finding)
+        if finding.runner_index is None:
+            key = (*key, id(finding))  # global findings are each their own
+        groups.setdefault(key, []).append(finding)
+    return list(groups.values())
+
+
+def render_finding(finding: Finding, *, indent: str = "  ", place: str | None = None) -> list[str]:
     lines = [
-        f"{indent}{finding.severity.value.upper():8} {finding.rule}  ({where})",
+        f"{indent}{finding.severity.value.upper():8} {finding.rule}  "
+        f"{place if place is not None else f'{_owner(finding)}, {_where(finding)}'}",
         f"{indent}  {finding.message}",
     ]
     try:
@@ -39,7 +96,7 @@ def render_finding(finding: Finding, *, indent: str = "    ") -> list[str]:
     except KeyError:
         remedy, breaks = "", finding.breaks
     if finding.accepted is not None:
-        lines.append(f"{indent}  accepted: {finding.accepted}")
+        lines.append(f"{indent}  suppressed: {finding.accepted}")
     elif finding.impact is not None:
         # Impact, as harden, JSON and the README say it: none, or may break and what.
         lines.append(f"{indent}  fix (impact {finding.impact.value}): {remedy}")
@@ -50,29 +107,49 @@ def render_finding(finding: Finding, *, indent: str = "    ") -> list[str]:
     return lines
 
 
-def render_text(reports: Iterable[FileReport]) -> str:
+def file_lines(report: FileReport) -> list[str]:
+    out = [f"{report.path}  (trust: {report.trust.value})"]
+    for group in grouped(report.findings):
+        out.extend(render_finding(group[0], place=_place(group)))
+    open_ = open_findings(report.findings)
+    fixable = Counter(f.impact for f in open_ if f.impact is not None)
+    summary = f"  {severity_counts(open_)}"
+    suppressed = len(report.findings) - len(open_)
+    if suppressed:
+        summary += f" ({suppressed} suppressed)"
+    if fixable:
+        summary += (
+            f"; fixable: {fixable[Impact.NONE]} with impact none, "
+            f"{fixable[Impact.MAY_BREAK]} may-break "
+            "(runner-wizard harden; --fix all for may-break)"
+        )
+    out.append(summary)
+    return out
+
+
+def render_text(
+    reports: Iterable[FileReport], *, summary: Summary | None = None, only_summary: bool = False
+) -> str:
+    """Each readable file's findings, then ``summary`` when given (or only it)."""
     out: list[str] = []
-    for report in reports:
-        if report.error is not None:
-            continue  # said once, on stderr, by the command; the exit code is 2
-        out.append(f"{report.path}  (trust: {report.trust.value})")
-        heading = None
-        for finding in report.findings:
-            current = _runner_heading(finding)
-            if current != heading:
-                out.append(f"  {current}")
-                heading = current
-            out.extend(render_finding(finding))
-        fixable = Counter(f.impact for f in report.findings if f.impact is not None)
-        summary = f"  {severity_counts(report.findings)}"
-        if fixable:
-            summary += (
-                f"; fixable: {fixable[Impact.NONE]} with impact none, "
-                f"{fixable[Impact.MAY_BREAK]} may-break "
-                "(runner-wizard harden; --fix all for may-break)"
-            )
-        out.append(summary)
-        out.append("")
-    text = "\n".join(out).rstrip("\n")
-    # Names and messages come from the file: masked, and escaped for the terminal.
-    return outward(text) + "\n" if text else ""
+    if not only_summary:
+        for report in reports:
+            if report.error is not None:
+                continue  # said once, on stderr, by the command; the exit code is 2
+            out.extend(file_lines(report))
+            out.append("")
+    if summary is not None:
+        out.extend(summary_lines(summary))
+    # Names and messages come from the file: masked, and escaped for the terminal. Line by
+    # line, each distinct line once: a fleet's report repeats the same messages and fixes
+    # thousands of times, and masking megabytes in one piece was most of its cost. Every
+    # line starts with our own words or indentation, so no secret spans two of them.
+    shown: dict[str, str] = {}
+    masked = []
+    for line in out:
+        done = shown.get(line)
+        if done is None:
+            done = shown[line] = outward(line)
+        masked.append(done)
+    text = "\n".join(masked).rstrip("\n")
+    return text + "\n" if text else ""

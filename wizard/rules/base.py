@@ -65,7 +65,7 @@ class Rule:
     remedy: str
     """What to do, in one sentence (also what the automatic fix does)."""
     check: Check
-    scope: Literal["config", "host", "server"] = "config"
+    scope: Literal["config", "host", "server", "policy"] = "config"
     breaks: str = ""
     """For a fix that may break jobs (``unsafe``): what may stop working, in one line an
     operator reads before saving ("jobs that run docker build lose the host's daemon")."""
@@ -85,7 +85,7 @@ def _checked_elsewhere(_context: AuditContext) -> Iterable[Issue]:
 
 
 def advice_rule(  # noqa: PLR0917 - rule tables read as rows, in field order
-    scope: Literal["host", "server"],
+    scope: Literal["host", "server", "policy"],
     rule_id: str,
     title: str,
     severity: tuple[Severity, Severity, Severity],

@@ -29,6 +29,7 @@ from wizard.rules import (
 )
 from wizard.rules.base import AuditContext, Rule
 from wizard.rules.host_rules import HOST_RULES
+from wizard.rules.policy_rules import POLICY_RULES
 from wizard.rules.schema import SCHEMA_RULES
 from wizard.rules.server_rules import SERVER_RULES
 
@@ -48,6 +49,7 @@ ALL_RULES: tuple[Rule, ...] = (
     *chart_rules.RULES,
     *HOST_RULES,
     *SERVER_RULES,
+    *POLICY_RULES,
 )
 
 _BY_ID = {rule.id: rule for rule in ALL_RULES}

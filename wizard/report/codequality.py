@@ -1,0 +1,80 @@
+"""GitLab's Code Quality report: the subset of the Code Climate format GitLab reads.
+
+Each entry has ``description``, ``check_name``, ``fingerprint``, ``severity``
+(info, minor, major, critical or blocker) and ``location.path`` with
+``location.lines.begin``; GitLab shows them in merge requests on every tier.
+Suppressed findings stay in the report as ``info`` entries whose description
+says so and why, so a reviewer sees them without them counting as problems.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from wizard.audit import FileReport
+from wizard.baseline import fingerprint, normal_path
+from wizard.model import Severity
+from wizard.printable import printable_json
+from wizard.secrets import mask_text
+
+SEVERITY = {
+    Severity.INFO: "info",
+    Severity.LOW: "minor",
+    Severity.MEDIUM: "major",
+    Severity.HIGH: "critical",
+    Severity.CRITICAL: "blocker",
+}
+CODE_QUALITY_SEVERITIES = frozenset(SEVERITY.values())
+
+
+def report_to_codequality(reports: Iterable[FileReport]) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = []
+    used: set[str] = set()
+    for report in reports:
+        if report.error is not None:
+            continue  # said on stderr, and the exit code is 2: not a quality finding
+        for finding in report.findings:
+            print_ = fingerprint(report.path, finding)
+            # Two runners of one name with the same finding: GitLab needs each fingerprint once.
+            unique, count = print_, 1
+            while unique in used:
+                count += 1
+                unique = hashlib.sha256(f"{print_}:{count}".encode()).hexdigest()[:32]
+            used.add(unique)
+            where = (
+                f'runner "{finding.runner}"'
+                if finding.runner
+                else ("global settings" if finding.runner_index is None else "unnamed runner")
+            )
+            description = f"{finding.rule}: {finding.message} ({where})"
+            severity = SEVERITY[finding.severity]
+            if finding.accepted is not None:
+                description = f"[suppressed {finding.accepted}] {description}"
+                severity = "info"
+            entries.append(
+                {
+                    "type": "issue",
+                    "engine_name": "runner-wizard",
+                    "check_name": finding.rule,
+                    "description": mask_text(description),
+                    "categories": ["Security"],
+                    "fingerprint": unique,
+                    "severity": severity,
+                    "location": {
+                        "path": mask_text(normal_path(finding.subject or report.path)),
+                        "lines": {"begin": finding.line or 1},
+                    },
+                }
+            )
+    return entries
+
+
+def render_codequality(reports: Iterable[FileReport]) -> str:
+    # No BOM, plain UTF-8 JSON: what GitLab's parser expects.
+    return (
+        printable_json(json.dumps(report_to_codequality(reports), indent=2, ensure_ascii=False))
+        + "\n"
+    )
