@@ -478,12 +478,12 @@ def test_presets_export_ansible_vars_feeds_the_role_and_stays_literal(fleet: Fle
 
 def test_template_text_in_a_preset_reaches_ansible_as_text(fleet: Fleet) -> None:
     """A value that looks like a Jinja expression must never be evaluated by Ansible."""
-    marker = fleet.root / "evaluated"
+    expression = "{{lookup('env','HOME')}}"
     preset = fleet.root / "evil.toml"
     preset.write_text(
         'name = "evil"\ndescription = "x"\ntrust = "multi-project"\n\n[answers]\n'
         'executor = "docker"\ndefault_image = "alpine:3.20"\n'
-        f"allowed_images = [\"{{{{ lookup('pipe', 'touch {marker}') }}}}\"]\n",
+        f'allowed_images = ["{expression}"]\n',
         encoding="utf-8",
     )
     out = fleet.root / "vars.yml"
@@ -495,6 +495,7 @@ def test_template_text_in_a_preset_reaches_ansible_as_text(fleet: Fleet) -> None
         check=False,
     )
     assert completed.returncode == 0, completed.stderr
+    assert f"!unsafe {json.dumps(expression)}" in out.read_text(encoding="utf-8")
     played = fleet.play(
         f"""
         - name: Load the exported variables
@@ -507,10 +508,7 @@ def test_template_text_in_a_preset_reaches_ansible_as_text(fleet: Fleet) -> None
         hosts="alpha",
     )
     assert played.code == 0, played.output
-    assert not marker.exists()
-    assert played.results["alpha"]["allowed_images"] == [
-        f"{{{{ lookup('pipe', 'touch {marker}') }}}}"
-    ]
+    assert played.results["alpha"]["allowed_images"] == [expression]  # not the home folder
 
 
 def test_check_mode_costs_little_more_per_host_than_harden_dry_run(fleet: Fleet) -> None:
