@@ -82,6 +82,8 @@ EXPECTED_SEVERITY = {
     "chart-token-in-values": (S.MEDIUM, S.HIGH, S.HIGH),
     "chart-auth-token-as-registration-token": (S.MEDIUM, S.MEDIUM, S.MEDIUM),
     "chart-config-ignored": (S.MEDIUM, S.MEDIUM, S.MEDIUM),
+    "chart-env-overrides-config": (S.MEDIUM, S.HIGH, S.CRITICAL),
+    "chart-config-path-unseen": (S.LOW, S.MEDIUM, S.MEDIUM),
     "chart-legacy-privileged": (S.HIGH, S.CRITICAL, S.CRITICAL),
     "chart-cluster-wide-access": (S.MEDIUM, S.HIGH, S.CRITICAL),
     "chart-rbac-wildcard": (S.MEDIUM, S.HIGH, S.HIGH),
