@@ -58,19 +58,45 @@ def _reuse_text(count: int | None, unit: str) -> str:
 # --- autoscaler-vm-reuse ------------------------------------------------------------------------
 
 
+def _containers_privileged(entry: RunnerEntry) -> bool:
+    """True when a docker-based autoscaler's job or service containers may run privileged."""
+    docker = sub_table(entry.data, "docker")
+    return is_true(get_ci(docker, "privileged")) or is_true(get_ci(docker, "services_privileged"))
+
+
+def _reuse_severity(ctx: AuditContext, entry: RunnerEntry) -> Severity | None:
+    """The rule's severity where a job can take the VM over; lower where it cannot.
+
+    The security guidance ties one job per VM to privileged containers: an unprivileged
+    docker job stays in its container, so what a reused VM carries over is its image
+    and volume caches, not the machine. Instance jobs run on the VM itself, like shell.
+    """
+    if entry.executor is Executor.INSTANCE or _containers_privileged(entry):
+        return None
+    return by_trust(_S.INFO, _S.LOW, _S.MEDIUM)[ctx.trust]
+
+
 def _vm_reuse(ctx: AuditContext) -> Iterator[Issue]:
     for entry in runners_for(ctx, AUTOSCALED):
+        severity = _reuse_severity(ctx, entry)
+        unprivileged = (
+            ""
+            if severity is None
+            else " (containers are not privileged, so a job cannot "
+            "take the VM over; caches and images still carry over)"
+        )
         if entry.executor == Executor.DOCKER_MACHINE:
             machine = sub_table(entry.data, "machine")
             builds = _int(get_ci(machine, "MaxBuilds"))
             if builds != 1:
                 key = spelled(machine, "MaxBuilds")
                 yield Issue(
-                    f"{key} {_reuse_text(builds, 'reuse')}",
+                    f"{key} {_reuse_text(builds, 'reuse')}{unprivileged}",
                     runner_path(entry.index, "machine"),
                     key,
                     entry.index,
                     (set_in(entry, ("machine",), "MaxBuilds", 1),),
+                    severity=severity,
                 )
             continue
         autoscaler = sub_table(entry.data, "autoscaler")
@@ -80,21 +106,23 @@ def _vm_reuse(ctx: AuditContext) -> Iterator[Issue]:
         if uses != 1:
             key = spelled(autoscaler, "max_use_count")
             yield Issue(
-                f"{key} {_reuse_text(uses, 'reuse')}",
+                f"{key} {_reuse_text(uses, 'reuse')}{unprivileged}",
                 runner_path(entry.index, "autoscaler"),
                 key,
                 entry.index,
                 (set_in(entry, ("autoscaler",), "max_use_count", 1),),
+                severity=severity,
             )
         capacity = _int(get_ci(autoscaler, "capacity_per_instance"))
         if capacity is not None and capacity > 1:
             key = spelled(autoscaler, "capacity_per_instance")
             yield Issue(
-                f"{key} = {capacity}: concurrent jobs share one VM",
+                f"{key} = {capacity}: concurrent jobs share one VM{unprivileged}",
                 runner_path(entry.index, "autoscaler"),
                 key,
                 entry.index,
                 (set_in(entry, ("autoscaler",), "capacity_per_instance", 1),),
+                severity=severity,
             )
 
 
@@ -106,8 +134,9 @@ AUTOSCALER_VM_REUSE = Rule(
     rationale=(
         "A VM that runs more than one job carries whatever an earlier job left: files, "
         "processes, poisoned caches or a compromised daemon. Giving every job a fresh VM "
-        "limits the damage of a malicious job to that job, which matters most when privileged "
-        "containers are allowed."
+        "limits the damage of a malicious job to that job. That matters most where a job can "
+        "reach the VM itself: privileged containers, or the instance executor, whose jobs run "
+        "on the VM; unprivileged docker jobs are reported one severity lower."
     ),
     doc_url=f"{DOCS}/security/#reduce-the-security-risk-of-using-privileged-containers",
     table="runners.autoscaler",
@@ -227,7 +256,9 @@ def _fetch_on_shared_host(ctx: AuditContext) -> Iterator[Issue]:
             where = (
                 "the checkout, .git and submodule contents included, lives on in a "
                 "per-project Docker volume (disable_cache is not true) for the project's "
-                "next jobs, on any branch"
+                "next jobs; the runner keeps separate volumes for protected and unprotected "
+                "refs, so it passes between unprotected branches (and merge requests) of the "
+                "project, not into protected ones"
             )
             severity: Severity | None = by_trust(_S.INFO, _S.LOW, _S.MEDIUM)[ctx.trust]
         else:

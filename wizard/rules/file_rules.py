@@ -9,16 +9,26 @@ from typing import Any
 
 from wizard.config_reading import (
     feature_flag,
+    feature_flag_default,
     get_ci,
     is_true,
     iter_runners,
+    one_job_per_vm,
     runner_path,
     spelled,
     strings,
     sub_table,
 )
-from wizard.model import FixSafety, Issue, Severity, Trust
-from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, pin_feature_flag, set_in
+from wizard.model import Executor, FixSafety, Issue, Severity, Trust
+from wizard.rules.base import (
+    DOCS,
+    AuditContext,
+    Rule,
+    by_trust,
+    pin_feature_flag,
+    runners_for,
+    set_in,
+)
 
 _S = Severity
 ADVANCED = f"{DOCS}/configuration/advanced-configuration/"
@@ -383,20 +393,43 @@ ENVIRONMENT_SECRETS = Rule(
 
 _TOKEN_IN_GIT_CONFIG = re.compile(
     r"(?i)git\s+config\s+(--global|--system)[^\n;&|]*(CI_JOB_TOKEN|gitlab-ci-token|"
-    r"CI_REPOSITORY_URL|insteadOf)"
+    r"CI_REPOSITORY_URL|insteadOf|credential\.helper\s+['\"]?store)"
 )
-"""A hook script writing the job token (or a URL rewrite carrying it) into a git config
-that outlives the job's checkout."""
+"""A hook script writing the job token (or a URL rewrite carrying it, or a credential
+helper that stores it on disk) into a git config that outlives the job's checkout."""
+
+_HOST_EXECUTORS = frozenset(
+    {
+        Executor.SHELL,
+        Executor.SSH,
+        Executor.CUSTOM,
+        Executor.INSTANCE,
+        Executor.VIRTUALBOX,
+        Executor.PARALLELS,
+    }
+)
+"""Executors whose jobs run as a user on a machine that outlives the job. Docker and
+Kubernetes jobs run the hooks in a container whose home is thrown away with it."""
 
 
 def _token_masking_disabled(ctx: AuditContext) -> Iterator[Issue]:
     for entry in iter_runners(ctx.data):
-        if sub_table(entry.data, "feature_flags").get("FF_MASK_ALL_DEFAULT_TOKENS") is not False:
+        pinned = feature_flag(entry.data, "FF_MASK_ALL_DEFAULT_TOKENS")
+        if pinned is True:
             continue
+        if pinned is None:
+            # populateFeatureFlags (common/build_settings.go) reads job variables, the
+            # runner's environment entries among them, when the flag is not pinned.
+            if feature_flag_default(entry.data, "FF_MASK_ALL_DEFAULT_TOKENS") is not False:
+                continue
+            where = "environment sets FF_MASK_ALL_DEFAULT_TOKENS=false"
+        else:
+            where = "FF_MASK_ALL_DEFAULT_TOKENS = false"
         edit = pin_feature_flag(entry, "FF_MASK_ALL_DEFAULT_TOKENS", True)
         yield Issue(
-            "FF_MASK_ALL_DEFAULT_TOKENS = false: job, runner and deploy tokens printed by a "
-            "job appear in its log in clear",
+            f"{where}: only glpat- tokens and masked variables (CI_JOB_TOKEN among them) are "
+            "still masked; deploy, runner, feed and other GitLab tokens a job prints appear in "
+            "its log in clear",
             edit.table,
             edit.key,
             entry.index,
@@ -406,34 +439,41 @@ def _token_masking_disabled(ctx: AuditContext) -> Iterator[Issue]:
 
 TOKEN_MASKING_DISABLED = Rule(
     id="token-masking-disabled",
-    title="Tokens printed by jobs are not masked",
+    title="GitLab tokens printed by jobs are not masked",
     severity=by_trust(_S.LOW, _S.MEDIUM, _S.HIGH),
     executors=None,
     rationale=(
-        "Runner 17.9 and later mask the known token patterns (job, runner, deploy and "
-        "personal access tokens) in job logs by default (FF_MASK_ALL_DEFAULT_TOKENS in "
-        "helpers/featureflags/flags.go). Turning that off puts live tokens into logs that "
-        "everyone with access to the project's jobs can read. Masking only changes the log, "
-        "never what a job does, so restoring it is safe."
+        "GitLab sends CI_JOB_TOKEN as a masked variable, and the runner always masks glpat- "
+        "personal access tokens. FF_MASK_ALL_DEFAULT_TOKENS (on by default since 17.9) also "
+        "masks every other GitLab token prefix (gldt-, glrt-, glcbt-, glft-, and more; "
+        "common/buildlogger/internal/tokensanitizer). Turning it off puts such tokens, when a "
+        "job prints one, into logs that everyone with access to the project's jobs can read. "
+        "Masking only changes the log, never what a job does, so restoring it is safe."
     ),
     doc_url=FEATURE_FLAGS,
     table="runners.feature_flags",
     key="FF_MASK_ALL_DEFAULT_TOKENS",
     fix=FixSafety.SAFE,
-    remedy="Pin FF_MASK_ALL_DEFAULT_TOKENS = true, or remove the line (true is the default).",
+    remedy=(
+        "Pin FF_MASK_ALL_DEFAULT_TOKENS = true in [runners.feature_flags] (true is the "
+        "default; a value in environment is only the jobs' default)."
+    ),
     check=_token_masking_disabled,
 )
 
 
 def _hook_writes_token(ctx: AuditContext) -> Iterator[Issue]:
-    for entry in iter_runners(ctx.data):
+    for entry in runners_for(ctx, _HOST_EXECUTORS):
+        if entry.executor is Executor.INSTANCE and one_job_per_vm(entry):
+            continue
         for key in ("pre_get_sources_script", "post_get_sources_script", "pre_build_script"):
             script = get_ci(entry.data, key)
             if isinstance(script, str) and _TOKEN_IN_GIT_CONFIG.search(script):
                 written = spelled(entry.data, key)
                 yield Issue(
-                    f"{written} writes the job token into a global git config, where it "
-                    "outlives the job and later jobs on the same host can read it",
+                    f"{written} writes the job token into a global git config on the "
+                    f"{entry.executor} host, where it outlives the job and later jobs on the "
+                    "same host can read it",
                     runner_path(entry.index),
                     written,
                     entry.index,
@@ -442,15 +482,16 @@ def _hook_writes_token(ctx: AuditContext) -> Iterator[Issue]:
 
 HOOK_WRITES_JOB_TOKEN = Rule(
     id="hook-writes-job-token",
-    title="A runner hook stores the job token in global git settings",
+    title="A runner hook stores the job token in global git settings on a reused host",
     severity=by_trust(_S.LOW, _S.MEDIUM, _S.HIGH),
-    executors=None,
+    executors=_HOST_EXECUTORS,
     rationale=(
         "Hook scripts such as pre_get_sources_script run in every job. One that runs git "
-        "config --global with CI_JOB_TOKEN or an insteadOf rewrite leaves the token in the "
-        "user's or system's git configuration, outside the job's checkout and outside the "
-        "runner's own clean-up; the next job on that host can read it and act as the earlier "
-        "job's user while that job runs."
+        "config --global with CI_JOB_TOKEN, an insteadOf rewrite or a storing credential "
+        "helper leaves the token in the user's or system's git configuration, outside the "
+        "job's checkout and outside the runner's own clean-up. Where jobs share a host (shell, "
+        "ssh, custom, reused VMs) the next job can read it and act as the earlier job's user "
+        "while that job runs; in a Docker or Kubernetes job the setting dies with the container."
     ),
     doc_url=f"{ADVANCED}#the-runners-section",
     table="runners",

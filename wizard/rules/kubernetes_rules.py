@@ -366,11 +366,20 @@ K8S_DEFAULT_DROP_REPLACED = Rule(
 # --- k8s-host-path-propagation ------------------------------------------------------------------
 
 
+def _any_container_privileged(k8s: Mapping[str, Any]) -> bool:
+    """True when some container of the job pod runs privileged (pod-wide or its own context)."""
+    if get_ci(k8s, "privileged") is True:
+        return True
+    contexts = (sub_table(k8s, name) for name in K8S_CONTAINER_CONTEXTS)
+    return any(get_ci(context, "privileged") is True for context in contexts)
+
+
 def _bidirectional(ctx: AuditContext) -> Iterator[Issue]:
     for entry in runners_for(ctx, KUBERNETES):
         k8s = sub_table(entry.data, "kubernetes")
         volumes = get_ci(sub_table(k8s, "volumes"), "host_path")
         items = volumes if isinstance(volumes, list) else [volumes]
+        privileged = _any_container_privileged(k8s)
         for item in items:
             if not isinstance(item, Mapping):
                 continue
@@ -379,6 +388,19 @@ def _bidirectional(ctx: AuditContext) -> Iterator[Issue]:
                 continue
             name = get_ci(item, "name")
             label = f" ({name})" if isinstance(name, str) else ""
+            if not privileged:
+                # validateMountPropagation (Kubernetes pkg/apis/core/validation): the API
+                # server refuses Bidirectional in a container that is not privileged.
+                yield Issue(
+                    f"host_path volume{label} uses mount_propagation = {mode!r} without "
+                    "privileged mode: Kubernetes rejects such a pod, so no job of this runner "
+                    "starts (a broken config, not an exposure)",
+                    runner_path(entry.index, "kubernetes", "volumes"),
+                    "host_path",
+                    entry.index,
+                    severity=Severity.LOW,
+                )
+                continue
             yield Issue(
                 f"host_path volume{label} uses mount_propagation = {mode!r}: mounts a job makes "
                 "there appear on the node itself",
@@ -395,8 +417,10 @@ K8S_BIDIRECTIONAL_MOUNT = Rule(
     executors=KUBERNETES,
     rationale=(
         "With Bidirectional propagation, mounts made inside the container show up on the node "
-        "and in every pod that shares the path. Kubernetes allows it only for privileged "
-        "containers because it lets a job reshape the node's filesystem view."
+        "and in every pod that shares the path, so a job can reshape the node's filesystem "
+        "view. Kubernetes accepts it only in privileged containers: without privileged mode "
+        "the API server rejects the pod and no job starts, which is reported as a broken "
+        "config at low severity."
     ),
     doc_url=f"{K8S_DOCS}#hostpath-volume",
     table="runners.kubernetes.volumes.host_path",

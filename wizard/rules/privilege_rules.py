@@ -125,8 +125,9 @@ PRIVILEGED_CONTAINER = Rule(
         "dind, mounts, loop devices) fail"
     ),
     remedy=(
-        "Set privileged = false; jobs that build images need a rootless builder or a separate, "
-        "ephemeral runner for protected branches."
+        "Set privileged = false and build images with rootless BuildKit, Buildah or Podman; "
+        "where a job truly needs privileged mode, name its pinned image in "
+        "allowed_privileged_images on a separate, ephemeral runner for protected branches."
     ),
     check=_privileged,
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from wizard.config_reading import (
@@ -211,9 +212,21 @@ def _helper_problem(image: str) -> str | None:
         return f"helper_image {text!r} comes from someone else's image on a public registry"
     if digest:
         return None
-    if not tag or tag.endswith("latest") or ("$" in tag and "REVISION" not in tag):
+    if not tag or tag.endswith("latest"):
         return f"helper_image {text!r} is not pinned to a version: whatever is pushed next runs"
+    if "$" in _RUNNER_VERSION_VARIABLE.sub("", tag):
+        return (
+            f"helper_image {text!r} takes its tag from a variable the runner expands with the "
+            "job's variables (executors/docker/docker.go ExpandValue), so a job can choose it"
+        )
     return None
+
+
+_RUNNER_VERSION_VARIABLE = re.compile(
+    r"\$(\{CI_RUNNER_(VERSION|REVISION)\}|CI_RUNNER_(VERSION|REVISION)\b)"
+)
+"""The runner's own version or revision, as the docs' helper_image examples spell them
+(``x86_64-v${CI_RUNNER_VERSION}``): pinned to the runner binary, not chosen by a job."""
 
 
 def _helper_image(ctx: AuditContext) -> Iterator[Issue]:

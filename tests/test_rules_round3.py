@@ -1,0 +1,177 @@
+"""Rules corrected or added after a line-by-line check against the runner's source (19.4.0).
+
+Each test names the runner, Kubernetes or docs source it rests on, and each case
+failed on the catalogue before this round.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.rule_checks import fixed, issues
+from wizard.model import Severity, Trust
+from wizard.rules.catalogue import get_rule
+
+
+def runner(executor: str, body: str = "") -> str:
+    return f'[[runners]]\nexecutor = "{executor}"\n{body}'
+
+
+# --- hook-writes-job-token: only where the hook runs on a host that outlives the job ------
+# executors/docker and executors/kubernetes run pre_get_sources_script in the job's
+# containers, whose home (and so git config --global) is discarded with them.
+
+HOOK = (
+    'pre_get_sources_script = "git config --global url.https://gitlab-ci-token:${CI_JOB_TOKEN}'
+    '@gitlab.example.com/.insteadOf https://gitlab.example.com/"\n'
+)
+
+
+@pytest.mark.parametrize("executor", ["docker", "kubernetes", "docker-autoscaler"])
+def test_hook_in_a_throwaway_container_is_not_reported(executor: str) -> None:
+    assert issues("hook-writes-job-token", runner(executor, HOOK)) == []
+
+
+@pytest.mark.parametrize("executor", ["shell", "ssh", "custom"])
+def test_hook_on_a_reused_host_is_reported(executor: str) -> None:
+    (issue,) = issues("hook-writes-job-token", runner(executor, HOOK))
+    assert executor in issue.message
+
+
+def test_hook_storing_credentials_with_the_store_helper() -> None:
+    hook = 'pre_build_script = "git config --global credential.helper store"\n'
+    (issue,) = issues("hook-writes-job-token", runner("shell", hook))
+    assert "pre_build_script" in issue.message
+
+
+def test_instance_with_a_vm_per_job_is_not_a_reused_host() -> None:
+    isolated = "[runners.autoscaler]\nmax_use_count = 1\ncapacity_per_instance = 1\n"
+    assert issues("hook-writes-job-token", runner("instance", HOOK + isolated)) == []
+    assert len(issues("hook-writes-job-token", runner("instance", HOOK))) == 1
+
+
+# --- token-masking-disabled: CI_JOB_TOKEN stays masked -------------------------------------
+# common/build.go getNewLogger masks every masked variable (CI_JOB_TOKEN is one) and
+# common/buildlogger/internal/tokensanitizer DefaultTokenPrefixes always keeps glpat-;
+# the flag adds gldt-, glrt-, glcbt-, glft- and the other prefixes.
+
+
+def test_token_masking_message_does_not_claim_the_job_token_leaks() -> None:
+    text = runner("docker", "[runners.feature_flags]\nFF_MASK_ALL_DEFAULT_TOKENS = false\n")
+    (issue,) = issues("token-masking-disabled", text)
+    assert "CI_JOB_TOKEN among them" in issue.message
+    assert "job, runner and deploy tokens" not in issue.message
+    assert "CI_JOB_TOKEN as a masked variable" in get_rule("token-masking-disabled").rationale
+
+
+@pytest.mark.parametrize("value", ["false", "0", "F", "FALSE"])
+def test_token_masking_turned_off_through_environment(value: str) -> None:
+    """populateFeatureFlags parses job variables (environment included) with ParseBool."""
+    text = runner("docker", f'environment = ["FF_MASK_ALL_DEFAULT_TOKENS={value}"]\n')
+    (issue,) = issues("token-masking-disabled", text)
+    assert "environment" in issue.message
+    data = fixed("token-masking-disabled", text)
+    assert data["runners"][0]["feature_flags"]["FF_MASK_ALL_DEFAULT_TOKENS"] is True
+    # A flag pinned true wins over environment (the runner's setting takes precedence).
+    pinned = text + "[runners.feature_flags]\nFF_MASK_ALL_DEFAULT_TOKENS = true\n"
+    assert issues("token-masking-disabled", pinned) == []
+    # Not a Go boolean: the runner ignores it and keeps the default (on).
+    assert issues("token-masking-disabled", text.replace(value, "no")) == []
+
+
+# --- k8s-bidirectional-mount: rejected without privileged mode -----------------------------
+# Kubernetes pkg/apis/core/validation/validation.go validateMountPropagation:
+# "Bidirectional mount propagation is available only to privileged containers".
+
+BIDIRECTIONAL = """\
+[[runners]]
+executor = "kubernetes"
+[runners.kubernetes]
+{extra}
+[[runners.kubernetes.volumes.host_path]]
+name = "shared"
+mount_path = "/mnt"
+host_path = "/mnt"
+mount_propagation = "Bidirectional"
+"""
+
+
+def test_bidirectional_without_privileged_is_a_broken_config() -> None:
+    (issue,) = issues("k8s-bidirectional-mount", BIDIRECTIONAL.format(extra=""))
+    assert issue.severity is Severity.LOW
+    assert "rejects such a pod" in issue.message
+
+
+@pytest.mark.parametrize(
+    "extra",
+    ["privileged = true", "build_container_security_context = { privileged = true }"],
+)
+def test_bidirectional_with_privileged_is_an_exposure(extra: str) -> None:
+    (issue,) = issues("k8s-bidirectional-mount", BIDIRECTIONAL.format(extra=extra))
+    assert issue.severity is None
+    assert "appear on the node" in issue.message
+
+
+# --- git-strategy-fetch-shared on docker: volumes split by protected state ------------------
+# executors/docker/volume.go createVolumesManager: Protected = IsProtected() || a -protected
+# cache key; internal/volumes/manager.go withProtected adds the "-protected" suffix.
+
+
+def test_docker_fetch_message_says_protected_refs_get_their_own_volume() -> None:
+    (issue,) = issues("git-strategy-fetch-shared", runner("docker"))
+    assert "any branch" not in issue.message
+    assert "separate volumes for protected and unprotected refs" in issue.message
+
+
+# --- helper-image-untrusted: the docs' own pinned form --------------------------------------
+# executors/docker/docker.go getHelperImage: ExpandValue(HelperImage) with the build's
+# variables; docs configuration/advanced-configuration.md "helper image" example
+# my.registry.local/gitlab/gitlab-runner-helper:x86_64-v${CI_RUNNER_VERSION}.
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "registry.gitlab.com/gitlab-org/gitlab-runner/gitlab-runner-helper:x86_64-v${CI_RUNNER_VERSION}",
+        "my.registry.local/gitlab/gitlab-runner-helper:x86_64-v${CI_RUNNER_VERSION}",
+        "my.registry.local/gitlab/gitlab-runner-helper:x86_64-$CI_RUNNER_REVISION",
+    ],
+)
+def test_helper_image_pinned_to_the_runner_version(image: str) -> None:
+    text = runner("docker", f'[runners.docker]\nhelper_image = "{image}"\n')
+    assert issues("helper-image-untrusted", text) == []
+
+
+def test_helper_image_tag_from_another_variable_is_chosen_by_the_job() -> None:
+    image = "my.registry.local/gitlab/gitlab-runner-helper:${HELPER_TAG}"
+    text = runner("docker", f'[runners.docker]\nhelper_image = "{image}"\n')
+    (issue,) = issues("helper-image-untrusted", text)
+    assert "a job can choose it" in issue.message
+
+
+# --- autoscaler-vm-reuse: severity follows what a job can reach -----------------------------
+# docs security/_index.md "Reduce the security risk of using privileged containers" ties
+# one job per VM (MaxBuilds = 1, max_use_count = 1) to privileged mode.
+
+
+def test_vm_reuse_is_lower_on_unprivileged_docker_autoscalers() -> None:
+    text = runner("docker-autoscaler", "[runners.docker]\nprivileged = false\n")
+    (issue,) = issues("autoscaler-vm-reuse", text, Trust.MULTI_PROJECT)
+    assert issue.severity is Severity.LOW
+    assert "not privileged" in issue.message
+    privileged = text.replace("privileged = false", "privileged = true")
+    (issue,) = issues("autoscaler-vm-reuse", privileged, Trust.MULTI_PROJECT)
+    assert issue.severity is None  # the rule's high
+    # The instance executor runs jobs on the VM itself: full severity.
+    (issue,) = issues("autoscaler-vm-reuse", runner("instance"), Trust.MULTI_PROJECT)
+    assert issue.severity is None
+
+
+# --- privileged advice -----------------------------------------------------------------------
+
+
+def test_privileged_advice_names_rootless_builders_and_the_image_allowlist() -> None:
+    remedy = get_rule("privileged-container").remedy
+    for word in ("BuildKit", "Buildah", "Podman", "allowed_privileged_images"):
+        assert word in remedy
+    assert "kaniko" not in remedy.lower()
