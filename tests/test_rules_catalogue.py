@@ -73,6 +73,7 @@ EXPECTED_SEVERITY = {
     "k8s-pull-policy-unset": (S.INFO, S.MEDIUM, S.HIGH),
     "k8s-default-drop-replaced": (S.LOW, S.MEDIUM, S.MEDIUM),
     "k8s-bidirectional-mount": (S.MEDIUM, S.HIGH, S.CRITICAL),
+    "k8s-privileged-without-escalation": (S.MEDIUM, S.MEDIUM, S.MEDIUM),
     "k8s-pod-spec-patches": (S.INFO, S.LOW, S.MEDIUM),
     "unconfined-profile": (S.MEDIUM, S.HIGH, S.CRITICAL),
     "host-devices": (S.LOW, S.MEDIUM, S.HIGH),

@@ -175,3 +175,128 @@ def test_privileged_advice_names_rootless_builders_and_the_image_allowlist() -> 
     for word in ("BuildKit", "Buildah", "Podman", "allowed_privileged_images"):
         assert word in remedy
     assert "kaniko" not in remedy.lower()
+
+
+# --- config-file-permissions: only a file that holds a secret is a high finding ------------
+# common/config.go SaveConfig: os.WriteFile(..., 0o600) sets the mode only on a new file.
+
+
+def test_permissions_of_a_file_without_secrets_are_only_noted() -> None:
+    template = runner("docker", '[runners.docker]\nimage = "alpine"\n')
+    for text in ("", template):
+        (issue,) = issues("config-file-permissions", text, file_mode=0o644)
+        assert issue.severity is Severity.INFO
+        assert "holds no token or password" in issue.message
+    with_token = '[[runners]]\ntoken = "glrt-secretsecret"\nexecutor = "shell"\n'
+    (issue,) = issues("config-file-permissions", with_token, file_mode=0o644)
+    assert issue.severity is None  # the rule's own high
+    with_cache_key = runner("docker", '[runners.cache.s3]\nSecretKey = "abc"\n')
+    (issue,) = issues("config-file-permissions", with_cache_key, file_mode=0o640)
+    assert issue.severity is None
+
+
+# --- sensitive-host-path: a CA certificate mounted read-only, as the docs do ---------------
+# docs configuration/tls-self-signed.md:
+# volumes = ["/cache", "/path/to-ca-cert-dir/ca.crt:/etc/gitlab-runner/certs/ca.crt:ro"]
+
+
+@pytest.mark.parametrize(
+    "volume",
+    [
+        "/etc/gitlab-runner/certs/ca.crt:/etc/gitlab-runner/certs/ca.crt:ro",
+        "/etc/gitlab-runner/certs:/etc/gitlab-runner/certs:ro",
+        "/etc/ssh/ca.pem:/ca.pem:ro,z",
+    ],
+)
+def test_read_only_certificate_mount_is_not_sensitive(volume: str) -> None:
+    text = runner("docker", f'[runners.docker]\nvolumes = ["{volume}"]\n')
+    assert issues("sensitive-host-path", text) == []
+    writable = volume.removesuffix(":ro").removesuffix(":ro,z")
+    found = issues("sensitive-host-path", text.replace(volume, writable))
+    assert found, "a writable mount lets a job change what the host trusts"
+
+
+def test_read_only_key_file_stays_sensitive() -> None:
+    volume = "/etc/gitlab-runner/certs/client.key.pem:/k.pem:ro"
+    text = runner("docker", f'[runners.docker]\nvolumes = ["{volume}"]\n')
+    assert issues("sensitive-host-path", text)
+
+
+def test_kubernetes_read_only_certificate_host_path() -> None:
+    text = (
+        '[[runners]]\nexecutor = "kubernetes"\n[[runners.kubernetes.volumes.host_path]]\n'
+        'name = "ca"\nhost_path = "/etc/gitlab-runner/certs/ca.crt"\n'
+        'mount_path = "/etc/gitlab-runner/certs/ca.crt"\nread_only = true\n'
+    )
+    assert issues("sensitive-host-path", text) == []
+    assert issues("sensitive-host-path", text.replace("read_only = true", "read_only = false"))
+
+
+# --- unknown-key: global keys and GitLab-side settings written in [[runners]] --------------
+# common/config.go: CheckInterval is a field of Config (the top of the file);
+# strict_check_interval is a RunnerSettings boolean. commands/register.go lists
+# --locked, --access-level, --run-untagged, --tag-list... as settings GitLab keeps.
+
+
+def test_check_interval_in_a_runner_belongs_at_the_top_of_the_file() -> None:
+    (issue,) = issues("unknown-key", runner("shell", "check_interval = 3\n"))
+    assert "belongs at the top of the file" in issue.message
+    assert "strict_check_interval" not in issue.message
+
+
+@pytest.mark.parametrize("key", ["run_untagged", "locked", "tag_list", "protected", "tags"])
+def test_gitlab_side_settings_say_where_they_are_set(key: str) -> None:
+    (issue,) = issues("unknown-key", runner("shell", f"{key} = true\n"))
+    assert "GitLab keeps this setting" in issue.message
+    assert "runners API" in issue.message
+
+
+# --- k8s-privilege-escalation: per-container values win over the pod-wide one --------------
+# common/config.go GetContainerSecurityContext / getContainerSecurityContextEffectiveFlagValue.
+
+EVERY_CONTAINER_FORBIDS = """\
+[[runners]]
+executor = "kubernetes"
+[runners.kubernetes.build_container_security_context]
+allow_privilege_escalation = false
+[runners.kubernetes.helper_container_security_context]
+allow_privilege_escalation = false
+[runners.kubernetes.service_container_security_context]
+allow_privilege_escalation = false
+[runners.kubernetes.init_permissions_container_security_context]
+allow_privilege_escalation = false
+"""
+
+
+def test_pod_wide_escalation_unset_is_fine_when_every_container_forbids_it() -> None:
+    assert issues("k8s-privilege-escalation", EVERY_CONTAINER_FORBIDS) == []
+    one_open = EVERY_CONTAINER_FORBIDS.rsplit("[runners.kubernetes.init_permissions", 1)[0]
+    assert issues("k8s-privilege-escalation", one_open)
+
+
+# --- k8s-privileged-without-escalation: the pod is rejected -------------------------------
+# Kubernetes pkg/apis/core/validation ValidateSecurityContext: "cannot set
+# `allowPrivilegeEscalation` to false and `privileged` to true".
+
+
+def test_privileged_with_escalation_forbidden_never_starts() -> None:
+    text = (
+        '[[runners]]\nexecutor = "kubernetes"\n[runners.kubernetes]\n'
+        "privileged = true\nallow_privilege_escalation = false\n"
+    )
+    (issue,) = issues("k8s-privileged-without-escalation", text)
+    assert "no job of this runner starts" in issue.message
+    # A build container that turns privileged off still leaves the helper rejected.
+    build_off = text + "[runners.kubernetes.build_container_security_context]\nprivileged = false\n"
+    (issue,) = issues("k8s-privileged-without-escalation", build_off)
+    assert "helper_container" in issue.message
+    assert "build_container," not in issue.message
+    # Only a service container privileged: jobs with services fail.
+    service = (
+        '[[runners]]\nexecutor = "kubernetes"\n[runners.kubernetes]\n'
+        "allow_privilege_escalation = false\n"
+        "[runners.kubernetes.service_container_security_context]\nprivileged = true\n"
+    )
+    (issue,) = issues("k8s-privileged-without-escalation", service)
+    assert "jobs that start those fail" in issue.message
+    assert issues("k8s-privileged-without-escalation", text.replace("= false", "= true")) == []

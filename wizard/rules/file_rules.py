@@ -29,6 +29,7 @@ from wizard.rules.base import (
     runners_for,
     set_in,
 )
+from wizard.secrets import is_secret_key
 
 _S = Severity
 ADVANCED = f"{DOCS}/configuration/advanced-configuration/"
@@ -38,13 +39,36 @@ FEATURE_FLAGS = f"{DOCS}/configuration/feature-flags/"
 # --- config-file-permissions ------------------------------------------------------------------
 
 
-def _file_permissions(ctx: AuditContext) -> Iterator[Issue]:
-    if ctx.file_mode is not None and ctx.file_mode & 0o077:
-        yield Issue(
-            f"file mode {ctx.file_mode & 0o777:04o}: users other than the owner can read the "
-            "runner tokens",
-            (),
+def holds_secret(value: Any) -> bool:
+    """True when a parsed config carries a credential: a runner token, a password, a key."""
+    if isinstance(value, Mapping):
+        return any(
+            (is_secret_key(str(key)) and isinstance(item, str) and bool(item.strip()))
+            or holds_secret(item)
+            for key, item in value.items()
         )
+    if isinstance(value, list):
+        return any(holds_secret(item) for item in value)
+    return False
+
+
+def _file_permissions(ctx: AuditContext) -> Iterator[Issue]:
+    if ctx.file_mode is None or not ctx.file_mode & 0o077:
+        return
+    mode = f"file mode {ctx.file_mode & 0o777:04o}"
+    if holds_secret(ctx.data):
+        yield Issue(f"{mode}: users other than the owner can read the runner tokens", ())
+        return
+    # No token or password yet: an empty config.toml or a registration template. The
+    # runner's os.WriteFile (common/config.go SaveConfig) sets 0600 only on a file it
+    # creates, so a config.toml it later registers into keeps this mode.
+    yield Issue(
+        f"{mode}: the file holds no token or password now, but if the runner registers into "
+        "it, the tokens it writes keep this mode (a --template-config file never receives "
+        "them)",
+        (),
+        severity=Severity.INFO,
+    )
 
 
 CONFIG_FILE_PERMISSIONS = Rule(
@@ -56,7 +80,8 @@ CONFIG_FILE_PERMISSIONS = Rule(
         "The file holds every runner's authentication token and often cache or cluster "
         "credentials. With group or world permissions any local account, including jobs on a "
         "shell runner, can copy them and impersonate the runner. The runner sets 0600 only on "
-        "files it creates and never checks the mode when it reads one."
+        "files it creates and never checks the mode when it reads one. A file with no secret "
+        "in it yet (an empty config or a template) is only noted."
     ),
     doc_url=f"{DOCS}/security/",
     table="",

@@ -37,7 +37,14 @@ def _privilege_escalation(ctx: AuditContext) -> Iterator[Issue]:
         k8s = sub_table(entry.data, "kubernetes")
         k8s_path = runner_path(entry.index, "kubernetes")
         pod_privileged = get_ci(k8s, "privileged") is True
-        if get_ci(k8s, "allow_privilege_escalation") is not False:
+        # GetContainerSecurityContext (common/config.go): a container's own value wins over
+        # the pod-wide one, so when every container forbids escalation the pod-wide gap
+        # reaches none of them.
+        every_container_forbids = all(
+            get_ci(sub_table(k8s, name), "allow_privilege_escalation") is False
+            for name in K8S_CONTAINER_CONTEXTS
+        )
+        if get_ci(k8s, "allow_privilege_escalation") is not False and not every_container_forbids:
             edits = list(_escalation_edits(entry.index, k8s_path, k8s, pod_privileged))
             for name in K8S_CONTAINER_CONTEXTS:
                 context = sub_table(k8s, name)
@@ -479,8 +486,67 @@ K8S_POD_SPEC_PATCHES = Rule(
 )
 
 
+# --- k8s-privileged-without-escalation -------------------------------------------------------
+
+
+def _effective(k8s: Mapping[str, Any], context: Mapping[str, Any], key: str) -> Any:
+    """A container's own value, else the pod-wide one.
+
+    common/config.go getContainerSecurityContextEffectiveFlagValue.
+    """
+    own = get_ci(context, key)
+    return own if isinstance(own, bool) else get_ci(k8s, key)
+
+
+def _privileged_without_escalation(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in runners_for(ctx, KUBERNETES):
+        k8s = sub_table(entry.data, "kubernetes")
+        clashing = [
+            name.removesuffix("_security_context")
+            for name in K8S_CONTAINER_CONTEXTS
+            if _effective(k8s, sub_table(k8s, name), "privileged") is True
+            and _effective(k8s, sub_table(k8s, name), "allow_privilege_escalation") is False
+        ]
+        if not clashing:
+            continue
+        always = {"build_container", "helper_container"} & set(clashing)
+        when = "no job of this runner starts" if always else "jobs that start those fail"
+        yield Issue(
+            f"privileged = true with allow_privilege_escalation = false for "
+            f"{', '.join(clashing)}: Kubernetes rejects such a container, so {when}",
+            runner_path(entry.index, "kubernetes"),
+            spelled(k8s, "allow_privilege_escalation"),
+            entry.index,
+        )
+
+
+K8S_PRIVILEGED_WITHOUT_ESCALATION = Rule(
+    id="k8s-privileged-without-escalation",
+    title="Privileged job containers that forbid privilege escalation never start",
+    severity=by_trust(_S.MEDIUM, _S.MEDIUM, _S.MEDIUM),
+    executors=KUBERNETES,
+    rationale=(
+        "A privileged container can do everything, so Kubernetes refuses one that also says "
+        "allowPrivilegeEscalation: false (ValidateSecurityContext in pkg/apis/core/validation). "
+        "The runner copies both settings into each container, a container's own value over "
+        "the pod-wide one: where they meet, the pod is rejected and the runner's jobs fail "
+        "before their first line. A broken config, not an exposure."
+    ),
+    doc_url=f"{K8S_DOCS}#set-a-security-policy-for-the-pod",
+    table="runners.kubernetes",
+    key="allow_privilege_escalation",
+    fix=None,
+    remedy=(
+        "Decide per container: drop privileged (and keep allow_privilege_escalation = false), "
+        "or, for a container that must be privileged, leave allow_privilege_escalation unset."
+    ),
+    check=_privileged_without_escalation,
+)
+
+
 RULES: tuple[Rule, ...] = (
     K8S_PRIVILEGE_ESCALATION,
+    K8S_PRIVILEGED_WITHOUT_ESCALATION,
     K8S_RUN_AS_ROOT,
     K8S_AUTOMOUNT_SERVICE_ACCOUNT_TOKEN,
     K8S_JOB_OVERRIDES,

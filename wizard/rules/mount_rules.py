@@ -64,6 +64,32 @@ def sensitive_reason(path: str) -> str | None:
     return None
 
 
+_CERTIFICATE_SUFFIXES = (".crt", ".pem", ".cer")
+_CERTIFICATE_FOLDERS = ("/etc/gitlab-runner/certs", "/etc/ssl/certs", "/etc/pki/ca-trust")
+
+
+def read_only_certificates(path: str, read_only: bool) -> bool:
+    """A read-only mount of public CA certificates: one certificate file, or a certs folder.
+
+    The runner's docs mount ``/etc/gitlab-runner/certs/ca.crt`` (or the certs folder)
+    read-only into jobs for a private CA. A certificate is public; only a writable
+    mount could let a job change whom the host trusts. Key files stay sensitive.
+    """
+    if not read_only:
+        return False
+    normal = posixpath.normpath(path)
+    name = posixpath.basename(normal).casefold()
+    if name.endswith(_CERTIFICATE_SUFFIXES) and "key" not in name:
+        return not CREDENTIAL_DIRECTORIES.intersection(normal.split("/"))
+    return normal in _CERTIFICATE_FOLDERS
+
+
+def _docker_read_only(spec: str) -> bool:
+    """``host:container:ro`` (or ``ro,z``...): Docker's read-only bind mount."""
+    parts = spec.strip().split(":")
+    return len(parts) >= 3 and "ro" in {option.strip() for option in parts[2].split(",")}
+
+
 # --- docker-socket-mount ----------------------------------------------------------------------
 
 
@@ -158,7 +184,11 @@ def _sensitive_paths(ctx: AuditContext) -> Iterator[Issue]:
             k8s = sub_table(entry.data, "kubernetes")
             for volume in _host_path_entries(k8s):
                 host_path = get_ci(volume, "host_path")
-                reason = sensitive_reason(host_path) if isinstance(host_path, str) else None
+                if not isinstance(host_path, str) or read_only_certificates(
+                    host_path, get_ci(volume, "read_only") is True
+                ):
+                    continue
+                reason = sensitive_reason(host_path)
                 if reason:
                     name = get_ci(volume, "name")
                     label = f" ({name})" if isinstance(name, str) else ""
@@ -174,6 +204,8 @@ def _sensitive_paths(ctx: AuditContext) -> Iterator[Issue]:
             source = volume_source(spec)
             if source is None or is_engine_socket(source):
                 continue  # sockets are docker-socket-mount's finding
+            if read_only_certificates(source, _docker_read_only(spec)):
+                continue
             reason = sensitive_reason(source)
             if reason:
                 yield Issue(
@@ -199,8 +231,9 @@ SENSITIVE_HOST_PATH = Rule(
     key="volumes",
     fix=None,
     remedy=(
-        "Mount only the specific files a job needs, read-only, and keep credentials out of "
-        "job containers."
+        "Mount only the specific files a job needs, read-only (a CA certificate file or the "
+        "certs folder mounted with :ro is not reported), and keep credentials out of job "
+        "containers."
     ),
     check=_sensitive_paths,
 )
