@@ -212,6 +212,20 @@ HOST_RULES: tuple[Rule, ...] = (
         "a security control, so turning it off is your call, not ours.",
     ),
     _host_rule(
+        "host-config-backups",
+        "Copies of config.toml beside it still hold runner tokens",
+        (S.LOW, S.MEDIUM, S.HIGH),
+        "Editors, package managers, configuration tools and this tool's own saves leave copies "
+        "such as config.toml.bak or config.toml~ next to the file. Each holds the tokens of "
+        "its day, often with looser permissions than the live file, and rotating or "
+        "unregistering only changes the live file, so a copy can keep a working token.",
+        f"{DOCS}/configuration/advanced-configuration/",
+        "",
+        "token",
+        "Delete copies you no longer need, or move them out of the runner's folder with mode "
+        "0600; rotate any token a readable copy held.",
+    ),
+    _host_rule(
         "host-managed-file-token-rotation",
         "A configuration tool manages config.toml while the runner rotates its token",
         (S.MEDIUM, S.MEDIUM, S.MEDIUM),
