@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from wizard.config_reading import get_ci, has_ci, runner_path, spelled, strings, sub_table
+from wizard.config_reading import (
+    feature_flag,
+    feature_flag_default,
+    get_ci,
+    has_ci,
+    runner_path,
+    spelled,
+    strings,
+    sub_table,
+)
 from wizard.model import Edit, Executor, FixSafety, Issue, SetValue, Severity, Trust
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for
 from wizard.rules.privilege_rules import K8S_CONTAINER_CONTEXTS
@@ -440,6 +449,7 @@ K8S_BIDIRECTIONAL_MOUNT = Rule(
 
 # --- k8s-pod-spec-patches -------------------------------------------------------------------
 
+_POD_SPEC_FLAG = "FF_USE_ADVANCED_POD_SPEC_CONFIGURATION"
 _POD_SPEC_RISKS = ("privileged", "hostNetwork", "hostPID", "hostIPC", "hostPath", "Unconfined")
 
 
@@ -449,17 +459,28 @@ def _pod_spec(ctx: AuditContext) -> Iterator[Issue]:
         patches = get_ci(k8s, "pod_spec")
         if not isinstance(patches, list) or not patches:
             continue
-        flags = sub_table(entry.data, "feature_flags")
-        if flags.get("FF_USE_ADVANCED_POD_SPEC_CONFIGURATION") is not True:
+        pinned = feature_flag(entry.data, _POD_SPEC_FLAG)
+        if pinned is False:
             continue
         text = " ".join(
             str(get_ci(patch, "patch") or "") for patch in patches if isinstance(patch, Mapping)
         )
         risky = [word for word in _POD_SPEC_RISKS if word.casefold() in text.casefold()]
         detail = f"; they mention {', '.join(risky)}" if risky else ""
+        if pinned:
+            when = f"pod_spec patches apply ({_POD_SPEC_FLAG} = true)"
+        else:
+            # populateFeatureFlags (common/build_settings.go): an unpinned flag is read from
+            # the job's variables, the runner's environment entries among them.
+            default = feature_flag_default(entry.data, _POD_SPEC_FLAG)
+            said = "environment turns it on and " if default else ""
+            when = (
+                f"pod_spec patches apply whenever {_POD_SPEC_FLAG} is on, and it is not pinned "
+                f"in [runners.feature_flags]: {said}any job can set it as a variable"
+            )
         yield Issue(
-            f"pod_spec patches apply (FF_USE_ADVANCED_POD_SPEC_CONFIGURATION = true) and can "
-            f"change any field of the job pod, past the settings this audit checks{detail}",
+            f"{when}; they can change any field of the job pod, past the settings this audit "
+            f"checks{detail}",
             runner_path(entry.index, "kubernetes"),
             spelled(k8s, "pod_spec"),
             entry.index,
@@ -474,14 +495,19 @@ K8S_POD_SPEC_PATCHES = Rule(
     rationale=(
         "With FF_USE_ADVANCED_POD_SPEC_CONFIGURATION on, each [[runners.kubernetes.pod_spec]] "
         "patch is applied to the generated pod last, so it can turn on privileged mode, host "
-        "namespaces or host paths whatever the settings this audit reads say. The audit "
-        "cannot judge a patch; someone has to read it."
+        "namespaces or host paths whatever the settings this audit reads say. A flag left "
+        "unpinned is a job's choice: a job variable turns the patches on. The audit cannot "
+        "judge a patch; someone has to read it."
     ),
     doc_url=f"{K8S_DOCS}#overwrite-generated-pod-specifications",
     table="runners.kubernetes",
     key="pod_spec",
     fix=None,
-    remedy="Review every pod_spec patch as you would the settings it overrides.",
+    remedy=(
+        "Review every pod_spec patch as you would the settings it overrides, and pin "
+        "FF_USE_ADVANCED_POD_SPEC_CONFIGURATION in [runners.feature_flags] (false unless you "
+        "use the patches) so that jobs cannot switch them on."
+    ),
     check=_pod_spec,
 )
 

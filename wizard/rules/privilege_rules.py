@@ -24,6 +24,7 @@ from wizard.config_reading import (
 )
 from wizard.model import DOCKER_FAMILY, Executor, FixSafety, Issue, SetValue, Severity
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for, set_in
+from wizard.rules.image_patterns import admits_any_registry
 
 _S = Severity
 DOCKER_DOCS = f"{DOCS}/configuration/advanced-configuration/#the-runnersdocker-section"
@@ -139,11 +140,13 @@ PRIVILEGED_CONTAINER = Rule(
 def _privileged_unrestricted(ctx: AuditContext) -> Iterator[Issue]:
     for entry in runners_for(ctx, DOCKER_FAMILY):
         docker = sub_table(entry.data, "docker")
-        if is_true(get_ci(docker, "privileged")) and not strings(
-            get_ci(docker, "allowed_privileged_images")
-        ):
+        allowed = strings(get_ci(docker, "allowed_privileged_images"))
+        if is_true(get_ci(docker, "privileged")) and restricts_nothing(allowed):
+            said = (
+                "is empty" if not allowed else f"has {', '.join(allowed)}, which matches any image"
+            )
             yield Issue(
-                "allowed_privileged_images is empty: any image a job names runs privileged",
+                f"allowed_privileged_images {said}: any image a job names runs privileged",
                 runner_path(entry.index, "docker"),
                 spelled(docker, "allowed_privileged_images"),
                 entry.index,
@@ -181,13 +184,15 @@ def _privileged_services(ctx: AuditContext) -> Iterator[Issue]:
         own = get_ci(docker, "services_privileged")
         inherited = not isinstance(own, bool)
         privileged = is_true(get_ci(docker, "privileged")) if inherited else own
-        if not privileged or strings(get_ci(docker, "allowed_privileged_services")):
+        allowed = strings(get_ci(docker, "allowed_privileged_services"))
+        if not privileged or not restricts_nothing(allowed):
             continue
+        said = "is empty" if not allowed else "matches any image"
         if inherited:
-            message = "services inherit privileged = true and allowed_privileged_services is empty"
+            message = f"services inherit privileged = true and allowed_privileged_services {said}"
             key = spelled(docker, "privileged")
         else:
-            message = "services_privileged = true and allowed_privileged_services is empty"
+            message = f"services_privileged = true and allowed_privileged_services {said}"
             key = spelled(docker, "services_privileged")
         yield Issue(
             f"{message}: any service image runs privileged",
@@ -302,10 +307,17 @@ leaves it out; moby oci/caps ``TweakCapabilities`` then returns every capability
 reads cap_drop."""
 
 
+def restricts_nothing(patterns: list[str]) -> bool:
+    """An allowlist the runner reads as no restriction: empty, or with an entry such as
+    ``**`` or ``**/*`` that admits a stranger's image on any registry (doublestar.Match
+    in ``isInAllowedPrivilegedImages``, executors/docker/docker.go)."""
+    return not patterns or any(admits_any_registry(pattern) for pattern in patterns)
+
+
 def privileged_for_every_image(docker: Mapping[str, Any]) -> bool:
     """privileged = true with no allowed_privileged_images: every job container is privileged."""
     allowed = strings(get_ci(docker, "allowed_privileged_images"))
-    return get_ci(docker, "privileged") is True and not allowed
+    return get_ci(docker, "privileged") is True and restricts_nothing(allowed)
 
 
 def _setuid_not_dropped(ctx: AuditContext) -> Iterator[Issue]:

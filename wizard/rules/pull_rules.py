@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from wizard.config_reading import (
     CONTAINER_EXECUTORS,
@@ -16,6 +17,7 @@ from wizard.config_reading import (
 )
 from wizard.model import FixSafety, Issue, Severity, TomlValue, Trust
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for, set_in
+from wizard.rules.image_patterns import admits_any_registry, public_registry_admitted
 
 _S = Severity
 
@@ -108,6 +110,9 @@ def _images_unrestricted(ctx: AuditContext) -> Iterator[Issue]:
             else:
                 wide = [pattern for pattern in patterns if allows_any_registry(pattern)]
                 if not wide:
+                    yield from _public_registries(
+                        entry.index, name, table, key, what=what, patterns=patterns
+                    )
                     continue
                 detail = f"{spelled(table, key)} has {', '.join(wide)}, which matches"
             yield Issue(
@@ -118,25 +123,37 @@ def _images_unrestricted(ctx: AuditContext) -> Iterator[Issue]:
             )
 
 
-_WILDCARD_ONLY = frozenset("*?/:@")
+def _public_registries(
+    index: int, name: str, table: Mapping[str, Any], key: str, *, what: str, patterns: list[str]
+) -> Iterator[Issue]:
+    """Patterns that admit every publisher's images on a public registry (docker.io/**)."""
+    for pattern in patterns:
+        registry = public_registry_admitted(pattern)
+        if registry is None:
+            continue
+        yield Issue(
+            f"{spelled(table, key)} has {pattern}, which admits every publisher's {what}s on "
+            f"{registry}: anyone can push an image there for a job to name",
+            runner_path(index, name),
+            spelled(table, key),
+            index,
+        )
 
 
 def allows_any_registry(pattern: str) -> bool:
-    """True for an allowlist entry made only of wildcards and separators (``**/*``, ``*/*:*``).
+    """True for an allowlist entry that admits a stranger's image on any registry.
 
     The runner matches the image name a job writes against each entry with
-    doublestar (``common/allowed_images.go``), so such an entry names no registry
-    and no project: ``*/*:*`` admits ``anyone/anything:tag`` and
-    ``any.registry/x:tag``. A lone ``*`` (or ``*:*``) is narrower: ``*`` never
-    crosses a ``/``, so it admits only names without a registry or namespace,
-    Docker Hub's official images as jobs write them (``node:20``, ``postgres``);
-    executors/docker/docker_test.go ``testAllowedImages`` has ``library/ruby`` and
-    ``my.registry.tld/ruby`` refused by ``*``.
+    doublestar (``common/allowed_images.go``; :mod:`wizard.rules.image_patterns`
+    reads it the same way), so ``**/*``, ``*/*:*`` and ``*.*/**`` name no registry
+    and no project: a job writes ``any.registry/x:tag``. A lone ``*`` (or ``*:*``)
+    is narrower: ``*`` never crosses a ``/``, so it admits only names without a
+    registry or namespace, Docker Hub's official images as jobs write them
+    (``node:20``, ``postgres``); executors/docker/docker_test.go
+    ``testAllowedImages`` has ``library/ruby`` and ``my.registry.tld/ruby``
+    refused by ``*``.
     """
-    text = pattern.strip()
-    if not text or not set(text) <= _WILDCARD_ONLY:
-        return False
-    return "/" in text or "**" in text
+    return bool(pattern.strip()) and admits_any_registry(pattern)
 
 
 IMAGES_UNRESTRICTED = Rule(

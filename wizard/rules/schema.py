@@ -244,9 +244,10 @@ _GITLAB_SIDE = {
     "paused": "whether the runner is paused",
     "maintenance_note": "the runner's maintenance note",
 }
-"""Runner settings GitLab keeps, not config.toml (commands/register.go lists them as
-server-side arguments: --locked, --access-level, --run-untagged, --maximum-timeout,
---paused, --tag-list, --maintenance-note). In [[runners]] the runner ignores them."""
+"""Runner settings GitLab keeps, not config.toml: commands/register.go
+(ensureServerConfigArgsEmpty) names them as reserved for the server: locked, access
+level, run untagged, maximum timeout, paused, tag list, maintenance note. In
+[[runners]] the runner ignores them."""
 
 
 def _unknown_feature_flag(table: Table, key: str) -> Issue | None:
