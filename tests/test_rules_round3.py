@@ -300,3 +300,210 @@ def test_privileged_with_escalation_forbidden_never_starts() -> None:
     (issue,) = issues("k8s-privileged-without-escalation", service)
     assert "jobs that start those fail" in issue.message
     assert issues("k8s-privileged-without-escalation", text.replace("= false", "= true")) == []
+
+
+# --- allowlists read with the runner's doublestar matcher --------------------------------
+# common/allowed_images.go and executors/docker/docker.go isInAllowedPrivilegedImages call
+# doublestar.Match(pattern, image); the table below is executors/docker/docker_test.go
+# testAllowedImages.
+
+RUNNER_MATCHER_TABLE = [
+    (True, "ruby", "*"),
+    (True, "ruby:3.3", "*"),
+    (True, "library/ruby", "*/*"),
+    (True, "library/ruby:3.3", "*/*:*"),
+    (True, "my.registry.tld/group/subgroup/ruby:3.3", "my.registry.tld/*/*/*:*"),
+    (True, "ruby", "**/*"),
+    (True, "library/ruby:3.3", "**/*:*"),
+    (True, "my.registry.tld/group/subgroup/ruby", "my.registry.tld/**/*"),
+    (False, "library/ruby", "*"),
+    (False, "my.registry.tld/ruby", "*"),
+    (False, "library/ruby", "*/*:*"),
+    (False, "my.registry.tld/group/subgroup/ruby", "my.registry.tld/*/*"),
+    (False, "library/ruby", "**/*:*"),
+]
+
+
+@pytest.mark.parametrize(("expected", "image", "pattern"), RUNNER_MATCHER_TABLE)
+def test_pattern_matching_follows_the_runners_own_table(
+    expected: bool, image: str, pattern: str
+) -> None:
+    from wizard.rules.image_patterns import matches
+
+    assert matches(pattern, image) is expected
+
+
+@pytest.mark.parametrize("pattern", ["**", "**/*", "*.*/**"])
+def test_match_all_privileged_allowlist_restricts_nothing(pattern: str) -> None:
+    text = runner(
+        "docker",
+        f'[runners.docker]\nprivileged = true\nallowed_privileged_images = ["{pattern}"]\n'
+        f'allowed_privileged_services = ["{pattern}"]\n',
+    )
+    (issue,) = issues("privileged-without-image-allowlist", text)
+    assert "matches any image" in issue.message
+    (issue,) = issues("privileged-services", text)
+    assert "matches any image" in issue.message
+    narrow = text.replace(pattern, "docker:27-dind")
+    assert issues("privileged-without-image-allowlist", narrow) == []
+
+
+@pytest.mark.parametrize(
+    ("pattern", "registry"),
+    [("docker.io/**", "docker.io"), ("ghcr.io/**/*", "ghcr.io"), ("*/*:1", None)],
+)
+def test_allowed_images_that_admit_a_whole_public_registry(
+    pattern: str, registry: str | None
+) -> None:
+    text = runner(
+        "docker", f'[runners.docker]\nallowed_images = ["{pattern}"]\nallowed_services = ["*"]\n'
+    )
+    (issue,) = issues("images-unrestricted", text)
+    if registry is None:
+        assert "any registry" in issue.message
+    else:
+        assert f"every publisher's images on {registry}" in issue.message
+    # *.*/** names no registry at all: any host with a dot in it.
+    anywhere = text.replace(pattern, "*.*/**")
+    (issue,) = issues("images-unrestricted", anywhere)
+    assert "from any registry" in issue.message
+    own = text.replace(pattern, "registry.example.com/team/**")
+    assert issues("images-unrestricted", own) == []
+
+
+# --- host-level-executor: ssh, instance without a VM per job, custom ------------------------
+# docs security/_index.md "Usage of Shell executor" and executors/instance.md; server-check
+# counts these runners among those that must take protected branches only.
+
+
+def test_host_level_executors_are_reported_like_shell() -> None:
+    (ssh,) = issues("host-level-executor", runner("ssh"))
+    assert "like the shell executor" in ssh.message
+    (instance,) = issues("host-level-executor", runner("instance"))
+    assert "vm_isolation" in instance.message
+    isolated = runner("instance", "[runners.autoscaler.vm_isolation]\nenabled = true\n")
+    assert issues("host-level-executor", isolated) == []
+    (custom,) = issues("host-level-executor", runner("custom"))
+    assert custom.severity is Severity.MEDIUM  # the driver may isolate; we cannot tell
+
+
+def test_server_check_counts_host_level_escapes_as_dangerous() -> None:
+    from wizard.server.check import dangerous_settings
+
+    data = {
+        "runners": [
+            {"executor": "ssh"},
+            {"executor": "docker", "docker": {"cap_add": ["SYS_ADMIN"]}},
+            {"executor": "docker", "docker": {"volumes": ["/:/host"]}},
+        ]
+    }
+    found = dangerous_settings(data, Trust.MULTI_PROJECT)
+    assert set(found) == {0, 1, 2}
+
+
+# --- services-not-confined -------------------------------------------------------------------
+# executors/docker/docker.go createHostConfigForService: SecurityOpt is services_security_opt,
+# no CapAdd/CapDrop; services.go: GetServicesLimit() -1 (unset) means no limit.
+
+
+def test_services_miss_the_job_containers_no_new_privileges() -> None:
+    text = runner(
+        "docker",
+        '[runners.docker]\nsecurity_opt = ["no-new-privileges:true"]\ncap_drop = ["ALL"]\n',
+    )
+    (issue,) = issues("services-not-confined", text)
+    assert "cap_drop never reaches services" in issue.message
+    confined = text + 'services_security_opt = ["no-new-privileges:true"]\n'
+    assert issues("services-not-confined", confined) == []
+
+
+def test_unlimited_services_on_a_public_runner() -> None:
+    text = runner("docker", "[runners.docker]\nimage = 'alpine'\n")
+    (issue,) = issues("services-not-confined", text, Trust.PUBLIC)
+    assert "services_limit" in issue.message
+    limited = text + "services_limit = 0\n"
+    assert issues("services-not-confined", limited, Trust.PUBLIC) == []
+
+
+# --- windows-process-isolation and container-joins-outside -----------------------------------
+# executors/docker/docker.go: Isolation passed to job and service host configs; VolumesFrom,
+# Links, GroupAdd and OomKillDisable copied into the build container's HostConfig.
+
+
+def test_windows_process_isolation() -> None:
+    text = runner("docker-windows", '[runners.docker]\nisolation = "process"\n')
+    (issue,) = issues("windows-process-isolation", text)
+    assert "share the Windows host's kernel" in issue.message
+    assert fixed("windows-process-isolation", text)["runners"][0]["docker"]["isolation"] == (
+        "hyperv"
+    )
+
+
+def test_options_that_join_a_job_to_the_outside() -> None:
+    text = runner(
+        "docker",
+        '[runners.docker]\nvolumes_from = ["data"]\nlinks = ["db:db"]\ngroup_add = ["docker"]\n'
+        "oom_kill_disable = true\n",
+    )
+    keys = [issue.key for issue in issues("container-joins-outside", text)]
+    assert keys == ["volumes_from", "links", "group_add", "oom_kill_disable"]
+
+
+# --- helper-image-untrusted covers step_runner_image; runtime_class_name; service GPUs ------
+# common/config.go RunnerSettings.StepRunnerImage; KubernetesConfig.RuntimeClassName;
+# DockerConfig.ServiceGpus.
+
+
+def test_third_party_step_runner_image() -> None:
+    text = runner("docker", 'step_runner_image = "someone/step-runner:latest"\n')
+    (issue,) = issues("helper-image-untrusted", text)
+    assert issue.key == "step_runner_image"
+    official = text.replace(
+        "someone/step-runner:latest", "registry.gitlab.com/gitlab-org/step-runner:v0.3.0"
+    )
+    assert issues("helper-image-untrusted", official) == []
+
+
+def test_runtime_class_and_service_gpus_are_listed() -> None:
+    k8s = runner("kubernetes", '[runners.kubernetes]\nruntime_class_name = "runc-plain"\n')
+    (issue,) = issues("container-runtime-options", k8s)
+    assert "RuntimeClass" in issue.message
+    gpus = runner("docker", '[runners.docker]\nservice_gpus = "all"\n')
+    (issue,) = issues("host-devices", gpus)
+    assert issue.key == "service_gpus"
+
+
+# --- unconfined-profile: SELinux spc_t and a fixed MCS level --------------------------------
+# docs executors/docker.md "Configure SELinux MCS"; Docker's label:type / label:level options.
+
+
+@pytest.mark.parametrize("option", ["label=type:spc_t", "label:type:spc_t"])
+def test_selinux_super_privileged_type(option: str) -> None:
+    text = runner("docker", f'[runners.docker]\nsecurity_opt = ["{option}"]\n')
+    (issue,) = issues("unconfined-profile", text)
+    assert "without that kernel confinement" in issue.message
+    k8s = runner(
+        "kubernetes",
+        '[runners.kubernetes.build_container_security_context]\nselinux_type = "spc_t"\n',
+    )
+    assert issues("unconfined-profile", k8s)
+
+
+def test_fixed_mcs_level_is_shared_by_every_job() -> None:
+    text = runner("docker", '[runners.docker]\nsecurity_opt = ["label=level:s0:c100,c200"]\n')
+    (issue,) = issues("unconfined-profile", text)
+    assert "same SELinux MCS categories" in issue.message
+
+
+# --- vm-allowed-images-unanchored ------------------------------------------------------------
+# executors/vm/vm.go: regexp.Compile then MatchString, which matches anywhere in the name.
+
+
+@pytest.mark.parametrize("executor", ["virtualbox", "parallels"])
+def test_vm_allowed_images_must_be_anchored(executor: str) -> None:
+    text = runner(executor, f'[runners.{executor}]\nallowed_images = ["ubuntu", "^win11$"]\n')
+    (issue,) = issues("vm-allowed-images-unanchored", text)
+    assert "'ubuntu'" in issue.message
+    assert "'^win11$'" not in issue.message
+    data = fixed("vm-allowed-images-unanchored", text)
+    assert data["runners"][0][executor]["allowed_images"] == ["^(?:ubuntu)$", "^win11$"]

@@ -240,6 +240,16 @@ def _host_devices(ctx: AuditContext) -> Iterator[Issue]:
                 written,
                 entry.index,
             )
+        service_gpus = get_ci(docker, "service_gpus")
+        if isinstance(service_gpus, str) and service_gpus.strip():
+            written = spelled(docker, "service_gpus")
+            yield Issue(
+                f"{written} = {service_gpus!r}: every service container a job starts, from an "
+                "image the job chooses, gets the host's GPUs",
+                path,
+                written,
+                entry.index,
+            )
 
 
 HOST_DEVICES = Rule(
@@ -273,7 +283,21 @@ _SAFE_SYSCTL_PREFIXES = ("net.ipv4.ping_group_range", "net.ipv4.ip_unprivileged_
 
 
 def _runtime_options(ctx: AuditContext) -> Iterator[Issue]:
-    for entry in runners_for(ctx, LINUX_DOCKER):
+    for entry in runners_for(ctx, LINUX_DOCKER | KUBERNETES):
+        if entry.executor is Executor.KUBERNETES:
+            k8s = sub_table(entry.data, "kubernetes")
+            runtime_class = get_ci(k8s, "runtime_class_name")
+            if isinstance(runtime_class, str) and runtime_class.strip():
+                written = spelled(k8s, "runtime_class_name")
+                yield Issue(
+                    f"{written} = {runtime_class!r}: every job pod runs under that "
+                    "RuntimeClass, whose isolation is its handler's (stronger for gVisor or "
+                    "Kata, none for a misconfigured one); check it is the one you meant",
+                    runner_path(entry.index, "kubernetes"),
+                    written,
+                    entry.index,
+                )
+            continue
         docker = sub_table(entry.data, "docker")
         path = runner_path(entry.index, "docker")
         for key in _NAMESPACE_KEYS:
@@ -314,11 +338,12 @@ CONTAINER_RUNTIME_OPTIONS = Rule(
     id="container-runtime-options",
     title="Jobs run with another runtime, namespaces or kernel parameters",
     severity=by_trust(_S.INFO, _S.LOW, _S.MEDIUM),
-    executors=LINUX_DOCKER,
+    executors=LINUX_DOCKER | KUBERNETES,
     rationale=(
         "Besides host, the namespace modes accept container:<name>, which puts every job "
-        "into another container's processes, memory or network; runtime swaps the OCI "
-        "runtime that builds the sandbox; sysctls change kernel parameters inside it. Each "
+        "into another container's processes, memory or network; runtime (and Kubernetes' "
+        "runtime_class_name) swaps the runtime that builds the sandbox; sysctls change "
+        "kernel parameters inside it. Each "
         "is sometimes deliberate, and each changes what the other rules can promise, so "
         "they are listed for review."
     ),

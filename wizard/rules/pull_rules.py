@@ -217,7 +217,11 @@ def _public_registry(repository: str) -> bool:
     return repository.startswith(_PUBLIC_REGISTRIES) or first.endswith(".aliyuncs.com")
 
 
-def _helper_problem(image: str) -> str | None:
+_OFFICIAL_STEP_RUNNER = ("registry.gitlab.com/gitlab-org/step-runner",)
+"""Where GitLab publishes the step-runner image."""
+
+
+def _helper_problem(image: str, key: str = "helper_image") -> str | None:
     text = image.strip()
     if not text:
         return None  # empty means the runner's own default, pinned to its version
@@ -225,15 +229,16 @@ def _helper_problem(image: str) -> str | None:
     repository, colon, tag = name.rpartition(":")
     if not colon or "/" in tag:
         repository, tag = name, ""
-    if not repository.startswith(_OFFICIAL_HELPER) and _public_registry(repository):
-        return f"helper_image {text!r} comes from someone else's image on a public registry"
+    official = repository.startswith(_OFFICIAL_HELPER + _OFFICIAL_STEP_RUNNER)
+    if not official and _public_registry(repository):
+        return f"{key} {text!r} comes from someone else's image on a public registry"
     if digest:
         return None
     if not tag or tag.endswith("latest"):
-        return f"helper_image {text!r} is not pinned to a version: whatever is pushed next runs"
+        return f"{key} {text!r} is not pinned to a version: whatever is pushed next runs"
     if "$" in _RUNNER_VERSION_VARIABLE.sub("", tag):
         return (
-            f"helper_image {text!r} takes its tag from a variable the runner expands with the "
+            f"{key} {text!r} takes its tag from a variable the runner expands with the "
             "job's variables (executors/docker/docker.go ExpandValue), so a job can choose it"
         )
     return None
@@ -252,14 +257,24 @@ def _helper_image(ctx: AuditContext) -> Iterator[Issue]:
         table = sub_table(entry.data, name)
         image = get_ci(table, "helper_image")
         problem = _helper_problem(image) if isinstance(image, str) else None
-        if problem is None:
-            continue
-        yield Issue(
-            f"{problem}; the helper clones with the job token and handles artifacts and caches",
-            runner_path(entry.index, name),
-            spelled(table, "helper_image"),
-            entry.index,
-        )
+        if problem is not None:
+            yield Issue(
+                f"{problem}; the helper clones with the job token and handles artifacts and caches",
+                runner_path(entry.index, name),
+                spelled(table, "helper_image"),
+                entry.index,
+            )
+        step_runner = get_ci(entry.data, "step_runner_image")
+        key = spelled(entry.data, "step_runner_image")
+        problem = _helper_problem(step_runner, key) if isinstance(step_runner, str) else None
+        if problem is not None:
+            yield Issue(
+                f"{problem}; its step-runner binary is copied into every build container and "
+                "runs the job's steps with the job's variables",
+                runner_path(entry.index),
+                key,
+                entry.index,
+            )
 
 
 HELPER_IMAGE_UNTRUSTED = Rule(
@@ -272,7 +287,8 @@ HELPER_IMAGE_UNTRUSTED = Rule(
         "repository with the job token, uploads artifacts and restores caches. Left unset, "
         "the runner uses GitLab's helper built for its own version. An image from another "
         "registry, or one tagged latest, runs whatever its publisher pushes next with all of "
-        "those credentials; a private mirror is fine when it is pinned and yours."
+        "those credentials; a private mirror is fine when it is pinned and yours. The same "
+        "holds for step_runner_image, whose binary runs inside every build container."
     ),
     doc_url=f"{DOCS}/configuration/advanced-configuration/#helper-image",
     table="runners.docker",
