@@ -60,6 +60,7 @@ EXPECTED_SEVERITY = {
     "cache-shared": (S.INFO, S.LOW, S.MEDIUM),
     "s3-insecure": (S.LOW, S.MEDIUM, S.HIGH),
     "cloud-metadata-reachable": (S.MEDIUM, S.HIGH, S.CRITICAL),
+    "cloud-metadata-outside-config": (S.INFO, S.LOW, S.MEDIUM),
     "duplicate-key": (S.MEDIUM, S.MEDIUM, S.MEDIUM),
     "duplicate-table": (S.MEDIUM, S.MEDIUM, S.MEDIUM),
     "unknown-executor": (S.MEDIUM, S.MEDIUM, S.MEDIUM),

@@ -507,3 +507,32 @@ def test_vm_allowed_images_must_be_anchored(executor: str) -> None:
     assert "'^win11$'" not in issue.message
     data = fixed("vm-allowed-images-unanchored", text)
     assert data["runners"][0][executor]["allowed_images"] == ["^(?:ubuntu)$", "^win11$"]
+
+
+# --- cloud metadata beyond docker+machine --------------------------------------------------
+# AWS IMDSv2: a hop limit of 1 stops the token answer one network hop from the instance, a
+# container behind a bridge; a process on the instance itself (shell job, instance job) is
+# on the first hop. docs security/_index.md "Network segmentation".
+
+
+def test_autoscaler_and_instance_metadata_is_named() -> None:
+    (autoscaler,) = issues("cloud-metadata-outside-config", runner("docker-autoscaler"))
+    assert "instance template" in autoscaler.message
+    (instance,) = issues("cloud-metadata-outside-config", runner("instance"))
+    assert "does not stop them" in instance.message
+    assert issues("cloud-metadata-outside-config", runner("docker")) == []
+
+
+@pytest.mark.parametrize("executor", ["shell", "instance"])
+def test_host_jobs_checklist_uses_the_token_flow_and_no_missing_file(executor: str) -> None:
+    from wizard.answers import Answers
+    from wizard.artifacts.checklist import NFT_FILE, checklist_items
+    from wizard.model import Executor
+
+    answers = Answers(executor=Executor(executor), host_measures=("metadata-endpoint",))
+    items = checklist_items(answers, executor=Executor(executor), gitlab_url=None, files=())
+    (item,) = [i for i in items if "metadata service" in i.title and "host" in i.title]
+    assert "-X PUT" in item.verify
+    assert "latest/api/token" in item.verify
+    assert "does not stop them" in item.why
+    assert NFT_FILE not in item.do  # the ruleset is not written for these answers

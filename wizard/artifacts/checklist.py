@@ -129,22 +129,44 @@ def _network_items(
                 measures=("metadata-endpoint",),
             )
         )
-    if executor is Executor.SHELL:
-        items.append(
-            ChecklistItem(
-                "Keep shell jobs away from the metadata service",
-                "Shell jobs run on the host as the runner's user, so container rules do not "
-                "apply; they can ask the metadata service for the instance's credentials.",
-                "Give this host no instance role it does not need, require IMDSv2 with a hop "
-                f"limit of 1, or use the commented skuid rule in {NFT_FILE}.",
-                f"sudo -u gitlab-runner curl -s -m 5 http://{METADATA_V4}/latest/meta-data/"
-                "iam/ ; echo exit=$?",
-                "no role name is printed",
-                AWS_IMDS,
-                measures=("metadata-endpoint",),
-            )
-        )
+    if executor in (Executor.SHELL, Executor.INSTANCE):
+        items.append(_host_jobs_metadata_item(executor, files))
     return items
+
+
+IMDS_TOKEN_PROBE = (
+    'T=$(curl -s -m 5 -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: 60" '
+    f"http://{METADATA_V4}/latest/api/token); "
+    'curl -s -m 5 -H "X-aws-ec2-metadata-token: $T" '
+    f"http://{METADATA_V4}/latest/meta-data/iam/security-credentials/ ; echo exit=$?"
+)
+"""What a job on the host itself can run: the IMDSv2 token flow, one hop from the service.
+A plain GET proves nothing, since IMDSv2 refuses it while a job can still do this."""
+
+
+def _host_jobs_metadata_item(executor: Executor, files: Sequence[str]) -> ChecklistItem:
+    """Shell jobs, and instance jobs on their VM, are not behind a container bridge."""
+    rule = f'meta skuid "gitlab-runner" ip daddr {METADATA_V4} drop'
+    where = (
+        "this host"
+        if executor is Executor.SHELL
+        else "every VM the runner creates (bake it into the VM image)"
+    )
+    commented = f" (it is commented out in {NFT_FILE})" if NFT_FILE in files else ""
+    user = "gitlab-runner" if executor is Executor.SHELL else "THE_RUNNER_SSH_USER"
+    return ChecklistItem(
+        "Keep jobs that run on the host away from the metadata service",
+        "These jobs run on the machine itself as the runner's user, not in containers: "
+        "requiring IMDSv2 with a hop limit of 1 does not stop them, because they are on the "
+        "first hop and can ask for a session token like any program on the host.",
+        "Give the machine no instance role (or only what jobs may hold), or drop the metadata "
+        f"address for the job user in an output chain on {where}: `{rule}`{commented}, with "
+        "the user the jobs run as.",
+        f"sudo -u {user} sh -c '{IMDS_TOKEN_PROBE}'",
+        "no role name is printed (the token request times out or no role is attached)",
+        AWS_IMDS,
+        measures=("metadata-endpoint",),
+    )
 
 
 def _cloud_items(
