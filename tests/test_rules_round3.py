@@ -536,3 +536,14 @@ def test_host_jobs_checklist_uses_the_token_flow_and_no_missing_file(executor: s
     assert "latest/api/token" in item.verify
     assert "does not stop them" in item.why
     assert NFT_FILE not in item.do  # the ruleset is not written for these answers
+
+
+def test_no_new_privileges_fix_confines_services_in_the_same_step() -> None:
+    """createHostConfigForService takes services_security_opt alone, so the job-container
+    fix would otherwise leave services-not-confined behind it."""
+    text = runner("docker", '[runners.docker]\nimage = "alpine"\n')
+    data = fixed("no-new-privileges-missing", text)
+    docker = data["runners"][0]["docker"]
+    assert docker["security_opt"] == ["no-new-privileges:true"]
+    assert docker["services_security_opt"] == ["no-new-privileges:true"]
+    assert issues("services-not-confined", data) == []

@@ -137,8 +137,8 @@ SERVICES_NOT_CONFINED = Rule(
     key="services_security_opt",
     fix=None,
     remedy=(
-        'Add "no-new-privileges:true" to services_security_opt (service images that switch '
-        "user with su or sudo then fail to start), and set services_limit to the number of "
+        'Add "no-new-privileges:true" to services_security_opt (no-new-privileges-missing\'s '
+        "fix does so together with security_opt), and set services_limit to the number of "
         "services your jobs need."
     ),
     check=_services_not_confined,

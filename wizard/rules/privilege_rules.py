@@ -379,9 +379,20 @@ def _no_new_privileges(ctx: AuditContext) -> Iterator[Issue]:
         message = (
             "security_opt lacks no-new-privileges: setuid programs can raise a job's privileges"
         )
-        edits = (
+        edits: tuple[SetValue, ...] = (
             SetValue(runner_path(entry.index, "docker"), key, with_no_new_privileges(options)),
         )
+        services = get_ci(docker, "services_security_opt")
+        if not has_no_new_privileges(services):
+            # Service containers get services_security_opt alone (createHostConfigForService
+            # in executors/docker/docker.go): confine them in the same step.
+            edits += (
+                SetValue(
+                    runner_path(entry.index, "docker"),
+                    spelled(docker, "services_security_opt"),
+                    with_no_new_privileges(services),
+                ),
+            )
         if privileged_for_every_image(docker) and not get_ci(docker, "user"):
             # Jobs run as root with every capability (moby oci/caps TweakCapabilities):
             # a setuid program has nothing left to raise, so the option confines nothing.
@@ -407,9 +418,13 @@ NO_NEW_PRIVILEGES_MISSING = Rule(
     table="runners.docker",
     key="security_opt",
     fix=FixSafety.UNSAFE,
-    breaks="jobs that rely on sudo, su or other set-uid programs fail",
+    breaks=(
+        "jobs that rely on sudo, su or other set-uid programs fail, and so do service images "
+        "that switch user with them"
+    ),
     remedy=(
-        'Add "no-new-privileges:true" to security_opt; jobs that rely on sudo or su then fail.'
+        'Add "no-new-privileges:true" to security_opt and services_security_opt; jobs that '
+        "rely on sudo or su then fail."
     ),
     check=_no_new_privileges,
 )
