@@ -547,3 +547,46 @@ def test_no_new_privileges_fix_confines_services_in_the_same_step() -> None:
     assert docker["security_opt"] == ["no-new-privileges:true"]
     assert docker["services_security_opt"] == ["no-new-privileges:true"]
     assert issues("services-not-confined", data) == []
+
+
+# --- seed gaps: builds on the host, submodules, if-not-present, Parallels -------------------
+
+
+BUILDS_MOUNT = '[runners.docker]\nvolumes = ["/srv/builds:/builds"]\n'
+
+
+def test_builds_dir_bind_mounted_over_the_host() -> None:
+    """executors/docker/internal/volumes: the builds dir is a per-project volume unless a
+    bind mount covers it; shells/abstract.go runs job cleanup (FF_ENABLE_JOB_CLEANUP) in
+    every executor's job script."""
+    (issue,) = issues("builds-dir-on-host", runner("docker", BUILDS_MOUNT))
+    assert "every project's checkout" in issue.message
+    (cleanup,) = issues("job-cleanup-disabled", runner("docker", BUILDS_MOUNT))
+    assert "host folder mounted over the builds directory" in cleanup.message
+    assert issues("builds-dir-on-host", runner("docker", '[runners.docker]\nimage = "a"\n')) == []
+    assert issues("job-cleanup-disabled", runner("docker")) == []
+
+
+def test_submodule_contents_kept_in_a_reused_checkout() -> None:
+    """docs security/_index.md: submodule contents stay in .git of a fetched checkout."""
+    text = runner("shell", 'environment = ["GIT_SUBMODULE_STRATEGY=recursive"]\n')
+    (issue,) = issues("submodules-kept", text)
+    assert ".git/modules" in issue.message
+    data = fixed("submodules-kept", text)
+    assert "GIT_STRATEGY=clone" in data["runners"][0]["environment"]
+    assert issues("submodules-kept", runner("shell")) == []
+
+
+def test_if_not_present_fails_the_default_gate_on_shared_runners() -> None:
+    """docs security/_index.md "Usage of private Docker images with if-not-present pull
+    policy": never or always where several users and projects share the runner."""
+    rule = get_rule("pull-policy-if-not-present")
+    assert rule.severity_for(Trust.MULTI_PROJECT) is Severity.HIGH
+    assert '"always"' in rule.remedy
+    assert '"never"' in rule.remedy
+
+
+def test_parallels_isolated_mode_is_pointed_at() -> None:
+    text = runner("parallels", '[runners.parallels]\nbase_name = "macos-14"\n')
+    (issue,) = issues("parallels-isolation-unverified", text)
+    assert "prlctl set macos-14 --isolate-vm on" in issue.message

@@ -303,18 +303,122 @@ GIT_STRATEGY_FETCH_SHARED = Rule(
 )
 
 
+# --- builds-dir-on-host ------------------------------------------------------------------------
+
+
+def _builds_on_host(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in iter_runners(ctx.data):
+        if entry.executor not in DOCKER_FAMILY | {Executor.KUBERNETES}:
+            continue
+        if not host_mounted_builds(entry) or one_job_per_vm(entry):
+            continue
+        table = "kubernetes" if entry.executor is Executor.KUBERNETES else "docker"
+        key = "volumes"
+        yield Issue(
+            f"a host folder is mounted over the builds directory ({_builds_dir(entry)}): every "
+            "project's checkout, .git and submodule contents included, lands in one folder on "
+            "the host, where later jobs of any project can read or change it",
+            runner_path(entry.index, table),
+            spelled(sub_table(entry.data, table), key),
+            entry.index,
+        )
+
+
+BUILDS_DIR_ON_HOST = Rule(
+    id="builds-dir-on-host",
+    title="Every project's checkout is kept in one host folder",
+    severity=by_trust(_S.LOW, _S.HIGH, _S.HIGH),
+    executors=DOCKER_FAMILY | {Executor.KUBERNETES},
+    rationale=(
+        "Left alone, Docker keeps each project's checkout in a volume of its own and "
+        "Kubernetes in the pod's emptyDir. A bind mount or hostPath over the builds directory "
+        "replaces that with one host folder for all projects: a job can read other projects' "
+        "sources and plant files in the paths they check out to, and nothing is removed "
+        "unless job cleanup is on (see job-cleanup-disabled)."
+    ),
+    doc_url=f"{DOCS}/security/#security-risks-when-using-git_strategy-fetch-on-shared-environments",
+    table="runners.docker",
+    key="volumes",
+    fix=None,
+    remedy=(
+        "Remove the mount over the builds directory (keep caches in the cache volume or "
+        "object store instead); where it must stay, give the runner to one project only."
+    ),
+    check=_builds_on_host,
+)
+
+
+# --- submodules-kept ------------------------------------------------------------------------
+
+_SUBMODULES_FETCHED = frozenset({"normal", "recursive"})
+
+
+def _submodules_kept(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in iter_runners(ctx.data):
+        submodules = environment_value(entry.data, "GIT_SUBMODULE_STRATEGY")
+        if submodules not in _SUBMODULES_FETCHED:
+            continue
+        if environment_value(entry.data, "GIT_STRATEGY") in _NOT_FETCH:
+            continue
+        if not (
+            shared_build_host(entry) or host_mounted_builds(entry) or _docker_keeps_checkout(entry)
+        ):
+            continue
+        yield Issue(
+            f"environment sets GIT_SUBMODULE_STRATEGY={submodules} and checkouts are reused: "
+            "each submodule's objects stay in the checkout's .git/modules, so a later job "
+            "can read them with git submodule update even when its own user cannot read the "
+            "submodule's project",
+            runner_path(entry.index),
+            spelled(entry.data, "environment"),
+            entry.index,
+            (_with_clone_default(entry),),
+        )
+
+
+SUBMODULES_KEPT = Rule(
+    id="submodules-kept",
+    title="Submodule contents stay in a reused checkout",
+    severity=by_trust(_S.LOW, _S.MEDIUM, _S.HIGH),
+    executors=REUSABLE_HOSTS | DOCKER_FAMILY | {Executor.KUBERNETES},
+    rationale=(
+        "Git keeps a submodule's objects under the parent checkout's .git/modules. When jobs "
+        "fetch into a checkout an earlier job left, what one user's job could clone of a "
+        "submodule stays there for the next job, whose user may have no access to that "
+        "project; deleting the submodule folder does not remove it. A fresh clone per job "
+        "starts without it."
+    ),
+    doc_url=f"{DOCS}/security/#security-risks-when-using-git_strategy-fetch-on-shared-environments",
+    table="runners",
+    key="environment",
+    fix=FixSafety.UNSAFE,
+    breaks=(
+        "jobs that use files an earlier job left in the checkout, or large repositories that "
+        "only finish in time with an incremental fetch"
+    ),
+    remedy=(
+        'Add "GIT_STRATEGY=clone" to the runner\'s environment so each job clones afresh; '
+        "in GitLab, keep the job token's access to the submodule projects to those that "
+        "need it."
+    ),
+    check=_submodules_kept,
+)
+
+
 # --- job-cleanup-disabled ----------------------------------------------------------------------
 
 
 def _cleanup_disabled(ctx: AuditContext) -> Iterator[Issue]:
     for entry in iter_runners(ctx.data):
-        if not shared_build_host(entry):
+        on_host = host_mounted_builds(entry)
+        if not (shared_build_host(entry) or on_host):
             continue
         if feature_flag(entry.data, "FF_ENABLE_JOB_CLEANUP") is True:
             continue
         edit = pin_feature_flag(entry, "FF_ENABLE_JOB_CLEANUP", True)
+        where = "in the host folder mounted over the builds directory" if on_host else "on the host"
         yield Issue(
-            "FF_ENABLE_JOB_CLEANUP is not true: a job's checkout stays on the host after it ends",
+            f"FF_ENABLE_JOB_CLEANUP is not true: a job's checkout stays {where} after it ends",
             edit.table,
             edit.key,
             entry.index,
@@ -326,9 +430,10 @@ JOB_CLEANUP_DISABLED = Rule(
     id="job-cleanup-disabled",
     title="Job directories survive on a reused host",
     severity=by_trust(_S.LOW, _S.MEDIUM, _S.HIGH),
-    executors=REUSABLE_HOSTS - {Executor.CUSTOM},
+    executors=(REUSABLE_HOSTS - {Executor.CUSTOM}) | DOCKER_FAMILY | {Executor.KUBERNETES},
     rationale=(
-        "On a host that runs many jobs, the runner leaves each project directory in place "
+        "On a host that runs many jobs, or where a host folder is mounted over a container "
+        "runner's builds directory, the runner leaves each project directory in place "
         "when the job ends, where the next job can read the sources. With job cleanup on, a "
         "cloned directory is deleted; a fetched one only gets git clean and reset --hard "
         "(shells/abstract.go), so .git/hooks and .git/config survive unless clean_git_config "
@@ -531,6 +636,8 @@ CUSTOM_BUILD_DIR_ENABLED = Rule(
 RULES: tuple[Rule, ...] = (
     AUTOSCALER_VM_REUSE,
     GIT_STRATEGY_FETCH_SHARED,
+    BUILDS_DIR_ON_HOST,
+    SUBMODULES_KEPT,
     JOB_CLEANUP_DISABLED,
     CUSTOM_EXECUTOR_NO_CLEANUP,
     GIT_CONFIG_NOT_CLEANED,

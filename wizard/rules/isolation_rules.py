@@ -312,10 +312,53 @@ VM_ALLOWED_IMAGES_UNANCHORED = Rule(
 )
 
 
+# --- parallels-isolation-unverified ---------------------------------------------------------
+
+
+def _parallels_isolation(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in runners_for(ctx, frozenset({Executor.PARALLELS})):
+        table = sub_table(entry.data, "parallels")
+        base = get_ci(table, "base_name")
+        name = base if isinstance(base, str) and base.strip() else "the base VM"
+        yield Issue(
+            f"whether {name} runs in Parallels' isolated mode (no shared folders, clipboard, "
+            "peripherals or host applications) is a setting of the VM, not of this file: check "
+            f"it with prlctl list -i and turn it on with prlctl set {name} --isolate-vm on",
+            runner_path(entry.index, "parallels"),
+            spelled(table, "base_name"),
+            entry.index,
+        )
+
+
+PARALLELS_ISOLATION_UNVERIFIED = Rule(
+    id="parallels-isolation-unverified",
+    title="Parallels VMs may share folders and devices with the host",
+    severity=by_trust(_S.INFO, _S.LOW, _S.MEDIUM),
+    executors=frozenset({Executor.PARALLELS}),
+    rationale=(
+        "The security guidance calls the Parallels executor the safest one because each job "
+        "runs in a full VM in isolated mode, which cuts off shared folders and peripherals. "
+        "The runner clones whatever base VM it is given: if that VM shares the host's home "
+        "folder or devices, so does every job. The mode is the VM's, so the audit can only "
+        "say where to check it."
+    ),
+    doc_url=f"{DOCS}/security/#usage-of-parallels-executor",
+    table="runners.parallels",
+    key="base_name",
+    fix=None,
+    remedy=(
+        "Run prlctl set BASE_VM --isolate-vm on on the base VM (and check prlctl list -i BASE_VM "
+        "shows it isolated), then snapshot it again."
+    ),
+    check=_parallels_isolation,
+)
+
+
 RULES: tuple[Rule, ...] = (
     HOST_LEVEL_EXECUTOR,
     SERVICES_NOT_CONFINED,
     WINDOWS_PROCESS_ISOLATION,
     CONTAINER_JOINS_OUTSIDE,
     VM_ALLOWED_IMAGES_UNANCHORED,
+    PARALLELS_ISOLATION_UNVERIFIED,
 )

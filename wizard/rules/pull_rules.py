@@ -74,12 +74,14 @@ def _if_not_present(ctx: AuditContext) -> Iterator[Issue]:
 PULL_POLICY_IF_NOT_PRESENT = Rule(
     id="pull-policy-if-not-present",
     title="Cached images are reused without checking access",
-    severity=by_trust(_S.LOW, _S.MEDIUM, _S.HIGH),
+    severity=by_trust(_S.LOW, _S.HIGH, _S.HIGH),
     executors=CONTAINER_EXECUTORS,
     rationale=(
         "With if-not-present the runner uses an image already on the host without asking the "
         "registry, so the registry never checks whether this job may read it. A project can "
-        "then run, and copy, a private image that another project's job pulled earlier."
+        "then run, and copy, a private image that another project's job pulled earlier. The "
+        "security guidance keeps it to trusted builds and users only, so it is high wherever "
+        "several projects share the runner."
     ),
     doc_url=f"{DOCS}/security/#usage-of-private-docker-images-with-if-not-present-pull-policy",
     table="runners.docker",
@@ -90,8 +92,10 @@ PULL_POLICY_IF_NOT_PRESENT = Rule(
         "fail to pull; every job pulls"
     ),
     remedy=(
-        'Use pull_policy = "always" and keep if-not-present out of allowed_pull_policies; jobs '
-        "that need images present only on the host then fail."
+        'Use pull_policy = "always" (any image, checked against the registry for every job) '
+        'or "never" (only images the operators put on the host), and keep if-not-present out '
+        "of allowed_pull_policies; jobs that need images present only on the host then fail "
+        'with "always".'
     ),
     check=_if_not_present,
 )
