@@ -97,6 +97,7 @@ EXPECTED_SEVERITY = {
     "chart-legacy-privileged": (S.HIGH, S.CRITICAL, S.CRITICAL),
     "chart-cluster-wide-access": (S.MEDIUM, S.HIGH, S.CRITICAL),
     "chart-rbac-wildcard": (S.MEDIUM, S.HIGH, S.HIGH),
+    "chart-jobs-use-manager-service-account": (S.MEDIUM, S.HIGH, S.CRITICAL),
     "chart-manager-security-context": (S.LOW, S.MEDIUM, S.HIGH),
     "chart-service-exposed": (S.LOW, S.MEDIUM, S.HIGH),
     "chart-insecure-gitlab-url": (S.MEDIUM, S.HIGH, S.HIGH),

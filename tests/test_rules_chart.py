@@ -157,3 +157,34 @@ def test_config_path_is_named_only_when_the_chart_uses_it() -> None:
     assert "cannot see" in issue.message
     both = {"runners": {"configPath": "/x", "config": PRIVILEGED_FALSE}}
     assert chart_issues("chart-config-path-unseen", both) == []
+
+
+# --- chart-jobs-use-manager-service-account ---------------------------------------------
+# chart 0.86.0 templates/_helpers.tpl gitlab-runner.serviceAccountName (serviceAccount.name,
+# rbac.generatedServiceAccountName); runner executors/kubernetes: service_account and
+# service_account_overwrite_allowed (a regular expression matched with MatchString).
+
+MANAGER_SA = {"serviceAccount": {"create": True, "name": "gitlab-runner"}}
+
+
+def test_job_pods_under_the_managers_service_account() -> None:
+    toml = PRIVILEGED_FALSE.replace(
+        "privileged = false", 'privileged = false\n    service_account = "gitlab-runner"'
+    )
+    (issue,) = chart_issues("chart-jobs-use-manager-service-account", MANAGER_SA, toml)
+    assert "runner token's Secret" in issue.message
+    assert issue.severity is None
+    unmounted = toml + "    automount_service_account_token = false\n"
+    (issue,) = chart_issues("chart-jobs-use-manager-service-account", MANAGER_SA, unmounted)
+    assert issue.severity is Severity.LOW
+    own = toml.replace('"gitlab-runner"', '"ci-jobs"')
+    assert chart_issues("chart-jobs-use-manager-service-account", MANAGER_SA, own) == []
+
+
+def test_overwrite_pattern_that_admits_the_managers_account() -> None:
+    toml = PRIVILEGED_FALSE.replace(
+        "privileged = false",
+        'privileged = false\n    service_account_overwrite_allowed = "gitlab-.*"',
+    )
+    (issue,) = chart_issues("chart-jobs-use-manager-service-account", MANAGER_SA, toml)
+    assert "lets a job choose gitlab-runner" in issue.message

@@ -13,10 +13,19 @@ file merges over the chart's defaults, so only what it writes is judged.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from wizard.config_reading import container_table_name, get_ci, is_true, iter_runners, sub_table
+from wizard.config_reading import (
+    container_table_name,
+    get_ci,
+    is_true,
+    iter_runners,
+    runner_path,
+    spelled,
+    sub_table,
+)
 from wizard.model import FixSafety, Issue, SetValue, Severity, TablePath
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust
 
@@ -422,6 +431,92 @@ CHART_CLUSTER_WIDE_ACCESS = Rule(
 )
 
 
+def _manager_accounts(values: Mapping[str, Any]) -> set[str]:
+    """The names the chart may give the manager's service account (_helpers.tpl
+    ``gitlab-runner.serviceAccountName``), where the values write one."""
+    names = {
+        _at(values, "serviceAccount", "name"),
+        _at(values, "rbac", "generatedServiceAccountName"),
+        _at(values, "rbac", "serviceAccountName"),
+    }
+    return {name.strip() for name in names if isinstance(name, str) and name.strip()}
+
+
+def _jobs_as_manager(ctx: AuditContext) -> Iterator[Issue]:
+    values = _helm(ctx)
+    if values is None:
+        return
+    managers = _manager_accounts(values)
+    if not managers:
+        return
+    for entry in iter_runners(ctx.data):
+        k8s = sub_table(entry.data, "kubernetes")
+        account = get_ci(k8s, "service_account")
+        legacy = _at(values, "runners", "serviceAccountName")
+        chosen = account if isinstance(account, str) and account.strip() else legacy
+        pattern = get_ci(k8s, "service_account_overwrite_allowed")
+        reachable = (
+            sorted(m for m in managers if _overwrite_admits(pattern, m))
+            if isinstance(pattern, str) and pattern
+            else []
+        )
+        if not (isinstance(chosen, str) and chosen.strip() in managers) and not reachable:
+            continue
+        token = get_ci(k8s, "automount_service_account_token") is not False
+        how = (
+            f"job pods run as {chosen.strip()!r}, the manager's own service account"
+            if isinstance(chosen, str) and chosen.strip() in managers
+            else f"service_account_overwrite_allowed lets a job choose {', '.join(reachable)}, "
+            "the manager's own service account"
+        )
+        mounted = (
+            ": with its token mounted, a job can create pods and read secrets, the runner "
+            "token's Secret among them"
+            if token
+            else " (its token is not mounted, which leaves the account's rights unused)"
+        )
+        yield Issue(
+            how + mounted,
+            runner_path(entry.index, "kubernetes"),
+            spelled(k8s, "service_account"),
+            entry.index,
+            severity=None if token else Severity.LOW,
+        )
+
+
+def _overwrite_admits(pattern: str, name: str) -> bool:
+    """The runner matches overwrite patterns with Go's regexp.MatchString (unanchored)."""
+    try:
+        return re.search(pattern, name) is not None
+    except re.error:
+        return False
+
+
+CHART_JOBS_AS_MANAGER = Rule(
+    id="chart-jobs-use-manager-service-account",
+    title="Job pods run under the manager's service account",
+    severity=by_trust(_S.MEDIUM, _S.HIGH, _S.CRITICAL),
+    executors=None,
+    rationale=(
+        "The manager's service account may create and exec into pods and read secrets in the "
+        "jobs' namespace, which is usually the release's, where the runner-token Secret "
+        "lives. A job pod under the same account, with its token mounted, holds all of that: "
+        "it can read the runner's token, start privileged pods the config forbids, or exec "
+        "into other jobs."
+    ),
+    doc_url="https://docs.gitlab.com/runner/executors/kubernetes/#configure-runner-api-permissions",
+    table="runners.kubernetes",
+    key="service_account",
+    fix=None,
+    remedy=(
+        "Give job pods their own service account without API rights (or none, with "
+        "automount_service_account_token = false), and keep the manager's out of "
+        "service_account_overwrite_allowed."
+    ),
+    check=_jobs_as_manager,
+)
+
+
 def _wildcards(ctx: AuditContext) -> Iterator[Issue]:
     values = _helm(ctx)
     if not _role_rendered(values):
@@ -691,6 +786,7 @@ RULES: tuple[Rule, ...] = (
     CHART_LEGACY_PRIVILEGED,
     CHART_CLUSTER_WIDE_ACCESS,
     CHART_RBAC_WILDCARD,
+    CHART_JOBS_AS_MANAGER,
     CHART_MANAGER_SECURITY_CONTEXT,
     CHART_SERVICE_EXPOSED,
     CHART_INSECURE_GITLAB_URL,
