@@ -58,6 +58,7 @@ EXPECTED_SEVERITY = {
     "config-file-permissions": (S.MEDIUM, S.HIGH, S.HIGH),
     "token-rotation-rewrites-file": (S.INFO, S.INFO, S.INFO),
     "debug-trace-enabled": (S.INFO, S.LOW, S.MEDIUM),
+    "debug-log-level": (S.LOW, S.MEDIUM, S.MEDIUM),
     "plaintext-secrets": (S.LOW, S.MEDIUM, S.MEDIUM),
     "cache-shared": (S.INFO, S.LOW, S.MEDIUM),
     "s3-insecure": (S.LOW, S.MEDIUM, S.HIGH),

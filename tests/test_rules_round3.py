@@ -590,3 +590,22 @@ def test_parallels_isolated_mode_is_pointed_at() -> None:
     text = runner("parallels", '[runners.parallels]\nbase_name = "macos-14"\n')
     (issue,) = issues("parallels-isolation-unverified", text)
     assert "prlctl set macos-14 --isolate-vm on" in issue.message
+
+
+def test_debug_log_level_is_named_with_the_release_that_masks_it() -> None:
+    """CHANGELOG v17.11.0: "Mask sensitive config fields for debug logs" (!5116)."""
+    (issue,) = issues("debug-log-level", 'log_level = "debug"\n')
+    assert "17.11" in issue.message
+    data = fixed("debug-log-level", 'log_level = "debug"\n')
+    assert data["log_level"] == "info"
+    assert issues("debug-log-level", 'log_level = "info"\n') == []
+
+
+def test_host_path_over_the_kubernetes_cache_dir() -> None:
+    """executors/kubernetes: the cache dir is the pod's own unless a volume covers it."""
+    text = (
+        '[[runners]]\nexecutor = "kubernetes"\n[[runners.kubernetes.volumes.host_path]]\n'
+        'name = "cache"\nhost_path = "/var/cache/ci"\nmount_path = "/cache"\n'
+    )
+    (issue,) = issues("shared-cache-mount", text)
+    assert "every project's jobs on that node" in issue.message

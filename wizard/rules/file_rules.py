@@ -19,7 +19,7 @@ from wizard.config_reading import (
     strings,
     sub_table,
 )
-from wizard.model import Executor, FixSafety, Issue, Severity, Trust
+from wizard.model import Executor, FixSafety, Issue, SetValue, Severity, Trust
 from wizard.rules.base import (
     DOCS,
     AuditContext,
@@ -414,6 +414,45 @@ ENVIRONMENT_SECRETS = Rule(
 )
 
 
+# --- debug-log-level --------------------------------------------------------------------------
+
+
+def _debug_log_level(ctx: AuditContext) -> Iterator[Issue]:
+    level = get_ci(ctx.data, "log_level")
+    if isinstance(level, str) and level.strip().casefold() in ("debug", "trace"):
+        key = spelled(ctx.data, "log_level")
+        yield Issue(
+            f'{key} = "{level.strip()}": runner releases before 17.11 write the configuration, '
+            "tokens and passwords unmasked, into the service log at this level; make sure "
+            "every host runs 17.11 or later, and go back to info once the debugging is done",
+            (),
+            key,
+            edits=(SetValue((), key, "info"),),
+        )
+
+
+DEBUG_LOG_LEVEL = Rule(
+    id="debug-log-level",
+    title="The runner logs at debug level",
+    severity=by_trust(_S.LOW, _S.MEDIUM, _S.MEDIUM),
+    executors=None,
+    rationale=(
+        "At debug level the runner logs its configuration; releases before 17.11 did so "
+        "without masking its sensitive fields (CHANGELOG 17.11.0: mask sensitive config "
+        "fields for debug logs), so runner tokens and cache or registry passwords went into "
+        "the service log, which more people and tools (journald, log shippers) read than "
+        "read config.toml."
+    ),
+    doc_url=f"{ADVANCED}#the-global-section",
+    table="",
+    key="log_level",
+    fix=FixSafety.UNSAFE,
+    breaks="whoever is debugging the runner loses the detailed log",
+    remedy='Set log_level = "info" (or remove it) once debugging is done.',
+    check=_debug_log_level,
+)
+
+
 # --- token-masking-disabled and hook-writes-job-token ------------------------------------
 
 _TOKEN_IN_GIT_CONFIG = re.compile(
@@ -577,6 +616,7 @@ RULES: tuple[Rule, ...] = (
     CONFIG_FILE_PERMISSIONS,
     TOKEN_ROTATION_REWRITES_FILE,
     DEBUG_TRACE_ENABLED,
+    DEBUG_LOG_LEVEL,
     PLAINTEXT_SECRETS,
     ENVIRONMENT_SECRETS,
     TOKEN_MASKING_DISABLED,

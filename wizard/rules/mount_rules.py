@@ -300,7 +300,23 @@ def _cache_paths(runner: Mapping[str, Any]) -> set[str]:
 
 
 def _shared_cache(ctx: AuditContext) -> Iterator[Issue]:
-    for entry in runners_for(ctx, DOCKER_FAMILY):
+    for entry in runners_for(ctx, DOCKER_FAMILY | {Executor.KUBERNETES}):
+        if entry.executor is Executor.KUBERNETES:
+            k8s = sub_table(entry.data, "kubernetes")
+            targets = _cache_paths(entry.data)
+            for volume in _host_path_entries(k8s):
+                mount = get_ci(volume, "mount_path")
+                host_path = get_ci(volume, "host_path")
+                if isinstance(mount, str) and mount.rstrip("/") in targets:
+                    yield Issue(
+                        f"a host_path volume mounts the node's {host_path} over {mount}: every "
+                        "project's jobs on that node read and write one cache, so one pipeline "
+                        "can plant dependencies another restores",
+                        runner_path(entry.index, "kubernetes", "volumes"),
+                        "host_path",
+                        entry.index,
+                    )
+            continue
         docker = sub_table(entry.data, "docker")
         targets = _cache_paths(entry.data)
         for spec in strings(get_ci(docker, "volumes")):
@@ -323,11 +339,12 @@ SHARED_CACHE_MOUNT = Rule(
     id="shared-cache-mount",
     title="One host folder is every project's cache",
     severity=by_trust(_S.INFO, _S.MEDIUM, _S.HIGH),
-    executors=DOCKER_FAMILY,
+    executors=DOCKER_FAMILY | {Executor.KUBERNETES},
     rationale=(
         "Without a bind mount the Docker executor keeps /cache in a volume per project "
-        "(and per protected state), created by executors/docker/internal/volumes; a host "
-        "folder bound over it is shared by every project and branch. A job can then replace "
+        "(and per protected state), created by executors/docker/internal/volumes, and a "
+        "Kubernetes pod keeps it in its own emptyDir; a host folder mounted over it is "
+        "shared by every project and branch. A job can then replace "
         "cached dependencies or build outputs that a protected pipeline of another project "
         "restores and runs."
     ),
