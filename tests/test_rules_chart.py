@@ -106,6 +106,12 @@ def test_rbac_create_with_no_rules_is_every_verb_on_the_core_group() -> None:
         (issue,) = chart_issues("chart-rbac-wildcard", values)
         assert "every verb on every resource of the core API group" in issue.message
     assert chart_issues("chart-rbac-wildcard", {"rbac": {"rules": []}}) == []
+    # 0.52.0 role.yaml: `or (empty .Values.rbac.rules) (or .Values.rbac.resources ...)`
+    # renders the deprecated lists instead; 0.53.0 removed them.
+    legacy = {"rbac": {"create": True, "resources": ["pods"], "verbs": ["get"]}}
+    (issue,) = chart_issues("chart-rbac-wildcard", legacy)
+    assert issue.severity is Severity.LOW
+    assert "only on charts up to 0.52.0" in issue.message
 
 
 def test_rbac_rules_with_every_api_group() -> None:

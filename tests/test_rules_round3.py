@@ -384,7 +384,9 @@ def test_host_level_executors_are_reported_like_shell() -> None:
     isolated = runner("instance", "[runners.autoscaler.vm_isolation]\nenabled = true\n")
     assert issues("host-level-executor", isolated) == []
     (custom,) = issues("host-level-executor", runner("custom"))
-    assert custom.severity is Severity.MEDIUM  # the driver may isolate; we cannot tell
+    assert custom.severity is Severity.MEDIUM  # no cleanup_exec: nothing per job to remove
+    torn_down = runner("custom", '[runners.custom]\ncleanup_exec = "/opt/lxd/cleanup.sh"\n')
+    assert issues("host-level-executor", torn_down) == []
 
 
 def test_server_check_counts_host_level_escapes_as_dangerous() -> None:

@@ -524,11 +524,20 @@ def _wildcards(ctx: AuditContext) -> Iterator[Issue]:
     rules = _at(values, "rbac", "rules")
     if not rules:
         # templates/role.yaml: `if empty .Values.rbac.rules` renders one rule of its own.
+        # Charts up to 0.52.0 fill it from the deprecated rbac.resources and rbac.verbs.
+        legacy = [_at(values, "rbac", key) for key in ("resources", "verbs")]
+        narrow = all(isinstance(v, list) and v and "*" not in v for v in legacy)
+        said = (
+            "; rbac.resources and rbac.verbs narrow it only on charts up to 0.52.0"
+            if narrow
+            else ""
+        )
         yield Issue(
             "rbac.create: true with no rbac.rules: the chart's Role then grants every verb on "
-            "every resource of the core API group (secrets, pods/exec, serviceaccounts)",
+            f"every resource of the core API group (secrets, pods/exec, serviceaccounts){said}",
             _table("rbac"),
             "rules" if "rules" in (_at(values, "rbac") or {}) else "create",
+            severity=Severity.LOW if narrow else None,
         )
         return
     if not isinstance(rules, list):

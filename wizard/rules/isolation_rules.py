@@ -49,10 +49,14 @@ def _host_level(ctx: AuditContext) -> Iterator[Issue]:
                 "share that VM, like jobs on a shell runner"
             )
         else:
+            cleanup = get_ci(sub_table(entry.data, "custom"), "cleanup_exec")
+            if isinstance(cleanup, str) and cleanup.strip():
+                # A driver that tears something down after each job usually made it for
+                # that job (a container, VM or nspawn machine): not a shared host.
+                continue
             what = (
-                "the custom executor runs jobs wherever its driver scripts put them; unless "
-                "the driver creates a fresh container or VM per job, they run on a shared host "
-                "like the shell executor"
+                "the custom executor has no cleanup_exec, so its driver never tears down what "
+                "a job ran in: jobs most likely share one host, like the shell executor"
             )
             severity = by_trust(_S.INFO, _S.MEDIUM, _S.HIGH)[ctx.trust]
         yield Issue(
@@ -71,7 +75,8 @@ HOST_LEVEL_EXECUTOR = Rule(
     executors=_HOST_LEVEL,
     rationale=(
         "The ssh executor, the instance executor without a VM per job, and a custom executor "
-        "whose driver does not isolate jobs give every job the same operating-system user on "
+        "whose driver keeps nothing per job (no cleanup_exec) give every job the same "
+        "operating-system user on "
         "the same machine: a job can read other projects' checkouts and credentials and leave "
         "files or processes for later jobs. Such a runner deserves the shell executor's "
         "caution and, in GitLab, protected branches only."
