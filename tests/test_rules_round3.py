@@ -611,3 +611,30 @@ def test_host_path_over_the_kubernetes_cache_dir() -> None:
     )
     (issue,) = issues("shared-cache-mount", text)
     assert "every project's jobs on that node" in issue.message
+
+
+@pytest.mark.parametrize("executor", ["shell", "kubernetes", "instance", "virtualbox"])
+def test_runner_to_runner_measure_gets_a_verifiable_item_on_every_executor(
+    executor: str,
+) -> None:
+    """docs security/_index.md "Network segmentation": restrict traffic between runner VMs."""
+    from wizard.answers import Answers
+    from wizard.artifacts.checklist import checklist_items
+    from wizard.model import Executor
+
+    answers = Answers(executor=Executor(executor), host_measures=("runner-to-runner",))
+    items = checklist_items(answers, executor=Executor(executor), gitlab_url=None, files=())
+    (item,) = [i for i in items if "runner-to-runner" in i.measures]
+    assert "ANOTHER_RUNNER_ADDRESS" in item.verify
+    assert "non-zero" in item.expect
+
+
+def test_container_ruleset_item_checks_the_peer_set_is_filled_in() -> None:
+    from wizard.answers import Answers
+    from wizard.artifacts.checklist import checklist_items
+    from wizard.model import Executor
+
+    answers = Answers(executor=Executor.DOCKER, host_measures=("runner-to-runner",))
+    items = checklist_items(answers, executor=Executor.DOCKER, gitlab_url=None)
+    (item,) = [i for i in items if "runner-to-runner" in i.measures]
+    assert "runner_peers is empty" in item.verify
