@@ -638,3 +638,16 @@ def test_container_ruleset_item_checks_the_peer_set_is_filled_in() -> None:
     items = checklist_items(answers, executor=Executor.DOCKER, gitlab_url=None)
     (item,) = [i for i in items if "runner-to-runner" in i.measures]
     assert "runner_peers is empty" in item.verify
+
+
+@pytest.mark.parametrize("pattern", ["*?" * 20 + "x/**", "*e" * 100 + "Q", "**/" * 100 + "x"])
+def test_hostile_allowlist_patterns_are_read_in_bounded_time(pattern: str) -> None:
+    """A backtracking translation took seconds on "*?*?...x/**"; the matcher is memoised."""
+    import time
+
+    from wizard.rules.image_patterns import admits_any_registry, public_registry_admitted
+
+    started = time.monotonic()
+    assert not admits_any_registry(pattern)
+    assert public_registry_admitted(pattern) is None
+    assert time.monotonic() - started < 2

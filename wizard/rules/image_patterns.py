@@ -11,98 +11,169 @@ pattern admits whatever some spelling of an image matches.
 
 from __future__ import annotations
 
-import re
 from functools import cache
 
 _MAX_PATTERN = 512
-"""Longer patterns are not translated (bounded work on hostile files)."""
+"""Longer patterns are not read (bounded work on hostile files)."""
+_MAX_ALTERNATIVES = 64
+"""At most this many spellings of one ``{a,b}`` pattern are tried."""
+
+# Tokens: ("lit", char), ("any",) for *, ("one",) for ?, ("class", chars, negated),
+# ("deep",) for a leading or inner "**/", ("tail",) for a trailing "/**", ("all",) for "**".
+Token = tuple[object, ...]
 
 
-def _class(pattern: str, start: int) -> tuple[str, int] | None:
-    """A ``[...]`` class starting at ``start`` as a regex, and the index after it."""
+def _alternatives(pattern: str) -> list[str] | None:
+    """The pattern with each ``{a,b}`` expanded, or ``None`` when there are too many."""
+    depth = 0
+    start = -1
+    for index, char in enumerate(pattern):
+        if char == "\\":
+            continue
+        if char == "{":
+            if depth == 0:
+                start = index
+            depth += 1
+        elif char == "}" and depth:
+            depth -= 1
+            if depth == 0:
+                inner = pattern[start + 1 : index]
+                parts, level, last = [], 0, 0
+                for position, piece in enumerate(inner):
+                    if piece == "{":
+                        level += 1
+                    elif piece == "}":
+                        level -= 1
+                    elif piece == "," and level == 0:
+                        parts.append(inner[last:position])
+                        last = position + 1
+                parts.append(inner[last:])
+                found: list[str] = []
+                for part in parts:
+                    rest = _alternatives(pattern[:start] + part + pattern[index + 1 :])
+                    if rest is None or len(found) + len(rest) > _MAX_ALTERNATIVES:
+                        return None
+                    found += rest
+                return found
+    return [pattern]
+
+
+def _class(pattern: str, start: int) -> tuple[Token, int] | None:
+    """A ``[...]`` class starting at ``start``, and the index after it."""
     end = pattern.find("]", start + 2)
     if end < 0:
         return None
     body = pattern[start + 1 : end]
-    negate = body[:1] in ("!", "^")
-    if negate:
+    negated = body[:1] in ("!", "^")
+    if negated:
         body = body[1:]
-    escaped = "".join("\\" + char if char in "\\^[]" else char for char in body)
-    return ("[^/" if negate else "[") + escaped + "]", end + 1
-
-
-def _translate(pattern: str) -> str:
-    out: list[str] = []
+    chars: set[str] = set()
     index = 0
-    depth = 0
+    while index < len(body):
+        if index + 2 < len(body) and body[index + 1] == "-":
+            low, high = ord(body[index]), ord(body[index + 2])
+            chars.update(chr(code) for code in range(low, min(high, low + 256) + 1))
+            index += 3
+        else:
+            chars.add(body[index])
+            index += 1
+    return ("class", frozenset(chars), negated), end + 1
+
+
+def _tokens(pattern: str) -> tuple[Token, ...] | None:
+    tokens: list[Token] = []
+    index = 0
     length = len(pattern)
     while index < length:
         char = pattern[index]
         if char == "\\" and index + 1 < length:
-            out.append(re.escape(pattern[index + 1]))
+            tokens.append(("lit", pattern[index + 1]))
+            index += 2
+            continue
+        if pattern.startswith("**", index):
+            before = index == 0 or pattern[index - 1] == "/"
+            after = index + 2 == length or pattern[index + 2] == "/"
+            if before and after:
+                if index + 2 == length:
+                    if tokens and tokens[-1] == ("lit", "/"):
+                        tokens[-1] = ("tail",)  # "a/**" matches "a" and "a/b/c"
+                    else:
+                        tokens.append(("all",))
+                    index += 2
+                else:
+                    tokens.append(("deep",))  # "**/" matches "" or "x/" or "x/y/"
+                    index += 3
+                continue
+            tokens.append(("any",))
             index += 2
             continue
         if char == "*":
-            if pattern.startswith("**", index):
-                before = index == 0 or pattern[index - 1] == "/"
-                after = index + 2 == length or pattern[index + 2] == "/"
-                if before and after:
-                    if index + 2 == length:
-                        # "a/**" also matches "a"; a lone "**" matches everything.
-                        if out and out[-1] == "/":
-                            out[-1] = "(?:/.*)?"
-                        else:
-                            out.append(".*")
-                        index += 2
-                    else:
-                        out.append("(?:.*/)?")
-                        index += 3
-                    continue
-                out.append("[^/]*")
-                index += 2
-                continue
-            out.append("[^/]*")
-            index += 1
-            continue
-        if char == "?":
-            out.append("[^/]")
+            if not tokens or tokens[-1] != ("any",):
+                tokens.append(("any",))
+        elif char == "?":
+            tokens.append(("one",))
         elif char == "[":
-            translated = _class(pattern, index)
-            if translated is not None:
-                out.append(translated[0])
-                index = translated[1]
-                continue
-            out.append(re.escape(char))
-        elif char == "{":
-            depth += 1
-            out.append("(?:")
-        elif char == "}" and depth:
-            depth -= 1
-            out.append(")")
-        elif char == "," and depth:
-            out.append("|")
-        elif char == "/":
-            out.append("/")
+            found = _class(pattern, index)
+            if found is None:
+                return None  # doublestar reports ErrBadPattern: the entry matches nothing
+            tokens.append(found[0])
+            index = found[1]
+            continue
         else:
-            out.append(re.escape(char))
+            tokens.append(("lit", char))
         index += 1
-    return "".join(out) + ")" * depth
+    return tuple(tokens)
+
+
+def _match_tokens(tokens: tuple[Token, ...], name: str) -> bool:
+    """Whether ``tokens`` match all of ``name``: memoised, so O(tokens x name x name)."""
+    size = len(name)
+
+    @cache
+    def at(token: int, position: int) -> bool:
+        if token == len(tokens):
+            return position == size
+        kind = tokens[token][0]
+        if kind == "all":
+            return True
+        if kind == "tail":
+            return position == size or name[position] == "/"
+        if kind == "deep":
+            if at(token + 1, position):
+                return True
+            return any(name[end] == "/" and at(token + 1, end + 1) for end in range(position, size))
+        if kind == "any":
+            if at(token + 1, position):
+                return True
+            return position < size and name[position] != "/" and at(token, position + 1)
+        if position >= size:
+            return False
+        char = name[position]
+        if kind == "lit":
+            return char == tokens[token][1] and at(token + 1, position + 1)
+        if char == "/":
+            return False
+        if kind == "class":
+            _kind, chars, negated = tokens[token]
+            inside = char in chars  # type: ignore[operator]
+            return inside != negated and at(token + 1, position + 1)
+        return at(token + 1, position + 1)  # "one"
+
+    return at(0, 0)
 
 
 @cache
-def _compiled(pattern: str) -> re.Pattern[str] | None:
+def _compiled(pattern: str) -> tuple[tuple[Token, ...], ...]:
     if len(pattern) > _MAX_PATTERN:
-        return None
-    try:
-        return re.compile(_translate(pattern), re.DOTALL)
-    except re.error:
-        return None  # doublestar reports ErrBadPattern: the entry matches nothing
+        return ()
+    spellings = _alternatives(pattern) or []
+    compiled = [_tokens(spelling) for spelling in spellings]
+    return tuple(tokens for tokens in compiled if tokens is not None)
 
 
 def matches(pattern: str, name: str) -> bool:
     """True when the runner's ``doublestar.Match(pattern, name)`` would be true."""
-    compiled = _compiled(pattern)
-    return compiled is not None and compiled.fullmatch(name) is not None
+    return any(_match_tokens(tokens, name) for tokens in _compiled(pattern))
 
 
 _STRANGER = "zz-stranger"
