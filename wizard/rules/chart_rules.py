@@ -484,8 +484,17 @@ def _jobs_as_manager(ctx: AuditContext) -> Iterator[Issue]:
         )
 
 
+_NESTED_QUANTIFIER = re.compile(r"\)[*+?{]")
+
+
 def _overwrite_admits(pattern: str, name: str) -> bool:
-    """The runner matches overwrite patterns with Go's regexp.MatchString (unanchored)."""
+    """The runner matches overwrite patterns with Go's regexp.MatchString (unanchored).
+
+    Go's engine is linear; Python's backtracks, so a quantified group (``(a+)+``) or an
+    overlong pattern or name is not evaluated (bounded work on hostile files).
+    """
+    if len(pattern) > 256 or len(name) > 253 or _NESTED_QUANTIFIER.search(pattern):
+        return False
     try:
         return re.search(pattern, name) is not None
     except re.error:
