@@ -449,6 +449,11 @@ def test_options_that_join_a_job_to_the_outside() -> None:
     )
     keys = [issue.key for issue in issues("container-joins-outside", text)]
     assert keys == ["volumes_from", "links", "group_add", "oom_kill_disable"]
+    shm = runner("docker", "[runners.docker]\nshm_size = 8589934592\n")
+    (issue,) = issues("container-joins-outside", shm)
+    assert "8192 MiB" in issue.message
+    limited = shm + 'memory = "4g"\n'
+    assert issues("container-joins-outside", limited) == []
 
 
 # --- helper-image-untrusted covers step_runner_image; runtime_class_name; service GPUs ------

@@ -195,6 +195,9 @@ WINDOWS_PROCESS_ISOLATION = Rule(
 
 # --- container-joins-outside ----------------------------------------------------------------
 
+_LARGE_SHM = 2**30
+"""Above 1 GiB of /dev/shm per job, unlimited memory becomes the host's problem."""
+
 
 def _joins_outside(ctx: AuditContext) -> Iterator[Issue]:
     for entry in runners_for(ctx, LINUX_DOCKER):
@@ -230,6 +233,18 @@ def _joins_outside(ctx: AuditContext) -> Iterator[Issue]:
                 key,
                 entry.index,
             )
+        shm = int_setting(docker, "shm_size")
+        memory = get_ci(docker, "memory")
+        if shm is not None and shm > _LARGE_SHM and not (isinstance(memory, str) and memory):
+            key = spelled(docker, "shm_size")
+            yield Issue(
+                f"{key} = {shm} gives every job {shm // 2**20} MiB of /dev/shm, held in the "
+                "host's memory, with no memory limit set for the job container",
+                path,
+                key,
+                entry.index,
+                severity=by_trust(_S.INFO, _S.LOW, _S.LOW)[ctx.trust],
+            )
         if get_ci(docker, "oom_kill_disable") is True:
             key = spelled(docker, "oom_kill_disable")
             yield Issue(
@@ -250,8 +265,9 @@ CONTAINER_JOINS_OUTSIDE = Rule(
     rationale=(
         "volumes_from mounts another container's volumes into every job, links resolves "
         "other containers by name, group_add puts job processes into host groups (a docker "
-        "group is root on the host through the socket), and oom_kill_disable lets one job "
-        "starve the host of memory. Each reaches past the one job the container was made for."
+        "group is root on the host through the socket), and oom_kill_disable or a large "
+        "shm_size without a memory limit lets one job starve the host of memory. Each "
+        "reaches past the one job the container was made for."
     ),
     doc_url=DOCKER_DOCS,
     table="runners.docker",
