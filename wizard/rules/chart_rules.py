@@ -111,8 +111,8 @@ def _auth_token_as_registration(ctx: AuditContext) -> Iterator[Issue]:
         yield Issue(
             "runnerRegistrationToken holds a runner authentication token (glrt-): registration "
             "works, but the chart's locked, protected, runUntagged and tags values are ignored "
-            "(the runner only warns), and when the pod stops only this pod's runner manager is "
-            "deleted, so the token keeps working",
+            "(the runner only warns), and when the pod stops (unregisterRunners) only this "
+            "pod's runner manager is deleted, so the token keeps working",
             _table(),
             "runnerRegistrationToken",
         )
@@ -127,8 +127,9 @@ CHART_AUTH_TOKEN_AS_REGISTRATION = Rule(
         "Given a glrt- token as its registration token, the runner registers in its legacy-"
         "compatible way: the settings the chart passes along (locked, protected, run untagged, "
         "tags) are dropped with a warning, so the runner takes whatever jobs GitLab's own "
-        "settings for it allow, not what the values file says. Stopping the pod deletes only "
-        "the runner manager, so the token stays valid after the release is gone."
+        "settings for it allow, not what the values file says. The pod's unregister hook "
+        "deletes only the runner manager (commands/unregister.go), so the token stays valid "
+        "after the release is gone."
     ),
     doc_url=LEGACY_REGISTRATION_DOCS,
     table="values",
