@@ -208,6 +208,7 @@ spec:
     helm:
       values: |
         rbac:
+          create: true
           clusterWideAccess: true
         runners:
           config: |
@@ -221,8 +222,8 @@ spec:
 def test_argo_application_values_string_nests_two_blocks(tmp_path: Path) -> None:
     document = _load(tmp_path, ARGO, "app.yaml")
     rules = {f.rule: f for f in audit_document(document)}
-    assert rules["chart-cluster-wide-access"].line == 8
-    assert rules["privileged-container"].line == 13
+    assert rules["chart-cluster-wide-access"].line == 9
+    assert rules["privileged-container"].line == 14
     after = document.with_edits(
         [
             SetValue(K8S, "privileged", False),

@@ -446,6 +446,36 @@ def test_token_rotation_reported_without_the_token(tmp_path: Path) -> None:
     assert finding.severity is Severity.INFO
 
 
+@pytest.mark.parametrize("name", ["config.toml.bak", "config.toml~", "config.toml.20240101.bak"])
+def test_backup_copies_holding_tokens_are_reported(tmp_path: Path, name: str) -> None:
+    """A copy keeps the token of its day: SaveConfig (common/config.go) rewrites only the
+    live file when it rotates a token, and unregister removes it only there."""
+    host = standard_host(tmp_path, EXPIRING)
+    host.write(f"/etc/gitlab-runner/{name}", SHELL_CONFIG, 0o644)
+    host.write("/etc/gitlab-runner/config.toml.lock", "", 0o600)
+    host.write("/etc/gitlab-runner/config.toml.notes", "no token here\n", 0o644)
+    report = host.check()
+    (finding,) = [f for f in report.findings if f.rule == "host-config-backups"]
+    assert name in finding.message
+    assert "lets other users read it" in finding.message
+    assert TOKEN not in repr(report)
+
+
+@pytest.mark.parametrize("header", ["# Ansible managed\n", "# MANAGED BY PUPPET\n"])
+def test_token_rotation_in_a_managed_file_is_its_own_finding(tmp_path: Path, header: str) -> None:
+    """common/config.go SaveConfig: the rotated token is written to the file;
+    a managing tool's next run writes its older copy (the revoked token) back."""
+    report = standard_host(tmp_path, header + EXPIRING).check()
+    finding = next(f for f in report.findings if f.rule == "host-managed-file-token-rotation")
+    assert "writes the revoked token back" in finding.message
+    assert TOKEN not in repr(report)
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    assert "host-managed-file-token-rotation" not in rules_found(
+        standard_host(plain, EXPIRING).check()
+    )
+
+
 @pytest.mark.parametrize(
     "extra",
     [
@@ -496,9 +526,10 @@ def test_windows_skips_file_modes(tmp_path: Path) -> None:
 
 def test_every_rule_is_either_found_or_skipped_or_clean(tmp_path: Path) -> None:
     """Each rule id a check reports exists in HOST_RULES (no stray ids)."""
-    host = standard_host(tmp_path, EXPIRING)
+    host = standard_host(tmp_path, "# Ansible managed\n" + EXPIRING)
     host.users(shell="/bin/bash", groups="docker:x:998:gitlab-runner\n")
     host.path(CONFIG).chmod(0o666)
+    host.write(CONFIG + ".bak", EXPIRING, 0o600)
     host.write(f"{HOME}/.ssh/id_rsa", "x", 0o600)
     host.write(f"{HOME}/.aws/credentials", "x", 0o600)
     host.write(f"{HOME}/.netrc", "x", 0o600)

@@ -168,15 +168,25 @@ def test_bidirectional_host_path() -> None:
     assert issues("k8s-bidirectional-mount", text.replace("Bidirectional", "None")) == []
 
 
-def test_pod_spec_patches_only_count_with_the_feature_flag() -> None:
+def test_pod_spec_patches_count_unless_the_feature_flag_is_pinned_off() -> None:
     """docs/executors/kubernetes "Overwrite generated pod specifications": the patches need
-    FF_USE_ADVANCED_POD_SPEC_CONFIGURATION."""
+    FF_USE_ADVANCED_POD_SPEC_CONFIGURATION; populateFeatureFlags (common/build_settings.go)
+    lets a job variable turn an unpinned flag on."""
     patch = (
         '[[runners.kubernetes.pod_spec]]\nname = "h"\npatch_type = "strategic"\n'
         "patch = '''\nhostNetwork: true\n'''\n"
     )
     text = '[[runners]]\nexecutor = "kubernetes"\n[runners.kubernetes]\n' + patch
-    assert issues("k8s-pod-spec-patches", text) == []
+    (unpinned,) = issues("k8s-pod-spec-patches", text)
+    assert "any job can set it as a variable" in unpinned.message
+    off = text + "[runners.feature_flags]\nFF_USE_ADVANCED_POD_SPEC_CONFIGURATION = false\n"
+    assert issues("k8s-pod-spec-patches", off) == []
+    through_environment = text.replace(
+        "[runners.kubernetes]",
+        'environment = ["FF_USE_ADVANCED_POD_SPEC_CONFIGURATION=1"]\n[runners.kubernetes]',
+    )
+    (issue,) = issues("k8s-pod-spec-patches", through_environment)
+    assert "environment turns it on" in issue.message
     flagged = text + "[runners.feature_flags]\nFF_USE_ADVANCED_POD_SPEC_CONFIGURATION = true\n"
     (issue,) = issues("k8s-pod-spec-patches", flagged)
     assert "hostNetwork" in issue.message

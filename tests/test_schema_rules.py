@@ -126,12 +126,15 @@ def test_misplaced_key_says_where_it_belongs() -> None:
 
 def test_global_key_written_in_a_runner() -> None:
     issue = only(UNKNOWN_KEY, '[[runners]]\nlisten_address = ":9252"\n')
-    assert "it belongs in the global section or [session_server]" in issue.message
+    assert (
+        "it belongs at the top of the file (before any table) or in [session_server]"
+        in issue.message
+    )
 
 
 def test_unknown_key_without_a_near_name() -> None:
-    issue = only(UNKNOWN_KEY, '[[runners]]\ntag_list = ["docker"]\n')
-    assert issue.message == "unknown key 'tag_list' in [[runners]]"
+    issue = only(UNKNOWN_KEY, '[[runners]]\nfrobnicate_widgets = ["docker"]\n')
+    assert issue.message == "unknown key 'frobnicate_widgets' in [[runners]]"
 
 
 def test_unknown_sub_table_is_one_finding_and_not_entered() -> None:

@@ -352,6 +352,26 @@ def test_managers_on_different_releases(
     assert "17.11.2" in hits[0]["message"]
 
 
+def test_one_token_used_from_several_hosts(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, gitlab: Running
+) -> None:
+    """docs security/_index.md "Cloning a runner": a copied token picks up the runner's jobs;
+    GitLab lists one manager (system_id) per host that used the token."""
+    gitlab.fake.add_runner(
+        9,
+        RUNNER_TOKEN,
+        locked=True,
+        managers=[manager(SYSTEM_ID, "19.4.0"), manager("s_ba9876543210", "19.4.0")],
+    )
+    config = write_config(tmp_path, runner_toml("m", gitlab.url, RUNNER_TOKEN, runner_id=9))
+    _code, report, _ = run_json(capsys, str(config), "--api-token-file", token_file(tmp_path))
+    hits = [f for f in findings(report) if f["rule"] == "server-token-used-by-several-hosts"]
+    assert len(hits) == 1
+    assert "2 hosts" in hits[0]["message"]
+    assert RUNNER_TOKEN not in str(report)
+    assert "server-managers-mixed-versions" not in rule_ids(report)
+
+
 def test_runner_id_comes_from_verify_when_the_file_has_none(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, gitlab: Running
 ) -> None:

@@ -12,7 +12,6 @@ Everything is pure: the input is the configuration as ``tomllib`` parsed it.
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +28,7 @@ from wizard.model import (
     TomlValue,
     table_name,
 )
+from wizard.rules.managed_files import managing_tool
 from wizard.secrets import is_secret_key, mask_secret, mask_text, outward
 from wizard.tomlfile.edits import apply_in_place, resolve_table
 from wizard.tomlfile.rendering import render_value
@@ -594,24 +594,12 @@ def save_warning(may_break: int) -> str:
     return f"{may_break} {noun} listed under 'may break jobs' can stop jobs that work today."
 
 
-_TOOLS = r"(puppet|ansible|chef|salt(?:stack)?|terraform|cfengine|saltstack)"
-_MANAGED_HEADER = re.compile(
-    rf"^\s*#.*?(?:managed|generated|maintained|deployed|controlled)\s+(?:by|with|via)\s+{_TOOLS}\b"
-    rf"|^\s*#.*?\b{_TOOLS}\b.*?(?:do not edit|don't edit|will be overwritten)",
-    re.IGNORECASE | re.MULTILINE,
-)
-_HEADER_LINES = 30
-
-
 def managed_warning(text: str) -> str | None:
     """When the file's opening comments say a configuration tool manages it, the warning
     every review shows: that tool's next run puts the old settings back."""
-    head = "\n".join(text.splitlines()[:_HEADER_LINES])
-    found = _MANAGED_HEADER.search(head)
-    if found is None:
+    name = managing_tool(text)
+    if name is None:
         return None
-    tool = next(group for group in found.groups() if group)
-    name = {"saltstack": "Salt", "cfengine": "CFEngine"}.get(tool.casefold(), tool.capitalize())
     return (
         f"this file says it is managed by {name}: its next run overwrites these changes; "
         f"make them in {name}'s source for this file as well"

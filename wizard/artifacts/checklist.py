@@ -74,15 +74,24 @@ def _network_items(
                 f"Fill in the runner_peers sets in {NFT_FILE}, then load it with "
                 f"`nft -f {NFT_FILE}` {where}.",
                 f"nft list table inet runner_wizard | head -5\n"
+                "nft list set inet runner_wizard runner_peers | grep -q elements "
+                "|| echo 'runner_peers is empty: other runners are still reachable'\n"
                 f"docker run --rm {PROBE} -s -m 5 http://{METADATA_V4}/ ; echo exit=$?\n"
+                "docker run --rm busybox nc -z -w 3 ANOTHER_RUNNER_ADDRESS 22 ; echo exit=$?\n"
                 f"docker run --rm {PROBE} -s -o /dev/null -w '%{{http_code}}\\n' "
                 f"{gitlab}/api/v4/version",
-                "the table is listed; the metadata probe ends with exit=28 (timed out); "
-                "GitLab answers with an HTTP status (401 without a token is fine)",
+                "the table is listed and nothing says runner_peers is empty; the metadata "
+                "probe ends with exit=28 (timed out); the probe of another runner ends with a "
+                "non-zero exit; GitLab answers with an HTTP status (401 without a token is "
+                "fine)",
                 f"{SECURITY}#network-segmentation",
                 measures=("metadata-endpoint", "runner-to-runner"),
             )
         )
+    if "runner-to-runner" in _measures(answers) and not (
+        NFT_FILE in files and executor in CONTAINER_EXECUTORS
+    ):
+        items.append(_peer_traffic_item(executor))
     if "inbound-ssh" in _measures(answers):
         items.append(
             ChecklistItem(
@@ -129,22 +138,78 @@ def _network_items(
                 measures=("metadata-endpoint",),
             )
         )
-    if executor is Executor.SHELL:
-        items.append(
-            ChecklistItem(
-                "Keep shell jobs away from the metadata service",
-                "Shell jobs run on the host as the runner's user, so container rules do not "
-                "apply; they can ask the metadata service for the instance's credentials.",
-                "Give this host no instance role it does not need, require IMDSv2 with a hop "
-                f"limit of 1, or use the commented skuid rule in {NFT_FILE}.",
-                f"sudo -u gitlab-runner curl -s -m 5 http://{METADATA_V4}/latest/meta-data/"
-                "iam/ ; echo exit=$?",
-                "no role name is printed",
-                AWS_IMDS,
-                measures=("metadata-endpoint",),
-            )
-        )
+    if executor in (Executor.SHELL, Executor.INSTANCE):
+        items.append(_host_jobs_metadata_item(executor, files))
     return items
+
+
+def _peer_traffic_item(executor: Executor | None) -> ChecklistItem:
+    """Runner-to-runner traffic where no generated ruleset sees the jobs' packets."""
+    if executor is Executor.KUBERNETES:
+        do = (
+            "Add a NetworkPolicy in the job namespace whose egress excludes the other "
+            "runners' nodes and pods (and the runner manager's pod), with a CNI plugin that "
+            "enforces it."
+        )
+        verify = (
+            f"kubectl -n JOB_NAMESPACE run probe --rm -i --restart=Never --image={PROBE} "
+            "-- -s -m 3 http://ANOTHER_RUNNER_ADDRESS:9252/ ; echo exit=$?"
+        )
+    else:
+        do = (
+            "Limit what runner machines may reach of each other: a security group or host "
+            "firewall rule on every runner host (and in the VM image for autoscaled VMs) "
+            "that drops connections from other runners, except what you manage them with."
+        )
+        verify = (
+            "# from a job on one runner (or its VM), towards another runner host:\n"
+            "nc -z -w 3 ANOTHER_RUNNER_ADDRESS 22 ; echo exit=$?"
+        )
+    return ChecklistItem(
+        "Restrict traffic between runner machines",
+        "A job that takes over one runner host should not be able to reach the next: its "
+        "jobs, caches and credentials are the prize.",
+        do,
+        verify,
+        "a non-zero exit: the other runner does not answer",
+        f"{SECURITY}#network-segmentation",
+        measures=("runner-to-runner",),
+    )
+
+
+IMDS_TOKEN_PROBE = (
+    'T=$(curl -s -m 5 -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: 60" '
+    f"http://{METADATA_V4}/latest/api/token); "
+    'curl -s -m 5 -H "X-aws-ec2-metadata-token: $T" '
+    f"http://{METADATA_V4}/latest/meta-data/iam/security-credentials/ ; echo exit=$?"
+)
+"""What a job on the host itself can run: the IMDSv2 token flow, one hop from the service.
+A plain GET proves nothing, since IMDSv2 refuses it while a job can still do this."""
+
+
+def _host_jobs_metadata_item(executor: Executor, files: Sequence[str]) -> ChecklistItem:
+    """Shell jobs, and instance jobs on their VM, are not behind a container bridge."""
+    rule = f'meta skuid "gitlab-runner" ip daddr {METADATA_V4} drop'
+    where = (
+        "this host"
+        if executor is Executor.SHELL
+        else "every VM the runner creates (bake it into the VM image)"
+    )
+    commented = f" (it is commented out in {NFT_FILE})" if NFT_FILE in files else ""
+    user = "gitlab-runner" if executor is Executor.SHELL else "THE_RUNNER_SSH_USER"
+    return ChecklistItem(
+        "Keep jobs that run on the host away from the metadata service",
+        "These jobs run on the machine itself as the runner's user, not in containers: "
+        "requiring IMDSv2 with a hop limit of 1 does not stop them, because they are on the "
+        "first hop and can ask for a session token like any program on the host.",
+        "Give the machine no instance role (or only what jobs may hold), or drop the metadata "
+        f"address for the job user in an output chain on {where}: `{rule}`{commented}, with "
+        "the user the jobs run as.",
+        f"sudo -u {user} sh -c '{IMDS_TOKEN_PROBE}'",
+        "no role name is printed (the token request times out or no role is attached)",
+        AWS_IMDS,
+        measures=("metadata-endpoint",),
+    )
 
 
 def _cloud_items(

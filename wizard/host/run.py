@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 
 from wizard.host.accounts import find_runner_user, load_accounts
+from wizard.host.config_backups import check_config_backups
 from wizard.host.config_file import check_config_file
 from wizard.host.credentials import CREDENTIAL_RULES, check_credentials
 from wizard.host.docker_daemon import check_docker_daemon
@@ -52,6 +53,7 @@ def run_host_checks(
                 )
 
     check_config_file(context, host_config, runner.user if runner else None, accounts)
+    check_config_backups(context, host_config)
     if runner is not None and accounts is not None:
         check_runner_user(context, runner, accounts, config.executors)
         check_credentials(context, runner.user, config.identity_files)

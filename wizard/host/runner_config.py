@@ -19,6 +19,7 @@ from wizard.errors import ConfigError
 from wizard.host.fs import HostFiles, Unreadable
 from wizard.host.result import HostContext
 from wizard.model import Executor
+from wizard.rules.managed_files import managing_tool
 from wizard.tomlfile.document import parse_text
 
 ROTATION_FLAG = "FF_DISABLE_AUTOMATIC_TOKEN_ROTATION"
@@ -30,6 +31,8 @@ class RunnerConfig:
 
     data: Mapping[str, Any] | None
     problem: str | None = None
+    text: str = ""
+    """The file as read, for what only its comments say (a managing tool's header)."""
 
     @property
     def executors(self) -> frozenset[Executor] | None:
@@ -56,7 +59,7 @@ def load_runner_config(files: HostFiles, config_path: str) -> RunnerConfig:
     except Unreadable as error:
         return RunnerConfig(None, str(error))
     try:
-        return RunnerConfig(parse_text(text, Path(config_path)))
+        return RunnerConfig(parse_text(text, Path(config_path)), text=text)
     except ConfigError as error:
         return RunnerConfig(None, str(error))
 
@@ -70,9 +73,11 @@ def _expires(value: Any) -> str | None:
 
 def check_token_rotation(context: HostContext, config: RunnerConfig, config_path: str) -> None:
     rule = "host-token-rotation-rewrites-file"
+    managed_rule = "host-managed-file-token-rotation"
     if config.data is None:
-        context.skip((rule,), config.problem or f"{config_path} could not be read")
+        context.skip((rule, managed_rule), config.problem or f"{config_path} could not be read")
         return
+    tool = managing_tool(config.text)
     for runner in iter_runners(config.data):
         token = get_ci(runner.data, "token")
         expires = _expires(get_ci(runner.data, "token_expires_at"))
@@ -92,3 +97,15 @@ def check_token_rotation(context: HostContext, config: RunnerConfig, config_path
             table=("runners", runner.index, "feature_flags"),
             key=ROTATION_FLAG,
         )
+        if tool is not None:
+            context.find(
+                managed_rule,
+                f"runner {name} rotates its token (expiring {expires}) in a file that says it "
+                f"is managed by {tool}: {tool}'s next run writes the revoked token back and "
+                "the runner stops taking jobs",
+                config_path,
+                runner_index=runner.index,
+                runner=runner.name,
+                table=("runners", runner.index),
+                key="token_expires_at",
+            )

@@ -13,10 +13,19 @@ file merges over the chart's defaults, so only what it writes is judged.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from wizard.config_reading import container_table_name, get_ci, is_true, iter_runners, sub_table
+from wizard.config_reading import (
+    container_table_name,
+    get_ci,
+    is_true,
+    iter_runners,
+    runner_path,
+    spelled,
+    sub_table,
+)
 from wizard.model import FixSafety, Issue, SetValue, Severity, TablePath
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust
 
@@ -29,6 +38,9 @@ CHART_CONFIG_DOCS = "https://docs.gitlab.com/runner/install/kubernetes_helm_char
 SETUP = f"{CHART_DOCS}#configure-gitlab-runner-with-the-helm-chart"
 """Where the docs name gitlabUrl and runnerToken, and say the token may live in a Secret."""
 SESSION_SERVER_DOCS = f"{DOCS}/configuration/advanced-configuration/#the-session_server-section"
+TEMPLATE_DOCS = f"{DOCS}/register/#register-with-a-configuration-template"
+"""Where the docs say the environment takes precedence over the config template."""
+LEGACY_REGISTRATION_DOCS = f"{DOCS}/register/#legacy-compatible-registration-process"
 
 
 def _helm(ctx: AuditContext) -> Mapping[str, Any] | None:
@@ -97,9 +109,10 @@ def _auth_token_as_registration(ctx: AuditContext) -> Iterator[Issue]:
     value = _at(_helm(ctx), "runnerRegistrationToken")
     if isinstance(value, str) and value.strip().startswith("glrt-"):
         yield Issue(
-            "runnerRegistrationToken holds a runner authentication token (glrt-): the chart "
-            "treats it as a registration token and, unless unregisterRunners is false, "
-            "unregisters the runner whenever the pod stops",
+            "runnerRegistrationToken holds a runner authentication token (glrt-): registration "
+            "works, but the chart's locked, protected, runUntagged and tags values are ignored "
+            "(the runner only warns), and when the pod stops (unregisterRunners) only this "
+            "pod's runner manager is deleted, so the token keeps working",
             _table(),
             "runnerRegistrationToken",
         )
@@ -111,16 +124,21 @@ CHART_AUTH_TOKEN_AS_REGISTRATION = Rule(
     severity=by_trust(_S.MEDIUM, _S.MEDIUM, _S.MEDIUM),
     executors=None,
     rationale=(
-        "Since runner authentication tokens (glrt-) replaced registration tokens, the chart "
-        "expects them in runnerToken. Under runnerRegistrationToken the chart still takes the "
-        "old path: unregisterRunners defaults to true, so every pod restart deletes the runner "
-        "in GitLab and the token stops working."
+        "Given a glrt- token as its registration token, the runner registers in its legacy-"
+        "compatible way: the settings the chart passes along (locked, protected, run untagged, "
+        "tags) are dropped with a warning, so the runner takes whatever jobs GitLab's own "
+        "settings for it allow, not what the values file says. The pod's unregister hook "
+        "deletes only the runner manager (commands/unregister.go), so the token stays valid "
+        "after the release is gone."
     ),
-    doc_url=SETUP,
+    doc_url=LEGACY_REGISTRATION_DOCS,
     table="values",
     key="runnerRegistrationToken",
     fix=None,
-    remedy="Move the glrt- token to runnerToken (better: to the Secret named in runners.secret).",
+    remedy=(
+        "Move the glrt- token to runnerToken (better: to the Secret named in runners.secret) "
+        "and set locked, protected, run untagged and tags on the runner in GitLab."
+    ),
     check=_auth_token_as_registration,
 )
 
@@ -158,6 +176,144 @@ CHART_CONFIG_IGNORED = Rule(
 )
 
 
+# Settings the runner's register command reads from the environment (the ``env:`` tags
+# of common/config.go). Registration merges the config template only into what the
+# environment left empty (commands/register.go, configTemplate.MergeTo uses mergo.Merge
+# without override), so these beat whatever runners.config says.
+_ENV_TRUE_ONLY = frozenset(
+    {
+        "KUBERNETES_PRIVILEGED",
+        "DOCKER_PRIVILEGED",
+        "DOCKER_SERVICES_PRIVILEGED",
+        "KUBERNETES_ALLOW_PRIVILEGE_ESCALATION",
+        "KUBERNETES_AUTOMOUNT_SERVICE_ACCOUNT_TOKEN",
+    }
+)
+_ENV_ANY_VALUE = frozenset(
+    {
+        "KUBERNETES_CAP_ADD",
+        "DOCKER_CAP_ADD",
+        "DOCKER_DEVICES",
+        "DOCKER_SERVICES_DEVICES",
+        "DOCKER_VOLUMES",
+        "DOCKER_SECURITY_OPT",
+        "DOCKER_USERNS_MODE",
+        "KUBERNETES_SERVICE_ACCOUNT",
+        "KUBERNETES_ALLOWED_IMAGES",
+        "KUBERNETES_ALLOWED_SERVICES",
+        "KUBERNETES_ALLOWED_USERS",
+        "KUBERNETES_ALLOWED_GROUPS",
+        "KUBERNETES_ALLOWED_PULL_POLICIES",
+        "KUBERNETES_PULL_POLICY",
+        "KUBERNETES_HELPER_IMAGE",
+        "DOCKER_ALLOWED_IMAGES",
+        "DOCKER_ALLOWED_SERVICES",
+        "DOCKER_ALLOWED_PRIVILEGED_IMAGES",
+        "DOCKER_ALLOWED_PRIVILEGED_SERVICES",
+        "DOCKER_ALLOWED_PULL_POLICIES",
+        "DOCKER_PULL_POLICY",
+        "DOCKER_HELPER_IMAGE",
+    }
+)
+_TRUE_WORDS = frozenset({"1", "t", "true"})
+
+
+def _env_entries(values: Mapping[str, Any]) -> Iterator[tuple[TablePath, str, str, Any]]:
+    """(table, key, variable name, value) for each envVars item and extraEnv key."""
+    env_vars = values.get("envVars")
+    if isinstance(env_vars, list):
+        for index, item in enumerate(env_vars):
+            if isinstance(item, Mapping) and isinstance(item.get("name"), str):
+                yield _table("envVars", index), "name", item["name"], item.get("value")
+    extra = values.get("extraEnv")
+    if isinstance(extra, Mapping):
+        for name, value in extra.items():
+            if isinstance(name, str):
+                yield _table("extraEnv"), name, name, value
+
+
+def _env_overrides(ctx: AuditContext) -> Iterator[Issue]:
+    values = _helm(ctx)
+    if values is None:
+        return
+    for table, key, name, value in _env_entries(values):
+        upper = name.strip().upper()
+        if upper in _ENV_TRUE_ONLY:
+            if str(value).strip().lower() not in _TRUE_WORDS:
+                continue
+        elif upper not in _ENV_ANY_VALUE and not upper.endswith("_OVERWRITE_ALLOWED"):
+            continue
+        yield Issue(
+            f"{name} is set in the manager's environment: registration keeps it over "
+            "runners.config, so job pods get this value whatever the audited config says",
+            table,
+            key,
+        )
+
+
+CHART_ENV_OVERRIDES_CONFIG = Rule(
+    id="chart-env-overrides-config",
+    title="Manager environment variables override runners.config",
+    severity=by_trust(_S.MEDIUM, _S.HIGH, _S.CRITICAL),
+    executors=None,
+    rationale=(
+        "The chart passes envVars and extraEnv to the registering runner, which reads many "
+        "settings from the environment (privileged mode, added capabilities, the overwrite "
+        "allowlists, the service account, allowed images). The config template only fills in "
+        "what the environment left unset, so a variable here silently beats the hardened "
+        "runners.config this audit reads."
+    ),
+    doc_url=TEMPLATE_DOCS,
+    table="values",
+    key="extraEnv",
+    fix=None,
+    remedy=(
+        "Remove the variable from envVars or extraEnv and write the setting in runners.config, "
+        "where it is reviewed and audited."
+    ),
+    check=_env_overrides,
+)
+
+
+def _config_path(ctx: AuditContext) -> Iterator[Issue]:
+    runners = _at(_helm(ctx), "runners")
+    if not isinstance(runners, Mapping):
+        return
+    path = runners.get("configPath")
+    if isinstance(path, str) and path.strip() and not runners.get("config"):
+        # templates/configmap.yaml: --template-config {{ .Values.runners.configPath }}
+        # only when runners.config is empty.
+        yield Issue(
+            f"runners.configPath: the runner is registered from {path}, a file outside this "
+            "values file that this audit cannot see",
+            _table("runners"),
+            "configPath",
+        )
+
+
+CHART_CONFIG_PATH_UNSEEN = Rule(
+    id="chart-config-path-unseen",
+    title="The runner's config template is a file this audit cannot see",
+    severity=by_trust(_S.LOW, _S.MEDIUM, _S.MEDIUM),
+    executors=None,
+    rationale=(
+        "With runners.configPath and no runners.config the chart registers the runner from a "
+        "template mounted from elsewhere (a Secret or ConfigMap volume). Nothing in this file "
+        "says whether jobs run privileged or what they may mount, so a clean audit of it means "
+        "nothing about the runner."
+    ),
+    doc_url=TEMPLATE_DOCS,
+    table="values.runners",
+    key="configPath",
+    fix=None,
+    remedy=(
+        "Audit the mounted template as well (runner-wizard audit on the ConfigMap or file), "
+        "or move it into runners.config."
+    ),
+    check=_config_path,
+)
+
+
 # --- privileges ------------------------------------------------------------------------------
 
 
@@ -166,6 +322,15 @@ def _config_privileged(ctx: AuditContext) -> bool:
     for entry in iter_runners(ctx.data):
         table = container_table_name(entry.executor)
         if table is not None and is_true(get_ci(sub_table(entry.data, table), "privileged")):
+            return True
+    return False
+
+
+def _config_says_unprivileged(ctx: AuditContext) -> bool:
+    """True when runners.config writes privileged = false for a runner's containers."""
+    for entry in iter_runners(ctx.data):
+        table = container_table_name(entry.executor)
+        if table is not None and get_ci(sub_table(entry.data, table), "privileged") is False:
             return True
     return False
 
@@ -181,17 +346,23 @@ def _legacy_privileged(ctx: AuditContext) -> Iterator[Issue]:
         # privileged-container already reports the risk on the config's own line.
         yield Issue(
             "runners.privileged: true repeats privileged = true in runners.config (see "
-            "privileged-container): it adds no privilege of its own, but says it in a second "
-            "place that older and newer charts read differently",
+            "privileged-container): it adds no privilege of its own, but charts up to 0.52.0 "
+            "would keep job pods privileged from it even after the config line is changed",
             _table("runners"),
             "privileged",
             edits=edits,
             severity=Severity.LOW,
         )
         return
+    overridden = (
+        " and wins over privileged = false in runners.config"
+        if _config_says_unprivileged(ctx)
+        else ""
+    )
     yield Issue(
-        "runners.privileged: true: charts before runners.config turn every job pod "
-        "privileged from this value (newer charts ignore it, which hides what was meant)",
+        "runners.privileged: true: charts up to 0.52.0 turn it into KUBERNETES_PRIVILEGED=true, "
+        f"which makes every job pod privileged{overridden}; chart 0.53.0 and later ignore it, "
+        "so what the cluster does depends on the chart version",
         _table("runners"),
         "privileged",
         edits=edits,
@@ -204,22 +375,34 @@ CHART_LEGACY_PRIVILEGED = Rule(
     severity=by_trust(_S.HIGH, _S.CRITICAL, _S.CRITICAL),
     executors=None,
     rationale=(
-        "Older chart versions turned runners.privileged into the runner's privileged setting "
-        "for every job pod: a privileged container is root on the node. Newer versions ignore "
-        "the value, so the file claims one thing and the cluster may do another."
+        "Charts up to 0.52.0 pass runners.privileged to the runner as the environment variable "
+        "KUBERNETES_PRIVILEGED, even beside runners.config. Registration fills the config "
+        "template in only where the environment left a setting empty, so that value wins over "
+        "privileged = false in runners.config and every job pod is root on its node. Chart "
+        "0.53.0 removed the value: the same file means opposite things on either side."
     ),
     doc_url=f"{CHART_CONFIG_DOCS}#use-privileged-containers-for-the-runners",
     table="values.runners",
     key="privileged",
     fix=FixSafety.UNSAFE,
     remedy="Set runners.privileged: false and say privileged = false in runners.config.",
-    breaks="jobs that run Docker-in-Docker on an older chart stop working",
+    breaks="jobs that run Docker-in-Docker on a chart up to 0.52.0 stop working",
     check=_legacy_privileged,
 )
 
 
+def _role_rendered(values: Mapping[str, Any] | None) -> bool:
+    """The chart renders its Role (or ClusterRole) only with rbac.create: true.
+
+    ``templates/role.yaml`` is wrapped in ``if .Values.rbac.create``, and the
+    chart's default is ``false`` (0.86.0 ``values.yaml``).
+    """
+    return _at(values, "rbac", "create") is True
+
+
 def _cluster_wide(ctx: AuditContext) -> Iterator[Issue]:
-    if _at(_helm(ctx), "rbac", "clusterWideAccess") is True:
+    values = _helm(ctx)
+    if _role_rendered(values) and _at(values, "rbac", "clusterWideAccess") is True:
         yield Issue(
             "rbac.clusterWideAccess: true: the runner's service account may create pods and "
             "read secrets in every namespace of the cluster",
@@ -249,8 +432,124 @@ CHART_CLUSTER_WIDE_ACCESS = Rule(
 )
 
 
+def _manager_accounts(values: Mapping[str, Any]) -> set[str]:
+    """The names the chart may give the manager's service account (_helpers.tpl
+    ``gitlab-runner.serviceAccountName``), where the values write one."""
+    names = {
+        _at(values, "serviceAccount", "name"),
+        _at(values, "rbac", "generatedServiceAccountName"),
+        _at(values, "rbac", "serviceAccountName"),
+    }
+    return {name.strip() for name in names if isinstance(name, str) and name.strip()}
+
+
+def _jobs_as_manager(ctx: AuditContext) -> Iterator[Issue]:
+    values = _helm(ctx)
+    if values is None:
+        return
+    managers = _manager_accounts(values)
+    if not managers:
+        return
+    for entry in iter_runners(ctx.data):
+        k8s = sub_table(entry.data, "kubernetes")
+        account = get_ci(k8s, "service_account")
+        legacy = _at(values, "runners", "serviceAccountName")
+        chosen = account if isinstance(account, str) and account.strip() else legacy
+        pattern = get_ci(k8s, "service_account_overwrite_allowed")
+        reachable = (
+            sorted(m for m in managers if _overwrite_admits(pattern, m))
+            if isinstance(pattern, str) and pattern
+            else []
+        )
+        if not (isinstance(chosen, str) and chosen.strip() in managers) and not reachable:
+            continue
+        token = get_ci(k8s, "automount_service_account_token") is not False
+        how = (
+            f"job pods run as {chosen.strip()!r}, the manager's own service account"
+            if isinstance(chosen, str) and chosen.strip() in managers
+            else f"service_account_overwrite_allowed lets a job choose {', '.join(reachable)}, "
+            "the manager's own service account"
+        )
+        mounted = (
+            ": with its token mounted, a job can create pods and read secrets, the runner "
+            "token's Secret among them"
+            if token
+            else " (its token is not mounted, which leaves the account's rights unused)"
+        )
+        yield Issue(
+            how + mounted,
+            runner_path(entry.index, "kubernetes"),
+            spelled(k8s, "service_account"),
+            entry.index,
+            severity=None if token else Severity.LOW,
+        )
+
+
+_NESTED_QUANTIFIER = re.compile(r"\)[*+?{]")
+
+
+def _overwrite_admits(pattern: str, name: str) -> bool:
+    """The runner matches overwrite patterns with Go's regexp.MatchString (unanchored).
+
+    Go's engine is linear; Python's backtracks, so a quantified group (``(a+)+``) or an
+    overlong pattern or name is not evaluated (bounded work on hostile files).
+    """
+    if len(pattern) > 256 or len(name) > 253 or _NESTED_QUANTIFIER.search(pattern):
+        return False
+    try:
+        return re.search(pattern, name) is not None
+    except re.error:
+        return False
+
+
+CHART_JOBS_AS_MANAGER = Rule(
+    id="chart-jobs-use-manager-service-account",
+    title="Job pods run under the manager's service account",
+    severity=by_trust(_S.MEDIUM, _S.HIGH, _S.CRITICAL),
+    executors=None,
+    rationale=(
+        "The manager's service account may create and exec into pods and read secrets in the "
+        "jobs' namespace, which is usually the release's, where the runner-token Secret "
+        "lives. A job pod under the same account, with its token mounted, holds all of that: "
+        "it can read the runner's token, start privileged pods the config forbids, or exec "
+        "into other jobs."
+    ),
+    doc_url="https://docs.gitlab.com/runner/executors/kubernetes/#configure-runner-api-permissions",
+    table="runners.kubernetes",
+    key="service_account",
+    fix=None,
+    remedy=(
+        "Give job pods their own service account without API rights (or none, with "
+        "automount_service_account_token = false), and keep the manager's out of "
+        "service_account_overwrite_allowed."
+    ),
+    check=_jobs_as_manager,
+)
+
+
 def _wildcards(ctx: AuditContext) -> Iterator[Issue]:
-    rules = _at(_helm(ctx), "rbac", "rules")
+    values = _helm(ctx)
+    if not _role_rendered(values):
+        return
+    rules = _at(values, "rbac", "rules")
+    if not rules:
+        # templates/role.yaml: `if empty .Values.rbac.rules` renders one rule of its own.
+        # Charts up to 0.52.0 fill it from the deprecated rbac.resources and rbac.verbs.
+        legacy = [_at(values, "rbac", key) for key in ("resources", "verbs")]
+        narrow = all(isinstance(v, list) and v and "*" not in v for v in legacy)
+        said = (
+            "; rbac.resources and rbac.verbs narrow it only on charts up to 0.52.0"
+            if narrow
+            else ""
+        )
+        yield Issue(
+            "rbac.create: true with no rbac.rules: the chart's Role then grants every verb on "
+            f"every resource of the core API group (secrets, pods/exec, serviceaccounts){said}",
+            _table("rbac"),
+            "rules" if "rules" in (_at(values, "rbac") or {}) else "create",
+            severity=Severity.LOW if narrow else None,
+        )
+        return
     if not isinstance(rules, list):
         return
     for index, rule in enumerate(rules):
@@ -266,6 +565,14 @@ def _wildcards(ctx: AuditContext) -> Iterator[Issue]:
                     _table("rbac", "rules", index),
                     key,
                 )
+        groups = rule.get("apiGroups")
+        if (isinstance(groups, list) and "*" in groups) or groups == "*":
+            yield Issue(
+                f"rbac.rules entry {index + 1}: apiGroups lists '*': the rule reaches every API "
+                "group, roles and bindings included",
+                _table("rbac", "rules", index),
+                "apiGroups",
+            )
 
 
 CHART_RBAC_WILDCARD = Rule(
@@ -275,14 +582,19 @@ CHART_RBAC_WILDCARD = Rule(
     executors=None,
     rationale=(
         "The manager needs a short list of rights (pods, pods/exec, pods/attach, secrets, "
-        "configmaps, services). A '*' verb or resource, or an entry that leaves them out and so "
-        "gets the chart's '*' default, hands it everything in its namespace, such as roles."
+        "configmaps, services). A '*' verb, resource or API group, an entry that leaves verbs "
+        "or resources out and so gets the chart's '*' default, or no rules at all (the chart "
+        "then grants '*' on the core API group) hands it, and any job that reaches its token, "
+        "everything in its namespace: every secret, exec into every pod."
     ),
     doc_url="https://docs.gitlab.com/runner/executors/kubernetes/#configure-runner-api-permissions",
     table="values.rbac.rules",
     key="verbs",
     fix=None,
-    remedy="List the resources and verbs from the runner's documented permissions instead.",
+    remedy=(
+        "List the API groups, resources and verbs from the runner's documented permissions in "
+        "rbac.rules instead."
+    ),
     check=_wildcards,
 )
 
@@ -488,9 +800,12 @@ RULES: tuple[Rule, ...] = (
     CHART_TOKEN_IN_VALUES,
     CHART_AUTH_TOKEN_AS_REGISTRATION,
     CHART_CONFIG_IGNORED,
+    CHART_ENV_OVERRIDES_CONFIG,
+    CHART_CONFIG_PATH_UNSEEN,
     CHART_LEGACY_PRIVILEGED,
     CHART_CLUSTER_WIDE_ACCESS,
     CHART_RBAC_WILDCARD,
+    CHART_JOBS_AS_MANAGER,
     CHART_MANAGER_SECURITY_CONTEXT,
     CHART_SERVICE_EXPOSED,
     CHART_INSECURE_GITLAB_URL,

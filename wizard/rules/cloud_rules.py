@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from wizard.config_reading import iter_runners, machine_options
+from wizard.config_reading import iter_runners, machine_options, runner_path, spelled
 from wizard.model import Executor, FixSafety, Issue, Severity
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust
 from wizard.rules.cloud_edits import cloud_edits, uses_amazonec2
@@ -86,4 +86,53 @@ IMDS_REACHABLE = Rule(
     check=_imds_open,
 )
 
-RULES: tuple[Rule, ...] = (IMDS_REACHABLE,)
+
+def _metadata_outside_config(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in iter_runners(ctx.data):
+        if entry.executor is Executor.DOCKER_AUTOSCALER:
+            message = (
+                "the autoscaler's VMs are cloud instances whose metadata service job containers "
+                "can reach; this file cannot require IMDSv2 with a hop limit of 1 (or block "
+                "169.254.169.254): the instance template or VM image must, so check it there"
+            )
+        elif entry.executor is Executor.INSTANCE:
+            message = (
+                "instance jobs run on the cloud VM itself, one hop from its metadata service: "
+                "IMDSv2 with a hop limit of 1 does not stop them; give the VMs no instance role "
+                "jobs may not hold, or drop 169.254.169.254 for the job user in the VM image"
+            )
+        else:
+            continue
+        yield Issue(
+            message,
+            runner_path(entry.index),
+            spelled(entry.data, "executor"),
+            entry.index,
+        )
+
+
+METADATA_OUTSIDE_CONFIG = Rule(
+    id="cloud-metadata-outside-config",
+    title="Whether jobs reach the VMs' cloud credentials is set outside this file",
+    severity=by_trust(_S.INFO, _S.LOW, _S.MEDIUM),
+    executors=frozenset({Executor.DOCKER_AUTOSCALER, Executor.INSTANCE}),
+    rationale=(
+        "Autoscaled VMs answer metadata requests, including their instance role's "
+        "credentials. For docker-autoscaler and instance runners the VM's metadata options "
+        "live in the cloud's instance template, not in config.toml, so an audit of the file "
+        "cannot tell. A hop limit of 1 with required session tokens keeps Docker containers "
+        "out; it does not keep out instance jobs, which run on the VM itself."
+    ),
+    doc_url=f"{DOCS}/security/#network-segmentation",
+    table="runners",
+    key="executor",
+    fix=None,
+    remedy=(
+        "docker-autoscaler: require IMDSv2 with a hop limit of 1 in the instance template. "
+        "instance: attach no role jobs may not hold, or drop the metadata address for the job "
+        "user in the VM image (runner-wizard artifacts writes both steps into the checklist)."
+    ),
+    check=_metadata_outside_config,
+)
+
+RULES: tuple[Rule, ...] = (IMDS_REACHABLE, METADATA_OUTSIDE_CONFIG)

@@ -31,7 +31,9 @@ KUBERNETES = frozenset({Executor.KUBERNETES})
 _UNCONFINED_OPTIONS = {
     "seccomp": ("unconfined",),
     "apparmor": ("unconfined",),
-    "label": ("disable",),
+    # spc_t is SELinux's "super privileged container" type: SELinux confines it no more
+    # than label=disable does (unconfined_t likewise).
+    "label": ("disable", "type:spc_t", "type:unconfined_t"),
     "systempaths": ("unconfined",),
 }
 """Docker security options that switch a confinement off (``seccomp=unconfined`` ...)."""
@@ -45,7 +47,25 @@ def unconfined_option(option: str) -> str | None:
     if not found:
         return None
     off = _UNCONFINED_OPTIONS.get(name.strip().casefold())
-    return name.strip() if off and value.strip().casefold() in off else None
+    normal = value.strip().casefold().replace("=", ":")
+    return name.strip() if off and normal in off else None
+
+
+def fixed_mcs_level(option: str) -> bool:
+    """``label=level:s0:c1,c2``: every container gets the same MCS categories.
+
+    SELinux keeps containers apart by giving each its own random category pair; a
+    level written in the config hands every job the same one, so one job's
+    container may read another's files where SELinux alone stood between them.
+    """
+    text = option.strip()
+    separator = "=" if "=" in text else ":"
+    name, found, value = text.partition(separator)
+    return (
+        bool(found)
+        and name.strip().casefold() == "label"
+        and (value.strip().casefold().replace("=", ":").startswith("level:"))
+    )
 
 
 def _docker_unconfined(entry_index: int, docker: Mapping[str, Any]) -> Iterator[Issue]:
@@ -54,16 +74,25 @@ def _docker_unconfined(entry_index: int, docker: Mapping[str, Any]) -> Iterator[
         raw = get_ci(docker, key)
         items = list(raw) if isinstance(raw, list) else strings(raw)
         off = [item for item in items if isinstance(item, str) and unconfined_option(item)]
-        if not off:
-            continue
+        shared = [item for item in items if isinstance(item, str) and fixed_mcs_level(item)]
         written = spelled(docker, key)
         whose = "service containers" if key.startswith("services") else "job containers"
-        yield Issue(
-            f"{written} has {', '.join(off)}: {whose} run without that kernel confinement",
-            path,
-            written,
-            entry_index,
-        )
+        if off:
+            yield Issue(
+                f"{written} has {', '.join(off)}: {whose} run without that kernel confinement",
+                path,
+                written,
+                entry_index,
+            )
+        if shared:
+            yield Issue(
+                f"{written} has {', '.join(shared)}: every one of the {whose} gets the same "
+                "SELinux MCS categories, so SELinux no longer keeps one job's files from "
+                "another's",
+                path,
+                written,
+                entry_index,
+            )
 
 
 def _profile_type(table: Mapping[str, Any], name: str) -> str | None:
@@ -93,6 +122,15 @@ def _k8s_unconfined(entry_index: int, k8s: Mapping[str, Any]) -> Iterator[Issue]
                     spelled(table, "type"),
                     entry_index,
                 )
+        selinux = get_ci(context, "selinux_type")
+        if isinstance(selinux, str) and selinux.strip().casefold() in ("spc_t", "unconfined_t"):
+            yield Issue(
+                f"{label} selinux_type = {selinux!r}: SELinux does not confine that container "
+                "(a super-privileged type)",
+                path,
+                spelled(context, "selinux_type"),
+                entry_index,
+            )
         mount = get_ci(context, "proc_mount")
         if isinstance(mount, str) and mount.strip().casefold() == "unmasked":
             key = spelled(context, "proc_mount")
@@ -202,6 +240,16 @@ def _host_devices(ctx: AuditContext) -> Iterator[Issue]:
                 written,
                 entry.index,
             )
+        service_gpus = get_ci(docker, "service_gpus")
+        if isinstance(service_gpus, str) and service_gpus.strip():
+            written = spelled(docker, "service_gpus")
+            yield Issue(
+                f"{written} = {service_gpus!r}: every service container a job starts, from an "
+                "image the job chooses, gets the host's GPUs",
+                path,
+                written,
+                entry.index,
+            )
 
 
 HOST_DEVICES = Rule(
@@ -235,7 +283,21 @@ _SAFE_SYSCTL_PREFIXES = ("net.ipv4.ping_group_range", "net.ipv4.ip_unprivileged_
 
 
 def _runtime_options(ctx: AuditContext) -> Iterator[Issue]:
-    for entry in runners_for(ctx, LINUX_DOCKER):
+    for entry in runners_for(ctx, LINUX_DOCKER | KUBERNETES):
+        if entry.executor is Executor.KUBERNETES:
+            k8s = sub_table(entry.data, "kubernetes")
+            runtime_class = get_ci(k8s, "runtime_class_name")
+            if isinstance(runtime_class, str) and runtime_class.strip():
+                written = spelled(k8s, "runtime_class_name")
+                yield Issue(
+                    f"{written} = {runtime_class!r}: every job pod runs under that "
+                    "RuntimeClass, whose isolation is its handler's (stronger for gVisor or "
+                    "Kata, none for a misconfigured one); check it is the one you meant",
+                    runner_path(entry.index, "kubernetes"),
+                    written,
+                    entry.index,
+                )
+            continue
         docker = sub_table(entry.data, "docker")
         path = runner_path(entry.index, "docker")
         for key in _NAMESPACE_KEYS:
@@ -276,11 +338,12 @@ CONTAINER_RUNTIME_OPTIONS = Rule(
     id="container-runtime-options",
     title="Jobs run with another runtime, namespaces or kernel parameters",
     severity=by_trust(_S.INFO, _S.LOW, _S.MEDIUM),
-    executors=LINUX_DOCKER,
+    executors=LINUX_DOCKER | KUBERNETES,
     rationale=(
         "Besides host, the namespace modes accept container:<name>, which puts every job "
-        "into another container's processes, memory or network; runtime swaps the OCI "
-        "runtime that builds the sandbox; sysctls change kernel parameters inside it. Each "
+        "into another container's processes, memory or network; runtime (and Kubernetes' "
+        "runtime_class_name) swaps the runtime that builds the sandbox; sysctls change "
+        "kernel parameters inside it. Each "
         "is sometimes deliberate, and each changes what the other rules can promise, so "
         "they are listed for review."
     ),

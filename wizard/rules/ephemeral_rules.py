@@ -58,19 +58,45 @@ def _reuse_text(count: int | None, unit: str) -> str:
 # --- autoscaler-vm-reuse ------------------------------------------------------------------------
 
 
+def _containers_privileged(entry: RunnerEntry) -> bool:
+    """True when a docker-based autoscaler's job or service containers may run privileged."""
+    docker = sub_table(entry.data, "docker")
+    return is_true(get_ci(docker, "privileged")) or is_true(get_ci(docker, "services_privileged"))
+
+
+def _reuse_severity(ctx: AuditContext, entry: RunnerEntry) -> Severity | None:
+    """The rule's severity where a job can take the VM over; lower where it cannot.
+
+    The security guidance ties one job per VM to privileged containers: an unprivileged
+    docker job stays in its container, so what a reused VM carries over is its image
+    and volume caches, not the machine. Instance jobs run on the VM itself, like shell.
+    """
+    if entry.executor is Executor.INSTANCE or _containers_privileged(entry):
+        return None
+    return by_trust(_S.INFO, _S.LOW, _S.MEDIUM)[ctx.trust]
+
+
 def _vm_reuse(ctx: AuditContext) -> Iterator[Issue]:
     for entry in runners_for(ctx, AUTOSCALED):
+        severity = _reuse_severity(ctx, entry)
+        unprivileged = (
+            ""
+            if severity is None
+            else " (containers are not privileged, so a job cannot "
+            "take the VM over; caches and images still carry over)"
+        )
         if entry.executor == Executor.DOCKER_MACHINE:
             machine = sub_table(entry.data, "machine")
             builds = _int(get_ci(machine, "MaxBuilds"))
             if builds != 1:
                 key = spelled(machine, "MaxBuilds")
                 yield Issue(
-                    f"{key} {_reuse_text(builds, 'reuse')}",
+                    f"{key} {_reuse_text(builds, 'reuse')}{unprivileged}",
                     runner_path(entry.index, "machine"),
                     key,
                     entry.index,
                     (set_in(entry, ("machine",), "MaxBuilds", 1),),
+                    severity=severity,
                 )
             continue
         autoscaler = sub_table(entry.data, "autoscaler")
@@ -80,21 +106,23 @@ def _vm_reuse(ctx: AuditContext) -> Iterator[Issue]:
         if uses != 1:
             key = spelled(autoscaler, "max_use_count")
             yield Issue(
-                f"{key} {_reuse_text(uses, 'reuse')}",
+                f"{key} {_reuse_text(uses, 'reuse')}{unprivileged}",
                 runner_path(entry.index, "autoscaler"),
                 key,
                 entry.index,
                 (set_in(entry, ("autoscaler",), "max_use_count", 1),),
+                severity=severity,
             )
         capacity = _int(get_ci(autoscaler, "capacity_per_instance"))
         if capacity is not None and capacity > 1:
             key = spelled(autoscaler, "capacity_per_instance")
             yield Issue(
-                f"{key} = {capacity}: concurrent jobs share one VM",
+                f"{key} = {capacity}: concurrent jobs share one VM{unprivileged}",
                 runner_path(entry.index, "autoscaler"),
                 key,
                 entry.index,
                 (set_in(entry, ("autoscaler",), "capacity_per_instance", 1),),
+                severity=severity,
             )
 
 
@@ -106,8 +134,9 @@ AUTOSCALER_VM_REUSE = Rule(
     rationale=(
         "A VM that runs more than one job carries whatever an earlier job left: files, "
         "processes, poisoned caches or a compromised daemon. Giving every job a fresh VM "
-        "limits the damage of a malicious job to that job, which matters most when privileged "
-        "containers are allowed."
+        "limits the damage of a malicious job to that job. That matters most where a job can "
+        "reach the VM itself: privileged containers, or the instance executor, whose jobs run "
+        "on the VM; unprivileged docker jobs are reported one severity lower."
     ),
     doc_url=f"{DOCS}/security/#reduce-the-security-risk-of-using-privileged-containers",
     table="runners.autoscaler",
@@ -227,7 +256,9 @@ def _fetch_on_shared_host(ctx: AuditContext) -> Iterator[Issue]:
             where = (
                 "the checkout, .git and submodule contents included, lives on in a "
                 "per-project Docker volume (disable_cache is not true) for the project's "
-                "next jobs, on any branch"
+                "next jobs; the runner keeps separate volumes for protected and unprotected "
+                "refs, so it passes between unprotected branches (and merge requests) of the "
+                "project, not into protected ones"
             )
             severity: Severity | None = by_trust(_S.INFO, _S.LOW, _S.MEDIUM)[ctx.trust]
         else:
@@ -272,18 +303,122 @@ GIT_STRATEGY_FETCH_SHARED = Rule(
 )
 
 
+# --- builds-dir-on-host ------------------------------------------------------------------------
+
+
+def _builds_on_host(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in iter_runners(ctx.data):
+        if entry.executor not in DOCKER_FAMILY | {Executor.KUBERNETES}:
+            continue
+        if not host_mounted_builds(entry) or one_job_per_vm(entry):
+            continue
+        table = "kubernetes" if entry.executor is Executor.KUBERNETES else "docker"
+        key = "volumes"
+        yield Issue(
+            f"a host folder is mounted over the builds directory ({_builds_dir(entry)}): every "
+            "project's checkout, .git and submodule contents included, lands in one folder on "
+            "the host, where later jobs of any project can read or change it",
+            runner_path(entry.index, table),
+            spelled(sub_table(entry.data, table), key),
+            entry.index,
+        )
+
+
+BUILDS_DIR_ON_HOST = Rule(
+    id="builds-dir-on-host",
+    title="Every project's checkout is kept in one host folder",
+    severity=by_trust(_S.LOW, _S.HIGH, _S.HIGH),
+    executors=DOCKER_FAMILY | {Executor.KUBERNETES},
+    rationale=(
+        "Left alone, Docker keeps each project's checkout in a volume of its own and "
+        "Kubernetes in the pod's emptyDir. A bind mount or hostPath over the builds directory "
+        "replaces that with one host folder for all projects: a job can read other projects' "
+        "sources and plant files in the paths they check out to, and nothing is removed "
+        "unless job cleanup is on (see job-cleanup-disabled)."
+    ),
+    doc_url=f"{DOCS}/security/#security-risks-when-using-git_strategy-fetch-on-shared-environments",
+    table="runners.docker",
+    key="volumes",
+    fix=None,
+    remedy=(
+        "Remove the mount over the builds directory (keep caches in the cache volume or "
+        "object store instead); where it must stay, give the runner to one project only."
+    ),
+    check=_builds_on_host,
+)
+
+
+# --- submodules-kept ------------------------------------------------------------------------
+
+_SUBMODULES_FETCHED = frozenset({"normal", "recursive"})
+
+
+def _submodules_kept(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in iter_runners(ctx.data):
+        submodules = environment_value(entry.data, "GIT_SUBMODULE_STRATEGY")
+        if submodules not in _SUBMODULES_FETCHED:
+            continue
+        if environment_value(entry.data, "GIT_STRATEGY") in _NOT_FETCH:
+            continue
+        if not (
+            shared_build_host(entry) or host_mounted_builds(entry) or _docker_keeps_checkout(entry)
+        ):
+            continue
+        yield Issue(
+            f"environment sets GIT_SUBMODULE_STRATEGY={submodules} and checkouts are reused: "
+            "each submodule's objects stay in the checkout's .git/modules, so a later job "
+            "can read them with git submodule update even when its own user cannot read the "
+            "submodule's project",
+            runner_path(entry.index),
+            spelled(entry.data, "environment"),
+            entry.index,
+            (_with_clone_default(entry),),
+        )
+
+
+SUBMODULES_KEPT = Rule(
+    id="submodules-kept",
+    title="Submodule contents stay in a reused checkout",
+    severity=by_trust(_S.LOW, _S.MEDIUM, _S.HIGH),
+    executors=REUSABLE_HOSTS | DOCKER_FAMILY | {Executor.KUBERNETES},
+    rationale=(
+        "Git keeps a submodule's objects under the parent checkout's .git/modules. When jobs "
+        "fetch into a checkout an earlier job left, what one user's job could clone of a "
+        "submodule stays there for the next job, whose user may have no access to that "
+        "project; deleting the submodule folder does not remove it. A fresh clone per job "
+        "starts without it."
+    ),
+    doc_url=f"{DOCS}/security/#security-risks-when-using-git_strategy-fetch-on-shared-environments",
+    table="runners",
+    key="environment",
+    fix=FixSafety.UNSAFE,
+    breaks=(
+        "jobs that use files an earlier job left in the checkout, or large repositories that "
+        "only finish in time with an incremental fetch"
+    ),
+    remedy=(
+        'Add "GIT_STRATEGY=clone" to the runner\'s environment so each job clones afresh; '
+        "in GitLab, keep the job token's access to the submodule projects to those that "
+        "need it."
+    ),
+    check=_submodules_kept,
+)
+
+
 # --- job-cleanup-disabled ----------------------------------------------------------------------
 
 
 def _cleanup_disabled(ctx: AuditContext) -> Iterator[Issue]:
     for entry in iter_runners(ctx.data):
-        if not shared_build_host(entry):
+        on_host = host_mounted_builds(entry)
+        if not (shared_build_host(entry) or on_host):
             continue
         if feature_flag(entry.data, "FF_ENABLE_JOB_CLEANUP") is True:
             continue
         edit = pin_feature_flag(entry, "FF_ENABLE_JOB_CLEANUP", True)
+        where = "in the host folder mounted over the builds directory" if on_host else "on the host"
         yield Issue(
-            "FF_ENABLE_JOB_CLEANUP is not true: a job's checkout stays on the host after it ends",
+            f"FF_ENABLE_JOB_CLEANUP is not true: a job's checkout stays {where} after it ends",
             edit.table,
             edit.key,
             entry.index,
@@ -295,9 +430,10 @@ JOB_CLEANUP_DISABLED = Rule(
     id="job-cleanup-disabled",
     title="Job directories survive on a reused host",
     severity=by_trust(_S.LOW, _S.MEDIUM, _S.HIGH),
-    executors=REUSABLE_HOSTS - {Executor.CUSTOM},
+    executors=(REUSABLE_HOSTS - {Executor.CUSTOM}) | DOCKER_FAMILY | {Executor.KUBERNETES},
     rationale=(
-        "On a host that runs many jobs, the runner leaves each project directory in place "
+        "On a host that runs many jobs, or where a host folder is mounted over a container "
+        "runner's builds directory, the runner leaves each project directory in place "
         "when the job ends, where the next job can read the sources. With job cleanup on, a "
         "cloned directory is deleted; a fetched one only gets git clean and reset --hard "
         "(shells/abstract.go), so .git/hooks and .git/config survive unless clean_git_config "
@@ -500,6 +636,8 @@ CUSTOM_BUILD_DIR_ENABLED = Rule(
 RULES: tuple[Rule, ...] = (
     AUTOSCALER_VM_REUSE,
     GIT_STRATEGY_FETCH_SHARED,
+    BUILDS_DIR_ON_HOST,
+    SUBMODULES_KEPT,
     JOB_CLEANUP_DISABLED,
     CUSTOM_EXECUTOR_NO_CLEANUP,
     GIT_CONFIG_NOT_CLEANED,

@@ -9,16 +9,27 @@ from typing import Any
 
 from wizard.config_reading import (
     feature_flag,
+    feature_flag_default,
     get_ci,
     is_true,
     iter_runners,
+    one_job_per_vm,
     runner_path,
     spelled,
     strings,
     sub_table,
 )
-from wizard.model import FixSafety, Issue, Severity, Trust
-from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, pin_feature_flag, set_in
+from wizard.model import Executor, FixSafety, Issue, SetValue, Severity, Trust
+from wizard.rules.base import (
+    DOCS,
+    AuditContext,
+    Rule,
+    by_trust,
+    pin_feature_flag,
+    runners_for,
+    set_in,
+)
+from wizard.secrets import is_secret_key
 
 _S = Severity
 ADVANCED = f"{DOCS}/configuration/advanced-configuration/"
@@ -28,13 +39,36 @@ FEATURE_FLAGS = f"{DOCS}/configuration/feature-flags/"
 # --- config-file-permissions ------------------------------------------------------------------
 
 
-def _file_permissions(ctx: AuditContext) -> Iterator[Issue]:
-    if ctx.file_mode is not None and ctx.file_mode & 0o077:
-        yield Issue(
-            f"file mode {ctx.file_mode & 0o777:04o}: users other than the owner can read the "
-            "runner tokens",
-            (),
+def holds_secret(value: Any) -> bool:
+    """True when a parsed config carries a credential: a runner token, a password, a key."""
+    if isinstance(value, Mapping):
+        return any(
+            (is_secret_key(str(key)) and isinstance(item, str) and bool(item.strip()))
+            or holds_secret(item)
+            for key, item in value.items()
         )
+    if isinstance(value, list):
+        return any(holds_secret(item) for item in value)
+    return False
+
+
+def _file_permissions(ctx: AuditContext) -> Iterator[Issue]:
+    if ctx.file_mode is None or not ctx.file_mode & 0o077:
+        return
+    mode = f"file mode {ctx.file_mode & 0o777:04o}"
+    if holds_secret(ctx.data):
+        yield Issue(f"{mode}: users other than the owner can read the runner tokens", ())
+        return
+    # No token or password yet: an empty config.toml or a registration template. The
+    # runner's os.WriteFile (common/config.go SaveConfig) sets 0600 only on a file it
+    # creates, so a config.toml it later registers into keeps this mode.
+    yield Issue(
+        f"{mode}: the file holds no token or password now, but if the runner registers into "
+        "it, the tokens it writes keep this mode (a --template-config file never receives "
+        "them)",
+        (),
+        severity=Severity.INFO,
+    )
 
 
 CONFIG_FILE_PERMISSIONS = Rule(
@@ -46,7 +80,8 @@ CONFIG_FILE_PERMISSIONS = Rule(
         "The file holds every runner's authentication token and often cache or cluster "
         "credentials. With group or world permissions any local account, including jobs on a "
         "shell runner, can copy them and impersonate the runner. The runner sets 0600 only on "
-        "files it creates and never checks the mode when it reads one."
+        "files it creates and never checks the mode when it reads one. A file with no secret "
+        "in it yet (an empty config or a template) is only noted."
     ),
     doc_url=f"{DOCS}/security/",
     table="",
@@ -379,24 +414,86 @@ ENVIRONMENT_SECRETS = Rule(
 )
 
 
+# --- debug-log-level --------------------------------------------------------------------------
+
+
+def _debug_log_level(ctx: AuditContext) -> Iterator[Issue]:
+    level = get_ci(ctx.data, "log_level")
+    if isinstance(level, str) and level.strip().casefold() in ("debug", "trace"):
+        key = spelled(ctx.data, "log_level")
+        yield Issue(
+            f'{key} = "{level.strip()}": runner releases before 17.11 write the configuration, '
+            "tokens and passwords unmasked, into the service log at this level; make sure "
+            "every host runs 17.11 or later, and go back to info once the debugging is done",
+            (),
+            key,
+            edits=(SetValue((), key, "info"),),
+        )
+
+
+DEBUG_LOG_LEVEL = Rule(
+    id="debug-log-level",
+    title="The runner logs at debug level",
+    severity=by_trust(_S.LOW, _S.MEDIUM, _S.MEDIUM),
+    executors=None,
+    rationale=(
+        "At debug level the runner logs its configuration; releases before 17.11 did so "
+        "without masking its sensitive fields (CHANGELOG 17.11.0: mask sensitive config "
+        "fields for debug logs), so runner tokens and cache or registry passwords went into "
+        "the service log, which more people and tools (journald, log shippers) read than "
+        "read config.toml."
+    ),
+    doc_url=f"{ADVANCED}#the-global-section",
+    table="",
+    key="log_level",
+    fix=FixSafety.UNSAFE,
+    breaks="whoever is debugging the runner loses the detailed log",
+    remedy='Set log_level = "info" (or remove it) once debugging is done.',
+    check=_debug_log_level,
+)
+
+
 # --- token-masking-disabled and hook-writes-job-token ------------------------------------
 
 _TOKEN_IN_GIT_CONFIG = re.compile(
     r"(?i)git\s+config\s+(--global|--system)[^\n;&|]*(CI_JOB_TOKEN|gitlab-ci-token|"
-    r"CI_REPOSITORY_URL|insteadOf)"
+    r"CI_REPOSITORY_URL|insteadOf|credential\.helper\s+['\"]?store)"
 )
-"""A hook script writing the job token (or a URL rewrite carrying it) into a git config
-that outlives the job's checkout."""
+"""A hook script writing the job token (or a URL rewrite carrying it, or a credential
+helper that stores it on disk) into a git config that outlives the job's checkout."""
+
+_HOST_EXECUTORS = frozenset(
+    {
+        Executor.SHELL,
+        Executor.SSH,
+        Executor.CUSTOM,
+        Executor.INSTANCE,
+        Executor.VIRTUALBOX,
+        Executor.PARALLELS,
+    }
+)
+"""Executors whose jobs run as a user on a machine that outlives the job. Docker and
+Kubernetes jobs run the hooks in a container whose home is thrown away with it."""
 
 
 def _token_masking_disabled(ctx: AuditContext) -> Iterator[Issue]:
     for entry in iter_runners(ctx.data):
-        if sub_table(entry.data, "feature_flags").get("FF_MASK_ALL_DEFAULT_TOKENS") is not False:
+        pinned = feature_flag(entry.data, "FF_MASK_ALL_DEFAULT_TOKENS")
+        if pinned is True:
             continue
+        if pinned is None:
+            # populateFeatureFlags (common/build_settings.go) reads job variables, the
+            # runner's environment entries among them, when the flag is not pinned.
+            if feature_flag_default(entry.data, "FF_MASK_ALL_DEFAULT_TOKENS") is not False:
+                continue
+            where = "environment sets FF_MASK_ALL_DEFAULT_TOKENS=false"
+        else:
+            where = "FF_MASK_ALL_DEFAULT_TOKENS = false"
         edit = pin_feature_flag(entry, "FF_MASK_ALL_DEFAULT_TOKENS", True)
         yield Issue(
-            "FF_MASK_ALL_DEFAULT_TOKENS = false: job, runner and deploy tokens printed by a "
-            "job appear in its log in clear",
+            f"{where}: only glpat- tokens and masked variables (CI_JOB_TOKEN among them) are "
+            "still masked; deploy, runner, feed and other GitLab tokens a job prints appear in "
+            "its log in clear",
             edit.table,
             edit.key,
             entry.index,
@@ -406,34 +503,41 @@ def _token_masking_disabled(ctx: AuditContext) -> Iterator[Issue]:
 
 TOKEN_MASKING_DISABLED = Rule(
     id="token-masking-disabled",
-    title="Tokens printed by jobs are not masked",
+    title="GitLab tokens printed by jobs are not masked",
     severity=by_trust(_S.LOW, _S.MEDIUM, _S.HIGH),
     executors=None,
     rationale=(
-        "Runner 17.9 and later mask the known token patterns (job, runner, deploy and "
-        "personal access tokens) in job logs by default (FF_MASK_ALL_DEFAULT_TOKENS in "
-        "helpers/featureflags/flags.go). Turning that off puts live tokens into logs that "
-        "everyone with access to the project's jobs can read. Masking only changes the log, "
-        "never what a job does, so restoring it is safe."
+        "GitLab sends CI_JOB_TOKEN as a masked variable, and the runner always masks glpat- "
+        "personal access tokens. FF_MASK_ALL_DEFAULT_TOKENS (on by default since 17.9) also "
+        "masks every other GitLab token prefix (gldt-, glrt-, glcbt-, glft-, and more; "
+        "common/buildlogger/internal/tokensanitizer). Turning it off puts such tokens, when a "
+        "job prints one, into logs that everyone with access to the project's jobs can read. "
+        "Masking only changes the log, never what a job does, so restoring it is safe."
     ),
     doc_url=FEATURE_FLAGS,
     table="runners.feature_flags",
     key="FF_MASK_ALL_DEFAULT_TOKENS",
     fix=FixSafety.SAFE,
-    remedy="Pin FF_MASK_ALL_DEFAULT_TOKENS = true, or remove the line (true is the default).",
+    remedy=(
+        "Pin FF_MASK_ALL_DEFAULT_TOKENS = true in [runners.feature_flags] (true is the "
+        "default; a value in environment is only the jobs' default)."
+    ),
     check=_token_masking_disabled,
 )
 
 
 def _hook_writes_token(ctx: AuditContext) -> Iterator[Issue]:
-    for entry in iter_runners(ctx.data):
+    for entry in runners_for(ctx, _HOST_EXECUTORS):
+        if entry.executor is Executor.INSTANCE and one_job_per_vm(entry):
+            continue
         for key in ("pre_get_sources_script", "post_get_sources_script", "pre_build_script"):
             script = get_ci(entry.data, key)
             if isinstance(script, str) and _TOKEN_IN_GIT_CONFIG.search(script):
                 written = spelled(entry.data, key)
                 yield Issue(
-                    f"{written} writes the job token into a global git config, where it "
-                    "outlives the job and later jobs on the same host can read it",
+                    f"{written} writes the job token into a global git config on the "
+                    f"{entry.executor} host, where it outlives the job and later jobs on the "
+                    "same host can read it",
                     runner_path(entry.index),
                     written,
                     entry.index,
@@ -442,15 +546,16 @@ def _hook_writes_token(ctx: AuditContext) -> Iterator[Issue]:
 
 HOOK_WRITES_JOB_TOKEN = Rule(
     id="hook-writes-job-token",
-    title="A runner hook stores the job token in global git settings",
+    title="A runner hook stores the job token in global git settings on a reused host",
     severity=by_trust(_S.LOW, _S.MEDIUM, _S.HIGH),
-    executors=None,
+    executors=_HOST_EXECUTORS,
     rationale=(
         "Hook scripts such as pre_get_sources_script run in every job. One that runs git "
-        "config --global with CI_JOB_TOKEN or an insteadOf rewrite leaves the token in the "
-        "user's or system's git configuration, outside the job's checkout and outside the "
-        "runner's own clean-up; the next job on that host can read it and act as the earlier "
-        "job's user while that job runs."
+        "config --global with CI_JOB_TOKEN, an insteadOf rewrite or a storing credential "
+        "helper leaves the token in the user's or system's git configuration, outside the "
+        "job's checkout and outside the runner's own clean-up. Where jobs share a host (shell, "
+        "ssh, custom, reused VMs) the next job can read it and act as the earlier job's user "
+        "while that job runs; in a Docker or Kubernetes job the setting dies with the container."
     ),
     doc_url=f"{ADVANCED}#the-runners-section",
     table="runners",
@@ -511,6 +616,7 @@ RULES: tuple[Rule, ...] = (
     CONFIG_FILE_PERMISSIONS,
     TOKEN_ROTATION_REWRITES_FILE,
     DEBUG_TRACE_ENABLED,
+    DEBUG_LOG_LEVEL,
     PLAINTEXT_SECRETS,
     ENVIRONMENT_SECRETS,
     TOKEN_MASKING_DISABLED,

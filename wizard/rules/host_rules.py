@@ -211,6 +211,34 @@ HOST_RULES: tuple[Rule, ...] = (
         "Accept the rewrite and keep the annotated file under version control; rotation is "
         "a security control, so turning it off is your call, not ours.",
     ),
+    _host_rule(
+        "host-config-backups",
+        "Copies of config.toml beside it still hold runner tokens",
+        (S.LOW, S.MEDIUM, S.HIGH),
+        "Editors, package managers, configuration tools and this tool's own saves leave copies "
+        "such as config.toml.bak or config.toml~ next to the file. Each holds the tokens of "
+        "its day, often with looser permissions than the live file, and rotating or "
+        "unregistering only changes the live file, so a copy can keep a working token.",
+        f"{DOCS}/configuration/advanced-configuration/",
+        "",
+        "token",
+        "Delete copies you no longer need, or move them out of the runner's folder with mode "
+        "0600; rotate any token a readable copy held.",
+    ),
+    _host_rule(
+        "host-managed-file-token-rotation",
+        "A configuration tool manages config.toml while the runner rotates its token",
+        (S.MEDIUM, S.MEDIUM, S.MEDIUM),
+        "After rotating, the runner writes the new token into config.toml and GitLab revokes "
+        "the old one. A configuration tool that owns the file then writes its copy back: the "
+        "revoked token, so the runner stops taking jobs, and the usual way out is to turn "
+        "rotation off, a security control lost. The tool's source also holds a live token.",
+        f"{DOCS}/configuration/feature-flags/",
+        "runners",
+        "token_expires_at",
+        "Have the tool leave the token lines alone (manage the file from a template that reads "
+        "the current token, or manage only the other settings), then keep rotation on.",
+    ),
 )
 
 HOST_RULES_BY_ID = {rule.id: rule for rule in HOST_RULES}

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from wizard.config_reading import get_ci, has_ci, runner_path, spelled, strings, sub_table
+from wizard.config_reading import (
+    feature_flag,
+    feature_flag_default,
+    get_ci,
+    has_ci,
+    runner_path,
+    spelled,
+    strings,
+    sub_table,
+)
 from wizard.model import Edit, Executor, FixSafety, Issue, SetValue, Severity, Trust
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for
 from wizard.rules.privilege_rules import K8S_CONTAINER_CONTEXTS
@@ -37,7 +46,14 @@ def _privilege_escalation(ctx: AuditContext) -> Iterator[Issue]:
         k8s = sub_table(entry.data, "kubernetes")
         k8s_path = runner_path(entry.index, "kubernetes")
         pod_privileged = get_ci(k8s, "privileged") is True
-        if get_ci(k8s, "allow_privilege_escalation") is not False:
+        # GetContainerSecurityContext (common/config.go): a container's own value wins over
+        # the pod-wide one, so when every container forbids escalation the pod-wide gap
+        # reaches none of them.
+        every_container_forbids = all(
+            get_ci(sub_table(k8s, name), "allow_privilege_escalation") is False
+            for name in K8S_CONTAINER_CONTEXTS
+        )
+        if get_ci(k8s, "allow_privilege_escalation") is not False and not every_container_forbids:
             edits = list(_escalation_edits(entry.index, k8s_path, k8s, pod_privileged))
             for name in K8S_CONTAINER_CONTEXTS:
                 context = sub_table(k8s, name)
@@ -366,11 +382,20 @@ K8S_DEFAULT_DROP_REPLACED = Rule(
 # --- k8s-host-path-propagation ------------------------------------------------------------------
 
 
+def _any_container_privileged(k8s: Mapping[str, Any]) -> bool:
+    """True when some container of the job pod runs privileged (pod-wide or its own context)."""
+    if get_ci(k8s, "privileged") is True:
+        return True
+    contexts = (sub_table(k8s, name) for name in K8S_CONTAINER_CONTEXTS)
+    return any(get_ci(context, "privileged") is True for context in contexts)
+
+
 def _bidirectional(ctx: AuditContext) -> Iterator[Issue]:
     for entry in runners_for(ctx, KUBERNETES):
         k8s = sub_table(entry.data, "kubernetes")
         volumes = get_ci(sub_table(k8s, "volumes"), "host_path")
         items = volumes if isinstance(volumes, list) else [volumes]
+        privileged = _any_container_privileged(k8s)
         for item in items:
             if not isinstance(item, Mapping):
                 continue
@@ -379,6 +404,19 @@ def _bidirectional(ctx: AuditContext) -> Iterator[Issue]:
                 continue
             name = get_ci(item, "name")
             label = f" ({name})" if isinstance(name, str) else ""
+            if not privileged:
+                # validateMountPropagation (Kubernetes pkg/apis/core/validation): the API
+                # server refuses Bidirectional in a container that is not privileged.
+                yield Issue(
+                    f"host_path volume{label} uses mount_propagation = {mode!r} without "
+                    "privileged mode: Kubernetes rejects such a pod, so no job of this runner "
+                    "starts (a broken config, not an exposure)",
+                    runner_path(entry.index, "kubernetes", "volumes"),
+                    "host_path",
+                    entry.index,
+                    severity=Severity.LOW,
+                )
+                continue
             yield Issue(
                 f"host_path volume{label} uses mount_propagation = {mode!r}: mounts a job makes "
                 "there appear on the node itself",
@@ -395,8 +433,10 @@ K8S_BIDIRECTIONAL_MOUNT = Rule(
     executors=KUBERNETES,
     rationale=(
         "With Bidirectional propagation, mounts made inside the container show up on the node "
-        "and in every pod that shares the path. Kubernetes allows it only for privileged "
-        "containers because it lets a job reshape the node's filesystem view."
+        "and in every pod that shares the path, so a job can reshape the node's filesystem "
+        "view. Kubernetes accepts it only in privileged containers: without privileged mode "
+        "the API server rejects the pod and no job starts, which is reported as a broken "
+        "config at low severity."
     ),
     doc_url=f"{K8S_DOCS}#hostpath-volume",
     table="runners.kubernetes.volumes.host_path",
@@ -409,6 +449,7 @@ K8S_BIDIRECTIONAL_MOUNT = Rule(
 
 # --- k8s-pod-spec-patches -------------------------------------------------------------------
 
+_POD_SPEC_FLAG = "FF_USE_ADVANCED_POD_SPEC_CONFIGURATION"
 _POD_SPEC_RISKS = ("privileged", "hostNetwork", "hostPID", "hostIPC", "hostPath", "Unconfined")
 
 
@@ -418,17 +459,28 @@ def _pod_spec(ctx: AuditContext) -> Iterator[Issue]:
         patches = get_ci(k8s, "pod_spec")
         if not isinstance(patches, list) or not patches:
             continue
-        flags = sub_table(entry.data, "feature_flags")
-        if flags.get("FF_USE_ADVANCED_POD_SPEC_CONFIGURATION") is not True:
+        pinned = feature_flag(entry.data, _POD_SPEC_FLAG)
+        if pinned is False:
             continue
         text = " ".join(
             str(get_ci(patch, "patch") or "") for patch in patches if isinstance(patch, Mapping)
         )
         risky = [word for word in _POD_SPEC_RISKS if word.casefold() in text.casefold()]
         detail = f"; they mention {', '.join(risky)}" if risky else ""
+        if pinned:
+            when = f"pod_spec patches apply ({_POD_SPEC_FLAG} = true)"
+        else:
+            # populateFeatureFlags (common/build_settings.go): an unpinned flag is read from
+            # the job's variables, the runner's environment entries among them.
+            default = feature_flag_default(entry.data, _POD_SPEC_FLAG)
+            said = "environment turns it on and " if default else ""
+            when = (
+                f"pod_spec patches apply whenever {_POD_SPEC_FLAG} is on, and it is not pinned "
+                f"in [runners.feature_flags]: {said}any job can set it as a variable"
+            )
         yield Issue(
-            f"pod_spec patches apply (FF_USE_ADVANCED_POD_SPEC_CONFIGURATION = true) and can "
-            f"change any field of the job pod, past the settings this audit checks{detail}",
+            f"{when}; they can change any field of the job pod, past the settings this audit "
+            f"checks{detail}",
             runner_path(entry.index, "kubernetes"),
             spelled(k8s, "pod_spec"),
             entry.index,
@@ -443,20 +495,84 @@ K8S_POD_SPEC_PATCHES = Rule(
     rationale=(
         "With FF_USE_ADVANCED_POD_SPEC_CONFIGURATION on, each [[runners.kubernetes.pod_spec]] "
         "patch is applied to the generated pod last, so it can turn on privileged mode, host "
-        "namespaces or host paths whatever the settings this audit reads say. The audit "
-        "cannot judge a patch; someone has to read it."
+        "namespaces or host paths whatever the settings this audit reads say. A flag left "
+        "unpinned is a job's choice: a job variable turns the patches on. The audit cannot "
+        "judge a patch; someone has to read it."
     ),
     doc_url=f"{K8S_DOCS}#overwrite-generated-pod-specifications",
     table="runners.kubernetes",
     key="pod_spec",
     fix=None,
-    remedy="Review every pod_spec patch as you would the settings it overrides.",
+    remedy=(
+        "Review every pod_spec patch as you would the settings it overrides, and pin "
+        "FF_USE_ADVANCED_POD_SPEC_CONFIGURATION in [runners.feature_flags] (false unless you "
+        "use the patches) so that jobs cannot switch them on."
+    ),
     check=_pod_spec,
+)
+
+
+# --- k8s-privileged-without-escalation -------------------------------------------------------
+
+
+def _effective(k8s: Mapping[str, Any], context: Mapping[str, Any], key: str) -> Any:
+    """A container's own value, else the pod-wide one.
+
+    common/config.go getContainerSecurityContextEffectiveFlagValue.
+    """
+    own = get_ci(context, key)
+    return own if isinstance(own, bool) else get_ci(k8s, key)
+
+
+def _privileged_without_escalation(ctx: AuditContext) -> Iterator[Issue]:
+    for entry in runners_for(ctx, KUBERNETES):
+        k8s = sub_table(entry.data, "kubernetes")
+        clashing = [
+            name.removesuffix("_security_context")
+            for name in K8S_CONTAINER_CONTEXTS
+            if _effective(k8s, sub_table(k8s, name), "privileged") is True
+            and _effective(k8s, sub_table(k8s, name), "allow_privilege_escalation") is False
+        ]
+        if not clashing:
+            continue
+        always = {"build_container", "helper_container"} & set(clashing)
+        when = "no job of this runner starts" if always else "jobs that start those fail"
+        yield Issue(
+            f"privileged = true with allow_privilege_escalation = false for "
+            f"{', '.join(clashing)}: Kubernetes rejects such a container, so {when}",
+            runner_path(entry.index, "kubernetes"),
+            spelled(k8s, "allow_privilege_escalation"),
+            entry.index,
+        )
+
+
+K8S_PRIVILEGED_WITHOUT_ESCALATION = Rule(
+    id="k8s-privileged-without-escalation",
+    title="Privileged job containers that forbid privilege escalation never start",
+    severity=by_trust(_S.MEDIUM, _S.MEDIUM, _S.MEDIUM),
+    executors=KUBERNETES,
+    rationale=(
+        "A privileged container can do everything, so Kubernetes refuses one that also says "
+        "allowPrivilegeEscalation: false (ValidateSecurityContext in pkg/apis/core/validation). "
+        "The runner copies both settings into each container, a container's own value over "
+        "the pod-wide one: where they meet, the pod is rejected and the runner's jobs fail "
+        "before their first line. A broken config, not an exposure."
+    ),
+    doc_url=f"{K8S_DOCS}#set-a-security-policy-for-the-pod",
+    table="runners.kubernetes",
+    key="allow_privilege_escalation",
+    fix=None,
+    remedy=(
+        "Decide per container: drop privileged (and keep allow_privilege_escalation = false), "
+        "or, for a container that must be privileged, leave allow_privilege_escalation unset."
+    ),
+    check=_privileged_without_escalation,
 )
 
 
 RULES: tuple[Rule, ...] = (
     K8S_PRIVILEGE_ESCALATION,
+    K8S_PRIVILEGED_WITHOUT_ESCALATION,
     K8S_RUN_AS_ROOT,
     K8S_AUTOMOUNT_SERVICE_ACCOUNT_TOKEN,
     K8S_JOB_OVERRIDES,

@@ -64,6 +64,32 @@ def sensitive_reason(path: str) -> str | None:
     return None
 
 
+_CERTIFICATE_SUFFIXES = (".crt", ".pem", ".cer")
+_CERTIFICATE_FOLDERS = ("/etc/gitlab-runner/certs", "/etc/ssl/certs", "/etc/pki/ca-trust")
+
+
+def read_only_certificates(path: str, read_only: bool) -> bool:
+    """A read-only mount of public CA certificates: one certificate file, or a certs folder.
+
+    The runner's docs mount ``/etc/gitlab-runner/certs/ca.crt`` (or the certs folder)
+    read-only into jobs for a private CA. A certificate is public; only a writable
+    mount could let a job change whom the host trusts. Key files stay sensitive.
+    """
+    if not read_only:
+        return False
+    normal = posixpath.normpath(path)
+    name = posixpath.basename(normal).casefold()
+    if name.endswith(_CERTIFICATE_SUFFIXES) and "key" not in name:
+        return not CREDENTIAL_DIRECTORIES.intersection(normal.split("/"))
+    return normal in _CERTIFICATE_FOLDERS
+
+
+def _docker_read_only(spec: str) -> bool:
+    """``host:container:ro`` (or ``ro,z``...): Docker's read-only bind mount."""
+    parts = spec.strip().split(":")
+    return len(parts) >= 3 and "ro" in {option.strip() for option in parts[2].split(",")}
+
+
 # --- docker-socket-mount ----------------------------------------------------------------------
 
 
@@ -158,7 +184,11 @@ def _sensitive_paths(ctx: AuditContext) -> Iterator[Issue]:
             k8s = sub_table(entry.data, "kubernetes")
             for volume in _host_path_entries(k8s):
                 host_path = get_ci(volume, "host_path")
-                reason = sensitive_reason(host_path) if isinstance(host_path, str) else None
+                if not isinstance(host_path, str) or read_only_certificates(
+                    host_path, get_ci(volume, "read_only") is True
+                ):
+                    continue
+                reason = sensitive_reason(host_path)
                 if reason:
                     name = get_ci(volume, "name")
                     label = f" ({name})" if isinstance(name, str) else ""
@@ -174,6 +204,8 @@ def _sensitive_paths(ctx: AuditContext) -> Iterator[Issue]:
             source = volume_source(spec)
             if source is None or is_engine_socket(source):
                 continue  # sockets are docker-socket-mount's finding
+            if read_only_certificates(source, _docker_read_only(spec)):
+                continue
             reason = sensitive_reason(source)
             if reason:
                 yield Issue(
@@ -199,8 +231,9 @@ SENSITIVE_HOST_PATH = Rule(
     key="volumes",
     fix=None,
     remedy=(
-        "Mount only the specific files a job needs, read-only, and keep credentials out of "
-        "job containers."
+        "Mount only the specific files a job needs, read-only (a CA certificate file or the "
+        "certs folder mounted with :ro is not reported), and keep credentials out of job "
+        "containers."
     ),
     check=_sensitive_paths,
 )
@@ -267,7 +300,23 @@ def _cache_paths(runner: Mapping[str, Any]) -> set[str]:
 
 
 def _shared_cache(ctx: AuditContext) -> Iterator[Issue]:
-    for entry in runners_for(ctx, DOCKER_FAMILY):
+    for entry in runners_for(ctx, DOCKER_FAMILY | {Executor.KUBERNETES}):
+        if entry.executor is Executor.KUBERNETES:
+            k8s = sub_table(entry.data, "kubernetes")
+            targets = _cache_paths(entry.data)
+            for volume in _host_path_entries(k8s):
+                mount = get_ci(volume, "mount_path")
+                host_path = get_ci(volume, "host_path")
+                if isinstance(mount, str) and mount.rstrip("/") in targets:
+                    yield Issue(
+                        f"a host_path volume mounts the node's {host_path} over {mount}: every "
+                        "project's jobs on that node read and write one cache, so one pipeline "
+                        "can plant dependencies another restores",
+                        runner_path(entry.index, "kubernetes", "volumes"),
+                        "host_path",
+                        entry.index,
+                    )
+            continue
         docker = sub_table(entry.data, "docker")
         targets = _cache_paths(entry.data)
         for spec in strings(get_ci(docker, "volumes")):
@@ -290,11 +339,12 @@ SHARED_CACHE_MOUNT = Rule(
     id="shared-cache-mount",
     title="One host folder is every project's cache",
     severity=by_trust(_S.INFO, _S.MEDIUM, _S.HIGH),
-    executors=DOCKER_FAMILY,
+    executors=DOCKER_FAMILY | {Executor.KUBERNETES},
     rationale=(
         "Without a bind mount the Docker executor keeps /cache in a volume per project "
-        "(and per protected state), created by executors/docker/internal/volumes; a host "
-        "folder bound over it is shared by every project and branch. A job can then replace "
+        "(and per protected state), created by executors/docker/internal/volumes, and a "
+        "Kubernetes pod keeps it in its own emptyDir; a host folder mounted over it is "
+        "shared by every project and branch. A job can then replace "
         "cached dependencies or build outputs that a protected pipeline of another project "
         "restores and runs."
     ),

@@ -24,6 +24,7 @@ from wizard.config_reading import (
 )
 from wizard.model import DOCKER_FAMILY, Executor, FixSafety, Issue, SetValue, Severity
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for, set_in
+from wizard.rules.image_patterns import admits_any_registry
 
 _S = Severity
 DOCKER_DOCS = f"{DOCS}/configuration/advanced-configuration/#the-runnersdocker-section"
@@ -125,8 +126,9 @@ PRIVILEGED_CONTAINER = Rule(
         "dind, mounts, loop devices) fail"
     ),
     remedy=(
-        "Set privileged = false; jobs that build images need a rootless builder or a separate, "
-        "ephemeral runner for protected branches."
+        "Set privileged = false and build images with rootless BuildKit, Buildah or Podman; "
+        "where a job truly needs privileged mode, name its pinned image in "
+        "allowed_privileged_images on a separate, ephemeral runner for protected branches."
     ),
     check=_privileged,
 )
@@ -138,11 +140,13 @@ PRIVILEGED_CONTAINER = Rule(
 def _privileged_unrestricted(ctx: AuditContext) -> Iterator[Issue]:
     for entry in runners_for(ctx, DOCKER_FAMILY):
         docker = sub_table(entry.data, "docker")
-        if is_true(get_ci(docker, "privileged")) and not strings(
-            get_ci(docker, "allowed_privileged_images")
-        ):
+        allowed = strings(get_ci(docker, "allowed_privileged_images"))
+        if is_true(get_ci(docker, "privileged")) and restricts_nothing(allowed):
+            said = (
+                "is empty" if not allowed else f"has {', '.join(allowed)}, which matches any image"
+            )
             yield Issue(
-                "allowed_privileged_images is empty: any image a job names runs privileged",
+                f"allowed_privileged_images {said}: any image a job names runs privileged",
                 runner_path(entry.index, "docker"),
                 spelled(docker, "allowed_privileged_images"),
                 entry.index,
@@ -180,13 +184,15 @@ def _privileged_services(ctx: AuditContext) -> Iterator[Issue]:
         own = get_ci(docker, "services_privileged")
         inherited = not isinstance(own, bool)
         privileged = is_true(get_ci(docker, "privileged")) if inherited else own
-        if not privileged or strings(get_ci(docker, "allowed_privileged_services")):
+        allowed = strings(get_ci(docker, "allowed_privileged_services"))
+        if not privileged or not restricts_nothing(allowed):
             continue
+        said = "is empty" if not allowed else "matches any image"
         if inherited:
-            message = "services inherit privileged = true and allowed_privileged_services is empty"
+            message = f"services inherit privileged = true and allowed_privileged_services {said}"
             key = spelled(docker, "privileged")
         else:
-            message = "services_privileged = true and allowed_privileged_services is empty"
+            message = f"services_privileged = true and allowed_privileged_services {said}"
             key = spelled(docker, "services_privileged")
         yield Issue(
             f"{message}: any service image runs privileged",
@@ -301,10 +307,17 @@ leaves it out; moby oci/caps ``TweakCapabilities`` then returns every capability
 reads cap_drop."""
 
 
+def restricts_nothing(patterns: list[str]) -> bool:
+    """An allowlist the runner reads as no restriction: empty, or with an entry such as
+    ``**`` or ``**/*`` that admits a stranger's image on any registry (doublestar.Match
+    in ``isInAllowedPrivilegedImages``, executors/docker/docker.go)."""
+    return not patterns or any(admits_any_registry(pattern) for pattern in patterns)
+
+
 def privileged_for_every_image(docker: Mapping[str, Any]) -> bool:
     """privileged = true with no allowed_privileged_images: every job container is privileged."""
     allowed = strings(get_ci(docker, "allowed_privileged_images"))
-    return get_ci(docker, "privileged") is True and not allowed
+    return get_ci(docker, "privileged") is True and restricts_nothing(allowed)
 
 
 def _setuid_not_dropped(ctx: AuditContext) -> Iterator[Issue]:
@@ -366,9 +379,20 @@ def _no_new_privileges(ctx: AuditContext) -> Iterator[Issue]:
         message = (
             "security_opt lacks no-new-privileges: setuid programs can raise a job's privileges"
         )
-        edits = (
+        edits: tuple[SetValue, ...] = (
             SetValue(runner_path(entry.index, "docker"), key, with_no_new_privileges(options)),
         )
+        services = get_ci(docker, "services_security_opt")
+        if not has_no_new_privileges(services):
+            # Service containers get services_security_opt alone (createHostConfigForService
+            # in executors/docker/docker.go): confine them in the same step.
+            edits += (
+                SetValue(
+                    runner_path(entry.index, "docker"),
+                    spelled(docker, "services_security_opt"),
+                    with_no_new_privileges(services),
+                ),
+            )
         if privileged_for_every_image(docker) and not get_ci(docker, "user"):
             # Jobs run as root with every capability (moby oci/caps TweakCapabilities):
             # a setuid program has nothing left to raise, so the option confines nothing.
@@ -394,9 +418,13 @@ NO_NEW_PRIVILEGES_MISSING = Rule(
     table="runners.docker",
     key="security_opt",
     fix=FixSafety.UNSAFE,
-    breaks="jobs that rely on sudo, su or other set-uid programs fail",
+    breaks=(
+        "jobs that rely on sudo, su or other set-uid programs fail, and so do service images "
+        "that switch user with them"
+    ),
     remedy=(
-        'Add "no-new-privileges:true" to security_opt; jobs that rely on sudo or su then fail.'
+        'Add "no-new-privileges:true" to security_opt and services_security_opt; jobs that '
+        "rely on sudo or su then fail."
     ),
     check=_no_new_privileges,
 )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from wizard.config_reading import (
     CONTAINER_EXECUTORS,
@@ -15,6 +17,7 @@ from wizard.config_reading import (
 )
 from wizard.model import FixSafety, Issue, Severity, TomlValue, Trust
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for, set_in
+from wizard.rules.image_patterns import admits_any_registry, public_registry_admitted
 
 _S = Severity
 
@@ -71,12 +74,14 @@ def _if_not_present(ctx: AuditContext) -> Iterator[Issue]:
 PULL_POLICY_IF_NOT_PRESENT = Rule(
     id="pull-policy-if-not-present",
     title="Cached images are reused without checking access",
-    severity=by_trust(_S.LOW, _S.MEDIUM, _S.HIGH),
+    severity=by_trust(_S.LOW, _S.HIGH, _S.HIGH),
     executors=CONTAINER_EXECUTORS,
     rationale=(
         "With if-not-present the runner uses an image already on the host without asking the "
         "registry, so the registry never checks whether this job may read it. A project can "
-        "then run, and copy, a private image that another project's job pulled earlier."
+        "then run, and copy, a private image that another project's job pulled earlier. The "
+        "security guidance keeps it to trusted builds and users only, so it is high wherever "
+        "several projects share the runner."
     ),
     doc_url=f"{DOCS}/security/#usage-of-private-docker-images-with-if-not-present-pull-policy",
     table="runners.docker",
@@ -87,8 +92,10 @@ PULL_POLICY_IF_NOT_PRESENT = Rule(
         "fail to pull; every job pulls"
     ),
     remedy=(
-        'Use pull_policy = "always" and keep if-not-present out of allowed_pull_policies; jobs '
-        "that need images present only on the host then fail."
+        'Use pull_policy = "always" (any image, checked against the registry for every job) '
+        'or "never" (only images the operators put on the host), and keep if-not-present out '
+        "of allowed_pull_policies; jobs that need images present only on the host then fail "
+        'with "always".'
     ),
     check=_if_not_present,
 )
@@ -107,6 +114,9 @@ def _images_unrestricted(ctx: AuditContext) -> Iterator[Issue]:
             else:
                 wide = [pattern for pattern in patterns if allows_any_registry(pattern)]
                 if not wide:
+                    yield from _public_registries(
+                        entry.index, name, table, key, what=what, patterns=patterns
+                    )
                     continue
                 detail = f"{spelled(table, key)} has {', '.join(wide)}, which matches"
             yield Issue(
@@ -117,25 +127,37 @@ def _images_unrestricted(ctx: AuditContext) -> Iterator[Issue]:
             )
 
 
-_WILDCARD_ONLY = frozenset("*?/:@")
+def _public_registries(
+    index: int, name: str, table: Mapping[str, Any], key: str, *, what: str, patterns: list[str]
+) -> Iterator[Issue]:
+    """Patterns that admit every publisher's images on a public registry (docker.io/**)."""
+    for pattern in patterns:
+        registry = public_registry_admitted(pattern)
+        if registry is None:
+            continue
+        yield Issue(
+            f"{spelled(table, key)} has {pattern}, which admits every publisher's {what}s on "
+            f"{registry}: anyone can push an image there for a job to name",
+            runner_path(index, name),
+            spelled(table, key),
+            index,
+        )
 
 
 def allows_any_registry(pattern: str) -> bool:
-    """True for an allowlist entry made only of wildcards and separators (``**/*``, ``*/*:*``).
+    """True for an allowlist entry that admits a stranger's image on any registry.
 
     The runner matches the image name a job writes against each entry with
-    doublestar (``common/allowed_images.go``), so such an entry names no registry
-    and no project: ``*/*:*`` admits ``anyone/anything:tag`` and
-    ``any.registry/x:tag``. A lone ``*`` (or ``*:*``) is narrower: ``*`` never
-    crosses a ``/``, so it admits only names without a registry or namespace,
-    Docker Hub's official images as jobs write them (``node:20``, ``postgres``);
-    executors/docker/docker_test.go ``testAllowedImages`` has ``library/ruby`` and
-    ``my.registry.tld/ruby`` refused by ``*``.
+    doublestar (``common/allowed_images.go``; :mod:`wizard.rules.image_patterns`
+    reads it the same way), so ``**/*``, ``*/*:*`` and ``*.*/**`` name no registry
+    and no project: a job writes ``any.registry/x:tag``. A lone ``*`` (or ``*:*``)
+    is narrower: ``*`` never crosses a ``/``, so it admits only names without a
+    registry or namespace, Docker Hub's official images as jobs write them
+    (``node:20``, ``postgres``); executors/docker/docker_test.go
+    ``testAllowedImages`` has ``library/ruby`` and ``my.registry.tld/ruby``
+    refused by ``*``.
     """
-    text = pattern.strip()
-    if not text or not set(text) <= _WILDCARD_ONLY:
-        return False
-    return "/" in text or "**" in text
+    return bool(pattern.strip()) and admits_any_registry(pattern)
 
 
 IMAGES_UNRESTRICTED = Rule(
@@ -199,7 +221,11 @@ def _public_registry(repository: str) -> bool:
     return repository.startswith(_PUBLIC_REGISTRIES) or first.endswith(".aliyuncs.com")
 
 
-def _helper_problem(image: str) -> str | None:
+_OFFICIAL_STEP_RUNNER = ("registry.gitlab.com/gitlab-org/step-runner",)
+"""Where GitLab publishes the step-runner image."""
+
+
+def _helper_problem(image: str, key: str = "helper_image") -> str | None:
     text = image.strip()
     if not text:
         return None  # empty means the runner's own default, pinned to its version
@@ -207,13 +233,26 @@ def _helper_problem(image: str) -> str | None:
     repository, colon, tag = name.rpartition(":")
     if not colon or "/" in tag:
         repository, tag = name, ""
-    if not repository.startswith(_OFFICIAL_HELPER) and _public_registry(repository):
-        return f"helper_image {text!r} comes from someone else's image on a public registry"
+    official = repository.startswith(_OFFICIAL_HELPER + _OFFICIAL_STEP_RUNNER)
+    if not official and _public_registry(repository):
+        return f"{key} {text!r} comes from someone else's image on a public registry"
     if digest:
         return None
-    if not tag or tag.endswith("latest") or ("$" in tag and "REVISION" not in tag):
-        return f"helper_image {text!r} is not pinned to a version: whatever is pushed next runs"
+    if not tag or tag.endswith("latest"):
+        return f"{key} {text!r} is not pinned to a version: whatever is pushed next runs"
+    if "$" in _RUNNER_VERSION_VARIABLE.sub("", tag):
+        return (
+            f"{key} {text!r} takes its tag from a variable the runner expands with the "
+            "job's variables (executors/docker/docker.go ExpandValue), so a job can choose it"
+        )
     return None
+
+
+_RUNNER_VERSION_VARIABLE = re.compile(
+    r"\$(\{CI_RUNNER_(VERSION|REVISION)\}|CI_RUNNER_(VERSION|REVISION)\b)"
+)
+"""The runner's own version or revision, as the docs' helper_image examples spell them
+(``x86_64-v${CI_RUNNER_VERSION}``): pinned to the runner binary, not chosen by a job."""
 
 
 def _helper_image(ctx: AuditContext) -> Iterator[Issue]:
@@ -222,14 +261,24 @@ def _helper_image(ctx: AuditContext) -> Iterator[Issue]:
         table = sub_table(entry.data, name)
         image = get_ci(table, "helper_image")
         problem = _helper_problem(image) if isinstance(image, str) else None
-        if problem is None:
-            continue
-        yield Issue(
-            f"{problem}; the helper clones with the job token and handles artifacts and caches",
-            runner_path(entry.index, name),
-            spelled(table, "helper_image"),
-            entry.index,
-        )
+        if problem is not None:
+            yield Issue(
+                f"{problem}; the helper clones with the job token and handles artifacts and caches",
+                runner_path(entry.index, name),
+                spelled(table, "helper_image"),
+                entry.index,
+            )
+        step_runner = get_ci(entry.data, "step_runner_image")
+        key = spelled(entry.data, "step_runner_image")
+        problem = _helper_problem(step_runner, key) if isinstance(step_runner, str) else None
+        if problem is not None:
+            yield Issue(
+                f"{problem}; its step-runner binary is copied into every build container and "
+                "runs the job's steps with the job's variables",
+                runner_path(entry.index),
+                key,
+                entry.index,
+            )
 
 
 HELPER_IMAGE_UNTRUSTED = Rule(
@@ -242,7 +291,8 @@ HELPER_IMAGE_UNTRUSTED = Rule(
         "repository with the job token, uploads artifacts and restores caches. Left unset, "
         "the runner uses GitLab's helper built for its own version. An image from another "
         "registry, or one tagged latest, runs whatever its publisher pushes next with all of "
-        "those credentials; a private mirror is fine when it is pinned and yours."
+        "those credentials; a private mirror is fine when it is pinned and yours. The same "
+        "holds for step_runner_image, whose binary runs inside every build container."
     ),
     doc_url=f"{DOCS}/configuration/advanced-configuration/#helper-image",
     table="runners.docker",

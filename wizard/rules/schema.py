@@ -200,20 +200,54 @@ def _unknown_in(table: Table, key: str) -> Issue | None:
             key,
         )
 
+    gitlab_side = _GITLAB_SIDE.get(key.casefold()) if table.name == "runners" else None
+    if gitlab_side is not None:
+        return table.issue(
+            f"'{key}' in {where} is ignored: GitLab keeps this setting ({gitlab_side}); set "
+            "it on the runner's page in GitLab or with the runners API (or pass it to "
+            "gitlab-runner register with a registration token)",
+            key,
+        )
     suggestion = keys.suggest(table.name, key)
     elsewhere = keys.tables_with_key(table.name, key)
-    if suggestion is not None:
+    if elsewhere:
+        # The key exists, exactly, in another table: that is the likelier mistake than a
+        # near-miss spelling (check_interval inside [[runners]] is a global key, not a
+        # misspelt strict_check_interval, a boolean with another meaning).
+        others = " or ".join(_header(place) for place in elsewhere if place)
+        if "" in elsewhere:
+            places = "at the top of the file (before any table)"
+            places += f" or in {others}" if others else ""
+        else:
+            places = f"in {others}"
+        hint = f"; it belongs {places}"
+        target: str | None = key
+    elif suggestion is not None:
         hint = f"; did you mean '{suggestion}'?"
-        target: str | None = suggestion
-    elif elsewhere:
-        places = " or ".join(_header(place) for place in elsewhere)
-        hint = f"; it belongs in {places}"
-        target = key
+        target = suggestion
     else:
         hint = ""
         target = None
     severity = _S.HIGH if _is_security_key(target) else None
     return table.issue(f"unknown key '{key}' in {where}{hint}", key, severity)
+
+
+_GITLAB_SIDE = {
+    "run_untagged": "whether the runner takes untagged jobs",
+    "rununtagged": "whether the runner takes untagged jobs",
+    "locked": "whether a project runner is locked to its projects",
+    "tag_list": "the runner's tags",
+    "tags": "the runner's tags",
+    "protected": "whether the runner only takes jobs of protected refs (access level)",
+    "access_level": "whether the runner only takes jobs of protected refs (access level)",
+    "maximum_timeout": "the runner's maximum job timeout",
+    "paused": "whether the runner is paused",
+    "maintenance_note": "the runner's maintenance note",
+}
+"""Runner settings GitLab keeps, not config.toml: commands/register.go
+(ensureServerConfigArgsEmpty) names them as reserved for the server: locked, access
+level, run untagged, maximum timeout, paused, tag list, maintenance note. In
+[[runners]] the runner ignores them."""
 
 
 def _unknown_feature_flag(table: Table, key: str) -> Issue | None:

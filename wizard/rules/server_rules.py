@@ -11,7 +11,7 @@ UI and the API call that does it.
 from __future__ import annotations
 
 from wizard.model import Severity as S
-from wizard.rules.base import Rule, advice_rule
+from wizard.rules.base import DOCS, Rule, advice_rule
 
 CI_DOCS = "https://docs.gitlab.com/ci/runners"
 API_DOCS = "https://docs.gitlab.com/api/runners"
@@ -40,6 +40,7 @@ TOKEN_EXPIRES_SOON = "server-token-expires-soon"
 TOKEN_NEVER_EXPIRES = "server-token-never-expires"
 MANAGER_TOO_OLD = "server-manager-too-old"
 MIXED_VERSIONS = "server-managers-mixed-versions"
+SHARED_TOKEN = "server-token-used-by-several-hosts"
 
 SERVER_RULES: tuple[Rule, ...] = (
     _server_rule(
@@ -136,6 +137,20 @@ SERVER_RULES: tuple[Rule, ...] = (
         f"{API_DOCS}/#list-all-runners-managers",
         "version",
         "Upgrade every host of the runner to the same release.",
+    ),
+    _server_rule(
+        SHARED_TOKEN,
+        "One runner token is used from several hosts",
+        (S.INFO, S.LOW, S.MEDIUM),
+        "Whoever holds a runner's token can take its jobs, with their variables and secrets. "
+        "GitLab lists a manager for every host that has used the token, so more than one "
+        "means the token is on several machines: deliberate for a scaled runner, a leak when "
+        "a VM image, a backup or a copied config.toml carried it somewhere else.",
+        f"{DOCS}/security/#cloning-a-runner",
+        "token",
+        "Check every listed host is yours; if one is not, reset the runner's token in GitLab. "
+        "Never bake a runner token into a VM image: register each host, or give it the token "
+        "at start-up from a secret store.",
     ),
 )
 

@@ -189,6 +189,18 @@ class Judge:
 
     def _versions(self, facts: RunnerFacts, runner: Mapping[str, Any], entry: TablePath) -> None:
         managers = facts.managers or ()
+        hosts = sorted({m.system_id for m in managers})
+        if len(hosts) > 1:
+            listing = ", ".join(clean(host, 20) for host in hosts[:8])
+            more = f" and {len(hosts) - 8} more" if len(hosts) > 8 else ""
+            self.add(
+                R.SHARED_TOKEN,
+                facts,
+                f"{len(hosts)} hosts have used this runner's token ({listing}{more}): "
+                "check each is one of yours; a copied token takes this runner's jobs.",
+                table=entry,
+                key=None,
+            )
         reported = [(m.system_id, m.version) for m in managers if parse_version(m.version)]
         if not reported and facts.details is not None and facts.details.version:
             reported = [("the runner", facts.details.version)]

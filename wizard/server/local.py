@@ -30,6 +30,9 @@ DANGEROUS_RULES = {
     "docker-socket-mount": "the host's Docker socket",
     "host-namespace": "a host namespace",
     "shell-executor": "the shell executor (jobs run on the host)",
+    "host-level-executor": "an executor that runs jobs on a shared host",
+    "dangerous-capabilities": "capabilities that reach the host (such as SYS_ADMIN)",
+    "sensitive-host-path": "a sensitive host path mounted into jobs (such as /)",
 }
 """Config rules whose finding means a job owns the host: such a runner must be protected."""
 
