@@ -393,8 +393,10 @@ class PlainWizard:
         while True:
             url = normalized_url(
                 self.prompts.text(
+                    # Not prefilled with "https://": typing "http://host" after it
+                    # would give "https://http://host".
                     "GitLab URL:",
-                    default=self.identity.url or "https://",
+                    default=self.identity.url or "",
                     validate=lambda v: url_problem(v, allow_http=True),
                 )
             )

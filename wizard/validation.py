@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from wizard.sinks import url_shape_problem
 from wizard.steps import Question
 
 NO_ENTRIES = frozenset({"-", "none"})
@@ -29,15 +30,23 @@ def url_problem(url: str, *, allow_http: bool, how_to_allow: str = "confirm") ->
     ``allow_http`` is the operator's explicit yes to plain http; without it only
     https passes, and the message names ``how_to_allow`` ("tick the box", "pass
     --allow-http"). A user name or password in the URL never passes: it would sit
-    in config.toml in clear and show wherever the URL is shown.
+    in config.toml in clear and show wherever the URL is shown. Nor does anything
+    but one real host (:func:`~wizard.sinks.url_shape_problem`): no spaces or
+    control characters (the URL goes into config.toml, values files, firewall
+    comments and shell commands), no second scheme where the host should be.
     """
     url = url.strip()
     if not url:
         return "Enter the GitLab URL, e.g. https://gitlab.example.com"
+    if not url.lower().startswith(("https://", "http://")):
+        return "The URL must start with https://"
     if "@" in urlsplit(url).netloc:
         return (
             "Leave the user name and password out of the URL; the runner signs in with its token."
         )
+    shape = url_shape_problem(url)
+    if shape is not None:
+        return shape
     if url.startswith("https://") and len(url) > len("https://"):
         return None
     if url.startswith("http://") and len(url) > len("http://"):

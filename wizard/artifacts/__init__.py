@@ -14,16 +14,16 @@ from wizard.answers import Answers
 from wizard.artifacts.checklist import (
     CHECKLIST_FILE,
     DAEMON_FILE,
-    NFT_FILE,
     ChecklistItem,
     checklist_items,
     render_checklist,
 )
 from wizard.artifacts.daemon_json import render_fragment, wants_fragment
-from wizard.artifacts.nftables import render_ruleset, wants_ruleset
+from wizard.artifacts.nftables import NFT_FILE, render_ruleset, wants_ruleset
 from wizard.artifacts.writer import write_artifacts
 from wizard.model import Executor
 from wizard.rules.cloud_edits import cloud_edits
+from wizard.sinks import checked
 
 __all__ = [
     "CHECKLIST_FILE",
@@ -49,8 +49,14 @@ def generate_artifacts(
 
     ``machine_options`` and ``autoscaler_plugin`` come from the runner's config when
     there is one, and make the cloud item of the checklist concrete.
+
+    A value that would leave its slot in any file (a line break in an answer, a URL
+    that names no real host) is :class:`~wizard.sinks.UnsafeValueError` naming the
+    file and the key, raised before anything is written.
     """
     executor = executor or answers.executor
+    if autoscaler_plugin is not None:
+        checked(autoscaler_plugin, file=CHECKLIST_FILE, key="plugin")
     files: dict[str, str] = {}
     if wants_ruleset(answers, executor):
         files[NFT_FILE] = render_ruleset(answers, executor, gitlab_url)

@@ -18,7 +18,7 @@ from wizard.embedded import effective_data, load_document
 from wizard.errors import WizardError
 from wizard.model import DEFAULT_TRUST, Trust
 from wizard.server.check import RunnerFacts, ServerOptions, check_documents, dangerous_settings
-from wizard.server.transport import clean
+from wizard.server.transport import access_token_problem, clean
 from wizard.tomlfile.document import ConfigDocument
 
 TOKEN_ENV = "GITLAB_TOKEN"
@@ -115,8 +115,8 @@ def status_for_file(
     ``GITLAB_TOKEN`` is set; empty otherwise, or when the file cannot be read."""
     env = os.environ if environ is None else environ
     token = env.get(TOKEN_ENV, "").strip()
-    if not token or not path.is_file():
-        return {}
+    if not token or access_token_problem(token) is not None or not path.is_file():
+        return {}  # the wizards work without GitLab's view; server-check names the problem
     try:
         document = load_document(path)
     except WizardError:
