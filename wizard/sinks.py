@@ -85,7 +85,10 @@ def url_shape_problem(url: str) -> str | None:
     and not a second scheme where the host should be (``https://http://gitlab.local``)."""
     if any(char.isspace() for char in url) or unsafe_character(url):
         return "The URL has spaces or control characters in it."
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unbalanced [ where an IPv6 address would be
+        return "The URL's host is not a host name or an address."
     if not parts.scheme or not url.lower().startswith(f"{parts.scheme.lower()}://"):
         return "The URL must start with https://"
     after_scheme = url[len(parts.scheme) + 3 :]

@@ -9,9 +9,9 @@ the same reading of value types as the ``wrong-value-type`` rule.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 from wizard.sinks import url_shape_problem
 from wizard.steps import Question
@@ -40,11 +40,13 @@ def url_problem(url: str, *, allow_http: bool, how_to_allow: str = "confirm") ->
         return "Enter the GitLab URL, e.g. https://gitlab.example.com"
     if not url.lower().startswith(("https://", "http://")):
         return "The URL must start with https://"
-    if "@" in urlsplit(url).netloc:
+    shape = url_shape_problem(url)
+    if shape is not None and "@" not in url:
+        return shape
+    if "@" in re.split(r"[/?#]", url.split("://", 1)[1], maxsplit=1)[0]:
         return (
             "Leave the user name and password out of the URL; the runner signs in with its token."
         )
-    shape = url_shape_problem(url)
     if shape is not None:
         return shape
     if url.startswith("https://") and len(url) > len("https://"):
