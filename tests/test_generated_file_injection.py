@@ -150,13 +150,20 @@ def test_a_backtick_in_an_answer_stays_inside_its_code_span() -> None:
     assert line == "- `` allowed_images = alpine`<img src=x>` ``"
 
 
-@pytest.mark.parametrize(
-    "url", ["https://gitlab.example.com\u2028x", "https://git lab.example.com"]
-)
-def test_a_runner_url_that_names_no_real_host_is_refused_before_any_file(url: str) -> None:
+@pytest.mark.parametrize("url", ["https://gitlab.example.com\u2028x", "https://gitlab\x1b.example"])
+def test_a_control_character_in_the_runner_url_is_refused_before_any_file(url: str) -> None:
     answers = recommended(Answers(executor=Executor.DOCKER))
     with pytest.raises(UnsafeValueError, match=r"runner-wizard\.nft: url: "):
         generate_artifacts(answers, gitlab_url=url, executor=Executor.DOCKER)
+
+
+@pytest.mark.parametrize("url", ["<URL of your GitLab instance>", "GITLAB_URL", "https://a b/"])
+def test_a_placeholder_url_names_no_server_in_the_files(url: str) -> None:
+    answers = recommended(Answers(executor=Executor.DOCKER))
+    files = generate_artifacts(answers, gitlab_url=url, executor=Executor.DOCKER)
+    assert "The GitLab server (no URL given)" in files[NFT_FILE]
+    assert "https://gitlab.example.com/api/v4/version" in files[CHECKLIST_FILE]
+    assert not any(url in text for text in files.values())
 
 
 def test_a_control_character_in_the_autoscaler_plugin_is_refused() -> None:
@@ -426,6 +433,19 @@ def test_the_url_check_takes_only_a_real_host(url: str) -> None:
 def test_the_url_check_takes_real_hosts(url: str) -> None:
     assert url_problem(url, allow_http=True) is None
     assert url_shape_problem(url) is None
+
+
+@pytest.mark.parametrize(
+    "url", ["https://https://gitlab.example.com", "https://gitlab.example.com\nx", "https://a b"]
+)
+def test_server_check_takes_the_same_url_shape(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], url: str
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(DOCKER_CONFIG.format(images='["alpine"]'), encoding="utf-8")
+    outcome = run_cli(capsys, "server-check", str(config), "--gitlab-url", url)
+    assert outcome.code == 2
+    _one_line_refusal(outcome.err, "--gitlab-url")
 
 
 def test_the_plain_url_prompt_is_not_prefilled_with_a_scheme(tmp_path: Path) -> None:

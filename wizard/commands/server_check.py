@@ -27,6 +27,7 @@ from wizard.model import Trust
 from wizard.secrets import mask_text, outward
 from wizard.server.check import RunnerNote, ServerOptions, ServerReport, check_documents
 from wizard.server.transport import access_token_problem
+from wizard.sinks import url_shape_problem
 from wizard.tomlfile.document import ConfigDocument
 
 TOKEN_ENV = "GITLAB_TOKEN"
@@ -74,7 +75,9 @@ def options_from(args: argparse.Namespace) -> ServerOptions:
     if args.expiry_days is not None and not 0 <= args.expiry_days <= 3650:
         raise WizardError("--expiry-days takes a number of days between 0 and 3650")
     gitlab_url = args.gitlab_url.strip() if args.gitlab_url else None
-    if gitlab_url is not None and not gitlab_url.startswith(("https://", "http://")):
+    if gitlab_url is not None and (
+        not gitlab_url.startswith(("https://", "http://")) or url_shape_problem(gitlab_url)
+    ):
         raise WizardError(
             "--gitlab-url takes the server's address, like https://gitlab.example.com"
         )
