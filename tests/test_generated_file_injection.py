@@ -403,6 +403,22 @@ def test_presets_export_refuses_a_key_with_a_final_newline_in_one_line(
     assert not target.exists()
 
 
+def test_presets_new_refuses_a_control_character_taken_from_a_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        DOCKER_CONFIG.format(images=f"[{_toml_string(INJECTED_RULES)}]"), encoding="utf-8"
+    )
+    out = tmp_path / "made.toml"
+    outcome = run_cli(
+        capsys, "presets", "new", "made", "--from-config", str(config), "--out", str(out)
+    )
+    assert outcome.code == 2
+    _one_line_refusal(outcome.err, str(out), "allowed_images", "U+000A")
+    assert not out.exists()
+
+
 # -- the one URL check ---------------------------------------------------------------------
 
 
@@ -513,3 +529,28 @@ def test_no_header_value_escapes_in_an_exception(value: str) -> None:
         client.request("GET", "http://127.0.0.1:9/api/v4/version", headers={"X-Token": value})
     assert value not in str(error.value)
     assert "tok" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "url", ["https://http://gitlab.local", "https://gitlab.example.com/\x1b[2J", "https://a b"]
+)
+async def test_the_tui_runner_form_takes_the_same_url_shape(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    from textual.widgets import Static
+
+    from tests.tui_support import SIZE, fill_new_runner, position, press, settle
+    from wizard.tui.app import build_app
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GITLAB_TOKEN", raising=False)
+    app = build_app(Path("config.toml"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "enter")
+        await fill_new_runner(app, pilot, name="r", url=url)
+        assert position(app) == "runner"
+        problem = str(app.screen.query_one("#form-problem", Static).content)
+        assert "URL" in problem
+        await press(app, pilot, "q")
+    assert not (tmp_path / "config.toml").exists()
