@@ -419,6 +419,15 @@ def test_presets_new_refuses_a_control_character_taken_from_a_config(
     assert not out.exists()
 
 
+@pytest.mark.parametrize("typed", ["alpine\x1b[2J", "alpine\x00", "alpine\u202e"])
+def test_a_typed_answer_with_a_control_character_is_not_an_answer(typed: str) -> None:
+    from wizard.steps import question
+    from wizard.validation import answer_problem
+
+    assert answer_problem(question("allowed_images"), (typed,)) is not None
+    assert answer_problem(question("default_image"), typed) is not None
+
+
 # -- the one URL check ---------------------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from wizard.sinks import url_shape_problem
+from wizard.sinks import unsafe_character, url_shape_problem
 from wizard.steps import Question
 
 NO_ENTRIES = frozenset({"-", "none"})
@@ -93,12 +93,17 @@ def answer_problem(question: Question, value: Any) -> str | None:
             return "give a value"
         if any(c.isspace() for c in value.strip()):
             return "one word, without spaces"
+        if unsafe_character(value):
+            return f"no control characters ({unsafe_character(value)})"
         return None
     if question.kind == "list":
         if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
             return "give a list of entries"
         spaced = [v for v in value if any(c.isspace() for c in v)]
-        return f"an entry has a space in it: {spaced[0]!r}" if spaced else None
+        if spaced:
+            return f"an entry has a space in it: {spaced[0]!r}"
+        unsafe = [found for v in value if (found := unsafe_character(v))]
+        return f"an entry has a control character in it ({unsafe[0]})" if unsafe else None
     if question.kind == "confirm":
         return None if isinstance(value, bool) else "answer yes or no"
     allowed = [choice.value for choice in question.choices]
