@@ -563,3 +563,46 @@ async def test_the_tui_runner_form_takes_the_same_url_shape(
         assert "URL" in problem
         await press(app, pilot, "q")
     assert not (tmp_path / "config.toml").exists()
+
+
+AUTOSCALER_CONFIG = """\
+concurrent = 1
+[[runners]]
+  name = "d"
+  url = "https://gitlab.example.com"
+  token = "glrt-AbCdEfGhIjKlMnOpQrStUv"
+  executor = "docker-autoscaler"
+  [runners.docker]
+    image = "alpine:3.20"
+  [runners.autoscaler]
+    plugin = "aws\\n## 9. Turn the firewall off"
+"""
+
+
+def test_a_value_only_the_hardening_files_refuse_does_not_stop_a_wizard_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(AUTOSCALER_CONFIG, encoding="utf-8")
+    outcome = run_cli(
+        capsys, "plain", str(config), "--preset", "public-autoscaler", "--non-interactive",
+        "--name", "d", "--no-backup",
+    )  # fmt: skip
+    assert outcome.code == 0, outcome.everything
+    assert not any(line.startswith("## 9.") for line in outcome.out.splitlines())
+
+
+def test_the_hardening_files_are_refused_before_the_config_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(AUTOSCALER_CONFIG, encoding="utf-8")
+    out = tmp_path / "out"
+    outcome = run_cli(
+        capsys, "plain", str(config), "--preset", "public-autoscaler", "--non-interactive",
+        "--name", "d", "--artifacts", str(out),
+    )  # fmt: skip
+    assert outcome.code == 2
+    _one_line_refusal(outcome.err, "HOST-CHECKLIST.md", "plugin", "U+000A")
+    assert config.read_text(encoding="utf-8") == AUTOSCALER_CONFIG
+    assert not out.exists()
