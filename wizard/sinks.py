@@ -94,7 +94,7 @@ def url_shape_problem(url: str) -> str | None:
     after_scheme = url[len(parts.scheme) + 3 :]
     doubled = after_scheme.split("/", 1)[0].lower()
     if doubled in ("http:", "https:") or after_scheme.lower().startswith(("http:/", "https:/")):
-        return f"The URL has a second scheme where the host should be: {parts.scheme}://{doubled}"
+        return "The URL has a second scheme (http:// or https://) where the host should be."
     try:
         host = parts.hostname
         parts.port  # noqa: B018 - a port that is not a number raises here

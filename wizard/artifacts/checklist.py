@@ -73,8 +73,8 @@ def _network_items(
     answers: Answers, executor: Executor | None, gitlab_url: str | None, files: Sequence[str]
 ) -> list[ChecklistItem]:
     items: list[ChecklistItem] = []
-    # A URL that names no real host never reaches the file (render_checklist refuses
-    # it); the review screens, which show these items too, get the example instead.
+    # A URL that names no real host (a placeholder) is not an address to probe: the
+    # example stands in, as generate_artifacts names no server in the files then.
     usable = gitlab_url and url_shape_problem(gitlab_url.strip()) is None
     gitlab = safe_url(gitlab_url).rstrip("/") if gitlab_url and usable else EXAMPLE_URL
     # The checklist's commands are pasted into a root shell: the URL is one quoted word.
