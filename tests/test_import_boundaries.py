@@ -252,7 +252,11 @@ def test_only_the_file_layer_imports_tomlkit() -> None:
 
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("text safe for a terminal", ("wizard.printable",)),
-    ("base", ("wizard", "wizard.model", "wizard.errors", "wizard.secrets", "wizard.keys")),
+    (
+        "base",
+        ("wizard", "wizard.model", "wizard.errors", "wizard.secrets", "wizard.keys"),
+    ),
+    ("what a value may hold in a generated file", ("wizard.sinks",)),
     ("what a config means", ("wizard.config_reading",)),
     ("the file, and the rules", ("wizard.tomlfile", "wizard.rules", "wizard.discovery")),
     ("the file inside YAML", ("wizard.embedded",)),
@@ -375,6 +379,7 @@ def test_the_file_layer_knows_no_answers_and_no_rules() -> None:
                 "wizard.model",
                 "wizard.errors",
                 "wizard.secrets",
+                "wizard.sinks",
                 "wizard.config_reading",
             }, relative
 

@@ -103,6 +103,7 @@ EXPECTED_SEVERITY = {
     "chart-service-exposed": (S.LOW, S.MEDIUM, S.HIGH),
     "chart-insecure-gitlab-url": (S.MEDIUM, S.HIGH, S.HIGH),
     "chart-manager-image-unpinned": (S.LOW, S.LOW, S.MEDIUM),
+    "chart-config-template-action": (S.HIGH, S.HIGH, S.HIGH),
 }
 
 

@@ -533,7 +533,8 @@ def test_autoscaler_and_instance_metadata_is_named() -> None:
 @pytest.mark.parametrize("executor", ["shell", "instance"])
 def test_host_jobs_checklist_uses_the_token_flow_and_no_missing_file(executor: str) -> None:
     from wizard.answers import Answers
-    from wizard.artifacts.checklist import NFT_FILE, checklist_items
+    from wizard.artifacts.checklist import checklist_items
+    from wizard.artifacts.nftables import NFT_FILE
     from wizard.model import Executor
 
     answers = Answers(executor=Executor(executor), host_measures=("metadata-endpoint",))

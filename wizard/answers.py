@@ -13,6 +13,7 @@ from enum import Enum, StrEnum
 from typing import Any
 
 from wizard.model import Executor, Trust
+from wizard.sinks import unsafe_character
 
 
 class PrivilegedNeed(StrEnum):
@@ -138,6 +139,12 @@ _STRINGS = {"default_image"}
 
 
 def _coerce(name: str, raw: Any, source: str) -> Any:
+    for text in raw if isinstance(raw, list) else [raw]:
+        found = unsafe_character(text) if isinstance(text, str) else None
+        if found is not None:
+            # Answers end up in config.toml, values files, firewall rules and the
+            # checklist: a line break would carry the rest of the value out of its slot.
+            raise ValueError(f"{source}: {name}: the value holds a control character ({found})")
     if name in _ENUMS:
         enum = _ENUMS[name]
         try:

@@ -74,6 +74,7 @@ def audit_document(
         chart=embedded.chart_values() if embedded else None,
         chart_kind=embedded.src.chart_kind if embedded else None,
         in_cluster=embedded is not None,
+        config_text=embedded.src.toml_raw if embedded else "",
     )
     wanted = None if runners is None else frozenset(runners)
     names = {

@@ -67,6 +67,8 @@ class HostChecklist:
     rows: tuple[HostRow, ...]
     files: Mapping[str, str] = field(default_factory=dict)
     """File name → content, exactly what :func:`wizard.artifacts.write_artifacts` writes."""
+    files_problem: str | None = None
+    """Why the files cannot be written (a value would leave its slot); ``files`` is empty."""
 
 
 def checklist_rows(
@@ -115,4 +117,4 @@ def plan_host_checklist(session: Any, preview: Any, answers: Answers) -> HostChe
 
     host = plan_host_for(session, preview, answers)
     rows = checklist_rows(host.items, host.planned, config_private=host.config_private)
-    return HostChecklist(rows, dict(host.files))
+    return HostChecklist(rows, dict(host.files), host.files_problem)

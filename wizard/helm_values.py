@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import re
 
+from wizard.embedded.yamltree import double_quoted
 from wizard.errors import WizardError
 from wizard.model import Executor
 from wizard.presets import Preset, template_config
+from wizard.sinks import UnsafeValueError, checked, template_delimiter
 
 SECRET_NAME = "gitlab-runner-token"
 _NAMESPACE = re.compile(r"^(\s*)namespace = .*$", re.MULTILINE)
@@ -88,8 +90,32 @@ runners:
 """
 
 
+def _refuse_template_actions(preset: Preset) -> None:
+    """The chart renders ``runners.config`` with ``tpl``: a ``{{`` or ``}}`` in a preset value
+    would run there as a template action (``lookup`` can read any Secret the Helm user can).
+    Only the namespace reference written below is ours; preset values never carry one."""
+    source = preset.source or f"preset {preset.name}"
+    values: list[tuple[str, object]] = list(preset.answers.to_dict().items())
+    values += [
+        (f'settings."{table}".{key}', value)
+        for table, settings in preset.settings.items()
+        for key, value in settings.items()
+    ]
+    for key, value in values:
+        for text in value if isinstance(value, list) else [value]:
+            mark = template_delimiter(text) if isinstance(text, str) else None
+            if mark is not None:
+                raise UnsafeValueError(
+                    source,
+                    key,
+                    f"{mark!r} would start or end a template action when the chart renders "
+                    "runners.config with tpl; remove it",
+                )
+
+
 def helm_values(preset: Preset, *, url: str | None = None, file: str = "values.yaml") -> str:
-    """The values file text; WizardError for a preset that is not for Kubernetes."""
+    """The values file text; WizardError for a preset that is not for Kubernetes, or
+    :class:`~wizard.sinks.UnsafeValueError` for a value that would leave its slot."""
     executor = preset.answers.executor
     if executor is not Executor.KUBERNETES:
         shown = executor.value if executor else "no executor"
@@ -97,6 +123,8 @@ def helm_values(preset: Preset, *, url: str | None = None, file: str = "values.y
             f"preset {preset.name} is for {shown}; a Helm values file needs a kubernetes preset "
             "(for example restricted-kubernetes)"
         )
+    _refuse_template_actions(preset)
+    checked(file, file=file, key="file name")
     toml = "\n".join(
         line for line in template_config(preset).splitlines() if not line.startswith("#")
     ).strip("\n")
@@ -105,7 +133,7 @@ def helm_values(preset: Preset, *, url: str | None = None, file: str = "values.y
     head = _HEAD.format(
         name=preset.name,
         trust=preset.trust.value,
-        url=url or "https://gitlab.example.com",
+        url=double_quoted(url or "https://gitlab.example.com"),
         secret=SECRET_NAME,
         file=file,
     )

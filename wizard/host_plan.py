@@ -16,6 +16,7 @@ from wizard.checklist_rows import PrivateConfig
 from wizard.config_reading import autoscaler_plugin, iter_runners, machine_options
 from wizard.model import Executor
 from wizard.session import Preview, WizardSession
+from wizard.sinks import UnsafeValueError
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,10 @@ class HostPlan:
     config_private: PrivateConfig = None
     """``done``: config.toml is readable by its owner only (mode 0600); ``on-save``: the
     save writes it so; ``None``: neither."""
+    files_problem: str | None = None
+    """Why the files cannot be written (a value that would leave its slot in one of
+    them), ``None`` when they can; ``files`` is then empty. The review still shows the
+    checklist; only writing the files is refused."""
 
 
 def plan_host(
@@ -42,22 +47,26 @@ def plan_host(
 ) -> HostPlan:
     """The checklist and files for these answers, from one generation so they agree."""
     executor = executor or answers.executor
-    files = generate_artifacts(
-        answers,
-        gitlab_url=gitlab_url,
-        executor=executor,
-        machine_options=machine_options,
-        autoscaler_plugin=autoscaler_plugin,
-    )
+    problem: str | None = None
+    try:
+        files = generate_artifacts(
+            answers,
+            gitlab_url=gitlab_url,
+            executor=executor,
+            machine_options=machine_options,
+            autoscaler_plugin=autoscaler_plugin,
+        )
+    except UnsafeValueError as error:
+        files, problem = {}, str(error)
     items = checklist_items(
         answers,
         executor=executor,
         gitlab_url=gitlab_url,
-        files=list(files),
+        **({"files": list(files)} if files else {}),
         machine_options=machine_options,
         autoscaler_plugin=autoscaler_plugin,
     )
-    return HostPlan(tuple(answers.host_measures or ()), tuple(items), files)
+    return HostPlan(tuple(answers.host_measures or ()), tuple(items), files, files_problem=problem)
 
 
 def _config_private(session: WizardSession, preview: Preview) -> PrivateConfig:

@@ -393,8 +393,10 @@ class PlainWizard:
         while True:
             url = normalized_url(
                 self.prompts.text(
+                    # Not prefilled with "https://": typing "http://host" after it
+                    # would give "https://http://host".
                     "GitLab URL:",
-                    default=self.identity.url or "https://",
+                    default=self.identity.url or "",
                     validate=lambda v: url_problem(v, allow_http=True),
                 )
             )
@@ -585,6 +587,9 @@ class PlainWizard:
 
     def offer_artifacts(self, host: HostPlan, *, config_saved: bool) -> bool:
         """Ask whether and where to write the hardening files; True when written."""
+        if host.files_problem is not None:
+            self.say(f"The hardening files cannot be written: {host.files_problem}")
+            return False
         names = ", ".join(host.files)
         # Taking every default writes nothing outside the config unless --artifacts asked.
         wanted = self.artifacts_dir is not None or not self.accept_defaults
@@ -688,6 +693,8 @@ def write_host_files(
     whole run failed: the message says which half happened.
     """
     try:
+        if host.files_problem is not None:
+            raise WizardError(host.files_problem)
         paths = write_artifacts(folder, dict(host.files), allow_unsafe_path=allow_unsafe_path)
     except (WizardError, OSError) as error:
         config_state = "was saved" if config_saved else "needed no changes"
@@ -734,6 +741,8 @@ def run_scripted(
     review = preview_and_report(
         session, answers, runner_index=runner_index, identity=identity, start=start, out=out
     )
+    if artifacts_dir is not None and review.host.files_problem is not None:
+        raise WizardError(review.host.files_problem)  # before the config is written
     if review.preview.changed:
         save(session, review.preview, backup=backup, out=out)
     if artifacts_dir is not None:

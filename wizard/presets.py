@@ -40,6 +40,7 @@ from wizard.model import Edit, SetValue, TablePath, TomlValue, Trust
 from wizard.plan import edits_for_answers
 from wizard.rules.schema import value_problem
 from wizard.secrets import is_secret_key
+from wizard.sinks import unsafe_character
 from wizard.tomlfile.edits import apply_edits
 from wizard.validation import answers_problem
 
@@ -237,6 +238,10 @@ def _settings(raw: Any, fail: Any) -> Settings:
 
 def setting_problem(table: str, key: str, value: Any) -> str | None:
     """Why ``key = value`` cannot go into ``table`` of a preset or template, or ``None``."""
+    for text in (key, *(value if isinstance(value, list) else [value])):
+        found = unsafe_character(text) if isinstance(text, str) else None
+        if found is not None:
+            return f"holds a control character ({found})"
     if (table == "runners" and key.casefold() in IDENTITY_KEYS) or is_secret_key(key):
         return "identities and secrets never go into a preset"
     if isinstance(value, Mapping):

@@ -9,13 +9,14 @@ the same reading of value types as the ``wrong-value-type`` rule.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from wizard.answers import Answers
 from wizard.errors import WizardError
+from wizard.sinks import unsafe_character, url_shape_problem
 from wizard.steps import STEPS, Question
 
 NO_ENTRIES = frozenset({"-", "none"})
@@ -32,15 +33,25 @@ def url_problem(url: str, *, allow_http: bool, how_to_allow: str = "confirm") ->
     ``allow_http`` is the operator's explicit yes to plain http; without it only
     https passes, and the message names ``how_to_allow`` ("tick the box", "pass
     --allow-http"). A user name or password in the URL never passes: it would sit
-    in config.toml in clear and show wherever the URL is shown.
+    in config.toml in clear and show wherever the URL is shown. Nor does anything
+    but one real host (:func:`~wizard.sinks.url_shape_problem`): no spaces or
+    control characters (the URL goes into config.toml, values files, firewall
+    comments and shell commands), no second scheme where the host should be.
     """
     url = url.strip()
     if not url:
         return "Enter the GitLab URL, e.g. https://gitlab.example.com"
-    if "@" in urlsplit(url).netloc:
+    if not url.lower().startswith(("https://", "http://")):
+        return "The URL must start with https://"
+    shape = url_shape_problem(url)
+    if shape is not None and "@" not in url:
+        return shape
+    if "@" in re.split(r"[/?#]", url.split("://", 1)[1], maxsplit=1)[0]:
         return (
             "Leave the user name and password out of the URL; the runner signs in with its token."
         )
+    if shape is not None:
+        return shape
     if url.startswith("https://") and len(url) > len("https://"):
         return None
     if url.startswith("http://") and len(url) > len("http://"):
@@ -85,12 +96,17 @@ def answer_problem(question: Question, value: Any) -> str | None:
             return "give a value"
         if any(c.isspace() for c in value.strip()):
             return "one word, without spaces"
+        if unsafe_character(value):
+            return f"no control characters ({unsafe_character(value)})"
         return None
     if question.kind == "list":
         if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
             return "give a list of entries"
         spaced = [v for v in value if any(c.isspace() for c in v)]
-        return f"an entry has a space in it: {spaced[0]!r}" if spaced else None
+        if spaced:
+            return f"an entry has a space in it: {spaced[0]!r}"
+        unsafe = [found for v in value if (found := unsafe_character(v))]
+        return f"an entry has a control character in it ({unsafe[0]})" if unsafe else None
     if question.kind == "confirm":
         return None if isinstance(value, bool) else "answer yes or no"
     allowed = [choice.value for choice in question.choices]

@@ -14,16 +14,16 @@ from wizard.answers import Answers
 from wizard.artifacts.checklist import (
     CHECKLIST_FILE,
     DAEMON_FILE,
-    NFT_FILE,
     ChecklistItem,
     checklist_items,
     render_checklist,
 )
 from wizard.artifacts.daemon_json import render_fragment, wants_fragment
-from wizard.artifacts.nftables import render_ruleset, wants_ruleset
+from wizard.artifacts.nftables import NFT_FILE, render_ruleset, wants_ruleset
 from wizard.artifacts.writer import write_artifacts
 from wizard.model import Executor
 from wizard.rules.cloud_edits import cloud_edits
+from wizard.sinks import checked, url_shape_problem
 
 __all__ = [
     "CHECKLIST_FILE",
@@ -49,8 +49,21 @@ def generate_artifacts(
 
     ``machine_options`` and ``autoscaler_plugin`` come from the runner's config when
     there is one, and make the cloud item of the checklist concrete.
+
+    A value that would leave its slot in any file (a control character in an answer,
+    the URL or the plugin name) is :class:`~wizard.sinks.UnsafeValueError` naming the
+    file and the key, raised before anything is written.
     """
     executor = executor or answers.executor
+    first_file = NFT_FILE if wants_ruleset(answers, executor) else CHECKLIST_FILE
+    if gitlab_url is not None:
+        checked(gitlab_url, file=first_file, key="url")
+        if url_shape_problem(gitlab_url.strip()) is not None:
+            # A placeholder such as "<URL of your GitLab instance>": the files then name
+            # no server ("no URL given") rather than text that is not an address.
+            gitlab_url = None
+    if autoscaler_plugin is not None:
+        checked(autoscaler_plugin, file=CHECKLIST_FILE, key="plugin")
     files: dict[str, str] = {}
     if wants_ruleset(answers, executor):
         files[NFT_FILE] = render_ruleset(answers, executor, gitlab_url)

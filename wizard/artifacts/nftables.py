@@ -18,6 +18,7 @@ from wizard.answers import Answers
 from wizard.artifacts.provenance import header
 from wizard.model import DOCKER_FAMILY, Executor
 
+NFT_FILE = "runner-wizard.nft"
 TABLE = "runner_wizard"
 METADATA_V4 = "169.254.169.254"
 METADATA_V6 = "fd00:ec2::254"
@@ -138,7 +139,12 @@ def wants_ruleset(answers: Answers, executor: Executor | None) -> bool:
 
 
 def render_ruleset(answers: Answers, executor: Executor | None, gitlab_url: str | None) -> str:
-    """The whole ``runner-wizard.nft`` file."""
+    """The whole ``runner-wizard.nft`` file.
+
+    Values from the answers and the config appear only in ``#`` comments (refused
+    when they hold a control character, see :func:`~wizard.artifacts.provenance.header`)
+    and, for the GitLab server, as an address :mod:`ipaddress` has parsed.
+    """
     containers = executor in CONTAINER_EXECUTORS
     autoscaled = executor in (Executor.DOCKER_AUTOSCALER, Executor.DOCKER_MACHINE)
     body: list[str] = []
@@ -150,7 +156,7 @@ def render_ruleset(answers: Answers, executor: Executor | None, gitlab_url: str 
         body += ([""] if body else []) + _shell_note()
     lines = [
         "#!/usr/sbin/nft -f",
-        header(answers, executor, gitlab_url, comment="#").rstrip("\n"),
+        header(answers, executor, gitlab_url, comment="#", file=NFT_FILE).rstrip("\n"),
         "#",
         "# Check:  nft -c -f runner-wizard.nft",
         "# Load:   nft -f runner-wizard.nft   (at boot: include it from /etc/nftables.conf)",

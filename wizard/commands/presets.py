@@ -21,6 +21,7 @@ from wizard.presets import (
 )
 from wizard.secrets import outward
 from wizard.session import WizardSession
+from wizard.sinks import checked_all
 from wizard.steps import recommended
 from wizard.tomlfile.regular_file import read_regular_file
 from wizard.tomlfile.safe_write import write_file
@@ -70,6 +71,11 @@ def new_command(args: argparse.Namespace) -> int:
             for line in differences:
                 print(outward(f"  {line}"))
     out = Path(args.out) if args.out else Path(f"{args.name}.toml")
+    # Escaped, such a value would read back; but every run that loads the preset refuses
+    # it (wizard.answers), so it is refused here, where it would enter the preset.
+    for name, value in preset.answers.to_dict().items():
+        checked_all(value, file=str(out), key=name)
+    checked_all(preset.description, file=str(out), key="description")
     write_new_file(out, preset_to_toml(preset))
     print(f"wrote preset {preset.name} to {out}")
     return 0

@@ -26,6 +26,8 @@ from wizard.errors import ConfigError, WizardError
 from wizard.model import Trust
 from wizard.secrets import mask_text, outward
 from wizard.server.check import RunnerNote, ServerOptions, ServerReport, check_documents
+from wizard.server.transport import access_token_problem
+from wizard.sinks import url_shape_problem
 from wizard.tomlfile.document import ConfigDocument
 
 TOKEN_ENV = "GITLAB_TOKEN"
@@ -37,6 +39,9 @@ def read_api_token(path: str | None, environ: dict[str, str] | None = None) -> s
     env = os.environ if environ is None else environ
     if not path:
         value = env.get(TOKEN_ENV, "").strip()
+        problem = access_token_problem(value) if value else None
+        if problem is not None:
+            raise WizardError(f"{TOKEN_ENV}: {problem}")
         return value or None
     file = Path(path)
     try:
@@ -58,8 +63,9 @@ def read_api_token(path: str | None, environ: dict[str, str] | None = None) -> s
         token = raw.decode("utf-8").strip()
     except UnicodeDecodeError:
         raise WizardError(f"{path}: not UTF-8 text (--api-token-file)") from None
-    if not token or any(c.isspace() or not c.isprintable() for c in token):
-        raise WizardError(f"{path}: an access token is one word without spaces (--api-token-file)")
+    problem = access_token_problem(token)
+    if problem is not None:
+        raise WizardError(f"{path}: {problem} (--api-token-file)")
     return token
 
 
@@ -69,7 +75,9 @@ def options_from(args: argparse.Namespace) -> ServerOptions:
     if args.expiry_days is not None and not 0 <= args.expiry_days <= 3650:
         raise WizardError("--expiry-days takes a number of days between 0 and 3650")
     gitlab_url = args.gitlab_url.strip() if args.gitlab_url else None
-    if gitlab_url is not None and not gitlab_url.startswith(("https://", "http://")):
+    if gitlab_url is not None and (
+        not gitlab_url.startswith(("https://", "http://")) or url_shape_problem(gitlab_url)
+    ):
         raise WizardError(
             "--gitlab-url takes the server's address, like https://gitlab.example.com"
         )

@@ -20,10 +20,17 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from wizard.embedded.blocks import split_lines
-from wizard.embedded.templates import Conditional, TomlMask, conditionals, is_control_line
+from wizard.embedded.templates import (
+    _ACTION,
+    Conditional,
+    TomlMask,
+    conditionals,
+    is_control_line,
+)
 from wizard.errors import EditError
 from wizard.model import Edit, RemoveKey, SetValue, TablePath
 from wizard.secrets import mask_text
+from wizard.sinks import UnsafeValueError, checked, template_delimiter
 from wizard.tomlfile.document import ConfigDocument
 
 if TYPE_CHECKING:
@@ -210,12 +217,55 @@ class EmbeddedConfig(ConfigDocument):
         edits = list(edits)
         chart = [edit for edit in edits if edit.table[:1] == (CHART,)]
         toml = [edit for edit in edits if edit.table[:1] != (CHART,)]
+        for edit in toml:
+            if isinstance(edit, SetValue):
+                self._refuse_unsafe_value(edit)
         document: ConfigDocument = self._with_chart_edits(chart) if chart else self
         if toml and self.src.toml_path is None:
             self._verified(self.text, self.data)  # says there is no block to edit
         if toml:
             document = ConfigDocument.with_edits(document, toml)
         return document
+
+    def _refuse_unsafe_value(self, edit: SetValue) -> None:
+        """A value written into the TOML block must stay a value of the block.
+
+        The chart renders ``runners.config`` with ``tpl`` (templates/configmap.yaml):
+        ``{{`` or ``}}`` in a value from a preset or an answers file would run as a
+        template action there, so it is refused, as is a control character. The
+        block's own template text comes back only as it stands in the file.
+        """
+        where = ".".join(str(part) for part in edit.table)
+        key = f"[{where}] {edit.key}"
+        strings: list[str] = []
+
+        def collect(value: object) -> None:
+            if isinstance(value, str):
+                strings.append(value)
+            elif isinstance(value, list):
+                for item in value:
+                    collect(item)
+            elif isinstance(value, dict):
+                for name, item in value.items():
+                    collect(name)
+                    collect(item)
+
+        collect(edit.value)
+        for text in strings:
+            checked(text, file=str(self.path), key=key)
+            # An action the block already holds (a list kept around a new entry) is the
+            # file's own; any other one, or a lone delimiter, came from outside.
+            foreign = _ACTION.sub(
+                lambda match: "" if match.group(0) in self.src.toml_raw else match.group(0), text
+            )
+            mark = template_delimiter(foreign)
+            if mark is not None and self.src.chart_kind == "helm":
+                raise UnsafeValueError(
+                    str(self.path),
+                    key,
+                    f"{mark!r} would start or end a template action when the chart renders "
+                    "runners.config with tpl; remove it from the preset or answers",
+                )
 
     def replaced_text(self, text: str) -> ConfigDocument:
         from wizard.tomlfile.document import parse_text

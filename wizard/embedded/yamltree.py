@@ -21,6 +21,7 @@ from wizard.embedded.blocks import split_lines
 from wizard.embedded.templates import mask_for_yaml
 from wizard.errors import ConfigError
 from wizard.secrets import mask_secret
+from wizard.sinks import unsafe_character
 
 YamlPath = tuple[str | int, ...]
 """Keys and sequence indexes from a document's root; the first item is the document."""
@@ -145,22 +146,41 @@ def scalar_value(node: Node | None) -> str | None:
 
 # -- in-place scalar edits ------------------------------------------------------------------
 
-_PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_./:@-]+$")
-_YAML_SPECIAL = re.compile(r"(?i)^(true|false|yes|no|on|off|null|~|y|n|-?\d[\d_.eE+-]*)$")
+_PLAIN_SAFE = re.compile(r"[A-Za-z0-9_/][A-Za-z0-9_./-]*")
+"""What may stay unquoted: no indicator first, no ``:`` (``12:30`` is a number in YAML 1.1)."""
+_YAML_SPECIAL = re.compile(r"(?i)^(true|false|yes|no|on|off|null|~|y|n|[-+]?\d.*)$")
+"""Plain scalars a YAML 1.1 reader takes as something else: booleans, null, and anything
+starting with a digit (``0x1F``, ``1_000``, ``2024-01-01``)."""
+_NAMED_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def _escaped_character(char: str) -> str:
+    if char in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[char]
+    if char.isprintable() and not unsafe_character(char):
+        return char
+    return f"\\u{ord(char):04x}" if ord(char) <= 0xFFFF else f"\\U{ord(char):08x}"
+
+
+def double_quoted(value: str) -> str:
+    """``value`` as a double-quoted YAML scalar: every character that is not printable, or
+    that a YAML 1.1 reader takes as a line break (U+0085, U+2028, U+2029), escaped."""
+    return '"' + "".join(_escaped_character(char) for char in value) + '"'
 
 
 def render_scalar(value: bool | int | str, style: str | None) -> str:
-    """A YAML scalar for ``value``, quoted like the one it replaces where it can be."""
+    """A YAML scalar for ``value``, quoted like the one it replaces where it can be, and
+    quoted whenever a plain scalar would read as anything but this string."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
-    if style == "'" and "\n" not in value:
+    printable = value.isprintable() and not unsafe_character(value)
+    if style == "'" and printable:
         return "'" + value.replace("'", "''") + "'"
     if style != '"' and _PLAIN_SAFE.fullmatch(value) and not _YAML_SPECIAL.fullmatch(value):
         return value
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
+    return double_quoted(value)
 
 
 def replace_scalar(text: str, node: ScalarNode, value: bool | int | str) -> str:

@@ -38,6 +38,9 @@ class AuditContext:
     in_cluster: bool = False
     """The config is embedded in Kubernetes manifests (Helm values, a ConfigMap, an
     Operator spec): the runner manager runs in a pod, reached only through its pod IP."""
+    config_text: str = ""
+    """The TOML of an embedded config as written, template actions and all (empty for a
+    plain config.toml, whose text no rule reads)."""
 
 
 Check = Callable[[AuditContext], Iterable[Issue]]

@@ -796,6 +796,90 @@ CHART_MANAGER_IMAGE_UNPINNED = Rule(
 )
 
 
+_TEMPLATE_ACTION = re.compile(r"\{\{.*?\}\}", re.DOTALL)
+_ACTION_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|`[^`]*`')
+_ACTION_WORD = re.compile(r"[^\s()|,]+")
+_OWN_FIELD = re.compile(
+    r"\$?\.?|\$?\.(?:Values|Release|Chart|Capabilities|Template)(?:\.[A-Za-z0-9_]+)*"
+    r"|\$[A-Za-z0-9_]+"
+)
+_OWN_WORDS = frozenset(
+    {
+        # control structure, comparison and plain formatting: nothing read from outside
+        *("if", "else", "end", "with", "range", "and", "or", "not", ":=", "=", "-"),
+        *("eq", "ne", "lt", "le", "gt", "ge", "empty", "default", "coalesce", "ternary"),
+        *("quote", "squote", "toString", "lower", "upper", "title", "trim", "trimPrefix"),
+        *("trimSuffix", "replace", "printf", "print", "join", "int", "int64", "float64"),
+        *("toToml", "toJson", "toYaml", "indent", "nindent", "len", "index", "hasKey", "get"),
+        # the chart's own named templates (the GitLab umbrella chart's cache settings)
+        *("include", "template"),
+    }
+)
+"""What an action of the file's own may say: references to the release, the chart and
+this file's values, the chart's named templates, through pure formatting. Anything
+else (``lookup`` reads live cluster objects, ``tpl`` renders a value's text as one more
+template, ``.Files`` and ``getHostByName`` read outside the values) is named."""
+
+
+def foreign_words(action: str) -> list[str]:
+    """The words of a template action that are not the file's own (see :data:`_OWN_WORDS`)."""
+    body = action[2:-2].strip()
+    body = body.removeprefix("-").removesuffix("-")
+    if body.startswith("/*") and body.endswith("*/"):
+        return []  # a comment
+    # Inside a TOML basic string the action's quotes are written \" (Helm sees them so).
+    body = _ACTION_STRING.sub(" ", body.replace('\\"', '"'))
+    found = []
+    for word in _ACTION_WORD.findall(body):
+        if word in _OWN_WORDS or _OWN_FIELD.fullmatch(word) or re.fullmatch(r"-?\d+", word):
+            continue
+        found.append(word)
+    return found
+
+
+def _foreign_template_actions(ctx: AuditContext) -> Iterator[Issue]:
+    if _helm(ctx) is None:
+        return
+    for action in _TEMPLATE_ACTION.findall(ctx.config_text):
+        words = foreign_words(action)
+        if words:
+            shown = " ".join(action.split())
+            shown = shown if len(shown) <= 80 else shown[:79] + "…"
+            yield Issue(
+                f"runners.config holds the template action {shown}, which the chart runs when "
+                f"it renders the config ({', '.join(dict.fromkeys(words))} reaches beyond the "
+                "values and the chart)",
+                _table("runners"),
+                "config",
+            )
+
+
+CHART_CONFIG_TEMPLATE_ACTION = Rule(
+    id="chart-config-template-action",
+    title="runners.config runs a template action that reaches beyond the values",
+    severity=by_trust(_S.HIGH, _S.HIGH, _S.HIGH),
+    executors=None,
+    rationale=(
+        "The chart renders runners.config as a template before the runner reads it, with "
+        "whatever rights the person or pipeline running Helm has. References to the release, "
+        "to this file's values and to the chart's named templates are ordinary; an action "
+        "such as lookup copies live cluster "
+        "objects, Secrets included, into the runner's ConfigMap, and tpl or include render "
+        "further text as templates. What the runner ends up with can then not be read from "
+        "the file under review, and one pasted preset value can be enough."
+    ),
+    doc_url=CHART_CONFIG_DOCS,
+    table="values.runners",
+    key="config",
+    fix=None,
+    remedy=(
+        "Write the value itself, or put it under a value of this file and refer to it as "
+        "{{ .Values.name }}; keep Secrets in runners.secret or a mounted Secret."
+    ),
+    check=_foreign_template_actions,
+)
+
+
 RULES: tuple[Rule, ...] = (
     CHART_TOKEN_IN_VALUES,
     CHART_AUTH_TOKEN_AS_REGISTRATION,
@@ -810,4 +894,5 @@ RULES: tuple[Rule, ...] = (
     CHART_SERVICE_EXPOSED,
     CHART_INSECURE_GITLAB_URL,
     CHART_MANAGER_IMAGE_UNPINNED,
+    CHART_CONFIG_TEMPLATE_ACTION,
 )

@@ -30,7 +30,7 @@ from wizard.model import DEFAULT_TRUST, Trust
 from wizard.server.asking import entry_origin
 from wizard.server.check import RunnerFacts, ServerOptions, check_documents, dangerous_settings
 from wizard.server.local import is_runners_own_config
-from wizard.server.transport import clean
+from wizard.server.transport import access_token_problem, clean
 from wizard.tomlfile.document import ConfigDocument
 
 TOKEN_ENV = "GITLAB_TOKEN"
@@ -201,8 +201,8 @@ def status_for_file(
     CA; the runner's own config at its usual place is trusted without asking."""
     env = os.environ if environ is None else environ
     token = env.get(TOKEN_ENV, "").strip()
-    if not token:
-        return {}
+    if not token or access_token_problem(token) is not None:
+        return {}  # the wizards work without GitLab's view; server-check names the problem
     document = _document(path)
     if document is None:
         return {}

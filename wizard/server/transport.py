@@ -67,6 +67,27 @@ MAX_JSON_NUMBER_DIGITS = 40
 """GitLab's ids and counts fit in 64 bits; a longer number is not an answer of its API."""
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_HEADER_VALUE = re.compile(r"[\x21-\x7e]+(?:[ \t]+[\x21-\x7e]+)*")
+"""What a header value we send may hold: visible ASCII, single spaces between words.
+No CR or LF (a second header or a body), nothing outside ASCII (http.client encodes
+headers as Latin-1 and raises, with the value, on anything else)."""
+
+
+def access_token_problem(token: str) -> str | None:
+    """Why ``token`` cannot be an access token, or None: one check for every place a
+    token comes from (``--api-token-file``, ``GITLAB_TOKEN``). GitLab's tokens are one
+    word of visible ASCII; anything else could not travel in a header anyway."""
+    if not token or not all("\x21" <= char <= "\x7e" for char in token):
+        return "an access token is one word of visible ASCII characters, without spaces"
+    return None
+
+
+def header_problem(name: str, value: str) -> str | None:
+    """Why a header cannot be sent as given, or None. The value is never part of the
+    answer: it may be a token."""
+    if not _HEADER_VALUE.fullmatch(value):
+        return f"the {name} header has characters an HTTP header cannot carry; not sent"
+    return None
 
 
 class ServerError(Exception):
@@ -495,6 +516,10 @@ class HttpClient:
                 f"could not be reached a moment ago ({failed})",
                 kind="unreachable",
             )
+        for name, value in headers.items():
+            problem = header_problem(name, value)
+            if problem is not None:
+                raise ServerError(problem, kind="refused")
         try:
             deadline = Deadline(self.timeout)
             connection, request_target, proxy_headers = self._connection(target, deadline)
@@ -514,6 +539,11 @@ class HttpClient:
                 connection.close()
         except ServerError:
             raise
+        except (ValueError, UnicodeError):
+            # http.client's own header checks: their messages quote the value.
+            raise ServerError(
+                f"{method} {self._path(url)}: a header could not be sent", kind="refused"
+            ) from None
         except TimeoutError:
             raise self._unreached(target, self._timeout(method, url)) from None
         except (OSError, http.client.HTTPException) as error:

@@ -13,8 +13,11 @@ from types import ModuleType
 from typing import Any
 
 from wizard.model import TomlValue
+from wizard.sinks import unsafe_character
 
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+"""Matched whole (``fullmatch``): ``$`` would also match before a final newline."""
+_RAW_UNSAFE = re.compile(r"[^\x20-\x7e]")
 
 
 def tomlkit_module() -> ModuleType:
@@ -25,13 +28,27 @@ def tomlkit_module() -> ModuleType:
     return tomlkit
 
 
+def _escape_unsafe(match: re.Match[str]) -> str:
+    char = match.group(0)
+    if char.isprintable() and not unsafe_character(char):
+        return char
+    code = ord(char)
+    return f"\\u{code:04X}" if code <= 0xFFFF else f"\\U{code:08X}"
+
+
 def _basic_string(value: str) -> str:
-    """A double-quoted TOML string with every escape it needs."""
-    return str(tomlkit_module().string(value).as_string())
+    """A double-quoted TOML string with every escape it needs.
+
+    tomlkit escapes the ASCII controls; what TOML allows raw but another reader takes
+    as a line break (U+0085, U+2028, U+2029 end a line in YAML 1.1, and this TOML may
+    sit in a YAML block) or as reordering (bidirectional controls) is escaped too.
+    """
+    rendered = str(tomlkit_module().string(value).as_string())
+    return _RAW_UNSAFE.sub(_escape_unsafe, rendered)
 
 
 def render_key(key: str) -> str:
-    return key if _BARE_KEY.match(key) else _basic_string(key)
+    return key if _BARE_KEY.fullmatch(key) else _basic_string(key)
 
 
 def render_value(value: TomlValue, quote: str = '"') -> str:

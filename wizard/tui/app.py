@@ -248,6 +248,13 @@ class WizardApp(App[int]):
                 "the config alone"
             )
             return
+        if folder is not None and self.latest_host and self.latest_host.files_problem:
+            screen.show_save_problem(
+                outward(
+                    f"{self.latest_host.files_problem}; untick the box to save the config alone"
+                )
+            )
+            return
         files = dict(self.latest_host.files) if folder and self.latest_host else {}
         if not preview.changed and folder is None:
             self._show_done(None, None, [], None)
