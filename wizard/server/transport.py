@@ -539,15 +539,16 @@ class HttpClient:
                 connection.close()
         except ServerError:
             raise
+        except TimeoutError:
+            raise self._unreached(target, self._timeout(method, url)) from None
+        except (OSError, http.client.HTTPException) as error:
+            # Before ValueError: a refused certificate is both an OSError and a ValueError.
+            raise self._unreached(target, self._network_error(method, url, error)) from None
         except (ValueError, UnicodeError):
             # http.client's own header checks: their messages quote the value.
             raise ServerError(
                 f"{method} {self._path(url)}: a header could not be sent", kind="refused"
             ) from None
-        except TimeoutError:
-            raise self._unreached(target, self._timeout(method, url)) from None
-        except (OSError, http.client.HTTPException) as error:
-            raise self._unreached(target, self._network_error(method, url, error)) from None
         return Response(
             status=status,
             body=data,
