@@ -25,6 +25,14 @@ from wizard.tomlfile.regular_file import read_regular_file_with_stat
 if TYPE_CHECKING:
     from wizard.embedded.yamltree import YamlPath
 
+MAX_YAML_BYTES = 1024 * 1024
+"""The largest YAML file read for a runner config (a config.toml may be larger).
+
+Values files and rendered manifests are tens of kilobytes; the YAML parser
+reads about a megabyte a second, so a larger file would be minutes of work
+for a file no chart writes. Refused with one line, before any parsing.
+"""
+
 # The YAML parser loads only when a file is not TOML: a plain config.toml audit
 # (the common case, and the one CI runs per commit) never pays for it.
 
@@ -51,6 +59,8 @@ def load_document(path: Path) -> ConfigDocument:
 
 
 def parse_document(raw: bytes, path: Path | None) -> ConfigDocument:
+    if len(raw) > MAX_YAML_BYTES and (path is None or path.suffix != ".toml"):
+        _refuse_large_yaml(raw, path)
     try:
         return parse_config(raw, path)
     except ConfigError as toml_error:
@@ -61,12 +71,27 @@ def parse_document(raw: bytes, path: Path | None) -> ConfigDocument:
         text = raw.decode("utf-8", errors="strict") if _utf8(raw) else None
         if text is None:
             raise
+        if len(raw) > MAX_YAML_BYTES:
+            raise
         try:
             return parse_embedded(text, path)
         except ConfigError:
             if is_yaml_name(path) or _looks_like_yaml(text):
                 raise
             raise toml_error from None
+
+
+def _refuse_large_yaml(raw: bytes, path: Path | None) -> None:
+    """A file over the YAML cap that starts like YAML is refused before any parser runs."""
+    from wizard.embedded.locate import is_yaml_name
+
+    head = raw[:65536].decode("utf-8", errors="replace")
+    if is_yaml_name(path) or _looks_like_yaml(head):
+        raise ConfigError(
+            path,
+            f"is {len(raw) / 1024 / 1024:.1f} MiB of YAML; YAML files over "
+            f"{MAX_YAML_BYTES // 1024 // 1024} MiB are not read (values files are far smaller)",
+        )
 
 
 def _utf8(raw: bytes) -> bool:
