@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from wizard.audit import FileReport, audit_document
 from wizard.commands.common import EXIT_ERROR, exit_code, print_error, render, trust_from
-from wizard.embedded import load_document
+from wizard.embedded import block_name, load_all
 from wizard.errors import ConfigError
 from wizard.model import DEFAULT_TRUST, Finding, Trust
 
@@ -41,15 +41,20 @@ def audit_paths(
     reports = []
     for name in paths:
         try:
-            document = load_document(Path(name))
+            contents = load_all(Path(name))
         except ConfigError as error:
             reports.append(FileReport(path=name, trust=trust, error=str(error)))
             continue
-        findings = audit_document(document, trust=trust)
+        findings: list[Finding] = []
+        for document in contents.documents:
+            # Each runner config of the file once; with more than one, each finding names its own.
+            block = block_name(document, contents)
+            found = audit_document(document, trust=trust)
+            findings += [replace(f, block=block) for f in found] if block else found
         # A preset's exception holds for the audience it was written for, not a wider one.
         applies = preset is not None and _wider(preset.trust, trust) is False
         accepted = _accept(findings, preset) if preset and applies else tuple(findings)
-        reports.append(FileReport(name, trust, accepted))
+        reports.append(FileReport(name, trust, accepted, incomplete=contents.unread))
     return reports
 
 
@@ -63,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
     for report in reports:
         if report.error is not None:
             print_error(report.error)
+        for reason in report.incomplete:
+            print_error(f"{report.path}: audit incomplete: {reason}")
     if getattr(args, "server", False):
         # Loaded only on request: a plain audit never imports the HTTP code.
         from wizard.commands import server_check

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from wizard.audit import HardenResult, harden_document
 from wizard.commands.common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, print_error, trust_from
 from wizard.config_reading import iter_runners
-from wizard.embedded import load_document
+from wizard.embedded import block_name, load_all
 from wizard.errors import ConfigError, WizardError
 from wizard.impact import change_report, changes_for_edits, changes_for_fixes, managed_warning
 from wizard.model import Change, Edit, Trust
@@ -37,11 +37,13 @@ class _PresetPlan:
     source: str = ""
 
 
-def _check_runner_names(args: argparse.Namespace, document: ConfigDocument, path: Path) -> None:
+def _check_runner_names(
+    args: argparse.Namespace, documents: tuple[ConfigDocument, ...], path: Path
+) -> None:
     """A --runner name the file does not have, or has twice, is a mistake, not a result."""
     if not args.runner:
         return
-    names = [entry.name for entry in iter_runners(document.data)]
+    names = [entry.name for document in documents for entry in iter_runners(document.data)]
     unknown = [name for name in args.runner if name not in names]
     if unknown:
         have = ", ".join(str(n) for n in names if n) or "none"
@@ -49,9 +51,10 @@ def _check_runner_names(args: argparse.Namespace, document: ConfigDocument, path
     from wizard.scripted import shared_name_problem
 
     for name in dict.fromkeys(args.runner):
-        problem = shared_name_problem(document.data, name)
-        if problem is not None:
-            raise ConfigError(path, problem)
+        for document in documents:
+            problem = shared_name_problem(document.data, name)
+            if problem is not None:
+                raise ConfigError(path, problem)
 
 
 def _preset_plan(args: argparse.Namespace, document: ConfigDocument, path: Path) -> _PresetPlan:
@@ -107,9 +110,61 @@ def harden_file(path: Path, args: argparse.Namespace) -> tuple[HardenResult, _Pr
 def plan_file(
     path: Path, args: argparse.Namespace
 ) -> tuple[HardenResult, _PresetPlan, list[Change]]:
-    """What harden would do to one file, and every change with its impact."""
-    document = load_document(path)
-    _check_runner_names(args, document, path)
+    """What harden would do to one file, and every change with its impact.
+
+    Every runner config of the file is hardened, one after the other on the text
+    the one before left; each applied or skipped fix names its config when there
+    are several.
+    """
+    contents = load_all(path)
+    _check_runner_names(args, contents.documents, path)
+    first = contents.documents[0]
+    result: HardenResult | None = None
+    plans: list[_PresetPlan] = []
+    changes: list[Change] = []
+    for original in contents.documents:
+        current = original if result is None else _same_config(result.after, original)
+        step, step_plan, step_changes = _plan_document(current, path, args)
+        block = block_name(original, contents)
+        if block is not None:
+            step.applied = [replace(f, block=block) for f in step.applied]
+            step.skipped = [(replace(f, block=block), why) for f, why in step.skipped]
+            step_plan.skipped = [f"{block}: {note}" for note in step_plan.skipped]
+        if result is None:
+            result = step
+        else:
+            result.after = step.after
+            result.applied += step.applied
+            result.skipped += step.skipped
+            result.fix_mode = result.fix_mode or step.fix_mode
+        plans.append(step_plan)
+        changes += step_changes
+    assert result is not None
+    result.before = first
+    result.incomplete = contents.unread
+    preset_plan = plans[0]
+    for other in plans[1:]:
+        preset_plan.edits += other.edits
+        preset_plan.skipped += other.skipped
+    return result, preset_plan, changes
+
+
+def _same_config(after: ConfigDocument, original: ConfigDocument) -> ConfigDocument:
+    """``original``'s runner config, read from the text the fixes of the configs before left."""
+    if after.dumps() == original.dumps():
+        return original
+    from wizard.embedded.document import EmbeddedConfig
+    from wizard.embedded.load import from_text
+
+    assert isinstance(after, EmbeddedConfig) and isinstance(original, EmbeddedConfig)
+    again = from_text(after.src.file_text, original.path, bom=after.bom, choice=original.src.choice)
+    return replace(again, disk=original.disk)
+
+
+def _plan_document(
+    document: ConfigDocument, path: Path, args: argparse.Namespace
+) -> tuple[HardenResult, _PresetPlan, list[Change]]:
+    """What harden would do to one runner config."""
     preset_plan = _preset_plan(args, document, path)
     edits = preset_plan.edits
     document_for_fixes = document.with_edits(edits) if edits else document
@@ -157,6 +212,10 @@ def run(args: argparse.Namespace) -> int:
         path = Path(name)
         try:
             result, preset_plan, changes = plan_file(path, args)
+            for reason in result.incomplete:
+                # What the file names but does not hold was not hardened: never a clean result.
+                print_error(f"{name}: not hardened (not in this file): {reason}")
+                status = EXIT_ERROR
             needs_mode = result.fix_mode and not result.changed
             if args.dry_run:
                 for note in preset_plan.skipped:
@@ -221,6 +280,9 @@ def _run_json(args: argparse.Namespace) -> int:
         entry: dict[str, object] = {"path": name}
         try:
             result, preset_plan, changes = plan_file(path, args)
+            entry["incomplete"] = [mask_text(reason) for reason in result.incomplete]
+            if result.incomplete:
+                status = EXIT_ERROR
             entry["changes"] = [change_to_dict(c) for c in may_break_first(changes)]
             entry["diff"] = masked_diff(result.before, result.after, label=name)
             entry["left_alone"] = [mask_text(note) for note in preset_plan.skipped]

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from wizard.embedded.load import FileContents
     from wizard.tomlfile.document import ConfigDocument
 
 
@@ -29,3 +30,19 @@ def load_document(path: Path) -> ConfigDocument:
     from wizard.embedded.load import load_document as _load
 
     return _load(path)
+
+
+def load_all(path: Path) -> FileContents:
+    """Every runner config in the file, each once (a config.toml is one), and what was not read."""
+    from wizard.embedded.load import load_all as _load_all
+
+    return _load_all(path)
+
+
+def block_name(document: ConfigDocument, contents: FileContents) -> str | None:
+    """Which runner config of a file ``document`` is, when the file holds more than one."""
+    from wizard.embedded.document import EmbeddedConfig
+
+    if len(contents.documents) < 2 or not isinstance(document, EmbeddedConfig):
+        return None
+    return document.block_name

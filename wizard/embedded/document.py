@@ -56,6 +56,8 @@ class EmbeddedSource:
     """File line (0-based) of the TOML's first line."""
     toml_indent: int
     """Spaces in front of every TOML line in the file (all enclosing blocks together)."""
+    choice: tuple[int, ...] = ()
+    """Which of the file's runner configs this is (see :func:`wizard.embedded.load.block_choices`)."""
     _memo: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -85,6 +87,14 @@ class EmbeddedConfig(ConfigDocument):
     @property
     def kind(self) -> str:
         return self.src.kind
+
+    @property
+    def block_name(self) -> str:
+        """This runner config among others in its file: what it is, and its line."""
+        source = self.src
+        where = source.toml_path or source.chart_root
+        line = source.layers[-1].line_of(where) if where is not None else None
+        return f"{source.kind} (line {line})" if line is not None else source.kind
 
     @property
     def has_toml(self) -> bool:

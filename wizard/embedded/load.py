@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -118,14 +118,84 @@ def parse_embedded(text: str, path: Path | None) -> EmbeddedConfig:
     return from_text(text[1:] if bom else text, path, bom=bom)
 
 
-def from_text(file_text: str, path: Path | None, *, bom: bool = False) -> EmbeddedConfig:
-    from wizard.embedded.locate import Found, check_block, find
+Choice = tuple[int, ...]
+"""Which runner config of a file: its position among the configs of each nested layer."""
+
+
+@dataclass(frozen=True)
+class FileContents:
+    """Every runner config a file holds, each once, and what the file names but lacks."""
+
+    documents: tuple[ConfigDocument, ...]
+    unread: tuple[str, ...] = ()
+    """Places that may hold a runner config that was not read: the audit is partial."""
+
+
+def load_all(path: Path) -> FileContents:
+    """Every runner config in ``path``: one for a config.toml, one per block in YAML."""
+    raw, fingerprint = read_bytes(path)
+    first = parse_document(raw, path)
+    if not isinstance(first, EmbeddedConfig):
+        return FileContents((replace(first, disk=fingerprint),))
+    choices, unread = block_choices(first.src.file_text, path)
+    documents: list[ConfigDocument] = [replace(first, disk=fingerprint)]
+    for choice in choices[1:]:
+        other = from_text(first.src.file_text, path, bom=first.bom, choice=choice)
+        documents.append(replace(other, disk=fingerprint))
+    return FileContents(tuple(documents), unread)
+
+
+def block_choices(file_text: str, path: Path | None) -> tuple[list[Choice], tuple[str, ...]]:
+    """The choice of every runner config in the file, in file order, and what was not read."""
+    from wizard.embedded.locate import check_block, find_all
+    from wizard.embedded.yamltree import YamlText
+
+    choices: list[Choice] = []
+    unread: list[str] = []
+
+    def visit(layer: YamlText, prefix: Choice, indent: int) -> None:
+        contents = find_all(layer)
+        unread.extend(contents.unread)
+        for number, found in enumerate(contents.found):
+            if found.values is None:
+                choices.append((*prefix, number))
+                continue
+            block = check_block(layer, found.values)
+            inner = YamlText(
+                block.extract(layer.lines),
+                layer.offset + block.first,
+                path,
+                indent=indent + block.indent,
+            ).parse()
+            try:
+                find_all(inner)
+            except ConfigError:
+                choices.append((*prefix, number))  # a values string with no runner config
+                continue
+            visit(inner, (*prefix, number), indent + block.indent)
+
+    visit(YamlText(file_text, 0, path).parse(), (), 0)
+    return choices, tuple(unread)
+
+
+def from_text(
+    file_text: str, path: Path | None, *, bom: bool = False, choice: Choice = ()
+) -> EmbeddedConfig:
+    """The runner config ``choice`` of the file (the first one when not given)."""
+    from wizard.embedded.locate import Found, check_block, find_all
     from wizard.embedded.yamltree import YamlText
 
     layers = [YamlText(file_text, 0, path).parse()]
     if not layers[0].roots:
         raise ConfigError(path, "is empty: no YAML documents in it")
-    found = find(layers[0])
+    depth = 0
+
+    def pick(layer: YamlText) -> Found:
+        found = find_all(layer).found
+        position = choice[depth] if depth < len(choice) else 0
+        return found[position] if position < len(found) else found[0]
+
+    found = pick(layers[0])
     kind = found.kind
     links: list[YamlPath] = []
     indent = 0
@@ -141,8 +211,9 @@ def from_text(file_text: str, path: Path | None, *, bom: bool = False) -> Embedd
         links.append(found.values)
         layers.append(inner)
         indent += block.indent
+        depth += 1
         try:
-            found = find(inner)
+            found = pick(inner)
         except ConfigError:
             found = Found(kind="values", note="its helm.values set no runner config")
         kind = f"{kind} (helm.values: {found.kind})"
@@ -181,6 +252,7 @@ def from_text(file_text: str, path: Path | None, *, bom: bool = False) -> Embedd
         toml_raw=toml_raw,
         toml_offset=offset,
         toml_indent=indent,
+        choice=choice,
     )
     return EmbeddedConfig(path=path, text=masked, data=data, bom=bom, source=source)
 
@@ -207,7 +279,7 @@ def reload(
 ) -> EmbeddedConfig:
     """The edited file read again from its text; anything unreadable is an EditError."""
     try:
-        after = from_text(file_text, before.path, bom=before.bom)
+        after = from_text(file_text, before.path, bom=before.bom, choice=before.src.choice)
     except ConfigError as error:
         raise EditError(
             before.path,

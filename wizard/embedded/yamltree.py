@@ -253,6 +253,7 @@ class YamlText:
     index: dict[YamlPath, tuple[ScalarNode | None, Node]] = field(default_factory=dict)
     indent: int = 0
     """How far this text is indented in the file (a values block inside YAML)."""
+    _paths: dict[int, YamlPath] | None = field(default=None, repr=False)
 
     @property
     def lines(self) -> list[str]:
@@ -270,6 +271,7 @@ class YamlText:
         except RecursionError:
             raise ConfigError(self.path, "invalid YAML: nested too deeply") from None
         self.index = {}
+        self._paths = None
         _Walk(self).run()
         return self
 
@@ -298,6 +300,12 @@ class YamlText:
         key, value = entry
         mark = (key or value).start_mark
         return mark.line + 1 + self.offset
+
+    def path_of(self, node: Node) -> YamlPath | None:
+        """The path that first reaches ``node`` (where it is written), ``None`` if none does."""
+        if self._paths is None:
+            self._paths = {id(value): path for path, (_key, value) in self.index.items()}
+        return self._paths.get(id(node))
 
     def mappings(self) -> Iterator[tuple[YamlPath, MappingNode]]:
         for path, (_key, node) in self.index.items():

@@ -35,6 +35,8 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         entry["subject"] = finding.subject
     if finding.accepted is not None:
         entry["accepted"] = finding.accepted
+    if finding.block is not None:
+        entry["block"] = finding.block
     return entry
 
 
@@ -49,6 +51,7 @@ def report_to_dict(reports: Iterable[FileReport]) -> dict[str, Any]:
                     "path": report.path,
                     "trust": report.trust.value,
                     "error": report.error,
+                    "incomplete": list(report.incomplete),
                     "findings": [finding_to_dict(f) for f in report.findings],
                 }
                 for report in reports

@@ -21,10 +21,11 @@ def severity_counts(findings: Iterable[Finding]) -> str:
 
 
 def _runner_heading(finding: Finding) -> str:
+    block = f"{finding.block}: " if finding.block else ""
     if finding.runner_index is None:
-        return "global settings"
+        return f"{block}global settings"
     name = f'"{finding.runner}"' if finding.runner else "(unnamed)"
-    return f"runner {name} (entry {finding.runner_index + 1})"
+    return f"{block}runner {name} (entry {finding.runner_index + 1})"
 
 
 def render_finding(finding: Finding, *, indent: str = "    ") -> list[str]:
@@ -63,8 +64,11 @@ def render_text(reports: Iterable[FileReport]) -> str:
                 out.append(f"  {current}")
                 heading = current
             out.extend(render_finding(finding))
+        out.extend(f"  incomplete: {reason}" for reason in report.incomplete)
         fixable = Counter(f.impact for f in report.findings if f.impact is not None)
         summary = f"  {severity_counts(report.findings)}"
+        if report.incomplete:
+            summary += " in what was read; the audit is incomplete (exit code 2)"
         if fixable:
             summary += (
                 f"; fixable: {fixable[Impact.NONE]} with impact none, "
