@@ -57,6 +57,8 @@ class EmbeddedSource:
     toml_indent: int
     """Spaces in front of every TOML line in the file (all enclosing blocks together)."""
     choice: tuple[int, ...] = ()
+    read_only: str | None = None
+    """Why the config block cannot be edited in place (not a literal ``|`` block)."""
     """Which of the file's runner configs this is (see :func:`wizard.embedded.load.block_choices`)."""
     _memo: dict[str, Any] = field(default_factory=dict)
 
@@ -156,6 +158,8 @@ class EmbeddedConfig(ConfigDocument):
                     return line
                 path = path[:-1]
             return layer.line_of(source.chart_root)
+        if source.read_only is not None and source.toml_path is not None:
+            return source.layers[-1].line_of(source.toml_path)  # inside a quoted value
         line = super().line_of(table, key)
         return None if line is None else line + source.toml_offset
 
@@ -205,7 +209,9 @@ class EmbeddedConfig(ConfigDocument):
             for index, masked in enumerate(masked_lines(layer, secret_parents)):
                 if masked != original[index]:
                     lines[layer.offset + index] = " " * indent + masked
-        if source.toml_path is not None:
+        if source.read_only is not None and source.toml_path is not None:
+            _hide_value(lines, source.layers[-1], source.toml_path)
+        elif source.toml_path is not None:
             masked_toml = split_lines(source.mask.restore(super().masked_text()))
             for index, (old, new) in enumerate(
                 zip(split_lines(source.toml_raw), masked_toml, strict=False)
@@ -218,6 +224,10 @@ class EmbeddedConfig(ConfigDocument):
 
     def with_edits(self, edits: Iterable[Edit]) -> ConfigDocument:
         edits = list(edits)
+        if edits and self.src.read_only is not None and self.src.toml_path is not None:
+            raise EditError(
+                self.path, self.src.read_only, line=self.src.layers[-1].line_of(self.src.toml_path)
+            )
         chart = [edit for edit in edits if edit.table[:1] == (CHART,)]
         toml = [edit for edit in edits if edit.table[:1] != (CHART,)]
         document: ConfigDocument = self._with_chart_edits(chart) if chart else self
@@ -326,6 +336,19 @@ class EmbeddedConfig(ConfigDocument):
             "make it by hand so that it lands on the side you mean",
             line=number,
         )
+
+
+def _hide_value(lines: list[str], layer: YamlText, path: YamlPath) -> None:
+    """A config block we cannot map line by line is not shown at all: it may hold tokens."""
+    node = layer.index[path][1]
+    start, end = node.start_mark, node.end_mark
+    for number in range(start.line, min(end.line + 1, len(layer.lines))):
+        index = layer.offset + number
+        body = lines[index].rstrip("\r\n")
+        column = start.column if number == start.line else len(body) - len(body.lstrip())
+        column += len(lines[index]) - len(layer.lines[number])  # the layer's own indentation
+        if body[column:].strip():
+            lines[index] = body[:column] + "…" + lines[index][len(body) :]
 
 
 def _has_key(table: Mapping[str, Any], key: str) -> bool:

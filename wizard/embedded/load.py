@@ -139,10 +139,17 @@ def load_all(path: Path) -> FileContents:
         return FileContents((replace(first, disk=fingerprint),))
     choices, unread = block_choices(first.src.file_text, path)
     documents: list[ConfigDocument] = [replace(first, disk=fingerprint)]
+    not_read = list(unread)
     for choice in choices[1:]:
-        other = from_text(first.src.file_text, path, bom=first.bom, choice=choice)
+        try:
+            other = from_text(first.src.file_text, path, bom=first.bom, choice=choice)
+        except ConfigError as error:
+            # One unreadable config does not hide the others; the audit says it is partial.
+            where = f"line {error.line}: " if error.line is not None else ""
+            not_read.append(f"{where}{error.reason}")
+            continue
         documents.append(replace(other, disk=fingerprint))
-    return FileContents(tuple(documents), unread)
+    return FileContents(tuple(documents), tuple(not_read))
 
 
 def block_choices(file_text: str, path: Path | None) -> tuple[list[Choice], tuple[str, ...]]:
@@ -222,17 +229,27 @@ def from_text(
     offset = 0
     data: dict[str, Any] = {}
     mask = mask_toml("")[1]
+    read_only: str | None = None
     if found.toml is not None:
         last = layers[-1]
-        block = check_block(last, found.toml)
-        toml_raw = block.extract(last.lines)
+        try:
+            block = check_block(last, found.toml)
+        except ConfigError as error:
+            # A quoted or folded config.toml (common in OpenShift templates) is read from
+            # the parsed value; it cannot be edited in place, and lines point at its key.
+            read_only = error.reason
+            toml_raw = last.scalar(found.toml) or ""
+            offset = (last.line_of(found.toml) or 1) - 1
+        else:
+            toml_raw = block.extract(last.lines)
+            offset = last.offset + block.first
+            indent += block.indent
         masked, mask = mask_toml(toml_raw)
-        offset = last.offset + block.first
-        indent += block.indent
         try:
             data = parse_text(masked, path)
         except ConfigError as error:
             line = error.line + offset if error.line is not None else last.line_of(found.toml)
+            line = last.line_of(found.toml) if read_only else line
             reason = error.reason.replace("invalid TOML", "invalid TOML in the config block")
             column = error.column + indent if error.column is not None else None
             raise ConfigError(path, reason, line=line, column=column) from None
@@ -253,6 +270,7 @@ def from_text(
         toml_offset=offset,
         toml_indent=indent,
         choice=choice,
+        read_only=read_only,
     )
     return EmbeddedConfig(path=path, text=masked, data=data, bom=bom, source=source)
 
