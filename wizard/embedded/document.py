@@ -58,7 +58,12 @@ class EmbeddedSource:
     """Spaces in front of every TOML line in the file (all enclosing blocks together)."""
     choice: tuple[int, ...] = ()
     read_only: str | None = None
-    """Why the config block cannot be edited in place (not a literal ``|`` block)."""
+    """Why the config block cannot be edited in place (not a literal ``|`` block, ...)."""
+    literal: bool = True
+    """Whether the block's lines are the TOML's lines (a ``|`` block), for lines and masking."""
+    branch: int = 0
+    branches: int = 1
+    """How many readings the block has: one per choice of its template branches."""
     """Which of the file's runner configs this is (see :func:`wizard.embedded.load.block_choices`)."""
     _memo: dict[str, Any] = field(default_factory=dict)
 
@@ -158,7 +163,7 @@ class EmbeddedConfig(ConfigDocument):
                     return line
                 path = path[:-1]
             return layer.line_of(source.chart_root)
-        if source.read_only is not None and source.toml_path is not None:
+        if not source.literal and source.toml_path is not None:
             return source.layers[-1].line_of(source.toml_path)  # inside a quoted value
         line = super().line_of(table, key)
         return None if line is None else line + source.toml_offset
@@ -209,7 +214,7 @@ class EmbeddedConfig(ConfigDocument):
             for index, masked in enumerate(masked_lines(layer, secret_parents)):
                 if masked != original[index]:
                     lines[layer.offset + index] = " " * indent + masked
-        if source.read_only is not None and source.toml_path is not None:
+        if not source.literal and source.toml_path is not None:
             _hide_value(lines, source.layers[-1], source.toml_path)
         elif source.toml_path is not None:
             masked_toml = split_lines(source.mask.restore(super().masked_text()))

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from wizard.embedded.blocks import split_lines
 from wizard.embedded.document import EmbeddedConfig, EmbeddedSource
-from wizard.embedded.templates import mask_toml
+from wizard.embedded.templates import branch_variants, mask_toml
 from wizard.errors import ConfigError, EditError
 from wizard.tomlfile.document import (
     BOM,
@@ -138,17 +138,26 @@ def load_all(path: Path) -> FileContents:
     if not isinstance(first, EmbeddedConfig):
         return FileContents((replace(first, disk=fingerprint),))
     choices, unread = block_choices(first.src.file_text, path)
-    documents: list[ConfigDocument] = [replace(first, disk=fingerprint)]
+    documents: list[ConfigDocument] = []
     not_read = list(unread)
-    for choice in choices[1:]:
+    for number, choice in enumerate(choices):
         try:
-            other = from_text(first.src.file_text, path, bom=first.bom, choice=choice)
+            other = (
+                first
+                if number == 0
+                else from_text(first.src.file_text, path, bom=first.bom, choice=choice)
+            )
+            documents += [replace(other, disk=fingerprint)] + [
+                replace(
+                    from_text(first.src.file_text, path, bom=first.bom, choice=choice, branch=b),
+                    disk=fingerprint,
+                )
+                for b in range(1, other.src.branches)
+            ]
         except ConfigError as error:
             # One unreadable config does not hide the others; the audit says it is partial.
             where = f"line {error.line}: " if error.line is not None else ""
             not_read.append(f"{where}{error.reason}")
-            continue
-        documents.append(replace(other, disk=fingerprint))
     return FileContents(tuple(documents), tuple(not_read))
 
 
@@ -186,9 +195,18 @@ def block_choices(file_text: str, path: Path | None) -> tuple[list[Choice], tupl
 
 
 def from_text(
-    file_text: str, path: Path | None, *, bom: bool = False, choice: Choice = ()
+    file_text: str,
+    path: Path | None,
+    *,
+    bom: bool = False,
+    choice: Choice = (),
+    branch: int = 0,
 ) -> EmbeddedConfig:
-    """The runner config ``choice`` of the file (the first one when not given)."""
+    """The runner config ``choice`` of the file (the first one when not given).
+
+    ``branch`` picks the reading of a block whose template branches declare the
+    same table (see :func:`~wizard.embedded.templates.branch_variants`).
+    """
     from wizard.embedded.locate import Found, check_block, find_all
     from wizard.embedded.yamltree import YamlText
 
@@ -230,6 +248,8 @@ def from_text(
     data: dict[str, Any] = {}
     mask = mask_toml("")[1]
     read_only: str | None = None
+    literal = True
+    branches = 1
     if found.toml is not None:
         last = layers[-1]
         try:
@@ -238,6 +258,7 @@ def from_text(
             # A quoted or folded config.toml (common in OpenShift templates) is read from
             # the parsed value; it cannot be edited in place, and lines point at its key.
             read_only = error.reason
+            literal = False
             toml_raw = last.scalar(found.toml) or ""
             offset = (last.line_of(found.toml) or 1) - 1
         else:
@@ -252,7 +273,29 @@ def from_text(
             line = last.line_of(found.toml) if read_only else line
             reason = error.reason.replace("invalid TOML", "invalid TOML in the config block")
             column = error.column + indent if error.column is not None else None
-            raise ConfigError(path, reason, line=line, column=column) from None
+            failure = ConfigError(path, reason, line=line, column=column)
+            variants = [] if read_only else branch_variants(toml_raw, offset + 1)
+            if not variants:
+                raise failure from None
+            # Helm renders one branch of each if/else: read each such reading on its own.
+            variant = variants[min(branch, len(variants) - 1)]
+            masked, mask = mask_toml(variant.text)
+            try:
+                data = parse_text(masked, path)
+            except ConfigError:
+                raise ConfigError(
+                    path,
+                    f"{reason}, even with one template branch read at a time "
+                    f"({variant.label})",
+                    line=line,
+                    column=column,
+                ) from None
+            branches = len(variants)
+            kind = f"{kind}, {variant.label}"
+            read_only = (
+                "the config block declares the same settings in more than one template "
+                "branch; each branch is audited, changes are made by hand"
+            )
     chart_kind = None
     if found.chart_root is not None:
         chart_kind = "operator" if found.kind.startswith("Runner") else "helm"
@@ -271,6 +314,9 @@ def from_text(
         toml_indent=indent,
         choice=choice,
         read_only=read_only,
+        literal=literal,
+        branch=branch,
+        branches=branches,
     )
     return EmbeddedConfig(path=path, text=masked, data=data, bom=bom, source=source)
 
@@ -297,7 +343,9 @@ def reload(
 ) -> EmbeddedConfig:
     """The edited file read again from its text; anything unreadable is an EditError."""
     try:
-        after = from_text(file_text, before.path, bom=before.bom, choice=before.src.choice)
+        after = from_text(
+            file_text, before.path, bom=before.bom, choice=before.src.choice, branch=before.src.branch
+        )
     except ConfigError as error:
         raise EditError(
             before.path,
