@@ -27,6 +27,7 @@ from wizard.secrets import mask_text
 from wizard.tomlfile.document import ConfigDocument
 
 if TYPE_CHECKING:
+    from wizard.embedded.locate import Override
     from wizard.embedded.yamltree import YamlPath, YamlText
 
 CHART = "@values"
@@ -57,6 +58,8 @@ class EmbeddedSource:
     toml_indent: int
     """Spaces in front of every TOML line in the file (all enclosing blocks together)."""
     choice: tuple[int, ...] = ()
+    overrides: tuple[Override, ...] = ()
+    """Argo CD ``helm.parameters`` set on top of the chart values: applied when auditing."""
     read_only: str | None = None
     """Why the config block cannot be edited in place (not a literal ``|`` block, ...)."""
     literal: bool = True
@@ -128,7 +131,11 @@ class EmbeddedConfig(ConfigDocument):
         if entry is None:
             return None
         value = layer.data(entry[1])
-        return value if isinstance(value, Mapping) else None
+        if not isinstance(value, Mapping):
+            return None
+        for override in source.overrides:
+            value = _with_value(value, override.name, override.value)
+        return value
 
     def effective_data(self) -> dict[str, Any]:
         """The TOML as the runner ends up with it: the chart registers every runner with
@@ -156,7 +163,11 @@ class EmbeddedConfig(ConfigDocument):
             if source.chart_root is None:
                 return None
             layer = source.layers[-1]
-            path: YamlPath = (*source.chart_root, *table[1:], *([key] if key else []))
+            wanted = (*table[1:], *([key] if key else []))
+            for override in source.overrides:
+                if wanted[: len(override.name)] == override.name:
+                    return override.line  # the parameter decides this value
+            path: YamlPath = (*source.chart_root, *wanted)
             while len(path) > len(source.chart_root):
                 line = layer.line_of(path)
                 if line is not None:
@@ -283,6 +294,14 @@ class EmbeddedConfig(ConfigDocument):
             if isinstance(edit, RemoveKey):
                 raise EditError(self.path, "removing a chart value is left to the operator")
             assert isinstance(edit, SetValue)
+            name = (*edit.table[1:], edit.key)
+            for override in source.overrides:
+                if name[: len(override.name)] == override.name:
+                    raise EditError(
+                        self.path,
+                        f"{'.'.join(override.name)} is set by helm.parameters; change it there",
+                        line=override.line,
+                    )
             path: YamlPath = (*source.chart_root, *edit.table[1:], edit.key)
             texts[-1] = chart_edit(self, texts[-1], path, edit.value)
             changes.append((path, edit.value))
@@ -354,6 +373,18 @@ def _hide_value(lines: list[str], layer: YamlText, path: YamlPath) -> None:
         column += len(lines[index]) - len(layer.lines[number])  # the layer's own indentation
         if body[column:].strip():
             lines[index] = body[:column] + "…" + lines[index][len(body) :]
+
+
+def _with_value(values: Mapping[str, Any], name: tuple[str, ...], value: object) -> dict[str, Any]:
+    """``values`` with the value at ``name`` set, as Helm's ``--set`` sets it (copies, not edits)."""
+    result = dict(values)
+    head, rest = name[0], name[1:]
+    if not rest:
+        result[head] = value
+        return result
+    inner = result.get(head)
+    result[head] = _with_value(inner if isinstance(inner, Mapping) else {}, rest, value)
+    return result
 
 
 def _has_key(table: Mapping[str, Any], key: str) -> bool:

@@ -237,8 +237,9 @@ def from_text(
         layers.append(inner)
         indent += block.indent
         depth += 1
+        overrides = found.overrides
         try:
-            found = pick(inner)
+            found = replace(pick(inner), overrides=overrides)
         except ConfigError:
             found = Found(kind="values", note="its helm.values set no runner config")
         kind = f"{kind} (helm.values: {found.kind})"
@@ -313,6 +314,7 @@ def from_text(
         toml_offset=offset,
         toml_indent=indent,
         choice=choice,
+        overrides=found.overrides,
         read_only=read_only,
         literal=literal,
         branch=branch,

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from wizard.embedded.blocks import Block, BlockError, locate, split_lines, trailing_blank_lines
 from wizard.embedded.yamltree import YamlPath, YamlText, child, merged_pairs, scalar_value
@@ -52,6 +52,56 @@ class Found:
     """A block scalar holding another values file (Argo CD's ``helm.values``)."""
     chart_root: YamlPath | None = None
     note: str | None = None
+    overrides: tuple[Override, ...] = ()
+    """Argo CD ``helm.parameters`` that override these values when the chart renders."""
+
+
+@dataclass(frozen=True)
+class Override:
+    """One ``helm.parameters`` entry: a chart value set on top of the values file."""
+
+    name: tuple[str, ...]
+    """The value's path (``runners.privileged``), split at its dots."""
+    value: object
+    line: int | None
+
+
+def _overrides(layer: YamlText, helm: MappingNode) -> tuple[tuple[Override, ...], list[str]]:
+    """The parameters of an Argo CD ``helm`` mapping, typed as Helm's ``--set`` types them."""
+    parameters = child(helm, "parameters")
+    if not isinstance(parameters, SequenceNode):
+        return (), []
+    found: list[Override] = []
+    unread: list[str] = []
+    for item in parameters.value:
+        if not isinstance(item, MappingNode):
+            continue
+        name = scalar_value(child(item, "name"))
+        raw = scalar_value(child(item, "value"))
+        line = item.start_mark.line + 1 + layer.offset
+        if not name or raw is None:
+            continue
+        if any(mark in name for mark in "[]\\,") or "" in name.split("."):
+            unread.append(
+                f"line {line}: helm.parameters sets {name}, a form the audit does not apply; "
+                "check that value by hand"
+            )
+            continue
+        forced = (scalar_value(child(item, "forceString")) or "").lower() == "true"
+        found.append(Override(tuple(name.split(".")), raw if forced else _set_value(raw), line))
+    return tuple(found), unread
+
+
+def _set_value(raw: str) -> object:
+    """A ``--set`` value as Helm types it: true/false, null, integers; the rest stays text."""
+    lowered = raw.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered == "null":
+        return None
+    if raw.lstrip("-").isdigit() and len(raw) < 19:
+        return int(raw)
+    return raw
 
 
 def block_at(layer: YamlText, path: YamlPath) -> Block:
@@ -129,7 +179,9 @@ def find_all(layer: YamlText) -> Contents:
     configmaps: dict[str, YamlPath] = {}
     configmap_blocks: list[tuple[YamlPath, str | None]] = []
     operators: list[tuple[YamlPath, str | None]] = []
-    values_strings: list[YamlPath] = []
+    values_strings: list[tuple[YamlPath, tuple[Override, ...]]] = []
+    overrides: dict[YamlPath, tuple[Override, ...]] = {}  # by the valuesObject's path
+    unread: list[str] = []
     for path, mapping in layer.mappings():
         keys = {k.value for k, _v in merged_pairs(mapping) if isinstance(k, ScalarNode)}
         runners = child(mapping, "runners")
@@ -159,13 +211,18 @@ def find_all(layer: YamlText) -> Contents:
             operators.append(((*path, "spec"), scalar_value(child(spec, "config"))))
         helm = child(mapping, "helm")
         if isinstance(helm, MappingNode):
+            parameters, not_applied = _overrides(layer, helm)
+            unread += not_applied
             values = child(helm, "values")
             values_path = layer.path_of(values) if isinstance(values, ScalarNode) else None
             if values_path is not None:
-                values_strings.append(values_path)
+                values_strings.append((values_path, parameters))
+            values_object = child(helm, "valuesObject")
+            object_path = layer.path_of(values_object) if values_object is not None else None
+            if object_path is not None:
+                overrides[object_path] = parameters
 
     found: list[tuple[YamlPath, Found]] = []  # (where it is, what) to sort by place
-    unread: list[str] = []
     taken: set[YamlPath] = set()
     # runners.config as a string the chart passes to register --template-config.
     for block_path, root in helm_blocks:
@@ -173,7 +230,12 @@ def find_all(layer: YamlText) -> Contents:
             continue
         taken.add(block_path)
         kind = "Helm values" if len(root) == 1 else f"Helm values under {_dotted(root)}"
-        found.append((root, Found(kind=kind, toml=block_path, chart_root=root)))
+        found.append(
+            (
+                root,
+                Found(kind=kind, toml=block_path, chart_root=root, overrides=overrides.get(root, ())),
+            )
+        )
     for runner_path, config_name in operators:
         name = _runner_name(layer, runner_path)
         if config_name and config_name in configmaps:
@@ -207,9 +269,10 @@ def find_all(layer: YamlText) -> Contents:
         taken.add(block_path)
         kind = f"ConfigMap {cm_name}" if cm_name else "ConfigMap"
         found.append((block_path, Found(kind=kind, toml=block_path)))
-    for values_path in values_strings:
+    for values_path, parameters in values_strings:
         where = ".".join(str(part) for part in values_path[1:])
-        found.append((values_path, Found(kind=f"Argo CD Application {where}", values=values_path)))
+        kind = f"Argo CD Application {where}"
+        found.append((values_path, Found(kind=kind, values=values_path, overrides=parameters)))
     if not found and chart_roots:
         root = min(chart_roots, key=len)
         kind = "Helm values" if len(root) == 1 else f"Helm values under {_dotted(root)}"
