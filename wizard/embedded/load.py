@@ -23,14 +23,14 @@ from wizard.tomlfile.nesting import too_deep_line
 from wizard.tomlfile.regular_file import read_regular_file_with_stat
 
 if TYPE_CHECKING:
-    from wizard.embedded.yamltree import YamlPath
+    from wizard.embedded.yamltree import YamlPath, YamlText
 
-MAX_YAML_BYTES = 1024 * 1024
+MAX_YAML_BYTES = 512 * 1024
 """The largest YAML file read for a runner config (a config.toml may be larger).
 
 Values files and rendered manifests are tens of kilobytes; the YAML parser
-reads about a megabyte a second, so a larger file would be minutes of work
-for a file no chart writes. Refused with one line, before any parsing.
+reads well under a megabyte a second, so a larger file would be many seconds
+of work for a file no chart writes. Refused with one line, before any parsing.
 """
 
 # The YAML parser loads only when a file is not TOML: a plain config.toml audit
@@ -89,8 +89,8 @@ def _refuse_large_yaml(raw: bytes, path: Path | None) -> None:
     if is_yaml_name(path) or _looks_like_yaml(head):
         raise ConfigError(
             path,
-            f"is {len(raw) / 1024 / 1024:.1f} MiB of YAML; YAML files over "
-            f"{MAX_YAML_BYTES // 1024 // 1024} MiB are not read (values files are far smaller)",
+            f"is {len(raw) / 1024:,.0f} KiB of YAML; YAML files over "
+            f"{MAX_YAML_BYTES // 1024} KiB are not read (values files are far smaller)",
         )
 
 
@@ -116,6 +116,29 @@ def _looks_like_yaml(text: str) -> bool:
 def parse_embedded(text: str, path: Path | None) -> EmbeddedConfig:
     bom = text.startswith(BOM)
     return from_text(text[1:] if bom else text, path, bom=bom)
+
+
+_PARSED: dict[tuple[str, int, Path | None, int], YamlText] = {}
+_PARSED_KEPT = 4
+
+
+def parsed(text: str, offset: int, path: Path | None, indent: int) -> YamlText:
+    """The YAML text parsed, once: every runner config of a file is read from the same text.
+
+    The parser is the slow part (about a megabyte a second); a file with several
+    configs, and a harden that reads each again, would otherwise parse it each time.
+    Nothing changes a parsed text afterwards. The last few texts are kept.
+    """
+    from wizard.embedded.yamltree import YamlText
+
+    key = (text, offset, path, indent)
+    found = _PARSED.get(key)
+    if found is None:
+        found = YamlText(text, offset, path, indent=indent).parse()
+        while len(_PARSED) >= _PARSED_KEPT:
+            del _PARSED[next(iter(_PARSED))]
+        _PARSED[key] = found
+    return found
 
 
 Choice = tuple[int, ...]
@@ -164,7 +187,6 @@ def load_all(path: Path) -> FileContents:
 def block_choices(file_text: str, path: Path | None) -> tuple[list[Choice], tuple[str, ...]]:
     """The choice of every runner config in the file, in file order, and what was not read."""
     from wizard.embedded.locate import check_block, find_all
-    from wizard.embedded.yamltree import YamlText
 
     choices: list[Choice] = []
     unread: list[str] = []
@@ -177,12 +199,9 @@ def block_choices(file_text: str, path: Path | None) -> tuple[list[Choice], tupl
                 choices.append((*prefix, number))
                 continue
             block = check_block(layer, found.values)
-            inner = YamlText(
-                block.extract(layer.lines),
-                layer.offset + block.first,
-                path,
-                indent=indent + block.indent,
-            ).parse()
+            inner = parsed(
+                block.extract(layer.lines), layer.offset + block.first, path, indent + block.indent
+            )
             try:
                 find_all(inner)
             except ConfigError:
@@ -190,7 +209,7 @@ def block_choices(file_text: str, path: Path | None) -> tuple[list[Choice], tupl
                 continue
             visit(inner, (*prefix, number), indent + block.indent)
 
-    visit(YamlText(file_text, 0, path).parse(), (), 0)
+    visit(parsed(file_text, 0, path, 0), (), 0)
     return choices, tuple(unread)
 
 
@@ -208,9 +227,8 @@ def from_text(
     same table (see :func:`~wizard.embedded.templates.branch_variants`).
     """
     from wizard.embedded.locate import Found, check_block, find_all
-    from wizard.embedded.yamltree import YamlText
 
-    layers = [YamlText(file_text, 0, path).parse()]
+    layers = [parsed(file_text, 0, path, 0)]
     if not layers[0].roots:
         raise ConfigError(path, "is empty: no YAML documents in it")
     depth = 0
@@ -227,12 +245,7 @@ def from_text(
     while found.values is not None:
         outer = layers[-1]
         block = check_block(outer, found.values)
-        inner = YamlText(
-            block.extract(outer.lines),
-            outer.offset + block.first,
-            path,
-            indent=indent + block.indent,
-        ).parse()
+        inner = parsed(block.extract(outer.lines), outer.offset + block.first, path, indent + block.indent)
         links.append(found.values)
         layers.append(inner)
         indent += block.indent
