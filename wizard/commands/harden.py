@@ -141,6 +141,8 @@ def plan_file(
         changes += step_changes
     assert result is not None
     result.before = first
+    if result.after.dumps() == first.dumps():
+        result.after = first  # the last config's reading of an unchanged file: no change
     result.incomplete = contents.unread
     preset_plan = plans[0]
     for other in plans[1:]:

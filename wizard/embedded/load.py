@@ -163,13 +163,9 @@ def load_all(path: Path) -> FileContents:
     choices, unread = block_choices(first.src.file_text, path)
     documents: list[ConfigDocument] = []
     not_read = list(unread)
-    for number, choice in enumerate(choices):
+    for choice in choices:
         try:
-            other = (
-                first
-                if number == 0
-                else from_text(first.src.file_text, path, bom=first.bom, choice=choice)
-            )
+            other = from_text(first.src.file_text, path, bom=first.bom, choice=choice)
             documents += [replace(other, disk=fingerprint)] + [
                 replace(
                     from_text(first.src.file_text, path, bom=first.bom, choice=choice, branch=b),
