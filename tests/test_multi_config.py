@@ -9,14 +9,20 @@ audit: exit 2 and a notice, in every format.
 from __future__ import annotations
 
 import json
+import os
+import re
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
 from tests.cli_support import run_cli
+from tests.corpus import helm_corpus_files
+from wizard.audit import audit_document, harden_document
 from wizard.embedded import load_all
 from wizard.embedded.document import EmbeddedConfig
+from wizard.embedded.templates import mask_for_yaml
 from wizard.embedded.yamltree import YamlText, child, scalar_value
 
 PRIVILEGED_DOCKER = """\
@@ -397,3 +403,114 @@ def test_each_document_is_one_embedded_config_with_its_own_choice(tmp_path: Path
     contents = load_all(_write(tmp_path, ARGO_SOURCES))
     choices = [d.src.choice for d in contents.documents if isinstance(d, EmbeddedConfig)]
     assert choices == [(0, 0), (1,), (2, 0)]
+
+
+# -- the shared corpus: every config counted independently, each audited and hardened once --
+
+
+def _count_configs(data: object, *, seen: set[int] | None = None) -> int:
+    """Runner configs in plain YAML data, counted without the code under test.
+
+    A ``runners.config`` string, a ConfigMap's ``config.toml``/``config.template.toml``
+    holding ``[[runners]]``, an Operator ``Runner`` (with or without its ConfigMap here),
+    and inside an Argo CD ``helm.values`` string, the same again.
+    """
+    seen = set() if seen is None else seen
+    if id(data) in seen:
+        return 0
+    seen.add(id(data))
+    count = 0
+    if isinstance(data, dict):
+        runners = data.get("runners")
+        if isinstance(runners, dict) and isinstance(runners.get("config"), str):
+            count += 1
+        if data.get("kind") == "ConfigMap" and isinstance(data.get("data"), dict):
+            blocks = [
+                data["data"].get(name) for name in ("config.template.toml", "config.toml")
+            ]
+            texts = [b for b in blocks if isinstance(b, str)]
+            with_runners = [t for t in texts if "[[runners]]" in t]
+            count += len(with_runners) or len(texts)
+        helm = data.get("helm")
+        if isinstance(helm, dict) and isinstance(helm.get("values"), str):
+            count += max(1, _count_configs_text(helm["values"]))
+        for value in data.values():
+            count += _count_configs(value, seen=seen)
+    elif isinstance(data, list):
+        for item in data:
+            count += _count_configs(item, seen=seen)
+    return count
+
+
+def _runner_manifests(data: object) -> int:
+    if isinstance(data, dict):
+        own = 1 if data.get("kind") == "Runner" and isinstance(data.get("spec"), dict) else 0
+        return own + sum(_runner_manifests(v) for v in data.values())
+    if isinstance(data, list):
+        return sum(_runner_manifests(item) for item in data)
+    return 0
+
+
+def _count_configs_text(text: str) -> int:
+    masked = mask_for_yaml(text)
+    try:
+        documents = list(yaml.safe_load_all(masked))
+    except yaml.YAMLError:
+        return 0
+    return sum(_count_configs(d) for d in documents)
+
+
+def _expected(path: Path) -> int:
+    text = mask_for_yaml(path.read_text(encoding="utf-8"))
+    documents = [d for d in yaml.safe_load_all(text) if d is not None]
+    configs = sum(_count_configs(d) for d in documents)
+    runners = sum(_runner_manifests(d) for d in documents)
+    # A Runner whose ConfigMap is in the file shares that ConfigMap's block.
+    paired = sum(
+        1
+        for d in documents
+        if isinstance(d, dict) and d.get("kind") == "ConfigMap" and runners
+    )
+    return max(configs + runners - min(paired, runners), 1)
+
+
+HELM_FILES = helm_corpus_files()
+
+
+def test_the_helm_corpus_is_present_in_ci() -> None:
+    if not HELM_FILES and os.environ.get("CI"):
+        pytest.fail("the Helm corpus must be beside the repository in CI")
+
+
+@pytest.mark.parametrize("path", HELM_FILES, ids=[p.name for p in HELM_FILES])
+def test_every_corpus_config_is_audited_and_hardened_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], path: Path
+) -> None:
+    copy = tmp_path / path.name
+    shutil.copyfile(path, copy)
+    contents = load_all(copy)
+    assert len(contents.documents) == _expected(path), contents.unread
+    # Only an Operator Runner whose ConfigMap lives elsewhere leaves a corpus file unread.
+    assert all("which is not in this file" in reason for reason in contents.unread)
+    text = path.read_text(encoding="utf-8")
+    operator_alone = (
+        re.search(r"(?m)^kind: Runner$", text)
+        and re.search(r"(?m)^  config: ", text)  # a Runner naming its config ConfigMap
+        and "kind: ConfigMap" not in text
+    )
+    assert bool(contents.unread) == bool(operator_alone)
+    names = [d.block_name for d in contents.documents if isinstance(d, EmbeddedConfig)]
+    assert len(set(names)) == len(names)  # each config once, each named apart
+    run_cli(capsys, "harden", "--fix", "all", "--no-backup", str(copy))
+    hardened = load_all(copy)
+    assert len(hardened.documents) == len(contents.documents)
+    for document in hardened.documents:
+        left = [
+            f
+            for f in audit_document(document)
+            if f.edits and not (isinstance(document, EmbeddedConfig) and document.src.read_only)
+        ]
+        # What is left with a fix is what harden said it could not apply (chart values not
+        # written in the file, parameters): a second run changes nothing.
+        again = harden_document(document, fix="all")
+        assert not again.applied, (document.kind, [f.rule for f in left])
