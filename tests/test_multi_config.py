@@ -495,7 +495,7 @@ def test_every_corpus_config_is_audited_and_hardened_once(
     text = path.read_text(encoding="utf-8")
     operator_alone = (
         re.search(r"(?m)^kind: Runner$", text)
-        and re.search(r"(?m)^  config: ", text)  # a Runner naming its config ConfigMap
+        and re.search(r"(?m)^ +config: ", text)  # a Runner naming its config ConfigMap
         and "kind: ConfigMap" not in text
     )
     assert bool(contents.unread) == bool(operator_alone)
