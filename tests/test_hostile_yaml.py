@@ -66,7 +66,7 @@ def measure(*argv: str) -> Measured:
         text=True,
         env=env,
         timeout=120,
-        preexec_fn=_limit,  # noqa: PLW1509 - no threads here; the limit must be in the child
+        preexec_fn=_limit,  # the limit must hold in the child only
         check=False,
     )
     seconds = time.monotonic() - started
@@ -101,7 +101,9 @@ def _merge_bomb() -> str:
     lines = ["k0: &k0 {a0: x}"]
     for level in range(1, 12):
         merged = ", ".join([f"*k{level - 1}"] * 9)
-        lines.append(f"k{level}: &k{level} {{<<: [{merged}], a{level}: x, b{level}: *k{level - 1}}}")
+        lines.append(
+            f"k{level}: &k{level} {{<<: [{merged}], a{level}: x, b{level}: *k{level - 1}}}"
+        )
     return "gitlabUrl: https://gitlab.example.com\nrunners:\n  privileged: true\n" + "\n".join(
         lines
     )
@@ -132,7 +134,9 @@ HOSTILE: dict[str, str] = {
         )
     ),
     "token-as-int.yaml": f'gitlabUrl: https://gitlab.example.com\nrunnerToken: !!int "{SECRET}"\n',
-    "token-as-bool.yaml": f'gitlabUrl: https://gitlab.example.com\nrunnerToken: !!bool "{SECRET}"\n',
+    "token-as-bool.yaml": (
+        f'gitlabUrl: https://gitlab.example.com\nrunnerToken: !!bool "{SECRET}"\n'
+    ),
     "token-as-float.yaml": (
         f'gitlabUrl: https://gitlab.example.com\nrunnerToken: !!float "{SECRET}"\n'
     ),

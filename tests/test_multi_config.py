@@ -151,8 +151,9 @@ objects:
   metadata:
     name: ${NAME}-config
   data:
-    config.toml: "concurrent = 2\\n[[runners]]\\n  name = \\"${NAME}\\"\\n  executor = \\"docker\\"\\n  \
-[runners.docker]\\n    image = \\"alpine\\"\\n    privileged = true\\n"
+    config.toml: "concurrent = 2\\n[[runners]]\\n  name = \\"${NAME}\\"\\n  \
+executor = \\"docker\\"\\n  [runners.docker]\\n    image = \\"alpine\\"\\n    \
+privileged = true\\n"
 parameters:
 - name: NAME
   value: runner
@@ -203,7 +204,7 @@ spec:
 ONE_UNREADABLE = (
     TWO_CONFIGMAPS.replace('name = "b"', 'name = "b"\n      name = "twice"')
     .replace("runner-b", "broken")
-    .replace("      name = \"twice\"", "      name = \"twice\"")
+    .replace('      name = "twice"', '      name = "twice"')
 )
 
 
@@ -326,7 +327,8 @@ def test_a_runner_whose_configmap_is_elsewhere_is_an_incomplete_audit(
     assert "audit incomplete" in text.err
     code, report = _audit_json(capsys, path)
     assert code == 2
-    assert report["incomplete"] and "custom-config-toml" in str(report["incomplete"])
+    assert report["incomplete"]
+    assert "custom-config-toml" in str(report["incomplete"])
     sarif = run_cli(capsys, "audit", "--format", "sarif", str(path))
     assert sarif.code == 2
     invocation = json.loads(sarif.out)["runs"][0]["invocations"][0]
@@ -425,9 +427,7 @@ def _count_configs(data: object, *, seen: set[int] | None = None) -> int:
         if isinstance(runners, dict) and isinstance(runners.get("config"), str):
             count += 1
         if data.get("kind") == "ConfigMap" and isinstance(data.get("data"), dict):
-            blocks = [
-                data["data"].get(name) for name in ("config.template.toml", "config.toml")
-            ]
+            blocks = [data["data"].get(name) for name in ("config.template.toml", "config.toml")]
             texts = [b for b in blocks if isinstance(b, str)]
             with_runners = [t for t in texts if "[[runners]]" in t]
             count += len(with_runners) or len(texts)
@@ -467,9 +467,7 @@ def _expected(path: Path) -> int:
     runners = sum(_runner_manifests(d) for d in documents)
     # A Runner whose ConfigMap is in the file shares that ConfigMap's block.
     paired = sum(
-        1
-        for d in documents
-        if isinstance(d, dict) and d.get("kind") == "ConfigMap" and runners
+        1 for d in documents if isinstance(d, dict) and d.get("kind") == "ConfigMap" and runners
     )
     return max(configs + runners - min(paired, runners), 1)
 
@@ -513,4 +511,4 @@ def test_every_corpus_config_is_audited_and_hardened_once(
         # What is left with a fix is what harden said it could not apply (chart values not
         # written in the file, parameters): a second run changes nothing.
         again = harden_document(document, fix="all")
-        assert not again.applied, (document.kind, [f.rule for f in left])
+        assert not again.applied, [f.rule for f in left]

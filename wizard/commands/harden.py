@@ -158,7 +158,8 @@ def _same_config(after: ConfigDocument, original: ConfigDocument) -> ConfigDocum
     from wizard.embedded.document import EmbeddedConfig
     from wizard.embedded.load import from_text
 
-    assert isinstance(after, EmbeddedConfig) and isinstance(original, EmbeddedConfig)
+    assert isinstance(after, EmbeddedConfig)
+    assert isinstance(original, EmbeddedConfig)
     again = from_text(after.src.file_text, original.path, bom=after.bom, choice=original.src.choice)
     return replace(again, disk=original.disk)
 

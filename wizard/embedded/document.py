@@ -58,6 +58,7 @@ class EmbeddedSource:
     toml_indent: int
     """Spaces in front of every TOML line in the file (all enclosing blocks together)."""
     choice: tuple[int, ...] = ()
+    """Which of the file's runner configs this is (:func:`~wizard.embedded.load.block_choices`)."""
     overrides: tuple[Override, ...] = ()
     """Argo CD ``helm.parameters`` set on top of the chart values: applied when auditing."""
     read_only: str | None = None
@@ -67,7 +68,6 @@ class EmbeddedSource:
     branch: int = 0
     branches: int = 1
     """How many readings the block has: one per choice of its template branches."""
-    """Which of the file's runner configs this is (see :func:`wizard.embedded.load.block_choices`)."""
     _memo: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -133,9 +133,10 @@ class EmbeddedConfig(ConfigDocument):
         value = layer.data(entry[1])
         if not isinstance(value, Mapping):
             return None
+        values: Mapping[str, Any] = value
         for override in source.overrides:
-            value = _with_value(value, override.name, override.value)
-        return value
+            values = _with_value(values, override.name, override.value)
+        return values
 
     def effective_data(self) -> dict[str, Any]:
         """The TOML as the runner ends up with it: the chart registers every runner with
@@ -376,7 +377,7 @@ def _hide_value(lines: list[str], layer: YamlText, path: YamlPath) -> None:
 
 
 def _with_value(values: Mapping[str, Any], name: tuple[str, ...], value: object) -> dict[str, Any]:
-    """``values`` with the value at ``name`` set, as Helm's ``--set`` sets it (copies, not edits)."""
+    """``values`` with the value at ``name`` set, as Helm's ``--set`` sets it (a copy)."""
     result = dict(values)
     head, rest = name[0], name[1:]
     if not rest:

@@ -241,7 +241,9 @@ def from_text(
     while found.values is not None:
         outer = layers[-1]
         block = check_block(outer, found.values)
-        inner = parsed(block.extract(outer.lines), outer.offset + block.first, path, indent + block.indent)
+        inner = parsed(
+            block.extract(outer.lines), outer.offset + block.first, path, indent + block.indent
+        )
         links.append(found.values)
         layers.append(inner)
         indent += block.indent
@@ -295,8 +297,7 @@ def from_text(
             except ConfigError:
                 raise ConfigError(
                     path,
-                    f"{reason}, even with one template branch read at a time "
-                    f"({variant.label})",
+                    f"{reason}, even with one template branch read at a time ({variant.label})",
                     line=line,
                     column=column,
                 ) from None
@@ -355,7 +356,11 @@ def reload(
     """The edited file read again from its text; anything unreadable is an EditError."""
     try:
         after = from_text(
-            file_text, before.path, bom=before.bom, choice=before.src.choice, branch=before.src.branch
+            file_text,
+            before.path,
+            bom=before.bom,
+            choice=before.src.choice,
+            branch=before.src.branch,
         )
     except ConfigError as error:
         raise EditError(

@@ -233,7 +233,9 @@ def find_all(layer: YamlText) -> Contents:
         found.append(
             (
                 root,
-                Found(kind=kind, toml=block_path, chart_root=root, overrides=overrides.get(root, ())),
+                Found(
+                    kind=kind, toml=block_path, chart_root=root, overrides=overrides.get(root, ())
+                ),
             )
         )
     for runner_path, config_name in operators:

@@ -249,7 +249,7 @@ def branch_variants(text: str, first_line: int) -> list[BranchVariant]:
                     continue
                 for number in range(starts[branch] + 1, starts[branch + 1]):
                     kept[number] = "\n" if kept[number].endswith("\n") else ""
-            line, action = group[chosen]
-            labels.append(f"`{action}` (line {first_line + line})")
+            opened, action = group[chosen]
+            labels.append(f"`{action}` (line {first_line + opened})")
         variants.append(BranchVariant("".join(kept), "branch " + ", ".join(labels)))
     return variants

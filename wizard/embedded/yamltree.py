@@ -88,14 +88,14 @@ def _construct_mapping(
     """
     result: dict[Any, Any] = {}
     for key_node, value_node in merged_pairs(node):
-        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node, deep=deep)
         try:
             hash(key)
         except TypeError:
             raise yaml.constructor.ConstructorError(
                 None, None, "found an unhashable key", key_node.start_mark
             ) from None
-        result[key] = loader.construct_object(value_node, deep=deep)  # type: ignore[no-untyped-call]
+        result[key] = loader.construct_object(value_node, deep=deep)
     return result
 
 
