@@ -512,3 +512,21 @@ def test_every_corpus_config_is_audited_and_hardened_once(
         # written in the file, parameters): a second run changes nothing.
         again = harden_document(document, fix="all")
         assert not again.applied, [f.rule for f in left]
+
+
+def test_commands_that_edit_one_config_refuse_a_file_with_several(tmp_path: Path) -> None:
+    """The wizards once opened the first config of such a file and said nothing of the rest."""
+    from wizard.embedded import load_document
+    from wizard.errors import ConfigError
+    from wizard.session import WizardSession
+
+    path = _write(tmp_path, TWO_CONFIGMAPS)
+    with pytest.raises(ConfigError) as raised:
+        WizardSession.open(path)
+    assert str(raised.value) == (
+        f"{path}: holds 2 runner configs (ConfigMap runner-a (line 8); ConfigMap runner-b "
+        "(line 24)); this command works on one: audit and harden read them all"
+    )
+    branches = _write(tmp_path, BRANCHES, "branches.yaml")
+    with pytest.raises(ConfigError, match="holds 2 runner configs"):
+        load_document(branches)
