@@ -151,6 +151,9 @@ HOSTILE: dict[str, str] = {
     ),
     "self-merge.yaml": "gitlabUrl: https://gitlab.example.com\nrunners: &r\n  <<: *r\n  x: 1\n",
     "merge-of-scalar.yaml": "gitlabUrl: https://gitlab.example.com\nrunners:\n  <<: 5\n",
+    "deep-nesting.yaml": "gitlabUrl: https://gitlab.example.com\nrunners: "
+    + "[" * 5000
+    + "]" * 5000,
 }
 
 
