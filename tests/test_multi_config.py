@@ -337,6 +337,9 @@ def test_a_runner_whose_configmap_is_elsewhere_is_an_incomplete_audit(
     harden = run_cli(capsys, "harden", "--fix", "all", str(path))
     assert harden.code == 2
     assert "not hardened" in harden.err
+    harden_json = run_cli(capsys, "harden", "--fix", "all", "--format", "json", str(path))
+    assert harden_json.code == 2
+    assert "custom-config-toml" in json.loads(harden_json.out)["files"][0]["incomplete"][0]
 
 
 def test_an_openshift_template_with_a_quoted_config_is_audited(
@@ -370,6 +373,7 @@ def test_template_branches_declaring_one_table_are_audited_per_branch(
     harden = run_cli(capsys, "harden", "--fix", "all", str(path))
     assert harden.code == 1
     assert "more than one template branch" in harden.out
+    assert "not fixed: privileged-container in Helm values, branch `{{- else }}`" in harden.out
     assert path.read_text(encoding="utf-8") == BRANCHES
 
 

@@ -18,7 +18,7 @@ from wizard.config_reading import iter_runners
 from wizard.embedded import block_name, load_all
 from wizard.errors import ConfigError, WizardError
 from wizard.impact import change_report, changes_for_edits, changes_for_fixes, managed_warning
-from wizard.model import Change, Edit, Trust
+from wizard.model import Change, Edit, Finding, Trust
 from wizard.secrets import outward
 from wizard.tomlfile.diffs import masked_diff
 from wizard.tomlfile.document import ConfigDocument
@@ -195,6 +195,11 @@ def _plan_document(
     return result, preset_plan, changes + fixed
 
 
+def _named(finding: Finding) -> str:
+    """A rule id, and the runner config it is in when the file holds several."""
+    return f"{finding.rule} in {finding.block}" if finding.block else finding.rule
+
+
 def _summary(path: Path, result: HardenResult, preset_plan: _PresetPlan) -> str:
     applied = len(result.applied)
     parts = [f"{applied} fix{'es' if applied != 1 else ''} applied"]
@@ -202,7 +207,7 @@ def _summary(path: Path, result: HardenResult, preset_plan: _PresetPlan) -> str:
         count = len(preset_plan.edits)
         parts.insert(0, f"{count} setting{'s' if count != 1 else ''} from the preset/answers")
     lines = [f"{path}: {', '.join(parts)}"]
-    lines += [f"  not fixed: {finding.rule} ({reason})" for finding, reason in result.skipped]
+    lines += [f"  not fixed: {_named(finding)} ({reason})" for finding, reason in result.skipped]
     lines += [f"  {note}" for note in preset_plan.skipped]
     return "\n".join(lines)
 
@@ -235,7 +240,7 @@ def run(args: argparse.Namespace) -> int:
                 if needs_mode:
                     sys.stdout.write(f"{name}: would set mode 0600 (group/other can read it)\n")
                 for finding, reason in result.skipped:
-                    print(f"{name}: would not fix {finding.rule} ({reason})", file=sys.stderr)
+                    print(f"{name}: would not fix {_named(finding)} ({reason})", file=sys.stderr)
                 if result.changed or needs_mode or result.skipped:
                     status = max(status, EXIT_FINDINGS)
                 continue
