@@ -534,3 +534,30 @@ def test_commands_that_edit_one_config_refuse_a_file_with_several(tmp_path: Path
     branches = _write(tmp_path, BRANCHES, "branches.yaml")
     with pytest.raises(ConfigError, match="holds 2 runner configs"):
         load_document(branches)
+
+
+def test_two_runners_on_one_configmap_audit_the_block_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configmap = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared\ndata:\n  config.toml: |\n"
+        '    [[runners]]\n      name = "shared"\n      [runners.kubernetes]\n'
+        "        privileged = true\n"
+    )
+    runner = (
+        "---\napiVersion: apps.gitlab.com/v1beta2\nkind: Runner\nmetadata:\n  name: {name}\n"
+        "spec:\n  gitlabUrl: https://gitlab.example.com\n  token: runner-secret\n"
+        "  config: shared\n"
+    )
+    path = _write(tmp_path, configmap + runner.format(name="one") + runner.format(name="two"))
+    contents = load_all(path)
+    assert len(contents.documents) == 2  # both Runners' specs
+    assert [d.has_toml for d in contents.documents if isinstance(d, EmbeddedConfig)] == [
+        True,
+        False,
+    ]
+    code, report = _audit_json(capsys, path)
+    assert code == 1
+    findings = report["findings"]
+    assert isinstance(findings, list)
+    assert [f["rule"] for f in findings].count("privileged-container") == 1

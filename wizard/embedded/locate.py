@@ -240,7 +240,12 @@ def find_all(layer: YamlText) -> Contents:
         )
     for runner_path, config_name in operators:
         name = _runner_name(layer, runner_path)
-        if config_name and config_name in configmaps:
+        if config_name and configmaps.get(config_name) in taken:
+            # A second Runner on the same ConfigMap: its spec is audited, the block once.
+            note = f"its config.toml, ConfigMap {config_name}, is audited with the first Runner"
+            kind = f"Runner manifest {name} sharing ConfigMap {config_name}"
+            found.append((runner_path, Found(kind=kind, chart_root=runner_path, note=note)))
+        elif config_name and config_name in configmaps:
             block_path = configmaps[config_name]
             taken.add(block_path)
             found.append(
