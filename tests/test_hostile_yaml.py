@@ -151,6 +151,7 @@ HOSTILE: dict[str, str] = {
     ),
     "self-merge.yaml": "gitlabUrl: https://gitlab.example.com\nrunners: &r\n  <<: *r\n  x: 1\n",
     "merge-of-scalar.yaml": "gitlabUrl: https://gitlab.example.com\nrunners:\n  <<: 5\n",
+    "list-as-key.yaml": "gitlabUrl: https://gitlab.example.com\n? [a, b]\n: 1\n",
     "deep-nesting.yaml": "gitlabUrl: https://gitlab.example.com\nrunners: "
     + "[" * 5000
     + "]" * 5000,

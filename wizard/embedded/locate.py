@@ -152,11 +152,6 @@ def _looks_like_toml(layer: YamlText, path: YamlPath) -> bool:
     return value is not None and "[[runners]]" in value
 
 
-def find(layer: YamlText) -> Found:
-    """The first runner config of this YAML text; ConfigError when it holds none of ours."""
-    return find_all(layer).found[0]
-
-
 @dataclass(frozen=True)
 class Contents:
     """Every runner config one YAML text holds, in file order, and what could not be read."""

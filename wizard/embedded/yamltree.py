@@ -204,7 +204,7 @@ class _Walk:
                         "invalid YAML: a merge key (<<) must name a mapping or a list of mappings",
                         key,
                     )
-                if not isinstance(key, ScalarNode) and not key.tag.startswith("!"):
+                if not isinstance(key, ScalarNode):
                     raise self._refuse(
                         "invalid YAML: a mapping key that is itself a list or mapping", key
                     )
