@@ -33,7 +33,7 @@ from wizard.rules.catalogue import ALL_RULES
 
 TOP_KEYS = {"schema", "tool", "files", "summary"}
 TOOL_KEYS = {"name", "version"}
-FILE_KEYS = {"path", "trust", "error", "findings"}
+FILE_KEYS = {"path", "trust", "error", "incomplete", "findings"}
 FINDING_KEYS = {"rule", "severity", "runner", "runner_index", "table", "key", "line", "message"}
 FINDING_KEYS |= {"fix", "impact", "impact_reason"}
 RULE_IDS = {rule.id for rule in ALL_RULES}

@@ -37,6 +37,12 @@ class FileReport:
     findings: tuple[Finding, ...] = ()
     error: str | None = None
     """Why the file could not be read: one line naming it (``file:line:col: message``)."""
+    incomplete: tuple[str, ...] = ()
+    """Parts that may hold a runner config and were not read: the audit is partial.
+
+    Every format shows them, and the exit code is 2 as for an unreadable file,
+    so a partial audit never passes as "no findings".
+    """
 
 
 def audit_document(
@@ -197,6 +203,8 @@ class HardenResult:
     """Fixes that could not be applied safely, with the reason."""
     fix_mode: bool = False
     """True when the file's permissions must be tightened even if its text is unchanged."""
+    incomplete: tuple[str, ...] = ()
+    """Parts of the file that may hold a runner config and were not read, so not hardened."""
 
     @property
     def changed(self) -> bool:

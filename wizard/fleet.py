@@ -94,21 +94,29 @@ def audit_files(
     *,
     host_rules: bool = True,
 ) -> list[FileReport]:
-    """One report per path, in order; a file that cannot be read gets ``error`` instead."""
-    from wizard.embedded import load_document
+    """One report per path, in order; a file that cannot be read gets ``error`` instead.
+
+    Every runner config a file holds is audited once; with more than one, each finding
+    names its own config, and what could not be read makes the report incomplete.
+    """
+    from wizard.embedded import block_name, load_all
 
     # A preset's exception holds for the audience it was written for, not a wider one.
     accepting = preset if preset is not None and not _wider(preset.trust, trust) else None
     reports = []
     for name in paths:
         try:
-            document = load_document(Path(name))
+            contents = load_all(Path(name))
         except ConfigError as error:
             reports.append(FileReport(path=name, trust=trust, error=str(error)))
             continue
-        findings = audit_document(document, trust=trust, host_rules=host_rules)
+        findings: list[Finding] = []
+        for document in contents.documents:
+            block = block_name(document, contents)
+            found = audit_document(document, trust=trust, host_rules=host_rules)
+            findings += [replace(f, block=block) for f in found] if block else found
         marked = _accept(findings, accepting) if accepting else tuple(findings)
-        reports.append(FileReport(name, trust, marked))
+        reports.append(FileReport(name, trust, marked, incomplete=contents.unread))
     return reports
 
 

@@ -172,6 +172,8 @@ class Finding:
     """Why a preset keeps this finding on purpose; accepted findings do not fail an audit."""
     breaks: str = field(default="", compare=False)
     """For a fix that may break jobs: what may stop working (the rule's ``breaks``)."""
+    block: str | None = None
+    """In a file with more than one runner config: which one (``ConfigMap b (line 12)``)."""
 
     @property
     def impact(self) -> Impact | None:

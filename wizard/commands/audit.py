@@ -49,6 +49,8 @@ def run(args: argparse.Namespace) -> int:
     for report in reports:
         if report.error is not None:
             print_error(report.error)
+        for reason in report.incomplete:
+            print_error(f"{report.path}: audit incomplete: {reason}")
     if getattr(args, "server", False):
         # Loaded only on request: a plain audit never imports the HTTP code.
         from wizard.commands import server_check

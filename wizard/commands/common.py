@@ -24,12 +24,12 @@ def render(reports: list[FileReport], output_format: str) -> str:
 
 
 def exit_code(reports: Iterable[FileReport], fail_on: str) -> int:
-    """2 if any file failed, else 1 if any finding reaches ``fail_on``, else 0.
+    """2 if a file failed or was read in part only, else 1 if a finding reaches ``fail_on``, else 0.
 
     ``never`` is for report-only CI: findings never fail the run, unreadable files still do.
     """
     reports = list(reports)
-    if any(report.error is not None for report in reports):
+    if any(report.error is not None or report.incomplete for report in reports):
         return EXIT_ERROR
     if fail_on == "never":
         return EXIT_OK

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from wizard.audit import HardenResult, harden_document
 from wizard.commands.common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, print_error, trust_from
 from wizard.config_reading import iter_runners
-from wizard.embedded import load_document
+from wizard.embedded import block_name, load_all
 from wizard.errors import ConfigError, WizardError
 from wizard.impact import change_report, changes_for_edits, changes_for_fixes, managed_warning
-from wizard.model import Change, Edit, Trust
+from wizard.model import Change, Edit, Finding, Trust
 from wizard.secrets import outward
 from wizard.tomlfile.diffs import masked_diff
 from wizard.tomlfile.document import ConfigDocument
@@ -37,11 +37,13 @@ class _PresetPlan:
     source: str = ""
 
 
-def _check_runner_names(args: argparse.Namespace, document: ConfigDocument, path: Path) -> None:
+def _check_runner_names(
+    args: argparse.Namespace, documents: tuple[ConfigDocument, ...], path: Path
+) -> None:
     """A --runner name the file does not have, or has twice, is a mistake, not a result."""
     if not args.runner:
         return
-    names = [entry.name for entry in iter_runners(document.data)]
+    names = [entry.name for document in documents for entry in iter_runners(document.data)]
     unknown = [name for name in args.runner if name not in names]
     if unknown:
         have = ", ".join(str(n) for n in names if n) or "none"
@@ -49,9 +51,10 @@ def _check_runner_names(args: argparse.Namespace, document: ConfigDocument, path
     from wizard.scripted import shared_name_problem
 
     for name in dict.fromkeys(args.runner):
-        problem = shared_name_problem(document.data, name)
-        if problem is not None:
-            raise ConfigError(path, problem)
+        for document in documents:
+            problem = shared_name_problem(document.data, name)
+            if problem is not None:
+                raise ConfigError(path, problem)
 
 
 def _preset_plan(args: argparse.Namespace, document: ConfigDocument, path: Path) -> _PresetPlan:
@@ -121,10 +124,65 @@ def _check_rule_ids(args: argparse.Namespace) -> None:
 def plan_file(
     path: Path, args: argparse.Namespace
 ) -> tuple[HardenResult, _PresetPlan, list[Change]]:
-    """What harden would do to one file, and every change with its impact."""
+    """What harden would do to one file, and every change with its impact.
+
+    Every runner config of the file is hardened, one after the other on the text
+    the one before left; each applied or skipped fix names its config when there
+    are several.
+    """
     _check_rule_ids(args)
-    document = load_document(path)
-    _check_runner_names(args, document, path)
+    contents = load_all(path)
+    _check_runner_names(args, contents.documents, path)
+    first = contents.documents[0]
+    result: HardenResult | None = None
+    plans: list[_PresetPlan] = []
+    changes: list[Change] = []
+    for original in contents.documents:
+        current = original if result is None else _same_config(result.after, original)
+        step, step_plan, step_changes = _plan_document(current, path, args)
+        block = block_name(original, contents)
+        if block is not None:
+            step.applied = [replace(f, block=block) for f in step.applied]
+            step.skipped = [(replace(f, block=block), why) for f, why in step.skipped]
+            step_plan.skipped = [f"{block}: {note}" for note in step_plan.skipped]
+        if result is None:
+            result = step
+        else:
+            result.after = step.after
+            result.applied += step.applied
+            result.skipped += step.skipped
+            result.fix_mode = result.fix_mode or step.fix_mode
+        plans.append(step_plan)
+        changes += step_changes
+    assert result is not None
+    result.before = first
+    if result.after.dumps() == first.dumps():
+        result.after = first  # the last config's reading of an unchanged file: no change
+    result.incomplete = contents.unread
+    preset_plan = plans[0]
+    for other in plans[1:]:
+        preset_plan.edits += other.edits
+        preset_plan.skipped += other.skipped
+    return result, preset_plan, changes
+
+
+def _same_config(after: ConfigDocument, original: ConfigDocument) -> ConfigDocument:
+    """``original``'s runner config, read from the text the fixes of the configs before left."""
+    if after.dumps() == original.dumps():
+        return original
+    from wizard.embedded.document import EmbeddedConfig
+    from wizard.embedded.load import from_text
+
+    assert isinstance(after, EmbeddedConfig)
+    assert isinstance(original, EmbeddedConfig)
+    again = from_text(after.src.file_text, original.path, bom=after.bom, choice=original.src.choice)
+    return replace(again, disk=original.disk)
+
+
+def _plan_document(
+    document: ConfigDocument, path: Path, args: argparse.Namespace
+) -> tuple[HardenResult, _PresetPlan, list[Change]]:
+    """What harden would do to one runner config."""
     preset_plan = _preset_plan(args, document, path)
     edits = preset_plan.edits
     document_for_fixes = document.with_edits(edits) if edits else document
@@ -154,6 +212,11 @@ def plan_file(
     return result, preset_plan, changes + fixed
 
 
+def _named(finding: Finding) -> str:
+    """A rule id, and the runner config it is in when the file holds several."""
+    return f"{finding.rule} in {finding.block}" if finding.block else finding.rule
+
+
 def _summary(path: Path, result: HardenResult, preset_plan: _PresetPlan) -> str:
     applied = len(result.applied)
     parts = [f"{applied} fix{'es' if applied != 1 else ''} applied"]
@@ -161,7 +224,7 @@ def _summary(path: Path, result: HardenResult, preset_plan: _PresetPlan) -> str:
         count = len(preset_plan.edits)
         parts.insert(0, f"{count} setting{'s' if count != 1 else ''} from the preset/answers")
     lines = [f"{path}: {', '.join(parts)}"]
-    lines += [f"  not fixed: {finding.rule} ({reason})" for finding, reason in result.skipped]
+    lines += [f"  not fixed: {_named(finding)} ({reason})" for finding, reason in result.skipped]
     lines += [f"  {note}" for note in preset_plan.skipped]
     return "\n".join(lines)
 
@@ -174,6 +237,10 @@ def run(args: argparse.Namespace) -> int:
         path = Path(name)
         try:
             result, preset_plan, changes = plan_file(path, args)
+            for reason in result.incomplete:
+                # What the file names but does not hold was not hardened: never a clean result.
+                print_error(f"{name}: not hardened (not in this file): {reason}")
+                status = EXIT_ERROR
             needs_mode = result.fix_mode and not result.changed
             if args.dry_run:
                 for note in preset_plan.skipped:
@@ -190,7 +257,7 @@ def run(args: argparse.Namespace) -> int:
                 if needs_mode:
                     sys.stdout.write(f"{name}: would set mode 0600 (group/other can read it)\n")
                 for finding, reason in result.skipped:
-                    print(f"{name}: would not fix {finding.rule} ({reason})", file=sys.stderr)
+                    print(f"{name}: would not fix {_named(finding)} ({reason})", file=sys.stderr)
                 if result.changed or needs_mode or result.skipped:
                     status = max(status, EXIT_FINDINGS)
                 continue
@@ -238,6 +305,9 @@ def _run_json(args: argparse.Namespace) -> int:
         entry: dict[str, object] = {"path": name}
         try:
             result, preset_plan, changes = plan_file(path, args)
+            entry["incomplete"] = [mask_text(reason) for reason in result.incomplete]
+            if result.incomplete:
+                status = EXIT_ERROR
             entry["changes"] = [change_to_dict(c) for c in may_break_first(changes)]
             entry["diff"] = masked_diff(result.before, result.after, label=name)
             entry["left_alone"] = [mask_text(note) for note in preset_plan.skipped]

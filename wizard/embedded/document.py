@@ -34,6 +34,7 @@ from wizard.sinks import UnsafeValueError, checked, template_delimiter
 from wizard.tomlfile.document import ConfigDocument
 
 if TYPE_CHECKING:
+    from wizard.embedded.locate import Override
     from wizard.embedded.yamltree import YamlPath, YamlText
 
 CHART = "@values"
@@ -63,6 +64,17 @@ class EmbeddedSource:
     """File line (0-based) of the TOML's first line."""
     toml_indent: int
     """Spaces in front of every TOML line in the file (all enclosing blocks together)."""
+    choice: tuple[int, ...] = ()
+    """Which of the file's runner configs this is (:func:`~wizard.embedded.load.block_choices`)."""
+    overrides: tuple[Override, ...] = ()
+    """Argo CD ``helm.parameters`` set on top of the chart values: applied when auditing."""
+    read_only: str | None = None
+    """Why the config block cannot be edited in place (not a literal ``|`` block, ...)."""
+    literal: bool = True
+    """Whether the block's lines are the TOML's lines (a ``|`` block), for lines and masking."""
+    branch: int = 0
+    branches: int = 1
+    """How many readings the block has: one per choice of its template branches."""
     _memo: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -94,6 +106,14 @@ class EmbeddedConfig(ConfigDocument):
         return self.src.kind
 
     @property
+    def block_name(self) -> str:
+        """This runner config among others in its file: what it is, and its line."""
+        source = self.src
+        where = source.toml_path or source.chart_root
+        line = source.layers[-1].line_of(where) if where is not None else None
+        return f"{source.kind} (line {line})" if line is not None else source.kind
+
+    @property
     def has_toml(self) -> bool:
         return self.src.toml_path is not None
 
@@ -118,7 +138,12 @@ class EmbeddedConfig(ConfigDocument):
         if entry is None:
             return None
         value = layer.data(entry[1])
-        return value if isinstance(value, Mapping) else None
+        if not isinstance(value, Mapping):
+            return None
+        values: Mapping[str, Any] = value
+        for override in source.overrides:
+            values = _with_value(values, override.name, override.value)
+        return values
 
     def effective_data(self) -> dict[str, Any]:
         """The TOML as the runner ends up with it: the chart registers every runner with
@@ -146,13 +171,19 @@ class EmbeddedConfig(ConfigDocument):
             if source.chart_root is None:
                 return None
             layer = source.layers[-1]
-            path: YamlPath = (*source.chart_root, *table[1:], *([key] if key else []))
+            wanted = (*table[1:], *([key] if key else []))
+            for override in source.overrides:
+                if wanted[: len(override.name)] == override.name:
+                    return override.line  # the parameter decides this value
+            path: YamlPath = (*source.chart_root, *wanted)
             while len(path) > len(source.chart_root):
                 line = layer.line_of(path)
                 if line is not None:
                     return line
                 path = path[:-1]
             return layer.line_of(source.chart_root)
+        if not source.literal and source.toml_path is not None:
+            return source.layers[-1].line_of(source.toml_path)  # inside a quoted value
         line = super().line_of(table, key)
         return None if line is None else line + source.toml_offset
 
@@ -202,7 +233,9 @@ class EmbeddedConfig(ConfigDocument):
             for index, masked in enumerate(masked_lines(layer, secret_parents)):
                 if masked != original[index]:
                     lines[layer.offset + index] = " " * indent + masked
-        if source.toml_path is not None:
+        if not source.literal and source.toml_path is not None:
+            _hide_value(lines, source.layers[-1], source.toml_path)
+        elif source.toml_path is not None:
             masked_toml = split_lines(source.mask.restore(super().masked_text()))
             for index, (old, new) in enumerate(
                 zip(split_lines(source.toml_raw), masked_toml, strict=False)
@@ -215,6 +248,10 @@ class EmbeddedConfig(ConfigDocument):
 
     def with_edits(self, edits: Iterable[Edit]) -> ConfigDocument:
         edits = list(edits)
+        if edits and self.src.read_only is not None and self.src.toml_path is not None:
+            raise EditError(
+                self.path, self.src.read_only, line=self.src.layers[-1].line_of(self.src.toml_path)
+            )
         chart = [edit for edit in edits if edit.table[:1] == (CHART,)]
         toml = [edit for edit in edits if edit.table[:1] != (CHART,)]
         for edit in toml:
@@ -308,6 +345,14 @@ class EmbeddedConfig(ConfigDocument):
             if isinstance(edit, RemoveKey):
                 raise EditError(self.path, "removing a chart value is left to the operator")
             assert isinstance(edit, SetValue)
+            name = (*edit.table[1:], edit.key)
+            for override in source.overrides:
+                if name[: len(override.name)] == override.name:
+                    raise EditError(
+                        self.path,
+                        f"{'.'.join(override.name)} is set by helm.parameters; change it there",
+                        line=override.line,
+                    )
             path: YamlPath = (*source.chart_root, *edit.table[1:], edit.key)
             texts[-1] = chart_edit(self, texts[-1], path, edit.value)
             changes.append((path, edit.value))
@@ -366,6 +411,31 @@ class EmbeddedConfig(ConfigDocument):
             "make it by hand so that it lands on the side you mean",
             line=number,
         )
+
+
+def _hide_value(lines: list[str], layer: YamlText, path: YamlPath) -> None:
+    """A config block we cannot map line by line is not shown at all: it may hold tokens."""
+    node = layer.index[path][1]
+    start, end = node.start_mark, node.end_mark
+    for number in range(start.line, min(end.line + 1, len(layer.lines))):
+        index = layer.offset + number
+        body = lines[index].rstrip("\r\n")
+        column = start.column if number == start.line else len(body) - len(body.lstrip())
+        column += len(lines[index]) - len(layer.lines[number])  # the layer's own indentation
+        if body[column:].strip():
+            lines[index] = body[:column] + "…" + lines[index][len(body) :]
+
+
+def _with_value(values: Mapping[str, Any], name: tuple[str, ...], value: object) -> dict[str, Any]:
+    """``values`` with the value at ``name`` set, as Helm's ``--set`` sets it (a copy)."""
+    result = dict(values)
+    head, rest = name[0], name[1:]
+    if not rest:
+        result[head] = value
+        return result
+    inner = result.get(head)
+    result[head] = _with_value(inner if isinstance(inner, Mapping) else {}, rest, value)
+    return result
 
 
 def _has_key(table: Mapping[str, Any], key: str) -> bool:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wizard.embedded.blocks import split_lines
 from wizard.embedded.document import EmbeddedConfig, EmbeddedSource
-from wizard.embedded.templates import mask_toml
+from wizard.embedded.templates import branch_variants, mask_toml
 from wizard.errors import ConfigError, EditError
 from wizard.tomlfile.document import (
     BOM,
@@ -23,7 +23,15 @@ from wizard.tomlfile.nesting import too_deep_line
 from wizard.tomlfile.regular_file import read_regular_file_with_stat
 
 if TYPE_CHECKING:
-    from wizard.embedded.yamltree import YamlPath
+    from wizard.embedded.yamltree import YamlPath, YamlText
+
+MAX_YAML_BYTES = 512 * 1024
+"""The largest YAML file read for a runner config (a config.toml may be larger).
+
+Values files and rendered manifests are tens of kilobytes; the YAML parser
+reads well under a megabyte a second, so a larger file would be many seconds
+of work for a file no chart writes. Refused with one line, before any parsing.
+"""
 
 # The YAML parser loads only when a file is not TOML: a plain config.toml audit
 # (the common case, and the one CI runs per commit) never pays for it.
@@ -51,6 +59,8 @@ def load_document(path: Path) -> ConfigDocument:
 
 
 def parse_document(raw: bytes, path: Path | None) -> ConfigDocument:
+    if len(raw) > MAX_YAML_BYTES and (path is None or path.suffix != ".toml"):
+        _refuse_large_yaml(raw, path)
     try:
         return parse_config(raw, path)
     except ConfigError as toml_error:
@@ -61,12 +71,27 @@ def parse_document(raw: bytes, path: Path | None) -> ConfigDocument:
         text = raw.decode("utf-8", errors="strict") if _utf8(raw) else None
         if text is None:
             raise
+        if len(raw) > MAX_YAML_BYTES:
+            raise
         try:
             return parse_embedded(text, path)
         except ConfigError:
             if is_yaml_name(path) or _looks_like_yaml(text):
                 raise
             raise toml_error from None
+
+
+def _refuse_large_yaml(raw: bytes, path: Path | None) -> None:
+    """A file over the YAML cap that starts like YAML is refused before any parser runs."""
+    from wizard.embedded.locate import is_yaml_name
+
+    head = raw[:65536].decode("utf-8", errors="replace")
+    if is_yaml_name(path) or _looks_like_yaml(head):
+        raise ConfigError(
+            path,
+            f"is {len(raw) / 1024:,.0f} KiB of YAML; YAML files over "
+            f"{MAX_YAML_BYTES // 1024} KiB are not read (values files are far smaller)",
+        )
 
 
 def _utf8(raw: bytes) -> bool:
@@ -93,31 +118,139 @@ def parse_embedded(text: str, path: Path | None) -> EmbeddedConfig:
     return from_text(text[1:] if bom else text, path, bom=bom)
 
 
-def from_text(file_text: str, path: Path | None, *, bom: bool = False) -> EmbeddedConfig:
-    from wizard.embedded.locate import Found, check_block, find
+_PARSED: dict[tuple[str, int, Path | None, int], YamlText] = {}
+_PARSED_KEPT = 4
+
+
+def parsed(text: str, offset: int, path: Path | None, indent: int) -> YamlText:
+    """The YAML text parsed, once: every runner config of a file is read from the same text.
+
+    The parser is the slow part (about a megabyte a second); a file with several
+    configs, and a harden that reads each again, would otherwise parse it each time.
+    Nothing changes a parsed text afterwards. The last few texts are kept.
+    """
     from wizard.embedded.yamltree import YamlText
 
-    layers = [YamlText(file_text, 0, path).parse()]
+    key = (text, offset, path, indent)
+    found = _PARSED.get(key)
+    if found is None:
+        found = YamlText(text, offset, path, indent=indent).parse()
+        while len(_PARSED) >= _PARSED_KEPT:
+            del _PARSED[next(iter(_PARSED))]
+        _PARSED[key] = found
+    return found
+
+
+Choice = tuple[int, ...]
+"""Which runner config of a file: its position among the configs of each nested layer."""
+
+
+@dataclass(frozen=True)
+class FileContents:
+    """Every runner config a file holds, each once, and what the file names but lacks."""
+
+    documents: tuple[ConfigDocument, ...]
+    unread: tuple[str, ...] = ()
+    """Places that may hold a runner config that was not read: the audit is partial."""
+
+
+def load_all(path: Path) -> FileContents:
+    """Every runner config in ``path``: one for a config.toml, one per block in YAML."""
+    raw, fingerprint = read_bytes(path)
+    first = parse_document(raw, path)
+    if not isinstance(first, EmbeddedConfig):
+        return FileContents((replace(first, disk=fingerprint),))
+    choices, unread = block_choices(first.src.file_text, path)
+    documents: list[ConfigDocument] = []
+    not_read = list(unread)
+    for choice in choices:
+        try:
+            other = from_text(first.src.file_text, path, bom=first.bom, choice=choice)
+            documents += [replace(other, disk=fingerprint)] + [
+                replace(
+                    from_text(first.src.file_text, path, bom=first.bom, choice=choice, branch=b),
+                    disk=fingerprint,
+                )
+                for b in range(1, other.src.branches)
+            ]
+        except ConfigError as error:
+            # One unreadable config does not hide the others; the audit says it is partial.
+            where = f"line {error.line}: " if error.line is not None else ""
+            not_read.append(f"{where}{error.reason}")
+    return FileContents(tuple(documents), tuple(not_read))
+
+
+def block_choices(file_text: str, path: Path | None) -> tuple[list[Choice], tuple[str, ...]]:
+    """The choice of every runner config in the file, in file order, and what was not read."""
+    from wizard.embedded.locate import check_block, find_all
+
+    choices: list[Choice] = []
+    unread: list[str] = []
+
+    def visit(layer: YamlText, prefix: Choice, indent: int) -> None:
+        contents = find_all(layer)
+        unread.extend(contents.unread)
+        for number, found in enumerate(contents.found):
+            if found.values is None:
+                choices.append((*prefix, number))
+                continue
+            block = check_block(layer, found.values)
+            inner = parsed(
+                block.extract(layer.lines), layer.offset + block.first, path, indent + block.indent
+            )
+            try:
+                find_all(inner)
+            except ConfigError:
+                choices.append((*prefix, number))  # a values string with no runner config
+                continue
+            visit(inner, (*prefix, number), indent + block.indent)
+
+    visit(parsed(file_text, 0, path, 0), (), 0)
+    return choices, tuple(unread)
+
+
+def from_text(
+    file_text: str,
+    path: Path | None,
+    *,
+    bom: bool = False,
+    choice: Choice = (),
+    branch: int = 0,
+) -> EmbeddedConfig:
+    """The runner config ``choice`` of the file (the first one when not given).
+
+    ``branch`` picks the reading of a block whose template branches declare the
+    same table (see :func:`~wizard.embedded.templates.branch_variants`).
+    """
+    from wizard.embedded.locate import Found, check_block, find_all
+
+    layers = [parsed(file_text, 0, path, 0)]
     if not layers[0].roots:
         raise ConfigError(path, "is empty: no YAML documents in it")
-    found = find(layers[0])
+    depth = 0
+
+    def pick(layer: YamlText) -> Found:
+        found = find_all(layer).found
+        position = choice[depth] if depth < len(choice) else 0
+        return found[position] if position < len(found) else found[0]
+
+    found = pick(layers[0])
     kind = found.kind
     links: list[YamlPath] = []
     indent = 0
     while found.values is not None:
         outer = layers[-1]
         block = check_block(outer, found.values)
-        inner = YamlText(
-            block.extract(outer.lines),
-            outer.offset + block.first,
-            path,
-            indent=indent + block.indent,
-        ).parse()
+        inner = parsed(
+            block.extract(outer.lines), outer.offset + block.first, path, indent + block.indent
+        )
         links.append(found.values)
         layers.append(inner)
         indent += block.indent
+        depth += 1
+        overrides = found.overrides
         try:
-            found = find(inner)
+            found = replace(pick(inner), overrides=overrides)
         except ConfigError:
             found = Found(kind="values", note="its helm.values set no runner config")
         kind = f"{kind} (helm.values: {found.kind})"
@@ -126,20 +259,54 @@ def from_text(file_text: str, path: Path | None, *, bom: bool = False) -> Embedd
     offset = 0
     data: dict[str, Any] = {}
     mask = mask_toml("")[1]
+    read_only: str | None = None
+    literal = True
+    branches = 1
     if found.toml is not None:
         last = layers[-1]
-        block = check_block(last, found.toml)
-        toml_raw = block.extract(last.lines)
+        try:
+            block = check_block(last, found.toml)
+        except ConfigError as error:
+            # A quoted or folded config.toml (common in OpenShift templates) is read from
+            # the parsed value; it cannot be edited in place, and lines point at its key.
+            read_only = error.reason
+            literal = False
+            toml_raw = last.scalar(found.toml) or ""
+            offset = (last.line_of(found.toml) or 1) - 1
+        else:
+            toml_raw = block.extract(last.lines)
+            offset = last.offset + block.first
+            indent += block.indent
         masked, mask = mask_toml(toml_raw)
-        offset = last.offset + block.first
-        indent += block.indent
         try:
             data = parse_text(masked, path)
         except ConfigError as error:
             line = error.line + offset if error.line is not None else last.line_of(found.toml)
+            line = last.line_of(found.toml) if read_only else line
             reason = error.reason.replace("invalid TOML", "invalid TOML in the config block")
             column = error.column + indent if error.column is not None else None
-            raise ConfigError(path, reason, line=line, column=column) from None
+            failure = ConfigError(path, reason, line=line, column=column)
+            variants = [] if read_only else branch_variants(toml_raw, offset + 1)
+            if not variants:
+                raise failure from None
+            # Helm renders one branch of each if/else: read each such reading on its own.
+            variant = variants[min(branch, len(variants) - 1)]
+            masked, mask = mask_toml(variant.text)
+            try:
+                data = parse_text(masked, path)
+            except ConfigError:
+                raise ConfigError(
+                    path,
+                    f"{reason}, even with one template branch read at a time ({variant.label})",
+                    line=line,
+                    column=column,
+                ) from None
+            branches = len(variants)
+            kind = f"{kind}, {variant.label}"
+            read_only = (
+                "the config block declares the same settings in more than one template "
+                "branch; each branch is audited, changes are made by hand"
+            )
     chart_kind = None
     if found.chart_root is not None:
         chart_kind = "operator" if found.kind.startswith("Runner") else "helm"
@@ -156,6 +323,12 @@ def from_text(file_text: str, path: Path | None, *, bom: bool = False) -> Embedd
         toml_raw=toml_raw,
         toml_offset=offset,
         toml_indent=indent,
+        choice=choice,
+        overrides=found.overrides,
+        read_only=read_only,
+        literal=literal,
+        branch=branch,
+        branches=branches,
     )
     return EmbeddedConfig(path=path, text=masked, data=data, bom=bom, source=source)
 
@@ -182,7 +355,13 @@ def reload(
 ) -> EmbeddedConfig:
     """The edited file read again from its text; anything unreadable is an EditError."""
     try:
-        after = from_text(file_text, before.path, bom=before.bom)
+        after = from_text(
+            file_text,
+            before.path,
+            bom=before.bom,
+            choice=before.src.choice,
+            branch=before.src.branch,
+        )
     except ConfigError as error:
         raise EditError(
             before.path,

@@ -20,10 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from wizard.embedded.blocks import Block, BlockError, locate, split_lines, trailing_blank_lines
-from wizard.embedded.yamltree import YamlPath, YamlText, child, scalar_value
+from wizard.embedded.yamltree import YamlPath, YamlText, child, merged_pairs, scalar_value
 from wizard.errors import ConfigError
 
 CONFIGMAP_KEYS = ("config.template.toml", "config.toml")
@@ -52,6 +52,56 @@ class Found:
     """A block scalar holding another values file (Argo CD's ``helm.values``)."""
     chart_root: YamlPath | None = None
     note: str | None = None
+    overrides: tuple[Override, ...] = ()
+    """Argo CD ``helm.parameters`` that override these values when the chart renders."""
+
+
+@dataclass(frozen=True)
+class Override:
+    """One ``helm.parameters`` entry: a chart value set on top of the values file."""
+
+    name: tuple[str, ...]
+    """The value's path (``runners.privileged``), split at its dots."""
+    value: object
+    line: int | None
+
+
+def _overrides(layer: YamlText, helm: MappingNode) -> tuple[tuple[Override, ...], list[str]]:
+    """The parameters of an Argo CD ``helm`` mapping, typed as Helm's ``--set`` types them."""
+    parameters = child(helm, "parameters")
+    if not isinstance(parameters, SequenceNode):
+        return (), []
+    found: list[Override] = []
+    unread: list[str] = []
+    for item in parameters.value:
+        if not isinstance(item, MappingNode):
+            continue
+        name = scalar_value(child(item, "name"))
+        raw = scalar_value(child(item, "value"))
+        line = item.start_mark.line + 1 + layer.offset
+        if not name or raw is None:
+            continue
+        if any(mark in name for mark in "[]\\,") or "" in name.split("."):
+            unread.append(
+                f"line {line}: helm.parameters sets {name}, a form the audit does not apply; "
+                "check that value by hand"
+            )
+            continue
+        forced = (scalar_value(child(item, "forceString")) or "").lower() == "true"
+        found.append(Override(tuple(name.split(".")), raw if forced else _set_value(raw), line))
+    return tuple(found), unread
+
+
+def _set_value(raw: str) -> object:
+    """A ``--set`` value as Helm types it: true/false, null, integers; the rest stays text."""
+    lowered = raw.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered == "null":
+        return None
+    if raw.lstrip("-").isdigit() and len(raw) < 19:
+        return int(raw)
+    return raw
 
 
 def block_at(layer: YamlText, path: YamlPath) -> Block:
@@ -102,75 +152,155 @@ def _looks_like_toml(layer: YamlText, path: YamlPath) -> bool:
     return value is not None and "[[runners]]" in value
 
 
-def find(layer: YamlText) -> Found:
-    """What this YAML text is, and where its parts sit; ConfigError when it is none of ours."""
+@dataclass(frozen=True)
+class Contents:
+    """Every runner config one YAML text holds, in file order, and what could not be read."""
+
+    found: tuple[Found, ...]
+    unread: tuple[str, ...] = ()
+    """Places that may hold a runner config this file does not contain (one sentence each)."""
+
+
+def find_all(layer: YamlText) -> Contents:
+    """Every runner config in this YAML text, each once; ConfigError when it holds none.
+
+    Each ``runners.config`` block, ConfigMap ``config.toml``, Runner manifest and
+    Argo CD values string is one entry, whichever document, subchart or source
+    holds it. A block reached twice (an alias, a merge key) is one entry, named
+    by the first place that reaches it.
+    """
     helm_blocks: list[tuple[YamlPath, YamlPath]] = []  # (config path, chart root)
     chart_roots: list[YamlPath] = []
     configmaps: dict[str, YamlPath] = {}
-    configmap_blocks: list[YamlPath] = []
-    operator: tuple[YamlPath, str | None] | None = None
-    values_strings: list[YamlPath] = []
+    configmap_blocks: list[tuple[YamlPath, str | None]] = []
+    operators: list[tuple[YamlPath, str | None]] = []
+    values_strings: list[tuple[YamlPath, tuple[Override, ...]]] = []
+    overrides: dict[YamlPath, tuple[Override, ...]] = {}  # by the valuesObject's path
+    unread: list[str] = []
     for path, mapping in layer.mappings():
-        keys = {k.value for k, _v in mapping.value if isinstance(k, ScalarNode)}
+        keys = {k.value for k, _v in merged_pairs(mapping) if isinstance(k, ScalarNode)}
         runners = child(mapping, "runners")
-        if isinstance(runners, MappingNode) and isinstance(child(runners, "config"), ScalarNode):
-            helm_blocks.append(((*path, "runners", "config"), path))
+        config = child(runners, "config") if isinstance(runners, MappingNode) else None
+        if isinstance(config, ScalarNode):
+            config_path = layer.path_of(config)
+            if config_path is not None:
+                helm_blocks.append((config_path, path))
         if len(keys & CHART_KEYS) >= 2 or (len(path) == 1 and keys & CHART_KEYS):
             chart_roots.append(path)
         kind = _kind_of(mapping)
         data = child(mapping, "data")
         if kind == "ConfigMap" and isinstance(data, MappingNode):
+            metadata = child(mapping, "metadata")
+            cm_name = (
+                scalar_value(child(metadata, "name")) if isinstance(metadata, MappingNode) else None
+            )
             for name in CONFIGMAP_KEYS:
-                if isinstance(child(data, name), ScalarNode):
-                    block_path = (*path, "data", name)
-                    configmap_blocks.append(block_path)
-                    metadata = child(mapping, "metadata")
-                    cm_name = (
-                        scalar_value(child(metadata, "name"))
-                        if isinstance(metadata, MappingNode)
-                        else None
-                    )
+                block = child(data, name)
+                block_path = layer.path_of(block) if isinstance(block, ScalarNode) else None
+                if block_path is not None:
+                    configmap_blocks.append((block_path, cm_name))
                     if cm_name and _looks_like_toml(layer, block_path):
                         configmaps.setdefault(cm_name, block_path)
         spec = child(mapping, "spec")
-        if kind == "Runner" and isinstance(spec, MappingNode) and operator is None:
-            operator = ((*path, "spec"), scalar_value(child(spec, "config")))
+        if kind == "Runner" and isinstance(spec, MappingNode):
+            operators.append(((*path, "spec"), scalar_value(child(spec, "config"))))
         helm = child(mapping, "helm")
-        if isinstance(helm, MappingNode) and isinstance(child(helm, "values"), ScalarNode):
-            values_strings.append((*path, "helm", "values"))
+        if isinstance(helm, MappingNode):
+            parameters, not_applied = _overrides(layer, helm)
+            unread += not_applied
+            values = child(helm, "values")
+            values_path = layer.path_of(values) if isinstance(values, ScalarNode) else None
+            if values_path is not None:
+                values_strings.append((values_path, parameters))
+            values_object = child(helm, "valuesObject")
+            object_path = layer.path_of(values_object) if values_object is not None else None
+            if object_path is not None:
+                overrides[object_path] = parameters
 
+    found: list[tuple[YamlPath, Found]] = []  # (where it is, what) to sort by place
+    taken: set[YamlPath] = set()
     # runners.config as a string the chart passes to register --template-config.
     for block_path, root in helm_blocks:
+        if block_path in taken:
+            continue
+        taken.add(block_path)
         kind = "Helm values" if len(root) == 1 else f"Helm values under {_dotted(root)}"
-        return Found(kind=kind, toml=block_path, chart_root=root)
-    if operator is not None:
-        runner_path, config_name = operator
-        if config_name and config_name in configmaps:
-            return Found(
-                kind=f"Runner manifest with ConfigMap {config_name}",
-                toml=configmaps[config_name],
-                chart_root=runner_path,
+        found.append(
+            (
+                root,
+                Found(
+                    kind=kind, toml=block_path, chart_root=root, overrides=overrides.get(root, ())
+                ),
             )
-        note = (
-            f"the Runner's config is ConfigMap {config_name!r}, which is not in this file"
-            if config_name
-            else "the Runner names no config ConfigMap"
         )
-        return Found(kind="Runner manifest", chart_root=runner_path, note=note)
-    with_runners = [p for p in configmap_blocks if _looks_like_toml(layer, p)]
-    if with_runners or configmap_blocks:
-        return Found(kind="ConfigMap", toml=(with_runners or configmap_blocks)[0])
-    if values_strings:
-        return Found(kind="Argo CD Application", values=values_strings[0])
-    if chart_roots:
+    for runner_path, config_name in operators:
+        name = _runner_name(layer, runner_path)
+        if config_name and configmaps.get(config_name) in taken:
+            # A second Runner on the same ConfigMap: its spec is audited, the block once.
+            note = f"its config.toml, ConfigMap {config_name}, is audited with the first Runner"
+            kind = f"Runner manifest {name} sharing ConfigMap {config_name}"
+            found.append((runner_path, Found(kind=kind, chart_root=runner_path, note=note)))
+        elif config_name and config_name in configmaps:
+            block_path = configmaps[config_name]
+            taken.add(block_path)
+            found.append(
+                (
+                    runner_path,
+                    Found(
+                        kind=f"Runner manifest with ConfigMap {config_name}",
+                        toml=block_path,
+                        chart_root=runner_path,
+                    ),
+                )
+            )
+        elif config_name:
+            unread.append(
+                f"line {layer.line_of(runner_path)}: Runner {name} takes its config.toml from "
+                f"ConfigMap {config_name!r}, which is not in this file; audit that ConfigMap too"
+            )
+            found.append((runner_path, Found(kind="Runner manifest", chart_root=runner_path)))
+        else:
+            note = "the Runner names no config ConfigMap"
+            found.append(
+                (runner_path, Found(kind="Runner manifest", chart_root=runner_path, note=note))
+            )
+    with_runners = {p for p, _name in configmap_blocks if _looks_like_toml(layer, p)}
+    for block_path, cm_name in configmap_blocks:
+        if block_path in taken or (with_runners and block_path not in with_runners):
+            continue
+        taken.add(block_path)
+        kind = f"ConfigMap {cm_name}" if cm_name else "ConfigMap"
+        found.append((block_path, Found(kind=kind, toml=block_path)))
+    for values_path, parameters in values_strings:
+        where = ".".join(str(part) for part in values_path[1:])
+        kind = f"Argo CD Application {where}"
+        found.append((values_path, Found(kind=kind, values=values_path, overrides=parameters)))
+    if not found and chart_roots:
         root = min(chart_roots, key=len)
         kind = "Helm values" if len(root) == 1 else f"Helm values under {_dotted(root)}"
-        return Found(kind=kind, chart_root=root, note="runners.config is not set in this file")
-    raise ConfigError(
-        layer.path,
-        "is YAML, but neither Helm values for the gitlab-runner chart, a ConfigMap with "
-        "config.toml, nor a Runner manifest",
-    )
+        note = "runners.config is not set in this file"
+        found.append((root, Found(kind=kind, chart_root=root, note=note)))
+    if not found:
+        raise ConfigError(
+            layer.path,
+            "is YAML, but neither Helm values for the gitlab-runner chart, a ConfigMap with "
+            "config.toml, nor a Runner manifest",
+        )
+    found.sort(key=lambda item: _place(layer, item[0]))
+    return Contents(tuple(entry for _where, entry in found), tuple(unread))
+
+
+def _place(layer: YamlText, path: YamlPath) -> tuple[int, int]:
+    entry = layer.index.get(path)
+    if entry is None:
+        return (0, 0)
+    mark = entry[1].start_mark
+    return (mark.line, mark.column)
+
+
+def _runner_name(layer: YamlText, spec_path: YamlPath) -> str:
+    name = layer.scalar((*spec_path[:-1], "metadata", "name"))
+    return repr(name) if name else "(unnamed)"
 
 
 def _dotted(path: YamlPath) -> str:

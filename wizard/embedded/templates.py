@@ -185,3 +185,71 @@ def conditionals(lines: list[str]) -> list[Conditional | None]:
             continue
         result.append(stack[-1] if stack else None)
     return result
+
+
+MAX_BRANCH_VARIANTS = 8
+"""Readings of one block tried when its template branches cannot all be read at once."""
+
+
+@dataclass(frozen=True)
+class BranchVariant:
+    """One reading of a templated block: one branch of each ``if``/``else`` kept."""
+
+    text: str
+    """The block with the other branches' lines emptied (line numbers kept)."""
+    label: str
+    """The branches kept, as the template lines that open them, with their lines."""
+
+
+def branch_variants(text: str, first_line: int) -> list[BranchVariant]:
+    """Every way of choosing one branch of each ``if``/``else`` group, outermost groups only.
+
+    A chart often declares the same table in both branches (``[runners.kubernetes]``
+    after ``{{- if }}`` and after ``{{- else }}``): TOML cannot read both at once, Helm
+    only ever renders one. Empty when the block has no group with two branches, or
+    more than :data:`MAX_BRANCH_VARIANTS` combinations. ``first_line`` is the file
+    line (1-based) of the text's first line, for the labels.
+    """
+    lines = text.splitlines(keepends=True)
+    groups: list[list[tuple[int, str]]] = []  # per group: (line, action) of each branch
+    ends: list[int] = []
+    depth = 0
+    current: list[tuple[int, str]] = []
+    for number, line in enumerate(lines):
+        if not is_control_line(line):
+            continue
+        for action in _ACTION.findall(line.strip()):
+            if _OPENS.match(action):
+                if depth == 0:
+                    current = [(number, action)]
+                depth += 1
+            elif _ELSE.match(action) and depth == 1:
+                current.append((number, action))
+            elif _ENDS.match(action) and depth > 0:
+                depth -= 1
+                if depth == 0 and len(current) > 1:
+                    groups.append(current)
+                    ends.append(number)
+    combinations = 1
+    for group in groups:
+        combinations *= len(group)
+    if not groups or combinations > MAX_BRANCH_VARIANTS:
+        return []
+    variants: list[BranchVariant] = []
+    for pick in range(combinations):
+        kept = list(lines)
+        labels = []
+        rest = pick
+        for group, end in zip(groups, ends, strict=True):
+            chosen = rest % len(group)
+            rest //= len(group)
+            starts = [number for number, _action in group] + [end]
+            for branch in range(len(group)):
+                if branch == chosen:
+                    continue
+                for number in range(starts[branch] + 1, starts[branch + 1]):
+                    kept[number] = "\n" if kept[number].endswith("\n") else ""
+            opened, action = group[chosen]
+            labels.append(f"`{action}` (line {first_line + opened})")
+        variants.append(BranchVariant("".join(kept), "branch " + ", ".join(labels)))
+    return variants

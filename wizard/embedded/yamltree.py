@@ -43,6 +43,196 @@ _Loader.add_multi_constructor("", _untagged)
 _Loader.add_multi_constructor("!", _untagged)
 
 
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+MAX_ALIAS_EXPANSION = 100_000
+"""Nodes that aliases may add to one YAML text beyond the nodes written in it.
+
+A real values file repeats a few blocks through anchors; a file whose aliases
+expand to more (an alias bomb: nine levels of nine aliases is 387 million
+nodes from 548 bytes) is refused before anything walks or builds it.
+"""
+
+_CHECKED_SCALARS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("int", "float", "bool", "timestamp", "binary", "null")
+)
+"""Scalar types the constructor can reject (``!!int "x"``, ``2020-99-99``): checked on read."""
+
+
+def merged_pairs(mapping: MappingNode) -> list[tuple[Node, Node]]:
+    """The mapping's pairs with ``<<:`` merge keys resolved as Helm's YAML reader does.
+
+    Pairs apply in order, a later one overriding an earlier one with the same key:
+    a merge sets the merged keys where the ``<<:`` stands (a key written before it
+    is overridden, one written after it wins), and of a list of merged mappings
+    the first wins. :meth:`YamlText.parse` has refused cycles and bombs.
+    """
+    pairs: list[tuple[Node, Node]] = []
+    for key, value in mapping.value:
+        if key.tag != MERGE_TAG:
+            pairs.append((key, value))
+            continue
+        merged = [value] if isinstance(value, MappingNode) else list(value.value)
+        for source in reversed(merged):
+            if isinstance(source, MappingNode):
+                pairs.extend(merged_pairs(source))
+    return pairs
+
+
+def _construct_mapping(
+    loader: yaml.SafeLoader, node: MappingNode, deep: bool = False
+) -> dict[Any, Any]:
+    """A mapping built from :func:`merged_pairs`, leaving the node tree as it was.
+
+    The stock constructor flattens merge keys by rewriting the nodes in place
+    (and lets keys written before ``<<:`` win, unlike Helm).
+    """
+    result: dict[Any, Any] = {}
+    for key_node, value_node in merged_pairs(node):
+        key = loader.construct_object(key_node, deep=deep)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, "found an unhashable key", key_node.start_mark
+            ) from None
+        result[key] = loader.construct_object(value_node, deep=deep)
+    return result
+
+
+_Loader.construct_mapping = _construct_mapping  # type: ignore[assignment, method-assign]
+
+
+class _Frame:
+    """One node being walked: its children still to visit, and its expanded size so far."""
+
+    __slots__ = ("children", "next", "node", "path", "size")
+
+    def __init__(self, node: Node, path: YamlPath | None) -> None:
+        self.node = node
+        self.path = path
+        self.next = 0
+        self.size = 1
+        self.children: list[tuple[ScalarNode | None, str | int | None, Node]] = []
+        if isinstance(node, MappingNode):
+            for key, value in node.value:
+                # Keys are nodes too (an alias can be a key); only scalar keys name a path.
+                self.children.append((None, None, key))
+                label = key.value if isinstance(key, ScalarNode) else None
+                self.children.append((key if label is not None else None, label, value))
+        elif isinstance(node, SequenceNode):
+            self.children = [(None, position, item) for position, item in enumerate(node.value)]
+
+
+class _Walk:
+    """One pass over a composed text: each node visited once, in document order.
+
+    It indexes each node under the first path that reaches it (an alias is not
+    walked again), refuses an alias inside the node it names, counts what
+    aliases would expand to against :data:`MAX_ALIAS_EXPANSION`, and builds each
+    typed scalar once so a value the constructor rejects is one line here, never
+    a traceback later. No message quotes a value: it may be a token.
+    """
+
+    def __init__(self, text: YamlText) -> None:
+        self.text = text
+        self.sizes: dict[int, int] = {}
+        """Expanded size of every node walked to its end, by identity."""
+        self.expansion = 0
+        self.loader = _Loader("")
+
+    def run(self) -> None:
+        try:
+            for number, root in enumerate(self.text.roots):
+                self._root(root, number)
+        finally:
+            self.loader.dispose()
+
+    def _refuse(self, reason: str, node: Node) -> ConfigError:
+        line = node.start_mark.line + 1 + self.text.offset
+        return ConfigError(self.text.path, reason, line=line)
+
+    def _root(self, root: Node, number: int) -> None:
+        self.text.index[(number,)] = (None, root)
+        self._enter(root)
+        frames = [_Frame(root, (number,))]
+        on_path = {id(root)}
+        while frames:
+            frame = frames[-1]
+            if frame.next == len(frame.children):
+                frames.pop()
+                on_path.discard(id(frame.node))
+                self.sizes[id(frame.node)] = frame.size
+                if frames:
+                    frames[-1].size += frame.size
+                continue
+            key, label, node = frame.children[frame.next]
+            frame.next += 1
+            identity = id(node)
+            if identity in on_path:
+                raise self._refuse(
+                    "invalid YAML: an alias refers to the node that contains it "
+                    "(a self-referential alias)",
+                    key or frame.node,
+                )
+            known = self.sizes.get(identity)
+            if known is not None:  # an alias to a node walked already: counted, not walked
+                frame.size += known
+                self.expansion += known
+                if self.expansion > MAX_ALIAS_EXPANSION:
+                    raise self._refuse(
+                        f"YAML aliases expand this file by more than {MAX_ALIAS_EXPANSION:,} "
+                        "nodes (an alias bomb?); refused",
+                        key or frame.node,
+                    )
+                continue
+            path = None if frame.path is None or label is None else (*frame.path, label)
+            if path is not None:
+                self.text.index[path] = (key, node)
+            self._enter(node)
+            on_path.add(identity)
+            frames.append(_Frame(node, path))
+
+    def _enter(self, node: Node) -> None:
+        """Refuse what the constructor would reject in this node itself."""
+        if isinstance(node, ScalarNode):
+            if node.tag in _CHECKED_SCALARS:
+                self._check_scalar(node)
+        elif isinstance(node, MappingNode):
+            for key, value in node.value:
+                if key.tag == MERGE_TAG and not _mergeable(value):
+                    raise self._refuse(
+                        "invalid YAML: a merge key (<<) must name a mapping or a list of mappings",
+                        key,
+                    )
+                if not isinstance(key, ScalarNode):
+                    raise self._refuse(
+                        "invalid YAML: a mapping key that is itself a list or mapping", key
+                    )
+
+    def _check_scalar(self, node: ScalarNode) -> None:
+        constructor = self.loader.yaml_constructors.get(node.tag)
+        if constructor is None:
+            return
+        try:
+            constructor(self.loader, node)
+        except Exception:  # any rejection, whatever the constructor raises, is this one line
+            kind = node.tag.rsplit(":", 1)[-1]
+            raise self._refuse(
+                f"invalid YAML: a value typed !!{kind} (by its tag or its form) is not a valid "
+                f"{kind}; the value is not shown, it may be a secret",
+                node,
+            ) from None
+
+
+def _mergeable(value: Node) -> bool:
+    if isinstance(value, MappingNode):
+        return True
+    return isinstance(value, SequenceNode) and all(
+        isinstance(item, MappingNode) for item in value.value
+    )
+
+
 def _error(path: Path | None, error: Exception, offset: int, indent: int) -> ConfigError:
     """Where the YAML parser stopped, as a place in the whole file (1-based)."""
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
@@ -64,6 +254,7 @@ class YamlText:
     index: dict[YamlPath, tuple[ScalarNode | None, Node]] = field(default_factory=dict)
     indent: int = 0
     """How far this text is indented in the file (a values block inside YAML)."""
+    _paths: dict[int, YamlPath] | None = field(default=None, repr=False)
 
     @property
     def lines(self) -> list[str]:
@@ -81,30 +272,20 @@ class YamlText:
         except RecursionError:
             raise ConfigError(self.path, "invalid YAML: nested too deeply") from None
         self.index = {}
-        for number, root in enumerate(self.roots):
-            self._walk(root, (number,), None, set())
+        self._paths = None
+        _Walk(self).run()
         return self
 
-    def _walk(self, node: Node, path: YamlPath, key: ScalarNode | None, seen: set[int]) -> None:
-        if id(node) in seen:
-            return  # an alias back to an ancestor: hostile or not, walk it once
-        self.index[path] = (key, node)
-        if isinstance(node, MappingNode):
-            seen = seen | {id(node)}
-            for key_node, value_node in node.value:
-                if isinstance(key_node, ScalarNode):
-                    self._walk(value_node, (*path, key_node.value), key_node, seen)
-        elif isinstance(node, SequenceNode):
-            seen = seen | {id(node)}
-            for position, item in enumerate(node.value):
-                self._walk(item, (*path, position), None, seen)
-
     def data(self, node: Node) -> Any:
-        """The plain value of a node (templates blanked), or ``None`` if it cannot be built."""
+        """The plain value of a node (templates blanked), or ``None`` if it cannot be built.
+
+        :meth:`parse` has already refused every value the constructor rejects and
+        bounded what aliases expand to, so this is a last resort, not a silent path.
+        """
         loader = _Loader("")
         try:
             return loader.construct_document(node)
-        except (yaml.YAMLError, TypeError, RecursionError):
+        except Exception:  # the last resort said above: no value, no traceback
             return None
         finally:
             loader.dispose()
@@ -121,6 +302,12 @@ class YamlText:
         mark = (key or value).start_mark
         return mark.line + 1 + self.offset
 
+    def path_of(self, node: Node) -> YamlPath | None:
+        """The path that first reaches ``node`` (where it is written), ``None`` if none does."""
+        if self._paths is None:
+            self._paths = {id(value): path for path, (_key, value) in self.index.items()}
+        return self._paths.get(id(node))
+
     def mappings(self) -> Iterator[tuple[YamlPath, MappingNode]]:
         for path, (_key, node) in self.index.items():
             if isinstance(node, MappingNode):
@@ -134,10 +321,13 @@ class YamlText:
 
 
 def child(mapping: MappingNode, name: str) -> Node | None:
-    for key, value in mapping.value:
+    """The value of key ``name``, merge keys resolved (the last one written wins, as in Helm)."""
+    found = None
+    pairs = merged_pairs(mapping) if any(k.tag == MERGE_TAG for k, _v in mapping.value) else None
+    for key, value in pairs if pairs is not None else mapping.value:
         if isinstance(key, ScalarNode) and key.value == name and isinstance(value, Node):
-            return value
-    return None
+            found = value
+    return found
 
 
 def scalar_value(node: Node | None) -> str | None:

@@ -37,6 +37,8 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
     if finding.accepted is not None:
         entry["accepted"] = finding.accepted
         entry["suppressed"] = True
+    if finding.block is not None:
+        entry["block"] = finding.block
     return entry
 
 
@@ -51,6 +53,7 @@ def report_to_dict(reports: Iterable[FileReport], summary: Summary | None = None
                     "path": report.path,
                     "trust": report.trust.value,
                     "error": report.error,
+                    "incomplete": list(report.incomplete),
                     "findings": [finding_to_dict(f) for f in report.findings],
                 }
                 for report in reports

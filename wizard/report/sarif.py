@@ -11,7 +11,7 @@ from urllib.parse import quote
 from wizard import __version__
 from wizard.audit import FileReport
 from wizard.baseline import fingerprint
-from wizard.model import Severity
+from wizard.model import Finding, Severity
 from wizard.printable import printable_json
 from wizard.rules.base import Rule
 from wizard.rules.catalogue import ALL_RULES, get_rule
@@ -64,6 +64,15 @@ def _uri(path: str) -> str:
     return quote(PurePath(path).as_posix(), safe="/")
 
 
+def _message(finding: Finding) -> str:
+    return f"{finding.message} (in {finding.block})" if finding.block else finding.message
+
+
+def _fingerprint(finding: Finding) -> str:
+    plain = f"{finding.rule}:{finding.runner_index}:{finding.key}"
+    return f"{plain}:{finding.block}" if finding.block else plain
+
+
 def report_to_sarif(reports: Iterable[FileReport]) -> dict[str, Any]:
     reports = list(reports)
     used: list[str] = []
@@ -81,6 +90,16 @@ def report_to_sarif(reports: Iterable[FileReport]) -> dict[str, Any]:
                 }
             )
             continue
+        notifications.extend(
+            {
+                "level": "error",
+                "message": {"text": f"{report.path}: audit incomplete: {reason}"},
+                "locations": [
+                    {"physicalLocation": {"artifactLocation": {"uri": _uri(report.path)}}}
+                ],
+            }
+            for reason in report.incomplete
+        )
         for finding in report.findings:
             if finding.rule not in used:
                 used.append(finding.rule)
@@ -89,7 +108,7 @@ def report_to_sarif(reports: Iterable[FileReport]) -> dict[str, Any]:
                 "ruleId": finding.rule,
                 "ruleIndex": used.index(finding.rule),
                 "level": _LEVEL[finding.severity],
-                "message": {"text": finding.message},
+                "message": {"text": _message(finding)},
                 "locations": [
                     {
                         "physicalLocation": {
@@ -99,7 +118,7 @@ def report_to_sarif(reports: Iterable[FileReport]) -> dict[str, Any]:
                     }
                 ],
                 "partialFingerprints": {
-                    "runnerWizard/v1": f"{finding.rule}:{finding.runner_index}:{finding.key}",
+                    "runnerWizard/v1": _fingerprint(finding),
                     # What the finding is, wherever the file puts it (as baselines see it).
                     "runnerWizardFinding/v1": fingerprint(report.path, finding),
                 },

@@ -34,9 +34,10 @@ def _name(finding: Finding) -> str:
 
 
 def _owner(finding: Finding) -> str:
+    block = f"{finding.block}: " if finding.block else ""
     if finding.runner_index is None:
-        return "global settings"
-    return f"runner {_name(finding)} (entry {finding.runner_index + 1})"
+        return f"{block}global settings"
+    return f"{block}runner {_name(finding)} (entry {finding.runner_index + 1})"
 
 
 def _place(group: list[Finding]) -> str:
@@ -111,12 +112,15 @@ def file_lines(report: FileReport) -> list[str]:
     out = [f"{report.path}  (trust: {report.trust.value})"]
     for group in grouped(report.findings):
         out.extend(render_finding(group[0], place=_place(group)))
+    out.extend(f"  incomplete: {reason}" for reason in report.incomplete)
     open_ = open_findings(report.findings)
     fixable = Counter(f.impact for f in open_ if f.impact is not None)
     summary = f"  {severity_counts(open_)}"
     suppressed = len(report.findings) - len(open_)
     if suppressed:
         summary += f" ({suppressed} suppressed)"
+    if report.incomplete:
+        summary += " in what was read; the audit is incomplete (exit code 2)"
     if fixable:
         summary += (
             f"; fixable: {fixable[Impact.NONE]} with impact none, "
