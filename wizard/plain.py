@@ -226,15 +226,22 @@ def review_text(
     *,
     accepted: frozenset[str] = frozenset(),
     host: HostPlan | None = None,
+    path: Path | None = None,
 ) -> str:
     """What both interactive and scripted runs print before saving: identical by design.
 
     ``host`` is what remains to do on the machine; without it, it is worked out
-    from the answers alone (no GitLab URL, no cloud options).
+    from the answers alone (no GitLab URL, no cloud options). ``path`` names the
+    file in the line about its mode.
     """
     lines = [count_line(preview.findings_before, preview.findings_after)]
     if preview.managed and preview.changed:
         lines += _wrap(f"warning: {preview.managed}", " " * 9)
+    if preview.mode_change is not None:
+        sentence = preview.mode_change.sentence(str(path) if path else "the file")
+        lines += _wrap(
+            f"{'warning' if preview.mode_change.read_only else 'note'}: {sentence}", " " * 6
+        )
     for line in change_report(preview.changes):
         lines += _wrap(line, " " * 8)
     if preview.to_fill_in:
@@ -658,7 +665,7 @@ def preview_and_report(
     accepted = start.preset.accepted if start.preset else frozenset()
     shown = session.current_answers(runner_index).merged(answers)
     host = plan_host_for(session, result, shown)
-    out.write("\n" + review_text(result, shown, accepted=accepted, host=host))
+    out.write("\n" + review_text(result, shown, accepted=accepted, host=host, path=session.path))
     return Review(result, host)
 
 

@@ -37,6 +37,7 @@ from wizard.secrets import mask_secret, mask_text
 from wizard.tomlfile import document, excerpt, safe_write
 from wizard.tomlfile.diffs import masked_diff
 from wizard.tomlfile.edits import apply_edits
+from wizard.tomlfile.mode_change import ModeChange, mode_change
 from wizard.tomlfile.same_value import same_value
 from wizard.tomlfile.style import FileStyle
 
@@ -113,10 +114,17 @@ class Preview:
     runners may be missing): what the host plan reads, without parsing the text again."""
     from_excerpt: bool = False
     """Worked out on an excerpt of a big file: Save checks the whole text first."""
+    file_mode: int | None = None
+    """The file's mode as read (``None``: a new file)."""
 
     @property
     def changed(self) -> bool:
         return bool(self.diff)
+
+    @property
+    def mode_change(self) -> ModeChange | None:
+        """What saving does to the file's mode (every save writes 0600), or ``None``."""
+        return mode_change(self.file_mode, writes=self.changed)
 
     @property
     def may_break(self) -> tuple[Change, ...]:
@@ -313,6 +321,7 @@ class WizardSession:
             to_fill_in=tuple(plan.startup_gaps(after.data, runner_index)),
             managed=managed_warning(self.doc.text),
             runner_data=after.data,
+            file_mode=self.doc.file_mode,
         )
 
     def _preview_excerpt(
@@ -389,6 +398,7 @@ class WizardSession:
             managed=managed_warning(self.doc.text),
             runner_data=after.data,
             from_excerpt=True,
+            file_mode=self.doc.file_mode,
         )
 
     @staticmethod

@@ -22,6 +22,7 @@ from wizard.model import Change, Edit, Trust
 from wizard.secrets import outward
 from wizard.tomlfile.diffs import masked_diff
 from wizard.tomlfile.document import ConfigDocument
+from wizard.tomlfile.mode_change import mode_change
 from wizard.tomlfile.safe_write import tighten_mode, write_document
 
 
@@ -158,6 +159,10 @@ def run(args: argparse.Namespace) -> int:
         try:
             result, preset_plan, changes = plan_file(path, args)
             needs_mode = result.fix_mode and not result.changed
+            mode = mode_change(result.before.file_mode, writes=result.changed or needs_mode)
+            if mode is not None and mode.read_only:
+                # Named before it is replaced: someone may have made it read-only on purpose.
+                print(outward(f"{name}: warning: {mode.sentence(name)}"), file=sys.stderr)
             if args.dry_run:
                 for note in preset_plan.skipped:
                     print(outward(f"{name}: {note}"), file=sys.stderr)
@@ -170,12 +175,15 @@ def run(args: argparse.Namespace) -> int:
                     report = "\n".join(change_report(changes))
                     sys.stdout.write(outward(f"{name}: planned changes\n{report}\n"))
                 sys.stdout.write(outward(diff))
-                if needs_mode:
-                    sys.stdout.write(f"{name}: would set mode 0600 (group/other can read it)\n")
+                if mode is not None and not mode.read_only:
+                    sys.stdout.write(outward(f"{mode.sentence(name)}\n"))
                 for finding, reason in result.skipped:
                     print(f"{name}: would not fix {finding.rule} ({reason})", file=sys.stderr)
                 if result.changed or needs_mode or result.skipped:
                     status = max(status, EXIT_FINDINGS)
+                else:
+                    # Silence would read as "did not run": say the file is already as it should be.
+                    print(outward(f"{name}: nothing to change"))
                 continue
             if result.skipped:
                 # A fix we meant to apply and could not is not a clean result.
@@ -186,13 +194,16 @@ def run(args: argparse.Namespace) -> int:
                     print(f"{name}: warning: {warning}", file=sys.stderr)
                 written = write_document(result.before, result.after, backup=not args.no_backup)
                 message = _summary(path, result, preset_plan)
+                if mode is not None:
+                    message += f"\n  mode: {mode.before:04o} -> {mode.after:04o}"
                 if written.backup is not None:
                     message += f"\n  backup: {written.backup}"
                 message += "".join(f"\n  note: {note}" for note in written.notes)
                 print(outward(message))
             elif needs_mode:
                 tighten_mode(result.before)
-                print(outward(f"{name}: permissions set to 0600"))
+                before = f"{mode.before:04o} -> " if mode is not None else ""
+                print(outward(f"{name}: permissions set to {before}0600"))
             elif result.skipped:
                 print(outward(_summary(path, result, preset_plan)))
             else:
@@ -226,7 +237,10 @@ def _run_json(args: argparse.Namespace) -> int:
             entry["left_alone"] = [mask_text(note) for note in preset_plan.skipped]
             entry["managed_warning"] = managed_warning(result.before.text)
             needs_mode = result.fix_mode and not result.changed
-            entry["set_mode_0600"] = needs_mode
+            # As it will happen: every write leaves the file 0600, not only a mode-only fix.
+            mode = mode_change(result.before.file_mode, writes=result.changed or needs_mode)
+            entry["set_mode_0600"] = mode is not None
+            entry["mode_change"] = mode.as_dict() if mode is not None else None
             written = False
             if not args.dry_run and result.changed:
                 write_document(result.before, result.after, backup=not args.no_backup)

@@ -20,12 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from wizard.answers import Answers, PrivilegedNeed
-from wizard.checklist_rows import (
-    ARTIFACTS_FOLDER,
-    HostChecklist,
-    HostPlanner,
-    plan_host_checklist,
-)
+from wizard.checklist_rows import ARTIFACTS_FOLDER, HostChecklist
 from wizard.errors import WizardError
 from wizard.model import RunnerIdentity
 from wizard.secrets import outward
@@ -38,6 +33,7 @@ from wizard.tui.formatting import (
 )
 from wizard.tui.messages import GoBack, GoNext, QuitWithoutSaving
 from wizard.tui.ports import (
+    HostPlanner,
     PreviewView,
     RereadView,
     SaveView,
@@ -47,6 +43,7 @@ from wizard.tui.ports import (
     SessionPort,
     find_initial_path,
     open_real_session,
+    plan_real_host,
     read_server_status,
 )
 from wizard.tui.screens.base import WizardScreen
@@ -104,7 +101,7 @@ class WizardApp(App[int]):
         *,
         open_session: SessionOpener,
         preset: Preset | None = None,
-        plan_host: HostPlanner = plan_host_checklist,
+        plan_host: HostPlanner = plan_real_host,
         read_server: ServerStatusReader | None = None,
     ) -> None:
         super().__init__()
