@@ -23,6 +23,17 @@ from wizard.steps import question
 ARTIFACTS_FOLDER = "runner-hardening"
 """Where both wizards offer to write the hardening files: a folder next to ``config.toml``."""
 
+
+def write_host_files_by_default(*, folder_named: bool) -> bool:
+    """What Enter (or ``--accept-defaults``) answers to "also write the hardening files?".
+
+    No, in both wizards, unless the operator already named a folder for them
+    (``--artifacts DIR``): they land outside config.toml, so only an explicit yes
+    writes them.
+    """
+    return folder_named
+
+
 HostStatus = Literal["planned", "partly", "not-planned", "to-do", "done", "on-save"]
 
 PrivateConfig = Literal["done", "on-save"] | None

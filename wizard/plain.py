@@ -27,7 +27,13 @@ from typing import Any, Protocol, TextIO
 from wizard import plan, scripted
 from wizard.answers import Answers
 from wizard.artifacts import CHECKLIST_FILE, write_artifacts
-from wizard.checklist_rows import ARTIFACTS_FOLDER, STATUS_WORDS, HostStatus, checklist_rows
+from wizard.checklist_rows import (
+    ARTIFACTS_FOLDER,
+    STATUS_WORDS,
+    HostStatus,
+    checklist_rows,
+    write_host_files_by_default,
+)
 from wizard.defaults import Sources, default_for
 from wizard.errors import WizardError
 from wizard.host_plan import HostPlan, plan_host, plan_host_for
@@ -593,8 +599,7 @@ class PlainWizard:
     def offer_artifacts(self, host: HostPlan, *, config_saved: bool) -> bool:
         """Ask whether and where to write the hardening files; True when written."""
         names = ", ".join(host.files)
-        # Taking every default writes nothing outside the config unless --artifacts asked.
-        wanted = self.artifacts_dir is not None or not self.accept_defaults
+        wanted = write_host_files_by_default(folder_named=self.artifacts_dir is not None)
         if not self.prompts.confirm(
             f"Also write the hardening files ({names}) for the host?", default=wanted
         ):

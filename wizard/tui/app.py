@@ -20,7 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from wizard.answers import Answers, PrivilegedNeed
-from wizard.checklist_rows import ARTIFACTS_FOLDER, HostChecklist
+from wizard.checklist_rows import ARTIFACTS_FOLDER, HostChecklist, write_host_files_by_default
 from wizard.errors import WizardError
 from wizard.model import RunnerIdentity
 from wizard.secrets import outward
@@ -115,7 +115,7 @@ class WizardApp(App[int]):
         self.plan_host = plan_host
         self.latest_host: HostChecklist | None = None
         """The host checklist and files for the latest preview (``None``: not worked out)."""
-        self.artifacts_wanted = False
+        self.artifacts_wanted = write_host_files_by_default(folder_named=False)
         self.artifacts_folder: str | None = None
         """What the review's "also write the hardening files" says (``None``: default)."""
         self.done = False
