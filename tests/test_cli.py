@@ -442,7 +442,7 @@ def test_unknown_runner_name_is_an_error_and_changes_nothing(
     before = path.read_bytes()
     outcome = run_cli(capsys, "harden", "--dry-run", "--fix", "all", "--runner", "nope", str(path))
     assert (outcome.code, outcome.out) == (2, "")
-    assert "no runner named nope" in outcome.err
+    assert "no runner named 'nope'" in outcome.err
     assert path.read_bytes() == before
 
 

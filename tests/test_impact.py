@@ -298,8 +298,9 @@ def test_harden_runner_shared_by_two_runners_is_an_error_listing_them(
     outcome = run_cli(capsys, "harden", str(path), "--runner", "Mr.Anderson", "--fix", "all")
     assert outcome.code == 2
     assert "2 runners are named 'Mr.Anderson'" in outcome.err
-    assert "number 1 (ssh)" in outcome.err
-    assert "number 2 (docker)" in outcome.err
+    assert "#1 Mr.Anderson (ssh" in outcome.err
+    assert "#2 Mr.Anderson (docker" in outcome.err
+    assert "pick one with --runner '#1' (its position) or --runner 'id:N'" in outcome.err
     assert path.read_bytes() == original
 
 

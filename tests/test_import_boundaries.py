@@ -274,6 +274,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "wizard.validation",
             "wizard.wording",
             "wizard.checklist_rows",
+            "wizard.runner_choice",
             "wizard.helm_values",
         ),
     ),

@@ -42,6 +42,10 @@ exit codes:
   130 interrupted; nothing was written
 """
 
+RUNNER_SELECTOR = "NAME, #N (the N-th [[runners]] entry) or id:N (the runner's GitLab id)"
+"""How every ``--runner`` reads its value (:mod:`wizard.runner_choice`); a name several
+runners share is refused, listing them."""
+
 FAIL_ON = (*SEVERITIES, "never")
 FAIL_ON_HELP = (
     "lowest severity that makes the exit code 1 (default: high); never: report only, exit 0"
@@ -236,8 +240,8 @@ def build_parser() -> argparse.ArgumentParser:
     harden.add_argument(
         "--runner",
         action="append",
-        metavar="NAME",
-        help="only this runner (repeatable; default: all runners)",
+        metavar="RUNNER",
+        help=f"only this runner: {RUNNER_SELECTOR} (repeatable; default: all runners)",
     )
     harden.add_argument(
         "--dry-run", action="store_true", help="print the diff (secrets masked), write nothing"
@@ -284,6 +288,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(with --non-interactive no terminal is needed; --name picks the runner)",
     )
     plain.add_argument(
+        "--runner",
+        metavar="RUNNER",
+        help=f"edit this runner of the file: {RUNNER_SELECTOR}; picks one of several "
+        "runners sharing a --name",
+    )
+    plain.add_argument(
         "--new-runner",
         action="store_true",
         help="add a runner (named by --name) to a file that already has some; without it "
@@ -321,7 +331,9 @@ def build_parser() -> argparse.ArgumentParser:
     source = create.add_mutually_exclusive_group()
     source.add_argument("--answers", metavar="FILE", help="answers saved by a wizard run")
     source.add_argument("--from-config", metavar="PATH", help="derive answers from a config.toml")
-    create.add_argument("--runner", metavar="NAME", help="with --from-config: which runner")
+    create.add_argument(
+        "--runner", metavar="RUNNER", help=f"with --from-config: which runner, {RUNNER_SELECTOR}"
+    )
     create.add_argument("--description", help="one line saying what the preset is for")
     create.add_argument("--out", metavar="FILE", help="where to write (default: ./NAME.toml)")
     export = preset_commands.add_parser(
@@ -390,7 +402,9 @@ def build_parser() -> argparse.ArgumentParser:
     artifacts.add_argument(
         "--answers", metavar="FILE", help="take the answers from an answers file"
     )
-    artifacts.add_argument("--runner", metavar="NAME", help="which runner's answers to use")
+    artifacts.add_argument(
+        "--runner", metavar="RUNNER", help=f"which runner's answers to use: {RUNNER_SELECTOR}"
+    )
     return parser
 
 

@@ -208,10 +208,12 @@ def _loop_running() -> bool:
 
 
 def summarise_runner(runner: RunnerSummary) -> str:
+    """One picker row: position first, and the id, so namesakes can be told apart."""
     token = runner.token or "no token"
+    runner_id = f", id {runner.runner_id}" if runner.runner_id is not None else ""
     return outward(
-        f"{runner.name or '(unnamed)'} — {runner.executor or 'no executor'}, "
-        f"{runner.url or 'no url'}, {token}",
+        f"#{runner.index + 1} {runner.name or '(unnamed)'} — {runner.executor or 'no executor'}, "
+        f"{runner.url or 'no url'}, {token}{runner_id}",
         one_line=True,
     )
 
@@ -354,7 +356,10 @@ class PlainWizard:
         artifacts_dir: Path | None = None,
         accept_defaults: bool = False,
         new_runner: bool = False,
+        runner: str | None = None,
     ) -> None:
+        self.runner = runner
+        """``--runner``: the entry to edit (a name, ``#N`` or ``id:N``)."""
         self.accept_defaults = accept_defaults
         """Every default taken: the runner and a new runner's identity come from the
         command line, as in a scripted run, instead of from prompts."""
@@ -378,9 +383,9 @@ class PlainWizard:
         runners = self.session.runners()
         if self.new_runner_only or not runners:
             return None
-        if self.accept_defaults:
+        if self.accept_defaults or self.runner is not None:
             return scripted.pick_runner(
-                self.session, self.identity.name, new_runner=self.new_runner
+                self.session, self.identity.name, new_runner=self.new_runner, selector=self.runner
             )
         if self.new_runner:
             return None
@@ -388,6 +393,9 @@ class PlainWizard:
         options.append(Option("add a new runner", NEW_RUNNER))
         named = [r.index for r in runners if r.name == self.identity.name]
         default: Any = named[0] if named else runners[0].index
+        if len(named) > 1:
+            # Never taken silently: the rows say which is which (position, url, id).
+            self.say(f"{len(named)} runners are named {self.identity.name!r}; pick one.")
         if self.identity.name is not None and not named:
             # A --name no runner has: ask rather than guess whether it is a typo.
             self.say(f"No runner is named {self.identity.name!r} in {self.session.path}.")
@@ -718,6 +726,7 @@ def run_scripted(
     new_runner_only: bool = False,
     artifacts_dir: Path | None = None,
     new_runner: bool = False,
+    runner: str | None = None,
 ) -> int:
     """A run without prompts: every answer from the preset, the answers file or the file.
 
@@ -727,7 +736,7 @@ def run_scripted(
     runner_index = (
         None
         if new_runner_only
-        else scripted.pick_runner(session, identity.name, new_runner=new_runner)
+        else scripted.pick_runner(session, identity.name, new_runner=new_runner, selector=runner)
     )
     current = session.current_answers(runner_index)
     scripted.refuse_executor_switch(session, runner_index, start.answers, current)

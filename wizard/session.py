@@ -33,6 +33,7 @@ from wizard.model import (
     Trust,
 )
 from wizard.presets import Preset
+from wizard.runner_choice import RunnerChoice, runner_choices
 from wizard.secrets import mask_secret, mask_text
 from wizard.tomlfile import document, excerpt, safe_write
 from wizard.tomlfile.diffs import masked_diff
@@ -86,6 +87,8 @@ class RunnerSummary:
     executor: str | None
     url: str | None
     token: str | None
+    runner_id: int | None = None
+    """Its ``id`` (the runner's ID on GitLab): what tells apart runners sharing a name."""
 
 
 @dataclass(frozen=True)
@@ -194,6 +197,7 @@ class WizardSession:
         summaries = []
         effective = iter_runners(effective_data(self.doc))
         executors = {entry.index: entry.get("executor") for entry in effective}
+        choice_ids = {choice.index: choice.runner_id for choice in self.runner_choices()}
         for entry in iter_runners(self.doc.data):
             token = entry.get("token")
             summaries.append(
@@ -203,9 +207,14 @@ class WizardSession:
                     executor=executors.get(entry.index),
                     url=mask_text(url) if isinstance(url := entry.get("url"), str) else None,
                     token=mask_secret(token) if isinstance(token, str) else None,
+                    runner_id=choice_ids.get(entry.index),
                 )
             )
         return summaries
+
+    def runner_choices(self) -> list[RunnerChoice]:
+        """The entries as selectors and pickers see them (:mod:`wizard.runner_choice`)."""
+        return runner_choices(effective_data(self.doc))
 
     @property
     def file_executor(self) -> Executor | None:

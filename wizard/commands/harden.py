@@ -38,24 +38,22 @@ class _PresetPlan:
     source: str = ""
 
 
-def _check_runner_names(args: argparse.Namespace, document: ConfigDocument, path: Path) -> None:
-    """A --runner name the file does not have, or has twice, is a mistake, not a result."""
+def _selected_runners(
+    args: argparse.Namespace, document: ConfigDocument, path: Path
+) -> set[int] | None:
+    """The entries ``--runner`` picks (``None``: every runner). A name the file does not
+    have, or has twice, is a mistake, not a result (see :mod:`wizard.runner_choice`)."""
     if not args.runner:
-        return
-    names = [entry.name for entry in iter_runners(document.data)]
-    unknown = [name for name in args.runner if name not in names]
-    if unknown:
-        have = ", ".join(str(n) for n in names if n) or "none"
-        raise ConfigError(path, f"no runner named {', '.join(unknown)} (runners here: {have})")
-    from wizard.scripted import shared_name_problem
+        return None
+    from wizard.runner_choice import runner_choices, select_runners
 
-    for name in dict.fromkeys(args.runner):
-        problem = shared_name_problem(document.data, name)
-        if problem is not None:
-            raise ConfigError(path, problem)
+    chosen = select_runners(runner_choices(document.data), args.runner, where=str(path))
+    return {choice.index for choice in chosen}
 
 
-def _preset_plan(args: argparse.Namespace, document: ConfigDocument, path: Path) -> _PresetPlan:
+def _preset_plan(
+    args: argparse.Namespace, document: ConfigDocument, path: Path, chosen: set[int] | None
+) -> _PresetPlan:
     """Edits that make every selected runner follow the preset and/or answers file.
 
     A harden never switches a runner's executor: a runner whose executor differs
@@ -80,7 +78,7 @@ def _preset_plan(args: argparse.Namespace, document: ConfigDocument, path: Path)
     considered = 0
     for entry in iter_runners(document.data):
         name = entry.name
-        if args.runner and name not in args.runner:
+        if chosen is not None and entry.index not in chosen:
             continue
         considered += 1
         executor = entry.get("executor")
@@ -110,18 +108,18 @@ def plan_file(
 ) -> tuple[HardenResult, _PresetPlan, list[Change]]:
     """What harden would do to one file, and every change with its impact."""
     document = load_document(path)
-    _check_runner_names(args, document, path)
-    preset_plan = _preset_plan(args, document, path)
+    chosen = _selected_runners(args, document, path)
+    preset_plan = _preset_plan(args, document, path, chosen)
     edits = preset_plan.edits
     document_for_fixes = document.with_edits(edits) if edits else document
     trust = trust_from(args.trust, preset_plan.trust or trust_from(None))
     names = {entry.index: entry.name for entry in iter_runners(document.data)}
     kept = None
-    if args.runner or preset_plan.skipped_indexes:
+    if chosen is not None or preset_plan.skipped_indexes:
         kept = {
             index
-            for index, name in names.items()
-            if (not args.runner or name in args.runner) and index not in preset_plan.skipped_indexes
+            for index in names
+            if (chosen is None or index in chosen) and index not in preset_plan.skipped_indexes
         }
     result = harden_document(
         document_for_fixes,
