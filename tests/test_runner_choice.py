@@ -154,4 +154,4 @@ def test_pickers_show_what_tells_namesakes_apart(tmp_path: Path) -> None:
     labels = [runner_label(r).plain for r in runners]
     assert labels[2].startswith("#3 build  docker  https://other.example.org/gitlab")
     assert labels[2].endswith("id 13")
-    assert [c.label() for c in CHOICES][0] == "#1 build — shell, gitlab.example.com, id 11"
+    assert CHOICES[0].label() == "#1 build — shell, gitlab.example.com, id 11"
