@@ -129,4 +129,4 @@ def test_harden_fix_all_keeps_comments_parses_and_converges(
     assert again.code == 0
     assert read_text(path) == hardened
     second_dry_run = run_cli(capsys, "harden", "--dry-run", "--fix", "all", str(path))
-    assert (second_dry_run.code, second_dry_run.out) == (0, "")
+    assert (second_dry_run.code, second_dry_run.out) == (0, f"{path}: nothing to change\n")
