@@ -56,6 +56,23 @@ def test_missing_reference_data_skips_here_and_fails_in_ci(
     assert "failed" in in_ci.stdout.splitlines()[-1]
 
 
+def test_a_module_skipped_while_collecting_fails_in_ci(tmp_path: Path) -> None:
+    module = tmp_path / "test_skipped_module.py"
+    module.write_text(
+        "import pytest\n"
+        "pytest.skip('no data here', allow_module_level=True)\n"
+        "def test_never():\n"
+        "    pass\n",
+        encoding="utf-8",
+    )
+    args = ("-p", "tests.conftest", "--rootdir", str(tmp_path), str(module))
+    here = _pytest(*args, ci=False, extra_env={"PYTHONPATH": str(REPO_ROOT)})
+    assert "1 skipped" in here.stdout, here.stdout
+    in_ci = _pytest(*args, ci=True, extra_env={"PYTHONPATH": str(REPO_ROOT)})
+    assert in_ci.returncode != 0, in_ci.stdout
+    assert "skipped in CI, where every test must run: no data here" in in_ci.stdout
+
+
 def test_an_unexplained_skip_fails_in_ci_and_a_justified_one_does_not(tmp_path: Path) -> None:
     module = tmp_path / "test_some_skips.py"
     module.write_text(
