@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.ci import unavailable
 
 RUNNER_TOKEN = "glrt-FixtureRunnerToken12345"
 OTHER_TOKEN = "glrt-SecondRunnerTokenABCDE"
@@ -258,7 +258,7 @@ class Certificate:
 def make_certificate(folder: Path) -> Certificate:
     """A self-signed certificate for 127.0.0.1 and localhost, made with ``openssl``."""
     if shutil.which("openssl") is None:
-        pytest.skip("the openssl command is needed to make a test certificate")
+        unavailable("the openssl command is needed to make a test certificate")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
         [

@@ -2,8 +2,9 @@
 
 Three network namespaces stand in for the runner host, a job container on
 ``docker0`` and the network beyond (the metadata address and GitLab). Needs
-root, ``ip`` and ``nft``; skipped elsewhere, since the static checks in
-``test_artifacts.py`` cover the file itself.
+root, ``ip`` and ``nft``; skipped when not root, even in CI, since the static
+checks in ``test_artifacts.py`` cover the file itself. As root a missing tool
+fails in CI.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.ci import skip_even_in_ci, unavailable
 from wizard.answers import Answers
 from wizard.artifacts import NFT_FILE, generate_artifacts
 from wizard.model import Executor
@@ -63,9 +65,15 @@ def _can_build_namespaces() -> bool:
     return True
 
 
-pytestmark = pytest.mark.skipif(
-    not _can_build_namespaces(), reason="needs root, ip and nft, and network namespaces"
-)
+_NEEDS_ROOT = "builds network namespaces, which only root can do"
+
+
+@pytest.fixture(autouse=True)
+def _namespaces_available() -> None:
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        skip_even_in_ci(_NEEDS_ROOT)
+    if not _can_build_namespaces():
+        unavailable("needs ip and nft (apt-get install iproute2 nftables) and network namespaces")
 
 
 class Lab:

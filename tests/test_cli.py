@@ -351,13 +351,13 @@ def test_dry_run_prints_a_masked_diff_and_writes_nothing(
     assert sorted(tmp_path.iterdir()) == [path]
 
 
-def test_dry_run_on_a_hardened_file_is_silent_and_exits_0(
+def test_dry_run_on_a_hardened_file_says_nothing_changes_and_exits_0(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     path = write_config(tmp_path, RISKY_CONFIG)
     assert run_cli(capsys, "harden", "--fix", "all", "--no-backup", str(path)).code == 0
     outcome = run_cli(capsys, "harden", "--dry-run", "--fix", "all", str(path))
-    assert (outcome.code, outcome.out) == (0, "")
+    assert (outcome.code, outcome.out) == (0, f"{path}: nothing to change\n")
 
 
 def test_dry_run_reports_a_loose_mode_even_without_text_changes(
@@ -443,7 +443,7 @@ def test_unknown_runner_name_is_an_error_and_changes_nothing(
     before = path.read_bytes()
     outcome = run_cli(capsys, "harden", "--dry-run", "--fix", "all", "--runner", "nope", str(path))
     assert (outcome.code, outcome.out) == (2, "")
-    assert "no runner named nope" in outcome.err
+    assert "no runner named 'nope'" in outcome.err
     assert path.read_bytes() == before
 
 

@@ -66,8 +66,9 @@ def test_harden_names_a_runner_that_does_not_exist(
     before = config.read_bytes()
     assert main(["harden", str(config), "--runner", "nosuch"]) == 2
     err = capsys.readouterr().err
-    assert "no runner named nosuch" in err
-    assert "builds, deploy" in err
+    assert "no runner named 'nosuch'" in err
+    assert "#1 builds (" in err
+    assert "#2 deploy (" in err
     assert config.read_bytes() == before
 
 

@@ -143,7 +143,8 @@ def test_presets_new_from_answers_and_from_config(
     )
     code, _out, err = run(capsys, "presets", "new", "from-b", "--from-config", str(config))
     assert code == 2
-    assert "several runners ('a', 'b'); choose one with --runner NAME" in err
+    assert "2 runners (#1 a (shell, no url); #2 b (docker, no url))" in err
+    assert "choose one with --runner NAME, --runner '#N' or --runner 'id:N'" in err
     code, _out, err = run(
         capsys, "presets", "new", "from-b", "--from-config", str(config), "--runner", "b"
     )

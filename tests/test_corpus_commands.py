@@ -16,10 +16,8 @@ from pathlib import Path
 import pytest
 
 from tests.cli_support import run_cli
-from tests.corpus import corpus_files
+from tests.corpus import corpus_case, corpus_id, corpus_params, require_corpus
 from wizard.secrets import is_secret_key
-
-CORPUS = corpus_files()
 
 _ASSIGNMENT = re.compile(
     r'^(?P<lead>[ \t]*)(?P<key>[A-Za-z0-9_-]+)(?P<eq>[ \t]*=[ \t]*)"(?P<value>[^"\r\n]*)"',
@@ -49,7 +47,7 @@ def comment_lines(text: str) -> list[str]:
 
 @pytest.fixture
 def corpus_copy(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, list[str]]:
-    source: Path = request.param
+    source = corpus_case(request.param)
     raw = source.read_bytes()
     bom = raw.startswith(b"\xef\xbb\xbf")
     text, planted = plant_secrets(raw.decode("utf-8-sig"))
@@ -63,9 +61,7 @@ def read_text(path: Path) -> str:
 
 
 def test_corpus_is_present_or_the_suite_says_so() -> None:
-    if not CORPUS:
-        pytest.skip("no config corpus beside the repository; the corpus tests did not run")
-    assert len(CORPUS) >= 50
+    assert len(require_corpus()) >= 50
 
 
 def test_planting_replaces_secret_values_and_keeps_the_toml_valid() -> None:
@@ -83,11 +79,9 @@ def test_planting_replaces_secret_values_and_keeps_the_toml_valid() -> None:
     assert data["t"]["token"] == "$TOKEN"
 
 
-needs_corpus = pytest.mark.skipif(not CORPUS, reason="no config corpus beside the repository")
-by_file = pytest.mark.parametrize("corpus_copy", CORPUS, ids=lambda p: p.name, indirect=True)
+by_file = pytest.mark.parametrize("corpus_copy", corpus_params(), ids=corpus_id, indirect=True)
 
 
-@needs_corpus
 @by_file
 def test_audit_json_and_sarif_are_valid_and_masked(
     capsys: pytest.CaptureFixture[str], corpus_copy: tuple[Path, list[str]]
@@ -106,7 +100,6 @@ def test_audit_json_and_sarif_are_valid_and_masked(
             assert secret not in outcome.out
 
 
-@needs_corpus
 @by_file
 def test_harden_fix_all_keeps_comments_parses_and_converges(
     capsys: pytest.CaptureFixture[str], corpus_copy: tuple[Path, list[str]]
@@ -136,4 +129,4 @@ def test_harden_fix_all_keeps_comments_parses_and_converges(
     assert again.code == 0
     assert read_text(path) == hardened
     second_dry_run = run_cli(capsys, "harden", "--dry-run", "--fix", "all", str(path))
-    assert (second_dry_run.code, second_dry_run.out) == (0, "")
+    assert (second_dry_run.code, second_dry_run.out) == (0, f"{path}: nothing to change\n")

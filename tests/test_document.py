@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.corpus import corpus_files
+from tests.corpus import corpus_case, corpus_id, corpus_params
 from wizard.config_reading import find_key, iter_runners
 from wizard.errors import ConfigError, EditError
 from wizard.model import Edit, RemoveKey, SetValue
@@ -20,10 +20,7 @@ from wizard.tomlfile.edits import apply_edits
 from wizard.tomlfile.rendering import render_value
 from wizard.tomlfile.same_value import same_value
 
-CORPUS = corpus_files()
-CORPUS_PARAMS = [pytest.param(path, id=path.name) for path in CORPUS] or [
-    pytest.param(None, marks=pytest.mark.skip(reason="no config corpus beside the repository"))
-]
+CORPUS_PARAMS = [pytest.param(path, id=corpus_id(path)) for path in corpus_params()]
 
 
 def doc(text: str) -> ConfigDocument:
@@ -63,7 +60,8 @@ def test_unedited_bytes_come_back_exactly(raw: bytes, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", CORPUS_PARAMS)
-def test_corpus_round_trip_is_byte_identical(path: Path) -> None:
+def test_corpus_round_trip_is_byte_identical(path: Path | None) -> None:
+    path = corpus_case(path)
     assert load_config(path).to_bytes() == path.read_bytes()
 
 
@@ -81,7 +79,8 @@ def _every_key(node: dict[str, Any], table: tuple[str | int, ...] = ()) -> list[
 
 
 @pytest.mark.parametrize("path", CORPUS_PARAMS)
-def test_corpus_every_key_has_a_line(path: Path) -> None:
+def test_corpus_every_key_has_a_line(path: Path | None) -> None:
+    path = corpus_case(path)
     document = load_config(path)
     lines = document.text.splitlines()
     for table, key, value in _every_key(document.data):
@@ -114,7 +113,8 @@ def _hardening_battery(document: ConfigDocument) -> list[Edit]:
 
 
 @pytest.mark.parametrize("path", CORPUS_PARAMS)
-def test_corpus_edits_keep_comments_and_converge(path: Path) -> None:
+def test_corpus_edits_keep_comments_and_converge(path: Path | None) -> None:
+    path = corpus_case(path)
     document = load_config(path)
     edits = _hardening_battery(document)
     after = document.with_edits(edits)

@@ -13,15 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.corpus import corpus_files
+from tests.corpus import corpus_case, corpus_id, corpus_params
 from wizard.audit import harden_document
 from wizard.model import RemoveKey, SetValue, Trust
 from wizard.tomlfile.document import ConfigDocument, load_config, parse_config
 
-CORPUS = corpus_files()
-CORPUS_PARAMS = [pytest.param(path, id=path.name) for path in CORPUS] or [
-    pytest.param(None, marks=pytest.mark.skip(reason="no config corpus beside the repository"))
-]
+CORPUS_PARAMS = [pytest.param(path, id=corpus_id(path)) for path in corpus_params()]
 
 
 def comments(text: str) -> Counter[str]:
@@ -296,8 +293,9 @@ def test_new_key_goes_after_the_live_keys_and_before_commented_alternatives() ->
 
 
 @pytest.mark.parametrize("path", CORPUS_PARAMS)
-def test_corpus_hardening_loses_no_comment(path: Path) -> None:
+def test_corpus_hardening_loses_no_comment(path: Path | None) -> None:
     """``harden --fix all --trust public`` keeps every comment of every real config."""
+    path = corpus_case(path)
     document = load_config(path)
     hardened = harden_document(document, trust=Trust.PUBLIC, fix="all").after
     lost = comments(document.text) - comments(hardened.text)

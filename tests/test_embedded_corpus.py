@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.corpus import helm_corpus_files
+from tests.corpus import helm_corpus_files, require_helm_corpus
 from wizard.audit import audit_document, harden_document
 from wizard.embedded import load_document
 from wizard.embedded.blocks import split_lines
@@ -23,8 +23,9 @@ from wizard.embedded.document import CHART, EmbeddedConfig
 from wizard.embedded.templates import mask_for_yaml
 from wizard.tomlfile.diffs import masked_diff
 
+# Without a Helm corpus the tests over it have no cases and skip (failing in CI, see
+# tests/conftest.py); the count test below says why.
 FILES = helm_corpus_files()
-pytestmark = pytest.mark.skipif(not FILES, reason="no Helm corpus beside the repository")
 
 
 def _copy(path: Path, tmp_path: Path) -> EmbeddedConfig:
@@ -36,7 +37,7 @@ def _copy(path: Path, tmp_path: Path) -> EmbeddedConfig:
 
 
 def test_the_corpus_is_all_there() -> None:
-    assert len(FILES) >= 50
+    assert len(require_helm_corpus()) >= 50
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name[:2])

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.cli_support import run_cli, write_config
-from tests.corpus import CORPUS_DIR
+from tests.corpus import require_corpus_file
 from tests.rule_checks import fixed, issues
 from wizard.impact import change_report, changes_for_edits, judge
 from wizard.model import FixSafety, Impact, RemoveKey, SetValue
@@ -221,10 +221,8 @@ def test_change_report_lists_may_break_first_with_secrets_masked() -> None:
 
 
 def _corpus(name: str, tmp_path: Path) -> Path:
-    if CORPUS_DIR is None or not (CORPUS_DIR / name).is_file():
-        pytest.skip("no config corpus found")
     target = tmp_path / "config.toml"
-    shutil.copyfile(CORPUS_DIR / name, target)
+    shutil.copyfile(require_corpus_file(name), target)
     target.chmod(0o600)
     return target
 
@@ -300,8 +298,9 @@ def test_harden_runner_shared_by_two_runners_is_an_error_listing_them(
     outcome = run_cli(capsys, "harden", str(path), "--runner", "Mr.Anderson", "--fix", "all")
     assert outcome.code == 2
     assert "2 runners are named 'Mr.Anderson'" in outcome.err
-    assert "number 1 (ssh)" in outcome.err
-    assert "number 2 (docker)" in outcome.err
+    assert "#1 Mr.Anderson (ssh" in outcome.err
+    assert "#2 Mr.Anderson (docker" in outcome.err
+    assert "pick one with --runner '#1' (its position) or --runner 'id:N'" in outcome.err
     assert path.read_bytes() == original
 
 

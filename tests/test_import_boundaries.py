@@ -104,7 +104,6 @@ def test_a_plain_config_toml_never_loads_the_yaml_parser(
 
 def test_the_driver_would_notice_a_ui_import(tmp_path: Path) -> None:
     """The process check is only worth something if loading Textual shows up in it."""
-    pytest.importorskip("textual")
     report = tmp_path / "modules.json"
     driver = _DRIVER.replace(
         "from wizard.cli import main", "import textual.app\n" + "from wizard.cli import main"
@@ -285,6 +284,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "wizard.validation",
             "wizard.wording",
             "wizard.checklist_rows",
+            "wizard.runner_choice",
             "wizard.helm_values",
             "wizard.fleet",
         ),

@@ -143,17 +143,22 @@ def test_a_planted_secret_reaches_no_output(
     assert secret not in shown, (place, form)
 
 
-@pytest.mark.parametrize("place", sorted(PLACES))
-@pytest.mark.parametrize("form", sorted(FORMS))
+_FIXED_SECRET = "Zq8pLmW3nVx7RtY2"
+# Only the pairs TOML can write (a multi-line string fits in no inline table).
+_PLANTED = {
+    (place, form): text
+    for place in sorted(PLACES)
+    for form in sorted(FORMS)
+    if (text := _plant(place, form, _FIXED_SECRET)) is not None
+}
+
+
+@pytest.mark.parametrize(("place", "form"), sorted(_PLANTED))
 def test_every_place_in_every_form(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], place: str, form: str
 ) -> None:
     """The same, exhaustively over places and forms, with one fixed secret."""
-    secret = "Zq8pLmW3nVx7RtY2"
-    text = _plant(place, form, secret)
-    if text is None:
-        pytest.skip("not valid TOML in this form")
-    assert secret not in _outputs(tmp_path, text, capsys)
+    assert _FIXED_SECRET not in _outputs(tmp_path, _PLANTED[place, form], capsys)
 
 
 def test_a_token_shaped_table_name_is_masked_in_sarif_fingerprints(

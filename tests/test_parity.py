@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.cli_support import run_cli, write_config
-from tests.corpus import CORPUS_DIR
+from tests.corpus import require_corpus_file
 from tests.tui_support import SIZE, fill_new_runner, next_until, position, press, settle
 from wizard import cli
 from wizard.answers_file import answers_to_toml
@@ -37,9 +37,7 @@ inline tables, docker+machine as the second of two runners."""
 
 
 def _corpus_file(name: str) -> Path:
-    if CORPUS_DIR is None or not (CORPUS_DIR / name).is_file():
-        pytest.skip("no config corpus found (set RUNNER_WIZARD_CORPUS or add ../shared)")
-    return CORPUS_DIR / name
+    return require_corpus_file(name)
 
 
 def _runner_index(path: Path, name: str) -> int:

@@ -425,8 +425,9 @@ def test_scripted_name_shared_by_two_runners_is_an_error_listing_both(
     assert cli.main([*args, "--non-interactive"]) == 2
     err = capsys.readouterr().err
     assert "2 runners are named 'shell-box'" in err
-    assert "number 1 (shell)" in err
-    assert "number 2 (docker)" in err
+    assert "#1 shell-box (shell" in err
+    assert "#2 shell-box (docker" in err
+    assert "--runner '#1'" in err
     assert path.read_bytes() == before
 
 

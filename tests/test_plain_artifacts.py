@@ -18,6 +18,7 @@ from wizard import cli, scripted
 from wizard.answers import HOST_MEASURES, Answers, JobUser, PrivilegedNeed, PullPolicyChoice
 from wizard.answers_file import answers_to_toml
 from wizard.artifacts import CHECKLIST_FILE, DAEMON_FILE, NFT_FILE, generate_artifacts
+from wizard.checklist_rows import write_host_files_by_default
 from wizard.commands import plain as plain_command
 from wizard.host_plan import plan_host
 from wizard.model import Executor, RunnerIdentity, Trust
@@ -75,11 +76,13 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def new_runner_replies(answers: Answers, **extra: Any) -> dict[str, Any]:
+    """Replies for a new runner that also say yes to the hardening files (Enter says no)."""
     return {
         **replies_for(answers),
         "Runner name": "ci",
         "GitLab URL": URL,
         "Runner token": TOKEN,
+        ASK_ARTIFACTS: True,
         **extra,
     }
 
@@ -280,6 +283,32 @@ def test_artifacts_flag_is_the_folder_offered(tmp_path: Path) -> None:
     prompts = FakePrompts(new_runner_replies(DOCKER))
     assert run_wizard(tmp_path / "config.toml", prompts, artifacts_dir=folder)[0] == 0
     assert prompts.defaults[f"{ASK_FOLDER}:"] == str(folder)
+    assert sorted(p.name for p in folder.iterdir()) == CONTAINER_FILES
+
+
+def test_enter_at_the_files_question_writes_none_as_taking_every_default_does(
+    tmp_path: Path,
+) -> None:
+    """One default for the hardening files: Enter here, ``--accept-defaults`` and the
+    unticked box on the full-screen review all leave them unwritten."""
+    replies = new_runner_replies(DOCKER)
+    del replies[ASK_ARTIFACTS]
+    prompts = FakePrompts(replies)
+    code, output = run_wizard(tmp_path / "config.toml", prompts)
+    assert code == 0
+    [asked] = [m for m in prompts.asked if m.startswith(ASK_ARTIFACTS)]
+    assert prompts.defaults[asked] is False
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.toml"]
+    assert NFT_FILE not in output.split("Write these changes")[-1]
+    assert write_host_files_by_default(folder_named=False) is False
+
+
+def test_a_folder_named_on_the_command_line_makes_the_files_the_default(tmp_path: Path) -> None:
+    replies = new_runner_replies(DOCKER)
+    del replies[ASK_ARTIFACTS]
+    prompts = FakePrompts(replies)
+    folder = tmp_path / "from-flag"
+    assert run_wizard(tmp_path / "config.toml", prompts, artifacts_dir=folder)[0] == 0
     assert sorted(p.name for p in folder.iterdir()) == CONTAINER_FILES
 
 

@@ -3,8 +3,9 @@
 The docs live in the runner's repository under docs/; a page's URL is its path
 without ``.md`` (``_index.md`` is the folder), and an anchor is its heading
 lower-cased, with punctuation dropped and spaces turned into hyphens. The check
-reads a local clone of the runner (``$RUNNER_WIZARD_RUNNER_SOURCE``, a git
-directory) and skips when there is none. Chart and server rules are checked like
+reads the runner's docs at the reference commit from
+``../shared/reference/runner-docs/docs/`` (or ``$RUNNER_WIZARD_RUNNER_DOCS``); it
+skips without them, and fails in CI. Chart and server rules are checked like
 the rest: the chart's pages are runner docs too (``install/kubernetes`` and
 ``install/kubernetes_helm_chart_configuration``).
 
@@ -17,41 +18,22 @@ be the one the recorded heading produces.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from functools import cache
-from pathlib import Path
 
 import pytest
 
+from tests.corpus import require_runner_docs
 from wizard.rules.base import DOCS
 from wizard.rules.catalogue import ALL_RULES
-
-_DEFAULT = Path(__file__).resolve().parents[2] / ".mirror" / "gitlabhq+gitlab-runner" / "repo"
-
-
-def _source() -> Path | None:
-    override = os.environ.get("RUNNER_WIZARD_RUNNER_SOURCE")
-    candidate = Path(override) if override else _DEFAULT
-    return candidate if candidate.is_dir() else None
-
-
-SOURCE = _source()
 
 
 @cache
 def _page(path: str) -> str | None:
-    assert SOURCE is not None
-    for name in (f"docs/{path}.md", f"docs/{path}/_index.md"):
-        result = subprocess.run(
-            ["git", "--git-dir", str(SOURCE), "show", f"HEAD:{name}"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode == 0:
-            return result.stdout
+    docs = require_runner_docs()
+    for candidate in (docs / f"{path}.md", docs / path / "_index.md"):
+        if candidate.is_file():
+            return candidate.read_text(encoding="utf-8")
     return None
 
 
@@ -87,8 +69,6 @@ def test_slug_matches_the_docs_site() -> None:
     sorted({rule.doc_url for rule in ALL_RULES if rule.doc_url.startswith(DOCS + "/")}),
 )
 def test_docs_link_resolves(url: str) -> None:
-    if SOURCE is None:
-        pytest.skip("no runner source clone (set RUNNER_WIZARD_RUNNER_SOURCE)")
     rest = url.removeprefix(DOCS + "/")
     path, _, anchor = rest.partition("#")
     page = _page(path.rstrip("/"))

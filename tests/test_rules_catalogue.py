@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.corpus import corpus_files
+from tests.corpus import corpus_case, corpus_id, corpus_params, require_corpus
 from wizard.model import Issue, Severity, Trust
 from wizard.rules.base import AuditContext, Rule
 from wizard.rules.catalogue import ALL_RULES, evaluate, get_rule, rules_for
@@ -234,14 +234,10 @@ def _secret_values(node: Any) -> list[str]:
     return found
 
 
-CORPUS = corpus_files()
-
-
-@pytest.mark.parametrize("path", CORPUS or [None], ids=lambda p: p.name if p else "no-corpus")
+@pytest.mark.parametrize("path", corpus_params(), ids=corpus_id)
 @pytest.mark.parametrize("trust", list(Trust), ids=lambda t: t.value)
 def test_corpus_audits_and_fixes_converge(path: Path | None, trust: Trust) -> None:
-    if path is None:
-        pytest.skip("no config corpus found (set RUNNER_WIZARD_CORPUS or add ../shared)")
+    path = corpus_case(path)
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     found = evaluate(AuditContext(data, trust, file_mode=0o644))
     secrets = _secret_values(data)
@@ -254,11 +250,10 @@ def test_corpus_audits_and_fixes_converge(path: Path | None, trust: Trust) -> No
 
 
 def test_corpus_exercises_most_rules() -> None:
-    if not CORPUS:
-        pytest.skip("no config corpus found (set RUNNER_WIZARD_CORPUS or add ../shared)")
+    corpus = require_corpus()
     fired = {
         rule.id
-        for path in CORPUS
+        for path in corpus
         for rule, _ in evaluate(
             AuditContext(tomllib.loads(path.read_text(encoding="utf-8")), Trust.PUBLIC)
         )

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 import wizard.commands.harden as harden_command
+from tests.ci import skipif_even_in_ci
 from wizard.cli import main
 from wizard.errors import ConfigError, FileChangedError
 from wizard.model import SetValue
@@ -294,7 +295,7 @@ def test_directory(tmp_path: Path) -> None:
         load_config(tmp_path)
 
 
-@pytest.mark.skipif(RUNNING_AS_ROOT, reason="root reads mode-000 files; see the monkeypatched test")
+@skipif_even_in_ci(RUNNING_AS_ROOT, "root reads mode-000 files; see the monkeypatched test")
 def test_unreadable_file(config: Path) -> None:
     config.chmod(0)
     try:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.corpus import require_corpus
 from wizard import keys
 from wizard.keys import KeyInfo
 from wizard.model import Issue, Severity, Trust
@@ -561,12 +561,6 @@ def test_a_typo_is_reported_at_its_own_path(docker: dict[str, Any], name: str) -
 # --- the corpus of real configurations ----------------------------------------------------
 
 
-def _corpus_dir() -> Path:
-    from tests.corpus import CORPUS_DIR
-
-    return CORPUS_DIR or Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real-configs"
-
-
 EXPECTED_UNKNOWN = {
     # registration options, not config.toml keys: the runner ignores them
     ("01-heavily-commented-docker.toml", "tags"),
@@ -611,11 +605,8 @@ EXPECTED_UNKNOWN = {
 
 
 def _corpus() -> list[tuple[str, dict[str, Any]]]:
-    directory = _corpus_dir()
-    if not directory.is_dir():
-        pytest.skip(f"corpus not available at {directory}")
     parsed = []
-    for path in sorted(directory.glob("*.toml")):
+    for path in require_corpus():
         try:
             parsed.append((path.name, tomllib.loads(path.read_text(encoding="utf-8"))))
         except tomllib.TOMLDecodeError:

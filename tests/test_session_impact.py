@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.corpus import CORPUS_DIR
+from tests.corpus import require_corpus_file
 from wizard.answers import Answers, JobUser, PrivilegedNeed
 from wizard.impact import fix_id
 from wizard.model import Executor, Impact, RunnerIdentity, Trust
@@ -132,10 +132,8 @@ def test_a_new_autoscaling_runner_lists_what_to_fill_in_before_starting(
 
 
 def test_a_complete_autoscaler_has_nothing_to_fill_in(tmp_path: Path) -> None:
-    if CORPUS_DIR is None or not (CORPUS_DIR / "10-autoscaler-aws-aligned.toml").is_file():
-        pytest.skip("no config corpus found")
     path = tmp_path / "config.toml"
-    shutil.copyfile(CORPUS_DIR / "10-autoscaler-aws-aligned.toml", path)
+    shutil.copyfile(require_corpus_file("10-autoscaler-aws-aligned.toml"), path)
     session = WizardSession.open(path)
     preview = session.preview(session.current_answers(0), runner_index=0)
     assert preview.to_fill_in == ()

@@ -81,8 +81,10 @@ def test_privileges_step_on_a_commented_file(folder: Path, snap_compare: SnapCom
 
 def test_review_screen_shows_the_coloured_diff(folder: Path, snap_compare: SnapCompare) -> None:
     """Review after hardening the docker runner with the recommended answers:
-    findings before → after, then the diff in colour, with nothing secret on it."""
+    findings before → after, then the diff in colour, with nothing secret on it. The
+    file is mode 0644 (whatever the umask), so the review says saving makes it 0600."""
     (folder / "config.toml").write_text(COMMENTED_CONFIG, encoding="utf-8")
+    (folder / "config.toml").chmod(0o644)
 
     async def run_before(pilot: Pilot[Any]) -> None:
         app = app_of(pilot)
@@ -113,6 +115,7 @@ def test_review_host_checklist_and_hardening_files(folder: Path, snap_compare: S
     """The end of the review: the host checklist marked by what the network step
     planned (one measure left out), and the box that writes the hardening files."""
     (folder / "config.toml").write_text(COMMENTED_CONFIG, encoding="utf-8")
+    (folder / "config.toml").chmod(0o644)  # the same review whatever the umask
 
     async def run_before(pilot: Pilot[Any]) -> None:
         app = app_of(pilot)

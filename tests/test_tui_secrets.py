@@ -59,6 +59,7 @@ class RawRunner:
     executor: str | None
     url: str | None
     token: str | None
+    runner_id: int | None = None
 
 
 class LeakySession:

@@ -238,6 +238,7 @@ def test_host_rows_mark_what_the_network_step_planned() -> None:
         title: str
         why: str
         measures: tuple[str, ...] = ()
+        settled_by_save: bool = False
 
     items = [
         CheckItem("Keep the runner user out of the docker group", "root by another name"),

@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from tests.ci import skip_even_in_ci, skipif_even_in_ci, unavailable
 from wizard.cli import main
 from wizard.errors import ConfigError, FileChangedError
 from wizard.model import SetValue
@@ -255,7 +256,7 @@ def test_acls_and_extended_attributes_are_kept(config: Path) -> None:
         os.setxattr(config, "user.owner-team", b"ci")
         os.setxattr(config, "system.posix_acl_access", _acl(65534))
     except OSError as error:
-        pytest.skip(f"no extended attributes here: {error}")
+        unavailable(f"no extended attributes here: {error}")
     before = load_config(config)
     safe_write.write_document(before, before.with_edits([SetValue((), "concurrent", 2)]))
     assert os.getxattr(config, "user.owner-team") == b"ci"
@@ -273,11 +274,11 @@ def _nobody() -> tuple[int, int]:
     try:
         entry = pwd.getpwnam("nobody")
     except KeyError:
-        pytest.skip("no 'nobody' user")
+        unavailable("no 'nobody' user")
     return entry.pw_uid, entry.pw_gid
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="plants another user's link; needs root")
+@skipif_even_in_ci(os.geteuid() != 0, "plants another user's link, which only root can do")
 def test_new_does_not_follow_another_users_dangling_symlink(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -362,7 +363,9 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         check=False,
     )
     if done.returncode != 0:
-        pytest.skip("cannot mount a small file system here")
+        if os.geteuid() != 0:
+            skip_even_in_ci("mounting a small file system needs root")
+        unavailable(f"cannot mount a small file system here: {done.stderr.decode().strip()}")
     try:
         yield mount_point
     finally:

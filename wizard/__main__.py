@@ -1,5 +1,5 @@
 """Allow ``python -m wizard``."""
 
-from wizard.cli import main
+from wizard.cli import console_main
 
-raise SystemExit(main())
+raise SystemExit(console_main())

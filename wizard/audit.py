@@ -20,7 +20,7 @@ from wizard.rules.base import AuditContext
 from wizard.rules.catalogue import evaluate
 from wizard.secrets import mask_text
 from wizard.tomlfile.document import ConfigDocument
-from wizard.tomlfile.safe_write import CONFIG_MODE
+from wizard.tomlfile.mode_change import CONFIG_MODE
 
 _NO_CHANGE = "its edit would not change the file; fix the duplicate it reports first"
 

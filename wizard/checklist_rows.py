@@ -8,21 +8,31 @@ plain to-do for items that carry out no measure. A measure no item covers
 the network step vanishes. The Textual review draws these rows with marks,
 the line-mode review prints them with tags; neither decides anything.
 
-Loading this module is cheap; :func:`plan_host_checklist` loads the rest of
-the core when it runs.
+Loading this module is cheap: it knows rows, not sessions. The plan that feeds
+it (:mod:`wizard.host_plan`) depends on it, never the other way round.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
-from wizard.answers import Answers
 from wizard.steps import question
 
 ARTIFACTS_FOLDER = "runner-hardening"
 """Where both wizards offer to write the hardening files: a folder next to ``config.toml``."""
+
+
+def write_host_files_by_default(*, folder_named: bool) -> bool:
+    """What Enter (or ``--accept-defaults``) answers to "also write the hardening files?".
+
+    No, in both wizards, unless the operator already named a folder for them
+    (``--artifacts DIR``): they land outside config.toml, so only an explicit yes
+    writes them.
+    """
+    return folder_named
+
 
 HostStatus = Literal["planned", "partly", "not-planned", "to-do", "done", "on-save"]
 
@@ -51,6 +61,11 @@ class CheckItem(Protocol):
 
     @property
     def measures(self) -> tuple[str, ...]: ...
+
+    @property
+    def settled_by_save(self) -> bool:
+        """The item asks for a private config.toml, which every save makes it."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -87,7 +102,7 @@ def checklist_rows(
         measures = set(item.measures)
         covered |= measures
         if not measures:
-            settled = config_private if getattr(item, "settled_by_save", False) else None
+            settled = config_private if item.settled_by_save else None
             other_rows.append(HostRow(settled or "to-do", item.title, item.why))
             continue
         status: HostStatus
@@ -101,20 +116,3 @@ def checklist_rows(
             mark: HostStatus = "planned" if choice.value in chosen else "not-planned"
             measure_rows.append(HostRow(mark, choice.label))
     return (*measure_rows, *other_rows)
-
-
-HostPlanner = Callable[[Any, Any, Answers], HostChecklist]
-"""(session, preview, answers) → the host checklist for the runner the preview leaves."""
-
-
-def plan_host_checklist(session: Any, preview: Any, answers: Answers) -> HostChecklist:
-    """The host plan for the previewed runner, as rows and the files that go with them.
-
-    ``session`` and ``preview`` are :class:`~wizard.session.WizardSession` and
-    :class:`~wizard.session.Preview` (typed loosely so this module stays light).
-    """
-    from wizard.host_plan import plan_host_for  # deferred: loads the core
-
-    host = plan_host_for(session, preview, answers)
-    rows = checklist_rows(host.items, host.planned, config_private=host.config_private)
-    return HostChecklist(rows, dict(host.files), host.files_problem)

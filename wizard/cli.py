@@ -59,6 +59,10 @@ exit codes:
   130 interrupted; nothing was written
 """
 
+RUNNER_SELECTOR = "NAME, #N (the N-th [[runners]] entry) or id:N (the runner's GitLab id)"
+"""How every ``--runner`` reads its value (:mod:`wizard.runner_choice`); a name several
+runners share is refused, listing them."""
+
 FAIL_ON = (*SEVERITIES, "never")
 FAIL_ON_HELP = (
     "lowest severity that makes the exit code 1 (default: high); never: report only, exit 0"
@@ -305,8 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
     harden.add_argument(
         "--runner",
         action="append",
-        metavar="NAME",
-        help="only this runner (repeatable; default: all runners)",
+        metavar="RUNNER",
+        help=f"only this runner: {RUNNER_SELECTOR} (repeatable; default: all runners)",
     )
     harden.add_argument(
         "--rule",
@@ -371,6 +375,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(with --non-interactive no terminal is needed; --name picks the runner)",
     )
     plain.add_argument(
+        "--runner",
+        metavar="RUNNER",
+        help=f"edit this runner of the file: {RUNNER_SELECTOR}; picks one of several "
+        "runners sharing a --name",
+    )
+    plain.add_argument(
         "--new-runner",
         action="store_true",
         help="add a runner (named by --name) to a file that already has some; without it "
@@ -408,7 +418,9 @@ def build_parser() -> argparse.ArgumentParser:
     source = create.add_mutually_exclusive_group()
     source.add_argument("--answers", metavar="FILE", help="answers saved by a wizard run")
     source.add_argument("--from-config", metavar="PATH", help="derive answers from a config.toml")
-    create.add_argument("--runner", metavar="NAME", help="with --from-config: which runner")
+    create.add_argument(
+        "--runner", metavar="RUNNER", help=f"with --from-config: which runner, {RUNNER_SELECTOR}"
+    )
     create.add_argument("--description", help="one line saying what the preset is for")
     create.add_argument("--out", metavar="FILE", help="where to write (default: ./NAME.toml)")
     export = preset_commands.add_parser(
@@ -482,7 +494,9 @@ def build_parser() -> argparse.ArgumentParser:
     artifacts.add_argument(
         "--answers", metavar="FILE", help="take the answers from an answers file"
     )
-    artifacts.add_argument("--runner", metavar="NAME", help="which runner's answers to use")
+    artifacts.add_argument(
+        "--runner", metavar="RUNNER", help=f"which runner's answers to use: {RUNNER_SELECTOR}"
+    )
     artifacts.add_argument(
         "--allow-unsafe-path",
         action="store_true",
@@ -505,8 +519,26 @@ _COMMAND_MODULES = {
 }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the process exit code."""
+# Commands that build many long-lived objects and then exit: collecting young objects
+# every 700 allocations cost a sixth of a harden of 10,000 runners.
+_BATCH_COMMANDS = frozenset({"audit", "harden"})
+
+
+def console_main() -> int:
+    """The ``runner-wizard`` program and ``python -m wizard``: this process is ours alone.
+
+    Only here may the collector be tuned for the whole process; :func:`main` is also
+    called in-process (tests, scripts), which must keep the interpreter as they found it.
+    """
+    return main(own_process=True)
+
+
+def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int:
+    """Run the command line; returns the process exit code.
+
+    ``own_process`` says the caller is the program itself (see :func:`console_main`),
+    so process-wide settings such as the collector's thresholds may be changed.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     command = args.command or "tui"
@@ -517,9 +549,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.parse_args(["presets", "--help"])
     if command == "audit" and args.summary and args.format not in ("text", "json"):
         parser.error(f"--summary prints totals as text or json, not {args.format}")
-    if command in ("audit", "harden"):
-        # They build many long-lived objects and exit: collecting young objects every
-        # 700 allocations cost a sixth of a harden of 10,000 runners.
+    if own_process and command in _BATCH_COMMANDS:
         gc.set_threshold(100_000, 50, 100)
     module = importlib.import_module(_COMMAND_MODULES[command])
     try:
@@ -541,4 +571,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    raise SystemExit(console_main())

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from wizard.answers import Answers
 from wizard.artifacts import ChecklistItem, checklist_items, generate_artifacts
-from wizard.checklist_rows import PrivateConfig
+from wizard.checklist_rows import HostChecklist, PrivateConfig, checklist_rows
 from wizard.config_reading import autoscaler_plugin, iter_runners, machine_options
 from wizard.model import Executor
 from wizard.session import Preview, WizardSession
@@ -99,3 +99,12 @@ def plan_host_for(session: WizardSession, preview: Preview, answers: Answers) ->
         autoscaler_plugin=autoscaler_plugin(data, entry.index),
     )
     return replace(plan, config_private=private)
+
+
+def plan_host_checklist(
+    session: WizardSession, preview: Preview, answers: Answers
+) -> HostChecklist:
+    """The host plan for the previewed runner, as review rows and the files that go with them."""
+    host = plan_host_for(session, preview, answers)
+    rows = checklist_rows(host.items, host.planned, config_private=host.config_private)
+    return HostChecklist(rows, dict(host.files), host.files_problem)

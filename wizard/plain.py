@@ -27,7 +27,13 @@ from typing import Any, Protocol, TextIO
 from wizard import plan, scripted
 from wizard.answers import Answers
 from wizard.artifacts import CHECKLIST_FILE, write_artifacts
-from wizard.checklist_rows import ARTIFACTS_FOLDER, STATUS_WORDS, HostStatus, checklist_rows
+from wizard.checklist_rows import (
+    ARTIFACTS_FOLDER,
+    STATUS_WORDS,
+    HostStatus,
+    checklist_rows,
+    write_host_files_by_default,
+)
 from wizard.defaults import Sources, default_for
 from wizard.errors import WizardError
 from wizard.host_plan import HostPlan, plan_host, plan_host_for
@@ -202,10 +208,12 @@ def _loop_running() -> bool:
 
 
 def summarise_runner(runner: RunnerSummary) -> str:
+    """One picker row: position first, and the id, so namesakes can be told apart."""
     token = runner.token or "no token"
+    runner_id = f", id {runner.runner_id}" if runner.runner_id is not None else ""
     return outward(
-        f"{runner.name or '(unnamed)'} — {runner.executor or 'no executor'}, "
-        f"{runner.url or 'no url'}, {token}",
+        f"#{runner.index + 1} {runner.name or '(unnamed)'} — {runner.executor or 'no executor'}, "
+        f"{runner.url or 'no url'}, {token}{runner_id}",
         one_line=True,
     )
 
@@ -226,15 +234,22 @@ def review_text(
     *,
     accepted: frozenset[str] = frozenset(),
     host: HostPlan | None = None,
+    path: Path | None = None,
 ) -> str:
     """What both interactive and scripted runs print before saving: identical by design.
 
     ``host`` is what remains to do on the machine; without it, it is worked out
-    from the answers alone (no GitLab URL, no cloud options).
+    from the answers alone (no GitLab URL, no cloud options). ``path`` names the
+    file in the line about its mode.
     """
     lines = [count_line(preview.findings_before, preview.findings_after)]
     if preview.managed and preview.changed:
         lines += _wrap(f"warning: {preview.managed}", " " * 9)
+    if preview.mode_change is not None:
+        sentence = preview.mode_change.sentence(str(path) if path else "the file")
+        lines += _wrap(
+            f"{'warning' if preview.mode_change.read_only else 'note'}: {sentence}", " " * 6
+        )
     for line in change_report(preview.changes):
         lines += _wrap(line, " " * 8)
     if preview.to_fill_in:
@@ -341,7 +356,10 @@ class PlainWizard:
         artifacts_dir: Path | None = None,
         accept_defaults: bool = False,
         new_runner: bool = False,
+        runner: str | None = None,
     ) -> None:
+        self.runner = runner
+        """``--runner``: the entry to edit (a name, ``#N`` or ``id:N``)."""
         self.accept_defaults = accept_defaults
         """Every default taken: the runner and a new runner's identity come from the
         command line, as in a scripted run, instead of from prompts."""
@@ -365,9 +383,9 @@ class PlainWizard:
         runners = self.session.runners()
         if self.new_runner_only or not runners:
             return None
-        if self.accept_defaults:
+        if self.accept_defaults or self.runner is not None:
             return scripted.pick_runner(
-                self.session, self.identity.name, new_runner=self.new_runner
+                self.session, self.identity.name, new_runner=self.new_runner, selector=self.runner
             )
         if self.new_runner:
             return None
@@ -375,6 +393,9 @@ class PlainWizard:
         options.append(Option("add a new runner", NEW_RUNNER))
         named = [r.index for r in runners if r.name == self.identity.name]
         default: Any = named[0] if named else runners[0].index
+        if len(named) > 1:
+            # Never taken silently: the rows say which is which (position, url, id).
+            self.say(f"{len(named)} runners are named {self.identity.name!r}; pick one.")
         if self.identity.name is not None and not named:
             # A --name no runner has: ask rather than guess whether it is a typo.
             self.say(f"No runner is named {self.identity.name!r} in {self.session.path}.")
@@ -591,8 +612,7 @@ class PlainWizard:
             self.say(f"The hardening files cannot be written: {host.files_problem}")
             return False
         names = ", ".join(host.files)
-        # Taking every default writes nothing outside the config unless --artifacts asked.
-        wanted = self.artifacts_dir is not None or not self.accept_defaults
+        wanted = write_host_files_by_default(folder_named=self.artifacts_dir is not None)
         if not self.prompts.confirm(
             f"Also write the hardening files ({names}) for the host?", default=wanted
         ):
@@ -664,7 +684,7 @@ def preview_and_report(
     accepted = start.preset.accepted if start.preset else frozenset()
     shown = session.current_answers(runner_index).merged(answers)
     host = plan_host_for(session, result, shown)
-    out.write("\n" + review_text(result, shown, accepted=accepted, host=host))
+    out.write("\n" + review_text(result, shown, accepted=accepted, host=host, path=session.path))
     return Review(result, host)
 
 
@@ -720,6 +740,7 @@ def run_scripted(
     new_runner_only: bool = False,
     artifacts_dir: Path | None = None,
     new_runner: bool = False,
+    runner: str | None = None,
 ) -> int:
     """A run without prompts: every answer from the preset, the answers file or the file.
 
@@ -729,7 +750,7 @@ def run_scripted(
     runner_index = (
         None
         if new_runner_only
-        else scripted.pick_runner(session, identity.name, new_runner=new_runner)
+        else scripted.pick_runner(session, identity.name, new_runner=new_runner, selector=runner)
     )
     current = session.current_answers(runner_index)
     scripted.refuse_executor_switch(session, runner_index, start.answers, current)

@@ -13,10 +13,8 @@ import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from wizard.answers import Answers
-from wizard.config_reading import get_ci, iter_runners
 from wizard.errors import ConfigError, MissingAnswerError, WizardError
 from wizard.model import RunnerIdentity
 from wizard.presets import Preset, load_preset
@@ -149,25 +147,6 @@ def fill_optional(answers: Answers, *, new_runner: bool) -> Answers:
     return answers
 
 
-def shared_name_problem(data: Mapping[str, Any], name: str) -> str | None:
-    """The error for a name several runners share, listing each; ``None`` when unique.
-
-    Picking the first silently could edit the wrong runner (an ssh one for a docker
-    preset), so every command that selects by name refuses instead.
-    """
-    entries = [entry for entry in iter_runners(data) if entry.name == name]
-    if len(entries) < 2:
-        return None
-    listed = "; ".join(
-        f"[[runners]] number {e.index + 1} ({get_ci(e.data, 'executor') or 'no executor'})"
-        for e in entries
-    )
-    return (
-        f"{len(entries)} runners are named {name!r}: {listed}; "
-        "give them distinct names before selecting one"
-    )
-
-
 def refuse_executor_switch(
     session: WizardSession, runner_index: int | None, answers: Answers, current: Answers
 ) -> None:
@@ -189,15 +168,34 @@ def refuse_executor_switch(
 
 
 def pick_runner(
-    session: WizardSession, name: str | None, *, new_runner: bool = False
+    session: WizardSession,
+    name: str | None,
+    *,
+    new_runner: bool = False,
+    selector: str | None = None,
 ) -> int | None:
-    """The runner a scripted run edits: by ``--name``, the only one, or a new one.
+    """The runner a scripted run edits: by ``--runner`` or ``--name``, the only one, or a
+    new one.
 
-    A name several runners share is an error listing them: editing the first one
-    silently could change the wrong runner. A name no runner has is an error too,
-    unless ``new_runner`` (``--new-runner``) says to add one: a typo must not add a
-    runner with an empty token.
+    ``selector`` (``--runner``) reads as every command's ``--runner`` does: a name,
+    ``#N`` or ``id:N`` (:mod:`wizard.runner_choice`). A name several runners share is
+    an error listing them and how to pick one: editing the first one silently could
+    change the wrong runner. A name no runner has is an error too, unless
+    ``new_runner`` (``--new-runner``) says to add one: a typo must not add a runner
+    with an empty token.
     """
+    from wizard.runner_choice import select_runner, shared_name_error
+
+    if selector is not None:
+        if new_runner:
+            raise WizardError("--runner picks a runner the file has; --new-runner adds one")
+        chosen = select_runner(session.runner_choices(), selector, where=str(session.path))
+        if name is not None and chosen.name != name:
+            raise WizardError(
+                f"{session.path}: --runner {selector} is runner {chosen.name!r}, not "
+                f"--name {name!r}; a scripted run never renames a runner"
+            )
+        return chosen.index
     runners = session.runners()
     if new_runner:
         if name is not None and any(r.name == name for r in runners):
@@ -209,13 +207,8 @@ def pick_runner(
     if name is not None:
         matches = [r for r in runners if r.name == name]
         if len(matches) > 1:
-            listed = "; ".join(
-                f"[[runners]] number {r.index + 1} ({r.executor or 'no executor'})" for r in matches
-            )
-            raise WizardError(
-                f"{len(matches)} runners are named {name!r}: {listed}; "
-                "give them distinct names before selecting one"
-            )
+            namesakes = [c for c in session.runner_choices() if c.name == name]
+            raise shared_name_error(str(session.path), name, namesakes)
         if matches:
             return matches[0].index
         if runners:

@@ -33,10 +33,12 @@ from wizard.model import (
     Trust,
 )
 from wizard.presets import Preset
+from wizard.runner_choice import RunnerChoice, runner_choices
 from wizard.secrets import mask_secret, mask_text
 from wizard.tomlfile import document, excerpt, safe_write
 from wizard.tomlfile.diffs import masked_diff
 from wizard.tomlfile.edits import apply_edits
+from wizard.tomlfile.mode_change import ModeChange, mode_change
 from wizard.tomlfile.same_value import same_value
 from wizard.tomlfile.style import FileStyle
 
@@ -85,6 +87,8 @@ class RunnerSummary:
     executor: str | None
     url: str | None
     token: str | None
+    runner_id: int | None = None
+    """Its ``id`` (the runner's ID on GitLab): what tells apart runners sharing a name."""
 
 
 @dataclass(frozen=True)
@@ -113,10 +117,17 @@ class Preview:
     runners may be missing): what the host plan reads, without parsing the text again."""
     from_excerpt: bool = False
     """Worked out on an excerpt of a big file: Save checks the whole text first."""
+    file_mode: int | None = None
+    """The file's mode as read (``None``: a new file)."""
 
     @property
     def changed(self) -> bool:
         return bool(self.diff)
+
+    @property
+    def mode_change(self) -> ModeChange | None:
+        """What saving does to the file's mode (every save writes 0600), or ``None``."""
+        return mode_change(self.file_mode, writes=self.changed)
 
     @property
     def may_break(self) -> tuple[Change, ...]:
@@ -186,6 +197,7 @@ class WizardSession:
         summaries = []
         effective = iter_runners(effective_data(self.doc))
         executors = {entry.index: entry.get("executor") for entry in effective}
+        choice_ids = {choice.index: choice.runner_id for choice in self.runner_choices()}
         for entry in iter_runners(self.doc.data):
             token = entry.get("token")
             summaries.append(
@@ -195,9 +207,14 @@ class WizardSession:
                     executor=executors.get(entry.index),
                     url=mask_text(url) if isinstance(url := entry.get("url"), str) else None,
                     token=mask_secret(token) if isinstance(token, str) else None,
+                    runner_id=choice_ids.get(entry.index),
                 )
             )
         return summaries
+
+    def runner_choices(self) -> list[RunnerChoice]:
+        """The entries as selectors and pickers see them (:mod:`wizard.runner_choice`)."""
+        return runner_choices(effective_data(self.doc))
 
     @property
     def file_executor(self) -> Executor | None:
@@ -313,6 +330,7 @@ class WizardSession:
             to_fill_in=tuple(plan.startup_gaps(after.data, runner_index)),
             managed=managed_warning(self.doc.text),
             runner_data=after.data,
+            file_mode=self.doc.file_mode,
         )
 
     def _preview_excerpt(
@@ -389,6 +407,7 @@ class WizardSession:
             managed=managed_warning(self.doc.text),
             runner_data=after.data,
             from_excerpt=True,
+            file_mode=self.doc.file_mode,
         )
 
     @staticmethod

@@ -25,20 +25,18 @@ from wizard.config_reading import (
 from wizard.errors import WizardError
 
 
-def pick_runner(data: Mapping[str, Any], name: str | None, path: str) -> RunnerEntry | None:
-    """The runner ``--runner`` names, the only one, or ``None`` for a file without runners."""
+def pick_runner(data: Mapping[str, Any], selector: str | None, path: str) -> RunnerEntry | None:
+    """The runner ``--runner`` picks (see :mod:`wizard.runner_choice`), the only one, or
+    ``None`` for a file without runners."""
+    from wizard.runner_choice import must_choose_error, runner_choices, select_runner
+
     runners = list(iter_runners(data))
-    if name is not None:
-        for runner in runners:
-            if runner.name == name:
-                return runner
-        known = ", ".join(repr(r.name) for r in runners if r.name) or "none"
-        raise WizardError(f"{path}: no runner named {name!r} (runners: {known})")
+    choices = runner_choices(data)
+    if selector is not None:
+        chosen = select_runner(choices, selector, where=path)
+        return next(r for r in runners if r.index == chosen.index)
     if len(runners) > 1:
-        known = ", ".join(repr(r.name) for r in runners if r.name) or "unnamed"
-        raise WizardError(
-            f"{path}: {len(runners)} runners; choose one with --runner NAME (runners: {known})"
-        )
+        raise must_choose_error(path, choices)
     return runners[0] if runners else None
 
 

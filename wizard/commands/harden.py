@@ -22,6 +22,7 @@ from wizard.model import Change, Edit, Finding, Trust
 from wizard.secrets import outward
 from wizard.tomlfile.diffs import masked_diff
 from wizard.tomlfile.document import ConfigDocument
+from wizard.tomlfile.mode_change import mode_change
 from wizard.tomlfile.safe_write import tighten_mode, write_document
 
 
@@ -37,27 +38,45 @@ class _PresetPlan:
     source: str = ""
 
 
-def _check_runner_names(
+def _selected_runners(
     args: argparse.Namespace, documents: tuple[ConfigDocument, ...], path: Path
-) -> None:
-    """A --runner name the file does not have, or has twice, is a mistake, not a result."""
+) -> list[set[int] | None]:
+    """The entries ``--runner`` picks in each runner config of the file (``None``: every
+    runner). A selector no config has, or one several runners answer to, is a mistake,
+    not a result (see :mod:`wizard.runner_choice`)."""
     if not args.runner:
-        return
-    names = [entry.name for document in documents for entry in iter_runners(document.data)]
-    unknown = [name for name in args.runner if name not in names]
-    if unknown:
-        have = ", ".join(str(n) for n in names if n) or "none"
-        raise ConfigError(path, f"no runner named {', '.join(unknown)} (runners here: {have})")
-    from wizard.scripted import shared_name_problem
+        return [None for _ in documents]
+    from wizard.errors import WizardError
+    from wizard.runner_choice import runner_choices, select_runners
 
-    for name in dict.fromkeys(args.runner):
-        for document in documents:
-            problem = shared_name_problem(document.data, name)
-            if problem is not None:
-                raise ConfigError(path, problem)
+    if len(documents) == 1:
+        chosen = select_runners(runner_choices(documents[0].data), args.runner, where=str(path))
+        return [{choice.index for choice in chosen}]
+    # Several configs: each selector is read in every config; it must pick in at least one.
+    picked: list[set[int] | None] = [set() for _ in documents]
+    for selector in args.runner:
+        first_error: WizardError | None = None
+        found = False
+        for number, document in enumerate(documents):
+            try:
+                chosen = select_runners(runner_choices(document.data), [selector], where=str(path))
+            except WizardError as error:
+                if "no runner" not in str(error):
+                    raise  # a name several runners of one config share
+                first_error = first_error or error
+                continue
+            found = True
+            target = picked[number]
+            assert target is not None
+            target.update(choice.index for choice in chosen)
+        if not found and first_error is not None:
+            raise first_error
+    return picked
 
 
-def _preset_plan(args: argparse.Namespace, document: ConfigDocument, path: Path) -> _PresetPlan:
+def _preset_plan(
+    args: argparse.Namespace, document: ConfigDocument, path: Path, chosen: set[int] | None
+) -> _PresetPlan:
     """Edits that make every selected runner follow the preset and/or answers file.
 
     A harden never switches a runner's executor: a runner whose executor differs
@@ -82,7 +101,7 @@ def _preset_plan(args: argparse.Namespace, document: ConfigDocument, path: Path)
     considered = 0
     for entry in iter_runners(document.data):
         name = entry.name
-        if args.runner and name not in args.runner:
+        if chosen is not None and entry.index not in chosen:
             continue
         considered += 1
         executor = entry.get("executor")
@@ -132,14 +151,14 @@ def plan_file(
     """
     _check_rule_ids(args)
     contents = load_all(path)
-    _check_runner_names(args, contents.documents, path)
+    selections = _selected_runners(args, contents.documents, path)
     first = contents.documents[0]
     result: HardenResult | None = None
     plans: list[_PresetPlan] = []
     changes: list[Change] = []
-    for original in contents.documents:
+    for original, chosen in zip(contents.documents, selections, strict=True):
         current = original if result is None else _same_config(result.after, original)
-        step, step_plan, step_changes = _plan_document(current, path, args)
+        step, step_plan, step_changes = _plan_document(current, path, args, chosen)
         block = block_name(original, contents)
         if block is not None:
             step.applied = [replace(f, block=block) for f in step.applied]
@@ -180,20 +199,20 @@ def _same_config(after: ConfigDocument, original: ConfigDocument) -> ConfigDocum
 
 
 def _plan_document(
-    document: ConfigDocument, path: Path, args: argparse.Namespace
+    document: ConfigDocument, path: Path, args: argparse.Namespace, chosen: set[int] | None
 ) -> tuple[HardenResult, _PresetPlan, list[Change]]:
     """What harden would do to one runner config."""
-    preset_plan = _preset_plan(args, document, path)
+    preset_plan = _preset_plan(args, document, path, chosen)
     edits = preset_plan.edits
     document_for_fixes = document.with_edits(edits) if edits else document
     trust = trust_from(args.trust, preset_plan.trust or trust_from(None))
     names = {entry.index: entry.name for entry in iter_runners(document.data)}
     kept = None
-    if args.runner or preset_plan.skipped_indexes:
+    if chosen is not None or preset_plan.skipped_indexes:
         kept = {
             index
-            for index, name in names.items()
-            if (not args.runner or name in args.runner) and index not in preset_plan.skipped_indexes
+            for index in names
+            if (chosen is None or index in chosen) and index not in preset_plan.skipped_indexes
         }
     result = harden_document(
         document_for_fixes,
@@ -242,6 +261,10 @@ def run(args: argparse.Namespace) -> int:
                 print_error(f"{name}: not hardened (not in this file): {reason}")
                 status = EXIT_ERROR
             needs_mode = result.fix_mode and not result.changed
+            mode = mode_change(result.before.file_mode, writes=result.changed or needs_mode)
+            if mode is not None and mode.read_only:
+                # Named before it is replaced: someone may have made it read-only on purpose.
+                print(outward(f"{name}: warning: {mode.sentence(name)}"), file=sys.stderr)
             if args.dry_run:
                 for note in preset_plan.skipped:
                     print(outward(f"{name}: {note}"), file=sys.stderr)
@@ -254,12 +277,15 @@ def run(args: argparse.Namespace) -> int:
                     report = "\n".join(change_report(changes))
                     sys.stdout.write(outward(f"{name}: planned changes\n{report}\n"))
                 sys.stdout.write(outward(diff))
-                if needs_mode:
-                    sys.stdout.write(f"{name}: would set mode 0600 (group/other can read it)\n")
+                if mode is not None and not mode.read_only:
+                    sys.stdout.write(outward(f"{mode.sentence(name)}\n"))
                 for finding, reason in result.skipped:
                     print(f"{name}: would not fix {_named(finding)} ({reason})", file=sys.stderr)
                 if result.changed or needs_mode or result.skipped:
                     status = max(status, EXIT_FINDINGS)
+                else:
+                    # Silence would read as "did not run": say the file is already as it should be.
+                    print(outward(f"{name}: nothing to change"))
                 continue
             if result.skipped:
                 # A fix we meant to apply and could not is not a clean result.
@@ -270,13 +296,16 @@ def run(args: argparse.Namespace) -> int:
                     print(f"{name}: warning: {warning}", file=sys.stderr)
                 written = write_document(result.before, result.after, backup=not args.no_backup)
                 message = _summary(path, result, preset_plan)
+                if mode is not None:
+                    message += f"\n  mode: {mode.before:04o} -> {mode.after:04o}"
                 if written.backup is not None:
                     message += f"\n  backup: {written.backup}"
                 message += "".join(f"\n  note: {note}" for note in written.notes)
                 print(outward(message))
             elif needs_mode:
                 tighten_mode(result.before)
-                print(outward(f"{name}: permissions set to 0600"))
+                before = f"{mode.before:04o} -> " if mode is not None else ""
+                print(outward(f"{name}: permissions set to {before}0600"))
             elif result.skipped:
                 print(outward(_summary(path, result, preset_plan)))
             else:
@@ -313,7 +342,10 @@ def _run_json(args: argparse.Namespace) -> int:
             entry["left_alone"] = [mask_text(note) for note in preset_plan.skipped]
             entry["managed_warning"] = managed_warning(result.before.text)
             needs_mode = result.fix_mode and not result.changed
-            entry["set_mode_0600"] = needs_mode
+            # As it will happen: every write leaves the file 0600, not only a mode-only fix.
+            mode = mode_change(result.before.file_mode, writes=result.changed or needs_mode)
+            entry["set_mode_0600"] = mode is not None
+            entry["mode_change"] = mode.as_dict() if mode is not None else None
             written = False
             if not args.dry_run and result.changed:
                 write_document(result.before, result.after, backup=not args.no_backup)

@@ -59,6 +59,7 @@ def run(args: argparse.Namespace, prompts: Prompts | None = None) -> int:
             artifacts_dir=artifacts_dir,
             accept_defaults=True,
             new_runner=args.new_runner,
+            runner=args.runner,
         )
         return wizard.run(backup=backup)
     if prompts is None and not is_interactive(args):
@@ -70,6 +71,7 @@ def run(args: argparse.Namespace, prompts: Prompts | None = None) -> int:
             backup=backup,
             artifacts_dir=artifacts_dir,
             new_runner=args.new_runner,
+            runner=args.runner,
         )
     wizard = PlainWizard(
         session,
@@ -79,5 +81,6 @@ def run(args: argparse.Namespace, prompts: Prompts | None = None) -> int:
         identity=identity,
         artifacts_dir=artifacts_dir,
         new_runner=args.new_runner,
+        runner=args.runner,
     )
     return wizard.run(backup=backup)

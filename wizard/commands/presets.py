@@ -86,25 +86,22 @@ def _fill_open_questions(answers: Answers) -> Answers:
     return recommended(answers)
 
 
-def _answers_from_config(path: Path, runner_name: str | None) -> tuple[Answers, Mapping[str, Any]]:
+def _answers_from_config(path: Path, selector: str | None) -> tuple[Answers, Mapping[str, Any]]:
     if not path.exists():
         raise WizardError(f"{path}: no such file")
-    session = WizardSession.open(path)
-    runners = session.runners()
-    if not runners:
-        raise WizardError(f"{path}: has no [[runners]] entry to make a preset from")
-    if runner_name is not None:
-        matches = [r for r in runners if r.name == runner_name]
-        if not matches:
-            names = ", ".join(repr(r.name) for r in runners)
-            raise WizardError(f"{path}: no runner named {runner_name!r} (it has {names})")
-        chosen = matches[0]
-    elif len(runners) == 1:
-        chosen = runners[0]
-    else:
-        names = ", ".join(repr(r.name) for r in runners)
-        raise WizardError(f"{path}: has several runners ({names}); choose one with --runner NAME")
     from wizard.embedded import effective_data
+    from wizard.runner_choice import must_choose_error, runner_choices, select_runner
+
+    session = WizardSession.open(path)
+    choices = runner_choices(effective_data(session.doc))
+    if not choices:
+        raise WizardError(f"{path}: has no [[runners]] entry to make a preset from")
+    if selector is not None:
+        chosen = select_runner(choices, selector, where=str(path))
+    elif len(choices) == 1:
+        chosen = choices[0]
+    else:
+        raise must_choose_error(str(path), choices)
 
     entry = effective_data(session.doc)["runners"][chosen.index]
     return session.current_answers(chosen.index), entry

@@ -40,9 +40,9 @@ from pathlib import Path
 
 from wizard.errors import ConfigError, FileChangedError
 from wizard.tomlfile.document import MAX_CONFIG_BYTES, ConfigDocument, Fingerprint
+from wizard.tomlfile.mode_change import CONFIG_MODE
 from wizard.tomlfile.regular_file import read_regular_file_with_stat
 
-CONFIG_MODE = 0o600
 STALE_AFTER_SECONDS = 3600
 """A temporary file of ours this old, or whose process is gone, is left from a crash."""
 

@@ -20,12 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from wizard.answers import Answers, PrivilegedNeed
-from wizard.checklist_rows import (
-    ARTIFACTS_FOLDER,
-    HostChecklist,
-    HostPlanner,
-    plan_host_checklist,
-)
+from wizard.checklist_rows import ARTIFACTS_FOLDER, HostChecklist, write_host_files_by_default
 from wizard.errors import WizardError
 from wizard.model import RunnerIdentity
 from wizard.secrets import outward
@@ -38,6 +33,7 @@ from wizard.tui.formatting import (
 )
 from wizard.tui.messages import GoBack, GoNext, QuitWithoutSaving
 from wizard.tui.ports import (
+    HostPlanner,
     PreviewView,
     RereadView,
     SaveView,
@@ -49,6 +45,7 @@ from wizard.tui.ports import (
     SessionPort,
     find_initial_path,
     open_real_session,
+    plan_real_host,
     server_readers,
 )
 from wizard.tui.screens.base import WizardScreen
@@ -106,7 +103,7 @@ class WizardApp(App[int]):
         *,
         open_session: SessionOpener,
         preset: Preset | None = None,
-        plan_host: HostPlanner = plan_host_checklist,
+        plan_host: HostPlanner = plan_real_host,
         read_server: ServerStatusReader | None = None,
         read_consent: ServerConsentReader | None = None,
         gitlab_url: str | None = None,
@@ -125,7 +122,7 @@ class WizardApp(App[int]):
         self.plan_host = plan_host
         self.latest_host: HostChecklist | None = None
         """The host checklist and files for the latest preview (``None``: not worked out)."""
-        self.artifacts_wanted = False
+        self.artifacts_wanted = write_host_files_by_default(folder_named=False)
         self.artifacts_folder: str | None = None
         """What the review's "also write the hardening files" says (``None``: default)."""
         self.done = False

@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from wizard.answers import Answers
+from wizard.checklist_rows import HostChecklist
 from wizard.model import Change, Executor, Finding, RunnerIdentity
 
 if TYPE_CHECKING:
     from wizard.presets import Preset
+    from wizard.tomlfile.mode_change import ModeChange
 
 
 class RunnerView(Protocol):
@@ -32,6 +34,8 @@ class RunnerView(Protocol):
     def url(self) -> str | None: ...
     @property
     def token(self) -> str | None: ...
+    @property
+    def runner_id(self) -> int | None: ...
 
 
 class ServerStatusView(Protocol):
@@ -91,6 +95,8 @@ class PreviewView(Protocol):
     def to_fill_in(self) -> Sequence[str]: ...
     @property
     def managed(self) -> str | None: ...
+    @property
+    def mode_change(self) -> ModeChange | None: ...
 
 
 class SaveView(Protocol):
@@ -158,6 +164,24 @@ class SessionPort(Protocol):
 
 SessionOpener = Callable[[Path], SessionPort]
 """Opens (or starts) a config file; raises :class:`wizard.errors.ConfigError`."""
+
+
+HostPlanner = Callable[[SessionPort, PreviewView, Answers], HostChecklist]
+"""(session, preview, answers) → the host checklist for the runner the preview leaves."""
+
+
+def plan_real_host(session: SessionPort, preview: PreviewView, answers: Answers) -> HostChecklist:
+    """The core's host plan (:mod:`wizard.host_plan`, imported only now) for a real session.
+
+    A stand-in session has no file to plan from: the review then says the
+    checklist is missing, as it does when planning fails.
+    """
+    from wizard.host_plan import plan_host_checklist
+    from wizard.session import Preview, WizardSession
+
+    if not isinstance(session, WizardSession) or not isinstance(preview, Preview):
+        raise TypeError("the host plan needs the core's session and preview")
+    return plan_host_checklist(session, preview, answers)
 
 
 def open_real_session(path: Path, *, allow_unsafe_path: bool = False) -> SessionPort:

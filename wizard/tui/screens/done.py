@@ -15,7 +15,8 @@ from wizard.tui.widgets.sidebar import SidebarEntry
 
 
 class DoneScreen(WizardScreen):
-    """The outcome of the save; Enter on Finish leaves the wizard."""
+    """The outcome of the save; the preset name has the focus, so typing names a preset,
+    and Enter with no name (or on Finish) leaves the wizard."""
 
     position = "done"
 
@@ -68,7 +69,8 @@ class DoneScreen(WizardScreen):
             yield Button("Finish", id="finish", variant="primary", compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#finish", Button).focus()
+        # Typing right after Save names the preset; Enter alone still finishes.
+        self.query_one("#preset-name", Input).focus()
 
     def show_preset_result(self, message: str, *, ok: bool) -> None:
         """The app wrote the preset, or says in one line why it did not."""
@@ -87,9 +89,13 @@ class DoneScreen(WizardScreen):
 
     @on(Input.Submitted)
     def _preset_submitted(self, event: Input.Submitted) -> None:
-        """Enter in the name line goes to the description; there, it saves."""
+        """Enter in the name line goes to the description (with no name, it finishes);
+        there, it saves."""
         event.stop()
         if event.input.id == "preset-name":
+            if not event.value.strip():
+                self.post_message(self.Finished())
+                return
             self.query_one("#preset-description", Input).focus()
         else:
             self._request_preset()
@@ -117,7 +123,8 @@ class DoneScreen(WizardScreen):
     def help_text(self) -> tuple[str, str | Text]:
         return (
             "Done",
-            "What was written is listed above. A preset keeps every answer of this run "
+            "What was written is listed above. Type a name to save a preset, or press "
+            "Enter with no name to finish. A preset keeps every answer of this run "
             "(locked, so colleagues get the same runner) in NAME.toml in the current "
             "folder; an existing file of that name is never replaced.",
         )

@@ -181,6 +181,13 @@ class ReviewScreen(WizardScreen):
         text = Text()
         if preview.managed and preview.changed:
             text.append(f"Warning: {preview.managed}\n", style="bold yellow")
+        mode = preview.mode_change
+        if mode is not None:
+            sentence = mode.sentence(self.file_name)
+            if mode.read_only:
+                text.append(f"Warning: {sentence}\n", style="bold yellow")
+            else:
+                text.append(f"Note: {sentence}\n")
         if preview.to_fill_in:
             text.append(FILL_IN_HEADING + "\n", style="bold yellow")
             for gap in preview.to_fill_in:

@@ -29,13 +29,16 @@ from wizard.validation import url_problem
 
 
 def runner_label(runner: RunnerView) -> Text:
-    """Name, executor, URL and token of one entry, each masked here again: the
-    session masks them, but a password in a URL must not reach the screen even
-    if one value slips through."""
-    text = Text(outward(runner.name or f"runner #{runner.index + 1}"), style="bold")
-    text.append(f"  {outward(runner.executor or 'no executor')}", style="cyan")
-    text.append(f"  {outward(runner.url or 'no url')}")
+    """Position, name, executor, URL, token and id of one entry, so runners sharing a
+    name can be told apart; each masked here again: the session masks them, but a
+    password in a URL must not reach the screen even if one value slips through."""
+    text = Text(f"#{runner.index + 1} ", style="dim")
+    text.append(outward(runner.name or "(unnamed)", one_line=True), style="bold")
+    text.append(f"  {outward(runner.executor or 'no executor', one_line=True)}", style="cyan")
+    text.append(f"  {outward(runner.url or 'no url', one_line=True)}")
     text.append(f"  token {masked_token(runner.token)}", style="dim")
+    if runner.runner_id is not None:
+        text.append(f"  id {runner.runner_id}", style="dim")
     return text
 
 
