@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.rule_checks import fixed, issues
-from wizard.config_reading import is_root_user
+from wizard.settings_facts import is_root_user
 from wizard.model import Trust
 from wizard.rules.privilege_rules import capability_name
 

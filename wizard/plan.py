@@ -38,7 +38,6 @@ from wizard.config_reading import (
     git_strategy,
     int_setting,
     is_local_address,
-    is_root_user,
     listeners,
     mounts_engine_socket,
     named_executor,
@@ -62,12 +61,10 @@ from wizard.model import (
     TomlValue,
     Trust,
 )
+from wizard.settings_facts import HOST_NAMESPACE_KEYS, is_host_namespace, is_root_user
 
 DIND_IMAGES = ("docker:*-dind", "docker:dind")
 """What a privileged Docker-in-Docker runner may run privileged, and nothing else."""
-
-HOST_NAMESPACE_KEYS = ("network_mode", "pid_mode", "ipcmode", "userns_mode")
-"""Docker settings that can hand a job one of the host's namespaces with ``host``."""
 
 NON_ROOT_UID = 1000
 """The uid Kubernetes job pods run as when the answers ask for a non-root user: the same
@@ -112,9 +109,7 @@ def answers_from_config(data: Mapping[str, Any], runner_index: int) -> Answers:
             root = is_root_user(user)
             values["job_user"] = JobUser.IMAGE_DEFAULT if root else JobUser.NON_ROOT
         values["isolate_host_network"] = not any(
-            str(get_ci(container, key)).strip().casefold() == "host"
-            for key in HOST_NAMESPACE_KEYS
-            if get_ci(container, key) is not None
+            is_host_namespace(get_ci(container, key)) for key in HOST_NAMESPACE_KEYS
         )
         values["per_build_network"] = feature_flag(runner, _FF_PER_BUILD) or False
 
@@ -365,8 +360,7 @@ def _docker_network(plan: _RunnerEdits, answers: Answers) -> None:
     if answers.isolate_host_network:
         docker = plan.table("docker")
         for key in HOST_NAMESPACE_KEYS:
-            value = get_ci(docker, key)
-            if isinstance(value, str) and value.strip().casefold() == "host":
+            if is_host_namespace(get_ci(docker, key)):
                 plan.remove(("docker",), key)
 
 

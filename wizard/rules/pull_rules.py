@@ -15,6 +15,7 @@ from wizard.config_reading import (
 )
 from wizard.model import FixSafety, Issue, Severity, TomlValue, Trust
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for, set_in
+from wizard.settings_facts import PULL_ALWAYS_BREAKS
 
 _S = Severity
 
@@ -82,10 +83,7 @@ PULL_POLICY_IF_NOT_PRESENT = Rule(
     table="runners.docker",
     key="pull_policy",
     fix=FixSafety.UNSAFE,
-    breaks=(
-        "jobs whose images exist only on this host (built or tagged locally, never pushed) "
-        "fail to pull; every job pulls"
-    ),
+    breaks=PULL_ALWAYS_BREAKS,
     remedy=(
         'Use pull_policy = "always" and keep if-not-present out of allowed_pull_policies; jobs '
         "that need images present only on the host then fail."
