@@ -227,6 +227,17 @@ FILL_IN_HEADING = "fill in before starting the runner (the wizard cannot know yo
 OFFERED_HEADING = "fixes no answer decides (applied only when ticked; each may break jobs):"
 
 
+REMAINING_HEADING = "still reported after saving:"
+
+
+def declined_note(safe: int) -> str:
+    """What answering No to the may-break changes writes: the changes that cannot break."""
+    if safe == 0:
+        return "No writes nothing"
+    noun = "change" if safe == 1 else "changes"
+    return f"No writes only the {safe} {noun} that cannot break a job"
+
+
 def save_confirmation(may_break: int) -> str:
     """The one question the full-screen wizard asks before writing such changes."""
     noun = "change" if may_break == 1 else "changes"

@@ -33,6 +33,7 @@ from wizard.config_reading import (
     GIT_STRATEGY,
     container_table_name,
     declared_executor,
+    executor_from_tables,
     feature_flag,
     get_ci,
     git_strategy,
@@ -76,7 +77,9 @@ _FF_PER_BUILD = "FF_NETWORK_PER_BUILD"
 _FF_CLEANUP = "FF_ENABLE_JOB_CLEANUP"
 
 
-def answers_from_config(data: Mapping[str, Any], runner_index: int) -> Answers:
+def answers_from_config(
+    data: Mapping[str, Any], runner_index: int, *, file_executor: Executor | None = None
+) -> Answers:
     """What the runner's settings already answer; ``None`` where the file says nothing.
 
     A key the file leaves out still answers a question when the runner has a
@@ -87,10 +90,17 @@ def answers_from_config(data: Mapping[str, Any], runner_index: int) -> Answers:
     from what it does today. Used to show "current" values, as the defaults for
     an existing runner, and to derive a preset from a config. Trust and host
     measures live outside ``config.toml`` and stay ``None``.
+
+    An entry that names no executor it runs is read as the executor its tables
+    configure, else as ``file_executor`` (what a Helm chart's values run), else as
+    docker, the executor the wizard recommends: whichever the operator then keeps,
+    its questions start from what the entry says.
     """
     entry = runner_at(data, runner_index)
-    runner, executor = entry.data, named_executor(entry.data)
+    runner = entry.data
+    executor = named_executor(runner) or executor_from_tables(runner) or file_executor
     values: dict[str, Any] = {"executor": executor}
+    executor = executor or Executor.DOCKER
 
     container_name = container_table_name(executor)
     container = sub_table(runner, container_name) if container_name else {}
@@ -124,6 +134,10 @@ def answers_from_config(data: Mapping[str, Any], runner_index: int) -> Answers:
                 values["pull_policy"] = PullPolicyChoice(policies[0].strip())
         elif raw_policies in (None, []) and executor in DOCKER_FAMILY:
             values["pull_policy"] = PullPolicyChoice.ALWAYS
+        elif raw_policies in (None, []) and executor is Executor.KUBERNETES:
+            # The runner leaves imagePullPolicy empty and Kubernetes uses IfNotPresent
+            # for tagged images (k8s-pull-policy-unset says why that matters).
+            values["pull_policy"] = PullPolicyChoice.IF_NOT_PRESENT
         allowed = get_ci(container, "allowed_pull_policies")
         if isinstance(allowed, list):
             values["allowed_pull_policies"] = tuple(strings(allowed))
@@ -149,6 +163,10 @@ def answers_from_config(data: Mapping[str, Any], runner_index: int) -> Answers:
     strategy = git_strategy(runner)
     if strategy in (CloneStrategy.CLONE.value, CloneStrategy.FETCH.value):
         values["clone_strategy"] = CloneStrategy(strategy)
+    elif strategy is None:
+        # No GIT_STRATEGY: jobs fetch whenever the project allows it, GitLab's default
+        # for new projects (git-strategy-fetch-shared), so keeping the runner is fetch.
+        values["clone_strategy"] = CloneStrategy.FETCH
     return Answers(**{k: v for k, v in values.items() if v is not None})
 
 

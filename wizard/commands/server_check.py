@@ -26,6 +26,7 @@ from wizard.errors import ConfigError, WizardError
 from wizard.model import Trust
 from wizard.secrets import mask_text, outward
 from wizard.server.check import RunnerNote, ServerOptions, ServerReport, check_documents
+from wizard.settings_facts import runner_label
 from wizard.tomlfile.document import ConfigDocument
 
 TOKEN_ENV = "GITLAB_TOKEN"
@@ -85,7 +86,7 @@ def options_from(args: argparse.Namespace) -> ServerOptions:
 
 
 def _where(report_path: str, note: RunnerNote) -> str:
-    name = f'"{note.runner}"' if note.runner else f"#{note.runner_index + 1}"
+    name = f'"{note.runner}"' if note.runner else runner_label(None, note.runner_index)
     return f"{report_path}: runner {name}"
 
 
@@ -107,7 +108,7 @@ def render_unchecked_text(reports: list[ServerReport]) -> str:
         grouped: dict[str, list[str]] = defaultdict(list)
         for note in report.notes:
             if note.kind == "skipped":
-                grouped[note.message].append(note.runner or f"#{note.runner_index + 1}")
+                grouped[note.message].append(runner_label(note.runner, note.runner_index))
         if not grouped:
             continue
         # Messages and names come from the file and the server: masked and escaped.

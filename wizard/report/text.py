@@ -9,6 +9,7 @@ from wizard.audit import FileReport
 from wizard.model import Finding, Impact, Severity
 from wizard.rules.catalogue import get_rule
 from wizard.secrets import outward
+from wizard.settings_facts import runner_label
 
 _ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO)
 
@@ -23,7 +24,7 @@ def severity_counts(findings: Iterable[Finding]) -> str:
 def _runner_heading(finding: Finding) -> str:
     if finding.runner_index is None:
         return "global settings"
-    name = f'"{finding.runner}"' if finding.runner else "(unnamed)"
+    name = f'"{finding.runner}"' if finding.runner else runner_label(None)
     return f"runner {name} (entry {finding.runner_index + 1})"
 
 
