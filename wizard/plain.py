@@ -304,7 +304,7 @@ def save_question(preview: Preview, path: Path) -> tuple[str, bool]:
     if risky:
         safe = len(preview.changes) - risky
         return (
-            f"{save_warning(risky)} Write them to {path} too? ({declined_note(safe)})",
+            f"{save_warning(risky)} Write these changes to {path} anyway? ({declined_note(safe)})",
             False,
         )
     return f"Write these changes to {path}?", True

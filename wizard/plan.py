@@ -163,7 +163,7 @@ def answers_from_config(
     strategy = git_strategy(runner)
     if strategy in (CloneStrategy.CLONE.value, CloneStrategy.FETCH.value):
         values["clone_strategy"] = CloneStrategy(strategy)
-    elif strategy is None:
+    elif strategy is None and executor in REUSED_HOST:
         # No GIT_STRATEGY: jobs fetch whenever the project allows it, GitLab's default
         # for new projects (git-strategy-fetch-shared), so keeping the runner is fetch.
         values["clone_strategy"] = CloneStrategy.FETCH
