@@ -168,7 +168,8 @@ Judge = Callable[[Any, Any, Mapping[str, Any]], Verdict]
 
 
 def _privileged(before: Any, after: Any, _t: Mapping[str, Any]) -> Verdict:
-    if before is True and after is not True:
+    # A value that is not a boolean (a template's ${privileged}) may well be true.
+    if before not in (None, False) and after is not True:
         return _may(PRIVILEGED_BREAKS)
     return NONE
 
@@ -177,7 +178,7 @@ def _services_privileged(before: Any, after: Any, table: Mapping[str, Any]) -> V
     # Unset, services run as privileged as the job's container (the docker executor
     # falls back to ``privileged``), so pinning false takes it away from them too.
     was = before if before is not None else get_ci(table, "privileged")
-    if was is True and after is not True:
+    if was not in (None, False) and after is not True:
         return _may(SERVICES_PRIVILEGED_BREAKS)
     return NONE
 
