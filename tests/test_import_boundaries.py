@@ -276,6 +276,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "wizard.wording",
             "wizard.checklist_rows",
             "wizard.helm_values",
+            "wizard.outcome",
+            "wizard.review",
         ),
     ),
     (

@@ -136,19 +136,11 @@ class HardenOutcome:
     unapplied: int
     """Fixes meant to be applied that could not be."""
     written: bool = False
-    error: str | None = None
 
     @property
     def exit_code(self) -> int:
-        if self.error is not None:
-            return EXIT_NOT_WRITTEN
         if self.unapplied:
             return EXIT_CHANGES_LEFT  # a fix we meant to apply and could not is not clean
         if self.dry_run and (self.changed or self.mode_0600):
             return EXIT_CHANGES_LEFT
         return EXIT_OK
-
-
-def worst_exit_code(codes: Sequence[int]) -> int:
-    """One exit code for several files: the worst of theirs."""
-    return max(codes, default=EXIT_OK)
