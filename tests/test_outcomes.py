@@ -134,3 +134,46 @@ def test_declining_changes_that_may_break_still_writes_the_safe_ones(tmp_path: P
     assert "debug_trace_disabled = true" in text
     assert f"wrote {path}: " in said
     assert "left out 1 change that may break jobs (not confirmed):" in said
+
+
+async def test_enter_on_the_tui_save_question_writes_only_what_cannot_break(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The TUI asked "Save N changes that may break jobs?" with No focused, and No saved
+    nothing; now Enter (No) saves the changes that cannot break a job and says so."""
+    from tests.tui_support import SIZE, next_until, position, press, settle
+    from wizard.model import Executor
+    from wizard.presets import Preset
+    from wizard.tui.app import build_app
+    from wizard.tui.screens.confirm_save import ConfirmSaveScreen
+
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "config.toml"
+    path.write_text(DIND, encoding="utf-8")
+    unprivileged = Preset(
+        name="unprivileged",
+        description="",
+        trust=Trust.MULTI_PROJECT,
+        answers=Answers(
+            trust=Trust.MULTI_PROJECT,
+            executor=Executor.DOCKER,
+            privileged=PrivilegedNeed.NONE,
+        ),
+    )
+    app = build_app(Path("config.toml"), preset=unprivileged)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "enter")
+        assert position(app) == "runner"
+        await press(app, pilot, "enter")
+        await next_until(app, pilot, "review")
+        await press(app, pilot, "s")
+        assert isinstance(app.screen, ConfirmSaveScreen)
+        await press(app, pilot, "enter")
+        assert position(app) == "done"
+        await press(app, pilot, "enter")
+    assert app.return_value == 0
+    text = path.read_text(encoding="utf-8")
+    assert "privileged = true" in text
+    assert "debug_trace_disabled = true" in text
+    assert app.outcome.startswith("wrote config.toml: ")
