@@ -403,7 +403,7 @@ def test_preset_allowlists_admit_ordinary_images_and_name_no_placeholder(preset:
     ],
 )
 def test_a_config_management_header_is_recognised(header: str, tool: str | None) -> None:
-    from wizard.impact import managed_warning
+    from wizard.managed_header import managed_warning
 
     warning = managed_warning(header + "concurrent = 1\n")
     if tool is None:

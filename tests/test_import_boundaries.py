@@ -258,6 +258,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "wizard.audit",
             "wizard.impact",
+            "wizard.managed_header",
             "wizard.host",
             "wizard.server",
             "wizard.artifacts",

@@ -12,7 +12,6 @@ Everything is pure: the input is the configuration as ``tomllib`` parsed it.
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -248,27 +247,3 @@ def save_warning(may_break: int) -> str:
     """What every wizard says before writing changes that may break jobs."""
     noun = "change" if may_break == 1 else "changes"
     return f"{may_break} {noun} listed under 'may break jobs' can stop jobs that work today."
-
-
-_TOOLS = r"(puppet|ansible|chef|salt(?:stack)?|terraform|cfengine|saltstack)"
-_MANAGED_HEADER = re.compile(
-    rf"^\s*#.*?(?:managed|generated|maintained|deployed|controlled)\s+(?:by|with|via)\s+{_TOOLS}\b"
-    rf"|^\s*#.*?\b{_TOOLS}\b.*?(?:do not edit|don't edit|will be overwritten)",
-    re.IGNORECASE | re.MULTILINE,
-)
-_HEADER_LINES = 30
-
-
-def managed_warning(text: str) -> str | None:
-    """When the file's opening comments say a configuration tool manages it, the warning
-    every review shows: that tool's next run puts the old settings back."""
-    head = "\n".join(text.splitlines()[:_HEADER_LINES])
-    found = _MANAGED_HEADER.search(head)
-    if found is None:
-        return None
-    tool = next(group for group in found.groups() if group)
-    name = {"saltstack": "Salt", "cfengine": "CFEngine"}.get(tool.casefold(), tool.capitalize())
-    return (
-        f"this file says it is managed by {name}: its next run overwrites these changes; "
-        f"make them in {name}'s source for this file as well"
-    )

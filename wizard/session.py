@@ -20,7 +20,8 @@ from wizard.defaults import changes_only
 from wizard.embedded import effective_data, load_document
 from wizard.embedded.document import as_embedded
 from wizard.errors import EditError
-from wizard.impact import changes_for_edits, changes_for_fixes, fix_id, managed_warning
+from wizard.impact import changes_for_edits, changes_for_fixes, fix_id
+from wizard.managed_header import managed_warning
 from wizard.model import (
     DEFAULT_TRUST,
     Change,

@@ -17,7 +17,8 @@ from wizard.commands.common import EXIT_ERROR, EXIT_OK, print_error, trust_from
 from wizard.config_reading import iter_runners
 from wizard.embedded import load_document
 from wizard.errors import ConfigError, WizardError
-from wizard.impact import change_report, changes_for_edits, changes_for_fixes, managed_warning
+from wizard.impact import change_report, changes_for_edits, changes_for_fixes
+from wizard.managed_header import managed_warning
 from wizard.model import Change, Edit, Trust
 from wizard.outcome import HardenOutcome
 from wizard.secrets import outward
