@@ -194,7 +194,9 @@ class ReviewScreen(WizardScreen):
             text.append(FILL_IN_HEADING + "\n", style="bold yellow")
             for gap in preview.to_fill_in:
                 text.append(f"  {gap}\n")
-        for line in change_report(list(preview.changes)):
+        facts = self.facts
+        report = facts.changes if facts is not None else change_report(list(preview.changes))
+        for line in report:
             if line.startswith(MAY_BREAK_HEADING):
                 text.append(line + "\n", style="bold red")
             elif line.startswith(NONE_HEADING):
