@@ -71,8 +71,8 @@ EXIT_NOT_SAVED = 1
 """The user left without saving (q, Quit): nothing was written."""
 EXIT_INTERRUPTED = 130
 """Ctrl+C, as for every other command: nothing was written."""
-EXIT_FILES_NOT_WRITTEN = 2
-"""The config was saved but the hardening files were not: the user has to act."""
+# The config saved but the hardening files not: the core's outcome says 2
+# (wizard.outcome.EXIT_NOT_WRITTEN), and the Done screen takes its exit code from it.
 
 NOTHING_WRITTEN = "No changes were written."
 
