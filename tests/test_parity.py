@@ -18,6 +18,12 @@ import pytest
 
 from tests.cli_support import run_cli, write_config
 from tests.corpus import CORPUS_DIR, corpus_files
+from tests.parity_data import (
+    EXECUTOR_CONFIGS,
+    HELM_VALUES_DIR,
+    VALUES_FILE,
+    values_file,
+)
 from tests.tui_support import (
     SIZE,
     fill_new_runner,
@@ -42,12 +48,6 @@ from wizard.tui.app import build_app
 
 URL = "https://gitlab.example.com"
 
-HELM_VALUES_DIR = (
-    CORPUS_DIR.parent / "helm-values"
-    if CORPUS_DIR is not None and (CORPUS_DIR.parent / "helm-values").is_dir()
-    else None
-)
-"""The Helm values files beside the config corpus (``../shared/corpus/helm-values``)."""
 
 SAMPLES = [
     ("33-shell-ssh-docker-4runners.toml", "docker-custom-runner"),
@@ -249,77 +249,6 @@ def test_accept_defaults_says_what_it_took(
 
 # -- every executor, and a values file -------------------------------------------------
 
-EXECUTOR_CONFIGS = {
-    "shell": """\
-[[runners]]
-  name = "sh"
-  url = "https://gitlab.example.com"
-  token = "glrt-SHELLshellSHELL12345"
-  executor = "shell"
-""",
-    "ssh": """\
-[[runners]]
-  name = "remote"
-  url = "https://gitlab.example.com"
-  token = "glrt-SSHsshSSHssh123456"
-  executor = "ssh"
-  [runners.ssh]
-    host = "build.example.com"
-    user = "ci"
-    identity_file = "/home/ci/.ssh/id_ed25519"
-""",
-    "kubernetes": """\
-[[runners]]
-  name = "k8s"
-  url = "https://gitlab.example.com"
-  token = "glrt-K8Sk8sK8Sk8s123456"
-  executor = "kubernetes"
-  [runners.kubernetes]
-    namespace = "ci"
-    image = "alpine:3.20"
-""",
-    "docker-autoscaler": """\
-[[runners]]
-  name = "fleet"
-  url = "https://gitlab.example.com"
-  token = "glrt-FLEETfleetFLEET1234"
-  executor = "docker-autoscaler"
-  [runners.docker]
-    image = "alpine:3.20"
-  [runners.autoscaler]
-    plugin = "aws"
-    capacity_per_instance = 1
-    max_instances = 10
-""",
-    "instance": """\
-[[runners]]
-  name = "vms"
-  url = "https://gitlab.example.com"
-  token = "glrt-VMSvmsVMSvms123456"
-  executor = "instance"
-  [runners.autoscaler]
-    plugin = "googlecompute"
-    capacity_per_instance = 1
-    max_instances = 5
-""",
-    "custom": """\
-[[runners]]
-  name = "own"
-  url = "https://gitlab.example.com"
-  token = "glrt-OWNownOWNown123456"
-  executor = "custom"
-  [runners.custom]
-    prepare_exec = "/opt/ci/prepare.sh"
-    run_exec = "/opt/ci/run.sh"
-    cleanup_exec = "/opt/ci/cleanup.sh"
-""",
-}
-"""One runner of each executor the questions treat differently, with nothing unusual:
-pressing Enter through either wizard must keep each as it is."""
-
-VALUES_FILE = "22-sno-runner-values.yaml"
-"""A Helm values file whose config.toml template runs the kubernetes executor."""
-
 
 def may_break_differences(before: Any, after: Any, table: tuple[str | int, ...] = ()) -> list[str]:
     """Every setting that differs between two parsed configs and may break a job, judged
@@ -404,7 +333,7 @@ async def test_enter_through_every_executor_keeps_the_runner_the_same_two_ways(
 async def test_enter_through_a_values_file_writes_the_same_safe_changes_two_ways(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    source = _values_file(VALUES_FILE)
+    source = values_file(VALUES_FILE)
     written: dict[str, bytes] = {}
     for way in ("tui", "plain"):
         folder = _fresh(tmp_path, way, None)
@@ -422,13 +351,6 @@ async def test_enter_through_a_values_file_writes_the_same_safe_changes_two_ways
     before = effective_config(source.read_bytes(), source)
     after = effective_config(written["plain"], source)
     assert may_break_differences(before, after) == []
-
-
-def _values_file(name: str) -> Path:
-    folder = HELM_VALUES_DIR
-    if folder is None or not (folder / name).is_file():
-        pytest.skip("no Helm values corpus found (add ../shared)")
-    return folder / name
 
 
 def effective_config(text: bytes, source: Path) -> dict[str, Any]:

@@ -9,12 +9,14 @@ ones), and what remains to do on the host.
 from __future__ import annotations
 
 import io
+import shutil
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 from textual.widgets import Static
 
+from tests.parity_data import EXECUTOR_CONFIGS, VALUES_FILE, values_file
 from tests.plain_fakes import FakePrompts
 from tests.tui_support import SIZE, next_until, position, press, settle
 from wizard.answers import Answers, JobUser, PrivilegedNeed
@@ -72,8 +74,10 @@ def _widget_text(widget: Static) -> str:
     return _flat(console.export_text())
 
 
-async def _tui_review(folder: Path) -> tuple[ReviewFacts, dict[str, str]]:
-    app = build_app(folder / "config.toml", preset=PRESET)
+async def _tui_review(
+    folder: Path, file_name: str = "config.toml", preset: Preset | None = PRESET
+) -> tuple[ReviewFacts, dict[str, str]]:
+    app = build_app(folder / file_name, preset=preset)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "enter")
@@ -91,7 +95,9 @@ async def _tui_review(folder: Path) -> tuple[ReviewFacts, dict[str, str]]:
     return facts, shown
 
 
-def _line_review(folder: Path) -> str:
+def _line_review(
+    folder: Path, file_name: str = "config.toml", preset: Preset | None = PRESET
+) -> str:
     out = io.StringIO()
     prompts = FakePrompts(
         {
@@ -102,10 +108,10 @@ def _line_review(folder: Path) -> str:
         }
     )
     wizard = PlainWizard(
-        WizardSession.open(folder / "config.toml"),
+        WizardSession.open(folder / file_name),
         prompts,
         out,
-        start=Start(answers=PRESET.answers, preset=PRESET),
+        start=Start(answers=preset.answers if preset else Answers(), preset=preset),
         identity=RunnerIdentity(),
     )
     assert wizard.run(backup=False) == 0
@@ -128,20 +134,55 @@ async def test_both_reviews_name_the_same_problems_changes_findings_and_host_ite
     assert facts.may_break, "a non-root job user may break jobs"
     assert facts.remaining
     assert facts.host
+    assert_same_facts(facts, tui, line)
+    # One filter: the other runner's findings are counted, never listed, in both.
+    assert "runner 'deploy'" not in tui["review-findings"]
+    assert "runner 'deploy'" not in line.split("still reported after saving:")[1]
+
+
+def assert_same_facts(facts: ReviewFacts, tui: dict[str, str], line: str) -> None:
+    """Every fact of the core's review is named by both renders."""
     for problem in facts.problems:
         assert _flat(problem) in tui["review-findings"], problem
         assert _flat(problem) in line, problem
     for change in facts.may_break:
         where = _flat(change_where(change))
         assert where in tui["changes"].split("cannot break")[0], where
-        assert where in line.split("cannot break")[0], where
+        assert where in line.split("cannot break", maxsplit=1)[0], where
     for finding in facts.remaining:
         named = _flat(f"{finding.rule} ({finding_place(finding)})")
         assert named in tui["review-findings"], named
         assert named in line, named
-    # One filter: the other runner's findings are counted, never listed, in both.
-    assert "runner 'deploy'" not in tui["review-findings"]
-    assert "runner 'deploy'" not in line.split("still reported after saving:")[1]
     for row in facts.host:
         assert _flat(row.title) in tui["checklist"], row.title
         assert _flat(row.title) in line, row.title
+
+
+@pytest.mark.parametrize("executor", sorted(EXECUTOR_CONFIGS))
+async def test_both_reviews_agree_for_every_executor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, executor: str
+) -> None:
+    for way in ("tui", "line"):
+        (tmp_path / way).mkdir()
+        (tmp_path / way / "config.toml").write_text(EXECUTOR_CONFIGS[executor], encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "tui")
+    facts, tui = await _tui_review(tmp_path / "tui", preset=None)
+    monkeypatch.chdir(tmp_path / "line")
+    line = _line_review(tmp_path / "line", preset=None)
+    assert facts.host
+    assert_same_facts(facts, tui, line)
+
+
+async def test_both_reviews_agree_for_a_values_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = values_file(VALUES_FILE)
+    for way in ("tui", "line"):
+        (tmp_path / way).mkdir()
+        shutil.copyfile(source, tmp_path / way / "values.yaml")
+    monkeypatch.chdir(tmp_path / "tui")
+    facts, tui = await _tui_review(tmp_path / "tui", "values.yaml", preset=None)
+    monkeypatch.chdir(tmp_path / "line")
+    line = _line_review(tmp_path / "line", "values.yaml", preset=None)
+    assert facts.remaining
+    assert_same_facts(facts, tui, line)
