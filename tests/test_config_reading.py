@@ -27,7 +27,6 @@ from wizard.config_reading import (
     get_ci,
     has_no_new_privileges,
     is_local_address,
-    is_root_user,
     listens_everywhere,
     no_new_privileges_option,
     spelled,
@@ -37,6 +36,7 @@ from wizard.config_reading import (
     with_no_new_privileges,
 )
 from wizard.plan import answers_from_config, edits_for_answers
+from wizard.settings_facts import is_root_user
 from wizard.tomlfile.edits import apply_edits
 
 

@@ -16,10 +16,11 @@ import pytest
 from tests.cli_support import run_cli, write_config
 from tests.corpus import require_corpus_file
 from tests.rule_checks import fixed, issues
-from wizard.impact import change_report, changes_for_edits, judge
+from wizard.impact import change_report, changes_for_edits
 from wizard.model import FixSafety, Impact, RemoveKey, SetValue
 from wizard.presets import list_presets
 from wizard.rules.catalogue import ALL_RULES, get_rule
+from wizard.settings_facts import effect_of
 
 # --------------------------------------------------------------------------- none claims
 
@@ -172,17 +173,17 @@ def test_fixes_that_stop_working_setups_are_not_called_safe(rule_id: str, words:
     ],
 )
 def test_judge(table: Any, key: str, before: Any, after: Any, impact: Impact) -> None:
-    verdict = judge(table, key, before, after, {})
+    verdict = effect_of(table, key, before, after, {})
     assert verdict.impact is impact
     assert bool(verdict.reason) == (impact is Impact.MAY_BREAK)
 
 
 def test_narrowing_allowed_pull_policies_names_the_refused_policy() -> None:
     table = {"pull_policy": "if-not-present"}
-    verdict = judge(("runners", 0, "docker"), "allowed_pull_policies", None, ["always"], table)
+    verdict = effect_of(("runners", 0, "docker"), "allowed_pull_policies", None, ["always"], table)
     assert verdict.impact is Impact.MAY_BREAK
     assert "if-not-present" in verdict.reason
-    widened = judge(
+    widened = effect_of(
         ("runners", 0, "docker"),
         "allowed_pull_policies",
         ["always"],
@@ -405,7 +406,7 @@ def test_preset_allowlists_admit_ordinary_images_and_name_no_placeholder(preset:
     ],
 )
 def test_a_config_management_header_is_recognised(header: str, tool: str | None) -> None:
-    from wizard.impact import managed_warning
+    from wizard.managed_header import managed_warning
 
     warning = managed_warning(header + "concurrent = 1\n")
     if tool is None:

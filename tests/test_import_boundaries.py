@@ -256,7 +256,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("wizard", "wizard.model", "wizard.errors", "wizard.secrets", "wizard.keys"),
     ),
     ("what a value may hold in a generated file", ("wizard.sinks",)),
-    ("what a config means", ("wizard.config_reading",)),
+    ("what a config means", ("wizard.config_reading", "wizard.settings_facts")),
     ("the file, and the rules", ("wizard.tomlfile", "wizard.rules", "wizard.discovery")),
     ("the file inside YAML", ("wizard.embedded",)),
     ("answers", ("wizard.answers", "wizard.answers_file", "wizard.steps", "wizard.plan")),
@@ -265,6 +265,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "wizard.audit",
             "wizard.impact",
+            "wizard.managed_header",
             "wizard.host",
             "wizard.server",
             "wizard.artifacts",
@@ -287,6 +288,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "wizard.runner_choice",
             "wizard.helm_values",
             "wizard.fleet",
+            "wizard.outcome",
+            "wizard.review",
         ),
     ),
     (
@@ -301,6 +304,7 @@ OPEN_LAYERS = frozenset({"answers", "the core both wizards drive"})
 """Layers whose groups work together as one: any import between them is sideways-fine."""
 
 SIDEWAYS = {
+    ("wizard.settings_facts", "wizard.config_reading"),
     ("wizard.report", "wizard.audit"),
     ("wizard.report", "wizard.baseline"),
     ("wizard.baseline", "wizard.audit"),

@@ -8,6 +8,7 @@ because each takes its defaults from :func:`wizard.defaults.default_for`.
 
 from __future__ import annotations
 
+import io
 import shutil
 import tomllib
 from pathlib import Path
@@ -16,15 +17,37 @@ from typing import Any
 import pytest
 
 from tests.cli_support import run_cli, write_config
-from tests.corpus import require_corpus_file
-from tests.tui_support import SIZE, fill_new_runner, next_until, position, press, settle
+from tests.corpus import corpus_files, require_corpus, require_corpus_file
+from tests.parity_data import (
+    EXECUTOR_CONFIGS,
+    HELM_VALUES_DIR,
+    VALUES_FILE,
+    values_file,
+)
+from tests.tui_support import (
+    SIZE,
+    fill_new_runner,
+    next_until,
+    position,
+    press,
+    screen_text,
+    settle,
+)
 from wizard import cli
+from wizard.answers import Answers
 from wizard.answers_file import answers_to_toml
 from wizard.defaults import Sources, accepted_defaults
+from wizard.embedded import effective_data
+from wizard.errors import WizardError
+from wizard.model import Impact, RunnerIdentity
+from wizard.plain import AcceptDefaults, PlainWizard
+from wizard.scripted import Start
 from wizard.session import WizardSession
+from wizard.settings_facts import effect_of
 from wizard.tui.app import build_app
 
 URL = "https://gitlab.example.com"
+
 
 SAMPLES = [
     ("33-shell-ssh-docker-4runners.toml", "docker-custom-runner"),
@@ -220,3 +243,169 @@ def test_accept_defaults_says_what_it_took(
     assert "Which user do build containers run as? The image's own user" in outcome.out
     assert "(current" in outcome.out
     assert "glrt-bbbb" not in outcome.out
+
+
+# -- every executor, and a values file -------------------------------------------------
+
+
+def may_break_differences(before: Any, after: Any, table: tuple[str | int, ...] = ()) -> list[str]:
+    """Every setting that differs between two parsed configs and may break a job, judged
+    by the one home of what a change does (an unknown setting's change may break)."""
+    found: list[str] = []
+    if isinstance(before, dict) or isinstance(after, dict):
+        before = before if isinstance(before, dict) else {}
+        after = after if isinstance(after, dict) else {}
+        for key in sorted(set(before) | set(after)):
+            old, new = before.get(key), after.get(key)
+            tables = isinstance(old, dict) or isinstance(new, dict)
+            arrays = isinstance(old, list) and isinstance(new, list)
+            if tables or (arrays and bool(old) and isinstance(old[0], dict)):
+                found += may_break_differences(old, new, (*table, key))
+            elif old != new:
+                verdict = effect_of((*table,), key, old, new, before)
+                if verdict.impact is Impact.MAY_BREAK:
+                    found.append(f"{table} {key}: {old!r} → {new!r} ({verdict.reason})")
+    elif isinstance(before, list) and isinstance(after, list):
+        for index, (old, new) in enumerate(zip(before, after, strict=False)):
+            found += may_break_differences(old, new, (*table, index))
+    return found
+
+
+def _tables(text: str) -> dict[str, Any]:
+    return tomllib.loads(text)
+
+
+async def _enter_through_tui(folder: Path, file_name: str) -> int:
+    """Enter on every step of the first runner, Save, and Enter on whatever Save asks."""
+    from wizard.tui.screens.confirm_save import ConfirmSaveScreen
+
+    app = build_app(Path(file_name))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "enter")
+        assert position(app) == "runner"
+        await press(app, pilot, "enter")
+        await next_until(app, pilot, "review")
+        await press(app, pilot, "s")
+        if isinstance(app.screen, ConfirmSaveScreen):
+            await press(app, pilot, "enter")  # No: only what cannot break a job
+        assert position(app) == "done", screen_text(app)
+        await press(app, pilot, "enter")
+    code = app.return_value
+    assert isinstance(code, int)
+    return code
+
+
+@pytest.mark.parametrize("executor", sorted(EXECUTOR_CONFIGS))
+async def test_enter_through_every_executor_keeps_the_runner_the_same_two_ways(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    executor: str,
+) -> None:
+    """A shell runner got no "keep" choice for its git strategy, so Enter proposed
+    GIT_STRATEGY=clone (may break); the TUI then refused to save and line mode wrote
+    nothing, not even the safe debug_trace_disabled fix. Now both write the same file,
+    with only changes that cannot break a job, and say how many."""
+    original = EXECUTOR_CONFIGS[executor]
+    folder = _fresh(tmp_path, "tui", None)
+    write_config(folder, original)
+    monkeypatch.chdir(folder)
+    assert await _enter_through_tui(folder, "config.toml") == 0
+    by_tui = (folder / "config.toml").read_text(encoding="utf-8")
+
+    folder = _fresh(tmp_path, "plain", None)
+    write_config(folder, original)
+    monkeypatch.chdir(folder)
+    outcome = run_cli(capsys, "plain", "config.toml", "--accept-defaults", "--non-interactive")
+    assert outcome.code == 0, outcome.err
+    by_plain = (folder / "config.toml").read_text(encoding="utf-8")
+
+    assert by_plain == by_tui
+    assert may_break_differences(_tables(original), _tables(by_plain)) == []
+    assert by_plain != original, "the safe fixes (debug_trace_disabled at least) are written"
+    assert "wrote config.toml: " in outcome.out
+    assert "may break jobs that work today" not in outcome.out
+
+
+async def test_enter_through_a_values_file_writes_the_same_safe_changes_two_ways(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = values_file(VALUES_FILE)
+    written: dict[str, bytes] = {}
+    for way in ("tui", "plain"):
+        folder = _fresh(tmp_path, way, None)
+        shutil.copyfile(source, folder / "values.yaml")
+        monkeypatch.chdir(folder)
+        if way == "tui":
+            assert await _enter_through_tui(folder, "values.yaml") == 0
+        else:
+            outcome = run_cli(
+                capsys, "plain", "values.yaml", "--accept-defaults", "--non-interactive"
+            )
+            assert outcome.code == 0, outcome.err
+        written[way] = (folder / "values.yaml").read_bytes()
+    assert written["tui"] == written["plain"]
+    before = effective_config(source.read_bytes(), source)
+    after = effective_config(written["plain"], source)
+    assert may_break_differences(before, after) == []
+
+
+def effective_config(text: bytes, source: Path) -> dict[str, Any]:
+    """The config.toml a values file gives the runner, as the core reads it."""
+    from wizard.embedded import effective_data, load_document
+
+    copy = source.parent / f".parity-{source.name}"
+    try:
+        copy.write_bytes(text)
+        return dict(effective_data(load_document(copy)))
+    finally:
+        copy.unlink(missing_ok=True)
+
+
+def _every_corpus_file() -> list[Path]:
+    files = list(corpus_files())
+    if HELM_VALUES_DIR is not None:
+        files += sorted(p for p in HELM_VALUES_DIR.iterdir() if p.suffix in (".yaml", ".yml"))
+    return files
+
+
+def test_enter_through_line_mode_on_every_corpus_file_writes_no_may_break_change(
+    tmp_path: Path,
+) -> None:
+    """Pressing Enter on every question of the line-mode wizard, for the first runner of
+    every file of the corpus (config.toml files and values files): exit 0, and no
+    setting that may break a job is written."""
+    files = _every_corpus_file()
+    if not files:
+        require_corpus()  # fails in CI, skips (saying why) elsewhere
+    failures: list[str] = []
+    for number, source in enumerate(files):
+        folder = tmp_path / str(number)
+        folder.mkdir()
+        target = folder / source.name
+        shutil.copyfile(source, target)
+        try:
+            session = WizardSession.open(target)
+        except WizardError:
+            continue  # a file the wizard refuses to open is another test's subject
+        if not session.runners():
+            continue
+        before = dict(effective_data(session.doc))
+        out = io.StringIO()
+        wizard = PlainWizard(
+            session,
+            AcceptDefaults(out),
+            out,
+            start=Start(answers=Answers()),
+            identity=RunnerIdentity(),
+        )
+        code = wizard.run(backup=False)
+        if code != 0:
+            failures.append(f"{source.name}: exit {code}")
+            continue
+        after = dict(effective_data(WizardSession.open(target).doc))
+        risky = may_break_differences(before, after)
+        if risky:
+            failures.append(f"{source.name}: {risky}")
+    assert not failures, "\n".join(failures)

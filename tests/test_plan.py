@@ -329,10 +329,11 @@ FF_NETWORK_PER_BUILD = true
 
 
 def test_answers_from_config_leaves_unsaid_fields_open() -> None:
-    """What neither the file nor the runner's defaults say stays open; the clone
-    strategy depends on the project when the runner does not set it."""
+    """What neither the file nor the runner's defaults say stays open. Without
+    GIT_STRATEGY jobs fetch when the project allows it (GitLab's default for new
+    projects), so keeping a shell runner as it is means fetch: Enter writes nothing."""
     assert answers_from_config({"runners": [{"executor": "shell"}]}, 0) == Answers(
-        executor=Executor.SHELL, job_cleanup=False
+        executor=Executor.SHELL, job_cleanup=False, clone_strategy=CloneStrategy.FETCH
     )
 
 
@@ -354,7 +355,8 @@ def test_absent_keys_read_as_what_the_runner_does_without_them() -> None:
     machine = answers_from_config({"runners": [{"executor": "docker+machine"}]}, 0)
     assert machine.one_job_per_vm is False
     kubernetes = answers_from_config({"runners": [{"executor": "kubernetes"}]}, 0)
-    assert kubernetes.pull_policy is None  # the cluster's own default applies
+    # The cluster's own default applies: IfNotPresent for tagged images.
+    assert kubernetes.pull_policy is PullPolicyChoice.IF_NOT_PRESENT
 
 
 def test_missing_runner_is_an_index_error() -> None:

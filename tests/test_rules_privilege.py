@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.rule_checks import fixed, issues
-from wizard.config_reading import is_root_user
 from wizard.model import Trust
 from wizard.rules.privilege_rules import capability_name
+from wizard.settings_facts import is_root_user
 
 
 def docker(body: str, executor: str = "docker") -> str:

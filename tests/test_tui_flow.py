@@ -175,11 +175,11 @@ async def test_harden_second_runner_of_commented_file(folder: Path) -> None:
         changes_text = str(app.screen.query_one("#changes", Static).render())
         assert changes_text.startswith("may break jobs that work today (")
         assert "privileged: true → false" in changes_text.split("cannot break", maxsplit=1)[0]
-        # Save asks one question naming each change that may break jobs; No writes
-        # nothing, and Enter alone answers No.
+        # Save asks one question naming each change that may break jobs; Escape goes
+        # back and writes nothing (No, and Enter, write only what cannot break a job).
         risky = len(preview.may_break)
         assert risky >= 1
-        for refusal in ("n", "enter"):
+        for refusal in ("escape",):
             await press(app, pilot, "s")
             assert isinstance(app.screen, ConfirmSaveScreen)
             title = str(app.screen.query_one("#confirm-title", Static).render())
@@ -187,7 +187,9 @@ async def test_harden_second_runner_of_commented_file(folder: Path) -> None:
             assert title == f"Save {risky} {noun} that may break jobs?"
             named = str(app.screen.query_one("#confirm-changes", Static).render())
             assert "privileged: true → false" in named
-            assert "cannot break" not in named, "only the changes that may break jobs"
+            listed = named.split("\n\n", maxsplit=1)[0]
+            assert "cannot break" not in listed, "only the changes that may break jobs"
+            assert "No writes only the" in named
             await press(app, pilot, refusal)
             assert not isinstance(app.screen, ConfirmSaveScreen)
             assert position(app) == "review"
@@ -514,7 +516,7 @@ async def test_second_run_with_the_same_answers_changes_nothing(folder: Path) ->
         if run == 0:
             hardened = config.read_bytes()
             names = sorted(p.name for p in folder.iterdir())
-    assert app.outcome == "The file already matched your answers; nothing was written."
+    assert app.outcome == "config.toml already says what the answers say; nothing written"
     assert config.read_bytes() == hardened
     assert sorted(p.name for p in folder.iterdir()) == names
 
@@ -814,7 +816,7 @@ async def test_hardening_files_are_written_with_the_config_when_ticked(folder: P
         await save_confirming_risks(app, pilot)
         assert position(app) == "done"
         outcome = str(app.screen.query_one("#outcome", Static).content)
-        assert "Wrote the hardening files to runner-hardening/" in outcome
+        assert "wrote runner-hardening/HOST-CHECKLIST.md" in outcome
         await press(app, pilot, "enter")
     assert app.return_value == EXIT_SAVED
     assert runner_of(config, 1)["docker"]["privileged"] is True, "kept: Enter changes nothing"
@@ -826,7 +828,7 @@ async def test_hardening_files_are_written_with_the_config_when_ticked(folder: P
     assert "HOST-CHECKLIST.md" in written
     assert "runner-wizard.nft" in written
     assert "169.254.169.254" in written["runner-wizard.nft"]
-    assert "Wrote the hardening files to runner-hardening/." in app.outcome
+    assert "wrote the hardening files to runner-hardening/" in app.outcome
 
 
 async def test_a_failed_hardening_file_write_says_the_config_was_saved(folder: Path) -> None:
@@ -853,7 +855,7 @@ async def test_a_failed_hardening_file_write_says_the_config_was_saved(folder: P
         assert "config.toml was saved, but the hardening files were not written" in outcome
         await press(app, pilot, "enter")
     assert app.return_value == 2
-    assert app.outcome.startswith("Saved config.toml")
+    assert app.outcome.startswith("wrote config.toml: ")
     assert "config.toml was saved, but the hardening files were not written to " in app.outcome
     assert runner_of(config, 1)["docker"]["privileged"] is True
     assert (folder / "in-the-way").read_text(encoding="utf-8") == "a file, not a folder\n"
@@ -881,8 +883,8 @@ async def test_hardening_files_for_a_config_that_needs_no_change(folder: Path) -
         assert app.return_value == EXIT_SAVED
     assert config.read_bytes() == hardened
     assert app.outcome == (
-        "The file already matched your answers; nothing was written. "
-        "Wrote the hardening files to runner-hardening/."
+        "config.toml already says what the answers say; nothing written; "
+        "wrote the hardening files to runner-hardening/"
     )
     assert (folder / "runner-hardening" / "HOST-CHECKLIST.md").is_file()
 

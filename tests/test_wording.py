@@ -23,7 +23,7 @@ def _finding(runner_index: int | None, runner: str | None, line: int | None) -> 
 
 def test_a_finding_names_its_runner_not_only_its_line() -> None:
     assert finding_place(_finding(1, "ci-2", 14)) == "runner 'ci-2', line 14"
-    assert finding_place(_finding(2, None, 30)) == "runner entry 3, line 30"
+    assert finding_place(_finding(2, None, 30)) == "runner #3 (unnamed), line 30"
     assert finding_place(_finding(None, None, 3)) == "line 3"
     assert finding_place(_finding(None, None, None)) == ""
 

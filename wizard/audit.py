@@ -16,9 +16,10 @@ from wizard.config_reading import iter_runners
 from wizard.embedded.document import as_embedded
 from wizard.errors import EditError
 from wizard.model import DEFAULT_TRUST, Edit, Finding, FixSafety, Issue, TablePath, Trust
-from wizard.rules.base import AuditContext
+from wizard.rules.base import AuditContext, Rule
 from wizard.rules.catalogue import evaluate
 from wizard.secrets import mask_text
+from wizard.settings_facts import fix_breaks
 from wizard.tomlfile.document import ConfigDocument
 from wizard.tomlfile.mode_change import CONFIG_MODE
 
@@ -118,7 +119,7 @@ def audit_document(
                 line=line,
                 fix=rule.fix if has_fix else None,
                 edits=issue.edits,
-                breaks=rule.breaks if has_fix else "",
+                breaks=_breaks(rule, found, context.data) if has_fix else "",
             )
         )
     findings.sort(key=finding_order)
@@ -129,6 +130,13 @@ def audit_document(
 def _masked_message(message: str) -> str:
     """Messages repeat across runners and across the files of a fleet: mask each once."""
     return mask_text(message)
+
+
+def _breaks(rule: Rule, issue: Issue, data: Mapping[str, Any]) -> str:
+    """A may-break fix's sentence, judged as the same change from an answer would be."""
+    if rule.fix is not FixSafety.UNSAFE or not issue.edits or issue.key is None:
+        return rule.breaks
+    return fix_breaks(data, issue.edits, issue.key, rule.breaks)
 
 
 def moved(finding: Finding, line: int | None) -> Finding:

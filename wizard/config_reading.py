@@ -297,19 +297,6 @@ def feature_flag_default(runner: Mapping[str, Any], name: str) -> bool | None:
     return None if raw is None else _GO_BOOLEANS.get(raw)
 
 
-# --------------------------------------------------------------------------- users
-
-
-def is_root_user(user: str) -> bool:
-    """``root``, ``0``, ``0:1000`` and ``root:staff`` all run as uid 0.
-
-    Docker reads ``user`` as ``user[:group]``; only the part before the colon
-    decides who the process is.
-    """
-    name = user.strip().split(":", 1)[0].strip()
-    return name in ("root", "0")
-
-
 # --------------------------------------------------------------------------- security_opt
 
 NO_NEW_PRIVILEGES = "no-new-privileges:true"

@@ -116,9 +116,17 @@ def changes_only(answers: Answers, current: Answers) -> Answers:
         f.name: None
         for f in fields(Answers)
         if getattr(current, f.name) is not None
-        and getattr(answers, f.name) == getattr(current, f.name)
+        and _same_answer(getattr(answers, f.name), getattr(current, f.name))
     }
     return Answers(**{f.name: getattr(answers, f.name) for f in fields(Answers)} | kept)
+
+
+def _same_answer(answer: Any, current: Any) -> bool:
+    """Equal answers; a list answer (policies, image patterns) in any order, as the
+    runner reads it: ticking the same policies in the choices' order keeps the file."""
+    if isinstance(answer, tuple) and isinstance(current, tuple):
+        return len(answer) == len(current) and set(answer) == set(current)
+    return bool(answer == current)
 
 
 def _first(question: Question) -> Any:

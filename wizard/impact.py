@@ -1,10 +1,10 @@
-"""What each change can do to jobs that work today: ``none`` or ``may-break``, and why.
+"""Every change a save or a harden makes, with its impact, and the words reviews use.
 
-Rule fixes carry their impact in the catalogue (``Rule.fix`` and ``Rule.breaks``).
-Answers and preset settings produce plain edits; this module judges those by the
-setting they touch and the value before and after, so every front-end and
-``harden`` show one verdict for one change. A setting this module does not know
-is ``may-break``: an unknown change is never called harmless.
+What one setting's change does to jobs is decided in
+:mod:`wizard.settings_facts` (:func:`~wizard.settings_facts.effect_of`), for an
+answer, a preset's setting and a rule's fix alike, so one change has one verdict
+wherever it comes from. A rule's own verdict (``Rule.fix`` and ``Rule.breaks``)
+stands only for settings that module does not judge (a Helm chart's own keys).
 
 Everything is pure: the input is the configuration as ``tomllib`` parsed it.
 """
@@ -12,11 +12,10 @@ Everything is pure: the input is the configuration as ``tomllib`` parsed it.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from wizard.config_reading import as_list, get_ci, is_local_address, mounts_engine_socket
+from wizard.config_reading import get_ci
 from wizard.model import (
     Change,
     Edit,
@@ -28,343 +27,10 @@ from wizard.model import (
     TomlValue,
     table_name,
 )
-from wizard.rules.managed_files import managing_tool
 from wizard.secrets import is_secret_key, mask_secret, mask_text, outward
+from wizard.settings_facts import Verdict, effect_of, judge_for
 from wizard.tomlfile.edits import apply_in_place, resolve_table
 from wizard.tomlfile.rendering import render_value
-
-_ROOT_USERS = frozenset({"root", "0", "0:0", "root:root"})
-_HOST_NAMESPACE_KEYS = frozenset({"network_mode", "pid_mode", "ipcmode", "userns_mode"})
-
-
-@dataclass(frozen=True)
-class Verdict:
-    impact: Impact
-    reason: str = ""
-
-
-NONE = Verdict(Impact.NONE)
-
-
-def _may(reason: str) -> Verdict:
-    return Verdict(Impact.MAY_BREAK, reason)
-
-
-def _strings(value: Any) -> list[str]:
-    return [item for item in as_list(value) if isinstance(item, str)]
-
-
-def _folded(value: Any) -> set[str]:
-    return {item.strip().casefold() for item in _strings(value)}
-
-
-Judge = Callable[[Any, Any, Mapping[str, Any]], Verdict]
-"""(before, after, the table before) → verdict; ``None`` means absent/removed."""
-
-
-def _privileged(before: Any, after: Any, _t: Mapping[str, Any]) -> Verdict:
-    if before is True and after is not True:
-        return _may(
-            "jobs that run Docker-in-Docker or otherwise need privileged mode "
-            "(docker build with dind, mounts, loop devices) fail"
-        )
-    return NONE
-
-
-def _services_privileged(before: Any, after: Any, _t: Mapping[str, Any]) -> Verdict:
-    if before is True and after is not True:
-        return _may("service containers that need privileged mode (docker:dind) fail to start")
-    return NONE
-
-
-def _volumes(before: Any, after: Any, _t: Mapping[str, Any]) -> Verdict:
-    gone = [v for v in _strings(before) if v not in _strings(after)]
-    if not gone:
-        return NONE
-    sockets = [v for v in gone if mounts_engine_socket(v)]
-    if sockets:
-        return _may(
-            "jobs that run docker build or other docker commands through the host's "
-            "Docker daemon lose its socket"
-        )
-    return _may(f"jobs lose the mount(s) {', '.join(gone)}")
-
-
-def _user(before: Any, after: Any, _t: Mapping[str, Any]) -> Verdict:
-    was = before.strip().casefold() if isinstance(before, str) and before.strip() else "root"
-    now = after.strip().casefold() if isinstance(after, str) and after.strip() else None
-    if now is None or now == was or now in _ROOT_USERS:
-        return NONE  # back to the image's own user, or still root: nothing is taken away
-    return _may(
-        f"jobs now run as {after}: images that need root at build time "
-        "(apt-get install, writing system paths) fail"
-    )
-
-
-def _allowed_users(before: Any, after: Any, _t: Mapping[str, Any]) -> Verdict:
-    gone = _folded(before) - _folded(after)
-    if after is None or not gone:
-        return NONE
-    return _may(f"jobs that ask to run as {', '.join(sorted(gone))} are refused")
-
-
-def _cap_drop(before: Any, after: Any, _t: Mapping[str, Any]) -> Verdict:
-    added = _folded(after) - _folded(before)
-    if not added:
-        return NONE
-    return _may(
-        f"jobs lose {', '.join(sorted(a.upper() for a in added))}: jobs that call sudo or su, "
-        "or tools that switch users, fail"
-    )
-
-
-def _cap_add(before: Any, after: Any, _t: Mapping[str, Any]) -> Verdict:
-    gone = _folded(before) - _folded(after)
-    if not gone:
-        return NONE
-    return _may(f"jobs that use {', '.join(sorted(g.upper() for g in gone))} fail")
-
-
-def _security_opt(before: Any, after: Any, _t: Mapping[str, Any]) -> Verdict:
-    if _folded(after) <= _folded(before):
-        return NONE
-    return _may("jobs that rely on sudo, su or other set-uid programs fail")
-
-
-def _pull_policy(before: Any, after: Any, _t: Mapping[str, Any]) -> Verdict:
-    was = _folded(before) or {"always"}  # the runner's default policy
-    now = _folded(after) or {"always"}
-    if now >= was or now == {"if-not-present"}:
-        return NONE
-    if "never" in now and "never" not in was:
-        return _may("jobs whose images are not already on the host fail")
-    return _may(
-        "jobs whose images exist only on this host (built or tagged locally, never pushed) "
-        "fail to pull; every job pulls"
-    )
-
-
-def _allowed_pull_policies(before: Any, after: Any, table: Mapping[str, Any]) -> Verdict:
-    # Without a list, a job may ask only for the runner's own pull_policy.
-    was = _folded(before) or _folded(get_ci(table, "pull_policy")) or {"always"}
-    if after is None:
-        return NONE
-    gone = was - _folded(after)
-    if not gone:
-        return NONE
-    return _may(
-        f"jobs that ask for pull_policy {', '.join(sorted(gone))} in .gitlab-ci.yml are refused"
-    )
-
-
-def _image_allowlist(what: str) -> Judge:
-    def judge(before: Any, after: Any, _t: Mapping[str, Any]) -> Verdict:
-        now = _strings(after)
-        if not now:
-            return NONE  # no list: any image runs
-        was = _strings(before)
-        if was and set(now) >= set(was):
-            return NONE
-        return _may(
-            f"jobs whose {what} does not match {', '.join(now)} are refused "
-            "(names are matched as the job writes them: node:20, not docker.io/library/node:20)"
-        )
-
-    return judge
-
-
-def _allowed_privileged(before: Any, after: Any, table: Mapping[str, Any]) -> Verdict:
-    if get_ci(table, "privileged") is not True and get_ci(table, "services_privileged") is not True:
-        return NONE  # nothing runs privileged yet, so a list takes nothing away
-    now = _strings(after)
-    was = _strings(before)
-    if not now or (was and set(now) >= set(was)):
-        return NONE
-    return _may(f"privileged containers other than {', '.join(now)} lose privileged mode")
-
-
-def _host_namespace(before: Any, after: Any, _t: Mapping[str, Any]) -> Verdict:
-    if isinstance(before, str) and before.strip().casefold() == "host" and before != after:
-        return _may(
-            "jobs that reach services on the host through localhost, or use the host's "
-            "processes, lose them"
-        )
-    return NONE
-
-
-def _image(before: Any, after: Any, _t: Mapping[str, Any]) -> Verdict:
-    if not isinstance(before, str) or not before.strip() or before == after:
-        return NONE  # jobs without an image could not run before
-    return _may(f"jobs that name no image run in {after} instead of {before}")
-
-
-def _disable(reason: str) -> Judge:
-    """A boolean that takes something away when it becomes ``true``."""
-
-    def judge(before: Any, after: Any, _t: Mapping[str, Any]) -> Verdict:
-        return _may(reason) if after is True and before is not True else NONE
-
-    return judge
-
-
-def _enable_removed(reason: str) -> Judge:
-    """A boolean that takes something away when it stops being ``true``."""
-
-    def judge(before: Any, after: Any, _t: Mapping[str, Any]) -> Verdict:
-        return _may(reason) if before is not False and after is False else NONE
-
-    return judge
-
-
-def _network_per_build(before: Any, after: Any, _t: Mapping[str, Any]) -> Verdict:
-    if after is True and before is not True:
-        return _may(
-            "each job creates a Docker network: jobs fail when the daemon runs out of address "
-            "pools or needs network_mtu, and legacy service links go away"
-        )
-    if before is True and after is not True:
-        return _may("services no longer reach each other by alias on the job's own network")
-    return NONE
-
-
-def _job_cleanup(before: Any, after: Any, _t: Mapping[str, Any]) -> Verdict:
-    if after is True and before is not True:
-        return _may(
-            "jobs with GIT_STRATEGY: none that use files an earlier job left in the build "
-            "directory find it cleaned"
-        )
-    return NONE
-
-
-def _one_job(before: Any, after: Any, _t: Mapping[str, Any]) -> Verdict:
-    if after == 1 and before != 1:
-        return _may(
-            "each job waits for a fresh VM; jobs that used files or images an earlier job "
-            "left on the VM start without them"
-        )
-    return NONE
-
-
-def _capacity(before: Any, after: Any, _t: Mapping[str, Any]) -> Verdict:
-    if isinstance(after, int) and isinstance(before, int) and after < before:
-        return _may("fewer jobs run at once on each VM: more VMs are needed or jobs queue")
-    return NONE
-
-
-def _environment(before: Any, after: Any, _t: Mapping[str, Any]) -> Verdict:
-    def strategy(value: Any) -> str | None:
-        found = None
-        for item in _strings(value):
-            name, sep, rest = item.partition("=")
-            if sep and name.strip() == "GIT_STRATEGY":
-                found = rest.strip()
-        return found
-
-    gone = [item for item in _strings(before) if item not in _strings(after)]
-    was, now = strategy(before), strategy(after)
-    if now == "clone" and was != "clone":
-        return _may(
-            "jobs that set GIT_CLEAN_FLAGS: none to reuse untracked files from an earlier job "
-            "lose them; every job clones afresh"
-        )
-    if gone and was == now:
-        names = ", ".join(item.partition("=")[0] for item in gone)
-        return _may(f"jobs no longer get the variable(s) {names}")
-    return NONE
-
-
-def _listen(reason: str) -> Judge:
-    def judge(before: Any, after: Any, _t: Mapping[str, Any]) -> Verdict:
-        if isinstance(before, str) and not is_local_address(before) and before != after:
-            return _may(reason)
-        return NONE
-
-    return judge
-
-
-_BY_KEY: dict[str, Judge] = {
-    "executor": lambda b, a, _t: (
-        _may(f"jobs run under the {a} executor instead of {b}")
-        if b is not None and a != b
-        else NONE
-    ),
-    "privileged": _privileged,
-    "services_privileged": _services_privileged,
-    "volumes": _volumes,
-    "user": _user,
-    "allowed_users": _allowed_users,
-    "cap_drop": _cap_drop,
-    "cap_add": _cap_add,
-    "security_opt": _security_opt,
-    "pull_policy": _pull_policy,
-    "allowed_pull_policies": _allowed_pull_policies,
-    "allowed_images": _image_allowlist("image"),
-    "allowed_services": _image_allowlist("service image"),
-    "allowed_privileged_images": _allowed_privileged,
-    "allowed_privileged_services": _allowed_privileged,
-    "image": _image,
-    "ff_network_per_build": _network_per_build,
-    "ff_enable_job_cleanup": _job_cleanup,
-    "maxbuilds": _one_job,
-    "max_use_count": _one_job,
-    "capacity_per_instance": _capacity,
-    "environment": _environment,
-    "debug_trace_disabled": lambda _b, _a, _t: NONE,
-    "disable_entrypoint_overwrite": _disable(
-        "jobs that override an image's entrypoint are refused"
-    ),
-    "disable_cache": _disable(
-        "directories an image declares as volumes no longer persist between jobs"
-    ),
-    "allow_privilege_escalation": lambda b, a, _t: (
-        _may("jobs that run sudo, su or set-uid programs in their pods fail")
-        if a is False and b is not False
-        else NONE
-    ),
-    "run_as_non_root": _disable("pods whose images run as root are refused by Kubernetes"),
-    "automount_service_account_token": lambda b, a, _t: (
-        _may("jobs that talk to this cluster's API with the pod's service account lose access")
-        if a is False and b is not False
-        else NONE
-    ),
-    "delete_instances_on_shutdown": lambda _b, _a, _t: NONE,
-    "disable_strict_host_key_checking": lambda b, a, _t: (
-        _may("jobs stop connecting until the build host's key is in known_hosts")
-        if b is True and a is not True
-        else NONE
-    ),
-}
-
-_CUSTOM_BUILD_DIR = _enable_removed("jobs that set GIT_CLONE_PATH fail")
-_METRICS = _listen("Prometheus servers on other hosts can no longer scrape the metrics")
-_SESSION = _listen(
-    "web terminals and interactive debugging stop unless GitLab runs on this host",
-)
-
-
-def _judge_for(table: TablePath, key: str) -> Judge | None:
-    folded = key.casefold()
-    names = [part.casefold() for part in table if isinstance(part, str)]
-    if folded == "listen_address":
-        if names == []:
-            return _METRICS
-        if names == ["session_server"]:
-            return _SESSION
-    if folded == "enabled" and names[-1:] == ["custom_build_dir"]:
-        return _CUSTOM_BUILD_DIR
-    if folded in _HOST_NAMESPACE_KEYS:
-        return _host_namespace
-    return _BY_KEY.get(folded)
-
-
-def judge(table: TablePath, key: str, before: Any, after: Any, owner: Mapping[str, Any]) -> Verdict:
-    """The impact of setting ``key`` from ``before`` to ``after`` (``None``: absent)."""
-    found = _judge_for(table, key)
-    if found is not None:
-        return found(before, after, owner)
-    if before is None and after is None:
-        return NONE
-    return _may(f"{key} changes; check that jobs still run as before")
 
 
 def _lookup(data: Mapping[str, Any], table: TablePath, key: str) -> tuple[Any, Mapping[str, Any]]:
@@ -380,28 +46,10 @@ def changes_for_edits(
     *,
     source: str,
     names: Mapping[int, str | None],
-    rule: str | None = None,
-    verdict: Verdict | None = None,
-    verdict_key: str | None = None,
 ) -> tuple[list[Change], dict[str, Any]]:
-    """Each edit as a :class:`Change` against ``data``; returns the data after them too.
-
-    ``verdict`` overrides the per-setting judgement (a rule's fix carries its own) for
-    the rule's own key ``verdict_key``. A companion edit on another key (privileged =
-    false beside allow_privilege_escalation = false) names its own reason when it may
-    break something; otherwise it keeps the rule's verdict.
-    """
+    """Each edit as a :class:`Change` against ``data``; returns the data after them too."""
     current: dict[str, Any] = copy.deepcopy(dict(data))
-    changes = _changes_into(
-        current,
-        data,
-        edits,
-        source=source,
-        names=names,
-        rule=rule,
-        verdict=verdict,
-        verdict_key=verdict_key,
-    )
+    changes = _changes_into(current, data, edits, source=source, names=names)
     return changes, current
 
 
@@ -412,14 +60,15 @@ def _changes_into(
     *,
     source: str,
     names: Mapping[int, str | None],
-    rule: str | None,
-    verdict: Verdict | None,
-    verdict_key: str | None = None,
+    rule: str | None = None,
+    unjudged: Verdict | None = None,
 ) -> list[Change]:
     """The changes ``edits`` make, applying each to ``current`` (owned by the caller) in place.
 
-    Copying the whole data once per edit made a harden of every runner of a big
-    fleet quadratic (a minute at 1,000 runners).
+    Every edit is judged by :func:`~wizard.settings_facts.effect_of`; ``unjudged`` (a
+    rule's own verdict) stands for a setting that function does not know. Copying the
+    whole data once per edit made a harden of every runner of a big fleet quadratic
+    (a minute at 1,000 runners).
     """
     changes: list[Change] = []
     for edit in edits:
@@ -434,12 +83,10 @@ def _changes_into(
             continue
         runner_index = edit.table[1] if len(edit.table) > 1 and edit.table[0] == "runners" else None
         index = runner_index if isinstance(runner_index, int) else None
-        found = verdict or judge(edit.table, edit.key, before, after, owner)
-        if verdict is not None and verdict_key is not None:
-            own_judge = _judge_for(edit.table, edit.key)
-            if edit.key.casefold() != verdict_key.casefold() and own_judge is not None:
-                own = own_judge(before, after, owner)
-                found = own if own.impact is Impact.MAY_BREAK else verdict
+        if unjudged is not None and judge_for(edit.table, edit.key) is None:
+            found = unjudged
+        else:
+            found = effect_of(edit.table, edit.key, before, after, owner)
         changes.append(
             Change(
                 source=source,
@@ -461,24 +108,21 @@ def _changes_into(
 def changes_for_fixes(
     data: Mapping[str, Any], findings: Iterable[Finding], names: Mapping[int, str | None]
 ) -> tuple[list[Change], dict[str, Any]]:
-    """The changes the fixes of ``findings`` make, each with its rule's impact."""
+    """The changes the fixes of ``findings`` make, each judged as the same change from an
+    answer or a preset would be (the rule's verdict only where no judge knows the key)."""
     current: dict[str, Any] = copy.deepcopy(dict(data))
     changes: list[Change] = []
     for finding in findings:
         if finding.fix is None:
             continue
-        verdict = Verdict(Impact.of_fix(finding.fix), finding.breaks)
-        # The fix's own verdict stands, so neighbouring settings are not read: the
-        # data as the earlier fixes left it serves as the "before" of this one.
         changes += _changes_into(
             current,
-            current,
+            data,
             finding.edits,
             source=finding.rule,
             names=names,
             rule=finding.rule,
-            verdict=verdict,
-            verdict_key=finding.key,
+            unjudged=Verdict(Impact.of_fix(finding.fix), finding.breaks),
         )
     return changes, current
 
@@ -582,6 +226,17 @@ FILL_IN_HEADING = "fill in before starting the runner (the wizard cannot know yo
 OFFERED_HEADING = "fixes no answer decides (applied only when ticked; each may break jobs):"
 
 
+REMAINING_HEADING = "still reported after saving:"
+
+
+def declined_note(safe: int) -> str:
+    """What answering No to the may-break changes writes: the changes that cannot break."""
+    if safe == 0:
+        return "No writes nothing"
+    noun = "change" if safe == 1 else "changes"
+    return f"No writes only the {safe} {noun} that cannot break a job"
+
+
 def save_confirmation(may_break: int) -> str:
     """The one question the full-screen wizard asks before writing such changes."""
     noun = "change" if may_break == 1 else "changes"
@@ -592,15 +247,3 @@ def save_warning(may_break: int) -> str:
     """What every wizard says before writing changes that may break jobs."""
     noun = "change" if may_break == 1 else "changes"
     return f"{may_break} {noun} listed under 'may break jobs' can stop jobs that work today."
-
-
-def managed_warning(text: str) -> str | None:
-    """When the file's opening comments say a configuration tool manages it, the warning
-    every review shows: that tool's next run puts the old settings back."""
-    name = managing_tool(text)
-    if name is None:
-        return None
-    return (
-        f"this file says it is managed by {name}: its next run overwrites these changes; "
-        f"make them in {name}'s source for this file as well"
-    )

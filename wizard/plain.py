@@ -24,12 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-from wizard import plan, scripted
+from wizard import scripted
 from wizard.answers import Answers
-from wizard.artifacts import CHECKLIST_FILE, write_artifacts
 from wizard.checklist_rows import (
     ARTIFACTS_FOLDER,
     STATUS_WORDS,
+    HostRow,
     HostStatus,
     checklist_rows,
     write_host_files_by_default,
@@ -40,16 +40,21 @@ from wizard.host_plan import HostPlan, plan_host, plan_host_for
 from wizard.impact import (
     FILL_IN_HEADING,
     OFFERED_HEADING,
-    change_report,
+    REMAINING_HEADING,
+    declined_note,
     fix_id,
     offer_line,
     save_warning,
 )
 from wizard.model import Finding, RunnerIdentity, Severity
+from wizard.outcome import not_saved
+from wizard.outcome import write_host_files as write_files
 from wizard.presets import make_preset, preset_to_toml, with_locks, write_new_file
+from wizard.review import review_facts
 from wizard.scripted import Start
 from wizard.secrets import mask_text, outward
 from wizard.session import REREAD_QUESTION, Preview, RunnerSummary, WizardSession
+from wizard.settings_facts import runner_label
 from wizard.steps import (
     BACK,
     BACK_HINT,
@@ -212,7 +217,7 @@ def summarise_runner(runner: RunnerSummary) -> str:
     token = runner.token or "no token"
     runner_id = f", id {runner.runner_id}" if runner.runner_id is not None else ""
     return outward(
-        f"#{runner.index + 1} {runner.name or '(unnamed)'} — {runner.executor or 'no executor'}, "
+        f"#{runner.index + 1} {runner_label(runner.name)} — {runner.executor or 'no executor'}, "
         f"{runner.url or 'no url'}, {token}{runner_id}",
         one_line=True,
     )
@@ -242,6 +247,12 @@ def review_text(
     from the answers alone (no GitLab URL, no cloud options). ``path`` names the
     file in the line about its mode.
     """
+    host = host or plan_host(answers)
+    facts = review_facts(
+        preview,
+        answers,
+        checklist_rows(host.items, host.planned, config_private=host.config_private),
+    )
     lines = [count_line(preview.findings_before, preview.findings_after)]
     if preview.managed and preview.changed:
         lines += _wrap(f"warning: {preview.managed}", " " * 9)
@@ -250,7 +261,7 @@ def review_text(
         lines += _wrap(
             f"{'warning' if preview.mode_change.read_only else 'note'}: {sentence}", " " * 6
         )
-    for line in change_report(preview.changes):
+    for line in facts.changes:
         lines += _wrap(line, " " * 8)
     if preview.to_fill_in:
         lines.append(FILL_IN_HEADING)
@@ -260,26 +271,22 @@ def review_text(
         lines.append(OFFERED_HEADING)
         for finding in preview.offered:
             lines += _wrap(f"  {offer_line(finding)}", " " * 6)
-    runner_findings = [
-        f for f in preview.findings_after if f.runner_index in (None, preview.runner_index)
-    ]
-    if any(f.severity.at_least(Severity.MEDIUM) for f in runner_findings):
-        lines.append("still reported after saving:")
-    for finding in runner_findings:
-        if finding.severity.at_least(Severity.MEDIUM):
-            note = " (accepted by the preset)" if finding.rule in accepted else ""
-            place = finding_place(finding)
-            where = f" ({place})" if place else ""
-            line = f"  {finding.severity.value:<8} {finding.rule}{where}: {finding.message}{note}"
-            lines += _wrap(mask_text(line), " " * 11)
-    for problem in plan.problems(answers):
+    if facts.remaining:
+        lines.append(REMAINING_HEADING)
+    for finding in facts.remaining:
+        note = " (accepted by the preset)" if finding.rule in accepted else ""
+        place = finding_place(finding)
+        where = f" ({place})" if place else ""
+        line = f"  {finding.severity.value:<8} {finding.rule}{where}: {finding.message}{note}"
+        lines += _wrap(mask_text(line), " " * 11)
+    for problem in facts.problems:
         lines.append(f"  warning: {problem}")
     lines.append("")
     lines.append(preview.diff.rstrip("\n") if preview.diff else "no changes to the file")
     reviewed = outward("\n".join(lines)) + "\n"
     # The checklist is our own fixed prose, never the user's values, and masking
     # would mangle it ("the runner's token: anyone who…" reads as a secret).
-    checklist = host_checklist(host or plan_host(answers))
+    checklist = host_lines(facts.host)
     return reviewed + "\n" + "\n".join(checklist) + "\n"
 
 
@@ -300,19 +307,29 @@ _TAG_WIDTH = 2 + max(len(_tag(status)) for status in STATUS_WORDS) + 2
 def save_question(preview: Preview, path: Path) -> tuple[str, bool]:
     """The one question before saving, and its default: explicit when a change may break.
 
-    Changes that may break jobs are never saved by pressing Enter.
+    Changes that may break jobs are never saved by pressing Enter: Enter writes the
+    others (:func:`~wizard.impact.declined_note` says which).
     """
     risky = len(preview.may_break)
     if risky:
-        return f"{save_warning(risky)} Write these changes to {path} anyway?", False
+        safe = len(preview.changes) - risky
+        return (
+            f"{save_warning(risky)} Write these changes to {path} anyway? ({declined_note(safe)})",
+            False,
+        )
     return f"Write these changes to {path}?", True
 
 
 def host_checklist(host: HostPlan) -> list[str]:
+    """The review's host section for ``host`` (see :func:`host_lines`)."""
+    return host_lines(checklist_rows(host.items, host.planned, config_private=host.config_private))
+
+
+def host_lines(rows: Sequence[HostRow]) -> list[str]:
     """The review's host section: each row's title and why, tagged with its status
     (the rows come from :func:`wizard.checklist_rows.checklist_rows`, as on screen)."""
     lines: list[str] = []
-    for row in checklist_rows(host.items, host.planned, config_private=host.config_private):
+    for row in rows:
         lines += _entry(_tag(row.status), row.title, row.why)
     # HOST-CHECKLIST.md is named only once it is written (write_host_files says so):
     # a review must not point at a file a scripted run never writes.
@@ -541,11 +558,19 @@ class PlainWizard:
         written: list[str] = []
         while review.preview.changed:
             message, default = save_question(review.preview, self.session.path)
+            chosen = review.preview
             if not self.prompts.confirm(message, default=default):
-                self.say("nothing written")
-                return 0
+                if not chosen.may_break:
+                    self.say("nothing written")
+                    return 0
+                # Declining what may break still writes what cannot: Enter means keep.
+                chosen = self.session.safe_part(chosen)
+                if not chosen.changed:
+                    for line in not_saved(self.session.path, chosen.left_out).lines():
+                        self.say(line)
+                    return 0
             try:
-                save(self.session, review.preview, backup=backup, out=self.out)
+                save(self.session, chosen, backup=backup, out=self.out)
             except WizardError as error:
                 if not error.can_reread or not self.prompts.confirm(
                     outward(
@@ -690,12 +715,8 @@ def preview_and_report(
 
 def save(session: WizardSession, result: Preview, *, backup: bool, out: TextIO) -> None:
     saved = session.save(result, backup=backup)
-    line = f"wrote {saved.path}"
-    if saved.backup is not None:
-        line += f" (backup: {saved.backup})"
-    print(outward(line), file=out)
-    for note in saved.notes:
-        print(outward(f"note: {note}"), file=out)
+    for line in saved.lines():
+        print(outward(line), file=out)
 
 
 def write_host_files(
@@ -712,22 +733,19 @@ def write_host_files(
     The config is on disk by now, so a failure here must not read as if the
     whole run failed: the message says which half happened.
     """
-    try:
-        if host.files_problem is not None:
-            raise WizardError(host.files_problem)
-        paths = write_artifacts(folder, dict(host.files), allow_unsafe_path=allow_unsafe_path)
-    except (WizardError, OSError) as error:
+    if host.files_problem is not None:
         config_state = "was saved" if config_saved else "needed no changes"
         raise WizardError(
             f"{config} {config_state}, but the hardening files were not written "
-            f"to {folder}: {error}"
-        ) from None
-    for path in paths:
-        print(f"wrote {path}", file=out)
-    checklist = next((p for p in paths if p.name == CHECKLIST_FILE), None)
-    if checklist is not None:
-        print(f"next: work through {checklist}; each item says how to check it", file=out)
-    return paths
+            f"to {folder}: {host.files_problem}"
+        )
+    outcome = write_files(folder, host.files, allow_unsafe_path=allow_unsafe_path)
+    lines = outcome.lines(config, config_saved=config_saved)
+    if outcome.problem is not None:
+        raise WizardError(lines[0])
+    for line in lines:
+        print(line, file=out)
+    return list(outcome.written)
 
 
 def run_scripted(

@@ -33,12 +33,12 @@ from wizard.config_reading import (
     GIT_STRATEGY,
     container_table_name,
     declared_executor,
+    executor_from_tables,
     feature_flag,
     get_ci,
     git_strategy,
     int_setting,
     is_local_address,
-    is_root_user,
     listeners,
     mounts_engine_socket,
     named_executor,
@@ -62,12 +62,10 @@ from wizard.model import (
     TomlValue,
     Trust,
 )
+from wizard.settings_facts import HOST_NAMESPACE_KEYS, is_host_namespace, is_root_user
 
 DIND_IMAGES = ("docker:*-dind", "docker:dind")
 """What a privileged Docker-in-Docker runner may run privileged, and nothing else."""
-
-HOST_NAMESPACE_KEYS = ("network_mode", "pid_mode", "ipcmode", "userns_mode")
-"""Docker settings that can hand a job one of the host's namespaces with ``host``."""
 
 NON_ROOT_UID = 1000
 """The uid Kubernetes job pods run as when the answers ask for a non-root user: the same
@@ -79,7 +77,9 @@ _FF_PER_BUILD = "FF_NETWORK_PER_BUILD"
 _FF_CLEANUP = "FF_ENABLE_JOB_CLEANUP"
 
 
-def answers_from_config(data: Mapping[str, Any], runner_index: int) -> Answers:
+def answers_from_config(
+    data: Mapping[str, Any], runner_index: int, *, file_executor: Executor | None = None
+) -> Answers:
     """What the runner's settings already answer; ``None`` where the file says nothing.
 
     A key the file leaves out still answers a question when the runner has a
@@ -90,10 +90,17 @@ def answers_from_config(data: Mapping[str, Any], runner_index: int) -> Answers:
     from what it does today. Used to show "current" values, as the defaults for
     an existing runner, and to derive a preset from a config. Trust and host
     measures live outside ``config.toml`` and stay ``None``.
+
+    An entry that names no executor it runs is read as the executor its tables
+    configure, else as ``file_executor`` (what a Helm chart's values run), else as
+    docker, the executor the wizard recommends: whichever the operator then keeps,
+    its questions start from what the entry says.
     """
     entry = runner_at(data, runner_index)
-    runner, executor = entry.data, named_executor(entry.data)
+    runner = entry.data
+    executor = named_executor(runner) or executor_from_tables(runner) or file_executor
     values: dict[str, Any] = {"executor": executor}
+    executor = executor or Executor.DOCKER
 
     container_name = container_table_name(executor)
     container = sub_table(runner, container_name) if container_name else {}
@@ -112,9 +119,7 @@ def answers_from_config(data: Mapping[str, Any], runner_index: int) -> Answers:
             root = is_root_user(user)
             values["job_user"] = JobUser.IMAGE_DEFAULT if root else JobUser.NON_ROOT
         values["isolate_host_network"] = not any(
-            str(get_ci(container, key)).strip().casefold() == "host"
-            for key in HOST_NAMESPACE_KEYS
-            if get_ci(container, key) is not None
+            is_host_namespace(get_ci(container, key)) for key in HOST_NAMESPACE_KEYS
         )
         values["per_build_network"] = feature_flag(runner, _FF_PER_BUILD) or False
 
@@ -129,6 +134,10 @@ def answers_from_config(data: Mapping[str, Any], runner_index: int) -> Answers:
                 values["pull_policy"] = PullPolicyChoice(policies[0].strip())
         elif raw_policies in (None, []) and executor in DOCKER_FAMILY:
             values["pull_policy"] = PullPolicyChoice.ALWAYS
+        elif raw_policies in (None, []) and executor is Executor.KUBERNETES:
+            # The runner leaves imagePullPolicy empty and Kubernetes uses IfNotPresent
+            # for tagged images (k8s-pull-policy-unset says why that matters).
+            values["pull_policy"] = PullPolicyChoice.IF_NOT_PRESENT
         allowed = get_ci(container, "allowed_pull_policies")
         if isinstance(allowed, list):
             values["allowed_pull_policies"] = tuple(strings(allowed))
@@ -154,6 +163,10 @@ def answers_from_config(data: Mapping[str, Any], runner_index: int) -> Answers:
     strategy = git_strategy(runner)
     if strategy in (CloneStrategy.CLONE.value, CloneStrategy.FETCH.value):
         values["clone_strategy"] = CloneStrategy(strategy)
+    elif strategy is None and executor in REUSED_HOST:
+        # No GIT_STRATEGY: jobs fetch whenever the project allows it, GitLab's default
+        # for new projects (git-strategy-fetch-shared), so keeping the runner is fetch.
+        values["clone_strategy"] = CloneStrategy.FETCH
     return Answers(**{k: v for k, v in values.items() if v is not None})
 
 
@@ -365,8 +378,7 @@ def _docker_network(plan: _RunnerEdits, answers: Answers) -> None:
     if answers.isolate_host_network:
         docker = plan.table("docker")
         for key in HOST_NAMESPACE_KEYS:
-            value = get_ci(docker, key)
-            if isinstance(value, str) and value.strip().casefold() == "host":
+            if is_host_namespace(get_ci(docker, key)):
                 plan.remove(("docker",), key)
 
 

@@ -36,10 +36,12 @@ from wizard.answers import Answers
 from wizard.answers_file import answers_from_mapping, read_toml
 from wizard.config_reading import get_ci
 from wizard.errors import WizardError
+from wizard.impact import NONE_HEADING
 from wizard.model import Edit, SetValue, TablePath, TomlValue, Trust
 from wizard.plan import edits_for_answers
 from wizard.rules.schema import value_problem
 from wizard.secrets import is_secret_key
+from wizard.settings_facts import IDENTITY_KEYS, effect_of
 from wizard.sinks import unsafe_character
 from wizard.tomlfile.edits import apply_edits
 from wizard.validation import answers_problem
@@ -47,11 +49,6 @@ from wizard.validation import answers_problem
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 """Matched whole (``fullmatch``): ``$`` would also match before a final newline."""
 """Preset names are file names and command-line words: lower-case kebab."""
-
-IDENTITY_KEYS = frozenset(
-    {"name", "url", "token", "id", "token_obtained_at", "token_expires_at", "clone_url"}
-)
-"""Keys that identify one registered runner: never part of a preset or a template."""
 
 _TOP_LEVEL = frozenset(
     {"name", "description", "trust", "answers", "settings", "locked", "accepted", "accepted_reason"}
@@ -398,9 +395,6 @@ def template_runner(preset: Preset) -> dict[str, Any]:
     return entry
 
 
-_IDENTITY_KEYS = frozenset({"name", "url", "token", "id", "token_obtained_at", "token_expires_at"})
-
-
 def source_differences(source: Mapping[str, Any], preset: Preset) -> list[str]:
     """Where the runner a preset exports differs from the runner it was made from,
     each with what it does to jobs: a preset made from a config names every setting
@@ -414,7 +408,7 @@ def source_differences(source: Mapping[str, Any], preset: Preset) -> list[str]:
 
     def walk(old: Mapping[str, Any], new: Mapping[str, Any], where: str) -> None:
         for key in sorted(set(old) | set(new)):
-            if not where and key.lower() in _IDENTITY_KEYS:
+            if not where and key.casefold() in IDENTITY_KEYS:
                 continue
             name = f"{where}.{key}" if where else key
             before, after = old.get(key), new.get(key)
@@ -432,37 +426,18 @@ def source_differences(source: Mapping[str, Any], preset: Preset) -> list[str]:
 
 
 def _difference(name: str, before: Any, after: Any, table: Mapping[str, Any]) -> str:
-    import fnmatch
-
+    """One difference, with what it does to the runner's jobs as every review words it."""
     from wizard.tomlfile.rendering import render_value
 
+    *tables, key = name.split(".")
+    verdict = effect_of(("runners", 0, *tables), key, before, after, table)
+    impact = verdict.reason or NONE_HEADING
     if after is None:
-        impact = "jobs that rely on it lose it"
-        if name.endswith("volumes") and any("docker.sock" in str(v) for v in before or ()):
-            impact = "jobs that use the host's Docker daemon through its socket lose it"
         return f"{name}: set in the config, left out of the preset ({impact})"
     shown = render_value(after)
-    if before is None and name.endswith("allowed_privileged_services"):
-        return (
-            f"{name}: not set in the config (any image) → {shown} (privileged services "
-            "may run only these images)"
-        )
-    if before is None and name.endswith("allowed_privileged_images"):
-        image = table.get("image")
-        outside = (
-            isinstance(image, str)
-            and isinstance(after, list)
-            and not any(fnmatch.fnmatchcase(image, str(p)) for p in after)
-        )
-        impact = (
-            f"the runner's own image {image} no longer runs privileged"
-            if outside
-            else "privileged jobs may run only these images"
-        )
-        return f"{name}: not set in the config (any image) → {shown} ({impact})"
     if before is None:
-        return f"{name}: not set in the config → {shown} (may change what jobs get)"
-    return f"{name}: differs from the config → {shown} (may change what jobs get)"
+        return f"{name}: not set in the config → {shown} ({impact})"
+    return f"{name}: differs from the config → {shown} ({impact})"
 
 
 def template_config(preset: Preset) -> str:

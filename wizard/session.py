@@ -20,7 +20,8 @@ from wizard.defaults import changes_only
 from wizard.embedded import effective_data, load_document
 from wizard.embedded.document import as_embedded
 from wizard.errors import EditError
-from wizard.impact import changes_for_edits, changes_for_fixes, fix_id, managed_warning
+from wizard.impact import changes_for_edits, changes_for_fixes, fix_id
+from wizard.managed_header import managed_warning
 from wizard.model import (
     DEFAULT_TRUST,
     Change,
@@ -32,9 +33,12 @@ from wizard.model import (
     SetValue,
     Trust,
 )
+from wizard.outcome import SaveOutcome
 from wizard.presets import Preset
 from wizard.runner_choice import RunnerChoice, runner_choices
 from wizard.secrets import mask_secret, mask_text
+from wizard.settings_facts import runner_label
+from wizard.steps import RULES_SETTLED_BY_QUESTIONS
 from wizard.tomlfile import document, excerpt, safe_write
 from wizard.tomlfile.diffs import masked_diff
 from wizard.tomlfile.edits import apply_edits
@@ -45,24 +49,6 @@ from wizard.tomlfile.style import FileStyle
 EXCERPT_MIN_RUNNERS = 24
 """From this many runners on, a preview works on an excerpt of the file: below it
 the whole file is quick enough, and its result is the same."""
-
-RULES_DECIDED_BY_ANSWERS = frozenset(
-    {
-        "privileged-container",
-        "privileged-services",
-        "job-runs-as-root",
-        "pull-policy-if-not-present",
-        "per-build-network-disabled",
-        "host-namespace",
-        "session-server-exposed",
-        "metrics-server-exposed",
-        "autoscaler-vm-reuse",
-        "job-cleanup-disabled",
-        "git-strategy-fetch-shared",
-    }
-)
-"""Rules whose subject a wizard question settles: the operator's answer stands, so
-their fixes are not applied on top of it (the review still shows the finding)."""
 
 
 def default_config_path() -> Path:
@@ -119,6 +105,11 @@ class Preview:
     """Worked out on an excerpt of a big file: Save checks the whole text first."""
     file_mode: int | None = None
     """The file's mode as read (``None``: a new file)."""
+    also: tuple[int, ...] = ()
+    """More runners the same answers were applied to (hardening several in one save)."""
+    left_out: tuple[Change, ...] = ()
+    """Changes that may break jobs the operator did not confirm: not in this preview's
+    text (see :meth:`WizardSession.safe_part`), named in what the save reports."""
 
     @property
     def changed(self) -> bool:
@@ -143,16 +134,6 @@ def new_runner_change(change: Change, runner_index: int) -> Change:
     if change.runner_index != runner_index:
         return change  # global settings serve the runners already there
     return replace(change, impact=Impact.NONE, reason=NEW_RUNNER_REASON)
-
-
-@dataclass(frozen=True)
-class SaveResult:
-    path: Path
-    backup: Path | None
-    findings: tuple[Finding, ...]
-    """The audit of the file as written."""
-    notes: tuple[str, ...] = ()
-    """What the operator should know about the write (hard links, a symlink's target)."""
 
 
 @dataclass(frozen=True)
@@ -228,7 +209,9 @@ class WizardSession:
         """What the file already says, as answers (empty for a new runner)."""
         if runner_index is None:
             return Answers()
-        return plan.answers_from_config(effective_data(self.doc), runner_index)
+        return plan.answers_from_config(
+            effective_data(self.doc), runner_index, file_executor=self.file_executor
+        )
 
     def findings(self, trust: Trust | None = None) -> tuple[Finding, ...]:
         return self._findings(trust or DEFAULT_TRUST)
@@ -331,6 +314,7 @@ class WizardSession:
             managed=managed_warning(self.doc.text),
             runner_data=after.data,
             file_mode=self.doc.file_mode,
+            also=tuple(i for i in indexes if i != runner_index),
         )
 
     def _preview_excerpt(
@@ -408,6 +392,7 @@ class WizardSession:
             runner_data=after.data,
             from_excerpt=True,
             file_mode=self.doc.file_mode,
+            also=tuple(i for i in selected if i != runner_index),
         )
 
     @staticmethod
@@ -437,7 +422,7 @@ class WizardSession:
             trust=trust,
             fix="safe",
             runner_index=runner_index,
-            skip_rules=RULES_DECIDED_BY_ANSWERS,
+            skip_rules=RULES_SETTLED_BY_QUESTIONS,
         )
         applied = list(completed.applied)
         after = completed.after
@@ -447,7 +432,7 @@ class WizardSession:
             for f in audit.audit_document(after, trust=trust, runners=(runner_index,), lines=False)
             if f.runner_index == runner_index
             and f.impact is Impact.MAY_BREAK
-            and f.rule not in RULES_DECIDED_BY_ANSWERS
+            and f.rule not in RULES_SETTLED_BY_QUESTIONS
             and f.edits
         ]
         chosen = [f for f in offered if tick_all or fix_id(f) in ticked]
@@ -460,6 +445,28 @@ class WizardSession:
         fixed, _data = changes_for_fixes(answered.data, applied, names)
         fixes = [edit for finding in applied for edit in finding.edits]
         return after, [*edits, *fixes], [*changes, *fixed], offered
+
+    def safe_part(self, preview: Preview) -> Preview:
+        """``preview`` without the changes that may break jobs: what a save writes when
+        the operator does not confirm those (pressing Enter), so the changes that cannot
+        break a job are still written. The same preview when nothing may break."""
+        risky = {(change.table, change.key.casefold()) for change in preview.may_break}
+        if not risky:
+            return preview
+        kept = [e for e in preview.edits if (e.table, e.key.casefold()) not in risky]
+        after = self.doc.with_edits(kept)
+        return replace(
+            preview,
+            new_text=after.text,
+            diff=masked_diff(self.doc, after),
+            findings_after=tuple(audit.audit_document(after, trust=preview.trust, as_written=True)),
+            edits=tuple(kept),
+            changes=tuple(c for c in preview.changes if c.impact is not Impact.MAY_BREAK),
+            to_fill_in=tuple(plan.startup_gaps(after.data, preview.runner_index)),
+            runner_data=after.data,
+            from_excerpt=False,
+            left_out=preview.may_break,
+        )
 
     def reread(self, runner_index: int | None, also: Sequence[int] = ()) -> Reread:
         """Read the file again after a refused save, keeping the operator's answers.
@@ -475,7 +482,7 @@ class WizardSession:
         lost = [i for i in targets if i not in after or after[i] != before.get(i)]
         self.doc, self.exists = fresh.doc, fresh.exists
         if lost:
-            names = ", ".join(mask_text(str(before.get(i) or f"#{i + 1}")) for i in lost)
+            names = ", ".join(mask_text(runner_label(before.get(i), i)) for i in lost)
             return Reread(
                 ok=False,
                 message=(
@@ -493,7 +500,7 @@ class WizardSession:
             current=self.current_answers(runner_index),
         )
 
-    def save(self, preview: Preview, *, backup: bool = True) -> SaveResult:
+    def save(self, preview: Preview, *, backup: bool = True) -> SaveOutcome:
         """Write the previewed text (atomic, 0600, backup; refuses if the file changed)."""
         new_doc = self.doc.replaced_text(preview.new_text)
         if preview.from_excerpt and not same_value(
@@ -507,11 +514,14 @@ class WizardSession:
         written = load_document(self.path)
         self.doc = written
         self.exists = True
-        return SaveResult(
+        return SaveOutcome(
             path=self.path,
+            written=True,
+            changes=len(preview.changes),
             backup=written_result.backup,
             notes=written_result.notes,
             findings=tuple(audit.audit_document(written, trust=preview.trust)),
+            left_out=preview.left_out,
         )
 
 

@@ -49,6 +49,10 @@ class Question:
     fact: bool = False
     """A fact about the runner the operator states (who runs jobs), not a choice we
     recommend: its starting value is an assumption, never marked "recommended"."""
+    settles: frozenset[str] = frozenset()
+    """Rule ids whose subject this question decides: the operator's answer stands, so
+    their fixes are never applied or offered on top of it (the review still shows the
+    finding)."""
 
     def choice_for(self, value: Any) -> Choice | None:
         return next((choice for choice in self.choices if choice.value == value), None)
@@ -286,6 +290,7 @@ STEPS: tuple[Step, ...] = (
         questions=(
             Question(
                 field="privileged",
+                settles=frozenset({"privileged-container", "privileged-services"}),
                 prompt="What do the jobs need?",
                 kind="select",
                 choices=(
@@ -308,6 +313,7 @@ STEPS: tuple[Step, ...] = (
             ),
             Question(
                 field="job_user",
+                settles=frozenset({"job-runs-as-root"}),
                 prompt="Which user do build containers run as?",
                 kind="select",
                 choices=(
@@ -338,6 +344,7 @@ STEPS: tuple[Step, ...] = (
         questions=(
             Question(
                 field="pull_policy",
+                settles=frozenset({"pull-policy-if-not-present", "k8s-pull-policy-unset"}),
                 prompt="How are job images pulled?",
                 kind="select",
                 choices=(
@@ -402,6 +409,7 @@ STEPS: tuple[Step, ...] = (
         questions=(
             Question(
                 field="per_build_network",
+                settles=frozenset({"per-build-network-disabled"}),
                 prompt="Give each job its own Docker network?",
                 kind="confirm",
                 applies=_is_docker,
@@ -410,6 +418,7 @@ STEPS: tuple[Step, ...] = (
             ),
             Question(
                 field="isolate_host_network",
+                settles=frozenset({"host-namespace"}),
                 prompt="Refuse the host's network, PID and IPC namespaces?",
                 kind="confirm",
                 applies=_is_docker,
@@ -417,6 +426,7 @@ STEPS: tuple[Step, ...] = (
             ),
             Question(
                 field="local_only_listeners",
+                settles=frozenset({"metrics-server-exposed", "session-server-exposed"}),
                 prompt="Bind the metrics endpoint to localhost?",
                 kind="confirm",
                 recommend=lambda _a: True,
@@ -459,6 +469,7 @@ STEPS: tuple[Step, ...] = (
         questions=(
             Question(
                 field="one_job_per_vm",
+                settles=frozenset({"autoscaler-vm-reuse"}),
                 prompt="Use each autoscaled VM for one job only?",
                 kind="confirm",
                 applies=_is_autoscaled,
@@ -467,6 +478,7 @@ STEPS: tuple[Step, ...] = (
             ),
             Question(
                 field="job_cleanup",
+                settles=frozenset({"job-cleanup-disabled"}),
                 prompt="Clean the working copy after every job?",
                 kind="confirm",
                 applies=_is_reused_host,
@@ -475,6 +487,7 @@ STEPS: tuple[Step, ...] = (
             ),
             Question(
                 field="clone_strategy",
+                settles=frozenset({"git-strategy-fetch-shared"}),
                 prompt="How should jobs get the source?",
                 kind="select",
                 choices=(
@@ -497,6 +510,12 @@ STEPS: tuple[Step, ...] = (
         "afresh and clean up, or submodules and git hooks leak from one job to the next.",
     ),
 )
+
+
+RULES_SETTLED_BY_QUESTIONS = frozenset(
+    rule for s in STEPS for q in s.questions for rule in q.settles
+)
+"""Every rule some question decides (see :attr:`Question.settles`)."""
 
 
 def step(step_id: str) -> Step:

@@ -12,6 +12,7 @@ from typing import Any
 
 from wizard.model import Finding
 from wizard.secrets import outward
+from wizard.settings_facts import runner_label
 from wizard.steps import Question
 
 _YAML_SUFFIXES = (".yaml", ".yml", ".gotmpl", ".tpl")
@@ -46,7 +47,7 @@ def finding_place(finding: Finding) -> str:
     """
     parts: list[str] = []
     if finding.runner_index is not None:
-        name = repr(finding.runner) if finding.runner else f"entry {finding.runner_index + 1}"
+        name = repr(finding.runner) if finding.runner else runner_label(None, finding.runner_index)
         parts.append(f"runner {name}")
     if finding.line is not None:
         parts.append(f"line {finding.line}")

@@ -13,12 +13,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from wizard.audit import HardenResult, harden_document
-from wizard.commands.common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, print_error, trust_from
+from wizard.commands.common import EXIT_ERROR, EXIT_OK, print_error, trust_from
 from wizard.config_reading import iter_runners
 from wizard.embedded import block_name, load_all
 from wizard.errors import ConfigError, WizardError
-from wizard.impact import change_report, changes_for_edits, changes_for_fixes, managed_warning
+from wizard.impact import change_report, changes_for_edits, changes_for_fixes
+from wizard.managed_header import managed_warning
 from wizard.model import Change, Edit, Finding, Trust
+from wizard.outcome import HardenOutcome
 from wizard.secrets import outward
 from wizard.tomlfile.diffs import masked_diff
 from wizard.tomlfile.document import ConfigDocument
@@ -248,6 +250,20 @@ def _summary(path: Path, result: HardenResult, preset_plan: _PresetPlan) -> str:
     return "\n".join(lines)
 
 
+def harden_outcome(
+    name: str, args: argparse.Namespace, result: HardenResult, *, written: bool = False
+) -> HardenOutcome:
+    """What harden did to one file: the one exit-code decision of its text and JSON."""
+    return HardenOutcome(
+        path=name,
+        dry_run=bool(args.dry_run),
+        changed=result.changed,
+        mode_0600=result.fix_mode and not result.changed,
+        unapplied=len(result.skipped),
+        written=written,
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     if getattr(args, "format", "text") == "json":
         return _run_json(args)
@@ -281,15 +297,13 @@ def run(args: argparse.Namespace) -> int:
                     sys.stdout.write(outward(f"{mode.sentence(name)}\n"))
                 for finding, reason in result.skipped:
                     print(f"{name}: would not fix {_named(finding)} ({reason})", file=sys.stderr)
-                if result.changed or needs_mode or result.skipped:
-                    status = max(status, EXIT_FINDINGS)
-                else:
+                outcome = harden_outcome(name, args, result)
+                status = max(status, outcome.exit_code)
+                if outcome.exit_code == EXIT_OK and not changes:
                     # Silence would read as "did not run": say the file is already as it should be.
                     print(outward(f"{name}: nothing to change"))
                 continue
-            if result.skipped:
-                # A fix we meant to apply and could not is not a clean result.
-                status = max(status, EXIT_FINDINGS)
+            status = max(status, harden_outcome(name, args, result).exit_code)
             if result.changed:
                 warning = managed_warning(result.before.text)
                 if warning:
@@ -353,8 +367,13 @@ def _run_json(args: argparse.Namespace) -> int:
             elif not args.dry_run and needs_mode:
                 tighten_mode(result.before)
             entry["written"] = written
-            if args.dry_run and (result.changed or needs_mode):
-                status = max(status, EXIT_FINDINGS)
+            entry["not_fixed"] = [
+                {"rule": finding.rule, "reason": mask_text(reason)}
+                for finding, reason in result.skipped
+            ]
+            outcome = harden_outcome(name, args, result, written=written)
+            entry["exit_code"] = outcome.exit_code
+            status = max(status, outcome.exit_code)
         except WizardError as error:
             entry["error"] = mask_text(str(error))
             status = EXIT_ERROR

@@ -27,6 +27,7 @@ from wizard.model import Trust
 from wizard.secrets import mask_text, outward
 from wizard.server.check import RunnerNote, ServerOptions, ServerReport, check_documents
 from wizard.server.transport import access_token_problem
+from wizard.settings_facts import runner_label
 from wizard.sinks import url_shape_problem
 from wizard.tomlfile.document import ConfigDocument
 
@@ -104,7 +105,7 @@ MAX_NAMED_RUNNERS = 5
 
 
 def _runner_name(note: RunnerNote) -> str:
-    return f'"{note.runner}"' if note.runner else f"#{note.runner_index + 1}"
+    return f'"{note.runner}"' if note.runner else runner_label(None, note.runner_index)
 
 
 def print_errors(reports: list[ServerReport]) -> None:
@@ -137,7 +138,7 @@ def render_unchecked_text(reports: list[ServerReport]) -> str:
         grouped: dict[str, list[str]] = defaultdict(list)
         for note in report.notes:
             if note.kind == "skipped":
-                grouped[note.message].append(note.runner or f"#{note.runner_index + 1}")
+                grouped[note.message].append(runner_label(note.runner, note.runner_index))
         if not grouped:
             continue
         # Messages and names come from the file and the server: masked and escaped.

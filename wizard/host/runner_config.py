@@ -20,6 +20,7 @@ from wizard.host.fs import HostFiles, Unreadable
 from wizard.host.result import HostContext
 from wizard.model import Executor
 from wizard.rules.managed_files import managing_tool
+from wizard.settings_facts import runner_label
 from wizard.tomlfile.document import parse_text
 
 ROTATION_FLAG = "FF_DISABLE_AUTOMATIC_TOKEN_ROTATION"
@@ -86,7 +87,7 @@ def check_token_rotation(context: HostContext, config: RunnerConfig, config_path
             continue
         if get_ci(flags, ROTATION_FLAG) is True:
             continue
-        name = runner.name or f"#{runner.index + 1}"
+        name = runner_label(runner.name, runner.index)
         context.find(
             rule,
             f"runner {name} has a token expiring {expires}: the runner will rotate it and "

@@ -16,6 +16,7 @@ from wizard.model import Finding, Impact, table_name
 from wizard.report.summary import Summary, counts_text, open_findings, summary_lines
 from wizard.rules.catalogue import get_rule
 from wizard.secrets import outward
+from wizard.settings_facts import runner_label
 
 
 def severity_counts(findings: Iterable[Finding]) -> str:
@@ -30,7 +31,7 @@ def _where(finding: Finding) -> str:
 
 
 def _name(finding: Finding) -> str:
-    return f'"{finding.runner}"' if finding.runner else "(unnamed)"
+    return f'"{finding.runner}"' if finding.runner else runner_label(None)
 
 
 def _owner(finding: Finding) -> str:

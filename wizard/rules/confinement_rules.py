@@ -21,6 +21,7 @@ from wizard.config_reading import (
 from wizard.model import DOCKER_FAMILY, Executor, Issue, Severity, TablePath
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for
 from wizard.rules.privilege_rules import DOCKER_DOCS, K8S_CONTAINER_CONTEXTS
+from wizard.settings_facts import HOST_NAMESPACE_KEYS
 
 _S = Severity
 K8S_DOCS = f"{DOCS}/executors/kubernetes/"
@@ -278,7 +279,6 @@ HOST_DEVICES = Rule(
 
 # --- container-runtime-options -----------------------------------------------------------------
 
-_NAMESPACE_KEYS = ("pid_mode", "ipcmode", "userns_mode", "network_mode")
 _SAFE_SYSCTL_PREFIXES = ("net.ipv4.ping_group_range", "net.ipv4.ip_unprivileged_port_start")
 
 
@@ -300,7 +300,7 @@ def _runtime_options(ctx: AuditContext) -> Iterator[Issue]:
             continue
         docker = sub_table(entry.data, "docker")
         path = runner_path(entry.index, "docker")
-        for key in _NAMESPACE_KEYS:
+        for key in HOST_NAMESPACE_KEYS:
             value = get_ci(docker, key)
             if isinstance(value, str) and value.strip().casefold().startswith("container:"):
                 written = spelled(docker, key)

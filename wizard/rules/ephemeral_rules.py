@@ -37,6 +37,12 @@ from wizard.rules.base import (
     runners_for,
     set_in,
 )
+from wizard.settings_facts import (
+    CUSTOM_BUILD_DIR_BREAKS,
+    GIT_CLONE_BREAKS,
+    JOB_CLEANUP_BREAKS,
+    ONE_JOB_PER_VM_BREAKS,
+)
 
 _S = Severity
 ADVANCED = f"{DOCS}/configuration/advanced-configuration/"
@@ -142,10 +148,7 @@ AUTOSCALER_VM_REUSE = Rule(
     table="runners.autoscaler",
     key="max_use_count",
     fix=FixSafety.UNSAFE,
-    breaks=(
-        "each job waits for a fresh VM; jobs that used files or images an earlier job left on "
-        "the VM start without them"
-    ),
+    breaks=ONE_JOB_PER_VM_BREAKS,
     remedy=(
         "Set MaxBuilds = 1 ([runners.machine]) or max_use_count = 1 and "
         "capacity_per_instance = 1 ([runners.autoscaler]); jobs that rely on images or files "
@@ -292,10 +295,7 @@ GIT_STRATEGY_FETCH_SHARED = Rule(
     table="runners",
     key="environment",
     fix=FixSafety.UNSAFE,
-    breaks=(
-        "jobs that use files an earlier job left in the checkout, or large repositories that "
-        "only finish in time with an incremental fetch"
-    ),
+    breaks=GIT_CLONE_BREAKS,
     remedy=(
         'Add "GIT_STRATEGY=clone" to the runner\'s environment so jobs clone afresh by default.'
     ),
@@ -445,10 +445,7 @@ JOB_CLEANUP_DISABLED = Rule(
     table="runners.feature_flags",
     key="FF_ENABLE_JOB_CLEANUP",
     fix=FixSafety.UNSAFE,
-    breaks=(
-        "jobs with GIT_STRATEGY: none that use files an earlier job left in the build "
-        "directory find it cleaned"
-    ),
+    breaks=JOB_CLEANUP_BREAKS,
     remedy="Pin FF_ENABLE_JOB_CLEANUP = true in [runners.feature_flags].",
     check=_cleanup_disabled,
 )
@@ -626,7 +623,7 @@ CUSTOM_BUILD_DIR_ENABLED = Rule(
     table="runners.custom_build_dir",
     key="enabled",
     fix=FixSafety.UNSAFE,
-    breaks="jobs that set GIT_CLONE_PATH",
+    breaks=CUSTOM_BUILD_DIR_BREAKS,
     remedy=(
         "Set enabled = false in [runners.custom_build_dir]; jobs that set GIT_CLONE_PATH then fail."
     ),

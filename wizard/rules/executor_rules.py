@@ -15,6 +15,7 @@ from wizard.config_reading import (
 )
 from wizard.model import DOCKER_FAMILY, Executor, FixSafety, Issue, Severity
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for, set_in
+from wizard.settings_facts import HOST_KEY_CHECKING_BREAKS
 
 _S = Severity
 
@@ -82,7 +83,7 @@ SSH_HOST_KEY_CHECKING_DISABLED = Rule(
     table="runners.ssh",
     key="disable_strict_host_key_checking",
     fix=FixSafety.UNSAFE,
-    breaks="jobs stop connecting until the build host's key is in the runner user's known_hosts",
+    breaks=HOST_KEY_CHECKING_BREAKS,
     remedy=(
         "Set disable_strict_host_key_checking = false and add the build host's key to the "
         "runner's known_hosts file first (jobs fail until it is there)."

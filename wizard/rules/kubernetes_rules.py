@@ -18,6 +18,11 @@ from wizard.config_reading import (
 from wizard.model import Edit, Executor, FixSafety, Issue, SetValue, Severity, Trust
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for
 from wizard.rules.privilege_rules import K8S_CONTAINER_CONTEXTS
+from wizard.settings_facts import (
+    ESCALATION_BREAKS,
+    KUBERNETES_PULL_ALWAYS_BREAKS,
+    SERVICE_ACCOUNT_TOKEN_BREAKS,
+)
 
 _S = Severity
 KUBERNETES = frozenset({Executor.KUBERNETES})
@@ -99,7 +104,7 @@ K8S_PRIVILEGE_ESCALATION = Rule(
     table="runners.kubernetes",
     key="allow_privilege_escalation",
     fix=FixSafety.UNSAFE,
-    breaks="jobs that run sudo, su or set-uid programs in their pods fail",
+    breaks=ESCALATION_BREAKS,
     remedy=(
         "Set allow_privilege_escalation = false (and privileged = false, which Kubernetes "
         "requires with it); jobs that use sudo then fail."
@@ -201,7 +206,7 @@ K8S_AUTOMOUNT_SERVICE_ACCOUNT_TOKEN = Rule(
     table="runners.kubernetes",
     key="automount_service_account_token",
     fix=FixSafety.UNSAFE,
-    breaks="jobs that talk to this cluster's API with the pod's service account lose access",
+    breaks=SERVICE_ACCOUNT_TOKEN_BREAKS,
     remedy=(
         "Set automount_service_account_token = false; jobs that deploy to this cluster then "
         "need credentials of their own."
@@ -323,7 +328,7 @@ K8S_PULL_POLICY_UNSET = Rule(
     table="runners.kubernetes",
     key="pull_policy",
     fix=FixSafety.UNSAFE,
-    breaks="jobs whose images exist only on the nodes, or registries that rate-limit pulls",
+    breaks=KUBERNETES_PULL_ALWAYS_BREAKS,
     remedy='Set pull_policy = "always" in [runners.kubernetes].',
     check=_pull_policy_unset,
 )

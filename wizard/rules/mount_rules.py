@@ -18,6 +18,12 @@ from wizard.config_reading import (
 )
 from wizard.model import DOCKER_FAMILY, Executor, FixSafety, Issue, RemoveKey, SetValue, Severity
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for
+from wizard.settings_facts import (
+    ENGINE_SOCKET_BREAKS,
+    HOST_NAMESPACE_BREAKS,
+    HOST_NAMESPACE_EFFECTS,
+    is_host_namespace,
+)
 
 _S = Severity
 DOCKER_DOCS = f"{DOCS}/configuration/advanced-configuration/#the-runnersdocker-section"
@@ -153,10 +159,7 @@ DOCKER_SOCKET_MOUNT = Rule(
     table="runners.docker",
     key="volumes",
     fix=FixSafety.UNSAFE,
-    breaks=(
-        "jobs that run docker build or other docker commands through the host's Docker daemon "
-        "lose it"
-    ),
+    breaks=ENGINE_SOCKET_BREAKS,
     remedy=(
         "Remove the socket from volumes; build images with a rootless builder or Docker-in-Docker "
         "on an ephemeral runner instead."
@@ -241,20 +244,12 @@ SENSITIVE_HOST_PATH = Rule(
 
 # --- host-namespace ---------------------------------------------------------------------------
 
-_NAMESPACE_KEYS = {
-    "network_mode": "shares the host's network stack, including services bound to localhost",
-    "pid_mode": "shows the job every host process and lets it signal them",
-    "ipcmode": "shares the host's shared memory and message queues",
-    "userns_mode": "switches off user-namespace remapping, so root in the job is root on the host",
-}
-
 
 def _host_namespaces(ctx: AuditContext) -> Iterator[Issue]:
     for entry in runners_for(ctx, DOCKER_FAMILY):
         docker = sub_table(entry.data, "docker")
-        for key, effect in _NAMESPACE_KEYS.items():
-            value = get_ci(docker, key)
-            if isinstance(value, str) and value.strip().casefold() == "host":
+        for key, effect in HOST_NAMESPACE_EFFECTS.items():
+            if is_host_namespace(get_ci(docker, key)):
                 written = spelled(docker, key)
                 yield Issue(
                     f'{written} = "host": {effect}',
@@ -279,10 +274,7 @@ HOST_NAMESPACE = Rule(
     table="runners.docker",
     key="network_mode",
     fix=FixSafety.UNSAFE,
-    breaks=(
-        "jobs that reach services on the host through localhost or use the host's processes "
-        "lose them"
-    ),
+    breaks=HOST_NAMESPACE_BREAKS,
     remedy="Remove the host namespace setting so that each job gets its own namespace.",
     check=_host_namespaces,
 )

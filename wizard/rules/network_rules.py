@@ -20,6 +20,7 @@ from wizard.config_reading import (
 )
 from wizard.model import DOCKER_FAMILY, FixSafety, Issue, SetValue, Severity
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, pin_feature_flag, runners_for
+from wizard.settings_facts import METRICS_LOCAL_BREAKS, PER_BUILD_NETWORK_BREAKS
 
 _S = Severity
 ADVANCED = f"{DOCS}/configuration/advanced-configuration/"
@@ -79,10 +80,7 @@ PER_BUILD_NETWORK_DISABLED = Rule(
     table="runners.feature_flags",
     key="FF_NETWORK_PER_BUILD",
     fix=FixSafety.UNSAFE,
-    breaks=(
-        "Docker-in-Docker services may lose custom DNS, and new per-job networks can clash "
-        "with address ranges already used on the host"
-    ),
+    breaks=PER_BUILD_NETWORK_BREAKS,
     remedy=(
         "Pin FF_NETWORK_PER_BUILD = true in [runners.feature_flags]; give dind services "
         "--dns settings and check Docker's default-address-pools first."
@@ -228,7 +226,7 @@ METRICS_SERVER_EXPOSED = Rule(
     table="",
     key="listen_address",
     fix=FixSafety.UNSAFE,
-    breaks="Prometheus servers on other hosts can no longer scrape the runner's metrics",
+    breaks=METRICS_LOCAL_BREAKS,
     remedy=(
         "Bind listen_address to 127.0.0.1 (keeping the port) and scrape it locally or through "
         "an authenticating proxy. In a pod (Helm values, ConfigMap, Operator) keep it, since "

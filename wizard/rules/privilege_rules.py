@@ -14,7 +14,6 @@ from wizard.config_reading import (
     LINUX_DOCKER,
     get_ci,
     has_no_new_privileges,
-    is_root_user,
     is_true,
     runner_path,
     spelled,
@@ -25,6 +24,13 @@ from wizard.config_reading import (
 from wizard.model import DOCKER_FAMILY, Executor, FixSafety, Issue, SetValue, Severity
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for, set_in
 from wizard.rules.image_patterns import admits_any_registry
+from wizard.settings_facts import (
+    NO_NEW_PRIVILEGES_BREAKS,
+    PRIVILEGED_BREAKS,
+    SERVICES_PRIVILEGED_BREAKS,
+    SETUID_CAPS_BREAKS,
+    is_root_user,
+)
 
 _S = Severity
 DOCKER_DOCS = f"{DOCS}/configuration/advanced-configuration/#the-runnersdocker-section"
@@ -121,10 +127,7 @@ PRIVILEGED_CONTAINER = Rule(
     table="runners.docker",
     key="privileged",
     fix=FixSafety.UNSAFE,
-    breaks=(
-        "jobs that run Docker-in-Docker or otherwise need privileged mode (docker build with "
-        "dind, mounts, loop devices) fail"
-    ),
+    breaks=PRIVILEGED_BREAKS,
     remedy=(
         "Set privileged = false and build images with rootless BuildKit, Buildah or Podman; "
         "where a job truly needs privileged mode, name its pinned image in "
@@ -217,7 +220,7 @@ PRIVILEGED_SERVICES = Rule(
     table="runners.docker",
     key="services_privileged",
     fix=FixSafety.UNSAFE,
-    breaks="service containers that need privileged mode (docker:dind as a service) fail to start",
+    breaks=SERVICES_PRIVILEGED_BREAKS,
     remedy=(
         "Set services_privileged = false, or list the service images that need it (such as a "
         "pinned docker:dind) in allowed_privileged_services."
@@ -357,7 +360,7 @@ SETUID_NOT_DROPPED = Rule(
     table="runners.docker",
     key="cap_drop",
     fix=FixSafety.UNSAFE,
-    breaks="jobs that call sudo or su, or tools that switch users, fail",
+    breaks=SETUID_CAPS_BREAKS,
     remedy=(
         "Add SETUID and SETGID to cap_drop; jobs that call sudo, su or tools that switch users "
         "(such as some package managers) then fail."
@@ -418,10 +421,7 @@ NO_NEW_PRIVILEGES_MISSING = Rule(
     table="runners.docker",
     key="security_opt",
     fix=FixSafety.UNSAFE,
-    breaks=(
-        "jobs that rely on sudo, su or other set-uid programs fail, and so do service images "
-        "that switch user with them"
-    ),
+    breaks=NO_NEW_PRIVILEGES_BREAKS,
     remedy=(
         'Add "no-new-privileges:true" to security_opt and services_security_opt; jobs that '
         "rely on sudo or su then fail."

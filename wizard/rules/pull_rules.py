@@ -18,6 +18,7 @@ from wizard.config_reading import (
 from wizard.model import FixSafety, Issue, Severity, TomlValue, Trust
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for, set_in
 from wizard.rules.image_patterns import admits_any_registry, public_registry_admitted
+from wizard.settings_facts import PULL_ALWAYS_BREAKS
 
 _S = Severity
 
@@ -87,10 +88,7 @@ PULL_POLICY_IF_NOT_PRESENT = Rule(
     table="runners.docker",
     key="pull_policy",
     fix=FixSafety.UNSAFE,
-    breaks=(
-        "jobs whose images exist only on this host (built or tagged locally, never pushed) "
-        "fail to pull; every job pulls"
-    ),
+    breaks=PULL_ALWAYS_BREAKS,
     remedy=(
         'Use pull_policy = "always" (any image, checked against the registry for every job) '
         'or "never" (only images the operators put on the host), and keep if-not-present out '

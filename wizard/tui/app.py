@@ -24,6 +24,7 @@ from wizard.checklist_rows import ARTIFACTS_FOLDER, HostChecklist, write_host_fi
 from wizard.errors import WizardError
 from wizard.model import RunnerIdentity
 from wizard.secrets import outward
+from wizard.settings_facts import runner_label
 from wizard.steps import STEPS
 from wizard.tui.formatting import (
     answer_rows,
@@ -59,7 +60,9 @@ from wizard.tui.widgets.question import QuestionField
 from wizard.tui.widgets.sidebar import EntryStatus, SidebarEntry, StepSidebar
 
 if TYPE_CHECKING:
+    from wizard.outcome import HostFilesOutcome
     from wizard.presets import Preset
+    from wizard.review import ReviewFacts
 
 EXIT_SAVED = 0
 """The file was written, or it already matched the answers."""
@@ -67,8 +70,8 @@ EXIT_NOT_SAVED = 1
 """The user left without saving (q, Quit): nothing was written."""
 EXIT_INTERRUPTED = 130
 """Ctrl+C, as for every other command: nothing was written."""
-EXIT_FILES_NOT_WRITTEN = 2
-"""The config was saved but the hardening files were not: the user has to act."""
+# The config saved but the hardening files not: the core's outcome says 2
+# (wizard.outcome.EXIT_NOT_WRITTEN), and the Done screen takes its exit code from it.
 
 NOTHING_WRITTEN = "No changes were written."
 
@@ -121,6 +124,7 @@ class WizardApp(App[int]):
         """Its pinned settings go into every preview (its answers are in ``state``)."""
         self.plan_host = plan_host
         self.latest_host: HostChecklist | None = None
+        self.latest_facts: ReviewFacts | None = None
         """The host checklist and files for the latest preview (``None``: not worked out)."""
         self.artifacts_wanted = write_host_files_by_default(folder_named=False)
         self.artifacts_folder: str | None = None
@@ -254,9 +258,9 @@ class WizardApp(App[int]):
             return
         files = dict(self.latest_host.files) if folder and self.latest_host else {}
         if not preview.changed and folder is None:
-            self._show_done(None, None, [], None)
+            self._show_done(None)
             return
-        self._save(self.session, preview, folder, files)
+        self._save(self.session, preview, folder, files, safe_only=message.safe_only)
 
     @on(DoneScreen.Finished)
     def _finished(self) -> None:
@@ -311,7 +315,9 @@ class WizardApp(App[int]):
         parts = ["runner-wizard", self._shown_path()]
         if self.state.mode == "harden" and self.state.runner_index is not None and self.facts:
             targets = (self.state.runner_index, *self.state.also)
-            names = [r.name or f"#{r.index + 1}" for r in self.facts.runners if r.index in targets]
+            names = [
+                runner_label(r.name, r.index) for r in self.facts.runners if r.index in targets
+            ]
             if names:
                 parts.append(f"runner{'s' if len(names) > 1 else ''} {', '.join(names)}")
         elif self.state.identity is not None and self.state.identity.name:
@@ -534,27 +540,39 @@ class WizardApp(App[int]):
             self.call_from_thread(self._preview_failed, generation, outward(str(error)))
             return
         host: HostChecklist | None = None
+        # Kept answers are what the file says: the checklist and the problems speak of
+        # the runner as it will be, as the line-mode review does.
+        shown = session.current_answers(runner_index).merged(answers)
         try:
-            # Kept answers are what the file says: the checklist speaks of the runner
-            # as it will be, as the line-mode review does.
-            shown = session.current_answers(runner_index).merged(answers)
             host = self.plan_host(session, preview, shown)
         except Exception:
             host = None  # the review says the checklist is missing; the diff still stands
-        self.call_from_thread(self._preview_ready, generation, preview, host)
+        facts: ReviewFacts | None = None
+        try:
+            from wizard.review import review_facts  # deferred: loads the core
+
+            facts = review_facts(preview, shown, host.rows if host is not None else ())  # type: ignore[arg-type]
+        except Exception:
+            facts = None  # the review then lists every finding, as the preview has them
+        self.call_from_thread(self._preview_ready, generation, preview, host, facts)
 
     def _preview_ready(
-        self, generation: int, preview: PreviewView, host: HostChecklist | None
+        self,
+        generation: int,
+        preview: PreviewView,
+        host: HostChecklist | None,
+        facts: ReviewFacts | None = None,
     ) -> None:
         if generation != self._preview_generation:
             return  # an answer changed since; a newer preview is on its way
         self.latest_preview = preview
         self.latest_host = host
+        self.latest_facts = facts
         screen = self.screen
         if isinstance(screen, StepScreen):
             screen.show_findings(preview.findings_before, preview.findings_after)
         elif isinstance(screen, ReviewScreen):
-            screen.show_preview(preview, host, ticked=frozenset(self.ticked))
+            screen.show_preview(preview, host, ticked=frozenset(self.ticked), facts=facts)
 
     def _preview_failed(self, generation: int, message: str) -> None:
         if generation != self._preview_generation:
@@ -571,38 +589,43 @@ class WizardApp(App[int]):
         preview: PreviewView,
         folder: Path | None,
         files: dict[str, str],
+        *,
+        safe_only: bool = False,
     ) -> None:
         """Save the config, then the hardening files: the config first, because the
-        files describe it, and a failure with them must not cost the config."""
-        result: SaveView | None = None
-        if preview.changed:
-            try:
-                result = session.save(preview, backup=True)
-            except (WizardError, OSError) as error:
-                reread = isinstance(error, WizardError) and error.can_reread
-                self.call_from_thread(self._save_failed, outward(str(error)), reread)
-                return
-        written: list[Path] = []
-        problem: str | None = None
-        if folder is not None:
-            from wizard.artifacts import write_artifacts  # deferred: only when asked for
+        files describe it, and a failure with them must not cost the config.
 
-            try:
-                written = write_artifacts(
-                    folder,
-                    files,
-                    allow_unsafe_path=getattr(self.session, "allow_unsafe_path", False),
-                )
-            except (WizardError, OSError) as error:
-                problem = outward(str(error))
-        if result is None and problem is not None:
-            self.call_from_thread(
-                self._save_failed,
-                f"{self._shown_path()} needed no changes, and the hardening files were not "
-                f"written to {display_path(folder or Path())}: {problem}",
-            )
+        ``safe_only``: the operator declined the changes that may break jobs, so the
+        core leaves them out and the others are written.
+        """
+        from wizard.outcome import not_saved, write_host_files  # deferred: the core
+
+        result: SaveView | None = None
+        try:
+            if safe_only:
+                preview = session.safe_part(preview)
+            if preview.changed:
+                result = session.save(preview, backup=True)
+        except (WizardError, OSError) as error:
+            reread = isinstance(error, WizardError) and error.can_reread
+            self.call_from_thread(self._save_failed, outward(str(error)), reread)
             return
-        self.call_from_thread(self._show_done, result, folder, written, problem)
+        if result is None:
+            result = not_saved(session.path, getattr(preview, "left_out", ()))
+        files_outcome = (
+            write_host_files(
+                folder,
+                files,
+                allow_unsafe_path=getattr(self.session, "allow_unsafe_path", False),
+            )
+            if folder is not None
+            else None
+        )
+        if not result.written and files_outcome is not None and files_outcome.problem:
+            lines = files_outcome.lines(result.path, config_saved=False)
+            self.call_from_thread(self._save_failed, outward(lines[0]))
+            return
+        self.call_from_thread(self._show_done, result, files_outcome)
 
     def _save_failed(self, message: str, reread: bool = False) -> None:
         screen = self.screen
@@ -641,69 +664,46 @@ class WizardApp(App[int]):
         await self.go(RUNNER)
         self.notify(message, severity="warning")
 
-    def _show_done(
-        self,
-        result: SaveView | None,
-        folder: Path | None,
-        written: list[Path],
-        problem: str | None,
-    ) -> None:
-        """What was written, in words: on the Done screen and for the closing line."""
-        self.saved = result
+    def _show_done(self, result: SaveView | None, files: HostFilesOutcome | None = None) -> None:
+        """What was written, in the core's words: on the Done screen and for the closing line."""
+        self.saved = result if result is not None and result.written else None
         self.done = True
         outcome = Text()
         audit = Text()
         closing: list[str] = []
-        if result is not None:
-            path = display_path(result.path)
-            outcome.append("Wrote ", style="green")
-            outcome.append(path, style="bold")
-            outcome.append(" (mode 0600).\n")
-            if result.backup is not None:
-                outcome.append("The previous version is kept as ")
-                outcome.append(display_path(result.backup), style="bold")
-                outcome.append(".\n")
-            for note in result.notes:
-                outcome.append(f"Note: {outward(note)}\n", style="yellow")
+        if result is None:
+            from wizard.outcome import not_saved  # the core words what was not written
+
+            result = not_saved(Path(self._shown_path()))
+        said = [outward(line) for line in result.lines()]
+        outcome.append(said[0] + "\n", style="green")
+        for line in said[1:]:
+            outcome.append(line + "\n", style="yellow")
+        if result.written:
             outcome.append("Audit of the written file: ")
             outcome.append_text(findings_summary(result.findings))
             outcome.append("\n")
             for finding in result.findings:
                 audit.append_text(finding_line(finding))
                 audit.append("\n")
-            backup = f" (backup: {display_path(result.backup)})" if result.backup else ""
-            closing.append(f"Saved {path}{backup}.")
-        else:
-            outcome.append("The file already matched your answers; ", style="green")
-            outcome.append("it was not rewritten.\n")
-            closing.append("The file already matched your answers; nothing was written.")
-        if folder is not None and problem is None:
-            shown = display_path(folder)
-            outcome.append("\nWrote the hardening files to ", style="green")
-            outcome.append(f"{shown}/", style="bold")
-            outcome.append(f": {', '.join(p.name for p in written)}.\n")
-            checklist = next((p for p in written if p.suffix == ".md"), None)
-            if checklist is not None:
-                outcome.append(f"Next: work through {display_path(checklist)}; ")
-                outcome.append("each item says how to check it.\n")
-            closing.append(f"Wrote the hardening files to {shown}/.")
-        elif folder is not None:
-            line = (
-                f"{display_path(result.path) if result else 'The config'} was saved, but the "
-                f"hardening files were not written to {display_path(folder)}: {problem}"
-            )
-            outcome.append(f"\n{line}\n", style="bold red")
-            closing.append(line)
-            self.done_code = EXIT_FILES_NOT_WRITTEN
+        closing.append(said[0])
+        if files is not None:
+            config, saved = result.path, result.written
+            lines = [outward(line) for line in files.lines(config, config_saved=saved)]
+            style = "bold red" if files.problem else "green"
+            outcome.append("\n" + "\n".join(lines) + "\n", style=style)
+            closing.append(outward(files.summary(config, config_saved=saved)))
+            self.done_code = max(self.done_code, files.exit_code)
         outcome.rstrip()
         audit.rstrip()
-        self.outcome = " ".join(closing)
+        self.outcome = "; ".join(closing)
         self.position = "done"
+        wrote = result.written or (files is not None and bool(files.written))
         self.switch_screen(
             DoneScreen(
                 sidebar=self._sidebar(),
                 title_bar=self._title_bar(),
-                title="Saved" if result is not None or written else "Done",
+                title="Saved" if wrote else "Done",
                 outcome=outcome,
                 audit=audit,
             )

@@ -100,10 +100,14 @@ class PreviewView(Protocol):
 
 
 class SaveView(Protocol):
-    """What a save reports: where the file and its backup are, and its audit."""
+    """What a save reports (:class:`wizard.outcome.SaveOutcome`): where the file and its
+    backup are, its audit, and the lines every front-end says about it."""
 
     @property
     def path(self) -> Path: ...
+    @property
+    def written(self) -> bool: ...
+    def lines(self) -> list[str]: ...
     @property
     def backup(self) -> Path | None: ...
     @property
@@ -155,6 +159,10 @@ class SessionPort(Protocol):
 
     def reread(self, runner_index: int | None, also: Sequence[int] = ()) -> RereadView:
         """Read the file again after a refused save; the core says if the answers hold."""
+        ...
+
+    def safe_part(self, preview: Any) -> PreviewView:
+        """``preview`` without the changes that may break jobs (the operator declined them)."""
         ...
 
     def save(self, preview: Any, *, backup: bool = True) -> SaveView:

@@ -12,8 +12,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 
-class ConfirmSaveScreen(ModalScreen[bool]):
-    """ "Save N changes that may break jobs?" naming each one; Yes writes, No goes back.
+class ConfirmSaveScreen(ModalScreen[bool | None]):
+    """ "Save N changes that may break jobs?" naming each one; Yes writes them too, No
+    writes only the changes that cannot break a job, Escape goes back.
 
     The wording and the lines come from the core (:mod:`wizard.impact`); No has the
     focus, so Enter alone never writes a change that may break jobs.
@@ -21,7 +22,8 @@ class ConfirmSaveScreen(ModalScreen[bool]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes, save"),
-        Binding("n,escape", "answer(False)", "No"),
+        Binding("n", "answer(False)", "No"),
+        Binding("escape", "answer(None)", "Back"),
     ]
 
     def __init__(self, question: str, lines: list[str]) -> None:
@@ -46,5 +48,5 @@ class ConfirmSaveScreen(ModalScreen[bool]):
         event.stop()
         self.dismiss(event.button.id == "confirm-yes")
 
-    def action_answer(self, yes: bool) -> None:
+    def action_answer(self, yes: bool | None) -> None:
         self.dismiss(yes)

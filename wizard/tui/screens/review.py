@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.table import Table
 from rich.text import Text
@@ -28,6 +28,9 @@ from wizard.tui.state import REVIEW
 from wizard.tui.widgets.choices import TickBox, WrappingTickBox
 from wizard.tui.widgets.sidebar import SidebarEntry
 
+if TYPE_CHECKING:
+    from wizard.review import ReviewFacts
+
 
 class ReviewScreen(WizardScreen):
     """Shows exactly what Save writes; the diff comes from the core, secrets masked."""
@@ -46,9 +49,11 @@ class ReviewScreen(WizardScreen):
         """The user pressed Save; ``artifacts_folder`` is set when the hardening files
         go along."""
 
-        def __init__(self, artifacts_folder: Path | None) -> None:
+        def __init__(self, artifacts_folder: Path | None, *, safe_only: bool = False) -> None:
             super().__init__()
             self.artifacts_folder = artifacts_folder
+            self.safe_only = safe_only
+            """Write only the changes that cannot break a job (the others were declined)."""
 
     class RereadRequested(Message):
         """After a refused save: read the file again, keeping the answers."""
@@ -89,6 +94,8 @@ class ReviewScreen(WizardScreen):
         self.write_artifacts = write_artifacts
         self.host: HostChecklist | None = None
         self.preview: PreviewView | None = None
+        self.facts: ReviewFacts | None = None
+        """The review's facts from the core (problems, remaining findings)."""
         self._problem: str | None = None
         self._mounted = False
         self.saving = False
@@ -166,10 +173,12 @@ class ReviewScreen(WizardScreen):
         host: HostChecklist | None = None,
         *,
         ticked: frozenset[str] = frozenset(),
+        facts: ReviewFacts | None = None,
     ) -> None:
         """The app computed what Save would write (maybe before this screen is up)."""
         self.preview = preview
         self.host = host
+        self.facts = facts
         self.ticked = ticked
         self._problem = None
         if self._mounted:
@@ -192,7 +201,9 @@ class ReviewScreen(WizardScreen):
             text.append(FILL_IN_HEADING + "\n", style="bold yellow")
             for gap in preview.to_fill_in:
                 text.append(f"  {gap}\n")
-        for line in change_report(list(preview.changes)):
+        facts = self.facts
+        report = facts.changes if facts is not None else change_report(list(preview.changes))
+        for line in report:
             if line.startswith(MAY_BREAK_HEADING):
                 text.append(line + "\n", style="bold red")
             elif line.startswith(NONE_HEADING):
@@ -278,7 +289,8 @@ class ReviewScreen(WizardScreen):
         self.query_one("#findings-total", Static).update(total)
         self._render_changes(preview)
         summary = Text()
-        remaining = list(preview.findings_after)
+        facts = self.facts
+        remaining = list(facts.remaining if facts is not None else preview.findings_after)
         if not remaining:
             summary.append("Nothing.", style="green")
         else:
@@ -286,7 +298,9 @@ class ReviewScreen(WizardScreen):
             for finding in remaining:
                 summary.append_text(finding_line(finding))
                 summary.append("\n")
-            summary.rstrip()
+        for problem in facts.problems if facts is not None else ():
+            summary.append(f"\nWarning: {problem}", style="bold yellow")
+        summary.rstrip()
         self.query_one("#review-findings", Static).update(summary)
         save = self.query_one("#save", Button)
         if preview.changed:
@@ -371,26 +385,31 @@ class ReviewScreen(WizardScreen):
         risky = list(self.preview.may_break)
         if risky:
             # Asked once, explicitly, naming each: nothing that may break is written on
-            # one keypress.
-            from wizard.impact import change_report, save_confirmation
+            # one keypress; No (Enter) writes the changes that cannot break a job.
+            from wizard.impact import change_report, declined_note, save_confirmation
             from wizard.tui.screens.confirm_save import ConfirmSaveScreen
+
+            safe = len(self.preview.changes) - len(risky)
 
             def answered(yes: bool | None) -> None:
                 if yes:
                     self._write(folder)
+                elif yes is False and safe:
+                    self._write(folder, safe_only=True)
                 else:
                     self.query_one("#save", Button).focus()
 
-            question = ConfirmSaveScreen(save_confirmation(len(risky)), change_report(risky))
+            lines = [*change_report(risky), "", f"{declined_note(safe)}."]
+            question = ConfirmSaveScreen(save_confirmation(len(risky)), lines)
             self.app.push_screen(question, answered)
             return
         self._write(folder)
 
-    def _write(self, folder: Path | None) -> None:
+    def _write(self, folder: Path | None, *, safe_only: bool = False) -> None:
         self.saving = True
         self.query_one("#save", Button).disabled = True
         self.query_one("#save-problem", Static).update(Text("Saving…", style="dim"))
-        self.post_message(self.SaveRequested(folder))
+        self.post_message(self.SaveRequested(folder, safe_only=safe_only))
 
     def action_page(self, direction: int) -> None:
         """PageDown/PageUp: the review (answers, changes, diff) moves by one page."""

@@ -13,6 +13,7 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label, Static
 
 from wizard.secrets import outward
+from wizard.settings_facts import runner_label
 from wizard.tui.messages import QuitWithoutSaving
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.state import START, FileFacts, Mode
@@ -62,7 +63,7 @@ def facts_line(facts: FileFacts) -> Text:
     count = len(facts.runners)
     text = Text(f"Found {count} runner{'s' if count != 1 else ''}", style="green")
     if facts.runners:
-        names = outward(", ".join(r.name or f"#{r.index + 1}" for r in facts.runners[:4]))
+        names = outward(", ".join(runner_label(r.name, r.index) for r in facts.runners[:4]))
         more = f" and {count - 4} more" if count > 4 else ""
         text.append(f": {names}{more}")
     return text
