@@ -422,6 +422,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # They build many long-lived objects and exit: collecting young objects every
         # 700 allocations cost a sixth of a harden of 10,000 runners.
         gc.set_threshold(100_000, 50, 100)
+    from wizard.secrets import KNOWN_SECRETS
+
+    KNOWN_SECRETS.clear()  # each run masks the secrets it reads, none of an earlier run's
     module = importlib.import_module(_COMMAND_MODULES[command])
     try:
         code: int = module.run(args)

@@ -21,6 +21,7 @@ from wizard.config_reading import get_ci, iter_runners
 from wizard.errors import ConfigError, MissingAnswerError, WizardError
 from wizard.model import RunnerIdentity
 from wizard.presets import Preset, load_preset
+from wizard.secrets import KNOWN_SECRETS
 from wizard.session import WizardSession
 from wizard.steps import applicable_fields, question
 from wizard.tomlfile.regular_file import read_regular_file
@@ -109,6 +110,7 @@ def read_token_file(path: Path) -> str:
         raise WizardError(f"{path}: not UTF-8 text (--token-file)") from None
     if any(c.isspace() for c in token):
         raise WizardError(f"{path}: a runner token is one word without spaces (--token-file)")
+    KNOWN_SECRETS.remember(token)
     return token
 
 

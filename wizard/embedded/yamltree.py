@@ -20,7 +20,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from wizard.embedded.blocks import split_lines
 from wizard.embedded.templates import mask_for_yaml
 from wizard.errors import ConfigError
-from wizard.secrets import mask_secret
+from wizard.secrets import mask_secret, remember_secrets_in
 
 YamlPath = tuple[str | int, ...]
 """Keys and sequence indexes from a document's root; the first item is the document."""
@@ -82,7 +82,17 @@ class YamlText:
         self.index = {}
         for number, root in enumerate(self.roots):
             self._walk(root, (number,), None, set())
+        self._remember_secrets()
         return self
+
+    def _remember_secrets(self) -> None:
+        """Every secret value in this text, remembered the moment it is read: values under
+        secret keys, ``{name, value}`` entries, secret environment entries, a Secret's data."""
+        for document in self.documents():
+            remember_secrets_in(document)
+            if isinstance(document, dict) and document.get("kind") == "Secret":
+                remember_secrets_in(document.get("data"), secret=True)
+                remember_secrets_in(document.get("stringData"), secret=True)
 
     def _walk(self, node: Node, path: YamlPath, key: ScalarNode | None, seen: set[int]) -> None:
         if id(node) in seen:

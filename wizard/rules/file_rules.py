@@ -347,8 +347,8 @@ def _environment_secrets(ctx: AuditContext) -> Iterator[Issue]:
         if not names:
             continue
         yield Issue(
-            f"environment gives every job {', '.join(names)}: any pipeline of any project on "
-            "this runner can print or send it",
+            f"environment gives every job {', '.join(names)}, and any pipeline of any project "
+            "on this runner can print or send it",
             runner_path(entry.index),
             spelled(entry.data, "environment"),
             entry.index,

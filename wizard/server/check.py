@@ -33,7 +33,7 @@ from wizard.rules import server_rules as R
 from wizard.rules.base import AuditContext
 from wizard.rules.catalogue import get_rule
 from wizard.rules.schema import SECURITY_KEYS
-from wizard.secrets import mask_text
+from wizard.secrets import KNOWN_SECRETS, mask_text
 from wizard.server.api import (
     GitLabApi,
     Manager,
@@ -546,6 +546,8 @@ def check_documents(
         for entry in iter_runners(effective_data(document))
         if isinstance(token := entry.get("token"), str) and token
     ) + ((options.api_token,) if options.api_token else ())
+    for secret in secrets:
+        KNOWN_SECRETS.remember(secret)  # masked by value in every output, echoes included
     clients: dict[tuple[str, str, str, str], HttpClient] = {}
     reports = []
     for document in documents:

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard import __version__
-from wizard.secrets import mask_secret, mask_text
+from wizard.secrets import KNOWN_SECRETS, mask_secret, mask_text, remember_secrets_in
 
 DEFAULT_TIMEOUT = 10.0
 """Seconds for one request, connection to last byte."""
@@ -76,7 +76,7 @@ class Response:
 
     def json(self) -> Any:
         try:
-            return json.loads(self.body.decode("utf-8"))
+            parsed = json.loads(self.body.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
             kind = self.headers.get("content-type", "no content type").split(";")[0]
             raise ServerError(
@@ -85,6 +85,10 @@ class Response:
                 status=self.status,
                 kind="json",
             ) from None
+        # A token a server answers with (a runner's, or ours echoed back) is a secret of
+        # this run from now on: every output masks it by value.
+        remember_secrets_in(parsed)
+        return parsed
 
 
 def clean(text: str, limit: int = 160) -> str:
@@ -170,6 +174,10 @@ class HttpClient:
     secrets: tuple[str, ...] = ()
     sleep: Callable[[float], None] = time.sleep
     _opener: urllib.request.OpenerDirector | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        for secret in self.secrets:
+            KNOWN_SECRETS.remember(secret)
 
     def scrub(self, text: str) -> str:
         """Mask the secrets this client carries, and any token shape, in ``text``."""
