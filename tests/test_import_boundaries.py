@@ -249,6 +249,7 @@ def test_only_the_file_layer_imports_tomlkit() -> None:
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("text safe for a terminal", ("wizard.printable",)),
     ("base", ("wizard", "wizard.model", "wizard.errors", "wizard.secrets", "wizard.keys")),
+    ("typed values and the renderers of every output", ("wizard.safe_text",)),
     ("what a config means", ("wizard.config_reading",)),
     ("the file, and the rules", ("wizard.tomlfile", "wizard.rules")),
     ("the file inside YAML", ("wizard.embedded",)),
@@ -365,6 +366,7 @@ def test_the_file_layer_knows_no_answers_and_no_rules() -> None:
                 "wizard.model",
                 "wizard.errors",
                 "wizard.secrets",
+                "wizard.safe_text",
                 "wizard.config_reading",
             }, relative
 

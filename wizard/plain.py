@@ -235,8 +235,8 @@ def review_text(
     lines = [count_line(preview.findings_before, preview.findings_after)]
     if preview.managed and preview.changed:
         lines += _wrap(f"warning: {preview.managed}", " " * 9)
-    for line in change_report(preview.changes):
-        lines += _wrap(line, " " * 8)
+    for report_line in change_report(preview.changes):
+        lines += _wrap(report_line, " " * 8)
     if preview.to_fill_in:
         lines.append(FILL_IN_HEADING)
         for gap in preview.to_fill_in:

@@ -30,7 +30,13 @@ from dataclasses import dataclass
 from typing import IO, NewType
 
 from wizard.printable import printable, printable_json
-from wizard.secrets import KNOWN_SECRETS, is_secret_key, mask_secret, mask_text
+from wizard.secrets import (
+    KNOWN_SECRETS,
+    is_secret_key,
+    mask_secret,
+    mask_string_value,
+    mask_text,
+)
 
 Safe = NewType("Safe", str)
 """Text fit for an output: made only by :func:`render`, :func:`shown` and the masked diff."""
@@ -56,7 +62,7 @@ class FileValue:
         """The value masked for any output: whole when its key is secret, else as free text."""
         if self.secret:
             return Safe(mask_secret(self.raw))
-        return Safe(mask_text(self.raw))
+        return Safe(mask_string_value(self.raw))
 
     def __str__(self) -> str:
         return self.shown()
@@ -93,6 +99,17 @@ def render(template: str, /, **holes: Hole) -> Safe:
     return Safe(template.format_map({name: shown(value) for name, value in holes.items()}))
 
 
+def compose(template: str, /, **parts: Safe) -> Safe:
+    """Our sentence with parts that are already safe (rendered values, other sentences):
+    nothing is masked again, and a raw value cannot be passed (it is not :data:`Safe`)."""
+    return Safe(template.format_map(parts))
+
+
+def one_line(text: Safe) -> Safe:
+    """Safe text made one line for a terminal: newlines and control characters escaped."""
+    return Safe(printable(text, one_line=True))
+
+
 def ours(text: str) -> Safe:
     """A sentence of our own with no value in it, as it is."""
     return Safe(text)
@@ -121,6 +138,15 @@ def json_safe(value: FileValue | Safe | int | float | bool | None) -> JsonSafe:
     return value
 
 
+def emit_json(report: dict[str, JsonSafe], *, stream: IO[str] | None = None) -> None:
+    """Write a JSON report whose every field went through :func:`json_safe` or
+    :func:`json_tree`; the one way the commands write JSON."""
+    import json
+
+    out = stream if stream is not None else sys.stdout
+    out.write(printable_json(json.dumps(report, indent=2, ensure_ascii=False)) + "\n")
+
+
 def json_tree(value: object, *, key: str | None = None) -> JsonSafe:
     """A JSON-like value read from a file (a setting's before/after), every string in it a
     file value under ``key``: secret keys mask whole, any other string as free text."""
@@ -129,7 +155,10 @@ def json_tree(value: object, *, key: str | None = None) -> JsonSafe:
     if isinstance(value, bool | int | float) or value is None:
         return value
     if isinstance(value, Mapping):
-        return {str(json_safe(FileValue(str(k)))): json_tree(v, key=str(k)) for k, v in value.items()}
+        return {
+            str(json_safe(FileValue(str(name)))): json_tree(item, key=str(name))
+            for name, item in value.items()
+        }
     if isinstance(value, list | tuple):
         return [json_tree(item, key=key) for item in value]
     return json_safe(FileValue(str(value), key))

@@ -441,6 +441,12 @@ def _masked_content(literal: str, rewrite: Callable[[str], str]) -> str:
     return delimiter + rewrite(inner) + delimiter
 
 
+def mask_string_value(text: str) -> str:
+    """One string value from a file, not under a secret key: a whole ``NAME=value`` entry
+    with a secret name masked whole (a docker auth JSON included), else as free text."""
+    return _masked_entry(text)
+
+
 def _masked_entry(inner: str) -> str:
     stripped = inner.strip()
     entry = _WHOLE_ENTRY.fullmatch(stripped)

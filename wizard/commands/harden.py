@@ -19,6 +19,16 @@ from wizard.embedded import load_document
 from wizard.errors import ConfigError, WizardError
 from wizard.impact import change_report, changes_for_edits, changes_for_fixes, managed_warning
 from wizard.model import Change, Edit, Trust
+from wizard.safe_text import (
+    JsonSafe,
+    compose,
+    emit,
+    emit_json,
+    joined,
+    json_safe,
+    render,
+    shown,
+)
 from wizard.secrets import outward
 from wizard.tomlfile.diffs import masked_diff
 from wizard.tomlfile.document import ConfigDocument
@@ -159,21 +169,41 @@ def run(args: argparse.Namespace) -> int:
             result, preset_plan, changes = plan_file(path, args)
             needs_mode = result.fix_mode and not result.changed
             if args.dry_run:
+                # Every line goes out through emit(): our sentences as templates, the file's
+                # name and values in holes, each masked on its own (see wizard.safe_text).
+                shown_name = shown(name)
                 for note in preset_plan.skipped:
-                    print(outward(f"{name}: {note}"), file=sys.stderr)
+                    emit(render("{name}: {note}\n", name=name, note=note), stream=sys.stderr)
                 diff = masked_diff(result.before, result.after, label=name)
                 warning = managed_warning(result.before.text) if result.changed else None
                 if warning:
-                    print(f"{name}: warning: {warning}", file=sys.stderr)
+                    emit(render("{name}: warning: {w}\n", name=name, w=warning), stream=sys.stderr)
                 if changes:
                     # May-break changes first, under their own heading, before the diff.
-                    report = "\n".join(change_report(changes))
-                    sys.stdout.write(outward(f"{name}: planned changes\n{report}\n"))
-                sys.stdout.write(outward(diff))
+                    report = joined(change_report(changes))
+                    emit(
+                        compose(
+                            "{name}: planned changes\n{report}\n", name=shown_name, report=report
+                        )
+                    )
+                emit(diff)
                 if needs_mode:
-                    sys.stdout.write(f"{name}: would set mode 0600 (group/other can read it)\n")
+                    emit(
+                        compose(
+                            "{name}: would set mode 0600 (group/other can read it)\n",
+                            name=shown_name,
+                        )
+                    )
                 for finding, reason in result.skipped:
-                    print(f"{name}: would not fix {finding.rule} ({reason})", file=sys.stderr)
+                    emit(
+                        render(
+                            "{name}: would not fix {rule} ({reason})\n",
+                            name=name,
+                            rule=finding.rule,
+                            reason=reason,
+                        ),
+                        stream=sys.stderr,
+                    )
                 if result.changed or needs_mode or result.skipped:
                     status = max(status, EXIT_FINDINGS)
                 continue
@@ -208,23 +238,22 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_json(args: argparse.Namespace) -> int:
     """``--format json``: each file's planned changes with their impact, and the masked diff."""
-    import json
 
     from wizard import __version__
     from wizard.impact import change_to_dict, may_break_first
-    from wizard.secrets import mask_text
 
     status = EXIT_OK
-    files: list[dict[str, object]] = []
+    files: list[dict[str, JsonSafe]] = []
     for name in args.paths:
         path = Path(name)
-        entry: dict[str, object] = {"path": name}
+        entry: dict[str, JsonSafe] = {"path": json_safe(shown(name))}
         try:
             result, preset_plan, changes = plan_file(path, args)
             entry["changes"] = [change_to_dict(c) for c in may_break_first(changes)]
-            entry["diff"] = masked_diff(result.before, result.after, label=name)
-            entry["left_alone"] = [mask_text(note) for note in preset_plan.skipped]
-            entry["managed_warning"] = managed_warning(result.before.text)
+            entry["diff"] = json_safe(masked_diff(result.before, result.after, label=name))
+            entry["left_alone"] = [json_safe(shown(note)) for note in preset_plan.skipped]
+            warning = managed_warning(result.before.text)
+            entry["managed_warning"] = json_safe(shown(warning)) if warning else None
             needs_mode = result.fix_mode and not result.changed
             entry["set_mode_0600"] = needs_mode
             written = False
@@ -237,14 +266,14 @@ def _run_json(args: argparse.Namespace) -> int:
             if args.dry_run and (result.changed or needs_mode):
                 status = max(status, EXIT_FINDINGS)
         except WizardError as error:
-            entry["error"] = mask_text(str(error))
+            entry["error"] = json_safe(shown(str(error)))
             status = EXIT_ERROR
         files.append(entry)
-    report = {
+    report: dict[str, JsonSafe] = {
         "schema": 1,
         "tool": {"name": "runner-wizard", "version": __version__},
         "dry_run": bool(args.dry_run),
-        "files": files,
+        "files": list[JsonSafe](files),
     }
-    sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    emit_json(report)
     return status

@@ -374,7 +374,9 @@ class ReviewScreen(WizardScreen):
                 else:
                     self.query_one("#save", Button).focus()
 
-            question = ConfirmSaveScreen(save_confirmation(len(risky)), change_report(risky))
+            question = ConfirmSaveScreen(
+                save_confirmation(len(risky)), list[str](change_report(risky))
+            )
             self.app.push_screen(question, answered)
             return
         self._write(folder)
