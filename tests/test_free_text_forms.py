@@ -30,7 +30,7 @@ FORMS: dict[str, tuple[str, str]] = {
     "netrc password": (f"machine gitlab.example.com login ci password {SECRET}", SECRET),
     "aws configure set": (f"aws configure set aws_secret_access_key {SECRET}", SECRET),
     "redis://:pass@": (f"redis://:{SECRET}@cache:6379/0", SECRET),
-    "postgres password with @": (f"postgresql://app:p@ss{SECRET}@db/app", "p@ss"),
+    "postgres password with @": (f"postgresql://app:p@ss{SECRET}@db/app", SECRET),
     "upper-case GLPAT": (f"GLPAT-{SECRET}abcd", SECRET),
     "glft token": (f"glft-{SECRET}abcd", SECRET),
     "PEM private key": (

@@ -42,6 +42,7 @@ from wizard.safe_text import (
     shown,
 )
 from wizard.secrets import is_secret_key, mask_toml_value, outward
+from wizard.tomlfile.document import ConfigDocument
 from wizard.tomlfile.edits import apply_in_place, resolve_table
 from wizard.tomlfile.rendering import render_value
 
@@ -384,6 +385,18 @@ def _lookup(data: Mapping[str, Any], table: TablePath, key: str) -> tuple[Any, M
     if owner is None:
         return None, {}
     return get_ci(owner, key), owner
+
+
+def readable_data(document: ConfigDocument) -> Mapping[str, Any]:
+    """The document's data as changes read their "before": the TOML, and for a values file
+    the chart's values too, so that a chart edit shows the value it replaces."""
+    from wizard.embedded.document import CHART, as_embedded
+
+    embedded = as_embedded(document)
+    chart = embedded.chart_values() if embedded is not None else None
+    if not chart:
+        return document.data
+    return {**document.data, CHART: chart}
 
 
 def changes_for_edits(

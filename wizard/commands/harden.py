@@ -17,7 +17,13 @@ from wizard.commands.common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, print_err
 from wizard.config_reading import iter_runners
 from wizard.embedded import load_document
 from wizard.errors import ConfigError, WizardError
-from wizard.impact import change_report, changes_for_edits, changes_for_fixes, managed_warning
+from wizard.impact import (
+    change_report,
+    changes_for_edits,
+    changes_for_fixes,
+    managed_warning,
+    readable_data,
+)
 from wizard.model import Change, Edit, Trust
 from wizard.safe_text import (
     JsonSafe,
@@ -141,7 +147,7 @@ def plan_file(
     )
     result.before = document
     changes, data = changes_for_edits(
-        document.data, edits, source=preset_plan.source or "answers", names=names
+        readable_data(document), edits, source=preset_plan.source or "answers", names=names
     )
     fixed, _data = changes_for_fixes(data, result.applied, names)
     return result, preset_plan, changes + fixed
