@@ -500,9 +500,31 @@ def mask_toml_value(key: str, value_text: str) -> str:
         if is_secret_key(owner) or (after_flag and _could_be_secret(inner)):
             out.append(mask_literal(literal))
         else:
-            out.append(_masked_content(literal, _masked_entry))
+            out.append(_masked_string(literal))
         previous = inner
     return "".join(out)
+
+
+def _masked_string(literal: str) -> str:
+    """A string literal not under a secret key, masked by what it holds.
+
+    A basic string's escapes (``\\"``, ``\\n``) would hide a form from the patterns
+    (``--user \\"u:p\\"``, a PEM key written with ``\\n``): its decoded content is
+    masked, and written again as a basic string when anything was masked.
+    """
+    if literal.startswith('"') and not literal.startswith('"""') and "\\" in literal:
+        import json
+
+        try:
+            decoded = json.loads(literal)
+        except ValueError:
+            decoded = None
+        if isinstance(decoded, str):
+            masked = _masked_entry(decoded)
+            if masked == decoded:
+                return literal
+            return '"' + _escaped(masked) + '"'
+    return _masked_content(literal, _masked_entry)
 
 
 def mask_strings(value: Any) -> Any:
