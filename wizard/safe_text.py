@@ -119,6 +119,12 @@ def joined(parts: list[Safe], separator: str = "\n") -> Safe:
     return Safe(separator.join(parts))
 
 
+def write_out(text: Safe, *, stream: IO[str] | None = None) -> None:
+    """Write a whole report its renderer made safe (masked per value and field, escaped
+    for its format); the one way the commands write a report."""
+    (stream if stream is not None else sys.stdout).write(text)
+
+
 def emit(text: Safe, *, stream: IO[str] | None = None, one_line: bool = False) -> None:
     """Write safe text to a terminal or pipe: known secret values masked once more, control
     characters escaped. The only way the commands write text to stdout or stderr."""

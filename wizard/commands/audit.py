@@ -13,6 +13,7 @@ from wizard.commands.common import EXIT_ERROR, exit_code, print_error, render, t
 from wizard.embedded import load_document
 from wizard.errors import ConfigError
 from wizard.model import DEFAULT_TRUST, Finding, Trust
+from wizard.safe_text import write_out
 
 if TYPE_CHECKING:
     from wizard.presets import Preset
@@ -75,5 +76,5 @@ def run(args: argparse.Namespace) -> int:
             print_error("nothing could be checked on the server")
             return EXIT_ERROR
         return exit_code(reports, args.fail_on)
-    sys.stdout.write(render(reports, args.format))
+    write_out(render(reports, args.format))
     return exit_code(reports, args.fail_on)

@@ -10,6 +10,7 @@ from wizard import __version__
 from wizard.audit import FileReport
 from wizard.model import Finding, table_name
 from wizard.printable import printable_json
+from wizard.safe_text import Safe
 from wizard.secrets import mask_text
 
 SCHEMA_VERSION = 1
@@ -80,7 +81,7 @@ _OUTLINE_DEPTH = 3
 """Containers down to each file's findings list are laid out on lines of their own."""
 
 
-def render_json(reports: Iterable[FileReport]) -> str:
+def render_json(reports: Iterable[FileReport]) -> Safe:
     """The report, one finding per line.
 
     ``json.dumps`` with ``indent`` runs the pure-Python encoder, which took
@@ -90,7 +91,7 @@ def render_json(reports: Iterable[FileReport]) -> str:
     out: list[str] = []
     _write(report_to_dict(reports), 0, out)
     out.append("\n")
-    return printable_json("".join(out))
+    return Safe(printable_json("".join(out)))
 
 
 def _write(value: Any, depth: int, out: list[str]) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from wizard.audit import FileReport
 from wizard.model import Finding, Impact, Severity
 from wizard.rules.catalogue import get_rule
+from wizard.safe_text import Safe
 from wizard.secrets import outward
 
 _ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO)
@@ -50,7 +51,7 @@ def render_finding(finding: Finding, *, indent: str = "    ") -> list[str]:
     return lines
 
 
-def render_text(reports: Iterable[FileReport]) -> str:
+def render_text(reports: Iterable[FileReport]) -> Safe:
     out: list[str] = []
     for report in reports:
         if report.error is not None:
@@ -75,4 +76,4 @@ def render_text(reports: Iterable[FileReport]) -> str:
         out.append("")
     text = "\n".join(out).rstrip("\n")
     # Names and messages come from the file: masked, and escaped for the terminal.
-    return outward(text) + "\n" if text else ""
+    return Safe(outward(text) + "\n" if text else "")
