@@ -6,7 +6,7 @@ runs once per file (a *channel*), and every channel's whole output (stdout,
 stderr, the files it writes and their names) is searched for every secret:
 
     :data:`FORM_COUNT` forms (config.toml) times 12 channels, and :data:`YAML_FORM_COUNT`
-    forms (values file) times 6: 984 form-channel pairs, pinned by
+    forms (values file) times 7: 1,046 form-channel pairs, pinned by
     ``test_the_harness_covers_what_it_says``.
 
 Script forms sit in ``pre_build_script`` and, one a string, in ``environment``, whose
@@ -323,6 +323,7 @@ YAML_CHANNELS: dict[str, Channel] = {
 }
 
 EXTRA_TOML_CHANNELS = ("server-check text", "server-check json", "TUI through Pilot")
+EXTRA_YAML_CHANNELS = ("TUI through Pilot",)
 
 FORM_COUNT = len(toml_secrets("Tm"))
 YAML_FORM_COUNT = len(yaml_secrets())
@@ -438,18 +439,20 @@ def test_no_planted_secret_leaves_through_server_check(
 # -- the TUI through Pilot ---------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("name", ["config.toml", "values.yaml"])
 async def test_no_planted_secret_reaches_any_tui_screen(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:
     from tests.tui_support import SIZE, next_until, position, press, screen_text, settle
     from wizard.tui.app import build_app
 
     monkeypatch.chdir(tmp_path)
-    path = tmp_path / "config.toml"
-    path.write_text(config_toml(), encoding="utf-8")
+    path = tmp_path / name
+    yaml_file = name.endswith(".yaml")
+    path.write_text(values_yaml() if yaml_file else config_toml(), encoding="utf-8")
     path.chmod(0o600)
-    secrets = toml_secrets("Tm")
-    app = build_app(Path("config.toml"))
+    secrets = yaml_secrets() if yaml_file else toml_secrets("Tm")
+    app = build_app(Path(name))
     seen: list[str] = []
 
     def check() -> None:
@@ -472,9 +475,10 @@ async def test_no_planted_secret_reaches_any_tui_screen(
 def test_the_harness_covers_what_it_says() -> None:
     """The numbers the issue's note quotes: planted forms times channels."""
     toml_channels = len(TOML_CHANNELS) + len(EXTRA_TOML_CHANNELS)
+    yaml_channels = len(YAML_CHANNELS) + len(EXTRA_YAML_CHANNELS)
     assert (FORM_COUNT, toml_channels) == (51, 12)
-    assert (YAML_FORM_COUNT, len(YAML_CHANNELS)) == (62, 6)
-    assert FORM_COUNT * toml_channels + YAML_FORM_COUNT * len(YAML_CHANNELS) == 984
+    assert (YAML_FORM_COUNT, yaml_channels) == (62, 7)
+    assert FORM_COUNT * toml_channels + YAML_FORM_COUNT * yaml_channels == 1046
 
 
 def test_a_leak_would_be_seen(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
