@@ -59,7 +59,7 @@ _SECRET_ASSIGNMENT = re.compile(
 """``NAME=value`` pairs inside strings: ``MachineOptions``, ``environment`` and the like."""
 
 _NOT_A_SECRET_VALUE = re.compile(
-    r"(?i)true|false|-?\d{1,9}(\.\d+)?|\d{4}-\d{2}-\d{2}[T ]?[\d:.Z+-]*"
+    r"(?i)true|false|-?\d{1,9}(\.\d+)?|\d{4}-\d{2}-\d{2}[T ]?[\d:.Z+-]*|[|>][-+]?\d?"
 )
 """Booleans, numbers and dates: ``automount_service_account_token = false`` hides nothing."""
 
@@ -242,7 +242,7 @@ class SecretValues:
         value = value.strip()
         if "\n" in value:
             for line in value.splitlines():
-                if len(line.strip()) >= 8:
+                if len(line.strip()) >= 8 and not _PEM_ARMOUR.match(line.strip()):
                     self.remember(line)
         elif len(value) > _LONGEST_REMEMBERED:
             size = _LONGEST_REMEMBERED
@@ -293,6 +293,9 @@ def _trie_pattern(values: set[str]) -> str:
 
     return build(trie)
 
+
+_PEM_ARMOUR = re.compile(r"-----(?:BEGIN|END) ")
+"""A PEM key's first and last lines say what it is, not what it holds: they stay readable."""
 
 KNOWN_SECRETS = SecretValues()
 """The one registry of this run; :func:`wizard.cli.main` starts each run with it empty."""
@@ -555,7 +558,8 @@ _SECRET_NAME_WORDS = re.compile(
 _NOT_SECRET_NAME_SHAPES = re.compile(
     r"(?i)^(?:secrets?|secretname|existingsecret|.*secretref|.*name|.*names|.*file|.*path|"
     r".*_at|.*expires.*|.*overwrite_allowed|.*enabled|.*ttl|.*type|.*url|.*region|.*ids?|"
-    r"automount.*|ff_.*|.*(?:token|secret)key|.*(?:mode|policy|method|endpoint|provider))$"
+    r"automount.*|ff_.*|.*(?:token|secret)key|.*(?:mode|policy|method|endpoint|provider)|"
+    r".*ref|.*refs|.*from)$"
 )
 
 
@@ -598,7 +602,7 @@ def remember_secrets_in(data: Any, *, secret: bool = False) -> None:
             for key, value in item.items():
                 key_text = str(key)
                 is_secret = under_secret or is_secret_name(key_text)
-                if named_secret and key_text in ("value", "valueFrom"):
+                if named_secret and key_text == "value":
                     is_secret = True
                 stack.append((value, is_secret))
         elif isinstance(item, list | tuple):
