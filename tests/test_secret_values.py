@@ -146,3 +146,24 @@ def test_compose_takes_only_safe_parts() -> None:
     assert compose("runner {part}", part=part) == "runner glrt-…7890"
     assert isinstance(compose("x", **{}), str)
     assert Safe("a") == "a"
+
+
+def test_a_rule_message_made_from_a_template_is_shown_as_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The sentence after ``…_SECRET_KEY:`` would lose a word if it were scanned as free
+    text; made from a template, only the names (the hole) are masked."""
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[[runners]]\n  name = "r"\n  executor = "shell"\n'
+        '  environment = ["RANCHER_ACCESS_KEY=abcdefgh1234", "RANCHER_SECRET_KEY=zyxwvu98765"]\n',
+        encoding="utf-8",
+    )
+    main(["audit", "--format", "json", str(path)])
+    report = json.loads(capsys.readouterr().out)
+    messages = [f["message"] for f in report["files"][0]["findings"]]
+    assert (
+        "environment gives every job RANCHER_ACCESS_KEY, RANCHER_SECRET_KEY: any pipeline of "
+        "any project on this runner can print or send it"
+    ) in messages
+    assert not any("abcdefgh1234" in m or "zyxwvu98765" in m for m in messages)

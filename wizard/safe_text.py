@@ -110,6 +110,18 @@ def one_line(text: Safe) -> Safe:
     return Safe(printable(text, one_line=True))
 
 
+class Message(str):
+    """A rule's message made from a template: each hole masked on its own, the sentence as
+    written. The audit shows it as it is; a plain ``str`` message is still masked as free
+    text, since it may quote a value unmarked."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, template: str, /, **holes: Hole) -> Message:
+        return cls(render(template, **holes))
+
+
 def ours(text: str) -> Safe:
     """A sentence of our own with no value in it, as it is."""
     return Safe(text)

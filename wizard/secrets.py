@@ -531,9 +531,14 @@ def _masked_string(literal: str) -> str:
 
 
 def mask_strings(value: Any) -> Any:
-    """Every string in a JSON-like structure, masked (for JSON and SARIF reports)."""
+    """Every string in a JSON-like structure, masked (for JSON and SARIF reports).
+
+    A ``str`` subclass is text a renderer already made safe from a template (a rule's
+    :class:`wizard.safe_text.Message`): only known secret values are masked in it, our
+    sentence is not scanned again.
+    """
     if isinstance(value, str):
-        return mask_text(value)
+        return KNOWN_SECRETS.mask(value) if type(value) is not str else mask_text(value)
     if isinstance(value, dict):
         return {
             mask_text(k) if isinstance(k, str) else k: mask_strings(v) for k, v in value.items()

@@ -11,7 +11,7 @@ from wizard.audit import FileReport
 from wizard.model import Finding, table_name
 from wizard.printable import printable_json
 from wizard.safe_text import Safe
-from wizard.secrets import mask_text
+from wizard.secrets import KNOWN_SECRETS, mask_text
 
 SCHEMA_VERSION = 1
 
@@ -66,6 +66,8 @@ def _masked(value: Any, seen: dict[str, str]) -> Any:
     times; masking each occurrence again was most of an audit's time.
     """
     if isinstance(value, str):
+        if type(value) is not str:  # a template-made message: safe already, not rescanned
+            return KNOWN_SECRETS.mask(value)
         masked = seen.get(value)
         if masked is None:
             masked = seen[value] = mask_text(value)

@@ -7,9 +7,13 @@ from collections.abc import Iterable
 
 from wizard.audit import FileReport
 from wizard.model import Finding, Impact, Severity
+from wizard.printable import printable
 from wizard.rules.catalogue import get_rule
-from wizard.safe_text import Safe
-from wizard.secrets import outward
+from wizard.safe_text import Message, Safe
+from wizard.secrets import KNOWN_SECRETS, outward
+
+_KEEP = "\x00"
+"""Marks a line already made safe; a NUL never comes from a file (it is escaped first)."""
 
 _ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO)
 
@@ -30,9 +34,14 @@ def _runner_heading(finding: Finding) -> str:
 
 def render_finding(finding: Finding, *, indent: str = "    ") -> list[str]:
     where = f"line {finding.line}" if finding.line else ("missing" if finding.key else "file")
+    message = finding.message
+    if isinstance(message, Message):
+        # Made from a template: shown as written (escaped below); a marker keeps the
+        # report's free-text pass off it.
+        message = _KEEP + printable(KNOWN_SECRETS.mask(message), one_line=True)
     lines = [
         f"{indent}{finding.severity.value.upper():8} {finding.rule}  ({where})",
-        f"{indent}  {finding.message}",
+        f"{indent}  {message}",
     ]
     try:
         remedy = get_rule(finding.rule).remedy
@@ -74,6 +83,19 @@ def render_text(reports: Iterable[FileReport]) -> Safe:
             )
         out.append(summary)
         out.append("")
-    text = "\n".join(out).rstrip("\n")
-    # Names and messages come from the file: masked, and escaped for the terminal.
-    return Safe(outward(text) + "\n" if text else "")
+    # Names and messages come from the file: masked, and escaped for the terminal; a
+    # template-made message (marked) is not scanned again.
+    shown: list[str] = []
+    pending: list[str] = []
+    for line in "\n".join(out).rstrip("\n").split("\n"):
+        if _KEEP in line:
+            if pending:
+                shown.append(outward("\n".join(pending)))  # one pass per run of lines
+                pending = []
+            shown.append(line.replace(_KEEP, ""))
+        else:
+            pending.append(line)
+    if pending:
+        shown.append(outward("\n".join(pending)))
+    text = "\n".join(shown).rstrip("\n")
+    return Safe(text + "\n" if text else "")

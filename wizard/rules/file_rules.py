@@ -19,6 +19,7 @@ from wizard.config_reading import (
 )
 from wizard.model import FixSafety, Issue, Severity, Trust
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, pin_feature_flag, set_in
+from wizard.safe_text import Message
 
 _S = Severity
 ADVANCED = f"{DOCS}/configuration/advanced-configuration/"
@@ -347,8 +348,11 @@ def _environment_secrets(ctx: AuditContext) -> Iterator[Issue]:
         if not names:
             continue
         yield Issue(
-            f"environment gives every job {', '.join(names)}, and any pipeline of any project "
-            "on this runner can print or send it",
+            Message.of(
+                "environment gives every job {names}: any pipeline of any project on this "
+                "runner can print or send it",
+                names=", ".join(names),
+            ),
             runner_path(entry.index),
             spelled(entry.data, "environment"),
             entry.index,
