@@ -92,6 +92,8 @@ def identity_from(
             raise WizardError(f"{flag}: {problem}")
         given_url = normalized_url(given_url)
     token = read_token_file(Path(token_file)) if token_file else env.get("CI_SERVER_TOKEN")
+    if token:
+        KNOWN_SECRETS.remember(token)  # a token the tool holds is masked by value everywhere
     return RunnerIdentity(
         name=name or env.get("RUNNER_NAME") or None,
         url=given_url,
