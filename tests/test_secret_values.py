@@ -53,7 +53,8 @@ def test_every_place_a_file_can_hold_a_secret_is_collected() -> None:
                 {"name": "CACHE_S3_SECRET_KEY", "value": "NameValueSecret02"},
                 {"name": "LANG", "value": "C.UTF-8-kept"},
             ],
-            "password": ["ListUnderKey03", {"inner": "MapUnderKey04"}],
+            "password": ["ListUnderKey03"],
+            "credentials": {"inner": "MapUnderKey04"},
             "runners": [
                 {
                     "environment": [
@@ -167,3 +168,18 @@ def test_a_rule_message_made_from_a_template_is_shown_as_written(
         "any project on this runner can print or send it"
     ) in messages
     assert not any("abcdefgh1234" in m or "zyxwvu98765" in m for m in messages)
+
+
+def test_volume_tables_a_secret_name_and_placeholders_are_not_remembered() -> None:
+    """Seen in real files: ``[[runners.kubernetes.volumes.secret]]`` (volumes, not
+    secrets), the chart's ``runners.secret: gitlab-runner`` (a Secret's name), and
+    ``REGISTRY_PASSWORD=PASSWORD`` (a placeholder): masking those everywhere hid
+    ``service_account = "gitlab-runner"`` and a volume's ``mount_path`` from diffs."""
+    remember_secrets_in(
+        {
+            "runners": {"secret": "gitlab-runner", "serviceAccountName": "gitlab-runner"},
+            "kubernetes": {"volumes": {"secret": [{"name": "ssh", "mount_path": "/root/.sshx"}]}},
+            "environment": ["REGISTRY_PASSWORD=PASSWORD"],
+        }
+    )
+    assert len(KNOWN_SECRETS) == 0

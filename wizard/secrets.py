@@ -606,12 +606,24 @@ def remember_secrets_in(data: Any, *, secret: bool = False) -> None:
             named_secret = isinstance(name, str) and is_secret_name(name)
             for key, value in item.items():
                 key_text = str(key)
-                is_secret = under_secret or is_secret_name(key_text)
+                is_secret = under_secret or _holds_secrets(key_text)
                 if named_secret and key_text == "value":
                     is_secret = True
+                if is_secret and not under_secret and isinstance(value, list):
+                    # A table array under a secret-looking key describes things
+                    # (``[[runners.kubernetes.volumes.secret]]``): its tables are read as
+                    # any others; its strings are secrets.
+                    stack.extend((item, not isinstance(item, Mapping)) for item in value)
+                    continue
                 stack.append((value, is_secret))
         elif isinstance(item, list | tuple):
             stack.extend((value, under_secret) for value in item)
+
+
+def _holds_secrets(key: str) -> bool:
+    """Whether every string under ``key`` is a secret: not a bare ``secret``, which in the
+    chart's ``runners.secret`` and the runner's volumes names a Kubernetes Secret."""
+    return is_secret_name(key) and key.casefold() != "secret"
 
 
 def _remember_entry(text: str) -> None:
@@ -622,6 +634,8 @@ def _remember_entry(text: str) -> None:
     if entry is None or not is_secret_name(entry["name"]):
         return
     value = entry["value"]
+    if value.strip().casefold() in entry["name"].casefold():
+        return  # ``REGISTRY_PASSWORD=PASSWORD``: a placeholder, and masked by the entry anyway
     KNOWN_SECRETS.remember(value)
     if value.lstrip().startswith("{"):
         import json
