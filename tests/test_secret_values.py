@@ -183,3 +183,28 @@ def test_volume_tables_a_secret_name_and_placeholders_are_not_remembered() -> No
         }
     )
     assert len(KNOWN_SECRETS) == 0
+
+
+def test_both_wizards_show_a_template_message_as_written() -> None:
+    from wizard.model import Finding, Severity
+    from wizard.safe_text import Message, shown_message
+    from wizard.tui.formatting import finding_line
+
+    message = Message.of(
+        "environment gives every job {names}: any pipeline can print it", names="X_SECRET_KEY"
+    )
+    finding = Finding(
+        rule="environment-secrets",
+        severity=Severity.HIGH,
+        message=message,
+        table=("runners", 0),
+        key="environment",
+        runner_index=0,
+        runner="r",
+        line=4,
+        fix=None,
+    )
+    assert "X_SECRET_KEY: any pipeline can print it" in finding_line(finding).plain
+    assert str(shown_message(message)) == str(message)
+    # A plain sentence is still masked whole, as free text.
+    assert shown_message("X_SECRET_KEY: anything") == "X_SECRET_KEY: …"

@@ -122,6 +122,14 @@ class Message(str):
         return cls(render(template, **holes))
 
 
+def shown_message(message: str, *, one_line: bool = False) -> Safe:
+    """A finding's message for a screen or a line: a :class:`Message` as written (known
+    secrets masked, controls escaped), any other as free text masked whole."""
+    if isinstance(message, Message):
+        return Safe(printable(KNOWN_SECRETS.mask(message), one_line=one_line))
+    return Safe(printable(mask_text(message), one_line=one_line))
+
+
 def ours(text: str) -> Safe:
     """A sentence of our own with no value in it, as it is."""
     return Safe(text)
