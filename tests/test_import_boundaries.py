@@ -255,6 +255,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "base",
         ("wizard", "wizard.model", "wizard.errors", "wizard.secrets", "wizard.keys"),
     ),
+    ("typed values and the renderers of every output", ("wizard.safe_text",)),
     ("what a value may hold in a generated file", ("wizard.sinks",)),
     ("what a config means", ("wizard.config_reading", "wizard.settings_facts")),
     ("the file, and the rules", ("wizard.tomlfile", "wizard.rules", "wizard.discovery")),
@@ -384,6 +385,7 @@ def test_the_file_layer_knows_no_answers_and_no_rules() -> None:
                 "wizard.errors",
                 "wizard.secrets",
                 "wizard.sinks",
+                "wizard.safe_text",
                 "wizard.config_reading",
             }, relative
 

@@ -18,6 +18,7 @@ from wizard.errors import EditError
 from wizard.model import DEFAULT_TRUST, Edit, Finding, FixSafety, Issue, TablePath, Trust
 from wizard.rules.base import AuditContext, Rule
 from wizard.rules.catalogue import evaluate
+from wizard.safe_text import Message, render
 from wizard.secrets import mask_text
 from wizard.settings_facts import fix_breaks
 from wizard.tomlfile.document import ConfigDocument
@@ -98,15 +99,25 @@ def audit_document(
         has_fix = bool(issue.edits) or rule.id == FILE_MODE_RULE
         runner_name = names.get(issue.runner_index) if issue.runner_index is not None else None
         line = document.line_of(issue.table, issue.key) if lines or embedded else None
-        message = issue.message
-        if embedded is not None:
-            if embedded.decided_at_render(rule.id, issue.table, issue.key):
-                continue
-            message = embedded.shown(message)
-            condition = embedded.condition_at(line)
-            if condition:
-                message += f" ({condition})"
-        shown = _masked_message(message)
+        if embedded is not None and embedded.decided_at_render(rule.id, issue.table, issue.key):
+            continue
+        if isinstance(issue.message, Message):
+            # A template: only its holes are masked, our sentence is never scanned.
+            shown: str = issue.message
+            if embedded is not None:
+                shown = embedded.shown(shown)
+                condition = embedded.condition_at(line)
+                if condition:
+                    shown += render(" ({condition})", condition=condition)
+            shown = Message(shown)  # reports show it as it is, never scanning it again
+        else:
+            message = issue.message
+            if embedded is not None:
+                message = embedded.shown(message)
+                condition = embedded.condition_at(line)
+                if condition:
+                    message += f" ({condition})"
+            shown = _masked_message(message)
         findings.append(
             Finding(
                 rule=rule.id,

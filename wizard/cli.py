@@ -551,6 +551,9 @@ def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int
         parser.error(f"--summary prints totals as text or json, not {args.format}")
     if own_process and command in _BATCH_COMMANDS:
         gc.set_threshold(100_000, 50, 100)
+    from wizard.secrets import KNOWN_SECRETS
+
+    KNOWN_SECRETS.clear()  # each run masks the secrets it reads, none of an earlier run's
     module = importlib.import_module(_COMMAND_MODULES[command])
     try:
         code: int = module.run(args)

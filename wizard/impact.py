@@ -27,8 +27,21 @@ from wizard.model import (
     TomlValue,
     table_name,
 )
-from wizard.secrets import is_secret_key, mask_secret, mask_text, outward
+from wizard.safe_text import (
+    FileValue,
+    JsonSafe,
+    Safe,
+    compose,
+    json_safe,
+    json_tree,
+    one_line,
+    ours,
+    render,
+    shown,
+)
+from wizard.secrets import is_secret_key, mask_toml_value, outward
 from wizard.settings_facts import Verdict, effect_of, judge_for
+from wizard.tomlfile.document import ConfigDocument
 from wizard.tomlfile.edits import apply_in_place, resolve_table
 from wizard.tomlfile.rendering import render_value
 
@@ -38,6 +51,18 @@ def _lookup(data: Mapping[str, Any], table: TablePath, key: str) -> tuple[Any, M
     if owner is None:
         return None, {}
     return get_ci(owner, key), owner
+
+
+def readable_data(document: ConfigDocument) -> Mapping[str, Any]:
+    """The document's data as changes read their "before": the TOML, and for a values file
+    the chart's values too, so that a chart edit shows the value it replaces."""
+    from wizard.embedded.document import CHART, as_embedded
+
+    embedded = as_embedded(document)
+    chart = embedded.chart_values() if embedded is not None else None
+    if not chart:
+        return document.data
+    return {**document.data, CHART: chart}
 
 
 def changes_for_edits(
@@ -141,72 +166,66 @@ MAY_BREAK_HEADING = "may break jobs that work today"
 NONE_HEADING = "cannot break a job that works today"
 
 
-def _shown(key: str, value: TomlValue | None) -> str:
+def _shown(key: str, value: TomlValue | None) -> Safe:
+    """A setting's value as TOML writes it, each string in it masked by what it holds."""
     if value is None:
-        return "(not set)"
+        return ours("(not set)")
     if is_secret_key(key) and isinstance(value, str):
-        return f'"{mask_secret(value)}"'
-    return outward(render_value(value), one_line=True)
+        return render('"{value}"', value=FileValue.read(value, key))
+    return one_line(Safe(mask_toml_value(key, render_value(value))))
 
 
-def change_where(change: Change) -> str:
+def change_where(change: Change) -> Safe:
     """``runner 'docker-1' [runners.docker] privileged`` — where a change lands."""
     table = table_name(change.table)
-    place = f"[{table}] " if table else ""
-    who = f"runner {change.runner!r} " if change.runner else ""
-    return outward(f"{who}{place}{change.key}", one_line=True)
+    place = render("[{table}] ", table=table) if table else ours("")
+    who = render("runner {name} ", name=repr(change.runner)) if change.runner else ours("")
+    return one_line(compose("{who}{place}{key}", who=who, place=place, key=shown(change.key)))
 
 
-def change_line(change: Change) -> str:
-    """``… privileged: true → false`` with both values masked."""
+def change_line(change: Change) -> Safe:
+    """``… privileged: true → false`` with both values masked; the sentence is not scanned."""
     before = _shown(change.key, change.before)
-    after = "(removed)" if change.after is None else _shown(change.key, change.after)
-    return f"{change_where(change)}: {before} → {after}"
+    after = ours("(removed)") if change.after is None else _shown(change.key, change.after)
+    return compose(
+        "{where}: {before} → {after}", where=change_where(change), before=before, after=after
+    )
 
 
-def change_report(changes: Sequence[Change], *, indent: str = "  ") -> list[str]:
+def change_report(changes: Sequence[Change], *, indent: str = "  ") -> list[Safe]:
     """Every change, may-break ones first under their own heading, each with its reason.
 
     The same lines in the line-mode review, ``harden --dry-run`` and the TUI review.
     """
     risky = [c for c in changes if c.impact is Impact.MAY_BREAK]
     safe = [c for c in changes if c.impact is not Impact.MAY_BREAK]
-    lines: list[str] = []
+    lines: list[Safe] = []
+    pad = ours(indent)
     if risky:
-        lines.append(f"{MAY_BREAK_HEADING} ({len(risky)}):")
+        lines.append(render("{heading} ({count}):", heading=MAY_BREAK_HEADING, count=len(risky)))
         for change in risky:
-            lines.append(f"{indent}{change_line(change)}")
-            lines.append(f"{indent}    may break: {outward(change.reason, one_line=True)}")
+            lines.append(compose("{pad}{line}", pad=pad, line=change_line(change)))
+            reason = one_line(shown(change.reason))
+            lines.append(compose("{pad}    may break: {reason}", pad=pad, reason=reason))
     if safe:
-        lines.append(f"{NONE_HEADING} ({len(safe)}):")
-        lines += [f"{indent}{change_line(change)}" for change in safe]
+        lines.append(render("{heading} ({count}):", heading=NONE_HEADING, count=len(safe)))
+        lines += [compose("{pad}{line}", pad=pad, line=change_line(change)) for change in safe]
     return lines
 
 
-def change_to_dict(change: Change) -> dict[str, Any]:
-    """The JSON shape of a planned change, secrets masked."""
-
-    def plain(value: TomlValue | None) -> Any:
-        if value is None:
-            return None
-        if is_secret_key(change.key) and isinstance(value, str):
-            return mask_secret(value)
-        if isinstance(value, str):
-            return mask_text(value)
-        if isinstance(value, list):
-            return [plain(item) for item in value]
-        return value
-
+def change_to_dict(change: Change) -> dict[str, JsonSafe]:
+    """The JSON shape of a planned change: every value from the file rendered by its key."""
+    table = table_name(change.table)
     return {
         "rule": change.rule,
-        "source": change.source,
-        "runner": change.runner,
-        "table": table_name(change.table) or None,
-        "key": change.key,
-        "before": plain(change.before),
-        "after": plain(change.after),
+        "source": json_safe(shown(change.source)),
+        "runner": json_safe(FileValue.read(change.runner, "name")) if change.runner else None,
+        "table": json_safe(shown(table)) if table else None,
+        "key": json_safe(shown(change.key)),
+        "before": json_tree(change.before, key=change.key),
+        "after": json_tree(change.after, key=change.key),
         "impact": change.impact.value,
-        "impact_reason": mask_text(change.reason) or None,
+        "impact_reason": json_safe(shown(change.reason)) if change.reason else None,
     }
 
 

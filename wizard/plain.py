@@ -51,6 +51,7 @@ from wizard.outcome import not_saved
 from wizard.outcome import write_host_files as write_files
 from wizard.presets import make_preset, preset_to_toml, with_locks, write_new_file
 from wizard.review import review_facts
+from wizard.safe_text import shown_message
 from wizard.scripted import Start
 from wizard.secrets import mask_text, outward
 from wizard.session import REREAD_QUESTION, Preview, RunnerSummary, WizardSession
@@ -277,8 +278,9 @@ def review_text(
         note = " (accepted by the preset)" if finding.rule in accepted else ""
         place = finding_place(finding)
         where = f" ({place})" if place else ""
-        line = f"  {finding.severity.value:<8} {finding.rule}{where}: {finding.message}{note}"
-        lines += _wrap(mask_text(line), " " * 11)
+        head = mask_text(f"  {finding.severity.value:<8} {finding.rule}{where}")
+        line = f"{head}: {shown_message(finding.message)}{note}"
+        lines += _wrap(line, " " * 11)
     for problem in facts.problems:
         lines.append(f"  warning: {problem}")
     lines.append("")

@@ -18,6 +18,7 @@ from wizard.answers import Answers
 from wizard.errors import ConfigError, MissingAnswerError, WizardError
 from wizard.model import RunnerIdentity
 from wizard.presets import Preset, load_preset
+from wizard.secrets import KNOWN_SECRETS
 from wizard.session import WizardSession
 from wizard.steps import applicable_fields, question
 from wizard.tomlfile.regular_file import read_regular_file
@@ -88,6 +89,8 @@ def identity_from(
             raise WizardError(f"{flag}: {problem}")
         given_url = normalized_url(given_url)
     token = read_token_file(Path(token_file)) if token_file else env.get("CI_SERVER_TOKEN")
+    if token:
+        KNOWN_SECRETS.remember(token)  # a token the tool holds is masked by value everywhere
     return RunnerIdentity(
         name=name or env.get("RUNNER_NAME") or None,
         url=given_url,
@@ -106,6 +109,7 @@ def read_token_file(path: Path) -> str:
         raise WizardError(f"{path}: not UTF-8 text (--token-file)") from None
     if any(c.isspace() for c in token):
         raise WizardError(f"{path}: a runner token is one word without spaces (--token-file)")
+    KNOWN_SECRETS.remember(token)
     return token
 
 

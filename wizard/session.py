@@ -20,7 +20,7 @@ from wizard.defaults import changes_only
 from wizard.embedded import effective_data, load_document
 from wizard.embedded.document import as_embedded
 from wizard.errors import EditError
-from wizard.impact import changes_for_edits, changes_for_fixes, fix_id
+from wizard.impact import changes_for_edits, changes_for_fixes, fix_id, readable_data
 from wizard.managed_header import managed_warning
 from wizard.model import (
     DEFAULT_TRUST,
@@ -414,7 +414,7 @@ class WizardSession:
         edits = _without_chart_defaults(base, edits)
         answered = base.with_edits(edits)
         names = {entry.index: entry.name for entry in iter_runners(base.data)}
-        changes, _data = changes_for_edits(base.data, edits, source=source, names=names)
+        changes, _data = changes_for_edits(readable_data(base), edits, source=source, names=names)
         # What the questions do not cover, the catalogue completes: fixes whose impact is
         # none always, and those that may break jobs only when the operator ticked them.
         completed = audit.harden_document(
@@ -442,7 +442,7 @@ class WizardSession:
         if chosen:
             after = after.with_edits([edit for f in chosen for edit in f.edits])
             applied += chosen
-        fixed, _data = changes_for_fixes(answered.data, applied, names)
+        fixed, _data = changes_for_fixes(readable_data(answered), applied, names)
         fixes = [edit for finding in applied for edit in finding.edits]
         return after, [*edits, *fixes], [*changes, *fixed], offered
 

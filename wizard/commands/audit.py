@@ -10,6 +10,7 @@ from wizard.commands.common import EXIT_ERROR, EXIT_OK, exit_code, print_error
 from wizard.errors import WizardError
 from wizard.fleet import AuditRequest, closing_summary, run_audit
 from wizard.model import Trust
+from wizard.safe_text import write_out
 
 
 def _request(args: argparse.Namespace) -> AuditRequest:
@@ -65,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     from wizard.report.render import render_report
 
     summary = closing_summary(outcome, args.format, asked=getattr(args, "summary", False))
-    sys.stdout.write(
+    write_out(
         render_report(
             reports,
             args.format,

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from wizard.audit import FileReport
 from wizard.model import DEFAULT_TRUST, Severity, Trust
+from wizard.safe_text import Safe
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -17,7 +18,7 @@ def trust_from(value: str | None, fallback: Trust = DEFAULT_TRUST) -> Trust:
     return Trust(value) if value else fallback
 
 
-def render(reports: list[FileReport], output_format: str) -> str:
+def render(reports: list[FileReport], output_format: str) -> Safe:
     from wizard.report.render import render_report
 
     return render_report(reports, output_format)

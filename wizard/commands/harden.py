@@ -17,10 +17,21 @@ from wizard.commands.common import EXIT_ERROR, EXIT_OK, print_error, trust_from
 from wizard.config_reading import iter_runners
 from wizard.embedded import block_name, load_all
 from wizard.errors import ConfigError, WizardError
-from wizard.impact import change_report, changes_for_edits, changes_for_fixes
+from wizard.impact import change_report, changes_for_edits, changes_for_fixes, readable_data
 from wizard.managed_header import managed_warning
 from wizard.model import Change, Edit, Finding, Trust
 from wizard.outcome import HardenOutcome
+from wizard.safe_text import (
+    JsonSafe,
+    compose,
+    emit,
+    emit_json,
+    joined,
+    json_safe,
+    json_tree,
+    render,
+    shown,
+)
 from wizard.secrets import outward
 from wizard.tomlfile.diffs import masked_diff
 from wizard.tomlfile.document import ConfigDocument
@@ -227,7 +238,7 @@ def _plan_document(
     )
     result.before = document
     changes, data = changes_for_edits(
-        document.data, edits, source=preset_plan.source or "answers", names=names
+        readable_data(document), edits, source=preset_plan.source or "answers", names=names
     )
     fixed, _data = changes_for_fixes(data, result.applied, names)
     return result, preset_plan, changes + fixed
@@ -282,26 +293,41 @@ def run(args: argparse.Namespace) -> int:
                 # Named before it is replaced: someone may have made it read-only on purpose.
                 print(outward(f"{name}: warning: {mode.sentence(name)}"), file=sys.stderr)
             if args.dry_run:
+                # Every line goes out through emit(): our sentences as templates, the file's
+                # name and values in holes, each masked on its own (see wizard.safe_text).
+                shown_name = shown(name)
                 for note in preset_plan.skipped:
-                    print(outward(f"{name}: {note}"), file=sys.stderr)
+                    emit(render("{name}: {note}\n", name=name, note=note), stream=sys.stderr)
                 diff = masked_diff(result.before, result.after, label=name)
                 warning = managed_warning(result.before.text) if result.changed else None
                 if warning:
-                    print(f"{name}: warning: {warning}", file=sys.stderr)
+                    emit(render("{name}: warning: {w}\n", name=name, w=warning), stream=sys.stderr)
                 if changes:
                     # May-break changes first, under their own heading, before the diff.
-                    report = "\n".join(change_report(changes))
-                    sys.stdout.write(outward(f"{name}: planned changes\n{report}\n"))
-                sys.stdout.write(outward(diff))
+                    report = joined(change_report(changes))
+                    emit(
+                        compose(
+                            "{name}: planned changes\n{report}\n", name=shown_name, report=report
+                        )
+                    )
+                emit(diff)
                 if mode is not None and not mode.read_only:
-                    sys.stdout.write(outward(f"{mode.sentence(name)}\n"))
+                    emit(render("{sentence}\n", sentence=mode.sentence(name)))
                 for finding, reason in result.skipped:
-                    print(f"{name}: would not fix {_named(finding)} ({reason})", file=sys.stderr)
+                    emit(
+                        render(
+                            "{name}: would not fix {rule} ({reason})\n",
+                            name=name,
+                            rule=_named(finding),
+                            reason=reason,
+                        ),
+                        stream=sys.stderr,
+                    )
                 outcome = harden_outcome(name, args, result)
                 status = max(status, outcome.exit_code)
                 if outcome.exit_code == EXIT_OK and not changes:
                     # Silence would read as "did not run": say the file is already as it should be.
-                    print(outward(f"{name}: nothing to change"))
+                    emit(compose("{name}: nothing to change\n", name=shown_name))
                 continue
             status = max(status, harden_outcome(name, args, result).exit_code)
             if result.changed:
@@ -335,31 +361,30 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_json(args: argparse.Namespace) -> int:
     """``--format json``: each file's planned changes with their impact, and the masked diff."""
-    import json
 
     from wizard import __version__
     from wizard.impact import change_to_dict, may_break_first
-    from wizard.secrets import mask_text
 
     status = EXIT_OK
-    files: list[dict[str, object]] = []
+    files: list[dict[str, JsonSafe]] = []
     for name in args.paths:
         path = Path(name)
-        entry: dict[str, object] = {"path": name}
+        entry: dict[str, JsonSafe] = {"path": json_safe(shown(name))}
         try:
             result, preset_plan, changes = plan_file(path, args)
-            entry["incomplete"] = [mask_text(reason) for reason in result.incomplete]
+            entry["incomplete"] = [json_safe(shown(reason)) for reason in result.incomplete]
             if result.incomplete:
                 status = EXIT_ERROR
             entry["changes"] = [change_to_dict(c) for c in may_break_first(changes)]
-            entry["diff"] = masked_diff(result.before, result.after, label=name)
-            entry["left_alone"] = [mask_text(note) for note in preset_plan.skipped]
-            entry["managed_warning"] = managed_warning(result.before.text)
+            entry["diff"] = json_safe(masked_diff(result.before, result.after, label=name))
+            entry["left_alone"] = [json_safe(shown(note)) for note in preset_plan.skipped]
+            warning = managed_warning(result.before.text)
+            entry["managed_warning"] = json_safe(shown(warning)) if warning else None
             needs_mode = result.fix_mode and not result.changed
             # As it will happen: every write leaves the file 0600, not only a mode-only fix.
             mode = mode_change(result.before.file_mode, writes=result.changed or needs_mode)
             entry["set_mode_0600"] = mode is not None
-            entry["mode_change"] = mode.as_dict() if mode is not None else None
+            entry["mode_change"] = json_tree(mode.as_dict()) if mode is not None else None
             written = False
             if not args.dry_run and result.changed:
                 write_document(result.before, result.after, backup=not args.no_backup)
@@ -368,21 +393,21 @@ def _run_json(args: argparse.Namespace) -> int:
                 tighten_mode(result.before)
             entry["written"] = written
             entry["not_fixed"] = [
-                {"rule": finding.rule, "reason": mask_text(reason)}
+                {"rule": finding.rule, "reason": json_safe(shown(reason))}
                 for finding, reason in result.skipped
             ]
             outcome = harden_outcome(name, args, result, written=written)
             entry["exit_code"] = outcome.exit_code
             status = max(status, outcome.exit_code)
         except WizardError as error:
-            entry["error"] = mask_text(str(error))
+            entry["error"] = json_safe(shown(str(error)))
             status = EXIT_ERROR
         files.append(entry)
-    report = {
+    report: dict[str, JsonSafe] = {
         "schema": 1,
         "tool": {"name": "runner-wizard", "version": __version__},
         "dry_run": bool(args.dry_run),
-        "files": files,
+        "files": list[JsonSafe](files),
     }
-    sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    emit_json(report)
     return status

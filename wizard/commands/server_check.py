@@ -215,7 +215,7 @@ def _render_checked_text(
         if checked is None or report.error is not None:
             out.append(render_text([report]))
             continue
-        text = render_text([report])
+        text: str = render_text([report])
         if checked.answered == 0:
             nothing = (
                 "  nothing checked on the server: GitLab answered about none of its "

@@ -20,7 +20,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from wizard.embedded.blocks import split_lines
 from wizard.embedded.templates import mask_for_yaml
 from wizard.errors import ConfigError
-from wizard.secrets import mask_secret
+from wizard.secrets import mask_secret, remember_secrets_in
 from wizard.sinks import unsafe_character
 
 YamlPath = tuple[str | int, ...]
@@ -274,7 +274,17 @@ class YamlText:
         self.index = {}
         self._paths = None
         _Walk(self).run()
+        self._remember_secrets()
         return self
+
+    def _remember_secrets(self) -> None:
+        """Every secret value in this text, remembered the moment it is read: values under
+        secret keys, ``{name, value}`` entries, secret environment entries, a Secret's data."""
+        for document in self.documents():
+            remember_secrets_in(document)
+            if isinstance(document, dict) and document.get("kind") == "Secret":
+                remember_secrets_in(document.get("data"), secret=True)
+                remember_secrets_in(document.get("stringData"), secret=True)
 
     def data(self, node: Node) -> Any:
         """The plain value of a node (templates blanked), or ``None`` if it cannot be built.
@@ -428,9 +438,34 @@ def masked_lines(layer: YamlText, secret_parents: set[YamlPath] = frozenset()) -
             masked = quote + mask_secret(inner) + quote
             lines[start.line] = line[: start.column] + masked + line[end.column :]
         else:
-            for number in range(start.line + 1, min(end.line + 1, len(lines))):
-                body = lines[number].rstrip("\r\n")
-                if body.strip():
-                    pad = len(body) - len(body.lstrip())
-                    lines[number] = body[:pad] + "…" + lines[number][len(body) :]
+            _mask_span(lines, node)
     return lines
+
+
+def _mask_span(lines: list[str], node: ScalarNode) -> None:
+    """Mask a scalar written over several lines, and nothing after it.
+
+    A block scalar's span ends where the next key starts: that line is not part of
+    the value and is left as it is (blanking it hid a change on it from the diff). A
+    quoted or plain scalar starts on its key's line: that first line is masked too.
+    """
+    start, end = node.start_mark, node.end_mark
+    block = node.style in ("|", ">")
+    for number in range(start.line, min(end.line + 1, len(lines))):
+        line = lines[number]
+        body = line.rstrip("\r\n")
+        begin = start.column if number == start.line else 0
+        stop = end.column if number == end.line else len(body)
+        if number == start.line and block:
+            continue  # the ``|`` or ``>`` indicator
+        if number == end.line and not body[:stop].strip():
+            continue  # the line after the value
+        if begin < len(body) and body[begin] in "\"'" and number == start.line:
+            begin += 1  # keep the opening quote
+        if number == end.line and stop > begin and body[stop - 1] in "\"'" and not block:
+            stop -= 1  # and the closing one
+        segment = body[begin:stop]
+        if not segment.strip():
+            continue
+        pad = len(segment) - len(segment.lstrip())
+        lines[number] = body[: begin + pad] + "…" + body[stop:] + line[len(body) :]

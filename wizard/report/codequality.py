@@ -18,6 +18,7 @@ from wizard.audit import FileReport
 from wizard.baseline import fingerprint, normal_path
 from wizard.model import Severity
 from wizard.printable import printable_json
+from wizard.safe_text import Safe
 from wizard.secrets import mask_text
 
 SEVERITY = {
@@ -72,9 +73,9 @@ def report_to_codequality(reports: Iterable[FileReport]) -> list[dict[str, Any]]
     return entries
 
 
-def render_codequality(reports: Iterable[FileReport]) -> str:
-    # No BOM, plain UTF-8 JSON: what GitLab's parser expects.
-    return (
+def render_codequality(reports: Iterable[FileReport]) -> Safe:
+    # No BOM, plain UTF-8 JSON: what GitLab's parser expects. Every value was masked above.
+    return Safe(
         printable_json(json.dumps(report_to_codequality(reports), indent=2, ensure_ascii=False))
         + "\n"
     )

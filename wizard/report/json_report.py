@@ -11,7 +11,8 @@ from wizard.audit import FileReport
 from wizard.model import Finding, table_name
 from wizard.printable import printable_json
 from wizard.report.summary import Summary, summary_dict
-from wizard.secrets import mask_text
+from wizard.safe_text import Safe
+from wizard.secrets import KNOWN_SECRETS, mask_text
 
 SCHEMA_VERSION = 1
 
@@ -73,6 +74,8 @@ def _masked(value: Any, seen: dict[str, str]) -> Any:
     times; masking each occurrence again was most of an audit's time.
     """
     if isinstance(value, str):
+        if type(value) is not str:  # a template-made message: safe already, not rescanned
+            return KNOWN_SECRETS.mask(value)
         masked = seen.get(value)
         if masked is None:
             masked = seen[value] = mask_text(value)
@@ -90,7 +93,7 @@ _OUTLINE_DEPTH = 3
 
 def render_json(
     reports: Iterable[FileReport], summary: Summary | None = None, *, only_summary: bool = False
-) -> str:
+) -> Safe:
     """The report, one finding per line.
 
     ``json.dumps`` with ``indent`` runs the pure-Python encoder, which took
@@ -103,7 +106,7 @@ def render_json(
         del document["files"]
     _write(document, 0, out)
     out.append("\n")
-    return printable_json("".join(out))
+    return Safe(printable_json("".join(out)))
 
 
 def _write(value: Any, depth: int, out: list[str]) -> None:

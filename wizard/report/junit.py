@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from wizard.audit import FileReport
 from wizard.model import Finding, Severity
+from wizard.safe_text import Safe
 from wizard.secrets import mask_text
 
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -89,7 +90,10 @@ def report_to_junit(reports: Iterable[FileReport], fail_on: str) -> ET.Element:
     return root
 
 
-def render_junit(reports: Iterable[FileReport], fail_on: str) -> str:
+def render_junit(reports: Iterable[FileReport], fail_on: str) -> Safe:
     root = report_to_junit(reports, fail_on)
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    # Every text in the tree went through _text (masked, XML-safe).
+    return Safe(
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    )

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from wizard.audit import FileReport
 from wizard.report.summary import Summary
+from wizard.safe_text import Safe
 
 FORMATS = ("text", "json", "sarif", "codequality", "junit")
 
@@ -17,7 +18,7 @@ def render_report(
     fail_on: str = "high",
     summary: Summary | None = None,
     only_summary: bool = False,
-) -> str:
+) -> Safe:
     """The report in ``output_format``; ``summary`` closes the text and joins the JSON."""
     if output_format == "json":
         from wizard.report.json_report import render_json

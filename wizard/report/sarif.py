@@ -15,6 +15,7 @@ from wizard.model import Finding, Severity
 from wizard.printable import printable_json
 from wizard.rules.base import Rule
 from wizard.rules.catalogue import ALL_RULES, get_rule
+from wizard.safe_text import Safe
 from wizard.secrets import mask_strings
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -157,5 +158,7 @@ def report_to_sarif(reports: Iterable[FileReport]) -> dict[str, Any]:
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
-def render_sarif(reports: Iterable[FileReport]) -> str:
-    return printable_json(json.dumps(report_to_sarif(reports), indent=2, ensure_ascii=False)) + "\n"
+def render_sarif(reports: Iterable[FileReport]) -> Safe:
+    """Every string field masked (:func:`report_to_sarif`), the JSON escaped for terminals."""
+    sarif = json.dumps(report_to_sarif(reports), indent=2, ensure_ascii=False)
+    return Safe(printable_json(sarif) + "\n")

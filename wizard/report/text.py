@@ -13,10 +13,15 @@ from collections.abc import Iterable
 
 from wizard.audit import FileReport
 from wizard.model import Finding, Impact, table_name
+from wizard.printable import printable
 from wizard.report.summary import Summary, counts_text, open_findings, summary_lines
 from wizard.rules.catalogue import get_rule
-from wizard.secrets import outward
+from wizard.safe_text import Message, Safe
+from wizard.secrets import KNOWN_SECRETS, outward
 from wizard.settings_facts import runner_label
+
+_KEEP = "\x00"
+"""Marks a line already made safe; a NUL never comes from a file (it is escaped first)."""
 
 
 def severity_counts(findings: Iterable[Finding]) -> str:
@@ -87,10 +92,15 @@ def grouped(findings: Iterable[Finding]) -> list[list[Finding]]:
 
 
 def render_finding(finding: Finding, *, indent: str = "  ", place: str | None = None) -> list[str]:
+    message = finding.message
+    if isinstance(message, Message):
+        # Made from a template: shown as written (escaped here); a marker keeps the
+        # report's free-text pass off it.
+        message = _KEEP + printable(KNOWN_SECRETS.mask(message), one_line=True)
     lines = [
         f"{indent}{finding.severity.value.upper():8} {finding.rule}  "
         f"{place if place is not None else f'{_owner(finding)}, {_where(finding)}'}",
-        f"{indent}  {finding.message}",
+        f"{indent}  {message}",
     ]
     try:
         remedy = get_rule(finding.rule).remedy
@@ -134,7 +144,7 @@ def file_lines(report: FileReport) -> list[str]:
 
 def render_text(
     reports: Iterable[FileReport], *, summary: Summary | None = None, only_summary: bool = False
-) -> str:
+) -> Safe:
     """Each readable file's findings, then ``summary`` when given (or only it)."""
     out: list[str] = []
     if not only_summary:
@@ -151,10 +161,11 @@ def render_text(
     # line starts with our own words or indentation, so no secret spans two of them.
     shown: dict[str, str] = {}
     masked = []
+    # A template-made message (marked) is not scanned again.
     for line in out:
         done = shown.get(line)
         if done is None:
-            done = shown[line] = outward(line)
+            done = shown[line] = line.replace(_KEEP, "") if _KEEP in line else outward(line)
         masked.append(done)
     text = "\n".join(masked).rstrip("\n")
-    return text + "\n" if text else ""
+    return Safe(text + "\n" if text else "")

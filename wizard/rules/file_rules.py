@@ -29,6 +29,7 @@ from wizard.rules.base import (
     runners_for,
     set_in,
 )
+from wizard.safe_text import Message
 from wizard.secrets import is_secret_key
 
 _S = Severity
@@ -382,8 +383,11 @@ def _environment_secrets(ctx: AuditContext) -> Iterator[Issue]:
         if not names:
             continue
         yield Issue(
-            f"environment gives every job {', '.join(names)}: any pipeline of any project on "
-            "this runner can print or send it",
+            Message.of(
+                "environment gives every job {names}: any pipeline of any project on this "
+                "runner can print or send it",
+                names=", ".join(names),
+            ),
             runner_path(entry.index),
             spelled(entry.data, "environment"),
             entry.index,

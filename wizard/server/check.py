@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from wizard.config_reading import iter_runners
 from wizard.embedded import effective_data
 from wizard.model import Finding, Trust
+from wizard.secrets import KNOWN_SECRETS
 from wizard.server.api import GitLabApi, api_base
 from wizard.server.asking import (
     CONNECTION_FAILURES,
@@ -76,6 +77,8 @@ def check_documents(
         for entry in iter_runners(effective_data(document))
         if isinstance(token := entry.get("token"), str) and token
     ) + ((options.api_token,) if options.api_token else ())
+    for secret in secrets:
+        KNOWN_SECRETS.remember(secret)  # masked by value in every output, echoes included
     clients: dict[tuple[str, str, str, str], HttpClient] = {}
     unreachable: dict[tuple[str, str, int], str] = {}
     """Shared by every client: a host that failed is not waited for again."""

@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard import __version__
-from wizard.secrets import mask_secret, mask_text
+from wizard.secrets import KNOWN_SECRETS, mask_secret, mask_text, remember_secrets_in
 
 DEFAULT_TIMEOUT = 10.0
 """Seconds for one request, connection to last byte."""
@@ -131,7 +131,7 @@ class Response:
 
     def json(self) -> Any:
         try:
-            return parse_json(self.body)
+            parsed = parse_json(self.body)
         except ValueError as error:
             kind = self.headers.get("content-type", "no content type").split(";")[0]
             asked = f"{self.request}: " if self.request else ""
@@ -142,6 +142,10 @@ class Response:
                 status=self.status,
                 kind="json",
             ) from None
+        # A token a server answers with (a runner's, or ours echoed back) is a secret of
+        # this run from now on: every output masks it by value.
+        remember_secrets_in(parsed)
+        return parsed
 
 
 def clean(text: str, limit: int = 160) -> str:
@@ -349,6 +353,10 @@ class HttpClient:
     """Hosts a connection to failed or timed out, with the first error: asked
     again, they fail at once. Share one dict between clients of one check."""
     _context: ssl.SSLContext | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        for secret in self.secrets:
+            KNOWN_SECRETS.remember(secret)
 
     def scrub(self, text: str) -> str:
         """Mask the secrets this client carries, and any token shape, in ``text``."""

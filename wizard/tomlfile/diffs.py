@@ -11,6 +11,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterator
 
+from wizard.safe_text import Safe
+from wizard.secrets import mask_text
 from wizard.tomlfile.document import ConfigDocument
 
 CONTEXT_LINES = 2
@@ -23,7 +25,7 @@ def masked_diff(
     label: str | None = None,
     old_line: Callable[[int], int] | None = None,
     new_line: Callable[[int], int] | None = None,
-) -> str:
+) -> Safe:
     """A unified diff with secrets masked; empty when nothing changes.
 
     Line endings are shown as plain newlines: a CRLF file stays CRLF on disk,
@@ -32,8 +34,8 @@ def masked_diff(
     whole files, for hunk headers.
     """
     if before.text == after.text and before.dumps() == after.dumps():
-        return ""
-    name = label or (str(before.path) if before.path else "config.toml")
+        return Safe("")
+    name = mask_text(label or (str(before.path) if before.path else "config.toml"))
     old = _lines(before.masked_text())
     new = _lines(after.masked_text())
     out = [f"--- {name} (current)\n", f"+++ {name} (hardened)\n"]
@@ -50,7 +52,9 @@ def masked_diff(
                 continue
             out += ["-" + line for line in old[i1:i2]]
             out += ["+" + line for line in new[j1:j2]]
-    return "".join(out)
+    # Both texts are masked (:meth:`ConfigDocument.masked_text`), values by what they hold
+    # and every secret read so far by value; the name comes from the command line.
+    return Safe("".join(out))
 
 
 def _lines(text: str) -> list[str]:

@@ -22,7 +22,7 @@ from typing import Any
 from wizard.config_reading import find_key, get_ci
 from wizard.errors import ConfigError, EditError
 from wizard.model import Edit, Executor, RunnerIdentity, TablePath, TomlValue
-from wizard.secrets import mask_text, mask_toml_value
+from wizard.secrets import mask_text, mask_toml_value, remember_secrets_in
 from wizard.tomlfile.editor import last_edit_wins, plan_splices
 from wizard.tomlfile.edits import apply_edits
 from wizard.tomlfile.index import Index
@@ -245,7 +245,7 @@ def parse_text(text: str, path: Path | None = None) -> dict[str, Any]:
     if deep is not None:
         raise ConfigError(path, f"nested more than {MAX_DEPTH} levels deep", line=deep)
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         construct = toml11_construct(text)
         if construct is not None:
@@ -268,6 +268,10 @@ def parse_text(text: str, path: Path | None = None) -> dict[str, Any]:
             line = text.count("\n") + 1
             column = len(text.rsplit("\n", 1)[-1]) + 1
         raise ConfigError(path, f"invalid TOML: {message}", line=line, column=column) from None
+    # Every secret in the file is remembered the moment it is read: each output masks
+    # it by value, wherever it turns up.
+    remember_secrets_in(data)
+    return data
 
 
 def parse_config(raw: bytes, path: Path | None = None) -> ConfigDocument:

@@ -16,6 +16,7 @@ from rich.text import Text
 
 from wizard.checklist_rows import STATUS_WORDS, HostRow, HostStatus
 from wizard.model import Finding, Severity
+from wizard.safe_text import shown_message
 from wizard.secrets import outward
 from wizard.steps import STEPS
 from wizard.tui.state import KEEP, WizardState
@@ -118,7 +119,7 @@ def finding_line(finding: Finding) -> Text:
     place = finding_place(finding)
     if place:
         text.append(f" ({place})", style="dim")
-    text.append(f": {outward(finding.message)}")
+    text.append(f": {shown_message(finding.message)}")
     return text
 
 
