@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -487,8 +488,18 @@ def test_no_value_leaves_its_slot(
     run_pair(tmp_path, capsys, value, command, f"{channel}: {what}")
 
 
+ENVIRONMENT_HOSTILE = {name: value for name, value in HOSTILE.items() if "\x00" not in value}
+"""The hostile values an environment variable can hold: the OS refuses a NUL in one."""
+
+
+def test_the_environment_cannot_carry_a_nul() -> None:
+    """Why the environment cases leave the NUL out (and so why none of them is skipped)."""
+    with pytest.raises(ValueError, match="null byte"):
+        os.environ["RUNNER_WIZARD_PROBE"] = "a\x00b"
+
+
 @pytest.mark.parametrize("what", list(ENVIRONMENT))
-@pytest.mark.parametrize("value", list(HOSTILE.values()), ids=list(HOSTILE))
+@pytest.mark.parametrize("value", list(ENVIRONMENT_HOSTILE.values()), ids=list(ENVIRONMENT_HOSTILE))
 def test_no_value_from_the_environment_leaves_its_slot(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
@@ -496,8 +507,6 @@ def test_no_value_from_the_environment_leaves_its_slot(
     what: str,
     value: str,
 ) -> None:
-    if "\x00" in value:
-        pytest.skip("no environment variable can hold a NUL")
     variables = ENVIRONMENT[what]
 
     def command(folder: Path, planted_value: str) -> list[str]:
@@ -508,14 +517,12 @@ def test_no_value_from_the_environment_leaves_its_slot(
     run_pair(tmp_path, capsys, value, command, f"environment: {what}")
 
 
-@pytest.mark.parametrize("value", list(HOSTILE.values()), ids=list(HOSTILE))
+@pytest.mark.parametrize("value", list(ENVIRONMENT_HOSTILE.values()), ids=list(ENVIRONMENT_HOSTILE))
 def test_an_access_token_from_the_environment_never_leaves_its_header(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, value: str
 ) -> None:
     """The header is the slot: refused in one line naming GITLAB_TOKEN, or sent as one
     header of visible ASCII; never a traceback, never the token in the output."""
-    if "\x00" in value:
-        pytest.skip("no environment variable can hold a NUL")
     token = f"glpat-{value}"
     monkeypatch.setenv("GITLAB_TOKEN", token)
     config = tmp_path / "config.toml"
