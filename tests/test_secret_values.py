@@ -208,3 +208,19 @@ def test_both_wizards_show_a_template_message_as_written() -> None:
     assert str(shown_message(message)) == str(message)
     # A plain sentence is still masked whole, as free text.
     assert shown_message("X_SECRET_KEY: anything") == "X_SECRET_KEY: …"
+
+
+def test_a_short_common_word_is_not_masked_by_value_in_our_sentences() -> None:
+    """A corpus file's ``password = "secret"`` must not turn every report's "secret" into
+    "…" (a folder audit reads many files in one process)."""
+    from wizard.secrets import KNOWN_SECRETS
+
+    KNOWN_SECRETS.clear()
+    KNOWN_SECRETS.remember("secret")
+    KNOWN_SECRETS.remember("s3cr3t-value")
+    try:
+        said = KNOWN_SECRETS.mask("print its secret variables; s3cr3t-value leaked")
+        assert "print its secret variables" in said
+        assert "s3cr3t-value" not in said
+    finally:
+        KNOWN_SECRETS.clear()

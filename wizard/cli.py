@@ -558,9 +558,12 @@ def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int
     try:
         code: int = module.run(args)
     except WizardError as error:
-        from wizard.secrets import outward
+        from wizard.safe_text import Message, shown_message
 
-        print(f"{PROG}: error: {outward(str(error), one_line=True)}", file=sys.stderr)
+        # A message made from a template is shown as written (its holes were masked when
+        # it was made); any other is masked as free text, since it may quote a value.
+        said = error.args[0] if error.args and isinstance(error.args[0], Message) else str(error)
+        print(f"{PROG}: error: {shown_message(said, one_line=True)}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; no changes were written", file=sys.stderr)

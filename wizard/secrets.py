@@ -202,6 +202,11 @@ _SHORTEST_REMEMBERED = 5
 """Shorter values are not masked by value: four characters occur everywhere, and a
 secret that short is hidden whole where it is read (its key or entry says so)."""
 
+_COMMON_WORD = re.compile(r"[A-Za-z]{1,9}")
+"""A short word of letters only (``secret``, ``changeme``) is not masked by value: our own
+sentences use such words, and masking them everywhere garbles every report. Where it is
+read, its key or entry still hides it whole."""
+
 _LONGEST_REMEMBERED = 200
 """Longer values are remembered line by line, and a longer line in pieces of this size
 (each masked where the whole turns up): the search pattern's nesting stays bounded."""
@@ -250,6 +255,8 @@ class SecretValues:
                 self.remember(value[start : start + size])
             return
         if len(value) < _SHORTEST_REMEMBERED or _is_plain(value) or value.startswith("$"):
+            return
+        if _COMMON_WORD.fullmatch(value):
             return
         if "{{" in value or not value.strip("_") or _TOKEN_SHAPES.fullmatch(value):
             return

@@ -24,6 +24,7 @@ from wizard.commands.common import EXIT_ERROR, exit_code, print_error, trust_fro
 from wizard.embedded import load_document
 from wizard.errors import ConfigError, WizardError
 from wizard.model import Trust
+from wizard.safe_text import Message
 from wizard.secrets import mask_text, outward
 from wizard.server.check import RunnerNote, ServerOptions, ServerReport, check_documents
 from wizard.server.transport import access_token_problem
@@ -42,7 +43,9 @@ def read_api_token(path: str | None, environ: dict[str, str] | None = None) -> s
         value = env.get(TOKEN_ENV, "").strip()
         problem = access_token_problem(value) if value else None
         if problem is not None:
-            raise WizardError(f"{TOKEN_ENV}: {problem}")
+            # Our words only (the problem never quotes the token): not scanned as free text,
+            # where "GITLAB_TOKEN: an …" would read as a token and its value.
+            raise WizardError(Message(f"{TOKEN_ENV}: {problem}"))
         return value or None
     file = Path(path)
     try:

@@ -288,12 +288,15 @@ class EmbeddedConfig(ConfigDocument):
                     collect(item)
 
         collect(edit.value)
+        own_values, own = self._own_text()
         for text in strings:
+            if text in own_values:
+                continue  # a value the block already holds, written back escaped as TOML
             checked(text, file=str(self.path), key=key)
             # An action the block already holds (a list kept around a new entry) is the
             # file's own; any other one, or a lone delimiter, came from outside.
             foreign = _ACTION.sub(
-                lambda match: "" if match.group(0) in self.src.toml_raw else match.group(0), text
+                lambda match: "" if match.group(0) in own else match.group(0), text
             )
             mark = template_delimiter(foreign)
             if mark is not None and self.src.chart_kind == "helm":
@@ -303,6 +306,23 @@ class EmbeddedConfig(ConfigDocument):
                     f"{mark!r} would start or end a template action when the chart renders "
                     "runners.config with tpl; remove it from the preset or answers",
                 )
+
+    def _own_text(self) -> tuple[set[str], set[str]]:
+        """The string values the block already holds, and its template actions: as written
+        in its TOML and as its values read (TOML escapes quotes inside an action)."""
+        values: set[str] = set()
+        own = set(_ACTION.findall(self.src.toml_raw))
+        stack: list[object] = [self.data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, str):
+                values.add(item)
+                own.update(_ACTION.findall(item))
+            elif isinstance(item, Mapping):
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+        return values, own
 
     def replaced_text(self, text: str) -> ConfigDocument:
         from wizard.tomlfile.document import parse_text
