@@ -217,8 +217,8 @@ sys.stdout.write(tomlkit.dumps(doc))
 
 def harden_edits(text: str) -> list[dict[str, Any]]:
     """The edits ``harden --fix all`` makes to ``text``, as JSON for the tomlkit baseline."""
-    from wizard.audit import harden_document
-    from wizard.model import RemoveKey
+    from wizard.audit.engine import harden_document
+    from wizard.base.model import RemoveKey
     from wizard.tomlfile.document import parse_config
 
     result = harden_document(parse_config(text.encode()), fix="all")

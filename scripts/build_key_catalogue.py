@@ -1,4 +1,5 @@
-"""Derive ``wizard/data/runner_keys.json``, our compact key catalogue, from a reference key list.
+"""Derive ``wizard/runner/data/runner_keys.json``, our compact key catalogue, from a reference
+key list.
 
 A developer tool, run by hand when a new runner release adds keys; never run
 in CI and never shipped. The reference list is detailed (Go types, source
@@ -19,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 SCHEMA_VERSION = 1
-DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "wizard" / "data" / "runner_keys.json"
+DEFAULT_OUTPUT = (
+    Path(__file__).resolve().parents[1] / "wizard" / "runner" / "data" / "runner_keys.json"
+)
 
 MAP_VALUE_KINDS = {
     "map[string]string": "string",

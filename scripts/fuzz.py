@@ -1,4 +1,4 @@
-"""Run the fuzz harness (tests/test_fuzz.py) with a large budget.
+"""Run the fuzz harness (tests/cli/test_fuzz.py) with a large budget.
 
     python scripts/fuzz.py            # 5,000 generated configs, and the corpus
     python scripts/fuzz.py 20000      # another budget
@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def main(argv: list[str]) -> int:
     examples = argv[0] if argv else "5000"
     env = {**os.environ, "FUZZ_EXAMPLES": examples}
-    command = [sys.executable, "-m", "pytest", "-q", "tests/test_fuzz.py"]
+    command = [sys.executable, "-m", "pytest", "-q", "tests/cli/test_fuzz.py"]
     command += ["--hypothesis-show-statistics", *argv[1:]]
     return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
 

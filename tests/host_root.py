@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from wizard.base.model import Trust
 from wizard.host import HostEnv, HostReport, run_host_checks
-from wizard.model import Trust
 
 LINUX_ROOT = HostEnv(system="Linux", euid=0)
 RUNNER_UID = os.getuid() if os.getuid() != 0 else 999

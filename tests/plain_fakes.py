@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from wizard.answers import Answers
-from wizard.plain import Option
-from wizard.steps import STEPS
+from wizard.answers.model import Answers
+from wizard.answers.steps import STEPS
+from wizard.plain.prompts import Option
 
 
 class FakePrompts:

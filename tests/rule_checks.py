@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from typing import Any
 
-from wizard.model import Issue, Trust
+from wizard.base.model import Issue, Trust
 from wizard.rules.base import AuditContext
 from wizard.rules.catalogue import get_rule
 from wizard.tomlfile.edits import apply_edits

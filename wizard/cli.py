@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from wizard import __version__
-from wizard.errors import WizardError
+from wizard.base.errors import WizardError
 
 PROG = "runner-wizard"
 TRUST_LEVELS = ("single-project", "multi-project", "public")
@@ -60,7 +60,7 @@ exit codes:
 """
 
 RUNNER_SELECTOR = "NAME, #N (the N-th [[runners]] entry) or id:N (the runner's GitLab id)"
-"""How every ``--runner`` reads its value (:mod:`wizard.runner_choice`); a name several
+"""How every ``--runner`` reads its value (:mod:`wizard.runner.choice`); a name several
 runners share is refused, listing them."""
 
 FAIL_ON = (*SEVERITIES, "never")
@@ -81,7 +81,7 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
-        from wizard.secrets import outward
+        from wizard.base.masking import outward
 
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: error: {outward(message, one_line=True)}\n")
@@ -551,14 +551,14 @@ def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int
         parser.error(f"--summary prints totals as text or json, not {args.format}")
     if own_process and command in _BATCH_COMMANDS:
         gc.set_threshold(100_000, 50, 100)
-    from wizard.secrets import KNOWN_SECRETS
+    from wizard.base.masking import KNOWN_SECRETS
 
     KNOWN_SECRETS.clear()  # each run masks the secrets it reads, none of an earlier run's
     module = importlib.import_module(_COMMAND_MODULES[command])
     try:
         code: int = module.run(args)
     except WizardError as error:
-        from wizard.safe_text import Message, shown_message
+        from wizard.base.safe_text import Message, shown_message
 
         # A message made from a template is shown as written (its holes were masked when
         # it was made); any other is masked as free text, since it may quote a value.

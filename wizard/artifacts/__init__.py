@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from wizard.answers import Answers
+from wizard.answers.model import Answers
 from wizard.artifacts.checklist import (
     CHECKLIST_FILE,
     DAEMON_FILE,
@@ -21,9 +21,9 @@ from wizard.artifacts.checklist import (
 from wizard.artifacts.daemon_json import render_fragment, wants_fragment
 from wizard.artifacts.nftables import NFT_FILE, render_ruleset, wants_ruleset
 from wizard.artifacts.writer import write_artifacts
-from wizard.model import Executor
+from wizard.base.model import Executor
+from wizard.base.sinks import checked, url_shape_problem
 from wizard.rules.cloud_edits import cloud_edits
-from wizard.sinks import checked, url_shape_problem
 
 __all__ = [
     "CHECKLIST_FILE",
@@ -51,7 +51,7 @@ def generate_artifacts(
     there is one, and make the cloud item of the checklist concrete.
 
     A value that would leave its slot in any file (a control character in an answer,
-    the URL or the plugin name) is :class:`~wizard.sinks.UnsafeValueError` naming the
+    the URL or the plugin name) is :class:`~wizard.base.sinks.UnsafeValueError` naming the
     file and the key, raised before anything is written.
     """
     executor = executor or answers.executor

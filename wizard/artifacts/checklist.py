@@ -13,14 +13,14 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from wizard.answers import Answers, PrivilegedNeed
+from wizard.answers.model import Answers, PrivilegedNeed
 from wizard.artifacts.daemon_json import daemon_fragment
 from wizard.artifacts.nftables import CONTAINER_EXECUTORS, METADATA_V4, NFT_FILE
 from wizard.artifacts.provenance import PRODUCER, answer_lines, safe_url
-from wizard.model import Executor
+from wizard.base.model import Executor
+from wizard.base.sinks import unsafe_character, url_shape_problem
 from wizard.rules.base import DOCS
 from wizard.rules.cloud_edits import REQUIRED_MACHINE_OPTIONS, uses_amazonec2
-from wizard.sinks import unsafe_character, url_shape_problem
 
 SECURITY = f"{DOCS}/security/"
 AWS_IMDS = (

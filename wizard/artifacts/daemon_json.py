@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from wizard.answers import Answers, PrivilegedNeed
-from wizard.model import DOCKER_FAMILY, Executor
+from wizard.answers.model import Answers, PrivilegedNeed
+from wizard.base.model import DOCKER_FAMILY, Executor
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
-from wizard.answers import Answers
+from wizard.answers.model import Answers
 from wizard.artifacts.provenance import header
-from wizard.model import DOCKER_FAMILY, Executor
+from wizard.base.model import DOCKER_FAMILY, Executor
 
 NFT_FILE = "runner-wizard.nft"
 TABLE = "runner_wizard"

@@ -3,7 +3,7 @@
 No timestamp (two runs with the same answers give the same bytes, so the files
 can be compared and kept in version control) and no secret: a GitLab URL loses
 any user name and password it carries. Every value is checked before it is
-written (:func:`wizard.sinks.checked`): a line break in an answer would end the
+written (:func:`wizard.base.sinks.checked`): a line break in an answer would end the
 comment it sits in and make the rest of the value live rules.
 """
 
@@ -12,10 +12,10 @@ from __future__ import annotations
 from urllib.parse import urlsplit, urlunsplit
 
 from wizard import __version__
-from wizard.answers import Answers
-from wizard.model import Executor
-from wizard.secrets import mask_text
-from wizard.sinks import UnsafeValueError, checked, url_shape_problem
+from wizard.answers.model import Answers
+from wizard.base.masking import mask_text
+from wizard.base.model import Executor
+from wizard.base.sinks import UnsafeValueError, checked, url_shape_problem
 
 PRODUCER = f"runner-wizard {__version__}"
 
@@ -52,7 +52,7 @@ def answer_lines(
 ) -> list[str]:
     """``name = value`` for every answer that shaped the files, in a stable order.
 
-    :class:`~wizard.sinks.UnsafeValueError` naming ``file`` and the answer when a
+    :class:`~wizard.base.sinks.UnsafeValueError` naming ``file`` and the answer when a
     value holds a character that would end the line it is written on.
     """
     values = answers.to_dict()

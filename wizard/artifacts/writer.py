@@ -14,7 +14,7 @@ import stat
 from pathlib import Path
 
 from wizard.artifacts.provenance import PRODUCER
-from wizard.errors import WizardError
+from wizard.base.errors import WizardError
 from wizard.tomlfile.regular_file import read_regular_file
 from wizard.tomlfile.safe_write import write_file
 

@@ -13,22 +13,22 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from wizard.answers import Answers
+from wizard.answers.model import Answers
 from wizard.artifacts import generate_artifacts, write_artifacts
-from wizard.config_reading import (
+from wizard.base.errors import WizardError
+from wizard.runner.reading import (
     RunnerEntry,
     autoscaler_plugin,
     get_ci,
     iter_runners,
     machine_options,
 )
-from wizard.errors import WizardError
 
 
 def pick_runner(data: Mapping[str, Any], selector: str | None, path: str) -> RunnerEntry | None:
-    """The runner ``--runner`` picks (see :mod:`wizard.runner_choice`), the only one, or
+    """The runner ``--runner`` picks (see :mod:`wizard.runner.choice`), the only one, or
     ``None`` for a file without runners."""
-    from wizard.runner_choice import must_choose_error, runner_choices, select_runner
+    from wizard.runner.choice import must_choose_error, runner_choices, select_runner
 
     runners = list(iter_runners(data))
     choices = runner_choices(data)
@@ -43,20 +43,20 @@ def pick_runner(data: Mapping[str, Any], selector: str | None, path: str) -> Run
 def answers_for(
     args: argparse.Namespace, data: Mapping[str, Any], runner: RunnerEntry | None
 ) -> Answers:
-    from wizard.steps import recommended
+    from wizard.answers.steps import recommended
 
     if args.preset and args.answers:
         raise WizardError("give --preset or --answers, not both")
     if args.preset:
-        from wizard.presets import load_preset
+        from wizard.session.presets import load_preset
 
         answers = load_preset(args.preset).answers
     elif args.answers:
-        from wizard.validation import load_checked_answers
+        from wizard.answers.validation import load_checked_answers
 
         answers = load_checked_answers(Path(args.answers))
     elif runner is not None:
-        from wizard.plan import answers_from_config
+        from wizard.answers.plan import answers_from_config
 
         answers = answers_from_config(data, runner.index)
     else:

@@ -6,30 +6,30 @@ import argparse
 import sys
 from pathlib import Path
 
+from wizard.audit.fleet import AuditRequest, closing_summary, run_audit
+from wizard.base.errors import WizardError
+from wizard.base.model import Trust
+from wizard.base.safe_text import write_out
 from wizard.commands.common import EXIT_ERROR, EXIT_OK, exit_code, print_error
-from wizard.errors import WizardError
-from wizard.fleet import AuditRequest, closing_summary, run_audit
-from wizard.model import Trust
-from wizard.safe_text import write_out
 
 
 def _request(args: argparse.Namespace) -> AuditRequest:
     preset = policy = baseline = None
     if getattr(args, "preset", None):
-        from wizard.presets import load_preset
+        from wizard.session.presets import load_preset
 
         preset = load_preset(args.preset)
     validate = bool(getattr(args, "validate", False))
     if validate and getattr(args, "server", False):
         raise WizardError("--validate checks a file before it is installed: it cannot ask GitLab")
     if not getattr(args, "no_policy", False):
-        from wizard.policy import find_policy, load_policy
+        from wizard.audit.policy import find_policy, load_policy
 
         named = getattr(args, "policy", None)
         found = Path(named) if named else find_policy(Path.cwd())
         policy = load_policy(found) if found is not None else None
     if getattr(args, "baseline", None):
-        from wizard.baseline import load_baseline
+        from wizard.audit.baseline import load_baseline
 
         baseline = load_baseline(args.baseline)
     return AuditRequest(
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         )
     )
     if getattr(args, "write_baseline", None):
-        from wizard.baseline import write_baseline
+        from wizard.audit.baseline import write_baseline
 
         count = write_baseline(Path(args.write_baseline), outcome.before_baseline)
         print(

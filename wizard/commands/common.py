@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 
-from wizard.audit import FileReport
-from wizard.model import DEFAULT_TRUST, Severity, Trust
-from wizard.safe_text import Safe
+from wizard.audit.engine import FileReport
+from wizard.base.model import DEFAULT_TRUST, Severity, Trust
+from wizard.base.safe_text import Safe
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -42,6 +42,6 @@ def exit_code(reports: Iterable[FileReport], fail_on: str) -> int:
 
 
 def print_error(message: str) -> None:
-    from wizard.secrets import outward
+    from wizard.base.masking import outward
 
     print(f"runner-wizard: error: {outward(message, one_line=True)}", file=sys.stderr)

@@ -12,16 +12,13 @@ import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from wizard.audit import HardenResult, harden_document
-from wizard.commands.common import EXIT_ERROR, EXIT_OK, print_error, trust_from
-from wizard.config_reading import iter_runners
-from wizard.embedded import block_name, load_all
-from wizard.errors import ConfigError, WizardError
-from wizard.impact import change_report, changes_for_edits, changes_for_fixes, readable_data
-from wizard.managed_header import managed_warning
-from wizard.model import Change, Edit, Finding, Trust
-from wizard.outcome import HardenOutcome
-from wizard.safe_text import (
+from wizard.answers.impact import change_report, changes_for_edits, changes_for_fixes, readable_data
+from wizard.answers.managed_header import managed_warning
+from wizard.audit.engine import HardenResult, harden_document
+from wizard.base.errors import ConfigError, WizardError
+from wizard.base.masking import outward
+from wizard.base.model import Change, Edit, Finding, Trust
+from wizard.base.safe_text import (
     JsonSafe,
     compose,
     emit,
@@ -32,7 +29,10 @@ from wizard.safe_text import (
     render,
     shown,
 )
-from wizard.secrets import outward
+from wizard.commands.common import EXIT_ERROR, EXIT_OK, print_error, trust_from
+from wizard.embedded import block_name, load_all
+from wizard.runner.reading import iter_runners
+from wizard.session.outcome import HardenOutcome
 from wizard.tomlfile.diffs import masked_diff
 from wizard.tomlfile.document import ConfigDocument
 from wizard.tomlfile.mode_change import mode_change
@@ -56,11 +56,11 @@ def _selected_runners(
 ) -> list[set[int] | None]:
     """The entries ``--runner`` picks in each runner config of the file (``None``: every
     runner). A selector no config has, or one several runners answer to, is a mistake,
-    not a result (see :mod:`wizard.runner_choice`)."""
+    not a result (see :mod:`wizard.runner.choice`)."""
     if not args.runner:
         return [None for _ in documents]
-    from wizard.errors import WizardError
-    from wizard.runner_choice import runner_choices, select_runners
+    from wizard.base.errors import WizardError
+    from wizard.runner.choice import runner_choices, select_runners
 
     if len(documents) == 1:
         chosen = select_runners(runner_choices(documents[0].data), args.runner, where=str(path))
@@ -99,9 +99,10 @@ def _preset_plan(
     result = _PresetPlan()
     if not (args.preset or args.answers):
         return result
-    from wizard import plan, presets
-    from wizard.answers import Answers
-    from wizard.validation import load_checked_answers
+    from wizard.answers import plan
+    from wizard.answers.model import Answers
+    from wizard.answers.validation import load_checked_answers
+    from wizard.session import presets
 
     preset = presets.load_preset(args.preset) if args.preset else None
     answers = preset.answers if preset else Answers()
@@ -294,7 +295,7 @@ def run(args: argparse.Namespace) -> int:
                 print(outward(f"{name}: warning: {mode.sentence(name)}"), file=sys.stderr)
             if args.dry_run:
                 # Every line goes out through emit(): our sentences as templates, the file's
-                # name and values in holes, each masked on its own (see wizard.safe_text).
+                # name and values in holes, each masked on its own (see wizard.base.safe_text).
                 shown_name = shown(name)
                 for note in preset_plan.skipped:
                     emit(render("{name}: {note}\n", name=name, note=note), stream=sys.stderr)
@@ -363,7 +364,7 @@ def _run_json(args: argparse.Namespace) -> int:
     """``--format json``: each file's planned changes with their impact, and the masked diff."""
 
     from wizard import __version__
-    from wizard.impact import change_to_dict, may_break_first
+    from wizard.answers.impact import change_to_dict, may_break_first
 
     status = EXIT_OK
     files: list[dict[str, JsonSafe]] = []

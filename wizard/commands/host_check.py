@@ -15,13 +15,13 @@ import sys
 from collections import defaultdict
 from pathlib import Path, PurePosixPath
 
-from wizard.audit import FileReport
+from wizard.audit.engine import FileReport
+from wizard.base.errors import ConfigError
+from wizard.base.model import Finding, Trust
+from wizard.base.printable import printable
 from wizard.commands.common import exit_code, trust_from
-from wizard.errors import ConfigError
 from wizard.host import HostReport, run_host_checks
 from wizard.host.fs import HostFiles
-from wizard.model import Finding, Trust
-from wizard.printable import printable
 from wizard.rules.host_rules import HOST_RULES_BY_ID
 
 DEFAULT_CONFIG = "/etc/gitlab-runner/config.toml"

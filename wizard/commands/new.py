@@ -11,11 +11,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from wizard import scripted
+from wizard.base.errors import WizardError
 from wizard.commands.plain import is_interactive
-from wizard.errors import WizardError
-from wizard.plain import PlainWizard, Prompts, QuestionaryPrompts, run_scripted
-from wizard.session import WizardSession
+from wizard.plain.flow import PlainWizard, run_scripted
+from wizard.plain.prompts import Prompts, QuestionaryPrompts
+from wizard.session import scripted
+from wizard.session.core import WizardSession
 from wizard.tomlfile.safe_write import check_new_path
 
 
@@ -60,8 +61,8 @@ def run(args: argparse.Namespace, prompts: Prompts | None = None) -> int:
 
 def _new_values_file(args: argparse.Namespace, path: Path) -> int:
     """A values file for the Helm chart: the runner's settings from the preset, no token."""
-    from wizard.helm_values import helm_values
-    from wizard.presets import load_preset, write_new_file
+    from wizard.session.helm_values import helm_values
+    from wizard.session.presets import load_preset, write_new_file
 
     if not args.preset:
         raise WizardError(f"{path}: a Helm values file is made from a preset: add --preset NAME")

@@ -15,9 +15,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from wizard import scripted
-from wizard.plain import AcceptDefaults, PlainWizard, Prompts, QuestionaryPrompts, run_scripted
-from wizard.session import WizardSession, initial_path
+from wizard.plain.flow import PlainWizard, run_scripted
+from wizard.plain.prompts import AcceptDefaults, Prompts, QuestionaryPrompts
+from wizard.session import scripted
+from wizard.session.core import WizardSession, initial_path
 
 
 def is_interactive(args: argparse.Namespace) -> bool:

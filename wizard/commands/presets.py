@@ -7,9 +7,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from wizard.answers import Answers
-from wizard.errors import WizardError
-from wizard.presets import (
+from wizard.answers.model import Answers
+from wizard.answers.steps import recommended
+from wizard.answers.validation import load_checked_answers
+from wizard.base.errors import WizardError
+from wizard.base.masking import outward
+from wizard.base.sinks import checked_all
+from wizard.session.core import WizardSession
+from wizard.session.presets import (
     TEMPLATE_MARK,
     list_presets,
     load_preset,
@@ -19,13 +24,8 @@ from wizard.presets import (
     template_config,
     write_new_file,
 )
-from wizard.secrets import outward
-from wizard.session import WizardSession
-from wizard.sinks import checked_all
-from wizard.steps import recommended
 from wizard.tomlfile.regular_file import read_regular_file
 from wizard.tomlfile.safe_write import write_file
-from wizard.validation import load_checked_answers
 
 
 def run(args: argparse.Namespace) -> int:
@@ -72,7 +72,7 @@ def new_command(args: argparse.Namespace) -> int:
                 print(outward(f"  {line}"))
     out = Path(args.out) if args.out else Path(f"{args.name}.toml")
     # Escaped, such a value would read back; but every run that loads the preset refuses
-    # it (wizard.answers), so it is refused here, where it would enter the preset.
+    # it (wizard.answers.model), so it is refused here, where it would enter the preset.
     for name, value in preset.answers.to_dict().items():
         checked_all(value, file=str(out), key=name)
     checked_all(preset.description, file=str(out), key="description")
@@ -90,7 +90,7 @@ def _answers_from_config(path: Path, selector: str | None) -> tuple[Answers, Map
     if not path.exists():
         raise WizardError(f"{path}: no such file")
     from wizard.embedded import effective_data
-    from wizard.runner_choice import must_choose_error, runner_choices, select_runner
+    from wizard.runner.choice import must_choose_error, runner_choices, select_runner
 
     session = WizardSession.open(path)
     choices = runner_choices(effective_data(session.doc))
@@ -118,7 +118,7 @@ def _is_our_template(path: Path) -> bool:
 def export_command(args: argparse.Namespace) -> int:
     preset = load_preset(args.name)
     if getattr(args, "ansible_vars", None):
-        from wizard.ansible_vars import ansible_vars
+        from wizard.session.ansible_vars import ansible_vars
 
         out = Path(args.ansible_vars)
         exported = ansible_vars(preset)
@@ -128,7 +128,7 @@ def export_command(args: argparse.Namespace) -> int:
             print(f"  not expressible in the role's variables: {name} (set it with config_harden)")
         return 0
     if getattr(args, "helm_values", None):
-        from wizard.helm_values import helm_values
+        from wizard.session.helm_values import helm_values
 
         out = Path(args.helm_values)
         write_new_file(out, helm_values(preset, file=out.name))

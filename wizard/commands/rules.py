@@ -7,8 +7,8 @@ import json
 import sys
 import textwrap
 
-from wizard.errors import WizardError
-from wizard.model import Trust
+from wizard.base.errors import WizardError
+from wizard.base.model import Trust
 from wizard.rules.base import Rule
 from wizard.rules.catalogue import ALL_RULES, get_rule
 

@@ -19,17 +19,17 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from wizard.audit import FileReport
+from wizard.audit.engine import FileReport
+from wizard.base.errors import ConfigError, WizardError
+from wizard.base.masking import mask_text, outward
+from wizard.base.model import Trust
+from wizard.base.safe_text import Message
+from wizard.base.sinks import url_shape_problem
 from wizard.commands.common import EXIT_ERROR, exit_code, print_error, trust_from
 from wizard.embedded import load_document
-from wizard.errors import ConfigError, WizardError
-from wizard.model import Trust
-from wizard.safe_text import Message
-from wizard.secrets import mask_text, outward
+from wizard.runner.settings import runner_label
 from wizard.server.check import RunnerNote, ServerOptions, ServerReport, check_documents
 from wizard.server.transport import access_token_problem
-from wizard.settings_facts import runner_label
-from wizard.sinks import url_shape_problem
 from wizard.tomlfile.document import ConfigDocument
 
 TOKEN_ENV = "GITLAB_TOKEN"
@@ -268,7 +268,7 @@ def server_findings(
 
 
 def default_paths() -> list[str]:
-    from wizard.session import default_config_path
+    from wizard.session.core import default_config_path
 
     return [str(default_config_path())]
 

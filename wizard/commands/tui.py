@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from wizard.presets import Preset
+    from wizard.session.presets import Preset
 
 EXIT_INTERRUPTED = 130
 EXIT_NO_TERMINAL = 2
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_NO_TERMINAL
     preset: Preset | None = None
     if args.preset:
-        from wizard.presets import load_preset  # deferred: only when a preset is asked for
+        from wizard.session.presets import load_preset  # deferred: only when a preset is asked for
 
         preset = load_preset(args.preset)  # WizardError → one line and exit 2 (in the CLI)
 
@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.path) if args.path else None
     gitlab_url = getattr(args, "gitlab_url", None)
     if gitlab_url is not None:
-        from wizard.validation import url_problem
+        from wizard.answers.validation import url_problem
 
         problem = url_problem(gitlab_url, allow_http=False, how_to_allow="use https")
         if problem is not None:

@@ -33,10 +33,10 @@ def load_document(path: Path) -> ConfigDocument:
     them, never opened at its first one silently. ``audit`` and ``harden`` read
     them all (:func:`load_all`).
     """
+    from wizard.base.errors import ConfigError
     from wizard.embedded.document import EmbeddedConfig
     from wizard.embedded.load import block_choices
     from wizard.embedded.load import load_document as _load
-    from wizard.errors import ConfigError
 
     document = _load(path)
     if isinstance(document, EmbeddedConfig):

@@ -19,6 +19,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from wizard.base.errors import EditError
+from wizard.base.masking import mask_text
+from wizard.base.model import Edit, RemoveKey, SetValue, TablePath
+from wizard.base.sinks import UnsafeValueError, checked, template_delimiter
 from wizard.embedded.blocks import split_lines
 from wizard.embedded.templates import (
     _ACTION,
@@ -27,10 +31,6 @@ from wizard.embedded.templates import (
     conditionals,
     is_control_line,
 )
-from wizard.errors import EditError
-from wizard.model import Edit, RemoveKey, SetValue, TablePath
-from wizard.secrets import mask_text
-from wizard.sinks import UnsafeValueError, checked, template_delimiter
 from wizard.tomlfile.document import ConfigDocument
 
 if TYPE_CHECKING:

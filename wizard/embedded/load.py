@@ -7,10 +7,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from wizard.base.errors import ConfigError, EditError
 from wizard.embedded.blocks import split_lines
 from wizard.embedded.document import EmbeddedConfig, EmbeddedSource
 from wizard.embedded.templates import branch_variants, mask_toml
-from wizard.errors import ConfigError, EditError
 from wizard.tomlfile.document import (
     BOM,
     MAX_CONFIG_BYTES,

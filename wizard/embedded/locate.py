@@ -22,9 +22,9 @@ from pathlib import Path
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from wizard.base.errors import ConfigError
 from wizard.embedded.blocks import Block, BlockError, locate, split_lines, trailing_blank_lines
 from wizard.embedded.yamltree import YamlPath, YamlText, child, merged_pairs, scalar_value
-from wizard.errors import ConfigError
 
 CONFIGMAP_KEYS = ("config.template.toml", "config.toml")
 CHART_KEYS = frozenset(

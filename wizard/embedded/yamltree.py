@@ -17,11 +17,11 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from wizard.base.errors import ConfigError
+from wizard.base.masking import mask_secret, remember_secrets_in
+from wizard.base.sinks import unsafe_character
 from wizard.embedded.blocks import split_lines
 from wizard.embedded.templates import mask_for_yaml
-from wizard.errors import ConfigError
-from wizard.secrets import mask_secret, remember_secrets_in
-from wizard.sinks import unsafe_character
 
 YamlPath = tuple[str | int, ...]
 """Keys and sequence indexes from a document's root; the first item is the document."""

@@ -10,7 +10,7 @@ import json
 import stat
 from collections.abc import Iterable
 
-from wizard.errors import json_problem
+from wizard.base.errors import json_problem
 from wizard.host.accounts import User
 from wizard.host.fs import HostFiles, Unreadable, join
 from wizard.host.result import HostContext

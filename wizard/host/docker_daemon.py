@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from wizard.errors import json_problem
+from wizard.base.errors import json_problem
 from wizard.host.fs import Unreadable, join
 from wizard.host.result import HostContext
 

@@ -1,7 +1,7 @@
 """What a host inspection produces, and the context every host check writes to.
 
 Checks report through :class:`HostContext` so they never build a
-:class:`~wizard.model.Finding` by hand: the rule's severity for the trust level
+:class:`~wizard.base.model.Finding` by hand: the rule's severity for the trust level
 comes from the rule itself, and a check that cannot run records why.
 """
 
@@ -12,10 +12,10 @@ import platform
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from wizard.base.masking import mask_text
+from wizard.base.model import Finding, Trust
 from wizard.host.fs import HostFiles
-from wizard.model import Finding, Trust
 from wizard.rules.base import Rule
-from wizard.secrets import mask_text
 
 
 @dataclass(frozen=True)

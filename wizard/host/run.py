@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
+from wizard.base.model import Trust
 from wizard.host.accounts import find_runner_user, load_accounts
 from wizard.host.config_backups import check_config_backups
 from wizard.host.config_file import check_config_file
@@ -13,7 +14,6 @@ from wizard.host.fs import HostFiles, Unreadable
 from wizard.host.result import HostContext, HostEnv, HostReport
 from wizard.host.runner_config import check_token_rotation, load_runner_config
 from wizard.host.runner_user import check_runner_user
-from wizard.model import Trust
 from wizard.rules.host_rules import HOST_RULES_BY_ID
 
 USER_RULES = ("host-runner-in-docker-group", "host-runner-sudo", "host-runner-login-shell")

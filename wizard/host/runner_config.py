@@ -14,13 +14,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from wizard.config_reading import get_ci, iter_runners, sub_table
-from wizard.errors import ConfigError
+from wizard.base.errors import ConfigError
+from wizard.base.model import Executor
 from wizard.host.fs import HostFiles, Unreadable
 from wizard.host.result import HostContext
-from wizard.model import Executor
 from wizard.rules.managed_files import managing_tool
-from wizard.settings_facts import runner_label
+from wizard.runner.reading import get_ci, iter_runners, sub_table
+from wizard.runner.settings import runner_label
 from wizard.tomlfile.document import parse_text
 
 ROTATION_FLAG = "FF_DISABLE_AUTOMATIC_TOKEN_ROTATION"

@@ -6,11 +6,11 @@ user can do (start containers, sudo) every pipeline can do too.
 
 from __future__ import annotations
 
+from wizard.base.model import Executor
 from wizard.host.accounts import Accounts, RunnerUser
 from wizard.host.fs import Unreadable
 from wizard.host.result import HostContext
 from wizard.host.sudoers import sudo_grants
-from wizard.model import Executor
 
 ADMIN_GROUPS = ("sudo", "wheel", "admin")
 """Groups that distributions' default sudoers files give full sudo rights."""

@@ -14,12 +14,12 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from wizard.audit import FileReport
-from wizard.baseline import fingerprint, normal_path
-from wizard.model import Severity
-from wizard.printable import printable_json
-from wizard.safe_text import Safe
-from wizard.secrets import mask_text
+from wizard.audit.baseline import fingerprint, normal_path
+from wizard.audit.engine import FileReport
+from wizard.base.masking import mask_text
+from wizard.base.model import Severity
+from wizard.base.printable import printable_json
+from wizard.base.safe_text import Safe
 
 SEVERITY = {
     Severity.INFO: "info",

@@ -7,12 +7,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from wizard import __version__
-from wizard.audit import FileReport
-from wizard.model import Finding, table_name
-from wizard.printable import printable_json
-from wizard.report.summary import Summary, summary_dict
-from wizard.safe_text import Safe
-from wizard.secrets import KNOWN_SECRETS, mask_text
+from wizard.audit.engine import FileReport
+from wizard.audit.summary import Summary, summary_dict
+from wizard.base.masking import KNOWN_SECRETS, mask_text
+from wizard.base.model import Finding, table_name
+from wizard.base.printable import printable_json
+from wizard.base.safe_text import Safe
 
 SCHEMA_VERSION = 1
 
@@ -68,7 +68,8 @@ def report_to_dict(reports: Iterable[FileReport], summary: Summary | None = None
 
 
 def _masked(value: Any, seen: dict[str, str]) -> Any:
-    """Every string masked, as :func:`wizard.secrets.mask_strings` does, each distinct one once.
+    """Every string masked, as :func:`wizard.base.masking.mask_strings` does, each distinct
+    one once.
 
     A fleet's report repeats the same rule ids, keys and messages thousands of
     times; masking each occurrence again was most of an audit's time.

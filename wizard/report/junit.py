@@ -14,10 +14,10 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
-from wizard.audit import FileReport
-from wizard.model import Finding, Severity
-from wizard.safe_text import Safe
-from wizard.secrets import mask_text
+from wizard.audit.engine import FileReport
+from wizard.base.masking import mask_text
+from wizard.base.model import Finding, Severity
+from wizard.base.safe_text import Safe
 
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 """Characters XML 1.0 cannot carry at all, even escaped."""

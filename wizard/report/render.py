@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from wizard.audit import FileReport
-from wizard.report.summary import Summary
-from wizard.safe_text import Safe
+from wizard.audit.engine import FileReport
+from wizard.audit.summary import Summary
+from wizard.base.safe_text import Safe
 
 FORMATS = ("text", "json", "sarif", "codequality", "junit")
 

@@ -9,14 +9,14 @@ from typing import Any
 from urllib.parse import quote
 
 from wizard import __version__
-from wizard.audit import FileReport
-from wizard.baseline import fingerprint
-from wizard.model import Finding, Severity
-from wizard.printable import printable_json
+from wizard.audit.baseline import fingerprint
+from wizard.audit.engine import FileReport
+from wizard.base.masking import mask_strings
+from wizard.base.model import Finding, Severity
+from wizard.base.printable import printable_json
+from wizard.base.safe_text import Safe
 from wizard.rules.base import Rule
 from wizard.rules.catalogue import ALL_RULES, get_rule
-from wizard.safe_text import Safe
-from wizard.secrets import mask_strings
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://docs.gitlab.com/runner/security/"

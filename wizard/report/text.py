@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from wizard.audit import FileReport
-from wizard.model import Finding, Impact, table_name
-from wizard.printable import printable
-from wizard.report.summary import Summary, counts_text, open_findings, summary_lines
+from wizard.audit.engine import FileReport
+from wizard.audit.summary import Summary, counts_text, open_findings, summary_lines
+from wizard.base.masking import KNOWN_SECRETS, outward
+from wizard.base.model import Finding, Impact, table_name
+from wizard.base.printable import printable
+from wizard.base.safe_text import Message, Safe
 from wizard.rules.catalogue import get_rule
-from wizard.safe_text import Message, Safe
-from wizard.secrets import KNOWN_SECRETS, outward
-from wizard.settings_facts import runner_label
+from wizard.runner.settings import runner_label
 
 _KEEP = "\x00"
 """Marks a line already made safe; a NUL never comes from a file (it is escaped first)."""

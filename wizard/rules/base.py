@@ -2,9 +2,9 @@
 
 A rule is data (id, title, severity per trust level, rationale, link, fix
 safety) plus one pure function that reads the parsed configuration and returns
-:class:`~wizard.model.Issue` objects. Checks never touch files or TOML text:
+:class:`~wizard.base.model.Issue` objects. Checks never touch files or TOML text:
 the audit adds line numbers afterwards from the document layer. What a setting
-means is read through :mod:`wizard.config_reading`, the reader the planner uses too.
+means is read through :mod:`wizard.runner.reading`, the reader the planner uses too.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from wizard.config_reading import RunnerEntry, iter_runners, runner_path, spelled, table_at
-from wizard.model import Executor, FixSafety, Issue, SetValue, Severity, TomlValue, Trust
+from wizard.base.model import Executor, FixSafety, Issue, SetValue, Severity, TomlValue, Trust
+from wizard.runner.reading import RunnerEntry, iter_runners, runner_path, spelled, table_at
 
 DOCS = "https://docs.gitlab.com/runner"
 """Base of every documentation link in the catalogue."""

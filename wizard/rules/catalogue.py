@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from wizard.config_reading import reading_once
-from wizard.model import Issue, TablePath
+from wizard.base.model import Issue, TablePath
 from wizard.rules import (
     chart_rules,
     cloud_rules,
@@ -33,6 +32,7 @@ from wizard.rules.host_rules import HOST_RULES
 from wizard.rules.policy_rules import POLICY_RULES
 from wizard.rules.schema import SCHEMA_RULES
 from wizard.rules.server_rules import SERVER_RULES
+from wizard.runner.reading import reading_once
 
 ALL_RULES: tuple[Rule, ...] = (
     *SCHEMA_RULES,

@@ -17,7 +17,9 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from wizard.config_reading import (
+from wizard.base.model import FixSafety, Issue, SetValue, Severity, TablePath
+from wizard.rules.base import DOCS, AuditContext, Rule, by_trust
+from wizard.runner.reading import (
     container_table_name,
     get_ci,
     is_true,
@@ -26,8 +28,6 @@ from wizard.config_reading import (
     spelled,
     sub_table,
 )
-from wizard.model import FixSafety, Issue, SetValue, Severity, TablePath
-from wizard.rules.base import DOCS, AuditContext, Rule, by_trust
 
 _S = Severity
 CHART = "@values"

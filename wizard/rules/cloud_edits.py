@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from wizard.config_reading import find_key, machine_options, runner_at, sub_table
-from wizard.model import Edit, Executor, SetValue
+from wizard.base.model import Edit, Executor, SetValue
+from wizard.runner.reading import find_key, machine_options, runner_at, sub_table
 
 AMAZON_PREFIX = "amazonec2-"
 REQUIRED_MACHINE_OPTIONS = {

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from wizard.config_reading import iter_runners, machine_options, runner_path, spelled
-from wizard.model import Executor, FixSafety, Issue, Severity
+from wizard.base.model import Executor, FixSafety, Issue, Severity
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust
 from wizard.rules.cloud_edits import cloud_edits, uses_amazonec2
+from wizard.runner.reading import iter_runners, machine_options, runner_path, spelled
 
 _S = Severity
 

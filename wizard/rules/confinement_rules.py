@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from wizard.config_reading import (
+from wizard.base.model import DOCKER_FAMILY, Executor, Issue, Severity, TablePath
+from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for
+from wizard.rules.privilege_rules import DOCKER_DOCS, K8S_CONTAINER_CONTEXTS
+from wizard.runner.reading import (
     LINUX_DOCKER,
     get_ci,
     runner_path,
@@ -18,10 +21,7 @@ from wizard.config_reading import (
     strings,
     sub_table,
 )
-from wizard.model import DOCKER_FAMILY, Executor, Issue, Severity, TablePath
-from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for
-from wizard.rules.privilege_rules import DOCKER_DOCS, K8S_CONTAINER_CONTEXTS
-from wizard.settings_facts import HOST_NAMESPACE_KEYS
+from wizard.runner.settings import HOST_NAMESPACE_KEYS
 
 _S = Severity
 K8S_DOCS = f"{DOCS}/executors/kubernetes/"

@@ -17,11 +17,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from wizard import keys
-from wizard.model import FixSafety, Issue, RemoveKey, Severity
+from wizard.base.masking import mask_text
+from wizard.base.model import FixSafety, Issue, RemoveKey, Severity
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust
 from wizard.rules.schema import SECURITY_KEYS, tables
-from wizard.secrets import mask_text
+from wizard.runner import keys
 
 _S = Severity
 VALIDATION_DOCS = f"{DOCS}/configuration/advanced-configuration/#configuration-validation"

@@ -4,21 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from wizard.config_reading import (
-    RunnerEntry,
-    environment_value,
-    feature_flag,
-    get_ci,
-    is_true,
-    iter_runners,
-    one_job_per_vm,
-    reuses_host,
-    runner_path,
-    spelled,
-    strings,
-    sub_table,
-)
-from wizard.model import (
+from wizard.base.model import (
     AUTOSCALED,
     DOCKER_FAMILY,
     Executor,
@@ -37,7 +23,21 @@ from wizard.rules.base import (
     runners_for,
     set_in,
 )
-from wizard.settings_facts import (
+from wizard.runner.reading import (
+    RunnerEntry,
+    environment_value,
+    feature_flag,
+    get_ci,
+    is_true,
+    iter_runners,
+    one_job_per_vm,
+    reuses_host,
+    runner_path,
+    spelled,
+    strings,
+    sub_table,
+)
+from wizard.runner.settings import (
     CUSTOM_BUILD_DIR_BREAKS,
     GIT_CLONE_BREAKS,
     JOB_CLEANUP_BREAKS,

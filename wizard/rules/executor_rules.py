@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from wizard.config_reading import (
+from wizard.base.model import DOCKER_FAMILY, Executor, FixSafety, Issue, Severity
+from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for, set_in
+from wizard.runner.reading import (
     declared_executor,
     get_ci,
     has_ci,
@@ -13,9 +15,7 @@ from wizard.config_reading import (
     spelled,
     sub_table,
 )
-from wizard.model import DOCKER_FAMILY, Executor, FixSafety, Issue, Severity
-from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for, set_in
-from wizard.settings_facts import HOST_KEY_CHECKING_BREAKS
+from wizard.runner.settings import HOST_KEY_CHECKING_BREAKS
 
 _S = Severity
 

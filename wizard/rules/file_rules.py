@@ -7,7 +7,19 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from wizard.config_reading import (
+from wizard.base.masking import is_secret_key
+from wizard.base.model import Executor, FixSafety, Issue, SetValue, Severity, Trust
+from wizard.base.safe_text import Message
+from wizard.rules.base import (
+    DOCS,
+    AuditContext,
+    Rule,
+    by_trust,
+    pin_feature_flag,
+    runners_for,
+    set_in,
+)
+from wizard.runner.reading import (
     feature_flag,
     feature_flag_default,
     get_ci,
@@ -19,18 +31,6 @@ from wizard.config_reading import (
     strings,
     sub_table,
 )
-from wizard.model import Executor, FixSafety, Issue, SetValue, Severity, Trust
-from wizard.rules.base import (
-    DOCS,
-    AuditContext,
-    Rule,
-    by_trust,
-    pin_feature_flag,
-    runners_for,
-    set_in,
-)
-from wizard.safe_text import Message
-from wizard.secrets import is_secret_key
 
 _S = Severity
 ADVANCED = f"{DOCS}/configuration/advanced-configuration/"

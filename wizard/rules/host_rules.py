@@ -9,8 +9,8 @@ generated checklist says how to put each one right by hand.
 
 from __future__ import annotations
 
-from wizard.model import Executor
-from wizard.model import Severity as S
+from wizard.base.model import Executor
+from wizard.base.model import Severity as S
 from wizard.rules.base import DOCS, Rule, advice_rule
 
 SECURITY_DOCS = f"{DOCS}/security/"

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from wizard.config_reading import (
+from wizard.base.model import Executor, FixSafety, Issue, Severity, Trust
+from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for, set_in
+from wizard.runner.reading import (
     LINUX_DOCKER,
     get_ci,
     has_no_new_privileges,
@@ -21,8 +23,6 @@ from wizard.config_reading import (
     strings,
     sub_table,
 )
-from wizard.model import Executor, FixSafety, Issue, Severity, Trust
-from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for, set_in
 
 _S = Severity
 DOCKER_DOCS = f"{DOCS}/configuration/advanced-configuration/#the-runnersdocker-section"

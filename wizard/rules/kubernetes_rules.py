@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from wizard.config_reading import (
+from wizard.base.model import Edit, Executor, FixSafety, Issue, SetValue, Severity, Trust
+from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for
+from wizard.rules.privilege_rules import K8S_CONTAINER_CONTEXTS
+from wizard.runner.reading import (
     feature_flag,
     feature_flag_default,
     get_ci,
@@ -15,10 +18,7 @@ from wizard.config_reading import (
     strings,
     sub_table,
 )
-from wizard.model import Edit, Executor, FixSafety, Issue, SetValue, Severity, Trust
-from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for
-from wizard.rules.privilege_rules import K8S_CONTAINER_CONTEXTS
-from wizard.settings_facts import (
+from wizard.runner.settings import (
     ESCALATION_BREAKS,
     KUBERNETES_PULL_ALWAYS_BREAKS,
     SERVICE_ACCOUNT_TOKEN_BREAKS,

@@ -6,7 +6,17 @@ import posixpath
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from wizard.config_reading import (
+from wizard.base.model import (
+    DOCKER_FAMILY,
+    Executor,
+    FixSafety,
+    Issue,
+    RemoveKey,
+    SetValue,
+    Severity,
+)
+from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for
+from wizard.runner.reading import (
     LINUX_DOCKER,
     get_ci,
     is_engine_socket,
@@ -16,9 +26,7 @@ from wizard.config_reading import (
     sub_table,
     volume_source,
 )
-from wizard.model import DOCKER_FAMILY, Executor, FixSafety, Issue, RemoveKey, SetValue, Severity
-from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for
-from wizard.settings_facts import (
+from wizard.runner.settings import (
     ENGINE_SOCKET_BREAKS,
     HOST_NAMESPACE_BREAKS,
     HOST_NAMESPACE_EFFECTS,

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-from wizard.config_reading import (
+from wizard.base.model import DOCKER_FAMILY, FixSafety, Issue, SetValue, Severity
+from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, pin_feature_flag, runners_for
+from wizard.runner.reading import (
     LINUX_DOCKER,
     feature_flag,
     feature_flag_default,
@@ -18,9 +20,7 @@ from wizard.config_reading import (
     split_listen_address,
     sub_table,
 )
-from wizard.model import DOCKER_FAMILY, FixSafety, Issue, SetValue, Severity
-from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, pin_feature_flag, runners_for
-from wizard.settings_facts import METRICS_LOCAL_BREAKS, PER_BUILD_NETWORK_BREAKS
+from wizard.runner.settings import METRICS_LOCAL_BREAKS, PER_BUILD_NETWORK_BREAKS
 
 _S = Severity
 ADVANCED = f"{DOCS}/configuration/advanced-configuration/"

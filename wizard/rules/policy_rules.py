@@ -1,12 +1,12 @@
 """Rules about the team's own audit policy (``.runner-wizard.toml``), not about a runner.
 
 Catalogued like every rule so that ``rules ID``, JSON, SARIF and the README
-know them; :func:`wizard.policy.apply_policy` raises their findings.
+know them; :func:`wizard.audit.policy.apply_policy` raises their findings.
 """
 
 from __future__ import annotations
 
-from wizard.model import Severity as S
+from wizard.base.model import Severity as S
 from wizard.rules.base import Rule, advice_rule
 
 EXCEPTION_EXPIRED = advice_rule(

@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from wizard.config_reading import (
+from wizard.base.model import DOCKER_FAMILY, Executor, FixSafety, Issue, SetValue, Severity
+from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for, set_in
+from wizard.rules.image_patterns import admits_any_registry
+from wizard.runner.reading import (
     CONTAINER_EXECUTORS,
     LINUX_DOCKER,
     get_ci,
@@ -21,10 +24,7 @@ from wizard.config_reading import (
     sub_table,
     with_no_new_privileges,
 )
-from wizard.model import DOCKER_FAMILY, Executor, FixSafety, Issue, SetValue, Severity
-from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for, set_in
-from wizard.rules.image_patterns import admits_any_registry
-from wizard.settings_facts import (
+from wizard.runner.settings import (
     NO_NEW_PRIVILEGES_BREAKS,
     PRIVILEGED_BREAKS,
     SERVICES_PRIVILEGED_BREAKS,

@@ -6,7 +6,10 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from wizard.config_reading import (
+from wizard.base.model import FixSafety, Issue, Severity, TomlValue, Trust
+from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for, set_in
+from wizard.rules.image_patterns import admits_any_registry, public_registry_admitted
+from wizard.runner.reading import (
     CONTAINER_EXECUTORS,
     container_table_name,
     get_ci,
@@ -15,10 +18,7 @@ from wizard.config_reading import (
     strings,
     sub_table,
 )
-from wizard.model import FixSafety, Issue, Severity, TomlValue, Trust
-from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for, set_in
-from wizard.rules.image_patterns import admits_any_registry, public_registry_admitted
-from wizard.settings_facts import PULL_ALWAYS_BREAKS
+from wizard.runner.settings import PULL_ALWAYS_BREAKS
 
 _S = Severity
 

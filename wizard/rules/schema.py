@@ -1,6 +1,6 @@
 """Rules about the file's shape: keys the runner does not read, values it cannot decode.
 
-Both rules compare the parsed file with our key catalogue (:mod:`wizard.keys`).
+Both rules compare the parsed file with our key catalogue (:mod:`wizard.runner.keys`).
 They matter for security because the runner is quiet about both mistakes: a
 misspelt hardening key is skipped without a word, and a duration written as a
 bare number is read as nanoseconds. Neither rule fixes anything by itself:
@@ -16,11 +16,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from wizard import keys
-from wizard.config_reading import read_once
-from wizard.model import Issue, Severity, TablePath
+from wizard.base.masking import mask_text
+from wizard.base.model import Issue, Severity, TablePath
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust
-from wizard.secrets import mask_text
+from wizard.runner import keys
+from wizard.runner.reading import read_once
 
 _S = Severity
 

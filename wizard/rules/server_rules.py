@@ -10,7 +10,7 @@ UI and the API call that does it.
 
 from __future__ import annotations
 
-from wizard.model import Severity as S
+from wizard.base.model import Severity as S
 from wizard.rules.base import DOCS, Rule, advice_rule
 
 CI_DOCS = "https://docs.gitlab.com/ci/runners"

@@ -25,8 +25,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from wizard.config_reading import get_ci, iter_runners
 from wizard.embedded import effective_data
+from wizard.runner.reading import get_ci, iter_runners
 from wizard.server.api import GitLabApi, Manager, RunnerDetails, Verification
 from wizard.server.local import runner_id_in_file
 from wizard.server.options import ServerOptions

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from wizard.config_reading import iter_runners
+from wizard.base.masking import KNOWN_SECRETS
+from wizard.base.model import Finding, Trust
 from wizard.embedded import effective_data
-from wizard.model import Finding, Trust
-from wizard.secrets import KNOWN_SECRETS
+from wizard.runner.reading import iter_runners
 from wizard.server.api import GitLabApi, api_base
 from wizard.server.asking import (
     CONNECTION_FAILURES,

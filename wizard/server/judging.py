@@ -11,12 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from wizard.config_reading import get_ci, sub_table
-from wizard.model import Finding, Severity, TablePath, Trust
+from wizard.base.masking import mask_text
+from wizard.base.model import Finding, Severity, TablePath, Trust
 from wizard.rules import server_rules as R
 from wizard.rules.catalogue import get_rule
 from wizard.rules.schema import SECURITY_KEYS
-from wizard.secrets import mask_text
+from wizard.runner.reading import get_ci, sub_table
 from wizard.server.api import RunnerDetails, api_base
 from wizard.server.asking import RunnerFacts
 from wizard.server.local import keys_needing, parse_version

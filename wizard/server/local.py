@@ -13,11 +13,11 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from wizard import keys
-from wizard.config_reading import get_ci
-from wizard.model import TablePath, Trust
+from wizard.base.model import TablePath, Trust
 from wizard.rules.base import AuditContext
 from wizard.rules.catalogue import get_rule
+from wizard.runner import keys
+from wizard.runner.reading import get_ci
 from wizard.server.transport import TlsFiles
 
 SYSTEM_ID_FILE = ".runner_system_id"

@@ -23,10 +23,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from wizard.config_reading import get_ci, iter_runners
+from wizard.base.errors import WizardError
+from wizard.base.model import DEFAULT_TRUST, Trust
 from wizard.embedded import effective_data, load_document
-from wizard.errors import WizardError
-from wizard.model import DEFAULT_TRUST, Trust
+from wizard.runner.reading import get_ci, iter_runners
 from wizard.server.asking import entry_origin
 from wizard.server.check import RunnerFacts, ServerOptions, check_documents, dangerous_settings
 from wizard.server.local import is_runners_own_config

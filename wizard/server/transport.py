@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard import __version__
-from wizard.secrets import KNOWN_SECRETS, mask_secret, mask_text, remember_secrets_in
+from wizard.base.masking import KNOWN_SECRETS, mask_secret, mask_text, remember_secrets_in
 
 DEFAULT_TIMEOUT = 10.0
 """Seconds for one request, connection to last byte."""

@@ -17,5 +17,5 @@ file's style. Modules, bottom up:
   writes it.
 
 It imports only the model, the errors, secret masking and the key lookup of
-:mod:`wizard.config_reading` (keys match the way the runner matches them).
+:mod:`wizard.runner.reading` (keys match the way the runner matches them).
 """

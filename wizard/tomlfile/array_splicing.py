@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from wizard.model import TomlValue
+from wizard.base.model import TomlValue
 from wizard.tomlfile.layout import ArrayLayout, Statement
 from wizard.tomlfile.rendering import render_value
 from wizard.tomlfile.same_value import same_value

@@ -11,8 +11,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterator
 
-from wizard.safe_text import Safe
-from wizard.secrets import mask_text
+from wizard.base.masking import mask_text
+from wizard.base.safe_text import Safe
 from wizard.tomlfile.document import ConfigDocument
 
 CONTEXT_LINES = 2

@@ -19,10 +19,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from wizard.config_reading import find_key, get_ci
-from wizard.errors import ConfigError, EditError
-from wizard.model import Edit, Executor, RunnerIdentity, TablePath, TomlValue
-from wizard.secrets import mask_text, mask_toml_value, remember_secrets_in
+from wizard.base.errors import ConfigError, EditError
+from wizard.base.masking import mask_text, mask_toml_value, remember_secrets_in
+from wizard.base.model import Edit, Executor, RunnerIdentity, TablePath, TomlValue
+from wizard.runner.reading import find_key, get_ci
 from wizard.tomlfile.editor import last_edit_wins, plan_splices
 from wizard.tomlfile.edits import apply_edits
 from wizard.tomlfile.index import Index
@@ -133,7 +133,7 @@ class ConfigDocument:
         """The text with every secret masked, for diffs and screens.
 
         Each value is masked by what it holds, whatever its quoting (see
-        :func:`wizard.secrets.mask_toml_value`); then the rest of the text
+        :func:`wizard.base.masking.mask_toml_value`); then the rest of the text
         (names, table names, comments) goes through :func:`mask_text`.
         """
         text = self.text

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from wizard.model import Edit, RemoveKey, SetValue, TablePath
+from wizard.base.model import Edit, RemoveKey, SetValue, TablePath
 from wizard.tomlfile.in_place import InPlaceEditor
 from wizard.tomlfile.index import Index
 from wizard.tomlfile.inline_tables import InlineTableEditor

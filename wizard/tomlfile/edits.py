@@ -11,8 +11,8 @@ import copy
 from collections.abc import Iterable, MutableMapping
 from typing import Any
 
-from wizard.config_reading import find_key
-from wizard.model import Edit, RemoveKey, SetValue, TablePath
+from wizard.base.model import Edit, RemoveKey, SetValue, TablePath
+from wizard.runner.reading import find_key
 
 
 def resolve_table(

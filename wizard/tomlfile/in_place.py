@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from wizard.model import TomlValue
+from wizard.base.model import TomlValue
 from wizard.tomlfile.array_splicing import ArraySplicer
 from wizard.tomlfile.layout import Statement
 from wizard.tomlfile.rendering import render_value, value_of

@@ -7,7 +7,7 @@ without scanning the file again (which would make many edits quadratic).
 
 from __future__ import annotations
 
-from wizard.model import TablePath
+from wizard.base.model import TablePath
 from wizard.tomlfile.layout import Layout, Statement
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from wizard.config_reading import find_key
-from wizard.errors import EditError
-from wizard.model import Edit, RemoveKey, TablePath
+from wizard.base.errors import EditError
+from wizard.base.model import Edit, RemoveKey, TablePath
+from wizard.runner.reading import find_key
 from wizard.tomlfile.rendering import render_value, tomlkit_module
 from wizard.tomlfile.splicing import Editor
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from wizard.errors import EditError
-from wizard.model import SetValue, TablePath, TomlValue
+from wizard.base.errors import EditError
+from wizard.base.model import SetValue, TablePath, TomlValue
 from wizard.tomlfile.layout import Statement
 from wizard.tomlfile.rendering import render_key, render_value
 from wizard.tomlfile.splicing import Editor

@@ -16,7 +16,7 @@ import os
 import stat
 from pathlib import Path
 
-from wizard.errors import ConfigError
+from wizard.base.errors import ConfigError
 
 _CHUNK = 1 << 16
 

@@ -12,8 +12,8 @@ import tomllib
 from types import ModuleType
 from typing import Any
 
-from wizard.model import TomlValue
-from wizard.sinks import unsafe_character
+from wizard.base.model import TomlValue
+from wizard.base.sinks import unsafe_character
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 """Matched whole (``fullmatch``): ``$`` would also match before a final newline."""

@@ -38,7 +38,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from wizard.errors import ConfigError, FileChangedError
+from wizard.base.errors import ConfigError, FileChangedError
 from wizard.tomlfile.document import MAX_CONFIG_BYTES, ConfigDocument, Fingerprint
 from wizard.tomlfile.mode_change import CONFIG_MODE
 from wizard.tomlfile.regular_file import read_regular_file_with_stat

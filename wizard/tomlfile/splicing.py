@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wizard.errors import EditError
+from wizard.base.errors import EditError
 from wizard.tomlfile.index import Index
 from wizard.tomlfile.style import FileStyle
 

@@ -19,13 +19,17 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
-from wizard.answers import Answers, PrivilegedNeed
-from wizard.checklist_rows import ARTIFACTS_FOLDER, HostChecklist, write_host_files_by_default
-from wizard.errors import WizardError
-from wizard.model import RunnerIdentity
-from wizard.secrets import outward
-from wizard.settings_facts import runner_label
-from wizard.steps import STEPS
+from wizard.answers.model import Answers, PrivilegedNeed
+from wizard.answers.steps import STEPS
+from wizard.base.errors import WizardError
+from wizard.base.masking import outward
+from wizard.base.model import RunnerIdentity
+from wizard.runner.settings import runner_label
+from wizard.session.checklist_rows import (
+    ARTIFACTS_FOLDER,
+    HostChecklist,
+    write_host_files_by_default,
+)
 from wizard.tui.formatting import (
     answer_rows,
     display_path,
@@ -60,9 +64,9 @@ from wizard.tui.widgets.question import QuestionField
 from wizard.tui.widgets.sidebar import EntryStatus, SidebarEntry, StepSidebar
 
 if TYPE_CHECKING:
-    from wizard.outcome import HostFilesOutcome
-    from wizard.presets import Preset
-    from wizard.review import ReviewFacts
+    from wizard.session.outcome import HostFilesOutcome
+    from wizard.session.presets import Preset
+    from wizard.session.review import ReviewFacts
 
 EXIT_SAVED = 0
 """The file was written, or it already matched the answers."""
@@ -71,7 +75,7 @@ EXIT_NOT_SAVED = 1
 EXIT_INTERRUPTED = 130
 """Ctrl+C, as for every other command: nothing was written."""
 # The config saved but the hardening files not: the core's outcome says 2
-# (wizard.outcome.EXIT_NOT_WRITTEN), and the Done screen takes its exit code from it.
+# (wizard.session.outcome.EXIT_NOT_WRITTEN), and the Done screen takes its exit code from it.
 
 NOTHING_WRITTEN = "No changes were written."
 
@@ -141,7 +145,7 @@ class WizardApp(App[int]):
         """What the command prints once the app has closed."""
         self._preview_generation = 0
         self.ticked: set[str] = set()
-        """Offered fixes (by :func:`wizard.impact.fix_id`) ticked on the review."""
+        """Offered fixes (by :func:`wizard.answers.impact.fix_id`) ticked on the review."""
 
     # ----------------------------------------------------------------- flow
 
@@ -549,7 +553,7 @@ class WizardApp(App[int]):
             host = None  # the review says the checklist is missing; the diff still stands
         facts: ReviewFacts | None = None
         try:
-            from wizard.review import review_facts  # deferred: loads the core
+            from wizard.session.review import review_facts  # deferred: loads the core
 
             facts = review_facts(preview, shown, host.rows if host is not None else ())  # type: ignore[arg-type]
         except Exception:
@@ -598,7 +602,7 @@ class WizardApp(App[int]):
         ``safe_only``: the operator declined the changes that may break jobs, so the
         core leaves them out and the others are written.
         """
-        from wizard.outcome import not_saved, write_host_files  # deferred: the core
+        from wizard.session.outcome import not_saved, write_host_files  # deferred: the core
 
         result: SaveView | None = None
         try:
@@ -672,7 +676,7 @@ class WizardApp(App[int]):
         audit = Text()
         closing: list[str] = []
         if result is None:
-            from wizard.outcome import not_saved  # the core words what was not written
+            from wizard.session.outcome import not_saved  # the core words what was not written
 
             result = not_saved(Path(self._shown_path()))
         said = [outward(line) for line in result.lines()]
@@ -717,7 +721,7 @@ def write_preset_file(
 
     Returns whether it was written and the line that says so (or why not).
     """
-    from wizard.presets import make_preset, preset_to_toml, write_new_file  # deferred: core
+    from wizard.session.presets import make_preset, preset_to_toml, write_new_file  # deferred: core
 
     target = folder / f"{name}.toml"
     try:

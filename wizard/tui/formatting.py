@@ -14,13 +14,13 @@ from pathlib import Path
 from rich.table import Table
 from rich.text import Text
 
-from wizard.checklist_rows import STATUS_WORDS, HostRow, HostStatus
-from wizard.model import Finding, Severity
-from wizard.safe_text import shown_message
-from wizard.secrets import outward
-from wizard.steps import STEPS
+from wizard.answers.steps import STEPS
+from wizard.answers.wording import describe_value, finding_place
+from wizard.base.masking import outward
+from wizard.base.model import Finding, Severity
+from wizard.base.safe_text import shown_message
+from wizard.session.checklist_rows import STATUS_WORDS, HostRow, HostStatus
 from wizard.tui.state import KEEP, WizardState
-from wizard.wording import describe_value, finding_place
 
 SEVERITY_STYLES: dict[Severity, str] = {
     Severity.CRITICAL: "bold white on red",

@@ -1,6 +1,6 @@
 """What the wizard needs from the core, spelled as structural types.
 
-The screens depend on these protocols rather than on :mod:`wizard.session`
+The screens depend on these protocols rather than on :mod:`wizard.session.core`
 itself, for two reasons: importing the session pulls in the document layer
 and the rule catalogue, which must stay off the path to the first screen; and
 tests can drive every screen with a small stand-in object.
@@ -12,12 +12,12 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from wizard.answers import Answers
-from wizard.checklist_rows import HostChecklist
-from wizard.model import Change, Executor, Finding, RunnerIdentity
+from wizard.answers.model import Answers
+from wizard.base.model import Change, Executor, Finding, RunnerIdentity
+from wizard.session.checklist_rows import HostChecklist
 
 if TYPE_CHECKING:
-    from wizard.presets import Preset
+    from wizard.session.presets import Preset
     from wizard.tomlfile.mode_change import ModeChange
 
 
@@ -100,7 +100,7 @@ class PreviewView(Protocol):
 
 
 class SaveView(Protocol):
-    """What a save reports (:class:`wizard.outcome.SaveOutcome`): where the file and its
+    """What a save reports (:class:`wizard.session.outcome.SaveOutcome`): where the file and its
     backup are, its audit, and the lines every front-end says about it."""
 
     @property
@@ -117,7 +117,7 @@ class SaveView(Protocol):
 
 
 class RereadView(Protocol):
-    """The file read again after a refused save (:class:`wizard.session.Reread`)."""
+    """The file read again after a refused save (:class:`wizard.session.core.Reread`)."""
 
     @property
     def ok(self) -> bool: ...
@@ -128,7 +128,7 @@ class RereadView(Protocol):
 
 
 class SessionPort(Protocol):
-    """The subset of :class:`wizard.session.WizardSession` the wizard calls."""
+    """The subset of :class:`wizard.session.core.WizardSession` the wizard calls."""
 
     @property
     def path(self) -> Path: ...
@@ -171,7 +171,7 @@ class SessionPort(Protocol):
 
 
 SessionOpener = Callable[[Path], SessionPort]
-"""Opens (or starts) a config file; raises :class:`wizard.errors.ConfigError`."""
+"""Opens (or starts) a config file; raises :class:`wizard.base.errors.ConfigError`."""
 
 
 HostPlanner = Callable[[SessionPort, PreviewView, Answers], HostChecklist]
@@ -179,13 +179,13 @@ HostPlanner = Callable[[SessionPort, PreviewView, Answers], HostChecklist]
 
 
 def plan_real_host(session: SessionPort, preview: PreviewView, answers: Answers) -> HostChecklist:
-    """The core's host plan (:mod:`wizard.host_plan`, imported only now) for a real session.
+    """The core's host plan (:mod:`wizard.session.host_plan`, imported only now) for a real session.
 
     A stand-in session has no file to plan from: the review then says the
     checklist is missing, as it does when planning fails.
     """
-    from wizard.host_plan import plan_host_checklist
-    from wizard.session import Preview, WizardSession
+    from wizard.session.core import Preview, WizardSession
+    from wizard.session.host_plan import plan_host_checklist
 
     if not isinstance(session, WizardSession) or not isinstance(preview, Preview):
         raise TypeError("the host plan needs the core's session and preview")
@@ -198,7 +198,7 @@ def open_real_session(path: Path, *, allow_unsafe_path: bool = False) -> Session
     ``allow_unsafe_path`` (``--allow-unsafe-path``): a new file may be created in a
     folder any user can write to, as with ``plain`` and ``new``.
     """
-    from wizard.session import WizardSession
+    from wizard.session.core import WizardSession
 
     session = WizardSession.open(path)
     session.allow_unsafe_path = allow_unsafe_path
@@ -229,6 +229,6 @@ def server_readers(gitlab_url: str | None = None) -> tuple[ServerConsentReader, 
 
 def find_initial_path() -> Path:
     """The runner's usual config when it exists, else ``./config.toml`` (the core decides)."""
-    from wizard.session import initial_path
+    from wizard.session.core import initial_path
 
     return initial_path()

@@ -12,10 +12,10 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Literal
 
-from wizard.answers import Answers
-from wizard.defaults import Default, Sources, default_for
-from wizard.model import Executor, RunnerIdentity
-from wizard.steps import STEPS, Question, Step
+from wizard.answers.defaults import Default, Sources, default_for
+from wizard.answers.model import Answers
+from wizard.answers.steps import STEPS, Question, Step
+from wizard.base.model import Executor, RunnerIdentity
 from wizard.tui.ports import RunnerView
 
 
@@ -192,7 +192,7 @@ class WizardState:
         return values
 
     def _default(self, question: Question, before: dict[str, Any]) -> Any:
-        """The core's default (:func:`wizard.defaults.default_for`); a value taken from
+        """The core's default (:func:`wizard.answers.defaults.default_for`); a value taken from
         the file is shown as "keep what the file says"."""
         default = default_for(question, self._known(before), self.sources)
         return KEEP if default.source == "the file" else default.value

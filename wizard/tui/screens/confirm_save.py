@@ -16,7 +16,7 @@ class ConfirmSaveScreen(ModalScreen[bool | None]):
     """ "Save N changes that may break jobs?" naming each one; Yes writes them too, No
     writes only the changes that cannot break a job, Escape goes back.
 
-    The wording and the lines come from the core (:mod:`wizard.impact`); No has the
+    The wording and the lines come from the core (:mod:`wizard.answers.impact`); No has the
     focus, so Enter alone never writes a change that may break jobs.
     """
 

@@ -18,8 +18,8 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Static
 
-from wizard.checklist_rows import HostChecklist
-from wizard.secrets import outward
+from wizard.base.masking import outward
+from wizard.session.checklist_rows import HostChecklist
 from wizard.tui.formatting import coloured_diff, finding_line, findings_line, host_rows_table
 from wizard.tui.messages import QuitWithoutSaving
 from wizard.tui.ports import PreviewView
@@ -29,7 +29,7 @@ from wizard.tui.widgets.choices import TickBox, WrappingTickBox
 from wizard.tui.widgets.sidebar import SidebarEntry
 
 if TYPE_CHECKING:
-    from wizard.review import ReviewFacts
+    from wizard.session.review import ReviewFacts
 
 
 class ReviewScreen(WizardScreen):
@@ -185,7 +185,12 @@ class ReviewScreen(WizardScreen):
             self._render_preview(preview, host)
 
     def _render_changes(self, preview: PreviewView) -> None:
-        from wizard.impact import FILL_IN_HEADING, MAY_BREAK_HEADING, NONE_HEADING, change_report
+        from wizard.answers.impact import (
+            FILL_IN_HEADING,
+            MAY_BREAK_HEADING,
+            NONE_HEADING,
+            change_report,
+        )
 
         text = Text()
         if preview.managed and preview.changed:
@@ -220,7 +225,7 @@ class ReviewScreen(WizardScreen):
         self._render_offers(preview)
 
     def _render_offers(self, preview: PreviewView) -> None:
-        from wizard.impact import fix_id, offer_line
+        from wizard.answers.impact import fix_id, offer_line
 
         box = self.query_one("#offers", Vertical)
         focused = self.focused
@@ -386,7 +391,7 @@ class ReviewScreen(WizardScreen):
         if risky:
             # Asked once, explicitly, naming each: nothing that may break is written on
             # one keypress; No (Enter) writes the changes that cannot break a job.
-            from wizard.impact import change_report, declined_note, save_confirmation
+            from wizard.answers.impact import change_report, declined_note, save_confirmation
             from wizard.tui.screens.confirm_save import ConfirmSaveScreen
 
             safe = len(self.preview.changes) - len(risky)

@@ -17,15 +17,15 @@ from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, Static
 from textual.widgets.selection_list import Selection
 
-from wizard.model import RunnerIdentity
-from wizard.secrets import mask_secret, outward
-from wizard.steps import TOKEN_PROMPT
+from wizard.answers.steps import TOKEN_PROMPT
+from wizard.answers.validation import url_problem
+from wizard.base.masking import mask_secret, outward
+from wizard.base.model import RunnerIdentity
 from wizard.tui.ports import RunnerView, ServerStatusView
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.state import RUNNER, Mode
 from wizard.tui.widgets.choices import MultiChoice, TickBox
 from wizard.tui.widgets.sidebar import SidebarEntry
-from wizard.validation import url_problem
 
 
 def runner_label(runner: RunnerView) -> Text:

@@ -12,14 +12,14 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Input, Label, Static
 
-from wizard.secrets import outward
-from wizard.settings_facts import runner_label
+from wizard.answers.wording import start_title
+from wizard.base.masking import outward
+from wizard.runner.settings import runner_label
 from wizard.tui.messages import QuitWithoutSaving
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.state import START, FileFacts, Mode
 from wizard.tui.widgets.choices import ChoiceButton, ChoiceSet
 from wizard.tui.widgets.sidebar import SidebarEntry
-from wizard.wording import start_title
 
 NEW_CONFIG = "config.toml"
 """What an empty "Working on" box means: a new config in this folder."""

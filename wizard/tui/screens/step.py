@@ -1,4 +1,4 @@
-"""One step of the wizard: its questions, drawn from :data:`wizard.steps.STEPS`."""
+"""One step of the wizard: its questions, drawn from :data:`wizard.answers.steps.STEPS`."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Static
 
-from wizard.model import Finding
-from wizard.steps import Question, Step
+from wizard.answers.steps import Question, Step
+from wizard.base.model import Finding
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.widgets.findings import FindingsCount
 from wizard.tui.widgets.question import QuestionField

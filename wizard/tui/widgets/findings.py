@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.widgets import Static
 
-from wizard.model import Finding
+from wizard.base.model import Finding
 from wizard.tui.formatting import findings_line
 
 

@@ -1,4 +1,4 @@
-"""One question of a step, drawn from its :class:`~wizard.steps.Question` data.
+"""One question of a step, drawn from its :class:`~wizard.answers.steps.Question` data.
 
 The field shows the prompt, what the file says today, what we recommend, and
 the choices (plus "keep what the file says" when the file has a value). Text
@@ -20,12 +20,12 @@ from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, Static
 from textual.widgets.selection_list import Selection
 
-from wizard.secrets import outward
-from wizard.steps import Choice, Question
+from wizard.answers.steps import Choice, Question
+from wizard.answers.validation import list_text, parse_list
+from wizard.answers.wording import describe_recommendation, describe_value
+from wizard.base.masking import outward
 from wizard.tui.state import KEEP
 from wizard.tui.widgets.choices import ChoiceButton, ChoiceSet, MultiChoice, TickBox
-from wizard.validation import list_text, parse_list
-from wizard.wording import describe_recommendation, describe_value
 
 CONFIRM_CHOICES = (Choice(True, "Yes"), Choice(False, "No"))
 

@@ -1,0 +1,1 @@
+"""The rule catalogue applied to files: findings with severities, places and fixes."""

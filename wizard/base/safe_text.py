@@ -1,0 +1,190 @@
+"""Values from files are typed; our sentences are templates; outputs take only safe text.
+
+Three types carry the promise that no secret and no control character from a file
+reaches an output:
+
+- :class:`FileValue` is a value read from a file or a server, with the key it was
+  read under and whether that key is secret. It is not a ``str``: ``mypy --strict``
+  refuses it wherever text is expected, so it cannot be written out raw. Formatting
+  one (``f"{value}"``) shows it masked, never raw: the raw text is only reachable
+  through :attr:`FileValue.raw`, for the file layer that writes it back.
+- :data:`Safe` is text fit for an output: secrets masked, control characters
+  escaped for its sink. Only the renderers here (and the masked diff) make it.
+- :func:`render` fills one of our sentences, a template with ``{holes}``. The
+  sentence itself is never scanned by the masker; each hole is rendered on its
+  own: a :class:`FileValue` by its key (a secret key's value is masked whole), any
+  other text as a value that may hold secrets in free text (a script line, a
+  comment), numbers and booleans as they are.
+
+Every output the commands write goes through :func:`emit` (text) or
+:func:`json_safe` (JSON and SARIF fields), whose parameters accept only these
+types. Both also mask, by value, every secret read so far
+(:data:`wizard.base.masking.KNOWN_SECRETS`), whatever surrounds it.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import IO, NewType
+
+from wizard.base.masking import (
+    KNOWN_SECRETS,
+    is_secret_key,
+    mask_secret,
+    mask_string_value,
+    mask_text,
+)
+from wizard.base.printable import printable, printable_json
+
+Safe = NewType("Safe", str)
+"""Text fit for an output: made only by :func:`render`, :func:`shown` and the masked diff."""
+
+
+@dataclass(frozen=True, slots=True)
+class FileValue:
+    """A value read from a file or a server: its key, and whether that key is secret."""
+
+    raw: str
+    key: str | None = None
+    secret: bool = False
+
+    @classmethod
+    def read(cls, value: str, key: str | None = None) -> FileValue:
+        """A value as read under ``key``: secret when the key is, remembered if so."""
+        secret = key is not None and is_secret_key(key)
+        if secret:
+            KNOWN_SECRETS.remember(value)
+        return cls(value, key, secret)
+
+    def shown(self) -> Safe:
+        """The value masked for any output: whole when its key is secret, else as free text."""
+        if self.secret:
+            return Safe(mask_secret(self.raw))
+        return Safe(mask_string_value(self.raw))
+
+    def __str__(self) -> str:
+        return self.shown()
+
+    def __repr__(self) -> str:
+        return f"FileValue({self.shown()!r}, key={self.key!r})"
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.shown()), spec)
+
+
+Hole = FileValue | str | int | float | bool | None
+"""What a hole of a template may be filled with."""
+
+
+def shown(value: Hole, *, key: str | None = None) -> Safe:
+    """One value rendered for a hole: masked by its key, else as free text that may hold
+    secrets; never scanned together with the sentence around it."""
+    if isinstance(value, FileValue):
+        return value.shown()
+    if value is None or isinstance(value, bool | int | float):
+        return Safe(str(value))
+    if key is not None and is_secret_key(key):
+        return Safe(mask_secret(value))
+    return Safe(mask_text(value))
+
+
+def render(template: str, /, **holes: Hole) -> Safe:
+    """Our sentence ``template`` with each ``{name}`` filled by its value, shown masked.
+
+    The template is ours and is not scanned: ``"token: {value}"`` stays readable
+    whatever word ``value`` is, because only ``value`` is masked.
+    """
+    return Safe(template.format_map({name: shown(value) for name, value in holes.items()}))
+
+
+def compose(template: str, /, **parts: Safe) -> Safe:
+    """Our sentence with parts that are already safe (rendered values, other sentences):
+    nothing is masked again, and a raw value cannot be passed (it is not :data:`Safe`)."""
+    return Safe(template.format_map(parts))
+
+
+def one_line(text: Safe) -> Safe:
+    """Safe text made one line for a terminal: newlines and control characters escaped."""
+    return Safe(printable(text, one_line=True))
+
+
+class Message(str):
+    """A rule's message made from a template: each hole masked on its own, the sentence as
+    written. The audit shows it as it is; a plain ``str`` message is still masked as free
+    text, since it may quote a value unmarked."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, template: str, /, **holes: Hole) -> Message:
+        return cls(render(template, **holes))
+
+
+def shown_message(message: str, *, one_line: bool = False) -> Safe:
+    """A finding's message for a screen or a line: a :class:`Message` as written (known
+    secrets masked, controls escaped), any other as free text masked whole."""
+    if isinstance(message, Message):
+        return Safe(printable(KNOWN_SECRETS.mask(message), one_line=one_line))
+    return Safe(printable(mask_text(message), one_line=one_line))
+
+
+def ours(text: str) -> Safe:
+    """A sentence of our own with no value in it, as it is."""
+    return Safe(text)
+
+
+def joined(parts: list[Safe], separator: str = "\n") -> Safe:
+    return Safe(separator.join(parts))
+
+
+def write_out(text: Safe, *, stream: IO[str] | None = None) -> None:
+    """Write a whole report its renderer made safe (masked per value and field, escaped
+    for its format); the one way the commands write a report."""
+    (stream if stream is not None else sys.stdout).write(text)
+
+
+def emit(text: Safe, *, stream: IO[str] | None = None, one_line: bool = False) -> None:
+    """Write safe text to a terminal or pipe: known secret values masked once more, control
+    characters escaped. The only way the commands write text to stdout or stderr."""
+    out = stream if stream is not None else sys.stdout
+    out.write(printable(KNOWN_SECRETS.mask(text), one_line=one_line))
+
+
+JsonSafe = str | int | float | bool | None | list["JsonSafe"] | dict[str, "JsonSafe"]
+
+
+def json_safe(value: FileValue | Safe | int | float | bool | None) -> JsonSafe:
+    """One JSON field: a file value masked by its key, safe text with known secrets masked."""
+    if isinstance(value, FileValue):
+        return printable_json(value.shown())
+    if isinstance(value, str):
+        return printable_json(KNOWN_SECRETS.mask(value))
+    return value
+
+
+def emit_json(report: dict[str, JsonSafe], *, stream: IO[str] | None = None) -> None:
+    """Write a JSON report whose every field went through :func:`json_safe` or
+    :func:`json_tree`; the one way the commands write JSON."""
+    import json
+
+    out = stream if stream is not None else sys.stdout
+    out.write(printable_json(json.dumps(report, indent=2, ensure_ascii=False)) + "\n")
+
+
+def json_tree(value: object, *, key: str | None = None) -> JsonSafe:
+    """A JSON-like value read from a file (a setting's before/after), every string in it a
+    file value under ``key``: secret keys mask whole, any other string as free text."""
+    if isinstance(value, str):
+        return json_safe(FileValue.read(value, key))
+    if isinstance(value, bool | int | float) or value is None:
+        return value
+    if isinstance(value, Mapping):
+        return {
+            str(json_safe(FileValue(str(name)))): json_tree(item, key=str(name))
+            for name, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [json_tree(item, key=key) for item in value]
+    return json_safe(FileValue(str(value), key))

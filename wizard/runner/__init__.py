@@ -1,0 +1,1 @@
+"""What GitLab Runner reads from config.toml and what each setting means."""

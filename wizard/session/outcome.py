@@ -1,0 +1,151 @@
+"""What a save, a host-files write or a harden did, decided once; front-ends only render it.
+
+Each outcome says what was written where, what was not and why, and the exit code
+that goes with it. The full-screen wizard, the line-mode wizard and ``harden`` (text
+and JSON) read these instead of deciding and wording the same facts each on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from wizard.answers.impact import change_where
+from wizard.artifacts import CHECKLIST_FILE, write_artifacts
+from wizard.base.errors import WizardError
+from wizard.base.model import Change, Finding
+
+EXIT_OK = 0
+EXIT_CHANGES_LEFT = 1
+"""``harden``: a fix meant to be applied was not (or, with ``--dry-run``, changes to make)."""
+EXIT_NOT_WRITTEN = 2
+"""Something meant to be written was not: the config, or the hardening files."""
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    """One save of a config: whether it was written, how much, and what was left out."""
+
+    path: Path
+    written: bool
+    changes: int = 0
+    """Settings the save changed (0 when nothing was written)."""
+    backup: Path | None = None
+    notes: tuple[str, ...] = ()
+    """What the operator should know about the write (hard links, a symlink's target)."""
+    findings: tuple[Finding, ...] = ()
+    """The audit of the file as written."""
+    left_out: tuple[Change, ...] = ()
+    """Changes that may break jobs the operator did not confirm: not written."""
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_OK
+
+    def lines(self) -> list[str]:
+        """What every front-end says about this save, in this order."""
+        if self.written:
+            said = f"wrote {self.path}: {_plural(self.changes, 'change')} (mode 0600)"
+            if self.backup is not None:
+                said += f"; backup: {self.backup}"
+        elif self.left_out:
+            said = f"nothing written to {self.path}"
+        else:
+            said = f"{self.path} already says what the answers say; nothing written"
+        lines = [said]
+        lines += [f"note: {note}" for note in self.notes]
+        if self.left_out:
+            lines.append(
+                f"left out {_plural(len(self.left_out), 'change')} that may break jobs "
+                "(not confirmed):"
+            )
+            lines += [f"  {change_where(change)}" for change in self.left_out]
+        return lines
+
+
+def not_saved(path: Path, left_out: Sequence[Change] = ()) -> SaveOutcome:
+    """A save that wrote nothing: the file already matched, or nothing was confirmed."""
+    return SaveOutcome(path=path, written=False, left_out=tuple(left_out))
+
+
+@dataclass(frozen=True)
+class HostFilesOutcome:
+    """The hardening files: written to ``folder``, or not and why."""
+
+    folder: Path
+    written: tuple[Path, ...] = ()
+    problem: str | None = None
+
+    @property
+    def checklist(self) -> Path | None:
+        """The checklist among the written files: the one the operator works through next."""
+        return next((path for path in self.written if path.name == CHECKLIST_FILE), None)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_NOT_WRITTEN if self.problem is not None else EXIT_OK
+
+    def summary(self, config: Path, *, config_saved: bool) -> str:
+        """The one line a closing message gives these files."""
+        if self.problem is not None:
+            return self.lines(config, config_saved=config_saved)[0]
+        return f"wrote the hardening files to {self.folder}/"
+
+    def lines(self, config: Path, *, config_saved: bool) -> list[str]:
+        """What every front-end says once the files were (or were not) written.
+
+        The config is on disk by now, so a failure here must not read as if the whole
+        run failed: the line says which half happened.
+        """
+        if self.problem is not None:
+            state = "was saved" if config_saved else "needed no changes"
+            return [
+                f"{config} {state}, but the hardening files were not written to "
+                f"{self.folder}: {self.problem}"
+            ]
+        lines = [f"wrote {path}" for path in self.written]
+        if self.checklist is not None:
+            lines.append(f"next: work through {self.checklist}; each item says how to check it")
+        return lines
+
+
+def write_host_files(
+    folder: Path, files: Mapping[str, str], *, allow_unsafe_path: bool = False
+) -> HostFilesOutcome:
+    """Write the hardening files; a failure is part of the outcome, never an exception.
+
+    ``allow_unsafe_path``: write even into a folder another user owns or can write to.
+    """
+    try:
+        paths = write_artifacts(folder, dict(files), allow_unsafe_path=allow_unsafe_path)
+    except (WizardError, OSError) as error:
+        return HostFilesOutcome(folder, problem=str(error))
+    return HostFilesOutcome(folder, written=tuple(paths))
+
+
+@dataclass(frozen=True)
+class HardenOutcome:
+    """What ``harden`` did to one file: the one decision its text and JSON output share."""
+
+    path: str
+    dry_run: bool
+    changed: bool
+    """The file's text changes (or, with ``--dry-run``, would)."""
+    mode_0600: bool
+    """The file's mode is (or would be) tightened to 0600 without other changes."""
+    unapplied: int
+    """Fixes meant to be applied that could not be."""
+    written: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        if self.unapplied:
+            return EXIT_CHANGES_LEFT  # a fix we meant to apply and could not is not clean
+        if self.dry_run and (self.changed or self.mode_0600):
+            return EXIT_CHANGES_LEFT
+        return EXIT_OK
