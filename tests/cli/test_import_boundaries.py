@@ -287,4 +287,4 @@ def test_nothing_in_the_package_reads_the_shared_folder(path: Path) -> None:
 
 def test_package_data_is_shipped_inside_the_package() -> None:
     """The catalogue reads its key list from package data, never from the reference folder."""
-    assert (PACKAGE / "data" / "runner_keys.json").is_file()
+    assert (PACKAGE / "runner" / "data" / "runner_keys.json").is_file()

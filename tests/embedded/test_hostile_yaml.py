@@ -31,14 +31,18 @@ ADDRESS_SPACE = 2 * 1024 * 1024 * 1024
 """The child cannot grow past this: a regression fails, it does not swap the host."""
 
 _CHILD = """
-import resource, sys
+import sys
 from wizard.cli import main
 try:
     code = main(sys.argv[1:])
 except SystemExit as exit_:
     code = exit_.code if isinstance(exit_.code, int) else 2
 sys.stdout.flush()
-print(f"@@peak-rss-kb {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}", file=sys.stderr)
+# VmHWM is this interpreter's own peak: getrusage's ru_maxrss keeps the peak of the
+# process before exec, that is the size of the forked test runner.
+with open("/proc/self/status", encoding="ascii") as status:
+    peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+print(f"@@peak-rss-kb {peak}", file=sys.stderr)
 sys.exit(code)
 """
 

@@ -281,7 +281,7 @@ def test_no_terminal_counts_as_non_interactive(
     path = tmp_path / "config.toml"
     path.write_text(MULTI, encoding="utf-8")
     assert cli.main(_args(path)) == 2
-    assert "missing answer 'runner' (give it with --name NAME" in capsys.readouterr().err
+    assert "missing answer 'runner' (give it with --runner NAME" in capsys.readouterr().err
     assert path.read_text(encoding="utf-8") == MULTI
 
 

@@ -227,4 +227,4 @@ def pick_runner(
     if len(runners) == 1:
         return runners[0].index
     names = ", ".join(repr(r.name) for r in runners)
-    raise missing_answer(["runner"], f"--name NAME; this file has {names}")
+    raise missing_answer(["runner"], f"--runner NAME, '#N' or id:N; this file has {names}")
