@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: runner-wizard developers
-# MIT License (see the repository's LICENSE)
+# MIT License (as runner-wizard; see its pyproject.toml)
 """config_harden: plan on the controller, compare-and-swap on the host.
 
 Check mode reads and plans, never writes; ``--diff`` shows runner-wizard's masked diff.
@@ -13,12 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
 from ansible_collections.runner_wizard.gitlab_runner.plugins.module_utils.specs import (
     CONFIG_HARDEN,
 )
 from ansible_collections.runner_wizard.gitlab_runner.plugins.plugin_utils.host_file import (
-    read_host_file,
+    HostFileAction,
     write_host_file,
 )
 from ansible_collections.runner_wizard.gitlab_runner.plugins.plugin_utils.planner import (
@@ -29,18 +28,12 @@ from ansible_collections.runner_wizard.gitlab_runner.plugins.plugin_utils.planne
 )
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = True
-
+class ActionModule(HostFileAction):
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         task_vars = task_vars or {}
         result: dict[str, Any] = super().run(tmp, task_vars)
-        _validation, options = self.validate_argument_spec(argument_spec=CONFIG_HARDEN)
+        options, host_file = self.read_options_and_file(CONFIG_HARDEN, task_vars)
         path = options["path"]
-        host_file = read_host_file(self, path, task_vars)
-        if host_file is None:
-            raise AnsibleActionFail(f"{path} does not exist on this host")
         try:
             plan = harden(
                 tool_command(options.get("executable")),

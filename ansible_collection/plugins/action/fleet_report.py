@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: runner-wizard developers
-# MIT License (see the repository's LICENSE)
+# MIT License (as runner-wizard; see its pyproject.toml)
 """fleet_report: merge every host's config_audit result into one SARIF, Code Quality and text
 report on the controller. It talks to no host."""
 

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: runner-wizard developers
-# MIT License (see the repository's LICENSE)
+# MIT License (as runner-wizard; see its pyproject.toml)
 """Reading and replacing config.toml on a managed host: standard library only (Python 3.8+).
 
 The write is compare-and-swap: GitLab Runner rewrites config.toml when it rotates a token,

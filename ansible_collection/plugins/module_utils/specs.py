@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: runner-wizard developers
-# MIT License (see the repository's LICENSE)
+# MIT License (as runner-wizard; see its pyproject.toml)
 """The options of each module, in one place: the action plugins validate against these and
 the module files declare them, so the documentation, the check and the code cannot drift."""
 

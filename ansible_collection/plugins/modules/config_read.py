@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: runner-wizard developers
-# MIT License (see the repository's LICENSE)
+# MIT License (as runner-wizard; see its pyproject.toml)
 """Host side of config_audit and config_harden: read config.toml exactly as it is.
 
 Standard library only (Python 3.8 and later), so a managed host needs nothing but Python.

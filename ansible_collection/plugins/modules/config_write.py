@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: runner-wizard developers
-# MIT License (see the repository's LICENSE)
+# MIT License (as runner-wizard; see its pyproject.toml)
 """Host side of config_harden: replace config.toml only if it still holds what was read."""
 
 from __future__ import absolute_import, division, print_function

@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: runner-wizard developers
-# MIT License (see the repository's LICENSE)
+# MIT License (as runner-wizard; see its pyproject.toml)
 """host_check: runner-wizard's host rules, run on the host itself.
 
 Unlike the config modules this one needs runner-wizard installed on the host: the host

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: runner-wizard developers
-# MIT License (see the repository's LICENSE)
+# MIT License (as runner-wizard; see its pyproject.toml)
 """One report for a fleet: every host's config_audit result merged on the controller.
 
 SARIF keeps one run per host (SARIF allows many runs in one log), each tagged with the

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: runner-wizard developers
-# MIT License (see the repository's LICENSE)
+# MIT License (as runner-wizard; see its pyproject.toml)
 """What the action plugins share: reading the host's file through the collection's module."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
 
 READ_MODULE = "runner_wizard.gitlab_runner.config_read"
 WRITE_MODULE = "runner_wizard.gitlab_runner.config_write"
@@ -73,3 +74,19 @@ def write_host_file(
     if result.get("failed"):
         raise AnsibleActionFail(str(result.get("msg", "not written")))
     return result
+
+
+class HostFileAction(ActionBase):
+    """An action that works on the host's config.toml: options checked, the file read."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = True
+
+    def read_options_and_file(
+        self, spec: dict[str, Any], task_vars: dict[str, Any]
+    ) -> tuple[dict[str, Any], HostFile]:
+        _validation, options = self.validate_argument_spec(argument_spec=spec)
+        host_file = read_host_file(self, options["path"], task_vars)
+        if host_file is None:
+            raise AnsibleActionFail(f"{options['path']} does not exist on this host")
+        return options, host_file

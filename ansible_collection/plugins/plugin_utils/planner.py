@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: runner-wizard developers
-# MIT License (see the repository's LICENSE)
+# MIT License (as runner-wizard; see its pyproject.toml)
 """The controller side of the collection: runner-wizard's own planner, run on a private copy.
 
 The action plugins hand the bytes read from a host to the ``runner-wizard`` command line
