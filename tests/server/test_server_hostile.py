@@ -1,11 +1,10 @@
-"""server-check against a hostile GitLab on 127.0.0.1: every answer bounded, every failure one line.
-
-Each case runs the real command in a child process, so its exit code, its two
-streams, its wall time and its peak memory (``wait4``'s ``ru_maxrss``) are the
-ones an operator gets. The bounds are generous (``--timeout 2`` must finish in
-under 10 s, the process must stay under 250 MB) so that a slow machine does not
-fail them; the old client kept a dripping server for 30 s and more, and crashed
-with a traceback on deep JSON and huge numbers.
+"""server-check against a hostile GitLab on 127.0.0.1: every answer bounded, every failure one
+line. Each case runs the real command in a child process, so its exit code, its two streams,
+its wall time and its peak memory (the child's own ``VmHWM``: ``ru_maxrss`` keeps the forked
+test runner's size across ``exec``) are the ones an operator gets. The bounds are generous
+(``--timeout 2`` must finish in under 10 s, the process must stay under 250 MB) so that a
+slow machine does not fail them; the old client kept a dripping server for 30 s and more,
+and crashed with a traceback on deep JSON and huge numbers.
 """
 
 from __future__ import annotations
@@ -58,6 +57,22 @@ class Outcome:
         return [line for line in self.err.splitlines() if all(n in line for n in needles)]
 
 
+_CHILD = """
+import atexit, sys
+
+def _peak():
+    with open("/proc/self/status", encoding="ascii") as status:
+        peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+    sys.stderr.write(f"@@peak-rss-kb {peak}\\n")
+
+atexit.register(_peak)
+sys.argv[0] = "runner-wizard"
+from wizard.cli import console_main
+sys.exit(console_main())
+"""
+"""``python -m wizard``, which also reports the interpreter's own peak memory on exit."""
+
+
 def run_check(folder: Path, *argv: str, env: dict[str, str] | None = None) -> Outcome:
     """``runner-wizard server-check`` in a child; killed after 60 s, so a hang fails, not blocks."""
     out_path, err_path = folder / "stdout", folder / "stderr"
@@ -71,7 +86,7 @@ def run_check(folder: Path, *argv: str, env: dict[str, str] | None = None) -> Ou
     with out_path.open("wb") as out, err_path.open("wb") as err:
         started = time.monotonic()
         child = subprocess.Popen(
-            [sys.executable, "-m", "wizard", "server-check", "--allow-http", *argv],
+            [sys.executable, "-c", _CHILD, "server-check", "--allow-http", *argv],
             stdout=out,
             stderr=err,
             stdin=subprocess.DEVNULL,
@@ -81,17 +96,20 @@ def run_check(folder: Path, *argv: str, env: dict[str, str] | None = None) -> Ou
         killer = threading.Timer(60, child.kill)
         killer.start()
         try:
-            _pid, status, usage = os.wait4(child.pid, 0)
+            _pid, status, _usage = os.wait4(child.pid, 0)
         finally:
             killer.cancel()
         seconds = time.monotonic() - started
         child.returncode = os.waitstatus_to_exitcode(status)
+    err_lines = err_path.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
+    peak = [line for line in err_lines if line.startswith("@@peak-rss-kb ")]
+    assert peak, "".join(err_lines)[-2000:]
     return Outcome(
         code=child.returncode,
         out=out_path.read_text(encoding="utf-8", errors="replace"),
-        err=err_path.read_text(encoding="utf-8", errors="replace"),
+        err="".join(line for line in err_lines if not line.startswith("@@peak-rss-kb ")),
         seconds=seconds,
-        peak_mb=usage.ru_maxrss / 1024,
+        peak_mb=int(peak[-1].split()[1]) / 1024,
     )
 
 

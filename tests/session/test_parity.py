@@ -214,7 +214,7 @@ def test_accept_defaults_needs_the_runner_named_when_there_are_several(
     write_config(tmp_path, TWO_RUNNERS)
     outcome = run_cli(capsys, "plain", "config.toml", "--accept-defaults", "--non-interactive")
     assert outcome.code == 2
-    assert "--name NAME" in outcome.err
+    assert "--runner NAME" in outcome.err
     assert (tmp_path / "config.toml").read_text(encoding="utf-8") == TWO_RUNNERS
 
 
