@@ -19,6 +19,7 @@ from wizard.base.safe_text import Message, render
 from wizard.embedded.document import as_embedded
 from wizard.rules.base import AuditContext, Rule
 from wizard.rules.catalogue import evaluate
+from wizard.rules.memo import RuleMemo
 from wizard.runner.reading import iter_runners
 from wizard.runner.settings import fix_breaks
 from wizard.tomlfile.document import ConfigDocument
@@ -55,6 +56,7 @@ def audit_document(
     runners: Collection[int] | None = None,
     lines: bool = True,
     host_rules: bool = True,
+    memo: RuleMemo | None = None,
 ) -> list[Finding]:
     """Every finding in ``document`` at ``trust``, ordered by runner, then line.
 
@@ -65,7 +67,8 @@ def audit_document(
     ``line`` unset, for audits whose findings are only counted or fixed, so the
     edited text need not be mapped again. ``host_rules=False`` leaves out what only the
     file on the runner's host can show (its permissions), for ``audit --validate`` on an
-    engine's temporary file.
+    engine's temporary file. ``memo`` shares the rules' work between the files of one
+    fleet audit (:class:`~wizard.rules.memo.RuleMemo`).
     """
     mode = CONFIG_MODE if as_written else document.file_mode
     if not host_rules:
@@ -91,7 +94,7 @@ def audit_document(
         if wanted is None or entry.index in wanted
     }
     findings = []
-    for rule, found in evaluate(context):
+    for rule, found in evaluate(context, memo):
         issue = _renumbered(found, numbering) if numbering is not None else found
         index = issue.runner_index
         if wanted is not None and index is not None and index not in wanted:
@@ -130,7 +133,7 @@ def audit_document(
                 line=line,
                 fix=rule.fix if has_fix else None,
                 edits=issue.edits,
-                breaks=_breaks(rule, found, context.data) if has_fix else "",
+                breaks=_breaks(rule, found, context.data, memo) if has_fix else "",
             )
         )
     findings.sort(key=finding_order)
@@ -143,11 +146,14 @@ def _masked_message(message: str) -> str:
     return mask_text(message)
 
 
-def _breaks(rule: Rule, issue: Issue, data: Mapping[str, Any]) -> str:
+def _breaks(rule: Rule, issue: Issue, data: Mapping[str, Any], memo: RuleMemo | None) -> str:
     """A may-break fix's sentence, judged as the same change from an answer would be."""
     if rule.fix is not FixSafety.UNSAFE or not issue.edits or issue.key is None:
         return rule.breaks
-    return fix_breaks(data, issue.edits, issue.key, rule.breaks)
+    key = issue.key
+    if memo is None or rule.reads_identity:
+        return fix_breaks(data, issue.edits, key, rule.breaks)
+    return memo.breaks(issue, lambda: fix_breaks(data, issue.edits, key, rule.breaks))
 
 
 def moved(finding: Finding, line: int | None) -> Finding:

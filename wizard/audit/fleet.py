@@ -23,6 +23,7 @@ from wizard.audit.discovery import EMPTY_FOLDER, discover_all
 from wizard.audit.engine import FileReport, audit_document
 from wizard.base.errors import ConfigError, located
 from wizard.base.model import DEFAULT_TRUST, Finding, Trust
+from wizard.rules.memo import RuleMemo
 
 if TYPE_CHECKING:
     from wizard.audit.baseline import Baseline
@@ -103,6 +104,7 @@ def audit_files(
 
     # A preset's exception holds for the audience it was written for, not a wider one.
     accepting = preset if preset is not None and not _wider(preset.trust, trust) else None
+    memo = RuleMemo()
     reports = []
     for name in paths:
         try:
@@ -113,7 +115,7 @@ def audit_files(
         findings: list[Finding] = []
         for document in contents.documents:
             block = block_name(document, contents)
-            found = audit_document(document, trust=trust, host_rules=host_rules)
+            found = audit_document(document, trust=trust, host_rules=host_rules, memo=memo)
             findings += [replace(f, block=block) for f in found] if block else found
         marked = _accept(findings, accepting) if accepting else tuple(findings)
         reports.append(FileReport(name, trust, marked, incomplete=contents.unread))

@@ -19,6 +19,7 @@ line is masked in linear time.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -630,7 +631,19 @@ def remember_secrets_in(data: Any, *, secret: bool = False) -> None:
 def _holds_secrets(key: str) -> bool:
     """Whether every string under ``key`` is a secret: not a bare ``secret``, which in the
     chart's ``runners.secret`` and the runner's volumes names a Kubernetes Secret."""
+    if len(key) > _LONGEST_CACHED_KEY:
+        return _judged_holds_secrets(key)
+    return _cached_holds_secrets(key)
+
+
+def _judged_holds_secrets(key: str) -> bool:
     return is_secret_name(key) and key.casefold() != "secret"
+
+
+_LONGEST_CACHED_KEY = 64
+"""Keys repeat across the files of a fleet: each short one is judged once; a long one
+(hostile, rare) is judged every time rather than kept."""
+_cached_holds_secrets = functools.lru_cache(maxsize=4096)(_judged_holds_secrets)
 
 
 def _remember_entry(text: str) -> None:

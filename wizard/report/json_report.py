@@ -17,74 +17,88 @@ from wizard.base.safe_text import Safe
 SCHEMA_VERSION = 1
 
 
-def finding_to_dict(finding: Finding) -> dict[str, Any]:
+class _Shown:
+    """Each text from a file masked once: a fleet's report repeats the same names, keys
+    and messages thousands of times, and masking each occurrence again was most of an
+    audit's time. A template-made message (not a plain ``str``) is safe already: only
+    known secret values are masked in it, our sentence is not rescanned."""
+
+    __slots__ = ("_seen",)
+
+    def __init__(self) -> None:
+        self._seen: dict[str, str] = {}
+
+    def __call__(self, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if type(value) is not str:
+            return KNOWN_SECRETS.mask(value)
+        masked = self._seen.get(value)
+        if masked is None:
+            masked = self._seen[value] = mask_text(value)
+        return masked
+
+
+def finding_to_dict(finding: Finding, shown: _Shown | None = None) -> dict[str, Any]:
+    """One finding as the report writes it; every text that may come from a file
+    (runner, table, key, message, the reasons) is masked, our own words are not."""
+    shown = shown or _Shown()
     entry: dict[str, Any] = {
         "rule": finding.rule,
         "severity": finding.severity.value,
-        "runner": finding.runner,
+        "runner": shown(finding.runner),
         "runner_index": finding.runner_index,
-        "table": table_name(finding.table) if finding.table else None,
-        "key": finding.key,
+        "table": shown(table_name(finding.table)) if finding.table else None,
+        "key": shown(finding.key),
         "line": finding.line,
-        "message": finding.message,
+        "message": shown(finding.message),
         "fix": finding.fix.value if finding.fix else None,
         # ``fix`` stays as it was (safe/unsafe); the impact says the same for people and
         # adds what may stop working.
         "impact": finding.impact.value if finding.impact else None,
-        "impact_reason": finding.breaks or None,
+        "impact_reason": shown(finding.breaks) or None,
     }
     if finding.subject is not None:
-        entry["subject"] = finding.subject
+        entry["subject"] = shown(finding.subject)
     if finding.accepted is not None:
-        entry["accepted"] = finding.accepted
+        entry["accepted"] = shown(finding.accepted)
         entry["suppressed"] = True
     if finding.block is not None:
-        entry["block"] = finding.block
+        entry["block"] = shown(finding.block)
     return entry
 
 
 def report_to_dict(reports: Iterable[FileReport], summary: Summary | None = None) -> dict[str, Any]:
+    shown = _Shown()
     document: dict[str, Any] = {
         "schema": SCHEMA_VERSION,
         "tool": {"name": "runner-wizard", "version": __version__},
         # Names, keys and messages come from the file: masked like every output.
-        "files": _masked(
-            [
-                {
-                    "path": report.path,
-                    "trust": report.trust.value,
-                    "error": report.error,
-                    "incomplete": list(report.incomplete),
-                    "findings": [finding_to_dict(f) for f in report.findings],
-                }
-                for report in reports
-            ],
-            {},
-        ),
+        "files": [
+            {
+                "path": shown(report.path),
+                "trust": report.trust.value,
+                "error": shown(report.error),
+                "incomplete": [shown(part) for part in report.incomplete],
+                "findings": [finding_to_dict(f, shown) for f in report.findings],
+            }
+            for report in reports
+        ],
     }
     if summary is not None:
-        document["summary"] = _masked(summary_dict(summary), {})
+        document["summary"] = _masked(summary_dict(summary), shown)
     return document
 
 
-def _masked(value: Any, seen: dict[str, str]) -> Any:
-    """Every string masked, as :func:`wizard.base.masking.mask_strings` does, each distinct
-    one once.
-
-    A fleet's report repeats the same rule ids, keys and messages thousands of
-    times; masking each occurrence again was most of an audit's time.
-    """
+def _masked(value: Any, shown: _Shown) -> Any:
+    """Every string of a small document (the summary, whose keys are file names and rule
+    ids) masked as :func:`wizard.base.masking.mask_strings` does."""
     if isinstance(value, str):
-        if type(value) is not str:  # a template-made message: safe already, not rescanned
-            return KNOWN_SECRETS.mask(value)
-        masked = seen.get(value)
-        if masked is None:
-            masked = seen[value] = mask_text(value)
-        return masked
+        return shown(value)
     if isinstance(value, dict):
-        return {_masked(key, seen): _masked(item, seen) for key, item in value.items()}
+        return {_masked(key, shown): _masked(item, shown) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_masked(item, seen) for item in value]
+        return [_masked(item, shown) for item in value]
     return value
 
 
@@ -102,17 +116,103 @@ def render_json(
     and each finding is written by the C encoder in one call.
     """
     out: list[str] = []
-    document = report_to_dict(reports, summary)
-    if only_summary:
-        del document["files"]
+    shown = _Shown()
+    document: dict[str, Any] = {
+        "schema": SCHEMA_VERSION,
+        "tool": {"name": "runner-wizard", "version": __version__},
+    }
+    if not only_summary:
+        pieces = _FindingPieces(shown)
+        document["files"] = [
+            {
+                "path": shown(report.path),
+                "trust": report.trust.value,
+                "error": shown(report.error),
+                "incomplete": [shown(part) for part in report.incomplete],
+                "findings": [pieces.encoded(finding) for finding in report.findings],
+            }
+            for report in reports
+        ]
+    if summary is not None:
+        document["summary"] = _masked(summary_dict(summary), shown)
     _write(document, 0, out)
     out.append("\n")
     return Safe(printable_json("".join(out)))
 
 
+class _Encoded(str):
+    """A finding already written as JSON (one line), laid out as it is."""
+
+    __slots__ = ()
+
+
+class _FindingPieces:
+    """Each finding written as :func:`finding_to_dict` would be, in one line of JSON.
+
+    The findings of a fleet repeat: the same rule, table, key and message on every
+    runner made from one template. What does not change from runner to runner is
+    encoded once; only the runner's name, position and line are written each time.
+    """
+
+    def __init__(self, shown: _Shown) -> None:
+        self._shown = shown
+        self._parts: dict[tuple[Any, ...], tuple[str, str, str]] = {}
+        self._names: dict[str | None, str] = {}
+
+    def encoded(self, finding: Finding) -> _Encoded:
+        head, middle, tail = self._pieces(finding)
+        name = self._names.get(finding.runner)
+        if name is None:
+            name = self._names[finding.runner] = _ENCODE(self._shown(finding.runner))
+        return _Encoded(
+            f'{head}, "runner": {name}, "runner_index": {_ENCODE(finding.runner_index)}, '
+            f'{middle}, "line": {_ENCODE(finding.line)}, {tail}'
+        )
+
+    def _pieces(self, finding: Finding) -> tuple[str, str, str]:
+        same = (
+            finding.rule,
+            finding.severity,
+            finding.table,
+            finding.key,
+            finding.message,
+            type(finding.message),
+            finding.fix,
+            finding.impact,
+            finding.breaks,
+            finding.subject,
+            finding.accepted,
+            finding.block,
+        )
+        parts = self._parts.get(same)
+        if parts is None:
+            whole = finding_to_dict(finding, self._shown)
+            head = {name: whole[name] for name in ("rule", "severity")}
+            middle = {name: whole[name] for name in ("table", "key")}
+            tail = {name: value for name, value in whole.items() if name not in _PER_RUNNER}
+            tail = {name: value for name, value in tail.items() if name not in (*head, *middle)}
+            parts = self._parts[same] = (
+                _ENCODE(head)[:-1],
+                _ENCODE(middle)[1:-1],
+                _ENCODE(tail)[1:],
+            )
+        return parts
+
+
+_PER_RUNNER = ("runner", "runner_index", "line")
+"""The fields of a finding written anew for each runner; the rest is shared."""
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+"""One encoder for the whole report: ``json.dumps`` with options builds a new one per call."""
+
+
 def _write(value: Any, depth: int, out: list[str]) -> None:
+    if type(value) is _Encoded:
+        out.append(value)
+        return
     if depth > _OUTLINE_DEPTH or not isinstance(value, dict | list) or not value:
-        out.append(json.dumps(value, ensure_ascii=False))
+        out.append(_ENCODE(value))
         return
     inner = "\n" + "  " * (depth + 1)
     items: Iterable[tuple[str | None, Any]] = (
@@ -122,6 +222,6 @@ def _write(value: Any, depth: int, out: list[str]) -> None:
     for position, (key, item) in enumerate(items):
         out.append(("," if position else "") + inner)
         if key is not None:
-            out.append(json.dumps(key, ensure_ascii=False) + ": ")
+            out.append(_ENCODE(key) + ": ")
         _write(item, depth + 1, out)
     out.append("\n" + "  " * depth + ("}" if isinstance(value, dict) else "]"))

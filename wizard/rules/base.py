@@ -72,6 +72,11 @@ class Rule:
     breaks: str = ""
     """For a fix that may break jobs (``unsafe``): what may stop working, in one line an
     operator reads before saving ("jobs that run docker build lose the host's daemon")."""
+    reads_identity: bool = False
+    """Whether the check reads the value (not only the presence and type) of a key in
+    :data:`wizard.runner.settings.UNIQUE_PER_RUNNER`: such a rule runs on every file of
+    a fleet; every other rule runs once per distinct set of settings. A test changes
+    those values across the corpus and holds every other rule to it."""
 
     def severity_for(self, trust: Trust) -> Severity:
         return self.severity[trust]

@@ -110,6 +110,23 @@ def _has_duplicates(value: Any, name: str) -> bool:
     return False
 
 
+def _case_twins_anywhere(data: Mapping[str, Any]) -> bool:
+    """Whether any table holds two keys that differ only by case: one quick walk, since
+    almost no file does and every audit asks (free-form tables are ruled out later)."""
+    stack: list[Any] = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            if len(value) > 1 and len({str(key).casefold() for key in value}) < len(value):
+                return True
+            stack.extend(item for item in value.values() if isinstance(item, dict | list))
+        elif isinstance(value, list):
+            stack.extend(item for item in value if isinstance(item, dict | list))
+        elif isinstance(value, Mapping):
+            stack.append(dict(value))
+    return False
+
+
 def readings(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """Every way the runner may read ``data``: just ``data`` unless keys differ only by case.
 
@@ -117,7 +134,7 @@ def readings(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     spelling of each key; each further reading lets one other spelling win. A rule
     that fires on any reading describes a configuration the runner really runs.
     """
-    if not _has_duplicates(data, ""):
+    if not _case_twins_anywhere(data) or not _has_duplicates(data, ""):
         return [data]
     return [data, *_table_readings(list(data.items()), "")]
 

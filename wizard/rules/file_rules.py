@@ -74,6 +74,7 @@ def _file_permissions(ctx: AuditContext) -> Iterator[Issue]:
 
 CONFIG_FILE_PERMISSIONS = Rule(
     id="config-file-permissions",
+    reads_identity=True,  # whether a token is written in the file at all
     title="config.toml is readable by other users",
     severity=by_trust(_S.MEDIUM, _S.HIGH, _S.HIGH),
     executors=None,
@@ -126,6 +127,7 @@ def _token_rotation(ctx: AuditContext) -> Iterator[Issue]:
 
 TOKEN_ROTATION_REWRITES_FILE = Rule(
     id="token-rotation-rewrites-file",
+    reads_identity=True,  # whether the token expires, and whether it is a $VAR
     title="Token rotation will rewrite this file",
     severity=by_trust(_S.INFO, _S.INFO, _S.INFO),
     executors=None,

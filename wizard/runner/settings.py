@@ -50,6 +50,13 @@ IDENTITY_KEYS = frozenset(
 """``[[runners]]`` keys that identify one registered runner: never part of a preset or
 a template, and never a difference between a preset and the runner it was made from."""
 
+UNIQUE_PER_RUNNER = frozenset({"name", "token", "id", "token_obtained_at", "token_expires_at"})
+"""The identity keys whose values differ between runners rolled out from one template
+(the URL and clone URL are usually the fleet's own). Rules that read these values
+say so (:attr:`wizard.rules.base.Rule.reads_identity`); every other rule sees only
+their presence and type, which lets a fleet audit work out each distinct set of
+settings once (:mod:`wizard.rules.memo`)."""
+
 HOST_NAMESPACE_EFFECTS: Mapping[str, str] = {
     "network_mode": "shares the host's network stack, including services bound to localhost",
     "pid_mode": "shows the job every host process and lets it signal them",
