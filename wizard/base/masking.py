@@ -604,15 +604,18 @@ def remember_secrets_in(data: Any, *, secret: bool = False) -> None:
     while stack and seen < 1_000_000:
         seen += 1
         item, under_secret = stack.pop()
-        if isinstance(item, str):
+        kind = type(item)
+        if kind is str or isinstance(item, str):
             if under_secret:
                 KNOWN_SECRETS.remember(item)
-            else:
+            elif "=" in item:
                 _remember_entry(item)
-        elif isinstance(item, Mapping):
-            name = item.get("name")
+        elif kind is dict or isinstance(item, Mapping):
+            name = item.get("name") if "value" in item else None
             named_secret = isinstance(name, str) and is_secret_name(name)
             for key, value in item.items():
+                if type(value) in _NOTHING_TO_REMEMBER:
+                    continue
                 key_text = str(key)
                 is_secret = under_secret or _holds_secrets(key_text)
                 if named_secret and key_text == "value":
@@ -624,8 +627,12 @@ def remember_secrets_in(data: Any, *, secret: bool = False) -> None:
                     stack.extend((item, not isinstance(item, Mapping)) for item in value)
                     continue
                 stack.append((value, is_secret))
-        elif isinstance(item, list | tuple):
+        elif kind is list or isinstance(item, list | tuple):
             stack.extend((value, under_secret) for value in item)
+
+
+_NOTHING_TO_REMEMBER = frozenset({bool, int, float, type(None)})
+"""Values that hold no secret text: skipped before their key is even judged."""
 
 
 def _holds_secrets(key: str) -> bool:

@@ -11,8 +11,8 @@ a finding). What the rules found for one key is what they find for every config
 with that key, except for the rules that read those values
 (:attr:`~wizard.rules.base.Rule.reads_identity`), which run on every file.
 
-The key is the data itself (as nested tuples), not a hash of it: two configs
-share results only when their settings are equal, never by a collision.
+The key is the data itself (written out by ``repr``), not a hash of it: two
+configs share results only when their settings are equal, never by a collision.
 Only plain configs are kept: a config inside Helm values or manifests is also
 judged by its chart values and its text.
 """
@@ -30,6 +30,10 @@ from wizard.runner.settings import UNIQUE_PER_RUNNER
 
 MAX_KEPT = 4096
 """Distinct sets of settings kept; a fleet with more runs the rest without the memo."""
+
+MAX_KEY_CHARS = 32 * 1024
+"""A config whose settings take more to write is audited without the memo: what the
+memo keeps stays within ``MAX_KEPT`` times this."""
 
 Found = tuple[tuple[Rule, Issue], ...]
 
@@ -56,7 +60,10 @@ class RuleMemo:
         """The settings ``ctx`` is judged by, or ``None`` when it is not kept."""
         if ctx.chart is not None or ctx.in_cluster or ctx.config_text:
             return None
-        return (ctx.trust, ctx.file_mode, _settings(ctx.data))
+        settings = _settings(ctx.data)
+        if len(settings) > MAX_KEY_CHARS:
+            return None
+        return (ctx.trust, ctx.file_mode, settings)
 
     def get(self, key: Hashable) -> Remembered | None:
         found = self._found.get(key)
@@ -89,42 +96,42 @@ _IDENTITY_TYPES = (str, dt.datetime, dt.date, dt.time)
 other types (a number for a token) are kept whole: they are rare and may be quoted."""
 
 
-def _settings(data: Mapping[str, Any]) -> tuple[Any, ...]:
-    runners = None
-    items = []
+class _TypeOnly:
+    """Stands for an identity value in a key: only its type is written."""
+
+    __slots__ = ("kind",)
+
+    def __init__(self, kind: type) -> None:
+        self.kind = kind
+
+    def __repr__(self) -> str:
+        return f"<identity {self.kind.__name__}>"  # unquoted: no string's repr reads so
+
+
+_TYPE_ONLY = {kind: _TypeOnly(kind) for kind in _IDENTITY_TYPES}
+
+
+def _settings(data: Mapping[str, Any]) -> str:
+    """The data's ``repr`` with each runner's identity values reduced to their type.
+
+    ``repr`` writes every scalar with its type (``1``, ``1.0``, ``True`` and ``'1'``
+    differ; ``-0.0`` is not ``0.0``) and every string quoted and escaped, so two
+    configs get the same text only when their settings are the same; it is also
+    the quickest walk of the data there is.
+    """
+    shown = dict(data)
     for key, value in data.items():
         if type(value) is list and key.casefold() == "runners":
-            runners = tuple(_runner(entry) for entry in value)
-            items.append((key, runners))
-        else:
-            items.append((key, _frozen(value)))
-    return tuple(items)
+            shown[key] = [_runner(entry) for entry in value]
+    return repr(shown)
 
 
 def _runner(entry: Any) -> Any:
-    if not isinstance(entry, Mapping):
-        return _frozen(entry)
-    return (
-        dict,
-        tuple(
-            (key, ("identity", type(value)))
-            if isinstance(value, _IDENTITY_TYPES) and key.casefold() in UNIQUE_PER_RUNNER
-            else (key, _frozen(value))
-            for key, value in entry.items()
-        ),
-    )
-
-
-def _frozen(value: Any) -> Any:
-    """``value`` as a hashable that tells apart what the rules tell apart: the type goes
-    with every scalar (``1``, ``1.0`` and ``true`` are equal in Python, not in TOML)."""
-    kind = type(value)
-    if kind is dict:
-        return (dict, tuple((key, _frozen(item)) for key, item in value.items()))
-    if kind is list:
-        return (list, tuple(_frozen(item) for item in value))
-    if isinstance(value, Mapping):
-        return (dict, tuple((key, _frozen(item)) for key, item in value.items()))
-    if kind is float:
-        return (kind, repr(value))  # -0.0 equals 0.0, and nan equals nothing
-    return (kind, value)
+    if type(entry) is not dict:
+        return entry
+    return {
+        key: _TYPE_ONLY[type(value)]
+        if type(value) in _TYPE_ONLY and key.casefold() in UNIQUE_PER_RUNNER
+        else value
+        for key, value in entry.items()
+    }

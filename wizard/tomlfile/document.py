@@ -25,7 +25,7 @@ from wizard.base.model import Edit, Executor, RunnerIdentity, TablePath, TomlVal
 from wizard.runner.reading import find_key, get_ci
 from wizard.tomlfile.editor import last_edit_wins, plan_splices
 from wizard.tomlfile.edits import apply_edits
-from wizard.tomlfile.index import Index
+from wizard.tomlfile.index import Index, LineIndex
 from wizard.tomlfile.layout import Layout, fold, scan
 from wizard.tomlfile.nesting import MAX_DEPTH, too_deep_line
 from wizard.tomlfile.regular_file import read_regular_file_with_stat
@@ -100,7 +100,16 @@ class ConfigDocument:
 
     def line_of(self, table: TablePath, key: str | None = None) -> int | None:
         """The line a key (or, without one, a table) is defined on, if it is written."""
-        index = self._index
+        found: dict[tuple[TablePath, str | None], int | None] = self._cache.setdefault(
+            "lines_of", {}
+        )
+        slot = (table, key)
+        if slot not in found:
+            found[slot] = self._line_of(table, key)
+        return found[slot]
+
+    def _line_of(self, table: TablePath, key: str | None) -> int | None:
+        index = self._cache.get("index") or self._lines
         folded = fold(table)
         if key is not None:
             statement = index.exact_keys.get((folded, key)) or index.keys.get(
@@ -226,6 +235,14 @@ class ConfigDocument:
             raise EditError(self.path, "the edit would change more than intended; nothing written")
         pinned = {PINNED_STYLE: self._cache[PINNED_STYLE]} if PINNED_STYLE in self._cache else {}
         return replace(self, text=new_text, data=new_data, _cache=pinned)
+
+    @property
+    def _lines(self) -> LineIndex:
+        lines = self._cache.get("lines")
+        if lines is None:
+            lines = self._cache["lines"] = LineIndex(self.layout)
+        assert isinstance(lines, LineIndex)
+        return lines
 
     @property
     def _index(self) -> Index:

@@ -60,5 +60,37 @@ class Index:
                 self.region_last[header.path] = statement
 
 
+class LineIndex:
+    """Only what finding a line needs: an audit asks for the lines of its findings and
+    never edits, so the editor's lookups (sections, regions) are not built for it."""
+
+    __slots__ = ("dotted_first", "exact_keys", "first_under", "headers", "keys")
+
+    def __init__(self, layout: Layout) -> None:
+        self.keys: dict[tuple[TablePath, str], Statement] = {}
+        self.exact_keys: dict[tuple[TablePath, str], Statement] = {}
+        self.headers: dict[TablePath, Statement] = {}
+        self.dotted_first: dict[TablePath, Statement] = {}
+        self.first_under: dict[TablePath, Statement] = {}
+        for statement in layout.statements:
+            path = statement.path
+            if statement.kind == "key":
+                names = statement.keys
+                if len(names) == 1:
+                    name = names[0]
+                    self.keys.setdefault((path, name.casefold()), statement)
+                    self.exact_keys.setdefault((path, name), statement)
+                    continue
+                full = (*path, *(k.casefold() for k in names))
+                self.keys.setdefault((full[:-1], str(full[-1])), statement)
+                self.exact_keys.setdefault((full[:-1], names[-1]), statement)
+                for depth in range(1, len(names)):
+                    self.dotted_first.setdefault(full[: len(path) + depth], statement)
+            else:
+                self.headers[path] = statement
+                for depth in range(1, len(path)):
+                    self.first_under.setdefault(path[:depth], statement)
+
+
 def _is_prefix(prefix: TablePath, path: TablePath) -> bool:
     return len(prefix) < len(path) and path[: len(prefix)] == prefix
