@@ -164,9 +164,10 @@ class _FindingPieces:
         name = self._names.get(finding.runner)
         if name is None:
             name = self._names[finding.runner] = _ENCODE(self._shown(finding.runner))
+        index = "null" if finding.runner_index is None else str(int(finding.runner_index))
+        line = "null" if finding.line is None else str(int(finding.line))
         return _Encoded(
-            f'{head}, "runner": {name}, "runner_index": {_ENCODE(finding.runner_index)}, '
-            f'{middle}, "line": {_ENCODE(finding.line)}, {tail}'
+            f'{head}, "runner": {name}, "runner_index": {index}, {middle}, "line": {line}, {tail}'
         )
 
     def _pieces(self, finding: Finding) -> tuple[str, str, str]:
@@ -210,6 +211,10 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 def _write(value: Any, depth: int, out: list[str]) -> None:
     if type(value) is _Encoded:
         out.append(value)
+        return
+    if type(value) is list and value and all(type(item) is _Encoded for item in value):
+        inner = "\n" + "  " * (depth + 1)
+        out.append("[" + inner + ("," + inner).join(value) + "\n" + "  " * depth + "]")
         return
     if depth > _OUTLINE_DEPTH or not isinstance(value, dict | list) or not value:
         out.append(_ENCODE(value))

@@ -74,7 +74,6 @@ def _file_permissions(ctx: AuditContext) -> Iterator[Issue]:
 
 CONFIG_FILE_PERMISSIONS = Rule(
     id="config-file-permissions",
-    reads_identity=True,  # whether a token is written in the file at all
     title="config.toml is readable by other users",
     severity=by_trust(_S.MEDIUM, _S.HIGH, _S.HIGH),
     executors=None,

@@ -97,18 +97,21 @@ other types (a number for a token) are kept whole: they are rare and may be quot
 
 
 class _TypeOnly:
-    """Stands for an identity value in a key: only its type is written."""
+    """Stands for an identity value in a key: only what the rules may tell apart."""
 
-    __slots__ = ("kind",)
+    __slots__ = ("label",)
 
-    def __init__(self, kind: type) -> None:
-        self.kind = kind
+    def __init__(self, label: str) -> None:
+        self.label = label
 
     def __repr__(self) -> str:
-        return f"<identity {self.kind.__name__}>"  # unquoted: no string's repr reads so
+        return f"<identity {self.label}>"  # unquoted: no string's repr reads so
 
 
-_TYPE_ONLY = {kind: _TypeOnly(kind) for kind in _IDENTITY_TYPES}
+_TYPE_ONLY = {kind: _TypeOnly(kind.__name__) for kind in _IDENTITY_TYPES}
+_BLANK = _TypeOnly("blank str")
+"""A name or token that is empty or only spaces: unset, to the runner and to the rules
+(a file without a token holds no secret), so it stays apart from a set one."""
 
 
 def _settings(data: Mapping[str, Any]) -> str:
@@ -130,8 +133,14 @@ def _runner(entry: Any) -> Any:
     if type(entry) is not dict:
         return entry
     return {
-        key: _TYPE_ONLY[type(value)]
+        key: _type_only(value)
         if type(value) in _TYPE_ONLY and key.casefold() in UNIQUE_PER_RUNNER
         else value
         for key, value in entry.items()
     }
+
+
+def _type_only(value: Any) -> _TypeOnly:
+    if type(value) is str and not value.strip():
+        return _BLANK
+    return _TYPE_ONLY[type(value)]
