@@ -24,10 +24,12 @@ types. Both also mask, by value, every secret read so far
 
 from __future__ import annotations
 
+import re
+import string
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import IO, NewType
+from typing import IO, Any, NewType
 
 from wizard.base.masking import (
     KNOWN_SECRETS,
@@ -80,23 +82,58 @@ Hole = FileValue | str | int | float | bool | None
 
 def shown(value: Hole, *, key: str | None = None) -> Safe:
     """One value rendered for a hole: masked by its key, else as free text that may hold
-    secrets; never scanned together with the sentence around it."""
+    secrets; never scanned together with the sentence around it. A :class:`Message` is a
+    sentence already made safe, so it is kept as it is."""
     if isinstance(value, FileValue):
         return value.shown()
+    if isinstance(value, Message):
+        return Safe(value)
     if value is None or isinstance(value, bool | int | float):
         return Safe(str(value))
+    if not isinstance(value, str):
+        # A value from parsed data the rule did not expect (a list where a string was
+        # meant): shown as an f-string would show it, masked as free text.
+        return Safe(mask_text(str(value)))
     if key is not None and is_secret_key(key):
         return Safe(mask_secret(value))
     return Safe(mask_text(value))
+
+
+class _Holes(string.Formatter):
+    """Fills a template's holes: each value masked on its own, after its ``!r`` or ``!s``
+    (so ``{image!r}`` quotes the value as the file wrote it, then masks it), numbers
+    formatted by their spec; the template's own words are copied, never scanned."""
+
+    def convert_field(self, value: Any, conversion: str | None) -> Any:
+        if conversion is None:
+            return value
+        if isinstance(value, FileValue | Message):
+            return _Filled(super().convert_field(str(shown(value)), conversion))
+        return _Filled(mask_text(super().convert_field(value, conversion)))
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if isinstance(value, _Filled | bool | int | float):
+            return format(value, format_spec)
+        return format(str(shown(value)), format_spec)
+
+
+class _Filled(str):
+    """A hole's value already converted and masked."""
+
+    __slots__ = ()
+
+
+_HOLES = _Holes()
 
 
 def render(template: str, /, **holes: Hole) -> Safe:
     """Our sentence ``template`` with each ``{name}`` filled by its value, shown masked.
 
     The template is ours and is not scanned: ``"token: {value}"`` stays readable
-    whatever word ``value`` is, because only ``value`` is masked.
+    whatever word ``value`` is, because only ``value`` is masked. ``{{`` and ``}}``
+    stand for one brace, as in ``str.format``.
     """
-    return Safe(template.format_map({name: shown(value) for name, value in holes.items()}))
+    return Safe(_HOLES.vformat(template, (), holes))
 
 
 def compose(template: str, /, **parts: Safe) -> Safe:
@@ -111,9 +148,12 @@ def one_line(text: Safe) -> Safe:
 
 
 class Message(str):
-    """A rule's message made from a template: each hole masked on its own, the sentence as
-    written. The audit shows it as it is; a plain ``str`` message is still masked as free
-    text, since it may quote a value unmarked."""
+    """A message made from one of our templates: each hole masked on its own, the sentence
+    as written. :attr:`wizard.base.model.Issue.message` and ``Finding.message`` are of
+    this type, so ``mypy --strict`` rejects a rule that passes an f-string (a plain
+    ``str``), and joining one to other text (``message + "..."``) gives a plain ``str``
+    again. Only :meth:`of` makes one, from a literal template (a test holds every call to
+    that), and reports show it as it is, never scanning our sentence for secrets."""
 
     __slots__ = ()
 
@@ -121,13 +161,17 @@ class Message(str):
     def of(cls, template: str, /, **holes: Hole) -> Message:
         return cls(render(template, **holes))
 
+    def restored(self, placeholder: re.Pattern[str], text_of: Callable[[str], str]) -> Message:
+        """This message with each ``placeholder`` a hole carried (a template expression the
+        file reader set aside) put back as the file's text ``text_of(group 1)``, that text
+        masked as free text."""
+        return Message(placeholder.sub(lambda found: mask_text(text_of(found.group(1))), self))
 
-def shown_message(message: str, *, one_line: bool = False) -> Safe:
-    """A finding's message for a screen or a line: a :class:`Message` as written (known
-    secrets masked, controls escaped), any other as free text masked whole."""
-    if isinstance(message, Message):
-        return Safe(printable(KNOWN_SECRETS.mask(message), one_line=one_line))
-    return Safe(printable(mask_text(message), one_line=one_line))
+
+def shown_message(message: Message, *, one_line: bool = False) -> Safe:
+    """A finding's message for a screen or a line: as written (its holes were masked when
+    it was made), known secrets masked by value, controls escaped."""
+    return Safe(printable(KNOWN_SECRETS.mask(message), one_line=one_line))
 
 
 def ours(text: str) -> Safe:

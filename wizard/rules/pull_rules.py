@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from wizard.base.model import FixSafety, Issue, Severity, TomlValue, Trust
+from wizard.base.safe_text import Message
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for, set_in
 from wizard.rules.image_patterns import admits_any_registry, public_registry_admitted
 from wizard.runner.reading import (
@@ -46,8 +47,11 @@ def _if_not_present(ctx: AuditContext) -> Iterator[Issue]:
             key = spelled(table, "pull_policy")
             value = _without_if_not_present(policy, as_list=isinstance(policy, list))
             yield Issue(
-                f"{key} uses if-not-present: a job can run a private image another project "
-                "pulled, without access to it",
+                Message.of(
+                    "{key} uses if-not-present: a job can run a private image another project "
+                    "pulled, without access to it",
+                    key=key,
+                ),
                 runner_path(entry.index, name),
                 key,
                 entry.index,
@@ -57,7 +61,10 @@ def _if_not_present(ctx: AuditContext) -> Iterator[Issue]:
         if any(is_if_not_present(item) for item in strings(allowed)):
             key = spelled(table, "allowed_pull_policies")
             yield Issue(
-                f"{key} admits if-not-present: jobs may opt into reusing cached private images",
+                Message.of(
+                    "{key} admits if-not-present: jobs may opt into reusing cached private images",
+                    key=key,
+                ),
                 runner_path(entry.index, name),
                 key,
                 entry.index,
@@ -108,7 +115,7 @@ def _images_unrestricted(ctx: AuditContext) -> Iterator[Issue]:
         for key, what in (("allowed_images", "image"), ("allowed_services", "service image")):
             patterns = strings(get_ci(table, key))
             if not patterns:
-                detail = f"{key} is empty"
+                detail = Message.of("{key} is empty", key=key)
             else:
                 wide = [pattern for pattern in patterns if allows_any_registry(pattern)]
                 if not wide:
@@ -116,9 +123,15 @@ def _images_unrestricted(ctx: AuditContext) -> Iterator[Issue]:
                         entry.index, name, table, key, what=what, patterns=patterns
                     )
                     continue
-                detail = f"{spelled(table, key)} has {', '.join(wide)}, which matches"
+                detail = Message.of(
+                    "{spelled} has {wide}, which matches",
+                    spelled=spelled(table, key),
+                    wide=", ".join(wide),
+                )
             yield Issue(
-                f"{detail}: jobs may run any {what} from any registry",
+                Message.of(
+                    "{detail}: jobs may run any {what} from any registry", detail=detail, what=what
+                ),
                 runner_path(entry.index, name),
                 spelled(table, key),
                 entry.index,
@@ -134,8 +147,14 @@ def _public_registries(
         if registry is None:
             continue
         yield Issue(
-            f"{spelled(table, key)} has {pattern}, which admits every publisher's {what}s on "
-            f"{registry}: anyone can push an image there for a job to name",
+            Message.of(
+                "{spelled} has {pattern}, which admits every publisher's {what}s on "
+                "{registry}: anyone can push an image there for a job to name",
+                spelled=spelled(table, key),
+                pattern=pattern,
+                what=what,
+                registry=registry,
+            ),
             runner_path(index, name),
             spelled(table, key),
             index,
@@ -261,7 +280,11 @@ def _helper_image(ctx: AuditContext) -> Iterator[Issue]:
         problem = _helper_problem(image) if isinstance(image, str) else None
         if problem is not None:
             yield Issue(
-                f"{problem}; the helper clones with the job token and handles artifacts and caches",
+                Message.of(
+                    "{problem}; the helper clones with the job token "
+                    "and handles artifacts and caches",
+                    problem=problem,
+                ),
                 runner_path(entry.index, name),
                 spelled(table, "helper_image"),
                 entry.index,
@@ -271,8 +294,11 @@ def _helper_image(ctx: AuditContext) -> Iterator[Issue]:
         problem = _helper_problem(step_runner, key) if isinstance(step_runner, str) else None
         if problem is not None:
             yield Issue(
-                f"{problem}; its step-runner binary is copied into every build container and "
-                "runs the job's steps with the job's variables",
+                Message.of(
+                    "{problem}; its step-runner binary is copied into every build container and "
+                    "runs the job's steps with the job's variables",
+                    problem=problem,
+                ),
                 runner_path(entry.index),
                 key,
                 entry.index,
