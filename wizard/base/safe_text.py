@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 import string
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import IO, Any, NewType
 
@@ -160,6 +160,11 @@ class Message(str):
     @classmethod
     def of(cls, template: str, /, **holes: Hole) -> Message:
         return cls(render(template, **holes))
+
+    @classmethod
+    def joined(cls, separator: str, parts: Iterable[Message]) -> Message:
+        """Messages one after another with our ``separator`` between them."""
+        return cls(separator.join(parts))
 
     def restored(self, placeholder: re.Pattern[str], text_of: Callable[[str], str]) -> Message:
         """This message with each ``placeholder`` a hole carried (a template expression the

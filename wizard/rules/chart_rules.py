@@ -754,7 +754,7 @@ def _exposed(ctx: AuditContext) -> Iterator[Issue]:
                     "sessionServer is enabled with serviceType {kind}{default}: the web terminal "
                     "into running jobs is reachable from outside the cluster",
                     kind=kind,
-                    default=Message.of("" if written else " (the chart's default)"),
+                    default=Message.of("") if written else Message.of(" (the chart's default)"),
                 ),
                 _table("sessionServer"),
                 "serviceType" if written else "enabled",

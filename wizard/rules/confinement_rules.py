@@ -222,14 +222,16 @@ _BLOCK_PREFIXES = (
 )
 
 
-def device_risk(spec: str) -> str:
+def device_risk(spec: str) -> Message:
     """Why passing a host device in matters, from its host path."""
     source = spec.strip().split(":")[0]
     if source.startswith(_RAW_MEMORY):
-        return f"{source} is the host's memory"
+        return Message.of("{source} is the host's memory", source=source)
     if source.startswith(_BLOCK_PREFIXES):
-        return f"{source} is a host disk: its filesystem can be read and written raw"
-    return f"{source} is a host device"
+        return Message.of(
+            "{source} is a host disk: its filesystem can be read and written raw", source=source
+        )
+    return Message.of("{source} is a host device", source=source)
 
 
 def _host_devices(ctx: AuditContext) -> Iterator[Issue]:
@@ -242,11 +244,13 @@ def _host_devices(ctx: AuditContext) -> Iterator[Issue]:
                 continue
             written = spelled(docker, key)
             if key == "devices":
-                detail = "; ".join(device_risk(item) for item in items)
+                detail = Message.joined("; ", (device_risk(item) for item in items))
             else:
                 wide = [item for item in items if "*" in item or item.strip().startswith("a")]
-                detail = f"rules {', '.join(items)} let jobs create and open device nodes" + (
-                    " of any major number" if wide else ""
+                detail = Message.of(
+                    "rules {rules} let jobs create and open device nodes{any}",
+                    rules=", ".join(items),
+                    any=Message.of(" of any major number") if wide else Message.of(""),
                 )
             yield Issue(
                 Message.of("{written}: {detail}", written=written, detail=detail),

@@ -54,12 +54,12 @@ def _int(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _reuse_text(count: int | None, unit: str) -> str:
+def _reuse_text(count: int | None, unit: str) -> Message:
     if count is None:
-        return "is unset, so each VM takes jobs without limit"
+        return Message.of("is unset, so each VM takes jobs without limit")
     if count <= 0:
-        return f"= {count} means unlimited {unit}"
-    return f"= {count}: each VM runs {count} jobs in turn"
+        return Message.of("= {count} means unlimited {unit}", count=count, unit=unit)
+    return Message.of("= {count}: each VM runs {count} jobs in turn", count=count)
 
 
 # --- autoscaler-vm-reuse ------------------------------------------------------------------------

@@ -63,19 +63,19 @@ CREDENTIAL_DIRECTORIES = frozenset({".ssh", ".aws", ".kube", ".docker", ".gnupg"
 """Home-directory folders that hold keys and credentials, wherever the home is."""
 
 
-def sensitive_reason(path: str) -> str | None:
+def sensitive_reason(path: str) -> Message | None:
     """Why mounting the host ``path`` is dangerous, or ``None`` when it is not known to be."""
     if is_engine_socket(path):
-        return "a container-engine socket: control of every container on the host"
+        return Message.of("a container-engine socket: control of every container on the host")
     parts = [part for part in path.replace("\\", "/").split("/") if part]
     if CREDENTIAL_DIRECTORIES.intersection(parts):
-        return "a credentials directory"
+        return Message.of("a credentials directory")
     normal = "/" + posixpath.normpath(path).lstrip("/") if path.startswith("/") else path
     if normal in SENSITIVE_EXACT:
-        return "a whole system directory"
+        return Message.of("a whole system directory")
     for tree in SENSITIVE_TREES:
         if normal == tree or normal.startswith(tree + "/"):
-            return f"host state under {tree}"
+            return Message.of("host state under {tree}", tree=tree)
     return None
 
 

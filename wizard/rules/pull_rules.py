@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from wizard.base.model import FixSafety, Issue, Severity, TomlValue, Trust
-from wizard.base.safe_text import Message
+from wizard.base.safe_text import FileValue, Message
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for, set_in
 from wizard.rules.image_patterns import admits_any_registry, public_registry_admitted
 from wizard.runner.reading import (
@@ -242,8 +242,9 @@ _OFFICIAL_STEP_RUNNER = ("registry.gitlab.com/gitlab-org/step-runner",)
 """Where GitLab publishes the step-runner image."""
 
 
-def _helper_problem(image: str, key: str = "helper_image") -> str | None:
+def _helper_problem(image: str, key: str = "helper_image") -> Message | None:
     text = image.strip()
+    shown = FileValue.read(text, key)
     if not text:
         return None  # empty means the runner's own default, pinned to its version
     name, _, digest = text.partition("@")
@@ -252,15 +253,25 @@ def _helper_problem(image: str, key: str = "helper_image") -> str | None:
         repository, tag = name, ""
     official = repository.startswith(_OFFICIAL_HELPER + _OFFICIAL_STEP_RUNNER)
     if not official and _public_registry(repository):
-        return f"{key} {text!r} comes from someone else's image on a public registry"
+        return Message.of(
+            "{key} {image!r} comes from someone else's image on a public registry",
+            key=key,
+            image=shown,
+        )
     if digest:
         return None
     if not tag or tag.endswith("latest"):
-        return f"{key} {text!r} is not pinned to a version: whatever is pushed next runs"
+        return Message.of(
+            "{key} {image!r} is not pinned to a version: whatever is pushed next runs",
+            key=key,
+            image=shown,
+        )
     if "$" in _RUNNER_VERSION_VARIABLE.sub("", tag):
-        return (
-            f"{key} {text!r} takes its tag from a variable the runner expands with the "
-            "job's variables (executors/docker/docker.go ExpandValue), so a job can choose it"
+        return Message.of(
+            "{key} {image!r} takes its tag from a variable the runner expands with the "
+            "job's variables (executors/docker/docker.go ExpandValue), so a job can choose it",
+            key=key,
+            image=shown,
         )
     return None
 
