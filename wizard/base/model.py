@@ -1,7 +1,8 @@
 """The shared vocabulary: trust levels, severities, table paths, edits and findings.
 
-Everything here is plain, immutable data from the standard library, so every
-other module (core or front-end) can import it without pulling anything in.
+Everything here is plain, immutable data from the standard library (and the typed
+:class:`~wizard.base.safe_text.Message` a finding's message is), so every other module
+(core or front-end) can import it without pulling anything in.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Values from files are typed; our sentences are templates; outputs take only safe text.
 
-Three types carry the promise that no secret and no control character from a file
+These carry the promise that no secret and no control character from a file
 reaches an output:
 
 - :class:`FileValue` is a value read from a file or a server, with the key it was
@@ -10,6 +10,9 @@ reaches an output:
   through :attr:`FileValue.raw`, for the file layer that writes it back.
 - :data:`Safe` is text fit for an output: secrets masked, control characters
   escaped for its sink. Only the renderers here (and the masked diff) make it.
+- :class:`Message` is a finding's message: one of our templates filled by
+  :meth:`Message.of`. ``Issue.message`` and ``Finding.message`` have this type, so a
+  rule that passes an f-string (a plain ``str``) is a type error.
 - :func:`render` fills one of our sentences, a template with ``{holes}``. The
   sentence itself is never scanned by the masker; each hole is rendered on its
   own: a :class:`FileValue` by its key (a secret key's value is masked whole), any

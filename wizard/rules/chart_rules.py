@@ -599,8 +599,8 @@ def _wildcards(ctx: AuditContext) -> Iterator[Issue]:
                 )
                 yield Issue(
                     Message.of(
-                        "rbac.rules entry {value}: {key} {said} '*'",
-                        value=index + 1,
+                        "rbac.rules entry {number}: {key} {said} '*'",
+                        number=index + 1,
                         key=key,
                         said=said,
                     ),
@@ -611,9 +611,9 @@ def _wildcards(ctx: AuditContext) -> Iterator[Issue]:
         if (isinstance(groups, list) and "*" in groups) or groups == "*":
             yield Issue(
                 Message.of(
-                    "rbac.rules entry {value}: apiGroups lists '*': the rule reaches every API "
+                    "rbac.rules entry {number}: apiGroups lists '*': the rule reaches every API "
                     "group, roles and bindings included",
-                    value=index + 1,
+                    number=index + 1,
                 ),
                 _table("rbac", "rules", index),
                 "apiGroups",
@@ -736,9 +736,8 @@ def _exposed(ctx: AuditContext) -> Iterator[Issue]:
     ):
         yield Issue(
             Message.of(
-                "service.type: {service}: the metrics endpoint is reachable from outside "
-                "the cluster",
-                service=service["type"],
+                "service.type: {kind}: the metrics endpoint is reachable from outside the cluster",
+                kind=service["type"],
             ),
             _table("service"),
             "type",
@@ -911,10 +910,10 @@ def _foreign_template_actions(ctx: AuditContext) -> Iterator[Issue]:
             yield Issue(
                 Message.of(
                     "runners.config holds the template action {shown}, which the chart runs when "
-                    "it renders the config ({fromkeys} reaches beyond the "
+                    "it renders the config ({names} reaches beyond the "
                     "values and the chart)",
                     shown=shown,
-                    fromkeys=", ".join(dict.fromkeys(words)),
+                    names=", ".join(dict.fromkeys(words)),
                 ),
                 _table("runners"),
                 "config",

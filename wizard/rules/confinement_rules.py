@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from wizard.base.model import DOCKER_FAMILY, Executor, Issue, Severity, TablePath
-from wizard.base.safe_text import Message
+from wizard.base.safe_text import FileValue, Message
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for
 from wizard.rules.privilege_rules import DOCKER_DOCS, K8S_CONTAINER_CONTEXTS
 from wizard.runner.reading import (
@@ -150,7 +150,7 @@ def _k8s_unconfined(entry_index: int, k8s: Mapping[str, Any]) -> Iterator[Issue]
                     "{label} selinux_type = {selinux!r}: SELinux does not confine that container "
                     "(a super-privileged type)",
                     label=label,
-                    selinux=selinux,
+                    selinux=FileValue.read(selinux, "selinux_type"),
                 ),
                 path,
                 spelled(context, "selinux_type"),
@@ -164,7 +164,7 @@ def _k8s_unconfined(entry_index: int, k8s: Mapping[str, Any]) -> Iterator[Issue]
                     "{label} proc_mount = {mount!r}: /proc is not masked, exposing kernel "
                     "interfaces the runtime normally hides",
                     label=label,
-                    mount=mount,
+                    mount=FileValue.read(mount, key),
                 ),
                 path,
                 key,
@@ -280,7 +280,7 @@ def _host_devices(ctx: AuditContext) -> Iterator[Issue]:
                     "{written} = {gpus!r}: every job gets the host's GPUs and their driver "
                     "interfaces, which other jobs' data may still sit in",
                     written=written,
-                    gpus=gpus,
+                    gpus=FileValue.read(gpus, written),
                 ),
                 path,
                 written,
@@ -294,7 +294,7 @@ def _host_devices(ctx: AuditContext) -> Iterator[Issue]:
                     "{written} = {service_gpus!r}: every service container a job starts, from an "
                     "image the job chooses, gets the host's GPUs",
                     written=written,
-                    service_gpus=service_gpus,
+                    service_gpus=FileValue.read(service_gpus, written),
                 ),
                 path,
                 written,
@@ -344,7 +344,7 @@ def _runtime_options(ctx: AuditContext) -> Iterator[Issue]:
                         "RuntimeClass, whose isolation is its handler's (stronger for gVisor or "
                         "Kata, none for a misconfigured one); check it is the one you meant",
                         written=written,
-                        runtime_class=runtime_class,
+                        runtime_class=FileValue.read(runtime_class, written),
                     ),
                     runner_path(entry.index, "kubernetes"),
                     written,
@@ -362,7 +362,7 @@ def _runtime_options(ctx: AuditContext) -> Iterator[Issue]:
                         "{written} = {value!r}: every job joins that container's namespace and "
                         "sees or signals what runs there",
                         written=written,
-                        value=value,
+                        value=FileValue.read(value, written),
                     ),
                     path,
                     written,
@@ -377,7 +377,7 @@ def _runtime_options(ctx: AuditContext) -> Iterator[Issue]:
                     "is what the runtime provides (stronger for gVisor or Kata, weaker for some "
                     "others); check that it is the one you meant",
                     written=written,
-                    runtime=runtime,
+                    runtime=FileValue.read(runtime, written),
                 ),
                 path,
                 written,

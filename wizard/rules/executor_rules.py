@@ -142,8 +142,8 @@ def _unknown_executor(ctx: AuditContext) -> Iterator[Issue]:
         shown = repr(name) if isinstance(name, str) else "not a string"
         audited = (
             Message.of(
-                " Its settings are audited as {value}: they apply once the name is fixed.",
-                value=entry.executor.value,
+                " Its settings are audited as {executor}: they apply once the name is fixed.",
+                executor=entry.executor.value,
             )
             if entry.executor is not None
             else Message.of("")
@@ -195,17 +195,17 @@ def _dormant_tables(ctx: AuditContext) -> Iterator[Issue]:
         ]
         note = (
             Message.of(
-                " (its {value} has no effect today and takes "
+                " (its {settings} has no effect today and takes "
                 "effect if the executor becomes docker)",
-                value=", ".join(k + " = true" for k in risky),
+                settings=", ".join(k + " = true" for k in risky),
             )
             if risky
             else Message.of("")
         )
         yield Issue(
             Message.of(
-                "[runners.docker] is dormant: the {value} executor never reads it{note}",
-                value=executor.value,
+                "[runners.docker] is dormant: the {executor} executor never reads it{note}",
+                executor=executor.value,
                 note=note,
             ),
             runner_path(entry.index, "docker"),

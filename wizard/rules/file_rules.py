@@ -9,7 +9,7 @@ from typing import Any
 
 from wizard.base.masking import is_secret_key
 from wizard.base.model import Executor, FixSafety, Issue, SetValue, Severity, Trust
-from wizard.base.safe_text import Message
+from wizard.base.safe_text import FileValue, Message
 from wizard.rules.base import (
     DOCS,
     AuditContext,
@@ -455,11 +455,11 @@ def _debug_log_level(ctx: AuditContext) -> Iterator[Issue]:
         key = spelled(ctx.data, "log_level")
         yield Issue(
             Message.of(
-                '{key} = "{strip}": runner releases before 17.11 write the configuration, '
+                '{key} = "{level}": runner releases before 17.11 write the configuration, '
                 "tokens and passwords unmasked, into the service log at this level; make sure "
                 "every host runs 17.11 or later, and go back to info once the debugging is done",
                 key=key,
-                strip=level.strip(),
+                level=FileValue.read(level.strip(), key),
             ),
             (),
             key,

@@ -260,11 +260,11 @@ def _joins_outside(ctx: AuditContext) -> Iterator[Issue]:
             key = spelled(docker, "shm_size")
             yield Issue(
                 Message.of(
-                    "{key} = {shm} gives every job {value} MiB of /dev/shm, held in the "
+                    "{key} = {shm} gives every job {mebibytes} MiB of /dev/shm, held in the "
                     "host's memory, with no memory limit set for the job container",
                     key=key,
                     shm=shm,
-                    value=shm // 2**20,
+                    mebibytes=shm // 2**20,
                 ),
                 path,
                 key,
@@ -332,11 +332,11 @@ def _vm_unanchored(ctx: AuditContext) -> Iterator[Issue]:
         anchored = [p if _anchored(p) else f"^(?:{p})$" for p in patterns]
         yield Issue(
             Message.of(
-                "{key} has {value}: the runner searches each regular "
+                "{key} has {patterns}: the runner searches each regular "
                 "expression anywhere in the VM name a job asks for, so any VM on the host whose "
                 "name merely contains it is allowed",
                 key=key,
-                value=", ".join(repr(p) for p in loose),
+                patterns=", ".join(repr(p) for p in loose),
             ),
             runner_path(entry.index, name),
             key,

@@ -376,7 +376,7 @@ def _default_drop_replaced(ctx: AuditContext) -> Iterator[Issue]:
             kept = list(raw) if isinstance(raw, list) else strings(raw)
             yield Issue(
                 Message.of(
-                    "{name} capabilities.{key} = {strings!r} replaces the runner's default "
+                    "{name} capabilities.{key} = {strings} replaces the runner's default "
                     "drop list, so NET_RAW is kept: jobs can craft raw packets and spoof on the "
                     "node's network",
                     name=name,

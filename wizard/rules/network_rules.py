@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 from wizard.base.model import DOCKER_FAMILY, FixSafety, Issue, SetValue, Severity
-from wizard.base.safe_text import Message
+from wizard.base.safe_text import FileValue, Message
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, pin_feature_flag, runners_for
 from wizard.runner.reading import (
     LINUX_DOCKER,
@@ -106,20 +106,21 @@ def _shared_network_mode(ctx: AuditContext) -> Iterator[Issue]:
         if folded == "host" or folded in _PRIVATE_MODES or one_job_per_vm(entry):
             continue
         key = spelled(docker, "network_mode")
+        shown = FileValue.read(mode, key)
         if folded in ("bridge", "default"):
             detail = Message.of("every job joins Docker's default bridge")
         elif folded.startswith("container:"):
             detail = Message.of("every job joins that container's network namespace")
         else:
             detail = Message.of(
-                "every job joins the same network {mode!r}, with whatever else is on it", mode=mode
+                "every job joins the same network {mode!r}, with whatever else is on it", mode=shown
             )
         yield Issue(
             Message.of(
                 "{key} = {mode!r}: {detail}, and FF_NETWORK_PER_BUILD is ignored while it is set; "
                 "concurrent jobs can reach each other's services",
                 key=key,
-                mode=mode,
+                mode=shown,
                 detail=detail,
             ),
             runner_path(entry.index, "docker"),

@@ -266,9 +266,9 @@ def _capability_issue(
     written = spelled(table, key)
     return Issue(
         Message.of(
-            "{written} adds {value}: enough to break out of the container",
+            "{written} adds {capabilities}: enough to break out of the container",
             written=written,
-            value=", ".join(capability_name(c) for c in found),
+            capabilities=", ".join(capability_name(c) for c in found),
         ),
         path,
         written,
