@@ -408,3 +408,38 @@ def test_text_names_every_finding_once_and_worst_first(findings: list[Finding]) 
     ranks = [Severity(line.split()[0].lower()).rank for line in headings]
     assert ranks == sorted(ranks, reverse=True)
     assert severity_counts(findings) in text.splitlines()[-1]
+
+
+def test_every_format_shows_a_template_message_as_written() -> None:
+    """Our sentence after a secret-looking name read, scanned whole as free text, as a
+    name and its value ("REGISTRY_PASSWORD: … pipeline"); every format now shows the
+    template as written, and still masks a token in a hole and in the runner's name."""
+    from dataclasses import replace
+
+    from wizard.report.codequality import render_codequality
+    from wizard.report.junit import render_junit
+
+    message = Message.of(
+        "environment gives every job {names}: any pipeline of any project on this runner "
+        "can print or send it ({image})",
+        names="REGISTRY_PASSWORD",
+        image="registry.example.com/app:glpat-AAAAAAAAAAAAAAAAAAAA",
+    )
+    found = replace(
+        finding("environment-secrets"),
+        message=message,
+        runner="glpat-BBBBBBBBBBBBBBBBBBBB",
+        block="ConfigMap b (line 12)",
+    )
+    reports = [FileReport("c.toml", Trust.PUBLIC, (found,))]
+    outputs = {
+        "text": render_text(reports),
+        "json": render_json(reports),
+        "sarif": render_sarif(reports),
+        "junit": render_junit(reports, "low"),
+        "codequality": render_codequality(reports),
+    }
+    for name, output in outputs.items():
+        assert "REGISTRY_PASSWORD: any pipeline of any project" in output, name
+        assert "glpat-AAAAAAAAAAAAAAAAAAAA" not in output, name
+        assert "glpat-BBBBBBBBBBBBBBBBBBBB" not in output, name
