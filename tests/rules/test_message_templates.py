@@ -217,3 +217,14 @@ def test_a_composed_message_keeps_its_parts_as_written() -> None:
     joined = Message.joined("; ", [Message.of("a {x}", x="1"), Message.of("b")])
     assert joined == "a 1; b"
     assert type(joined) is Message
+
+
+def test_a_hole_keeps_the_conversion_and_spec_an_f_string_gave_it() -> None:
+    """The rules moved from f-strings keep their wording: ``!r`` quotes the value as read
+    (then masks it), a number keeps its spec, a list reads as the file wrote it."""
+    assert Message.of("{mode:04o}", mode=0o644) == "0644"
+    assert Message.of("{image!r}", image="alpine:3") == "'alpine:3'"
+    assert Message.of("{image!r}", image=FileValue.read("alpine:3", "image")) == "'alpine:3'"
+    assert Message.of("{token!r}", token="glrt-" + "A" * 20) == "'glrt-…AAAA'"
+    assert Message.of("{{literal}} {items}", items=str(["a", "b"])) == "{literal} ['a', 'b']"
+    assert Message.of("{n} of {total}", n=2, total=3.5) == "2 of 3.5"

@@ -32,7 +32,8 @@ import string
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import IO, Any, NewType
+from functools import lru_cache
+from typing import IO, NewType
 
 from wizard.base.masking import (
     KNOWN_SECRETS,
@@ -99,34 +100,44 @@ def shown(value: Hole, *, key: str | None = None) -> Safe:
         return Safe(mask_text(str(value)))
     if key is not None and is_secret_key(key):
         return Safe(mask_secret(value))
-    return Safe(mask_text(value))
+    return Safe(_free_text(value))
 
 
-class _Holes(string.Formatter):
-    """Fills a template's holes: each value masked on its own, after its ``!r`` or ``!s``
-    (so ``{image!r}`` quotes the value as the file wrote it, then masks it), numbers
-    formatted by their spec; the template's own words are copied, never scanned."""
+def _free_text(value: str) -> str:
+    """A hole's text masked as free text: the secrets known now by value, then the
+    patterns. Holes repeat across runners and the files of a fleet (keys, images, names),
+    so the patterns run once per distinct text; the by-value pass runs every time, as a
+    secret remembered later must change the result."""
+    return _patterns(KNOWN_SECRETS.mask(value))
 
-    def convert_field(self, value: Any, conversion: str | None) -> Any:
-        if conversion is None:
-            return value
+
+@lru_cache(maxsize=16384)
+def _patterns(value: str) -> str:
+    return mask_text(value)
+
+
+@lru_cache(maxsize=4096)
+def _parsed(template: str) -> tuple[tuple[str, str | None, str | None, str | None], ...]:
+    """A template as ``str.format`` reads it: literal text, then a hole's name, format
+    spec and conversion. Each template is parsed once."""
+    return tuple(string.Formatter().parse(template))
+
+
+def _filled(value: Hole, conversion: str | None, spec: str | None) -> str:
+    """One hole: masked on its own, after its ``!r`` or ``!s`` (so ``{image!r}`` quotes
+    the value as the file wrote it, then masks it); a number formatted by its spec."""
+    if conversion is not None:
         if isinstance(value, FileValue | Message):
-            return _Filled(super().convert_field(str(shown(value)), conversion))
-        return _Filled(mask_text(super().convert_field(value, conversion)))
-
-    def format_field(self, value: Any, format_spec: str) -> str:
-        if isinstance(value, _Filled | bool | int | float):
-            return format(value, format_spec)
-        return format(str(shown(value)), format_spec)
-
-
-class _Filled(str):
-    """A hole's value already converted and masked."""
-
-    __slots__ = ()
-
-
-_HOLES = _Holes()
+            text = str(shown(value))
+            text = repr(text) if conversion == "r" else ascii(text) if conversion == "a" else text
+        else:
+            raw = repr(value) if conversion == "r" else ascii(value) if conversion == "a" else value
+            text = _free_text(str(raw))
+        return format(text, spec) if spec else text
+    if isinstance(value, bool | int | float):
+        return format(value, spec or "")
+    text = str(shown(value))
+    return format(text, spec) if spec else text
 
 
 def render(template: str, /, **holes: Hole) -> Safe:
@@ -134,9 +145,15 @@ def render(template: str, /, **holes: Hole) -> Safe:
 
     The template is ours and is not scanned: ``"token: {value}"`` stays readable
     whatever word ``value`` is, because only ``value`` is masked. ``{{`` and ``}}``
-    stand for one brace, as in ``str.format``.
+    stand for one brace, as in ``str.format``; a hole is a plain name (no ``.attr`` or
+    ``[index]``), with an optional ``!r`` and format spec.
     """
-    return Safe(_HOLES.vformat(template, (), holes))
+    parts = []
+    for literal, name, spec, conversion in _parsed(template):
+        parts.append(literal)
+        if name is not None:
+            parts.append(_filled(holes[name], conversion, spec))
+    return Safe("".join(parts))
 
 
 def compose(template: str, /, **parts: Safe) -> Safe:
