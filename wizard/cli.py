@@ -558,12 +558,16 @@ def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int
     try:
         code: int = module.run(args)
     except WizardError as error:
-        from wizard.base.safe_text import Message, shown_message
+        from wizard.base.safe_text import Message, one_line, shown, shown_message
 
         # A message made from a template is shown as written (its holes were masked when
         # it was made); any other is masked as free text, since it may quote a value.
-        said = error.args[0] if error.args and isinstance(error.args[0], Message) else str(error)
-        print(f"{PROG}: error: {shown_message(said, one_line=True)}", file=sys.stderr)
+        said = (
+            shown_message(error.args[0], one_line=True)
+            if error.args and isinstance(error.args[0], Message)
+            else one_line(shown(str(error)))
+        )
+        print(f"{PROG}: error: {said}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; no changes were written", file=sys.stderr)

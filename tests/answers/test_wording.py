@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from wizard.answers.wording import finding_place
 from wizard.base.model import Finding, Severity
+from wizard.base.safe_text import Message
 from wizard.tui.formatting import finding_line
 
 
@@ -11,7 +12,7 @@ def _finding(runner_index: int | None, runner: str | None, line: int | None) -> 
     return Finding(
         rule="privileged-container",
         severity=Severity.HIGH,
-        message="privileged = true",
+        message=Message.of("privileged = true"),
         table=("runners", runner_index or 0, "docker"),
         key="privileged",
         runner_index=runner_index,

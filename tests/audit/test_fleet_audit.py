@@ -28,6 +28,7 @@ from wizard.audit.engine import FileReport
 from wizard.audit.fleet import AuditRequest, run_audit
 from wizard.audit.policy import load_policy
 from wizard.base.model import Finding, FixSafety, Severity, Trust
+from wizard.base.safe_text import Message
 
 FLEET = """\
 concurrent = 4
@@ -430,7 +431,9 @@ finding_strategy = st.builds(
     Finding,
     rule=st.sampled_from(["privileged-container", "images-unrestricted", "unknown-key"]),
     severity=st.sampled_from(list(Severity)),
-    message=st.text(min_size=1, max_size=40),
+    message=st.builds(
+        lambda text: Message.of("{text}", text=text), st.text(min_size=1, max_size=40)
+    ),
     table=st.sampled_from([("runners", 0, "docker"), ("runners", 3), ()]),
     key=st.one_of(st.none(), st.sampled_from(["privileged", "image"])),
     runner_index=st.one_of(st.none(), st.integers(0, 9)),
@@ -451,12 +454,16 @@ def test_a_fingerprint_ignores_place_and_token_tail_but_not_what_the_finding_say
     index = None if finding.runner_index is None else position
     moved = replace(finding, line=line, runner_index=index)
     assert fingerprint("./teams/a//config.toml", moved) == base
-    rotated = replace(finding, message=finding.message + " glrt-…WXYZ")
+    rotated = replace(finding, message=Message.of("{m} glrt-…WXYZ", m=finding.message))
     assert fingerprint("teams/a/config.toml", rotated) == fingerprint(
-        "teams/a/config.toml", replace(finding, message=finding.message + " glrt-…ABCD")
+        "teams/a/config.toml",
+        replace(finding, message=Message.of("{m} glrt-…ABCD", m=finding.message)),
     )
     assert (
-        fingerprint("teams/a/config.toml", replace(finding, message="other " + finding.message))
+        fingerprint(
+            "teams/a/config.toml",
+            replace(finding, message=Message.of("other {m}", m=finding.message)),
+        )
         != base
     )
     assert fingerprint("teams/a/config.toml", replace(finding, rule="shell-executor")) != base

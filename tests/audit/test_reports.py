@@ -19,6 +19,7 @@ from tests.cli_support import RISKY_CONFIG, assert_no_secret, run_cli, write_con
 from wizard import __version__
 from wizard.audit.engine import FileReport
 from wizard.base.model import Finding, FixSafety, Severity, Trust
+from wizard.base.safe_text import Message
 from wizard.report.json_report import render_json, report_to_dict
 from wizard.report.sarif import render_sarif, report_to_sarif
 from wizard.report.text import render_text, severity_counts
@@ -41,7 +42,7 @@ def finding(
     return Finding(
         rule=rule,
         severity=severity,
-        message=f"{rule} found",
+        message=Message.of("{rule} found", rule=rule),
         table=("runners", runner_index or 0, "docker"),
         key=key,
         runner_index=runner_index,
@@ -207,7 +208,7 @@ def test_json_global_finding_has_null_runner_and_table() -> None:
             Finding(
                 rule="config-file-permissions",
                 severity=Severity.HIGH,
-                message="mode 0644",
+                message=Message.of("mode 0644"),
                 table=(),
                 key=None,
                 runner_index=None,
@@ -255,7 +256,9 @@ def test_json_text_is_the_report_with_one_finding_per_line(
             path,
             trust,
             tuple(
-                replace(finding(runner_index=index, line=index), message=message)
+                replace(
+                    finding(runner_index=index, line=index), message=Message.of("{m}", m=message)
+                )
                 for message, index in findings
             ),
             error,
@@ -273,7 +276,7 @@ def test_json_gives_a_may_break_fix_its_reason_next_to_the_old_fix_field() -> No
     risky = Finding(
         rule="privileged-container",
         severity=Severity.CRITICAL,
-        message="privileged",
+        message=Message.of("privileged"),
         table=("runners", 0, "docker"),
         key="privileged",
         runner_index=0,
@@ -360,7 +363,7 @@ def test_text_prints_a_finding_repeated_on_runners_once_naming_them() -> None:
 
 def test_text_keeps_findings_that_say_different_things_apart() -> None:
     first = finding(runner_index=0, runner="a")
-    second = replace(finding(runner_index=1, runner="b"), message="something else")
+    second = replace(finding(runner_index=1, runner="b"), message=Message.of("something else"))
     text = render_text([FileReport("c.toml", Trust.MULTI_PROJECT, (first, second))])
     assert text.count("CRITICAL privileged-container") == 2
 
@@ -405,3 +408,38 @@ def test_text_names_every_finding_once_and_worst_first(findings: list[Finding]) 
     ranks = [Severity(line.split()[0].lower()).rank for line in headings]
     assert ranks == sorted(ranks, reverse=True)
     assert severity_counts(findings) in text.splitlines()[-1]
+
+
+def test_every_format_shows_a_template_message_as_written() -> None:
+    """Our sentence after a secret-looking name read, scanned whole as free text, as a
+    name and its value ("REGISTRY_PASSWORD: … pipeline"); every format now shows the
+    template as written, and still masks a token in a hole and in the runner's name."""
+    from dataclasses import replace
+
+    from wizard.report.codequality import render_codequality
+    from wizard.report.junit import render_junit
+
+    message = Message.of(
+        "environment gives every job {names}: any pipeline of any project on this runner "
+        "can print or send it ({image})",
+        names="REGISTRY_PASSWORD",
+        image="registry.example.com/app:glpat-AAAAAAAAAAAAAAAAAAAA",
+    )
+    found = replace(
+        finding("environment-secrets"),
+        message=message,
+        runner="glpat-BBBBBBBBBBBBBBBBBBBB",
+        block="ConfigMap b (line 12)",
+    )
+    reports = [FileReport("c.toml", Trust.PUBLIC, (found,))]
+    outputs = {
+        "text": render_text(reports),
+        "json": render_json(reports),
+        "sarif": render_sarif(reports),
+        "junit": render_junit(reports, "low"),
+        "codequality": render_codequality(reports),
+    }
+    for name, output in outputs.items():
+        assert "REGISTRY_PASSWORD: any pipeline of any project" in output, name
+        assert "glpat-AAAAAAAAAAAAAAAAAAAA" not in output, name
+        assert "glpat-BBBBBBBBBBBBBBBBBBBB" not in output, name

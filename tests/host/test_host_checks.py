@@ -461,6 +461,19 @@ def test_backup_copies_holding_tokens_are_reported(tmp_path: Path, name: str) ->
     assert TOKEN not in repr(report)
 
 
+def test_a_backup_message_is_shown_as_written(tmp_path: Path) -> None:
+    """Our sentence "holding 1 runner token: rotating ..." read as a token and its value
+    when the whole message was masked as free text ("token: … or unregistering"); it is a
+    template now, and only the file's path in it is masked."""
+    host = standard_host(tmp_path, EXPIRING)
+    host.write("/etc/gitlab-runner/config.toml.bak", SHELL_CONFIG, 0o600)
+    (finding,) = [f for f in host.check().findings if f.rule == "host-config-backups"]
+    assert finding.message.endswith(
+        "is a copy of config.toml holding 1 runner token: rotating or unregistering changes "
+        "only the live file"
+    )
+
+
 @pytest.mark.parametrize("header", ["# Ansible managed\n", "# MANAGED BY PUPPET\n"])
 def test_token_rotation_in_a_managed_file_is_its_own_finding(tmp_path: Path, header: str) -> None:
     """common/config.go SaveConfig: the rotated token is written to the file;

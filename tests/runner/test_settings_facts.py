@@ -26,6 +26,7 @@ from wizard.answers.steps import RULES_SETTLED_BY_QUESTIONS
 from wizard.audit.engine import audit_document
 from wizard.base.errors import WizardError
 from wizard.base.model import Change, Finding, Impact, Trust
+from wizard.base.safe_text import Message
 from wizard.embedded import load_document
 from wizard.rules import catalogue, confinement_rules, mount_rules
 from wizard.rules.catalogue import get_rule
@@ -273,7 +274,7 @@ def test_text_report_names_an_unnamed_runner_by_the_one_wording() -> None:
     finding = Finding(
         rule="shell-executor",
         severity=Severity.HIGH,
-        message="m",
+        message=Message.of("m"),
         table=("runners", 1),
         key="executor",
         runner_index=1,

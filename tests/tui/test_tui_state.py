@@ -14,6 +14,7 @@ from wizard.answers.model import Answers, JobUser, PrivilegedNeed, PullPolicyCho
 from wizard.answers.steps import STEPS, applicable_fields, question
 from wizard.answers.validation import url_problem
 from wizard.base.model import Executor, Finding, Severity, Trust
+from wizard.base.safe_text import Message
 from wizard.session.checklist_rows import HostRow, checklist_rows
 from wizard.tui.formatting import coloured_diff, display_path, findings_line
 from wizard.tui.state import KEEP, POSITIONS, REVIEW, RUNNER, START, WizardState
@@ -202,7 +203,7 @@ def test_diff_colours_and_masks_a_token_that_slipped_through() -> None:
 
 
 def finding(severity: Severity) -> Finding:
-    return Finding("rule", severity, "m", (), None, None, None, None, None)
+    return Finding("rule", severity, Message.of("m"), (), None, None, None, None, None)
 
 
 def test_findings_line_counts_each_severity_before_and_after() -> None:

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from typing import Any
 
 from wizard.base.errors import EditError
-from wizard.base.masking import mask_text
 from wizard.base.model import DEFAULT_TRUST, Edit, Finding, FixSafety, Issue, TablePath, Trust
-from wizard.base.safe_text import Message, render
+from wizard.base.safe_text import Message
 from wizard.embedded.document import as_embedded
 from wizard.rules.base import AuditContext, Rule
 from wizard.rules.catalogue import evaluate
@@ -104,28 +102,20 @@ def audit_document(
         line = document.line_of(issue.table, issue.key) if lines or embedded else None
         if embedded is not None and embedded.decided_at_render(rule.id, issue.table, issue.key):
             continue
-        if isinstance(issue.message, Message):
-            # A template: only its holes are masked, our sentence is never scanned.
-            shown: str = issue.message
-            if embedded is not None:
-                shown = embedded.shown(shown)
-                condition = embedded.condition_at(line)
-                if condition:
-                    shown += render(" ({condition})", condition=condition)
-            shown = Message(shown)  # reports show it as it is, never scanning it again
-        else:
-            message = issue.message
-            if embedded is not None:
-                message = embedded.shown(message)
-                condition = embedded.condition_at(line)
-                if condition:
-                    message += f" ({condition})"
-            shown = _masked_message(message)
+        # A template: only its holes were masked, our sentence is never scanned.
+        message = issue.message
+        if embedded is not None:
+            message = embedded.shown(message)
+            condition = embedded.condition_at(line)
+            if condition:
+                message = Message.of(
+                    "{message} ({condition})", message=message, condition=condition
+                )
         findings.append(
             Finding(
                 rule=rule.id,
                 severity=issue.severity or rule.severity_for(trust),
-                message=shown,
+                message=message,
                 table=issue.table,
                 key=issue.key,
                 runner_index=issue.runner_index,
@@ -138,12 +128,6 @@ def audit_document(
         )
     findings.sort(key=finding_order)
     return findings
-
-
-@lru_cache(maxsize=16384)
-def _masked_message(message: str) -> str:
-    """Messages repeat across runners and across the files of a fleet: mask each once."""
-    return mask_text(message)
 
 
 def _breaks(rule: Rule, issue: Issue, data: Mapping[str, Any], memo: RuleMemo | None) -> str:

@@ -35,6 +35,7 @@ from wizard.audit.discovery import matches
 from wizard.audit.engine import FileReport
 from wizard.base.errors import ConfigError
 from wizard.base.model import Finding, Severity, Trust
+from wizard.base.safe_text import Message
 from wizard.rules.catalogue import ALL_RULES
 from wizard.rules.policy_rules import EXCEPTION_EXPIRED
 from wizard.tomlfile.regular_file import read_regular_file
@@ -261,14 +262,22 @@ def _note(policy: Policy, exception: PolicyException) -> str:
 
 
 def _expired(exception: PolicyException, trust: Trust) -> Finding:
-    runner = "every runner" if exception.runner == ALL_RUNNERS else f"runner {exception.runner!r}"
+    runner = (
+        Message.of("every runner")
+        if exception.runner == ALL_RUNNERS
+        else Message.of("runner {name!r}", name=exception.runner)
+    )
     return Finding(
         rule=EXCEPTION_EXPIRED.id,
         severity=EXCEPTION_EXPIRED.severity_for(trust),
-        message=(
-            f"the exception for {exception.rule} on {runner} in {exception.files!r} expired on "
-            f"{exception.expires.isoformat()} ({exception.reason}); its findings are reported "
-            "again"
+        message=Message.of(
+            "the exception for {rule} on {runner} in {files!r} expired on {expires} ({reason}); "
+            "its findings are reported again",
+            rule=exception.rule,
+            runner=runner,
+            files=exception.files,
+            expires=exception.expires.isoformat(),
+            reason=exception.reason,
         ),
         table=(),
         key="expires",

@@ -1,7 +1,8 @@
 """The shared vocabulary: trust levels, severities, table paths, edits and findings.
 
-Everything here is plain, immutable data from the standard library, so every
-other module (core or front-end) can import it without pulling anything in.
+Everything here is plain, immutable data from the standard library (and the typed
+:class:`~wizard.base.safe_text.Message` a finding's message is), so every other module
+(core or front-end) can import it without pulling anything in.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Union
+
+from wizard.base.safe_text import Message
 
 TomlValue = Union[str, int, float, bool, list["TomlValue"], dict[str, "TomlValue"]]  # noqa: UP007
 """A plain TOML value as ``tomllib`` returns it (datetimes never appear in edits)."""
@@ -142,7 +145,9 @@ class Issue:
     ``edits`` is empty when no automatic fix exists (the rule then says so).
     """
 
-    message: str
+    message: Message
+    """Our sentence with the file's values in holes (:meth:`Message.of`): a plain ``str``
+    is a type error, so no rule can quote a value from the file unmasked."""
     table: TablePath
     key: str | None = None
     runner_index: int | None = None
@@ -158,7 +163,7 @@ class Finding:
 
     rule: str
     severity: Severity
-    message: str
+    message: Message
     table: TablePath
     key: str | None
     runner_index: int | None

@@ -1,6 +1,6 @@
 """Values from files are typed; our sentences are templates; outputs take only safe text.
 
-Three types carry the promise that no secret and no control character from a file
+These carry the promise that no secret and no control character from a file
 reaches an output:
 
 - :class:`FileValue` is a value read from a file or a server, with the key it was
@@ -10,6 +10,9 @@ reaches an output:
   through :attr:`FileValue.raw`, for the file layer that writes it back.
 - :data:`Safe` is text fit for an output: secrets masked, control characters
   escaped for its sink. Only the renderers here (and the masked diff) make it.
+- :class:`Message` is a finding's message: one of our templates filled by
+  :meth:`Message.of`. ``Issue.message`` and ``Finding.message`` have this type, so a
+  rule that passes an f-string (a plain ``str``) is a type error.
 - :func:`render` fills one of our sentences, a template with ``{holes}``. The
   sentence itself is never scanned by the masker; each hole is rendered on its
   own: a :class:`FileValue` by its key (a secret key's value is masked whole), any
@@ -24,9 +27,12 @@ types. Both also mask, by value, every secret read so far
 
 from __future__ import annotations
 
+import re
+import string
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import IO, NewType
 
 from wizard.base.masking import (
@@ -80,23 +86,74 @@ Hole = FileValue | str | int | float | bool | None
 
 def shown(value: Hole, *, key: str | None = None) -> Safe:
     """One value rendered for a hole: masked by its key, else as free text that may hold
-    secrets; never scanned together with the sentence around it."""
+    secrets; never scanned together with the sentence around it. A :class:`Message` is a
+    sentence already made safe, so it is kept as it is."""
     if isinstance(value, FileValue):
         return value.shown()
+    if isinstance(value, Message):
+        return Safe(value)
     if value is None or isinstance(value, bool | int | float):
         return Safe(str(value))
+    if not isinstance(value, str):
+        # A value from parsed data the rule did not expect (a list where a string was
+        # meant): shown as an f-string would show it, masked as free text.
+        return Safe(mask_text(str(value)))
     if key is not None and is_secret_key(key):
         return Safe(mask_secret(value))
-    return Safe(mask_text(value))
+    return Safe(_free_text(value))
+
+
+def _free_text(value: str) -> str:
+    """A hole's text masked as free text: the secrets known now by value, then the
+    patterns. Holes repeat across runners and the files of a fleet (keys, images, names),
+    so the patterns run once per distinct text; the by-value pass runs every time, as a
+    secret remembered later must change the result."""
+    return _patterns(KNOWN_SECRETS.mask(value))
+
+
+@lru_cache(maxsize=16384)
+def _patterns(value: str) -> str:
+    return mask_text(value)
+
+
+@lru_cache(maxsize=4096)
+def _parsed(template: str) -> tuple[tuple[str, str | None, str | None, str | None], ...]:
+    """A template as ``str.format`` reads it: literal text, then a hole's name, format
+    spec and conversion. Each template is parsed once."""
+    return tuple(string.Formatter().parse(template))
+
+
+def _filled(value: Hole, conversion: str | None, spec: str | None) -> str:
+    """One hole: masked on its own, after its ``!r`` or ``!s`` (so ``{image!r}`` quotes
+    the value as the file wrote it, then masks it); a number formatted by its spec."""
+    if conversion is not None:
+        if isinstance(value, FileValue | Message):
+            text = str(shown(value))
+            text = repr(text) if conversion == "r" else ascii(text) if conversion == "a" else text
+        else:
+            raw = repr(value) if conversion == "r" else ascii(value) if conversion == "a" else value
+            text = _free_text(str(raw))
+        return format(text, spec) if spec else text
+    if isinstance(value, bool | int | float):
+        return format(value, spec or "")
+    text = str(shown(value))
+    return format(text, spec) if spec else text
 
 
 def render(template: str, /, **holes: Hole) -> Safe:
     """Our sentence ``template`` with each ``{name}`` filled by its value, shown masked.
 
     The template is ours and is not scanned: ``"token: {value}"`` stays readable
-    whatever word ``value`` is, because only ``value`` is masked.
+    whatever word ``value`` is, because only ``value`` is masked. ``{{`` and ``}}``
+    stand for one brace, as in ``str.format``; a hole is a plain name (no ``.attr`` or
+    ``[index]``), with an optional ``!r`` and format spec.
     """
-    return Safe(template.format_map({name: shown(value) for name, value in holes.items()}))
+    parts = []
+    for literal, name, spec, conversion in _parsed(template):
+        parts.append(literal)
+        if name is not None:
+            parts.append(_filled(holes[name], conversion, spec))
+    return Safe("".join(parts))
 
 
 def compose(template: str, /, **parts: Safe) -> Safe:
@@ -111,9 +168,12 @@ def one_line(text: Safe) -> Safe:
 
 
 class Message(str):
-    """A rule's message made from a template: each hole masked on its own, the sentence as
-    written. The audit shows it as it is; a plain ``str`` message is still masked as free
-    text, since it may quote a value unmarked."""
+    """A message made from one of our templates: each hole masked on its own, the sentence
+    as written. :attr:`wizard.base.model.Issue.message` and ``Finding.message`` are of
+    this type, so ``mypy --strict`` rejects a rule that passes an f-string (a plain
+    ``str``), and joining one to other text (``message + "..."``) gives a plain ``str``
+    again. Only :meth:`of` makes one, from a literal template (a test holds every call to
+    that), and reports show it as it is, never scanning our sentence for secrets."""
 
     __slots__ = ()
 
@@ -121,13 +181,22 @@ class Message(str):
     def of(cls, template: str, /, **holes: Hole) -> Message:
         return cls(render(template, **holes))
 
+    @classmethod
+    def joined(cls, separator: str, parts: Iterable[Message]) -> Message:
+        """Messages one after another with our ``separator`` between them."""
+        return cls(separator.join(parts))
 
-def shown_message(message: str, *, one_line: bool = False) -> Safe:
-    """A finding's message for a screen or a line: a :class:`Message` as written (known
-    secrets masked, controls escaped), any other as free text masked whole."""
-    if isinstance(message, Message):
-        return Safe(printable(KNOWN_SECRETS.mask(message), one_line=one_line))
-    return Safe(printable(mask_text(message), one_line=one_line))
+    def restored(self, placeholder: re.Pattern[str], text_of: Callable[[str], str]) -> Message:
+        """This message with each ``placeholder`` a hole carried (a template expression the
+        file reader set aside) put back as the file's text ``text_of(group 1)``, that text
+        masked as free text."""
+        return Message(placeholder.sub(lambda found: mask_text(text_of(found.group(1))), self))
+
+
+def shown_message(message: Message, *, one_line: bool = False) -> Safe:
+    """A finding's message for a screen or a line: as written (its holes were masked when
+    it was made), known secrets masked by value, controls escaped."""
+    return Safe(printable(KNOWN_SECRETS.mask(message), one_line=one_line))
 
 
 def ours(text: str) -> Safe:

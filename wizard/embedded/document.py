@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from wizard.base.errors import EditError
 from wizard.base.masking import mask_text
 from wizard.base.model import Edit, RemoveKey, SetValue, TablePath
+from wizard.base.safe_text import Message
 from wizard.base.sinks import UnsafeValueError, checked, template_delimiter
 from wizard.embedded.blocks import split_lines
 from wizard.embedded.templates import (
@@ -187,7 +188,7 @@ class EmbeddedConfig(ConfigDocument):
         line = super().line_of(table, key)
         return None if line is None else line + source.toml_offset
 
-    def condition_at(self, line: int | None) -> str | None:
+    def condition_at(self, line: int | None) -> Message | None:
         """The template block a file line sits in, as a note for a finding."""
         if line is None:
             return None
@@ -197,7 +198,11 @@ class EmbeddedConfig(ConfigDocument):
         conditional = found[line - 1]
         if conditional is None:
             return None
-        return f"only when `{conditional.text}` (line {conditional.line + 1}) holds"
+        return Message.of(
+            "only when `{condition}` (line {line}) holds",
+            condition=conditional.text,
+            line=conditional.line + 1,
+        )
 
     def decided_at_render(self, rule: str, table: TablePath, key: str | None) -> bool:
         """A type finding about a value that is a template: Helm writes the real value."""
@@ -216,9 +221,9 @@ class EmbeddedConfig(ConfigDocument):
             isinstance(value, str) and TomlMask.leftover(value)
         )
 
-    def shown(self, text: str) -> str:
+    def shown(self, message: Message) -> Message:
         """A message with template placeholders shown as the template text they stand for."""
-        return self.src.mask.restore_value(text)
+        return self.src.mask.restore_message(message)
 
     def masked_text(self) -> str:
         """The whole YAML file with every secret masked, TOML and YAML alike."""

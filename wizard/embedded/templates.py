@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from wizard.base.safe_text import Message
+
 _ACTION = re.compile(r"\{\{.*?\}\}")
 _CONTROL_LINE = re.compile(r"^[ \t]*(?:\{\{.*?\}\}[ \t]*)+\r?\n?$")
 _OPENS = re.compile(r"^\{\{-?\s*(?:if|range|with|define|block)\b")
@@ -76,6 +78,13 @@ class TomlMask:
         if _MARK not in value:
             return value
         return _ANY_PLACEHOLDER.sub(lambda m: self.values[int(m.group(1))], value)
+
+    def restore_message(self, message: Message) -> Message:
+        """A finding's message with the placeholders its holes carried shown as the
+        templates they stand for (masked as free text; the sentence stays as written)."""
+        if _MARK not in message:
+            return message
+        return message.restored(_ANY_PLACEHOLDER, lambda index: self.values[int(index)])
 
     @staticmethod
     def is_placeholder(value: object) -> bool:

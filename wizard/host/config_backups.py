@@ -11,6 +11,7 @@ import re
 import stat
 from pathlib import PurePosixPath
 
+from wizard.base.safe_text import Message
 from wizard.host.fs import Unreadable, join
 from wizard.host.result import HostContext
 
@@ -60,7 +61,14 @@ def check_config_backups(context: HostContext, config_path: str) -> None:
         noun = "token" if tokens == 1 else "tokens"
         context.find(
             BACKUP_RULE,
-            f"{copy} is a copy of {path.name} holding {tokens} runner {noun}{others}: rotating "
-            "or unregistering changes only the live file",
+            Message.of(
+                "{copy} is a copy of {name} holding {tokens} runner {noun}{others}: rotating "
+                "or unregistering changes only the live file",
+                copy=copy,
+                name=path.name,
+                tokens=tokens,
+                noun=noun,
+                others=others,
+            ),
             copy,
         )

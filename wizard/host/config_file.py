@@ -11,6 +11,7 @@ import os
 import stat
 from pathlib import PurePosixPath
 
+from wizard.base.safe_text import Message
 from wizard.host.accounts import Accounts, User
 from wizard.host.fs import Unreadable
 from wizard.host.result import HostContext
@@ -83,7 +84,10 @@ def check_config_file(
         if target is None:
             context.find(
                 "host-config-symlink",
-                f"{config_path} is a symlink to a file outside the inspected root",
+                Message.of(
+                    "{config_path} is a symlink to a file outside the inspected root",
+                    config_path=config_path,
+                ),
                 config_path,
             )
             context.skip(
@@ -91,7 +95,13 @@ def check_config_file(
                 f"{config_path} points outside the inspected root; not followed",
             )
             return
-        context.find("host-config-symlink", f"{config_path} is a symlink to {target}", config_path)
+        context.find(
+            "host-config-symlink",
+            Message.of(
+                "{config_path} is a symlink to {target}", config_path=config_path, target=target
+            ),
+            config_path,
+        )
         try:
             target_info = context.files.lstat(target)
         except Unreadable as error:
@@ -123,14 +133,23 @@ def _check_mode_and_owner(
     if mode & 0o077:
         context.find(
             "host-config-permissions",
-            f"{path} has mode {mode:04o}: it {_describe_access(mode)}; use 0600",
+            Message.of(
+                "{path} has mode {mode:04o}: it {describe_access}; use 0600",
+                path=path,
+                mode=mode,
+                describe_access=_describe_access(mode),
+            ),
             path,
         )
     if not _trusted_owner(info.st_uid, runner_user):
         context.find(
             "host-config-permissions",
-            f"{path} is owned by {_owner_name(info.st_uid, accounts)}, neither root nor "
-            "the runner's user: that user can rewrite it",
+            Message.of(
+                "{path} is owned by {owner_name}, neither root nor "
+                "the runner's user: that user can rewrite it",
+                path=path,
+                owner_name=_owner_name(info.st_uid, accounts),
+            ),
             path,
         )
 
@@ -147,7 +166,7 @@ def _check_folders(
         if entry is not None and stat.S_ISLNK(entry.st_mode):
             context.find(
                 "host-config-symlink",
-                f"{folder}, a folder above the config, is a symlink",
+                Message.of("{folder}, a folder above the config, is a symlink", folder=str(folder)),
                 str(folder),
             )
     # The folders that really hold the file (symlinks resolved, still inside the root).
@@ -165,14 +184,22 @@ def _check_folders(
         if mode & 0o022 and not mode & stat.S_ISVTX:
             context.find(
                 "host-config-dir-writable",
-                f"{host} has mode {mode:04o}: it {_describe_access(mode & 0o022)}, so the "
-                "config in it can be replaced",
+                Message.of(
+                    "{host} has mode {mode:04o}: it {describe_access}, so the "
+                    "config in it can be replaced",
+                    host=host,
+                    mode=mode,
+                    describe_access=_describe_access(mode & 0o022),
+                ),
                 host,
             )
         if not _trusted_owner(entry.st_uid, runner_user):
             context.find(
                 "host-config-dir-writable",
-                f"{host} is owned by {_owner_name(entry.st_uid, accounts)}, who can replace "
-                "the config in it",
+                Message.of(
+                    "{host} is owned by {owner_name}, who can replace the config in it",
+                    host=host,
+                    owner_name=_owner_name(entry.st_uid, accounts),
+                ),
                 host,
             )

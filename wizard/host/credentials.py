@@ -11,6 +11,7 @@ import stat
 from collections.abc import Iterable
 
 from wizard.base.errors import json_problem
+from wizard.base.safe_text import Message
 from wizard.host.accounts import User
 from wizard.host.fs import HostFiles, Unreadable, join
 from wizard.host.result import HostContext
@@ -94,7 +95,7 @@ def _check_keys(context: HostContext, home: str, used_keys: set[str]) -> None:
     for key in keys:
         context.find(
             "host-private-keys",
-            f"private key {key} is readable by the runner's user and its jobs",
+            Message.of("private key {key} is readable by the runner's user and its jobs", key=key),
             key,
         )
 
@@ -110,7 +111,11 @@ def _check_named_files(
             context.skip((rule_id,), str(error))
             continue
         if kind is not None:
-            context.find(rule_id, f"{path} ({what}) is in the runner user's home", path)
+            context.find(
+                rule_id,
+                Message.of("{path} ({what}) is in the runner user's home", path=path, what=what),
+                path,
+            )
 
 
 def _check_docker_auths(context: HostContext, home: str) -> None:
@@ -136,6 +141,10 @@ def _check_docker_auths(context: HostContext, home: str) -> None:
     if registries:
         context.find(
             "host-docker-auths",
-            f"{path} stores a login for {', '.join(registries)} in plain base64",
+            Message.of(
+                "{path} stores a login for {registries} in plain base64",
+                path=path,
+                registries=", ".join(registries),
+            ),
             path,
         )

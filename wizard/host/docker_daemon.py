@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wizard.base.errors import json_problem
+from wizard.base.safe_text import Message
 from wizard.host.fs import Unreadable, join
 from wizard.host.result import HostContext
 
@@ -133,25 +134,38 @@ def _report(context: HostContext, settings: DaemonSettings) -> None:
     if not settings.userns_remap:
         context.find(
             "host-docker-userns-remap-missing",
-            f"userns-remap is not set ({where}): root in a container is root on the host",
+            Message.of(
+                "userns-remap is not set ({where}): root in a container is root on the host",
+                where=where,
+            ),
             DAEMON_JSON,
         )
     if settings.icc:
         context.find(
             "host-docker-icc-enabled",
-            f"icc is not false ({where}): containers on the default bridge reach each other",
+            Message.of(
+                "icc is not false ({where}): containers on the default bridge reach each other",
+                where=where,
+            ),
             DAEMON_JSON,
         )
     if not settings.no_new_privileges:
         context.find(
             "host-docker-no-new-privileges-default",
-            f"no-new-privileges is not true ({where}): setuid programs work in every container",
+            Message.of(
+                "no-new-privileges is not true ({where}): setuid programs work in every container",
+                where=where,
+            ),
             DAEMON_JSON,
         )
     tcp = sorted({host for host in settings.hosts if host.startswith("tcp://")})
     if tcp and not settings.tls_verify:
         context.find(
             "host-docker-tcp-without-tls",
-            f"the Docker API listens on {', '.join(tcp)} without tlsverify ({where})",
+            Message.of(
+                "the Docker API listens on {tcp} without tlsverify ({where})",
+                tcp=", ".join(tcp),
+                where=where,
+            ),
             DAEMON_JSON,
         )

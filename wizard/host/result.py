@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from wizard.base.masking import mask_text
 from wizard.base.model import Finding, Trust
+from wizard.base.safe_text import Message
 from wizard.host.fs import HostFiles
 from wizard.rules.base import Rule
 
@@ -70,7 +71,7 @@ class HostContext:
     def find(
         self,
         rule_id: str,
-        message: str,
+        message: Message,
         subject: str,
         *,
         runner_index: int | None = None,
@@ -83,7 +84,7 @@ class HostContext:
             Finding(
                 rule=rule.id,
                 severity=rule.severity_for(self.trust),
-                message=mask_text(message),
+                message=message,
                 table=table,
                 key=key,
                 runner_index=runner_index,

@@ -16,6 +16,7 @@ from typing import Any
 
 from wizard.base.errors import ConfigError
 from wizard.base.model import Executor
+from wizard.base.safe_text import Message
 from wizard.host.fs import HostFiles, Unreadable
 from wizard.host.result import HostContext
 from wizard.rules.managed_files import managing_tool
@@ -90,8 +91,13 @@ def check_token_rotation(context: HostContext, config: RunnerConfig, config_path
         name = runner_label(runner.name, runner.index)
         context.find(
             rule,
-            f"runner {name} has a token expiring {expires}: the runner will rotate it and "
-            f"rewrite {config_path}, dropping its comments",
+            Message.of(
+                "runner {name} has a token expiring {expires}: the runner will rotate it and "
+                "rewrite {config_path}, dropping its comments",
+                name=name,
+                expires=expires,
+                config_path=config_path,
+            ),
             config_path,
             runner_index=runner.index,
             runner=runner.name,
@@ -101,9 +107,14 @@ def check_token_rotation(context: HostContext, config: RunnerConfig, config_path
         if tool is not None:
             context.find(
                 managed_rule,
-                f"runner {name} rotates its token (expiring {expires}) in a file that says it "
-                f"is managed by {tool}: {tool}'s next run writes the revoked token back and "
-                "the runner stops taking jobs",
+                Message.of(
+                    "runner {name} rotates its token (expiring {expires}) in a file that says it "
+                    "is managed by {tool}: {tool}'s next run writes the revoked token back and "
+                    "the runner stops taking jobs",
+                    name=name,
+                    expires=expires,
+                    tool=tool,
+                ),
                 config_path,
                 runner_index=runner.index,
                 runner=runner.name,

@@ -7,6 +7,7 @@ user can do (start containers, sudo) every pipeline can do too.
 from __future__ import annotations
 
 from wizard.base.model import Executor
+from wizard.base.safe_text import Message
 from wizard.host.accounts import Accounts, RunnerUser
 from wizard.host.fs import Unreadable
 from wizard.host.result import HostContext
@@ -28,7 +29,12 @@ def check_runner_user(
         shell = user.shell or "/bin/sh (empty shell field)"
         context.find(
             "host-runner-login-shell",
-            f"{user.name} (found in {runner.source}) has the login shell {shell}",
+            Message.of(
+                "{name} (found in {source}) has the login shell {shell}",
+                name=user.name,
+                source=runner.source,
+                shell=shell,
+            ),
             "/etc/passwd",
         )
     shell_only = ("host-runner-in-docker-group", "host-runner-sudo")
@@ -42,14 +48,17 @@ def check_runner_user(
     if "docker" in groups:
         context.find(
             "host-runner-in-docker-group",
-            f"{user.name} runs shell jobs and is in the docker group: every job can control "
-            "the Docker daemon, which is root on this host",
+            Message.of(
+                "{name} runs shell jobs and is in the docker group: every job can control "
+                "the Docker daemon, which is root on this host",
+                name=user.name,
+            ),
             "/etc/group",
         )
     if user.uid == 0:
         context.find(
             "host-runner-sudo",
-            f"shell jobs run as {user.name}, which is root",
+            Message.of("shell jobs run as {name}, which is root", name=user.name),
             "/etc/passwd",
         )
         return
@@ -57,7 +66,11 @@ def check_runner_user(
         if group in groups:
             context.find(
                 "host-runner-sudo",
-                f"{user.name} is in the {group} group, which usually grants sudo",
+                Message.of(
+                    "{name} is in the {group} group, which usually grants sudo",
+                    name=user.name,
+                    group=group,
+                ),
                 "/etc/group",
             )
     try:
@@ -72,7 +85,14 @@ def check_runner_user(
         how = " without a password" if grant.nopasswd else ""
         context.find(
             "host-runner-sudo",
-            f"{grant.path} line {grant.line} lets {user.name} run {what} through sudo{how}",
+            Message.of(
+                "{path} line {line} lets {name} run {what} through sudo{how}",
+                path=grant.path,
+                line=grant.line,
+                name=user.name,
+                what=what,
+                how=how,
+            ),
             grant.path,
         )
     for problem in problems:

@@ -16,7 +16,7 @@ from typing import Any
 
 from wizard.audit.baseline import fingerprint, normal_path
 from wizard.audit.engine import FileReport
-from wizard.base.masking import mask_text
+from wizard.base.masking import KNOWN_SECRETS, mask_text
 from wizard.base.model import Severity
 from wizard.base.printable import printable_json
 from wizard.base.safe_text import Safe
@@ -50,17 +50,20 @@ def report_to_codequality(reports: Iterable[FileReport]) -> list[dict[str, Any]]
                 if finding.runner
                 else ("global settings" if finding.runner_index is None else "unnamed runner")
             )
-            description = f"{finding.rule}: {finding.message} ({where})"
+            # The message is a template, shown as written; the runner's name and the
+            # policy's reason are the file's words, masked as free text.
+            said = KNOWN_SECRETS.mask(finding.message)
+            description = f"{finding.rule}: {said} ({mask_text(where)})"
             severity = SEVERITY[finding.severity]
             if finding.accepted is not None:
-                description = f"[suppressed {finding.accepted}] {description}"
+                description = f"[suppressed {mask_text(finding.accepted)}] {description}"
                 severity = "info"
             entries.append(
                 {
                     "type": "issue",
                     "engine_name": "runner-wizard",
                     "check_name": finding.rule,
-                    "description": mask_text(description),
+                    "description": description,
                     "categories": ["Security"],
                     "fingerprint": unique,
                     "severity": severity,

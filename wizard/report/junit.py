@@ -15,9 +15,9 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
 from wizard.audit.engine import FileReport
-from wizard.base.masking import mask_text
+from wizard.base.masking import KNOWN_SECRETS, mask_text
 from wizard.base.model import Finding, Severity
-from wizard.base.safe_text import Safe
+from wizard.base.safe_text import Message, Safe
 
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 """Characters XML 1.0 cannot carry at all, even escaped."""
@@ -25,6 +25,12 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 def _text(value: str) -> str:
     return _NOT_XML.sub("\ufffd", mask_text(value))
+
+
+def _said(message: Message) -> str:
+    """A finding's message, XML-safe: our sentence as written (its holes were masked when
+    it was made), known secrets masked by value; never scanned as free text."""
+    return _NOT_XML.sub("\ufffd", KNOWN_SECRETS.mask(message))
 
 
 def _runner_label(finding: Finding) -> str:
@@ -36,7 +42,7 @@ def _runner_label(finding: Finding) -> str:
 
 def _line(finding: Finding) -> str:
     where = f"line {finding.line}" if finding.line else "not set" if finding.key else "file"
-    return f"{finding.severity.value.upper()} {finding.rule} ({where}): {finding.message}"
+    return f"{finding.severity.value.upper()} {finding.rule} ({where}): {_said(finding.message)}"
 
 
 def report_to_junit(reports: Iterable[FileReport], fail_on: str) -> ET.Element:
@@ -69,11 +75,11 @@ def report_to_junit(reports: Iterable[FileReport], fail_on: str) -> ET.Element:
             counts["tests"] += 1
             open_ = [f for f in found if f.accepted is None]
             failing = [f for f in open_ if threshold is not None and f.severity.at_least(threshold)]
-            details = "\n".join(_text(_line(f)) for f in found)
+            details = "\n".join(_line(f) for f in found)
             if failing:
                 worst = max(failing, key=lambda f: f.severity.rank)
                 failure = ET.SubElement(
-                    case, "failure", message=_text(worst.message), type=worst.severity.value
+                    case, "failure", message=_said(worst.message), type=worst.severity.value
                 )
                 failure.text = details
                 counts["failures"] += 1

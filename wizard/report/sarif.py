@@ -14,7 +14,7 @@ from wizard.audit.engine import FileReport
 from wizard.base.masking import mask_strings
 from wizard.base.model import Finding, Severity
 from wizard.base.printable import printable_json
-from wizard.base.safe_text import Safe
+from wizard.base.safe_text import Message, Safe
 from wizard.rules.base import Rule
 from wizard.rules.catalogue import ALL_RULES, get_rule
 
@@ -65,8 +65,11 @@ def _uri(path: str) -> str:
     return quote(PurePath(path).as_posix(), safe="/")
 
 
-def _message(finding: Finding) -> str:
-    return f"{finding.message} (in {finding.block})" if finding.block else finding.message
+def _message(finding: Finding) -> Message:
+    """The finding's message, still a template (so the masking below does not scan it)."""
+    if not finding.block:
+        return finding.message
+    return Message.of("{message} (in {block})", message=finding.message, block=finding.block)
 
 
 def _fingerprint(finding: Finding) -> str:

@@ -13,10 +13,9 @@ from collections.abc import Iterable
 
 from wizard.audit.engine import FileReport
 from wizard.audit.summary import Summary, counts_text, open_findings, summary_lines
-from wizard.base.masking import KNOWN_SECRETS, outward
+from wizard.base.masking import outward
 from wizard.base.model import Finding, Impact, table_name
-from wizard.base.printable import printable
-from wizard.base.safe_text import Message, Safe
+from wizard.base.safe_text import Safe, shown_message
 from wizard.rules.catalogue import get_rule
 from wizard.runner.settings import runner_label
 
@@ -92,11 +91,9 @@ def grouped(findings: Iterable[Finding]) -> list[list[Finding]]:
 
 
 def render_finding(finding: Finding, *, indent: str = "  ", place: str | None = None) -> list[str]:
-    message = finding.message
-    if isinstance(message, Message):
-        # Made from a template: shown as written (escaped here); a marker keeps the
-        # report's free-text pass off it.
-        message = _KEEP + printable(KNOWN_SECRETS.mask(message), one_line=True)
+    # Made from a template: shown as written (escaped here); a marker keeps the
+    # report's free-text pass off it.
+    message = _KEEP + shown_message(finding.message, one_line=True)
     lines = [
         f"{indent}{finding.severity.value.upper():8} {finding.rule}  "
         f"{place if place is not None else f'{_owner(finding)}, {_where(finding)}'}",

@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from wizard.base.model import FixSafety, Issue, SetValue, Severity, TablePath
+from wizard.base.safe_text import Message
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust
 from wizard.runner.reading import (
     container_table_name,
@@ -76,8 +77,11 @@ def _token_in_values(ctx: AuditContext) -> Iterator[Issue]:
         value = _at(values, key)
         if isinstance(value, str) and value.strip() and not _templated(value):
             yield Issue(
-                f"{key} is written in the values: anyone who can read this file or the "
-                "release's history can register jobs as this runner",
+                Message.of(
+                    "{key} is written in the values: anyone who can read this file or the "
+                    "release's history can register jobs as this runner",
+                    key=key,
+                ),
                 _table(),
                 key,
             )
@@ -109,10 +113,12 @@ def _auth_token_as_registration(ctx: AuditContext) -> Iterator[Issue]:
     value = _at(_helm(ctx), "runnerRegistrationToken")
     if isinstance(value, str) and value.strip().startswith("glrt-"):
         yield Issue(
-            "runnerRegistrationToken holds a runner authentication token (glrt-): registration "
-            "works, but the chart's locked, protected, runUntagged and tags values are ignored "
-            "(the runner only warns), and when the pod stops (unregisterRunners) only this "
-            "pod's runner manager is deleted, so the token keeps working",
+            Message.of(
+                "runnerRegistrationToken holds a runner authentication token (glrt-): registration "
+                "works, but the chart's locked, protected, runUntagged and tags values are ignored "
+                "(the runner only warns), and when the pod stops (unregisterRunners) only this "
+                "pod's runner manager is deleted, so the token keeps working"
+            ),
             _table(),
             "runnerRegistrationToken",
         )
@@ -151,8 +157,10 @@ def _config_ignored(ctx: AuditContext) -> Iterator[Issue]:
     if values is None or not isinstance(values.get("config"), str):
         return
     yield Issue(
-        "config is set at the top level: the chart only reads runners.config, so this TOML "
-        "never reaches the runner",
+        Message.of(
+            "config is set at the top level: the chart only reads runners.config, so this TOML "
+            "never reaches the runner"
+        ),
         _table(),
         "config",
     )
@@ -244,8 +252,11 @@ def _env_overrides(ctx: AuditContext) -> Iterator[Issue]:
         elif upper not in _ENV_ANY_VALUE and not upper.endswith("_OVERWRITE_ALLOWED"):
             continue
         yield Issue(
-            f"{name} is set in the manager's environment: registration keeps it over "
-            "runners.config, so job pods get this value whatever the audited config says",
+            Message.of(
+                "{name} is set in the manager's environment: registration keeps it over "
+                "runners.config, so job pods get this value whatever the audited config says",
+                name=name,
+            ),
             table,
             key,
         )
@@ -284,8 +295,11 @@ def _config_path(ctx: AuditContext) -> Iterator[Issue]:
         # templates/configmap.yaml: --template-config {{ .Values.runners.configPath }}
         # only when runners.config is empty.
         yield Issue(
-            f"runners.configPath: the runner is registered from {path}, a file outside this "
-            "values file that this audit cannot see",
+            Message.of(
+                "runners.configPath: the runner is registered from {path}, a file outside this "
+                "values file that this audit cannot see",
+                path=path,
+            ),
             _table("runners"),
             "configPath",
         )
@@ -345,9 +359,11 @@ def _legacy_privileged(ctx: AuditContext) -> Iterator[Issue]:
     if _config_privileged(ctx):
         # privileged-container already reports the risk on the config's own line.
         yield Issue(
-            "runners.privileged: true repeats privileged = true in runners.config (see "
-            "privileged-container): it adds no privilege of its own, but charts up to 0.52.0 "
-            "would keep job pods privileged from it even after the config line is changed",
+            Message.of(
+                "runners.privileged: true repeats privileged = true in runners.config (see "
+                "privileged-container): it adds no privilege of its own, but charts up to 0.52.0 "
+                "would keep job pods privileged from it even after the config line is changed"
+            ),
             _table("runners"),
             "privileged",
             edits=edits,
@@ -355,14 +371,18 @@ def _legacy_privileged(ctx: AuditContext) -> Iterator[Issue]:
         )
         return
     overridden = (
-        " and wins over privileged = false in runners.config"
+        Message.of(" and wins over privileged = false in runners.config")
         if _config_says_unprivileged(ctx)
-        else ""
+        else Message.of("")
     )
     yield Issue(
-        "runners.privileged: true: charts up to 0.52.0 turn it into KUBERNETES_PRIVILEGED=true, "
-        f"which makes every job pod privileged{overridden}; chart 0.53.0 and later ignore it, "
-        "so what the cluster does depends on the chart version",
+        Message.of(
+            "runners.privileged: true: charts up to 0.52.0 turn "
+            "it into KUBERNETES_PRIVILEGED=true, "
+            "which makes every job pod privileged{overridden}; chart 0.53.0 and later ignore it, "
+            "so what the cluster does depends on the chart version",
+            overridden=overridden,
+        ),
         _table("runners"),
         "privileged",
         edits=edits,
@@ -404,8 +424,10 @@ def _cluster_wide(ctx: AuditContext) -> Iterator[Issue]:
     values = _helm(ctx)
     if _role_rendered(values) and _at(values, "rbac", "clusterWideAccess") is True:
         yield Issue(
-            "rbac.clusterWideAccess: true: the runner's service account may create pods and "
-            "read secrets in every namespace of the cluster",
+            Message.of(
+                "rbac.clusterWideAccess: true: the runner's service account may create pods and "
+                "read secrets in every namespace of the cluster"
+            ),
             _table("rbac"),
             "clusterWideAccess",
             edits=(SetValue(_table("rbac"), "clusterWideAccess", False),),
@@ -465,19 +487,27 @@ def _jobs_as_manager(ctx: AuditContext) -> Iterator[Issue]:
             continue
         token = get_ci(k8s, "automount_service_account_token") is not False
         how = (
-            f"job pods run as {chosen.strip()!r}, the manager's own service account"
+            Message.of(
+                "job pods run as {account!r}, the manager's own service account",
+                account=chosen.strip(),
+            )
             if isinstance(chosen, str) and chosen.strip() in managers
-            else f"service_account_overwrite_allowed lets a job choose {', '.join(reachable)}, "
-            "the manager's own service account"
+            else Message.of(
+                "service_account_overwrite_allowed lets a job choose {accounts}, "
+                "the manager's own service account",
+                accounts=", ".join(reachable),
+            )
         )
         mounted = (
-            ": with its token mounted, a job can create pods and read secrets, the runner "
-            "token's Secret among them"
+            Message.of(
+                ": with its token mounted, a job can create pods and read secrets, the runner "
+                "token's Secret among them"
+            )
             if token
-            else " (its token is not mounted, which leaves the account's rights unused)"
+            else Message.of(" (its token is not mounted, which leaves the account's rights unused)")
         )
         yield Issue(
-            how + mounted,
+            Message.of("{how}{mounted}", how=how, mounted=mounted),
             runner_path(entry.index, "kubernetes"),
             spelled(k8s, "service_account"),
             entry.index,
@@ -538,13 +568,16 @@ def _wildcards(ctx: AuditContext) -> Iterator[Issue]:
         legacy = [_at(values, "rbac", key) for key in ("resources", "verbs")]
         narrow = all(isinstance(v, list) and v and "*" not in v for v in legacy)
         said = (
-            "; rbac.resources and rbac.verbs narrow it only on charts up to 0.52.0"
+            Message.of("; rbac.resources and rbac.verbs narrow it only on charts up to 0.52.0")
             if narrow
-            else ""
+            else Message.of("")
         )
         yield Issue(
-            "rbac.create: true with no rbac.rules: the chart's Role then grants every verb on "
-            f"every resource of the core API group (secrets, pods/exec, serviceaccounts){said}",
+            Message.of(
+                "rbac.create: true with no rbac.rules: the chart's Role then grants every verb on "
+                "every resource of the core API group (secrets, pods/exec, serviceaccounts){said}",
+                said=said,
+            ),
             _table("rbac"),
             "rules" if "rules" in (_at(values, "rbac") or {}) else "create",
             severity=Severity.LOW if narrow else None,
@@ -559,17 +592,29 @@ def _wildcards(ctx: AuditContext) -> Iterator[Issue]:
             items = rule.get(key)
             wild = not items or (isinstance(items, list) and "*" in items) or items == "*"
             if wild:
-                said = "is missing, which the chart reads as" if not items else "lists"
+                said = (
+                    Message.of("is missing, which the chart reads as")
+                    if not items
+                    else Message.of("lists")
+                )
                 yield Issue(
-                    f"rbac.rules entry {index + 1}: {key} {said} '*'",
+                    Message.of(
+                        "rbac.rules entry {number}: {key} {said} '*'",
+                        number=index + 1,
+                        key=key,
+                        said=said,
+                    ),
                     _table("rbac", "rules", index),
                     key,
                 )
         groups = rule.get("apiGroups")
         if (isinstance(groups, list) and "*" in groups) or groups == "*":
             yield Issue(
-                f"rbac.rules entry {index + 1}: apiGroups lists '*': the rule reaches every API "
-                "group, roles and bindings included",
+                Message.of(
+                    "rbac.rules entry {number}: apiGroups lists '*': the rule reaches every API "
+                    "group, roles and bindings included",
+                    number=index + 1,
+                ),
                 _table("rbac", "rules", index),
                 "apiGroups",
             )
@@ -606,21 +651,26 @@ def _manager_context(ctx: AuditContext) -> Iterator[Issue]:
         table = _table("securityContext")
         if context.get("runAsNonRoot") is False:
             yield Issue(
-                "securityContext.runAsNonRoot: false: the manager may run as root",
+                Message.of("securityContext.runAsNonRoot: false: the manager may run as root"),
                 table,
                 "runAsNonRoot",
                 edits=(SetValue(table, "runAsNonRoot", True),),
             )
         if context.get("allowPrivilegeEscalation") is True:
             yield Issue(
-                "securityContext.allowPrivilegeEscalation: true: the manager may gain privileges",
+                Message.of(
+                    "securityContext.allowPrivilegeEscalation: true: "
+                    "the manager may gain privileges"
+                ),
                 table,
                 "allowPrivilegeEscalation",
                 edits=(SetValue(table, "allowPrivilegeEscalation", False),),
             )
         if context.get("privileged") is True:
             yield Issue(
-                "securityContext.privileged: true: the manager container is root on the node",
+                Message.of(
+                    "securityContext.privileged: true: the manager container is root on the node"
+                ),
                 table,
                 "privileged",
                 edits=(SetValue(table, "privileged", False),),
@@ -631,15 +681,17 @@ def _manager_context(ctx: AuditContext) -> Iterator[Issue]:
             names = [str(item).upper() for item in drop] if isinstance(drop, list) else []
             if "ALL" not in names:
                 yield Issue(
-                    "securityContext.capabilities.drop does not list ALL: the manager keeps "
-                    "Linux capabilities it never needs",
+                    Message.of(
+                        "securityContext.capabilities.drop does not list ALL: the manager keeps "
+                        "Linux capabilities it never needs"
+                    ),
                     _table("securityContext", "capabilities"),
                     "drop",
                 )
     user = _at(values, "podSecurityContext", "runAsUser")
     if user == 0:
         yield Issue(
-            "podSecurityContext.runAsUser: 0: the manager pod runs as root",
+            Message.of("podSecurityContext.runAsUser: 0: the manager pod runs as root"),
             _table("podSecurityContext"),
             "runAsUser",
         )
@@ -683,8 +735,10 @@ def _exposed(ctx: AuditContext) -> Iterator[Issue]:
         and service.get("type") in _OUTSIDE
     ):
         yield Issue(
-            f"service.type: {service['type']}: the metrics endpoint is reachable from outside "
-            "the cluster",
+            Message.of(
+                "service.type: {kind}: the metrics endpoint is reachable from outside the cluster",
+                kind=service["type"],
+            ),
             _table("service"),
             "type",
             edits=(SetValue(_table("service"), "type", "ClusterIP"),),
@@ -695,9 +749,12 @@ def _exposed(ctx: AuditContext) -> Iterator[Issue]:
         if kind in _OUTSIDE:
             written = "serviceType" in session
             yield Issue(
-                f"sessionServer is enabled with serviceType {kind}"
-                + ("" if written else " (the chart's default)")
-                + ": the web terminal into running jobs is reachable from outside the cluster",
+                Message.of(
+                    "sessionServer is enabled with serviceType {kind}{default}: the web terminal "
+                    "into running jobs is reachable from outside the cluster",
+                    kind=kind,
+                    default=Message.of("") if written else Message.of(" (the chart's default)"),
+                ),
                 _table("sessionServer"),
                 "serviceType" if written else "enabled",
                 edits=(SetValue(_table("sessionServer"), "serviceType", "ClusterIP"),)
@@ -732,8 +789,10 @@ def _plain_http(ctx: AuditContext) -> Iterator[Issue]:
     url = ctx.chart.get("gitlabUrl")
     if isinstance(url, str) and url.strip().lower().startswith("http://"):
         yield Issue(
-            "gitlabUrl uses plain HTTP: the runner token and job secrets cross the network "
-            "unencrypted",
+            Message.of(
+                "gitlabUrl uses plain HTTP: the runner token and job secrets cross the network "
+                "unencrypted"
+            ),
             _table(),
             "gitlabUrl",
         )
@@ -765,13 +824,16 @@ def _latest(ctx: AuditContext) -> Iterator[Issue]:
         tag = image.rsplit(":", 1)[-1]
     if tag == "latest" or (isinstance(tag, str) and tag.endswith("-latest")):
         yield Issue(
-            "the manager image uses the latest tag: what runs changes without anyone choosing it",
+            Message.of(
+                "the manager image uses the latest tag: what runs "
+                "changes without anyone choosing it"
+            ),
             _table("image") if isinstance(image, Mapping) else _table(),
             "tag" if isinstance(image, Mapping) else "image",
         )
     if _at(values, "imagePullPolicy") == "Never":
         yield Issue(
-            "imagePullPolicy: Never: a node keeps whatever manager image it has",
+            Message.of("imagePullPolicy: Never: a node keeps whatever manager image it has"),
             _table(),
             "imagePullPolicy",
         )
@@ -846,9 +908,13 @@ def _foreign_template_actions(ctx: AuditContext) -> Iterator[Issue]:
             shown = " ".join(action.split())
             shown = shown if len(shown) <= 80 else shown[:79] + "…"
             yield Issue(
-                f"runners.config holds the template action {shown}, which the chart runs when "
-                f"it renders the config ({', '.join(dict.fromkeys(words))} reaches beyond the "
-                "values and the chart)",
+                Message.of(
+                    "runners.config holds the template action {shown}, which the chart runs when "
+                    "it renders the config ({names} reaches beyond the "
+                    "values and the chart)",
+                    shown=shown,
+                    names=", ".join(dict.fromkeys(words)),
+                ),
                 _table("runners"),
                 "config",
             )

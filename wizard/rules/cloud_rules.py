@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from wizard.base.model import Executor, FixSafety, Issue, Severity
+from wizard.base.safe_text import Message
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust
 from wizard.rules.cloud_edits import cloud_edits, uses_amazonec2
 from wizard.runner.reading import iter_runners, machine_options, runner_path, spelled
@@ -28,14 +29,14 @@ def _imds_open(ctx: AuditContext) -> Iterator[Issue]:
         if not edits:
             continue
         if has_instance_profile(options):
-            message = (
+            message = Message.of(
                 "amazonec2 VMs do not require IMDSv2 with hop limit 1: job containers can "
                 "fetch the instance role's credentials from 169.254.169.254"
             )
             severity = None
         else:
             # No amazonec2-iam-instance-profile: no role, so no credentials to take today.
-            message = (
+            message = Message.of(
                 "amazonec2 VMs do not require IMDSv2 with hop limit 1: job containers can read "
                 "the instance metadata (user data, network details); no instance profile is "
                 "set, so there are no role credentials there unless one is added later"
@@ -90,13 +91,13 @@ IMDS_REACHABLE = Rule(
 def _metadata_outside_config(ctx: AuditContext) -> Iterator[Issue]:
     for entry in iter_runners(ctx.data):
         if entry.executor is Executor.DOCKER_AUTOSCALER:
-            message = (
+            message = Message.of(
                 "the autoscaler's VMs are cloud instances whose metadata service job containers "
                 "can reach; this file cannot require IMDSv2 with a hop limit of 1 (or block "
                 "169.254.169.254): the instance template or VM image must, so check it there"
             )
         elif entry.executor is Executor.INSTANCE:
-            message = (
+            message = Message.of(
                 "instance jobs run on the cloud VM itself, one hop from its metadata service: "
                 "IMDSv2 with a hop limit of 1 does not stop them; give the VMs no instance role "
                 "jobs may not hold, or drop 169.254.169.254 for the job user in the VM image"

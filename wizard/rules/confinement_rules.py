@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from wizard.base.model import DOCKER_FAMILY, Executor, Issue, Severity, TablePath
+from wizard.base.safe_text import FileValue, Message
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for
 from wizard.rules.privilege_rules import DOCKER_DOCS, K8S_CONTAINER_CONTEXTS
 from wizard.runner.reading import (
@@ -77,19 +78,33 @@ def _docker_unconfined(entry_index: int, docker: Mapping[str, Any]) -> Iterator[
         off = [item for item in items if isinstance(item, str) and unconfined_option(item)]
         shared = [item for item in items if isinstance(item, str) and fixed_mcs_level(item)]
         written = spelled(docker, key)
-        whose = "service containers" if key.startswith("services") else "job containers"
+        whose = (
+            Message.of("service containers")
+            if key.startswith("services")
+            else Message.of("job containers")
+        )
         if off:
             yield Issue(
-                f"{written} has {', '.join(off)}: {whose} run without that kernel confinement",
+                Message.of(
+                    "{written} has {off}: {whose} run without that kernel confinement",
+                    written=written,
+                    off=", ".join(off),
+                    whose=whose,
+                ),
                 path,
                 written,
                 entry_index,
             )
         if shared:
             yield Issue(
-                f"{written} has {', '.join(shared)}: every one of the {whose} gets the same "
-                "SELinux MCS categories, so SELinux no longer keeps one job's files from "
-                "another's",
+                Message.of(
+                    "{written} has {shared}: every one of the {whose} gets the same "
+                    "SELinux MCS categories, so SELinux no longer keeps one job's files from "
+                    "another's",
+                    written=written,
+                    shared=", ".join(shared),
+                    whose=whose,
+                ),
                 path,
                 written,
                 entry_index,
@@ -117,8 +132,13 @@ def _k8s_unconfined(entry_index: int, k8s: Mapping[str, Any]) -> Iterator[Issue]
             if kind is not None and kind.strip().casefold() == "unconfined":
                 table = sub_table(context, profile)
                 yield Issue(
-                    f"{label} {profile} type = {kind!r}: the kernel filter that profile "
-                    "applies is off",
+                    Message.of(
+                        "{label} {profile} type = {kind!r}: the kernel filter that profile "
+                        "applies is off",
+                        label=label,
+                        profile=profile,
+                        kind=kind,
+                    ),
                     (*path, spelled(context, profile)),
                     spelled(table, "type"),
                     entry_index,
@@ -126,8 +146,12 @@ def _k8s_unconfined(entry_index: int, k8s: Mapping[str, Any]) -> Iterator[Issue]
         selinux = get_ci(context, "selinux_type")
         if isinstance(selinux, str) and selinux.strip().casefold() in ("spc_t", "unconfined_t"):
             yield Issue(
-                f"{label} selinux_type = {selinux!r}: SELinux does not confine that container "
-                "(a super-privileged type)",
+                Message.of(
+                    "{label} selinux_type = {selinux!r}: SELinux does not confine that container "
+                    "(a super-privileged type)",
+                    label=label,
+                    selinux=FileValue.read(selinux, "selinux_type"),
+                ),
                 path,
                 spelled(context, "selinux_type"),
                 entry_index,
@@ -136,8 +160,12 @@ def _k8s_unconfined(entry_index: int, k8s: Mapping[str, Any]) -> Iterator[Issue]
         if isinstance(mount, str) and mount.strip().casefold() == "unmasked":
             key = spelled(context, "proc_mount")
             yield Issue(
-                f"{label} proc_mount = {mount!r}: /proc is not masked, exposing kernel "
-                "interfaces the runtime normally hides",
+                Message.of(
+                    "{label} proc_mount = {mount!r}: /proc is not masked, exposing kernel "
+                    "interfaces the runtime normally hides",
+                    label=label,
+                    mount=FileValue.read(mount, key),
+                ),
                 path,
                 key,
                 entry_index,
@@ -194,14 +222,16 @@ _BLOCK_PREFIXES = (
 )
 
 
-def device_risk(spec: str) -> str:
+def device_risk(spec: str) -> Message:
     """Why passing a host device in matters, from its host path."""
     source = spec.strip().split(":")[0]
     if source.startswith(_RAW_MEMORY):
-        return f"{source} is the host's memory"
+        return Message.of("{source} is the host's memory", source=source)
     if source.startswith(_BLOCK_PREFIXES):
-        return f"{source} is a host disk: its filesystem can be read and written raw"
-    return f"{source} is a host device"
+        return Message.of(
+            "{source} is a host disk: its filesystem can be read and written raw", source=source
+        )
+    return Message.of("{source} is a host device", source=source)
 
 
 def _host_devices(ctx: AuditContext) -> Iterator[Issue]:
@@ -214,19 +244,30 @@ def _host_devices(ctx: AuditContext) -> Iterator[Issue]:
                 continue
             written = spelled(docker, key)
             if key == "devices":
-                detail = "; ".join(device_risk(item) for item in items)
+                detail = Message.joined("; ", (device_risk(item) for item in items))
             else:
                 wide = [item for item in items if "*" in item or item.strip().startswith("a")]
-                detail = f"rules {', '.join(items)} let jobs create and open device nodes" + (
-                    " of any major number" if wide else ""
+                detail = Message.of(
+                    "rules {rules} let jobs create and open device nodes{any}",
+                    rules=", ".join(items),
+                    any=Message.of(" of any major number") if wide else Message.of(""),
                 )
-            yield Issue(f"{written}: {detail}", path, written, entry.index)
+            yield Issue(
+                Message.of("{written}: {detail}", written=written, detail=detail),
+                path,
+                written,
+                entry.index,
+            )
         services = sub_table(docker, "services_devices")
         for image, devices in services.items():
             listed = strings(devices)
             if listed:
                 yield Issue(
-                    f"services_devices gives service images matching {image!r} {', '.join(listed)}",
+                    Message.of(
+                        "services_devices gives service images matching {image!r} {listed}",
+                        image=image,
+                        listed=", ".join(listed),
+                    ),
                     (*path, spelled(docker, "services_devices")),
                     image,
                     entry.index,
@@ -235,8 +276,12 @@ def _host_devices(ctx: AuditContext) -> Iterator[Issue]:
         if isinstance(gpus, str) and gpus.strip():
             written = spelled(docker, "gpus")
             yield Issue(
-                f"{written} = {gpus!r}: every job gets the host's GPUs and their driver "
-                "interfaces, which other jobs' data may still sit in",
+                Message.of(
+                    "{written} = {gpus!r}: every job gets the host's GPUs and their driver "
+                    "interfaces, which other jobs' data may still sit in",
+                    written=written,
+                    gpus=FileValue.read(gpus, written),
+                ),
                 path,
                 written,
                 entry.index,
@@ -245,8 +290,12 @@ def _host_devices(ctx: AuditContext) -> Iterator[Issue]:
         if isinstance(service_gpus, str) and service_gpus.strip():
             written = spelled(docker, "service_gpus")
             yield Issue(
-                f"{written} = {service_gpus!r}: every service container a job starts, from an "
-                "image the job chooses, gets the host's GPUs",
+                Message.of(
+                    "{written} = {service_gpus!r}: every service container a job starts, from an "
+                    "image the job chooses, gets the host's GPUs",
+                    written=written,
+                    service_gpus=FileValue.read(service_gpus, written),
+                ),
                 path,
                 written,
                 entry.index,
@@ -290,9 +339,13 @@ def _runtime_options(ctx: AuditContext) -> Iterator[Issue]:
             if isinstance(runtime_class, str) and runtime_class.strip():
                 written = spelled(k8s, "runtime_class_name")
                 yield Issue(
-                    f"{written} = {runtime_class!r}: every job pod runs under that "
-                    "RuntimeClass, whose isolation is its handler's (stronger for gVisor or "
-                    "Kata, none for a misconfigured one); check it is the one you meant",
+                    Message.of(
+                        "{written} = {runtime_class!r}: every job pod runs under that "
+                        "RuntimeClass, whose isolation is its handler's (stronger for gVisor or "
+                        "Kata, none for a misconfigured one); check it is the one you meant",
+                        written=written,
+                        runtime_class=FileValue.read(runtime_class, written),
+                    ),
                     runner_path(entry.index, "kubernetes"),
                     written,
                     entry.index,
@@ -305,8 +358,12 @@ def _runtime_options(ctx: AuditContext) -> Iterator[Issue]:
             if isinstance(value, str) and value.strip().casefold().startswith("container:"):
                 written = spelled(docker, key)
                 yield Issue(
-                    f"{written} = {value!r}: every job joins that container's namespace and "
-                    "sees or signals what runs there",
+                    Message.of(
+                        "{written} = {value!r}: every job joins that container's namespace and "
+                        "sees or signals what runs there",
+                        written=written,
+                        value=FileValue.read(value, written),
+                    ),
                     path,
                     written,
                     entry.index,
@@ -315,9 +372,13 @@ def _runtime_options(ctx: AuditContext) -> Iterator[Issue]:
         if isinstance(runtime, str) and runtime.strip() and runtime.strip() != "runc":
             written = spelled(docker, "runtime")
             yield Issue(
-                f"{written} = {runtime!r}: jobs run under another OCI runtime, whose isolation "
-                "is what the runtime provides (stronger for gVisor or Kata, weaker for some "
-                "others); check that it is the one you meant",
+                Message.of(
+                    "{written} = {runtime!r}: jobs run under another OCI runtime, whose isolation "
+                    "is what the runtime provides (stronger for gVisor or Kata, weaker for some "
+                    "others); check that it is the one you meant",
+                    written=written,
+                    runtime=FileValue.read(runtime, written),
+                ),
                 path,
                 written,
                 entry.index,
@@ -326,8 +387,11 @@ def _runtime_options(ctx: AuditContext) -> Iterator[Issue]:
         risky = [name for name in sysctls if not name.startswith(_SAFE_SYSCTL_PREFIXES)]
         if risky:
             yield Issue(
-                f"sysctls set {', '.join(risky)} for every job container: kernel parameters "
-                "that can weaken the network or memory protections it relies on",
+                Message.of(
+                    "sysctls set {risky} for every job container: kernel parameters "
+                    "that can weaken the network or memory protections it relies on",
+                    risky=", ".join(risky),
+                ),
                 (*path, spelled(docker, "sysctls")),
                 risky[0],
                 entry.index,

@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from wizard.base.masking import mask_text
 from wizard.base.model import FixSafety, Issue, RemoveKey, Severity
+from wizard.base.safe_text import Message
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust
 from wizard.rules.schema import SECURITY_KEYS, tables
 from wizard.runner import keys
@@ -153,18 +153,24 @@ def _duplicate_keys(ctx: AuditContext, *, want_tables: bool) -> Iterator[Issue]:
             spelled = " and ".join(f"'{name}'" for name in names)
             if is_table:
                 yield table.issue(
-                    f"{spelled} in {table.header} are one table to the runner: their settings "
-                    "are merged, and a setting written in both is applied in random order",
+                    Message.of(
+                        "{spelled} in {header} are one table to the runner: their settings "
+                        "are merged, and a setting written in both is applied in random order",
+                        spelled=spelled,
+                        header=table.header,
+                    ),
                     names[-1],
                 )
                 continue
             canonical = keys.lookup(table.name, names[0])
             security = canonical is not None and canonical.name.casefold() in SECURITY_KEYS
             yield Issue(
-                mask_text(
-                    f"{spelled} in {table.header} are the same setting to the runner, which "
+                Message.of(
+                    "{spelled} in {header} are the same setting to the runner, which "
                     "applies both in random order on each start; the audit judges the worse "
-                    "value"
+                    "value",
+                    spelled=spelled,
+                    header=table.header,
                 ),
                 table.path,
                 names[-1],

@@ -14,6 +14,7 @@ from wizard.base.model import (
     Severity,
     TomlValue,
 )
+from wizard.base.safe_text import Message
 from wizard.rules.base import (
     DOCS,
     AuditContext,
@@ -53,12 +54,12 @@ def _int(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _reuse_text(count: int | None, unit: str) -> str:
+def _reuse_text(count: int | None, unit: str) -> Message:
     if count is None:
-        return "is unset, so each VM takes jobs without limit"
+        return Message.of("is unset, so each VM takes jobs without limit")
     if count <= 0:
-        return f"= {count} means unlimited {unit}"
-    return f"= {count}: each VM runs {count} jobs in turn"
+        return Message.of("= {count} means unlimited {unit}", count=count, unit=unit)
+    return Message.of("= {count}: each VM runs {count} jobs in turn", count=count)
 
 
 # --- autoscaler-vm-reuse ------------------------------------------------------------------------
@@ -86,10 +87,12 @@ def _vm_reuse(ctx: AuditContext) -> Iterator[Issue]:
     for entry in runners_for(ctx, AUTOSCALED):
         severity = _reuse_severity(ctx, entry)
         unprivileged = (
-            ""
+            Message.of("")
             if severity is None
-            else " (containers are not privileged, so a job cannot "
-            "take the VM over; caches and images still carry over)"
+            else Message.of(
+                " (containers are not privileged, so a job cannot "
+                "take the VM over; caches and images still carry over)"
+            )
         )
         if entry.executor == Executor.DOCKER_MACHINE:
             machine = sub_table(entry.data, "machine")
@@ -97,7 +100,12 @@ def _vm_reuse(ctx: AuditContext) -> Iterator[Issue]:
             if builds != 1:
                 key = spelled(machine, "MaxBuilds")
                 yield Issue(
-                    f"{key} {_reuse_text(builds, 'reuse')}{unprivileged}",
+                    Message.of(
+                        "{key} {reuse_text}{unprivileged}",
+                        key=key,
+                        reuse_text=_reuse_text(builds, "reuse"),
+                        unprivileged=unprivileged,
+                    ),
                     runner_path(entry.index, "machine"),
                     key,
                     entry.index,
@@ -112,7 +120,12 @@ def _vm_reuse(ctx: AuditContext) -> Iterator[Issue]:
         if uses != 1:
             key = spelled(autoscaler, "max_use_count")
             yield Issue(
-                f"{key} {_reuse_text(uses, 'reuse')}{unprivileged}",
+                Message.of(
+                    "{key} {reuse_text}{unprivileged}",
+                    key=key,
+                    reuse_text=_reuse_text(uses, "reuse"),
+                    unprivileged=unprivileged,
+                ),
                 runner_path(entry.index, "autoscaler"),
                 key,
                 entry.index,
@@ -123,7 +136,12 @@ def _vm_reuse(ctx: AuditContext) -> Iterator[Issue]:
         if capacity is not None and capacity > 1:
             key = spelled(autoscaler, "capacity_per_instance")
             yield Issue(
-                f"{key} = {capacity}: concurrent jobs share one VM{unprivileged}",
+                Message.of(
+                    "{key} = {capacity}: concurrent jobs share one VM{unprivileged}",
+                    key=key,
+                    capacity=capacity,
+                    unprivileged=unprivileged,
+                ),
                 runner_path(entry.index, "autoscaler"),
                 key,
                 entry.index,
@@ -249,14 +267,14 @@ def _fetch_on_shared_host(ctx: AuditContext) -> Iterator[Issue]:
         if not (shared or per_project):
             continue
         if strategy == "fetch":
-            cause = "environment sets GIT_STRATEGY=fetch"
+            cause = Message.of("environment sets GIT_STRATEGY=fetch")
         else:
-            cause = (
+            cause = Message.of(
                 "environment does not set GIT_STRATEGY, so jobs fetch into the previous "
                 "checkout whenever the project allows it (GitLab's default for new projects)"
             )
         if per_project:
-            where = (
+            where = Message.of(
                 "the checkout, .git and submodule contents included, lives on in a "
                 "per-project Docker volume (disable_cache is not true) for the project's "
                 "next jobs; the runner keeps separate volumes for protected and unprotected "
@@ -265,10 +283,12 @@ def _fetch_on_shared_host(ctx: AuditContext) -> Iterator[Issue]:
             )
             severity: Severity | None = by_trust(_S.INFO, _S.LOW, _S.MEDIUM)[ctx.trust]
         else:
-            where = "jobs start from a working copy earlier jobs on this host could modify"
+            where = Message.of(
+                "jobs start from a working copy earlier jobs on this host could modify"
+            )
             severity = None
         yield Issue(
-            f"{cause}: {where}",
+            Message.of("{cause}: {where}", cause=cause, where=where),
             runner_path(entry.index),
             spelled(entry.data, "environment"),
             entry.index,
@@ -315,9 +335,12 @@ def _builds_on_host(ctx: AuditContext) -> Iterator[Issue]:
         table = "kubernetes" if entry.executor is Executor.KUBERNETES else "docker"
         key = "volumes"
         yield Issue(
-            f"a host folder is mounted over the builds directory ({_builds_dir(entry)}): every "
-            "project's checkout, .git and submodule contents included, lands in one folder on "
-            "the host, where later jobs of any project can read or change it",
+            Message.of(
+                "a host folder is mounted over the builds directory ({builds_dir}): every "
+                "project's checkout, .git and submodule contents included, lands in one folder on "
+                "the host, where later jobs of any project can read or change it",
+                builds_dir=_builds_dir(entry),
+            ),
             runner_path(entry.index, table),
             spelled(sub_table(entry.data, table), key),
             entry.index,
@@ -365,10 +388,13 @@ def _submodules_kept(ctx: AuditContext) -> Iterator[Issue]:
         ):
             continue
         yield Issue(
-            f"environment sets GIT_SUBMODULE_STRATEGY={submodules} and checkouts are reused: "
-            "each submodule's objects stay in the checkout's .git/modules, so a later job "
-            "can read them with git submodule update even when its own user cannot read the "
-            "submodule's project",
+            Message.of(
+                "environment sets GIT_SUBMODULE_STRATEGY={submodules} and checkouts are reused: "
+                "each submodule's objects stay in the checkout's .git/modules, so a later job "
+                "can read them with git submodule update even when its own user cannot read the "
+                "submodule's project",
+                submodules=submodules,
+            ),
             runner_path(entry.index),
             spelled(entry.data, "environment"),
             entry.index,
@@ -416,9 +442,16 @@ def _cleanup_disabled(ctx: AuditContext) -> Iterator[Issue]:
         if feature_flag(entry.data, "FF_ENABLE_JOB_CLEANUP") is True:
             continue
         edit = pin_feature_flag(entry, "FF_ENABLE_JOB_CLEANUP", True)
-        where = "in the host folder mounted over the builds directory" if on_host else "on the host"
+        where = (
+            Message.of("in the host folder mounted over the builds directory")
+            if on_host
+            else Message.of("on the host")
+        )
         yield Issue(
-            f"FF_ENABLE_JOB_CLEANUP is not true: a job's checkout stays {where} after it ends",
+            Message.of(
+                "FF_ENABLE_JOB_CLEANUP is not true: a job's checkout stays {where} after it ends",
+                where=where,
+            ),
             edit.table,
             edit.key,
             entry.index,
@@ -466,14 +499,14 @@ def _custom_without_cleanup(ctx: AuditContext) -> Iterator[Issue]:
         if not _blank(get_ci(custom, "cleanup_exec")):
             continue
         if _blank(get_ci(custom, "prepare_exec")):
-            message = (
+            message = Message.of(
                 "cleanup_exec is not set: the runner asks the driver to remove nothing after a "
                 "job, so whatever run_exec reached (a host folder, a container, a VM) stays as "
                 "the job left it unless run_exec removes it in the job's last stage"
             )
             severity = None
         else:
-            message = (
+            message = Message.of(
                 "prepare_exec sets up each job's environment but cleanup_exec is not set: the "
                 "runner never asks the driver to remove it, so the container or VM, the "
                 "checkout and anything the job started outlive the job"
@@ -525,12 +558,12 @@ def _git_config_not_cleaned(ctx: AuditContext) -> Iterator[Issue]:
             continue  # a fresh clone (or empty folder) starts without the old .git
         shared = shared_build_host(entry) or host_mounted_builds(entry)
         if shared and value is None and entry.executor is Executor.SHELL:
-            message = (
+            message = Message.of(
                 "clean_git_config is unset, and the shell executor then leaves .git/config and "
                 ".git/hooks as the previous job wrote them"
             )
         elif value is False and (shared or _docker_keeps_checkout(entry)):
-            message = (
+            message = Message.of(
                 "clean_git_config = false: .git/config and .git/hooks written by one job run "
                 "in the next job's git commands"
             )
@@ -588,18 +621,27 @@ def _custom_build_dir(ctx: AuditContext) -> Iterator[Issue]:
         if not on:
             continue
         if shared_build_host(entry):
-            where = "the builds directory is shared by every project on this host"
+            where = Message.of("the builds directory is shared by every project on this host")
         elif host_mounted_builds(entry):
-            where = "a host folder mounted over the builds directory is shared by every project"
+            where = Message.of(
+                "a host folder mounted over the builds directory is shared by every project"
+            )
         else:
             continue  # a per-project volume or the pod's emptyDir: nothing of others' to reach
         message = (
-            "custom_build_dir enabled = true"
+            Message.of("custom_build_dir enabled = true")
             if enabled is True
-            else f"custom_build_dir is unset, and {entry.executor} enables it by default"
+            else Message.of(
+                "custom_build_dir is unset, and {executor} enables it by default",
+                executor=entry.executor,
+            )
         )
         yield Issue(
-            f"{message}: jobs choose where their checkout goes, and {where}",
+            Message.of(
+                "{message}: jobs choose where their checkout goes, and {where}",
+                message=message,
+                where=where,
+            ),
             runner_path(entry.index, "custom_build_dir"),
             spelled(table, "enabled"),
             entry.index,

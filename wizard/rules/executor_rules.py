@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from wizard.base.model import DOCKER_FAMILY, Executor, FixSafety, Issue, Severity
+from wizard.base.safe_text import Message
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for, set_in
 from wizard.runner.reading import (
     declared_executor,
@@ -27,7 +28,7 @@ VirtualBox and Parallels executors reuse ``[runners.ssh]`` to reach a local VM."
 def _shell_executor(ctx: AuditContext) -> Iterator[Issue]:
     for entry in runners_for(ctx, frozenset({Executor.SHELL})):
         yield Issue(
-            "executor = shell: jobs run unconfined as the runner's user on this host",
+            Message.of("executor = shell: jobs run unconfined as the runner's user on this host"),
             runner_path(entry.index),
             spelled(entry.data, "executor"),
             entry.index,
@@ -60,8 +61,11 @@ def _host_key_checking_off(ctx: AuditContext) -> Iterator[Issue]:
         if get_ci(ssh, "disable_strict_host_key_checking") is True:
             key = spelled(ssh, "disable_strict_host_key_checking")
             yield Issue(
-                f"{key} = true: the runner accepts any host key, so a machine in the middle "
-                "can impersonate the build host",
+                Message.of(
+                    "{key} = true: the runner accepts any host key, so a machine in the middle "
+                    "can impersonate the build host",
+                    key=key,
+                ),
                 runner_path(entry.index, "ssh"),
                 key,
                 entry.index,
@@ -97,8 +101,10 @@ def _host_key_checking_implicit(ctx: AuditContext) -> Iterator[Issue]:
         ssh = sub_table(entry.data, "ssh")
         if not has_ci(ssh, "disable_strict_host_key_checking"):
             yield Issue(
-                "disable_strict_host_key_checking is unset: runners older than 15.0 then skip "
-                "host-key verification",
+                Message.of(
+                    "disable_strict_host_key_checking is unset: runners older than 15.0 then skip "
+                    "host-key verification"
+                ),
                 runner_path(entry.index, "ssh"),
                 "disable_strict_host_key_checking",
                 entry.index,
@@ -135,14 +141,20 @@ def _unknown_executor(ctx: AuditContext) -> Iterator[Issue]:
             continue
         shown = repr(name) if isinstance(name, str) else "not a string"
         audited = (
-            f" Its settings are audited as {entry.executor.value}: they apply once the name is "
-            "fixed."
+            Message.of(
+                " Its settings are audited as {executor}: they apply once the name is fixed.",
+                executor=entry.executor.value,
+            )
             if entry.executor is not None
-            else ""
+            else Message.of("")
         )
         yield Issue(
-            f"executor = {shown} is not an executor the runner knows: it marks this runner "
-            f"unhealthy and takes no jobs.{audited}",
+            Message.of(
+                "executor = {shown} is not an executor the runner knows: it marks this runner "
+                "unhealthy and takes no jobs.{audited}",
+                shown=shown,
+                audited=audited,
+            ),
             runner_path(entry.index),
             spelled(entry.data, "executor"),
             entry.index,
@@ -182,13 +194,20 @@ def _dormant_tables(ctx: AuditContext) -> Iterator[Issue]:
             key for key in ("privileged", "services_privileged") if get_ci(docker, key) is True
         ]
         note = (
-            f" (its {', '.join(k + ' = true' for k in risky)} has no effect today and takes "
-            "effect if the executor becomes docker)"
+            Message.of(
+                " (its {settings} has no effect today and takes "
+                "effect if the executor becomes docker)",
+                settings=", ".join(k + " = true" for k in risky),
+            )
             if risky
-            else ""
+            else Message.of("")
         )
         yield Issue(
-            f"[runners.docker] is dormant: the {executor.value} executor never reads it{note}",
+            Message.of(
+                "[runners.docker] is dormant: the {executor} executor never reads it{note}",
+                executor=executor.value,
+                note=note,
+            ),
             runner_path(entry.index, "docker"),
             None,
             entry.index,

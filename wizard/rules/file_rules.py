@@ -9,7 +9,7 @@ from typing import Any
 
 from wizard.base.masking import is_secret_key
 from wizard.base.model import Executor, FixSafety, Issue, SetValue, Severity, Trust
-from wizard.base.safe_text import Message
+from wizard.base.safe_text import FileValue, Message
 from wizard.rules.base import (
     DOCS,
     AuditContext,
@@ -56,17 +56,23 @@ def holds_secret(value: Any) -> bool:
 def _file_permissions(ctx: AuditContext) -> Iterator[Issue]:
     if ctx.file_mode is None or not ctx.file_mode & 0o077:
         return
-    mode = f"file mode {ctx.file_mode & 0o777:04o}"
+    mode = Message.of("file mode {value:04o}", value=ctx.file_mode & 0o777)
     if holds_secret(ctx.data):
-        yield Issue(f"{mode}: users other than the owner can read the runner tokens", ())
+        yield Issue(
+            Message.of("{mode}: users other than the owner can read the runner tokens", mode=mode),
+            (),
+        )
         return
     # No token or password yet: an empty config.toml or a registration template. The
     # runner's os.WriteFile (common/config.go SaveConfig) sets 0600 only on a file it
     # creates, so a config.toml it later registers into keeps this mode.
     yield Issue(
-        f"{mode}: the file holds no token or password now, but if the runner registers into "
-        "it, the tokens it writes keep this mode (a --template-config file never receives "
-        "them)",
+        Message.of(
+            "{mode}: the file holds no token or password now, but if the runner registers into "
+            "it, the tokens it writes keep this mode (a --template-config file never receives "
+            "them)",
+            mode=mode,
+        ),
         (),
         severity=Severity.INFO,
     )
@@ -114,10 +120,17 @@ def _token_rotation(ctx: AuditContext) -> Iterator[Issue]:
             continue
         if feature_flag(entry.data, "FF_DISABLE_AUTOMATIC_TOKEN_ROTATION") is True:
             continue
-        literal = " and writes the new token in place of a $VAR reference" if "$" in token else ""
+        literal = (
+            Message.of(" and writes the new token in place of a $VAR reference")
+            if "$" in token
+            else Message.of("")
+        )
         yield Issue(
-            "the token expires and will be rotated: the runner then rewrites this file, "
-            f"dropping comments{literal}",
+            Message.of(
+                "the token expires and will be rotated: the runner then rewrites this file, "
+                "dropping comments{literal}",
+                literal=literal,
+            ),
             runner_path(entry.index),
             spelled(entry.data, "token_expires_at"),
             entry.index,
@@ -158,8 +171,10 @@ def _debug_trace(ctx: AuditContext) -> Iterator[Issue]:
         if is_true(get_ci(entry.data, "debug_trace_disabled")):
             continue
         yield Issue(
-            "debug_trace_disabled is not true: a job can set CI_DEBUG_TRACE and print its "
-            "secret variables to the log",
+            Message.of(
+                "debug_trace_disabled is not true: a job can set CI_DEBUG_TRACE and print its "
+                "secret variables to the log"
+            ),
             runner_path(entry.index),
             spelled(entry.data, "debug_trace_disabled"),
             entry.index,
@@ -233,8 +248,12 @@ def _plugin_secrets(entry_index: int, runner: Mapping[str, Any]) -> Iterator[Iss
             secret = _SECRET_VARIABLE.search(key) and not _NOT_SECRET_VARIABLE.search(key)
             if secret and _is_secret_value(value):
                 yield Issue(
-                    f"{names[-1]} {key} is stored in the file in plain text; prefer the cloud's "
-                    "instance identity or a credentials file",
+                    Message.of(
+                        "{names} {key} is stored in the file in plain text; prefer the cloud's "
+                        "instance identity or a credentials file",
+                        names=names[-1],
+                        key=key,
+                    ),
                     runner_path(entry_index, spelled(runner, "autoscaler"), *path),
                     key,
                     entry_index,
@@ -250,7 +269,11 @@ def _plaintext_secrets(ctx: AuditContext) -> Iterator[Issue]:
                 if _is_secret_value(get_ci(table, key)):
                     written = spelled(table, key)
                     yield Issue(
-                        f"{written} is stored in the file in plain text; prefer {instead}",
+                        Message.of(
+                            "{written} is stored in the file in plain text; prefer {instead}",
+                            written=written,
+                            instead=instead,
+                        ),
                         runner_path(entry.index, *tables),
                         written,
                         entry.index,
@@ -289,8 +312,11 @@ def _cache_shared(ctx: AuditContext) -> Iterator[Issue]:
         if is_true(get_ci(cache, "Shared")):
             key = spelled(cache, "Shared")
             yield Issue(
-                f"{key} = true: jobs on every runner using this bucket read and write the same "
-                "cache entries",
+                Message.of(
+                    "{key} = true: jobs on every runner using this bucket read and write the same "
+                    "cache entries",
+                    key=key,
+                ),
                 runner_path(entry.index, "cache"),
                 key,
                 entry.index,
@@ -329,8 +355,10 @@ def _s3_insecure(ctx: AuditContext) -> Iterator[Issue]:
         s3 = sub_table(sub_table(entry.data, "cache"), "s3")
         if is_true(get_ci(s3, "Insecure")):
             yield Issue(
-                "Insecure = true: cache archives travel over plain HTTP and can be read or "
-                "replaced in transit",
+                Message.of(
+                    "Insecure = true: cache archives travel over plain HTTP and can be read or "
+                    "replaced in transit"
+                ),
                 runner_path(entry.index, "cache", "s3"),
                 spelled(s3, "Insecure"),
                 entry.index,
@@ -427,9 +455,13 @@ def _debug_log_level(ctx: AuditContext) -> Iterator[Issue]:
     if isinstance(level, str) and level.strip().casefold() in ("debug", "trace"):
         key = spelled(ctx.data, "log_level")
         yield Issue(
-            f'{key} = "{level.strip()}": runner releases before 17.11 write the configuration, '
-            "tokens and passwords unmasked, into the service log at this level; make sure "
-            "every host runs 17.11 or later, and go back to info once the debugging is done",
+            Message.of(
+                '{key} = "{level}": runner releases before 17.11 write the configuration, '
+                "tokens and passwords unmasked, into the service log at this level; make sure "
+                "every host runs 17.11 or later, and go back to info once the debugging is done",
+                key=key,
+                level=FileValue.read(level.strip(), key),
+            ),
             (),
             key,
             edits=(SetValue((), key, "info"),),
@@ -491,14 +523,17 @@ def _token_masking_disabled(ctx: AuditContext) -> Iterator[Issue]:
             # runner's environment entries among them, when the flag is not pinned.
             if feature_flag_default(entry.data, "FF_MASK_ALL_DEFAULT_TOKENS") is not False:
                 continue
-            where = "environment sets FF_MASK_ALL_DEFAULT_TOKENS=false"
+            where = Message.of("environment sets FF_MASK_ALL_DEFAULT_TOKENS=false")
         else:
-            where = "FF_MASK_ALL_DEFAULT_TOKENS = false"
+            where = Message.of("FF_MASK_ALL_DEFAULT_TOKENS = false")
         edit = pin_feature_flag(entry, "FF_MASK_ALL_DEFAULT_TOKENS", True)
         yield Issue(
-            f"{where}: only glpat- tokens and masked variables (CI_JOB_TOKEN among them) are "
-            "still masked; deploy, runner, feed and other GitLab tokens a job prints appear in "
-            "its log in clear",
+            Message.of(
+                "{where}: only glpat- tokens and masked variables (CI_JOB_TOKEN among them) are "
+                "still masked; deploy, runner, feed and other GitLab tokens a job prints appear in "
+                "its log in clear",
+                where=where,
+            ),
             edit.table,
             edit.key,
             entry.index,
@@ -540,9 +575,13 @@ def _hook_writes_token(ctx: AuditContext) -> Iterator[Issue]:
             if isinstance(script, str) and _TOKEN_IN_GIT_CONFIG.search(script):
                 written = spelled(entry.data, key)
                 yield Issue(
-                    f"{written} writes the job token into a global git config on the "
-                    f"{entry.executor} host, where it outlives the job and later jobs on the "
-                    "same host can read it",
+                    Message.of(
+                        "{written} writes the job token into a global git config on the "
+                        "{executor} host, where it outlives the job and later jobs on the "
+                        "same host can read it",
+                        written=written,
+                        executor=entry.executor,
+                    ),
                     runner_path(entry.index),
                     written,
                     entry.index,
@@ -585,9 +624,11 @@ def _git_urls_carry_token(ctx: AuditContext) -> Iterator[Issue]:
             continue  # one team's own token in its own checkout
         edit = pin_feature_flag(entry, "FF_GIT_URLS_WITHOUT_TOKENS", True)
         yield Issue(
-            "FF_GIT_URLS_WITHOUT_TOKENS is not true: the job token is embedded in the "
-            "checkout's remote URL and git configuration, where job scripts and anything they "
-            "run can read it (runner 17.5 and later can use a credential helper instead)",
+            Message.of(
+                "FF_GIT_URLS_WITHOUT_TOKENS is not true: the job token is embedded in the "
+                "checkout's remote URL and git configuration, where job scripts and anything they "
+                "run can read it (runner 17.5 and later can use a credential helper instead)"
+            ),
             edit.table,
             edit.key,
             entry.index,

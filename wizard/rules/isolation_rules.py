@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from wizard.base.model import Executor, FixSafety, Issue, Severity, Trust
+from wizard.base.safe_text import Message
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for, set_in
 from wizard.runner.reading import (
     LINUX_DOCKER,
@@ -36,14 +37,14 @@ def _host_level(ctx: AuditContext) -> Iterator[Issue]:
     for entry in runners_for(ctx, _HOST_LEVEL):
         severity: Severity | None = None
         if entry.executor is Executor.SSH:
-            what = (
+            what = Message.of(
                 "the ssh executor runs every job as the SSH user on one build host, with no "
                 "container or VM in between, like the shell executor"
             )
         elif entry.executor is Executor.INSTANCE:
             if one_job_per_vm(entry):
                 continue  # a fresh VM (or nested VM) per job
-            what = (
+            what = Message.of(
                 "the instance executor runs jobs directly on the autoscaled VM, and without "
                 "vm_isolation or max_use_count = 1 and capacity_per_instance = 1 later jobs "
                 "share that VM, like jobs on a shell runner"
@@ -54,7 +55,7 @@ def _host_level(ctx: AuditContext) -> Iterator[Issue]:
                 # A driver that tears something down after each job usually made it for
                 # that job (a container, VM or nspawn machine): not a shared host.
                 continue
-            what = (
+            what = Message.of(
                 "the custom executor has no cleanup_exec, so its driver never tears down what "
                 "a job ran in: jobs most likely share one host, like the shell executor"
             )
@@ -105,9 +106,12 @@ def _services_not_confined(ctx: AuditContext) -> Iterator[Issue]:
         if job_confined and not has_no_new_privileges(services_options):
             key = spelled(docker, "services_security_opt")
             yield Issue(
-                "security_opt forbids privilege gains in job containers, but service "
-                f"containers only get {key}, which does not: a service image's setuid "
-                "programs still work (cap_drop never reaches services either)",
+                Message.of(
+                    "security_opt forbids privilege gains in job containers, but service "
+                    "containers only get {key}, which does not: a service image's setuid "
+                    "programs still work (cap_drop never reaches services either)",
+                    key=key,
+                ),
                 path,
                 key,
                 entry.index,
@@ -115,8 +119,10 @@ def _services_not_confined(ctx: AuditContext) -> Iterator[Issue]:
         limit = int_setting(docker, "services_limit")
         if ctx.trust is Trust.PUBLIC and (limit is None or limit < 0):
             yield Issue(
-                "services_limit is not set: a job may start any number of service containers "
-                "on this host",
+                Message.of(
+                    "services_limit is not set: a job may start any number of service containers "
+                    "on this host"
+                ),
                 path,
                 spelled(docker, "services_limit"),
                 entry.index,
@@ -160,8 +166,11 @@ def _windows_process(ctx: AuditContext) -> Iterator[Issue]:
         if isinstance(isolation, str) and isolation.strip().casefold() == "process":
             key = spelled(docker, "isolation")
             yield Issue(
-                f'{key} = "process": job containers share the Windows host\'s kernel, with '
-                "much weaker separation than Hyper-V isolation",
+                Message.of(
+                    '{key} = "process": job containers share the Windows host\'s kernel, with '
+                    "much weaker separation than Hyper-V isolation",
+                    key=key,
+                ),
                 runner_path(entry.index, "docker"),
                 key,
                 entry.index,
@@ -207,8 +216,12 @@ def _joins_outside(ctx: AuditContext) -> Iterator[Issue]:
         if sources:
             key = spelled(docker, "volumes_from")
             yield Issue(
-                f"{key} = {sources}: every job mounts that container's volumes, and whatever "
-                "earlier jobs or that container left in them",
+                Message.of(
+                    "{key} = {sources}: every job mounts that container's volumes, and whatever "
+                    "earlier jobs or that container left in them",
+                    key=key,
+                    sources=str(sources),  # shown as the list the file wrote
+                ),
                 path,
                 key,
                 entry.index,
@@ -217,8 +230,12 @@ def _joins_outside(ctx: AuditContext) -> Iterator[Issue]:
         if links:
             key = spelled(docker, "links")
             yield Issue(
-                f"{key} = {links}: every job reaches those containers by name, outside its "
-                "own per-job network",
+                Message.of(
+                    "{key} = {links}: every job reaches those containers by name, outside its "
+                    "own per-job network",
+                    key=key,
+                    links=str(links),  # shown as the list the file wrote
+                ),
                 path,
                 key,
                 entry.index,
@@ -227,8 +244,12 @@ def _joins_outside(ctx: AuditContext) -> Iterator[Issue]:
         if groups:
             key = spelled(docker, "group_add")
             yield Issue(
-                f"{key} = {groups}: job processes join those host groups and can open every "
-                "mounted file or device they own (the docker group owns the Docker socket)",
+                Message.of(
+                    "{key} = {groups}: job processes join those host groups and can open every "
+                    "mounted file or device they own (the docker group owns the Docker socket)",
+                    key=key,
+                    groups=str(groups),  # shown as the list the file wrote
+                ),
                 path,
                 key,
                 entry.index,
@@ -238,8 +259,13 @@ def _joins_outside(ctx: AuditContext) -> Iterator[Issue]:
         if shm is not None and shm > _LARGE_SHM and not (isinstance(memory, str) and memory):
             key = spelled(docker, "shm_size")
             yield Issue(
-                f"{key} = {shm} gives every job {shm // 2**20} MiB of /dev/shm, held in the "
-                "host's memory, with no memory limit set for the job container",
+                Message.of(
+                    "{key} = {shm} gives every job {mebibytes} MiB of /dev/shm, held in the "
+                    "host's memory, with no memory limit set for the job container",
+                    key=key,
+                    shm=shm,
+                    mebibytes=shm // 2**20,
+                ),
                 path,
                 key,
                 entry.index,
@@ -248,8 +274,11 @@ def _joins_outside(ctx: AuditContext) -> Iterator[Issue]:
         if get_ci(docker, "oom_kill_disable") is True:
             key = spelled(docker, "oom_kill_disable")
             yield Issue(
-                f"{key} = true: a job that exhausts its memory is not killed, so the host's "
-                "other processes are (without a memory limit, the whole host stalls)",
+                Message.of(
+                    "{key} = true: a job that exhausts its memory is not killed, so the host's "
+                    "other processes are (without a memory limit, the whole host stalls)",
+                    key=key,
+                ),
                 path,
                 key,
                 entry.index,
@@ -302,9 +331,13 @@ def _vm_unanchored(ctx: AuditContext) -> Iterator[Issue]:
         key = spelled(table, "allowed_images")
         anchored = [p if _anchored(p) else f"^(?:{p})$" for p in patterns]
         yield Issue(
-            f"{key} has {', '.join(repr(p) for p in loose)}: the runner searches each regular "
-            "expression anywhere in the VM name a job asks for, so any VM on the host whose "
-            "name merely contains it is allowed",
+            Message.of(
+                "{key} has {patterns}: the runner searches each regular "
+                "expression anywhere in the VM name a job asks for, so any VM on the host whose "
+                "name merely contains it is allowed",
+                key=key,
+                patterns=", ".join(repr(p) for p in loose),
+            ),
             runner_path(entry.index, name),
             key,
             entry.index,
@@ -342,9 +375,12 @@ def _parallels_isolation(ctx: AuditContext) -> Iterator[Issue]:
         base = get_ci(table, "base_name")
         name = base if isinstance(base, str) and base.strip() else "the base VM"
         yield Issue(
-            f"whether {name} runs in Parallels' isolated mode (no shared folders, clipboard, "
-            "peripherals or host applications) is a setting of the VM, not of this file: check "
-            f"it with prlctl list -i and turn it on with prlctl set {name} --isolate-vm on",
+            Message.of(
+                "whether {name} runs in Parallels' isolated mode (no shared folders, clipboard, "
+                "peripherals or host applications) is a setting of the VM, not of this file: check "
+                "it with prlctl list -i and turn it on with prlctl set {name} --isolate-vm on",
+                name=name,
+            ),
             runner_path(entry.index, "parallels"),
             spelled(table, "base_name"),
             entry.index,

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from wizard.base.model import Edit, Executor, FixSafety, Issue, SetValue, Severity, Trust
+from wizard.base.safe_text import Message
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for
 from wizard.rules.privilege_rules import K8S_CONTAINER_CONTEXTS
 from wizard.runner.reading import (
@@ -67,8 +68,10 @@ def _privilege_escalation(ctx: AuditContext) -> Iterator[Issue]:
                     path = runner_path(entry.index, "kubernetes", name)
                     edits.append(SetValue(path, spelled(context, "privileged"), False))
             yield Issue(
-                "allow_privilege_escalation is not false: job processes may gain more "
-                "privileges than they started with",
+                Message.of(
+                    "allow_privilege_escalation is not false: job processes may gain more "
+                    "privileges than they started with"
+                ),
                 k8s_path,
                 spelled(k8s, "allow_privilege_escalation"),
                 entry.index,
@@ -82,7 +85,10 @@ def _privilege_escalation(ctx: AuditContext) -> Iterator[Issue]:
             privileged = own is True or (own is None and pod_privileged)
             path = runner_path(entry.index, "kubernetes", name)
             yield Issue(
-                f"{name} allow_privilege_escalation = true: that container may gain privileges",
+                Message.of(
+                    "{name} allow_privilege_escalation = true: that container may gain privileges",
+                    name=name,
+                ),
                 path,
                 spelled(context, "allow_privilege_escalation"),
                 entry.index,
@@ -136,15 +142,17 @@ def _run_as_root(ctx: AuditContext) -> Iterator[Issue]:
             decided = _non_root(pod)
         if not decided:
             yield Issue(
-                "neither run_as_non_root nor a non-zero run_as_user is set for the build "
-                "container: jobs may run as root",
+                Message.of(
+                    "neither run_as_non_root nor a non-zero run_as_user is set for the build "
+                    "container: jobs may run as root"
+                ),
                 runner_path(entry.index, "kubernetes", "pod_security_context"),
                 spelled(pod, "run_as_non_root"),
                 entry.index,
             )
         if "0" in (user.strip() for user in strings(get_ci(k8s, "allowed_users"))):
             yield Issue(
-                "allowed_users lists 0: jobs may ask to run as root",
+                Message.of("allowed_users lists 0: jobs may ask to run as root"),
                 runner_path(entry.index, "kubernetes"),
                 spelled(k8s, "allowed_users"),
                 entry.index,
@@ -183,8 +191,10 @@ def _automount_token(ctx: AuditContext) -> Iterator[Issue]:
             continue
         key = spelled(k8s, "automount_service_account_token")
         yield Issue(
-            "automount_service_account_token is not false: every job can call the Kubernetes "
-            "API as the pod's service account",
+            Message.of(
+                "automount_service_account_token is not false: every job can call the Kubernetes "
+                "API as the pod's service account"
+            ),
             runner_path(entry.index, "kubernetes"),
             key,
             entry.index,
@@ -241,13 +251,21 @@ def _job_overrides(ctx: AuditContext) -> Iterator[Issue]:
                 continue
             written = spelled(k8s, key)
             loose = (
-                ""
+                Message.of("")
                 if _anchored(pattern)
-                else " (the pattern is not anchored with ^...$, so any value that merely "
-                "contains a match passes)"
+                else Message.of(
+                    " (the pattern is not anchored with ^...$, so any value that merely "
+                    "contains a match passes)"
+                )
             )
             yield Issue(
-                f"{written} = {pattern!r}: {effect}{loose}",
+                Message.of(
+                    "{written} = {pattern!r}: {effect}{loose}",
+                    written=written,
+                    pattern=pattern,
+                    effect=effect,
+                    loose=loose,
+                ),
                 path,
                 written,
                 entry.index,
@@ -256,8 +274,11 @@ def _job_overrides(ctx: AuditContext) -> Iterator[Issue]:
         if get_ci(k8s, "bearer_token_overwrite_allowed") is True:
             written = spelled(k8s, "bearer_token_overwrite_allowed")
             yield Issue(
-                f"{written} = true: jobs supply the token the runner uses to create their pod, "
-                "and with it any namespace and rights that token has",
+                Message.of(
+                    "{written} = true: jobs supply the token the runner uses to create their pod, "
+                    "and with it any namespace and rights that token has",
+                    written=written,
+                ),
                 path,
                 written,
                 entry.index,
@@ -303,9 +324,11 @@ def _pull_policy_unset(ctx: AuditContext) -> Iterator[Issue]:
             continue
         path = runner_path(entry.index, "kubernetes")
         yield Issue(
-            "pull_policy is unset: the cluster's default applies, which is IfNotPresent for "
-            "any image with a tag other than latest, so a job can run a private image another "
-            "project pulled onto the node",
+            Message.of(
+                "pull_policy is unset: the cluster's default applies, which is IfNotPresent for "
+                "any image with a tag other than latest, so a job can run a private image another "
+                "project pulled onto the node"
+            ),
             path,
             spelled(k8s, "pull_policy"),
             entry.index,
@@ -352,9 +375,14 @@ def _default_drop_replaced(ctx: AuditContext) -> Iterator[Issue]:
             path = runner_path(entry.index, "kubernetes", name, "capabilities")
             kept = list(raw) if isinstance(raw, list) else strings(raw)
             yield Issue(
-                f"{name} capabilities.{key} = {strings(raw)!r} replaces the runner's default "
-                "drop list, so NET_RAW is kept: jobs can craft raw packets and spoof on the "
-                "node's network",
+                Message.of(
+                    "{name} capabilities.{key} = {strings} replaces the runner's default "
+                    "drop list, so NET_RAW is kept: jobs can craft raw packets and spoof on the "
+                    "node's network",
+                    name=name,
+                    key=key,
+                    strings=str(strings(raw)),
+                ),
                 path,
                 key,
                 entry.index,
@@ -408,14 +436,18 @@ def _bidirectional(ctx: AuditContext) -> Iterator[Issue]:
             if not isinstance(mode, str) or mode.strip().casefold() != "bidirectional":
                 continue
             name = get_ci(item, "name")
-            label = f" ({name})" if isinstance(name, str) else ""
+            label = Message.of(" ({name})", name=name) if isinstance(name, str) else Message.of("")
             if not privileged:
                 # validateMountPropagation (Kubernetes pkg/apis/core/validation): the API
                 # server refuses Bidirectional in a container that is not privileged.
                 yield Issue(
-                    f"host_path volume{label} uses mount_propagation = {mode!r} without "
-                    "privileged mode: Kubernetes rejects such a pod, so no job of this runner "
-                    "starts (a broken config, not an exposure)",
+                    Message.of(
+                        "host_path volume{label} uses mount_propagation = {mode!r} without "
+                        "privileged mode: Kubernetes rejects such a pod, so no job of this runner "
+                        "starts (a broken config, not an exposure)",
+                        label=label,
+                        mode=mode,
+                    ),
                     runner_path(entry.index, "kubernetes", "volumes"),
                     "host_path",
                     entry.index,
@@ -423,8 +455,12 @@ def _bidirectional(ctx: AuditContext) -> Iterator[Issue]:
                 )
                 continue
             yield Issue(
-                f"host_path volume{label} uses mount_propagation = {mode!r}: mounts a job makes "
-                "there appear on the node itself",
+                Message.of(
+                    "host_path volume{label} uses mount_propagation = {mode!r}: mounts a job makes "
+                    "there appear on the node itself",
+                    label=label,
+                    mode=mode,
+                ),
                 runner_path(entry.index, "kubernetes", "volumes"),
                 "host_path",
                 entry.index,
@@ -471,21 +507,33 @@ def _pod_spec(ctx: AuditContext) -> Iterator[Issue]:
             str(get_ci(patch, "patch") or "") for patch in patches if isinstance(patch, Mapping)
         )
         risky = [word for word in _POD_SPEC_RISKS if word.casefold() in text.casefold()]
-        detail = f"; they mention {', '.join(risky)}" if risky else ""
+        detail = (
+            Message.of("; they mention {risky}", risky=", ".join(risky))
+            if risky
+            else Message.of("")
+        )
         if pinned:
-            when = f"pod_spec patches apply ({_POD_SPEC_FLAG} = true)"
+            when = Message.of(
+                "pod_spec patches apply ({pod_spec_flag} = true)", pod_spec_flag=_POD_SPEC_FLAG
+            )
         else:
             # populateFeatureFlags (common/build_settings.go): an unpinned flag is read from
             # the job's variables, the runner's environment entries among them.
             default = feature_flag_default(entry.data, _POD_SPEC_FLAG)
             said = "environment turns it on and " if default else ""
-            when = (
-                f"pod_spec patches apply whenever {_POD_SPEC_FLAG} is on, and it is not pinned "
-                f"in [runners.feature_flags]: {said}any job can set it as a variable"
+            when = Message.of(
+                "pod_spec patches apply whenever {pod_spec_flag} is on, and it is not pinned "
+                "in [runners.feature_flags]: {said}any job can set it as a variable",
+                pod_spec_flag=_POD_SPEC_FLAG,
+                said=said,
             )
         yield Issue(
-            f"{when}; they can change any field of the job pod, past the settings this audit "
-            f"checks{detail}",
+            Message.of(
+                "{when}; they can change any field of the job pod, past the settings this audit "
+                "checks{detail}",
+                when=when,
+                detail=detail,
+            ),
             runner_path(entry.index, "kubernetes"),
             spelled(k8s, "pod_spec"),
             entry.index,
@@ -541,10 +589,18 @@ def _privileged_without_escalation(ctx: AuditContext) -> Iterator[Issue]:
         if not clashing:
             continue
         always = {"build_container", "helper_container"} & set(clashing)
-        when = "no job of this runner starts" if always else "jobs that start those fail"
+        when = (
+            Message.of("no job of this runner starts")
+            if always
+            else Message.of("jobs that start those fail")
+        )
         yield Issue(
-            f"privileged = true with allow_privilege_escalation = false for "
-            f"{', '.join(clashing)}: Kubernetes rejects such a container, so {when}",
+            Message.of(
+                "privileged = true with allow_privilege_escalation = false for "
+                "{clashing}: Kubernetes rejects such a container, so {when}",
+                clashing=", ".join(clashing),
+                when=when,
+            ),
             runner_path(entry.index, "kubernetes"),
             spelled(k8s, "allow_privilege_escalation"),
             entry.index,

@@ -15,6 +15,7 @@ from wizard.base.model import (
     SetValue,
     Severity,
 )
+from wizard.base.safe_text import Message
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for
 from wizard.runner.reading import (
     LINUX_DOCKER,
@@ -62,19 +63,19 @@ CREDENTIAL_DIRECTORIES = frozenset({".ssh", ".aws", ".kube", ".docker", ".gnupg"
 """Home-directory folders that hold keys and credentials, wherever the home is."""
 
 
-def sensitive_reason(path: str) -> str | None:
+def sensitive_reason(path: str) -> Message | None:
     """Why mounting the host ``path`` is dangerous, or ``None`` when it is not known to be."""
     if is_engine_socket(path):
-        return "a container-engine socket: control of every container on the host"
+        return Message.of("a container-engine socket: control of every container on the host")
     parts = [part for part in path.replace("\\", "/").split("/") if part]
     if CREDENTIAL_DIRECTORIES.intersection(parts):
-        return "a credentials directory"
+        return Message.of("a credentials directory")
     normal = "/" + posixpath.normpath(path).lstrip("/") if path.startswith("/") else path
     if normal in SENSITIVE_EXACT:
-        return "a whole system directory"
+        return Message.of("a whole system directory")
     for tree in SENSITIVE_TREES:
         if normal == tree or normal.startswith(tree + "/"):
-            return f"host state under {tree}"
+            return Message.of("host state under {tree}", tree=tree)
     return None
 
 
@@ -125,14 +126,14 @@ def _docker_socket(ctx: AuditContext) -> Iterator[Issue]:
         kept = [v for v in volumes if v not in sockets]
         key = spelled(docker, "volumes")
         if all(is_rootless_socket(v) for v in sockets):
-            message = (
+            message = Message.of(
                 "volumes mount a rootless engine's socket: every job controls that daemon's "
                 "containers, other jobs' included, and everything its user can reach, though "
                 "not root on the host"
             )
             severity: Severity | None = by_trust(_S.MEDIUM, _S.HIGH, _S.HIGH)[ctx.trust]
         else:
-            message = (
+            message = Message.of(
                 "volumes mount the container engine's socket: every job controls the host's "
                 "containers and, through them, the host"
             )
@@ -202,9 +203,18 @@ def _sensitive_paths(ctx: AuditContext) -> Iterator[Issue]:
                 reason = sensitive_reason(host_path)
                 if reason:
                     name = get_ci(volume, "name")
-                    label = f" ({name})" if isinstance(name, str) else ""
+                    label = (
+                        Message.of(" ({name})", name=name)
+                        if isinstance(name, str)
+                        else Message.of("")
+                    )
                     yield Issue(
-                        f"host_path volume{label} mounts {host_path}, {reason}",
+                        Message.of(
+                            "host_path volume{label} mounts {host_path}, {reason}",
+                            label=label,
+                            host_path=host_path,
+                            reason=reason,
+                        ),
                         runner_path(entry.index, "kubernetes", "volumes"),
                         "host_path",
                         entry.index,
@@ -220,7 +230,9 @@ def _sensitive_paths(ctx: AuditContext) -> Iterator[Issue]:
             reason = sensitive_reason(source)
             if reason:
                 yield Issue(
-                    f"volumes bind-mount {source}, {reason}",
+                    Message.of(
+                        "volumes bind-mount {source}, {reason}", source=source, reason=reason
+                    ),
                     runner_path(entry.index, "docker"),
                     spelled(docker, "volumes"),
                     entry.index,
@@ -260,7 +272,7 @@ def _host_namespaces(ctx: AuditContext) -> Iterator[Issue]:
             if is_host_namespace(get_ci(docker, key)):
                 written = spelled(docker, key)
                 yield Issue(
-                    f'{written} = "host": {effect}',
+                    Message.of('{written} = "host": {effect}', written=written, effect=effect),
                     runner_path(entry.index, "docker"),
                     written,
                     entry.index,
@@ -309,9 +321,13 @@ def _shared_cache(ctx: AuditContext) -> Iterator[Issue]:
                 host_path = get_ci(volume, "host_path")
                 if isinstance(mount, str) and mount.rstrip("/") in targets:
                     yield Issue(
-                        f"a host_path volume mounts the node's {host_path} over {mount}: every "
-                        "project's jobs on that node read and write one cache, so one pipeline "
-                        "can plant dependencies another restores",
+                        Message.of(
+                            "a host_path volume mounts the node's {host_path} over {mount}: every "
+                            "project's jobs on that node read and write one cache, so one pipeline "
+                            "can plant dependencies another restores",
+                            host_path=host_path,
+                            mount=mount,
+                        ),
                         runner_path(entry.index, "kubernetes", "volumes"),
                         "host_path",
                         entry.index,
@@ -326,9 +342,13 @@ def _shared_cache(ctx: AuditContext) -> Iterator[Issue]:
                 continue
             if parts[1].rstrip("/") in targets:
                 yield Issue(
-                    f"volumes bind the host folder {source} over {parts[1]}: every project's "
-                    "jobs read and write one cache, so one pipeline can plant dependencies "
-                    "another restores",
+                    Message.of(
+                        "volumes bind the host folder {source} over {parts}: every project's "
+                        "jobs read and write one cache, so one pipeline can plant dependencies "
+                        "another restores",
+                        source=source,
+                        parts=parts[1],
+                    ),
                     runner_path(entry.index, "docker"),
                     spelled(docker, "volumes"),
                     entry.index,

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 from wizard.base.model import DOCKER_FAMILY, FixSafety, Issue, SetValue, Severity
+from wizard.base.safe_text import FileValue, Message
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, pin_feature_flag, runners_for
 from wizard.runner.reading import (
     LINUX_DOCKER,
@@ -46,18 +47,18 @@ def _per_build_network(ctx: AuditContext) -> Iterator[Issue]:
             continue
         edit = pin_feature_flag(entry, "FF_NETWORK_PER_BUILD", True)
         if host_mode:
-            message = (
+            message = Message.of(
                 'network_mode = "host" makes the runner ignore FF_NETWORK_PER_BUILD; once host '
                 "mode is removed (host-namespace), jobs share Docker's default bridge unless "
                 "the flag is pinned"
             )
         elif feature_flag_default(entry.data, "FF_NETWORK_PER_BUILD") is True:
-            message = (
+            message = Message.of(
                 "FF_NETWORK_PER_BUILD is on only through environment: a job variable can turn "
                 "it off and share Docker's default bridge with other jobs"
             )
         else:
-            message = (
+            message = Message.of(
                 "FF_NETWORK_PER_BUILD is not true: concurrent jobs share Docker's default "
                 "bridge network and can reach each other's services"
             )
@@ -105,15 +106,23 @@ def _shared_network_mode(ctx: AuditContext) -> Iterator[Issue]:
         if folded == "host" or folded in _PRIVATE_MODES or one_job_per_vm(entry):
             continue
         key = spelled(docker, "network_mode")
+        shown = FileValue.read(mode, key)
         if folded in ("bridge", "default"):
-            detail = "every job joins Docker's default bridge"
+            detail = Message.of("every job joins Docker's default bridge")
         elif folded.startswith("container:"):
-            detail = "every job joins that container's network namespace"
+            detail = Message.of("every job joins that container's network namespace")
         else:
-            detail = f"every job joins the same network {mode!r}, with whatever else is on it"
+            detail = Message.of(
+                "every job joins the same network {mode!r}, with whatever else is on it", mode=shown
+            )
         yield Issue(
-            f"{key} = {mode!r}: {detail}, and FF_NETWORK_PER_BUILD is ignored while it is set; "
-            "concurrent jobs can reach each other's services",
+            Message.of(
+                "{key} = {mode!r}: {detail}, and FF_NETWORK_PER_BUILD is ignored while it is set; "
+                "concurrent jobs can reach each other's services",
+                key=key,
+                mode=shown,
+                detail=detail,
+            ),
             runner_path(entry.index, "docker"),
             key,
             entry.index,
@@ -151,8 +160,10 @@ def _session_server(ctx: AuditContext) -> Iterator[Issue]:
     table = sub_table(ctx.data, "session_server")
     if listens_everywhere(get_ci(table, "listen_address")):
         yield Issue(
-            "session_server listen_address binds every interface: the interactive terminal "
-            "server is reachable from any network this host is on",
+            Message.of(
+                "session_server listen_address binds every interface: the interactive terminal "
+                "server is reachable from any network this host is on"
+            ),
             ("session_server",),
             spelled(table, "listen_address"),
         )
@@ -194,17 +205,21 @@ def _metrics_server(ctx: AuditContext) -> Iterator[Issue]:
         # In a pod, 127.0.0.1 is the pod itself: a ServiceMonitor or any in-cluster
         # scraper reaches the pod IP and would be cut off, so no rebinding is offered.
         yield Issue(
-            "listen_address binds every interface of the runner's pod: metrics, the job list "
-            "and profiling endpoints are open to anything that reaches the pod; limit that "
-            "with a NetworkPolicy (binding to 127.0.0.1 would cut off in-cluster scrapers)",
+            Message.of(
+                "listen_address binds every interface of the runner's pod: metrics, the job list "
+                "and profiling endpoints are open to anything that reaches the pod; limit that "
+                "with a NetworkPolicy (binding to 127.0.0.1 would cut off in-cluster scrapers)"
+            ),
             (),
             key,
             None,
         )
         return
     yield Issue(
-        "listen_address binds every interface: metrics, the job list and profiling endpoints "
-        "are open to the network without authentication",
+        Message.of(
+            "listen_address binds every interface: metrics, the job list and profiling endpoints "
+            "are open to the network without authentication"
+        ),
         (),
         key,
         None,
@@ -254,8 +269,11 @@ def _insecure_url(ctx: AuditContext) -> Iterator[Issue]:
             if plain_http_remote(get_ci(entry.data, key)):
                 written = spelled(entry.data, key)
                 yield Issue(
-                    f"{written} uses plain http: the runner token, job payloads and secrets "
-                    "cross the network unencrypted",
+                    Message.of(
+                        "{written} uses plain http: the runner token, job payloads and secrets "
+                        "cross the network unencrypted",
+                        written=written,
+                    ),
                     runner_path(entry.index),
                     written,
                     entry.index,
@@ -296,8 +314,10 @@ def _docker_tls(ctx: AuditContext) -> Iterator[Issue]:
             continue
         key = spelled(docker, "tls_verify")
         yield Issue(
-            "docker host is a TCP address and tls_verify is not true: the daemon connection "
-            "is neither private nor authenticated",
+            Message.of(
+                "docker host is a TCP address and tls_verify is not true: the daemon connection "
+                "is neither private nor authenticated"
+            ),
             runner_path(entry.index, "docker"),
             key,
             entry.index,

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from wizard.base.model import DOCKER_FAMILY, Executor, FixSafety, Issue, SetValue, Severity
+from wizard.base.safe_text import Message
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for, set_in
 from wizard.rules.image_patterns import admits_any_registry
 from wizard.runner.reading import (
@@ -82,7 +83,10 @@ def _privileged(ctx: AuditContext) -> Iterator[Issue]:
         docker = sub_table(entry.data, "docker")
         if is_true(get_ci(docker, "privileged")):
             yield Issue(
-                "privileged = true: every job gets root on the host and can escape its container",
+                Message.of(
+                    "privileged = true: every job gets root on the "
+                    "host and can escape its container"
+                ),
                 runner_path(entry.index, "docker"),
                 spelled(docker, "privileged"),
                 entry.index,
@@ -94,7 +98,7 @@ def _k8s_privileged(index: int, runner: Mapping[str, Any]) -> Iterator[Issue]:
     k8s = sub_table(runner, "kubernetes")
     if is_true(get_ci(k8s, "privileged")):
         yield Issue(
-            "privileged = true: every job pod gets root on its node",
+            Message.of("privileged = true: every job pod gets root on its node"),
             runner_path(index, "kubernetes"),
             spelled(k8s, "privileged"),
             index,
@@ -105,7 +109,10 @@ def _k8s_privileged(index: int, runner: Mapping[str, Any]) -> Iterator[Issue]:
         if is_true(get_ci(context, "privileged")):
             path = runner_path(index, "kubernetes", context_name)
             yield Issue(
-                f"{context_name} privileged = true: that container gets root on its node",
+                Message.of(
+                    "{context_name} privileged = true: that container gets root on its node",
+                    context_name=context_name,
+                ),
                 path,
                 spelled(context, "privileged"),
                 index,
@@ -146,10 +153,17 @@ def _privileged_unrestricted(ctx: AuditContext) -> Iterator[Issue]:
         allowed = strings(get_ci(docker, "allowed_privileged_images"))
         if is_true(get_ci(docker, "privileged")) and restricts_nothing(allowed):
             said = (
-                "is empty" if not allowed else f"has {', '.join(allowed)}, which matches any image"
+                Message.of("is empty")
+                if not allowed
+                else Message.of(
+                    "has {allowed}, which matches any image", allowed=", ".join(allowed)
+                )
             )
             yield Issue(
-                f"allowed_privileged_images {said}: any image a job names runs privileged",
+                Message.of(
+                    "allowed_privileged_images {said}: any image a job names runs privileged",
+                    said=said,
+                ),
                 runner_path(entry.index, "docker"),
                 spelled(docker, "allowed_privileged_images"),
                 entry.index,
@@ -192,13 +206,18 @@ def _privileged_services(ctx: AuditContext) -> Iterator[Issue]:
             continue
         said = "is empty" if not allowed else "matches any image"
         if inherited:
-            message = f"services inherit privileged = true and allowed_privileged_services {said}"
+            message = Message.of(
+                "services inherit privileged = true and allowed_privileged_services {said}",
+                said=said,
+            )
             key = spelled(docker, "privileged")
         else:
-            message = f"services_privileged = true and allowed_privileged_services {said}"
+            message = Message.of(
+                "services_privileged = true and allowed_privileged_services {said}", said=said
+            )
             key = spelled(docker, "services_privileged")
         yield Issue(
-            f"{message}: any service image runs privileged",
+            Message.of("{message}: any service image runs privileged", message=message),
             runner_path(entry.index, "docker"),
             key,
             entry.index,
@@ -246,8 +265,11 @@ def _capability_issue(
     kept = [item for item in (raw if isinstance(raw, list) else [raw]) if item not in found]
     written = spelled(table, key)
     return Issue(
-        f"{written} adds {', '.join(capability_name(c) for c in found)}: "
-        "enough to break out of the container",
+        Message.of(
+            "{written} adds {capabilities}: enough to break out of the container",
+            written=written,
+            capabilities=", ".join(capability_name(c) for c in found),
+        ),
         path,
         written,
         index,
@@ -301,7 +323,7 @@ DANGEROUS_CAPABILITIES_RULE = Rule(
 
 # --- setuid-not-dropped ----------------------------------------------------------------------
 
-PRIVILEGED_IGNORES = (
+PRIVILEGED_IGNORES = Message.of(
     "; while privileged = true applies to every image, Docker gives job containers every "
     "capability and ignores cap_drop, so this does not confine them until privileged is off"
 )
@@ -335,14 +357,15 @@ def _setuid_not_dropped(ctx: AuditContext) -> Iterator[Issue]:
             continue
         existing = list(raw) if isinstance(raw, list) else strings(raw)
         key = spelled(docker, "cap_drop")
-        message = (
-            f"cap_drop lacks {' and '.join(missing)}: a job can switch to any user, root included"
+        message = Message.of(
+            "cap_drop lacks {missing}: a job can switch to any user, root included",
+            missing=" and ".join(missing),
         )
         edits = (SetValue(runner_path(entry.index, "docker"), key, [*existing, *missing]),)
         if privileged_for_every_image(docker):
             # The fix is kept: it takes effect once privileged is off (often in the same
             # harden run), but the operator must not take it for confinement today.
-            message += PRIVILEGED_IGNORES
+            message = Message.of("{message}{ignored}", message=message, ignored=PRIVILEGED_IGNORES)
         yield Issue(message, runner_path(entry.index, "docker"), key, entry.index, edits)
 
 
@@ -379,7 +402,7 @@ def _no_new_privileges(ctx: AuditContext) -> Iterator[Issue]:
         if has_no_new_privileges(options):
             continue
         key = spelled(docker, "security_opt")
-        message = (
+        message = Message.of(
             "security_opt lacks no-new-privileges: setuid programs can raise a job's privileges"
         )
         edits: tuple[SetValue, ...] = (
@@ -400,9 +423,10 @@ def _no_new_privileges(ctx: AuditContext) -> Iterator[Issue]:
             # Jobs run as root with every capability (moby oci/caps TweakCapabilities):
             # a setuid program has nothing left to raise, so the option confines nothing.
             # With a non-root ``user`` it may still stop that user becoming root.
-            message += (
-                "; while privileged = true applies to every image, jobs already run as root "
-                "with every capability, so this does not confine them until privileged is off"
+            message = Message.of(
+                "{message}; while privileged = true applies to every image, jobs already run as "
+                "root with every capability, so this does not confine them until privileged is off",
+                message=message,
             )
         yield Issue(message, runner_path(entry.index, "docker"), key, entry.index, edits)
 
@@ -441,7 +465,7 @@ def _job_runs_as_root(ctx: AuditContext) -> Iterator[Issue]:
         if isinstance(user, str) and user.strip():
             if is_root_user(user):
                 yield Issue(
-                    "user = root: every job runs as root in its container",
+                    Message.of("user = root: every job runs as root in its container"),
                     path,
                     spelled(docker, "user"),
                     entry.index,
@@ -449,13 +473,17 @@ def _job_runs_as_root(ctx: AuditContext) -> Iterator[Issue]:
             continue
         allowed = strings(get_ci(docker, "allowed_users"))
         if allowed and not any(is_root_user(name) for name in allowed):
-            detail = "jobs that name no user run as the image's default user, often root"
+            detail = Message.of(
+                "jobs that name no user run as the image's default user, often root"
+            )
         elif allowed:
-            detail = "allowed_users admits root, and images default to it"
+            detail = Message.of("allowed_users admits root, and images default to it")
         else:
-            detail = "jobs run as the image's default user (often root) or any user they ask for"
+            detail = Message.of(
+                "jobs run as the image's default user (often root) or any user they ask for"
+            )
         yield Issue(
-            f"no user set: {detail}",
+            Message.of("no user set: {detail}", detail=detail),
             path,
             spelled(docker, "user"),
             entry.index,

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from wizard.base.model import FixSafety, Issue, Severity, TomlValue, Trust
+from wizard.base.safe_text import FileValue, Message
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust, runners_for, set_in
 from wizard.rules.image_patterns import admits_any_registry, public_registry_admitted
 from wizard.runner.reading import (
@@ -46,8 +47,11 @@ def _if_not_present(ctx: AuditContext) -> Iterator[Issue]:
             key = spelled(table, "pull_policy")
             value = _without_if_not_present(policy, as_list=isinstance(policy, list))
             yield Issue(
-                f"{key} uses if-not-present: a job can run a private image another project "
-                "pulled, without access to it",
+                Message.of(
+                    "{key} uses if-not-present: a job can run a private image another project "
+                    "pulled, without access to it",
+                    key=key,
+                ),
                 runner_path(entry.index, name),
                 key,
                 entry.index,
@@ -57,7 +61,10 @@ def _if_not_present(ctx: AuditContext) -> Iterator[Issue]:
         if any(is_if_not_present(item) for item in strings(allowed)):
             key = spelled(table, "allowed_pull_policies")
             yield Issue(
-                f"{key} admits if-not-present: jobs may opt into reusing cached private images",
+                Message.of(
+                    "{key} admits if-not-present: jobs may opt into reusing cached private images",
+                    key=key,
+                ),
                 runner_path(entry.index, name),
                 key,
                 entry.index,
@@ -108,7 +115,7 @@ def _images_unrestricted(ctx: AuditContext) -> Iterator[Issue]:
         for key, what in (("allowed_images", "image"), ("allowed_services", "service image")):
             patterns = strings(get_ci(table, key))
             if not patterns:
-                detail = f"{key} is empty"
+                detail = Message.of("{key} is empty", key=key)
             else:
                 wide = [pattern for pattern in patterns if allows_any_registry(pattern)]
                 if not wide:
@@ -116,9 +123,15 @@ def _images_unrestricted(ctx: AuditContext) -> Iterator[Issue]:
                         entry.index, name, table, key, what=what, patterns=patterns
                     )
                     continue
-                detail = f"{spelled(table, key)} has {', '.join(wide)}, which matches"
+                detail = Message.of(
+                    "{spelled} has {wide}, which matches",
+                    spelled=spelled(table, key),
+                    wide=", ".join(wide),
+                )
             yield Issue(
-                f"{detail}: jobs may run any {what} from any registry",
+                Message.of(
+                    "{detail}: jobs may run any {what} from any registry", detail=detail, what=what
+                ),
                 runner_path(entry.index, name),
                 spelled(table, key),
                 entry.index,
@@ -134,8 +147,14 @@ def _public_registries(
         if registry is None:
             continue
         yield Issue(
-            f"{spelled(table, key)} has {pattern}, which admits every publisher's {what}s on "
-            f"{registry}: anyone can push an image there for a job to name",
+            Message.of(
+                "{spelled} has {pattern}, which admits every publisher's {what}s on "
+                "{registry}: anyone can push an image there for a job to name",
+                spelled=spelled(table, key),
+                pattern=pattern,
+                what=what,
+                registry=registry,
+            ),
             runner_path(index, name),
             spelled(table, key),
             index,
@@ -223,8 +242,9 @@ _OFFICIAL_STEP_RUNNER = ("registry.gitlab.com/gitlab-org/step-runner",)
 """Where GitLab publishes the step-runner image."""
 
 
-def _helper_problem(image: str, key: str = "helper_image") -> str | None:
+def _helper_problem(image: str, key: str = "helper_image") -> Message | None:
     text = image.strip()
+    shown = FileValue.read(text, key)
     if not text:
         return None  # empty means the runner's own default, pinned to its version
     name, _, digest = text.partition("@")
@@ -233,15 +253,25 @@ def _helper_problem(image: str, key: str = "helper_image") -> str | None:
         repository, tag = name, ""
     official = repository.startswith(_OFFICIAL_HELPER + _OFFICIAL_STEP_RUNNER)
     if not official and _public_registry(repository):
-        return f"{key} {text!r} comes from someone else's image on a public registry"
+        return Message.of(
+            "{key} {image!r} comes from someone else's image on a public registry",
+            key=key,
+            image=shown,
+        )
     if digest:
         return None
     if not tag or tag.endswith("latest"):
-        return f"{key} {text!r} is not pinned to a version: whatever is pushed next runs"
+        return Message.of(
+            "{key} {image!r} is not pinned to a version: whatever is pushed next runs",
+            key=key,
+            image=shown,
+        )
     if "$" in _RUNNER_VERSION_VARIABLE.sub("", tag):
-        return (
-            f"{key} {text!r} takes its tag from a variable the runner expands with the "
-            "job's variables (executors/docker/docker.go ExpandValue), so a job can choose it"
+        return Message.of(
+            "{key} {image!r} takes its tag from a variable the runner expands with the "
+            "job's variables (executors/docker/docker.go ExpandValue), so a job can choose it",
+            key=key,
+            image=shown,
         )
     return None
 
@@ -261,7 +291,11 @@ def _helper_image(ctx: AuditContext) -> Iterator[Issue]:
         problem = _helper_problem(image) if isinstance(image, str) else None
         if problem is not None:
             yield Issue(
-                f"{problem}; the helper clones with the job token and handles artifacts and caches",
+                Message.of(
+                    "{problem}; the helper clones with the job token "
+                    "and handles artifacts and caches",
+                    problem=problem,
+                ),
                 runner_path(entry.index, name),
                 spelled(table, "helper_image"),
                 entry.index,
@@ -271,8 +305,11 @@ def _helper_image(ctx: AuditContext) -> Iterator[Issue]:
         problem = _helper_problem(step_runner, key) if isinstance(step_runner, str) else None
         if problem is not None:
             yield Issue(
-                f"{problem}; its step-runner binary is copied into every build container and "
-                "runs the job's steps with the job's variables",
+                Message.of(
+                    "{problem}; its step-runner binary is copied into every build container and "
+                    "runs the job's steps with the job's variables",
+                    problem=problem,
+                ),
                 runner_path(entry.index),
                 key,
                 entry.index,

@@ -16,8 +16,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from wizard.base.masking import mask_text
 from wizard.base.model import Issue, Severity, TablePath
+from wizard.base.safe_text import Message
 from wizard.rules.base import DOCS, AuditContext, Rule, by_trust
 from wizard.runner import keys
 from wizard.runner.reading import read_once
@@ -130,8 +130,8 @@ class Table:
     def header(self) -> str:
         return _header(self.name)
 
-    def issue(self, message: str, key: str, severity: Severity | None = None) -> Issue:
-        return Issue(mask_text(message), self.path, key, self.runner_index, severity=severity)
+    def issue(self, message: Message, key: str, severity: Severity | None = None) -> Issue:
+        return Issue(message, self.path, key, self.runner_index, severity=severity)
 
 
 def tables(data: Mapping[str, Any]) -> Iterator[Table]:
@@ -179,33 +179,59 @@ def _unknown_in(table: Table, key: str) -> Issue | None:
         if info.ignored and info.removed_in:
             # common/config.go logDeprecationWarning: decoded only to warn, no effect.
             return table.issue(
-                f"'{key}' in {where} was removed in runner {info.removed_in} and has no "
-                f"effect; migrate it to {info.replaced_by} and delete it here",
+                Message.of(
+                    "'{key}' in {where} was removed in runner {removed_in} and has no "
+                    "effect; migrate it to {replaced_by} and delete it here",
+                    key=key,
+                    where=where,
+                    removed_in=info.removed_in,
+                    replaced_by=info.replaced_by,
+                ),
                 key,
             )
         if info.ignored:
             return table.issue(
-                f"'{key}' in {where} is still read but ignored by current runners; "
-                f"use {info.replaced_by} instead",
+                Message.of(
+                    "'{key}' in {where} is still read but ignored by current runners; "
+                    "use {replaced_by} instead",
+                    key=key,
+                    where=where,
+                    replaced_by=info.replaced_by,
+                ),
                 key,
             )
         return None
 
     removed = keys.removed_key(table.name, key)
     if removed is not None:
-        instead = f"; use {removed.replaced_by} instead" if removed.replaced_by else ""
+        instead = (
+            Message.of("; use {replaced_by} instead", replaced_by=removed.replaced_by)
+            if removed.replaced_by
+            else Message.of("")
+        )
         return table.issue(
-            f"'{key}' in {where} was removed after runner {removed.last_seen} and is now "
-            f"ignored{instead}",
+            Message.of(
+                "'{key}' in {where} was removed after runner {last_seen} and is now "
+                "ignored{instead}",
+                key=key,
+                where=where,
+                last_seen=removed.last_seen,
+                instead=instead,
+            ),
             key,
         )
 
     gitlab_side = _GITLAB_SIDE.get(key.casefold()) if table.name == "runners" else None
     if gitlab_side is not None:
         return table.issue(
-            f"'{key}' in {where} is ignored: GitLab keeps this setting ({gitlab_side}); set "
-            "it on the runner's page in GitLab or with the runners API (or pass it to "
-            "gitlab-runner register with a registration token)",
+            Message.of(
+                "'{key}' in {where} is ignored: GitLab keeps this setting ({gitlab_side}); set "
+                "it on the runner's page in GitLab or with the runners API (or pass it to "
+                "gitlab-runner register with a registration token)",
+                key=key,
+                where=where,
+                gitlab_side=gitlab_side,
+            ),
             key,
         )
     suggestion = keys.suggest(table.name, key)
@@ -220,16 +246,20 @@ def _unknown_in(table: Table, key: str) -> Issue | None:
             places += f" or in {others}" if others else ""
         else:
             places = f"in {others}"
-        hint = f"; it belongs {places}"
+        hint = Message.of("; it belongs {places}", places=places)
         target: str | None = key
     elif suggestion is not None:
-        hint = f"; did you mean '{suggestion}'?"
+        hint = Message.of("; did you mean '{suggestion}'?", suggestion=suggestion)
         target = suggestion
     else:
-        hint = ""
+        hint = Message.of("")
         target = None
     severity = _S.HIGH if _is_security_key(target) else None
-    return table.issue(f"unknown key '{key}' in {where}{hint}", key, severity)
+    return table.issue(
+        Message.of("unknown key '{key}' in {where}{hint}", key=key, where=where, hint=hint),
+        key,
+        severity,
+    )
 
 
 _GITLAB_SIDE = {
@@ -262,29 +292,47 @@ def _unknown_feature_flag(table: Table, key: str) -> Issue | None:
     if known is not None:
         # The runner reads flags from a map by exact name (common/build_settings.go).
         return table.issue(
-            f"feature flag '{key}' in {table.header} is ignored: the runner matches flag "
-            f"names exactly, so write '{known.name}'",
+            Message.of(
+                "feature flag '{key}' in {header} is ignored: the runner matches flag "
+                "names exactly, so write '{name}'",
+                key=key,
+                header=table.header,
+                name=known.name,
+            ),
             key,
             _S.HIGH if _is_security_key(known.name) else None,
         )
     removed = keys.removed_key(FEATURE_FLAGS, key)
     if removed is not None:
         return table.issue(
-            f"feature flag '{key}' was removed after runner {removed.last_seen}; "
-            "setting it has no effect",
+            Message.of(
+                "feature flag '{key}' was removed after runner {last_seen}; "
+                "setting it has no effect",
+                key=key,
+                last_seen=removed.last_seen,
+            ),
             key,
         )
     suggestion = keys.suggest(FEATURE_FLAGS, key)
     if suggestion is not None:
         severity = _S.HIGH if _is_security_key(suggestion) else None
         return table.issue(
-            f"unknown feature flag '{key}' in {table.header}; did you mean '{suggestion}'?",
+            Message.of(
+                "unknown feature flag '{key}' in {header}; did you mean '{suggestion}'?",
+                key=key,
+                header=table.header,
+                suggestion=suggestion,
+            ),
             key,
             severity,
         )
     if not key.upper().startswith("FF_"):
         return table.issue(
-            f"'{key}' in {table.header} is not a feature flag (their names start with FF_)",
+            Message.of(
+                "'{key}' in {header} is not a feature flag (their names start with FF_)",
+                key=key,
+                header=table.header,
+            ),
             key,
         )
     return None
@@ -433,12 +481,19 @@ def _duration_problem(table: Table, key: str, value: Any) -> Issue | None:
             return None  # zero is zero in any unit
         if abs(value) >= 10**9:
             # Nobody writes a billion meaning seconds: this was meant as nanoseconds.
-            hint = f'to say so, write "{_go_duration(value)}"'
+            hint = Message.of('to say so, write "{go_duration}"', go_duration=_go_duration(value))
         else:
-            hint = f'if you meant seconds, write "{value}s"'
+            hint = Message.of('if you meant seconds, write "{value}s"', value=value)
         return table.issue(
-            f"'{key}' in {table.header} is a duration, so the bare number {value} means "
-            f"{value} nanoseconds ({_nanoseconds(value)}); {hint}",
+            Message.of(
+                "'{key}' in {header} is a duration, so the bare number {value} means "
+                "{value} nanoseconds ({nanoseconds}); {hint}",
+                key=key,
+                header=table.header,
+                value=value,
+                nanoseconds=_nanoseconds(value),
+                hint=hint,
+            ),
             key,
             # The runner loads this file; only the timing is wrong.
             severity=Severity.MEDIUM,
@@ -446,14 +501,23 @@ def _duration_problem(table: Table, key: str, value: Any) -> Issue | None:
     if isinstance(value, str):
         if value and not _GO_DURATION.fullmatch(value.strip()):
             return table.issue(
-                f"'{key}' in {table.header} is not a duration the runner can parse "
-                '(use forms such as "90s", "15m" or "1h30m"); it will refuse to load the file',
+                Message.of(
+                    "'{key}' in {header} is not a duration the runner can parse "
+                    '(use forms such as "90s", "15m" or "1h30m"); it will refuse to load the file',
+                    key=key,
+                    header=table.header,
+                ),
                 key,
             )
         return None
     return table.issue(
-        f"'{key}' in {table.header} must be a duration string such as \"1h\", "
-        f"but {_mismatch('string', value)}; the runner will refuse to load the file",
+        Message.of(
+            "'{key}' in {header} must be a duration string such as \"1h\", "
+            "but {mismatch}; the runner will refuse to load the file",
+            key=key,
+            header=table.header,
+            mismatch=_mismatch("string", value),
+        ),
         key,
     )
 
@@ -485,8 +549,14 @@ def _wrong_type(table: Table, key: str, value: Any) -> Issue | None:
         if problem is None:
             return None
         return table.issue(
-            f"'{key}' in {table.header} must be {_EXPECTED[table.values]}, but {problem}; "
-            "the runner will refuse to load the file",
+            Message.of(
+                "'{key}' in {header} must be {expected}, but {problem}; "
+                "the runner will refuse to load the file",
+                key=key,
+                header=table.header,
+                expected=_EXPECTED[table.values],
+                problem=problem,
+            ),
             key,
         )
     info = keys.lookup(table.name, key)
@@ -504,8 +574,14 @@ def _wrong_type(table: Table, key: str, value: Any) -> Issue | None:
         expected += ' (quote the port: port = "22")'
     severity = _S.HIGH if _is_security_key(info.name) else None
     return table.issue(
-        f"'{key}' in {table.header} must be {expected}, but {problem}; "
-        "the runner will refuse to load the file",
+        Message.of(
+            "'{key}' in {header} must be {expected}, but {problem}; "
+            "the runner will refuse to load the file",
+            key=key,
+            header=table.header,
+            expected=expected,
+            problem=problem,
+        ),
         key,
         severity,
     )

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from wizard.base.masking import mask_text
 from wizard.base.model import Finding, Severity, TablePath, Trust
+from wizard.base.safe_text import Message
 from wizard.rules import server_rules as R
 from wizard.rules.catalogue import get_rule
 from wizard.rules.schema import SECURITY_KEYS
@@ -41,7 +41,7 @@ class Judge:
         self,
         rule_id: str,
         facts: RunnerFacts,
-        message: str,
+        message: Message,
         *,
         table: TablePath,
         key: str | None,
@@ -52,7 +52,7 @@ class Judge:
             Finding(
                 rule=rule_id,
                 severity=severity or rule.severity_for(self.trust),
-                message=mask_text(message),
+                message=message,
                 table=table,
                 key=key,
                 runner_index=facts.index,
@@ -87,10 +87,12 @@ class Judge:
             self.add(
                 R.TOKEN_INVALID,
                 facts,
-                "GitLab says this runner is orphaned (422 from /runners/verify): it is a "
-                "project runner no project is assigned to any more (its projects were "
-                "deleted, or it was removed from them), so it gets no jobs; the entry is "
-                "stale.",
+                Message.of(
+                    "GitLab says this runner is orphaned (422 from /runners/verify): it is a "
+                    "project runner no project is assigned to any more (its projects were "
+                    "deleted, or it was removed from them), so it gets no jobs; the entry is "
+                    "stale."
+                ),
                 table=entry,
                 key="token",
             )
@@ -99,9 +101,11 @@ class Judge:
             self.add(
                 R.TOKEN_INVALID,
                 facts,
-                "GitLab refused this entry's token (403 from /runners/verify): it was "
-                "revoked, reset or has expired, or the runner was deleted; the entry is "
-                "stale or was copied from elsewhere.",
+                Message.of(
+                    "GitLab refused this entry's token (403 from /runners/verify): it was "
+                    "revoked, reset or has expired, or the runner was deleted; the entry is "
+                    "stale or was copied from elsewhere."
+                ),
                 table=entry,
                 key="token",
             )
@@ -110,8 +114,11 @@ class Judge:
             self.add(
                 R.TOKEN_INVALID,
                 facts,
-                f"GitLab has no runner {facts.runner_id} (the id in this entry): it was "
-                "deleted, or this file was copied from another GitLab.",
+                Message.of(
+                    "GitLab has no runner {runner_id} (the id in this entry): it was "
+                    "deleted, or this file was copied from another GitLab.",
+                    runner_id=facts.runner_id,
+                ),
                 table=entry,
                 key="id",
             )
@@ -123,7 +130,7 @@ class Judge:
             self.add(
                 R.TOKEN_NEVER_EXPIRES,
                 facts,
-                "GitLab says this runner's token has no expiry date.",
+                Message.of("GitLab says this runner's token has no expiry date."),
                 table=entry,
                 key="token",
             )
@@ -135,12 +142,18 @@ class Judge:
         flags = sub_table(runner, "feature_flags")
         no_rotation = get_ci(flags, ROTATION_FLAG) is True
         days = max(0, left.days)
-        message = (
-            f"The token expires on {expires.date().isoformat()} (in {days} days, "
-            f"threshold {self.options.expiry_days})."
+        message = Message.of(
+            "The token expires on {expires} (in {days} days, threshold {expiry_days}).",
+            expires=expires.date().isoformat(),
+            days=days,
+            expiry_days=self.options.expiry_days,
         )
         if no_rotation:
-            message += f" {ROTATION_FLAG} is set: the runner will not rotate it by itself."
+            message = Message.of(
+                "{message} {flag} is set: the runner will not rotate it by itself.",
+                message=message,
+                flag=ROTATION_FLAG,
+            )
         self.add(
             R.TOKEN_EXPIRES_SOON,
             facts,
@@ -159,10 +172,15 @@ class Judge:
                 self.add(
                     R.NOT_PROTECTED,
                     facts,
-                    f"This runner {words}, but GitLab runs jobs of any branch on it "
-                    f"(access_level {clean(details.access_level, 40)}). In GitLab: the "
-                    "runner's edit page, tick Protected. API: "
-                    + self._api_call(facts, "access_level=ref_protected"),
+                    Message.of(
+                        "This runner {words}, but GitLab runs jobs of any branch on it "
+                        "(access_level {access_level}). In GitLab: the "
+                        "runner's edit page, tick Protected. API: "
+                        "{api_call}",
+                        words=words,
+                        access_level=clean(details.access_level, 40),
+                        api_call=self._api_call(facts, "access_level=ref_protected"),
+                    ),
                     table=table,
                     key=key,
                 )
@@ -170,9 +188,14 @@ class Judge:
                 self.add(
                     R.RUNS_UNTAGGED,
                     facts,
-                    f"This runner {words}, and GitLab gives it jobs without tags "
-                    "(run_untagged true). In GitLab: the runner's edit page, clear Run "
-                    "untagged jobs. API: " + self._api_call(facts, "run_untagged=false"),
+                    Message.of(
+                        "This runner {words}, and GitLab gives it jobs without tags "
+                        "(run_untagged true). In GitLab: the runner's edit page, clear Run "
+                        "untagged jobs. API: "
+                        "{api_call}",
+                        words=words,
+                        api_call=self._api_call(facts, "run_untagged=false"),
+                    ),
                     table=table,
                     key=key,
                 )
@@ -180,9 +203,13 @@ class Judge:
             self.add(
                 R.NOT_LOCKED,
                 facts,
-                "GitLab lets maintainers enable this project runner in more projects "
-                "(locked false). In GitLab: the runner's edit page, tick Lock to current "
-                "projects. API: " + self._api_call(facts, "locked=true"),
+                Message.of(
+                    "GitLab lets maintainers enable this project runner in more projects "
+                    "(locked false). In GitLab: the runner's edit page, tick Lock to current "
+                    "projects. API: "
+                    "{api_call}",
+                    api_call=self._api_call(facts, "locked=true"),
+                ),
                 table=entry,
                 key=None,
             )
@@ -196,8 +223,13 @@ class Judge:
             self.add(
                 R.SHARED_TOKEN,
                 facts,
-                f"{len(hosts)} hosts have used this runner's token ({listing}{more}): "
-                "check each is one of yours; a copied token takes this runner's jobs.",
+                Message.of(
+                    "{count} hosts have used this runner's token ({listing}{more}): "
+                    "check each is one of yours; a copied token takes this runner's jobs.",
+                    count=len(hosts),
+                    listing=listing,
+                    more=more,
+                ),
                 table=entry,
                 key=None,
             )
@@ -212,7 +244,9 @@ class Judge:
             self.add(
                 R.MIXED_VERSIONS,
                 facts,
-                f"Hosts of this runner run different releases: {listing}.",
+                Message.of(
+                    "Hosts of this runner run different releases: {listing}.", listing=listing
+                ),
                 table=entry,
                 key=None,
             )
@@ -231,8 +265,14 @@ class Judge:
         self.add(
             R.MANAGER_TOO_OLD,
             facts,
-            f"A host of this runner runs {'.'.join(map(str, oldest))}, which ignores "
-            f"{shown}{more}; upgrade it to {'.'.join(map(str, newest[3]))} or later.",
+            Message.of(
+                "A host of this runner runs {oldest}, which ignores "
+                "{shown}{more}; upgrade it to {newest} or later.",
+                oldest=".".join(map(str, oldest)),
+                shown=shown,
+                more=more,
+                newest=".".join(map(str, newest[3])),
+            ),
             table=newest[1],
             key=newest[2],
             severity=Severity.HIGH if security else None,
