@@ -27,6 +27,7 @@ from wizard.base.safe_text import FileValue, Message
 from wizard.embedded import load_document
 from wizard.rules.base import AuditContext, Rule
 from wizard.rules.catalogue import evaluate
+from wizard.rules.memo import RuleMemo
 from wizard.tomlfile.document import parse_config
 
 PACKAGE = Path(engine.__file__).resolve().parents[1]
@@ -43,8 +44,8 @@ def _issues(path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Issue]:
     """Every issue every config rule reports on ``path``, at every trust level."""
     found: list[Issue] = []
 
-    def recording(context: AuditContext) -> list[tuple[Rule, Issue]]:
-        pairs = evaluate(context)
+    def recording(context: AuditContext, memo: RuleMemo | None = None) -> list[tuple[Rule, Issue]]:
+        pairs = evaluate(context, memo)
         found.extend(issue for _, issue in pairs)
         return pairs
 
