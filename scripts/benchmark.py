@@ -361,13 +361,21 @@ for name in sorted(os.listdir(folder)):
 """Load every file of the folder in one process: the floor of auditing them."""
 
 
-def write_file_fleet(folder: Path, count: int) -> Path:
-    """``count`` one-runner files (the fleet's mix of executors) in a folder of their own."""
-    fleet = folder / f"files-{count}"
+def write_file_fleet(folder: Path, count: int, *, distinct: bool = False) -> Path:
+    """``count`` one-runner files (the fleet's mix of executors) in a folder of their own.
+
+    Files made from one template share their settings, as a fleet's do; with
+    ``distinct`` every file also gets a ``limit`` of its own, so no two files have
+    the same settings and an audit cannot share any work between them (its worst case).
+    """
+    fleet = folder / f"files-{count}{'-distinct' if distinct else ''}"
     fleet.mkdir()
     head = "concurrent = 4\ncheck_interval = 0\n\n"
     for index in range(count):
-        _write(fleet, f"runner-{index:05d}.toml", head + _runner(index))
+        runner = _runner(index)
+        if distinct:
+            runner = runner.replace("\n  executor =", f"\n  limit = {index + 1}\n  executor =", 1)
+        _write(fleet, f"runner-{index:05d}.toml", head + runner)
     return fleet
 
 
@@ -395,16 +403,25 @@ def _timed(run: Callable[[], None], repeat: int) -> float:
 
 
 def measure_files(repeat: int, folder: Path, counts: Sequence[int] = FILE_COUNTS) -> int:
-    """Audit of a folder of one-runner files beside tomllib, in-process and whole process."""
+    """Audit of a folder of one-runner files beside tomllib, in-process and whole process:
+    a fleet made from templates, then one whose every file has settings of its own."""
+    for distinct in (False, True):
+        _measure_files(repeat, folder, counts, distinct=distinct)
+    return 0
+
+
+def _measure_files(repeat: int, folder: Path, counts: Sequence[int], *, distinct: bool) -> None:
     print()
+    kind = "every file's settings its own" if distinct else "files made from templates"
     print(
-        f"a fleet of one-runner files, median of {repeat}: audit --format json FOLDER beside "
-        f"tomllib loading the same files (goal: at most {FILES_RATIO_GOAL:g}x, flat per file)"
+        f"a fleet of one-runner files ({kind}), median of {repeat}: audit --format json "
+        f"FOLDER beside tomllib loading the same files (goal: at most {FILES_RATIO_GOAL:g}x, "
+        "flat per file)"
     )
     python = sys.executable
     rows = {}
     for count in counts:
-        fleet = write_file_fleet(folder, count)
+        fleet = write_file_fleet(folder, count, distinct=distinct)
         audit = _in_process(["audit", "--format", "json", "--no-policy", str(fleet)])
         load = _load_all(fleet)
         audit()  # imports and first-call caches, outside the timing
@@ -431,7 +448,6 @@ def measure_files(repeat: int, folder: Path, counts: Sequence[int] = FILE_COUNTS
     first, last = counts[0], counts[-1]
     growth = (rows[last][0] / last) / (rows[first][0] / first)
     print(f"  audit cost per file, {last} files over {first}: x{growth:.2f}")
-    return 0
 
 
 # -- the growth check: in-process, quick, for CI -----------------------------------------
@@ -456,7 +472,7 @@ def check_growth(repeat: int, small: int = 1000, large: int = 4000) -> int:
     with tempfile.TemporaryDirectory(prefix="runner-wizard-growth-") as name:
         folder = Path(name)
         paths = {n: _write(folder, f"c{n}.toml", generate_config(n)) for n in (base, small, large)}
-        commands = {
+        commands: dict[str, Callable[[Path], list[str]]] = {
             "audit --format json": lambda p: ["audit", "--format", "json", str(p)],
             "harden --dry-run --fix all": lambda p: ["harden", "--dry-run", "--fix", "all", str(p)],
         }
@@ -483,17 +499,21 @@ def check_growth(repeat: int, small: int = 1000, large: int = 4000) -> int:
                 f"medians {median[small]:.2f} s, {median[large]:.2f} s)"
             )
         failed |= _check_file_growth(folder, repeat)
+        failed |= _check_file_growth(folder, repeat, distinct=True)
     if failed:
         print(f"benchmark: per-runner cost grew more than {GROWTH_LIMIT}x", file=sys.stderr)
     return 1 if failed else 0
 
 
-def _check_file_growth(folder: Path, repeat: int, small: int = 100, large: int = 1000) -> bool:
+def _check_file_growth(
+    folder: Path, repeat: int, small: int = 100, large: int = 1000, *, distinct: bool = False
+) -> bool:
     """Whether one file of a folder of ``large`` one-runner files costs more than
-    GROWTH_LIMIT times one of ``small`` (a folder audit that grows worse than linearly)."""
+    GROWTH_LIMIT times one of ``small`` (a folder audit that grows worse than linearly);
+    ``distinct``: files that share no settings, so no work is shared between them."""
     runs = {}
     for count in (small, large):
-        fleet = write_file_fleet(folder, count)
+        fleet = write_file_fleet(folder, count, distinct=distinct)
         runs[count] = _in_process(["audit", "--format", "json", "--no-policy", str(fleet)])
     runs[small]()  # imports and first-call caches, outside the timing
     samples: dict[int, list[float]] = {n: [] for n in runs}
@@ -507,8 +527,9 @@ def _check_file_growth(folder: Path, repeat: int, small: int = 100, large: int =
     per_large = statistics.median(samples[large]) / large
     growth = per_large / per_small if per_small > 0 else float("inf")
     verdict = "ok" if growth <= GROWTH_LIMIT else "WORSE THAN LINEAR"
+    label = "audit FOLDER (distinct files)" if distinct else "audit FOLDER (one-runner files)"
     print(
-        f"{'audit FOLDER (one-runner files)':>28}: {per_small * 1000:.3f} ms/file at {small}, "
+        f"{label:>28}: {per_small * 1000:.3f} ms/file at {small}, "
         f"{per_large * 1000:.3f} at {large}: x{growth:.2f} ({verdict})"
     )
     return growth > GROWTH_LIMIT
