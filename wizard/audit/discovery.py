@@ -83,21 +83,39 @@ def discover_all(
 
 
 def _walk(root: str, include: Sequence[str], exclude: Sequence[str]) -> Iterator[str]:
-    for folder, subfolders, files in os.walk(root, followlinks=False):
-        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
-        for file_name in sorted(files):
-            if not file_name.casefold().endswith(CANDIDATE_SUFFIXES):
+    """Each folder's own files in name order, then its folders, depth first (the order
+    ``os.walk`` gives); one directory listing per folder tells files, folders and links
+    apart without asking the file system again for each name."""
+    pending = [root]
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError:
+            continue  # unreadable or gone: as os.walk passes it by
+        subfolders = []
+        for entry in entries:
+            try:
+                if entry.is_symlink():
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    if not entry.name.startswith("."):
+                        subfolders.append(entry.path)
+                    continue
+            except OSError:
                 continue
-            path = os.path.join(folder, file_name)
-            relative = PurePosixPath(Path(os.path.relpath(path, root)).as_posix())
-            if include and not any(matches(relative, pattern) for pattern in include):
+            if not entry.name.casefold().endswith(CANDIDATE_SUFFIXES):
                 continue
-            if any(matches(relative, pattern) for pattern in exclude):
-                continue
-            if os.path.islink(path):
-                continue
-            if is_runner_file(path):
-                yield path
+            if include or exclude:
+                relative = PurePosixPath(Path(os.path.relpath(entry.path, root)).as_posix())
+                if include and not any(matches(relative, pattern) for pattern in include):
+                    continue
+                if any(matches(relative, pattern) for pattern in exclude):
+                    continue
+            if is_runner_file(entry.path):
+                yield entry.path
+        pending.extend(reversed(subfolders))
 
 
 def matches(relative: PurePosixPath, pattern: str) -> bool:
@@ -162,9 +180,12 @@ def is_runner_file(path: str) -> bool:
         return True
     try:
         # A FIFO or device named like a config would block or never end: not a config.
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
             return False
-        head = os.read(descriptor, SNIFF_BYTES)
+        # No bigger a request than the file: a 256 KiB buffer for a small file is most
+        # of the cost of looking at it.
+        head = os.read(descriptor, min(SNIFF_BYTES, max(info.st_size, 4096)))
     except OSError:
         return True
     finally:

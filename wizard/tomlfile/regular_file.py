@@ -19,6 +19,8 @@ from pathlib import Path
 from wizard.base.errors import ConfigError
 
 _CHUNK = 1 << 16
+_SMALL_CHUNK = 1 << 12
+"""What is asked for once the file has given what its status said (it may have grown)."""
 
 
 def _kind(mode: int) -> str:
@@ -69,7 +71,10 @@ def read_regular_file_with_stat(
         chunks: list[bytes] = []
         total = 0
         while True:
-            chunk = os.read(descriptor, min(_CHUNK, cap + 1 - total))
+            # Ask for what the status says is left (and one byte more, to see the end):
+            # a 64 KiB request for a 600-byte file cost more than reading it.
+            left = info.st_size + 1 - total if total <= info.st_size else _SMALL_CHUNK
+            chunk = os.read(descriptor, min(_CHUNK, cap + 1 - total, max(left, 1)))
             if not chunk:
                 break
             chunks.append(chunk)
