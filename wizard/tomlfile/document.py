@@ -109,33 +109,31 @@ class ConfigDocument:
         return found[slot]
 
     def _line_of(self, table: TablePath, key: str | None) -> int | None:
-        index = self._cache.get("index") or self._lines
+        index = self._lines
         folded = fold(table)
         if key is not None:
-            statement = index.exact_keys.get((folded, key)) or index.keys.get(
-                (folded, key.casefold())
-            )
-            if statement is not None:
-                return statement.line
+            line = index.exact_keys.get((folded, key)) or index.keys.get((folded, key.casefold()))
+            if line is not None:
+                return line
             as_table = (*folded, key.casefold())
-            header = (
+            line = (
                 index.headers.get(as_table)
                 or index.headers.get((*as_table, 0))
                 or index.dotted_first.get(as_table)
                 or index.first_under.get(as_table)
             )
-            if header is not None:
-                return header.line
+            if line is not None:
+                return line
         for depth in range(len(folded), 0, -1):
             prefix = folded[:depth]
-            header = index.headers.get(prefix)
-            if header is not None:
-                return header.line
+            line = index.headers.get(prefix)
+            if line is not None:
+                return line
             owner = (
                 index.keys.get((prefix[:-1], prefix[-1])) if isinstance(prefix[-1], str) else None
             )
             if owner is not None:
-                return owner.line
+                return owner
         return None
 
     def masked_text(self) -> str:
@@ -240,7 +238,9 @@ class ConfigDocument:
     def _lines(self) -> LineIndex:
         lines = self._cache.get("lines")
         if lines is None:
-            lines = self._cache["lines"] = LineIndex(self.layout)
+            layout = self.__dict__.get("layout")  # scanned already: no need to read it again
+            lines = LineIndex.of_layout(layout) if layout else LineIndex.of_text(self.text)
+            self._cache["lines"] = lines
         assert isinstance(lines, LineIndex)
         return lines
 

@@ -7,8 +7,10 @@ without scanning the file again (which would make many edits quadratic).
 
 from __future__ import annotations
 
+from typing import Any
+
 from wizard.base.model import TablePath
-from wizard.tomlfile.layout import Layout, Statement
+from wizard.tomlfile.layout import Layout, Statement, quick_statements, scan
 
 
 class Index:
@@ -66,30 +68,53 @@ class LineIndex:
 
     __slots__ = ("dotted_first", "exact_keys", "first_under", "headers", "keys")
 
-    def __init__(self, layout: Layout) -> None:
-        self.keys: dict[tuple[TablePath, str], Statement] = {}
-        self.exact_keys: dict[tuple[TablePath, str], Statement] = {}
-        self.headers: dict[TablePath, Statement] = {}
-        self.dotted_first: dict[TablePath, Statement] = {}
-        self.first_under: dict[TablePath, Statement] = {}
+    def __init__(self) -> None:
+        self.keys: dict[tuple[TablePath, str], int] = {}
+        self.exact_keys: dict[tuple[TablePath, str], int] = {}
+        self.headers: dict[TablePath, int] = {}
+        self.dotted_first: dict[TablePath, int] = {}
+        self.first_under: dict[TablePath, int] = {}
+
+    @classmethod
+    def of_text(cls, text: str) -> LineIndex:
+        """The lines of ``text`` (accepted by ``tomllib``): read from line starts where the
+        text allows it (:func:`~wizard.tomlfile.layout.quick_statements`), else scanned."""
+        quick = quick_statements(text)
+        if quick is None:
+            return cls.of_layout(scan(text))
+        index = cls()
+        for kind, name, path, line in quick:
+            if kind == "key":
+                index.keys.setdefault((path, name.casefold()), line)
+                index.exact_keys.setdefault((path, name), line)
+            else:
+                index._header(path, line)
+        return index
+
+    @classmethod
+    def of_layout(cls, layout: Layout) -> LineIndex:
+        index = cls()
         for statement in layout.statements:
-            path = statement.path
+            path, line = statement.path, statement.line
             if statement.kind == "key":
                 names = statement.keys
-                if len(names) == 1:
-                    name = names[0]
-                    self.keys.setdefault((path, name.casefold()), statement)
-                    self.exact_keys.setdefault((path, name), statement)
-                    continue
                 full = (*path, *(k.casefold() for k in names))
-                self.keys.setdefault((full[:-1], str(full[-1])), statement)
-                self.exact_keys.setdefault((full[:-1], names[-1]), statement)
+                index.keys.setdefault((full[:-1], str(full[-1])), line)
+                index.exact_keys.setdefault((full[:-1], names[-1]), line)
                 for depth in range(1, len(names)):
-                    self.dotted_first.setdefault(full[: len(path) + depth], statement)
+                    index.dotted_first.setdefault(full[: len(path) + depth], line)
             else:
-                self.headers[path] = statement
-                for depth in range(1, len(path)):
-                    self.first_under.setdefault(path[:depth], statement)
+                index._header(path, line)
+        return index
+
+    def _header(self, path: TablePath, line: int) -> None:
+        self.headers[path] = line
+        for depth in range(1, len(path)):
+            self.first_under.setdefault(path[:depth], line)
+
+    def as_tuple(self) -> tuple[dict[Any, int], ...]:
+        """Everything it knows, for comparing two ways of building it."""
+        return (self.keys, self.exact_keys, self.headers, self.dotted_first, self.first_under)
 
 
 def _is_prefix(prefix: TablePath, path: TablePath) -> bool:

@@ -388,6 +388,64 @@ def scan(text: str, *, quick: bool = True) -> Layout:
     return Layout(text, statements, detect_newline(text), line_starts)
 
 
+_STATEMENT_START = re.compile(
+    r"^[ \t]*(?:(\[)(\[)?[ \t]*([A-Za-z0-9_-]+(?:[ \t]*\.[ \t]*[A-Za-z0-9_-]+)*)[ \t]*\]"
+    r"(?(2)\])[ \t]*(?:#[^\n]*)?\r?$|(\[)|([A-Za-z0-9_-]+)[ \t]*(=|\.)?)",
+    re.MULTILINE,
+)
+"""A line that starts a header (group 3: its names), that starts with ``[`` otherwise
+(group 4), or that starts with a bare word (group 5; group 6 says ``=`` or ``.``)."""
+
+_QUOTED_KEY_LINE = re.compile(
+    r"^[ \t]*(?:\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*')[ \t]*[.=]", re.MULTILINE
+)
+"""A line that starts with a quoted key (an array's string items never have ``=`` or
+``.`` right after the closing quote)."""
+
+_VALUE_LIKE = re.compile(r"[+-]?[0-9]|(?:true|false|inf|nan)$")
+"""A name in brackets that could be a value: ``[1]`` inside a multi-line array is an
+array, not a header."""
+
+
+def quick_statements(text: str) -> list[tuple[str, str, Path, int]] | None:
+    """Headers and keys of ``text`` (accepted by ``tomllib``) with their lines, read by
+    looking only at line starts: ``(kind, name, path, line)``, the key's own name for a
+    key and the last header name for a header. ``None`` when the text has what only
+    :func:`scan` reads right: multi-line strings, quoted or dotted keys, a line
+    inside an array that starts with ``[``.
+
+    In such a text a line that starts with a bare word and ``=`` is a key (an array's
+    items are values, and no value is a bare word followed by ``=``), and a line that
+    starts with ``[`` is a header; what a multi-line array holds otherwise starts
+    with a quote, a digit, a brace, ``]`` or ``#``. The tests hold it to :func:`scan`.
+    """
+    if '"""' in text or "'''" in text or _QUOTED_KEY_LINE.search(text):
+        return None
+    found: list[tuple[str, str, Path, int]] = []
+    resolver = _PathResolver()
+    current: Path = ()
+    line = 1
+    counted = 0
+    for match in _STATEMENT_START.finditer(text):
+        if match[4] is not None:
+            return None  # "[" that is not a simple header: an array's item, or a quoted name
+        line += text.count("\n", counted, match.start())
+        counted = match.start()
+        names = match[3]
+        if names is not None:
+            keys = tuple(part.strip(" \t") for part in names.split("."))
+            if any(_VALUE_LIKE.match(part) for part in keys):
+                return None
+            is_array = match[2] is not None
+            current = resolver.open(keys, array=is_array)
+            found.append(("array-table" if is_array else "table", keys[-1], current, line))
+        elif match[6] == "=":
+            found.append(("key", match[5], current, line))
+        elif match[6] == ".":
+            return None  # a dotted key, or a number such as 1.5 on an array's line
+    return found
+
+
 class _PathResolver:
     """Turns header names into concrete paths, numbering array-of-tables entries."""
 
