@@ -163,9 +163,7 @@ async def test_a_notification_naming_a_lost_runner_is_text(hostile_file: Path) -
         notes = list(app._notifications)
         assert notes, "the wizard says why it went back"
         assert all(not note.markup for note in notes), "a notification is never markup"
-        toasts = "\n".join(
-            _visual_text(toast, toast.render()) for toast in app.screen.query(Toast)
-        )
+        toasts = "\n".join(_visual_text(toast, toast.render()) for toast in app.screen.query(Toast))
         assert CLICK in toasts
         assert LOUD in toasts
         assert SECRET_BODY not in toasts

@@ -53,7 +53,7 @@ from wizard.tui.ports import (
     plan_real_host,
     server_readers,
 )
-from wizard.tui.safe_widgets import Part, Parts, notify, plain
+from wizard.tui.safe_widgets import Part, Parts, notify_plain, plain
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.screens.done import DoneScreen
 from wizard.tui.screens.review import ReviewScreen
@@ -676,7 +676,7 @@ class WizardApp(App[int]):
     async def _pick_runner_again(self, message: Safe) -> None:
         """The runner the answers were for moved: back to the picker, saying why."""
         await self.go(RUNNER)
-        notify(self, message, severity="warning")
+        notify_plain(self, message, severity="warning")
 
     def _show_done(self, result: SaveView | None, files: HostFilesOutcome | None = None) -> None:
         """What was written, in the core's words: on the Done screen and for the closing line."""

@@ -76,7 +76,7 @@ def input_text(text: Safe) -> str:
     return _screen(text)
 
 
-def notify(app: App[Any], message: Safe, *, severity: SeverityLevel = "information") -> None:
+def notify_plain(app: App[Any], message: Safe, *, severity: SeverityLevel = "information") -> None:
     """A notification whose text is shown as written: Textual reads markup in a
     notification unless told not to."""
     app.notify(_screen(message), severity=severity, markup=False)
