@@ -123,12 +123,12 @@ def _constants(tree: ast.Module) -> set[str]:
     """Module-level names bound to one string literal."""
     names: set[str] = set()
     for node in tree.body:
+        value: ast.expr | None = None
+        targets: list[ast.expr] = []
         if isinstance(node, ast.Assign):
             value, targets = node.value, node.targets
         elif isinstance(node, ast.AnnAssign):
             value, targets = node.value, [node.target]
-        else:
-            continue
         if isinstance(value, ast.Constant) and isinstance(value.value, str):
             names |= {t.id for t in targets if isinstance(t, ast.Name)}
     return names
