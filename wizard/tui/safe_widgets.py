@@ -51,23 +51,33 @@ def plain(text: Safe, style: str = "") -> Text:
     return Text(_screen(text), style=style)
 
 
-def styled(parts: Iterable[Part], *, no_wrap: bool = False, ellipsis: bool = False) -> Text:
-    """Runs of safe text, each in its own style, as one text (never markup).
+def styled(
+    parts: Iterable[Part], *, style: str = "", no_wrap: bool = False, ellipsis: bool = False
+) -> Text:
+    """Runs of safe text, each in its own style over the whole text's ``style``, as one
+    text (never markup).
 
     ``no_wrap`` and ``ellipsis``: long lines run off the edge (a diff) rather than wrap.
     """
-    text = Text(no_wrap=no_wrap or None, overflow="ellipsis" if ellipsis else None)
+    text = Text(style=style, no_wrap=no_wrap or None, overflow="ellipsis" if ellipsis else None)
     for part in parts:
         text.append(_screen(part.text), style=part.style)
     return text
 
 
 def grid(rows: Iterable[Sequence[Parts]], *columns: Column, padding: int = 1) -> Table:
-    """A borderless table whose every cell is safe text (a checklist, the answers)."""
+    """A borderless table whose every cell is safe text (a checklist, the answers); a cell
+    of one run wears its style across the cell's width."""
     table = Table.grid(*columns, padding=(0, padding))
     for row in rows:
-        table.add_row(*(styled(cell) for cell in row))
+        table.add_row(*(_cell(cell) for cell in row))
     return table
+
+
+def _cell(parts: Parts) -> Text:
+    if len(parts) == 1:
+        return plain(parts[0].text, parts[0].style)
+    return styled(parts)
 
 
 def input_text(text: Safe) -> str:

@@ -295,9 +295,9 @@ class ReviewScreen(WizardScreen):
         else:
             checklist.update(host_rows_table(host.rows))
             names.update(plain(shown(", ".join(host.files)), "dim"))
-        total = [Part(ours("Findings, now → after saving:  "), "bold")]
+        total = [Part(ours("Findings, now → after saving:  "))]
         total += findings_line_parts(preview.findings_before, preview.findings_after)
-        self.query_one("#findings-total", Static).update(styled(total))
+        self.query_one("#findings-total", Static).update(styled(total, style="bold"))
         self._render_changes(preview)
         summary: Parts = []
         facts = self.facts

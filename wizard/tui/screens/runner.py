@@ -37,7 +37,7 @@ def runner_label(runner: RunnerView) -> Text:
     name can be told apart; each masked here again: the session masks them, but a
     password in a URL must not reach the screen even if one value slips through."""
     parts = [
-        Part(render("#{number} ", number=runner.index + 1), "dim"),
+        Part(render("#{number} ", number=runner.index + 1)),
         Part(one_line(shown(runner.name or "(unnamed)")), "bold"),
         Part(render("  {executor}", executor=runner.executor or "no executor"), "cyan"),
         Part(render("  {url}", url=runner.url or "no url")),
@@ -45,7 +45,7 @@ def runner_label(runner: RunnerView) -> Text:
     ]
     if runner.runner_id is not None:
         parts.append(Part(render("  id {id}", id=runner.runner_id), "dim"))
-    return styled(one_line_parts(parts))
+    return styled(one_line_parts(parts), style="dim")
 
 
 def one_line_parts(parts: Parts) -> Parts:

@@ -66,12 +66,12 @@ def facts_line(facts: FileFacts) -> Text:
         return plain(ours("This file does not exist yet: the wizard will create it."), "yellow")
     count = len(facts.runners)
     found = render("Found {count} runner{s}", count=count, s="s" if count != 1 else "")
-    parts = [Part(found, "green")]
+    parts = [Part(found)]
     if facts.runners:
         names = ", ".join(runner_label(r.name, r.index) for r in facts.runners[:4])
         more = f" and {count - 4} more" if count > 4 else ""
         parts.append(Part(render(": {names}{more}", names=names, more=more)))
-    return styled(parts)
+    return styled(parts, style="green")
 
 
 class StartScreen(WizardScreen):

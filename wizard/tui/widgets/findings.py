@@ -19,8 +19,8 @@ class FindingsCount(Static):
         super().__init__(plain(ours("Findings: counting…"), "dim"), id="findings-count")
 
     def show(self, before: Sequence[Finding], after: Sequence[Finding]) -> None:
-        heading = Part(ours("Findings, now → with your answers:  "), "bold")
-        self.update(styled([heading, *findings_line_parts(before, after)]))
+        heading = Part(ours("Findings, now → with your answers:  "))
+        self.update(styled([heading, *findings_line_parts(before, after)], style="bold"))
 
     def show_problem(self, message: Safe) -> None:
         self.update(plain(compose("Findings: {message}", message=message), "red"))
