@@ -23,7 +23,7 @@ from wizard.answers.steps import STEPS
 from wizard.base.errors import WizardError
 from wizard.base.masking import outward
 from wizard.base.model import RunnerIdentity
-from wizard.base.safe_text import Safe, compose, joined, ours, render, shown
+from wizard.base.safe_text import Safe, compose, joined, one_line, ours, render, shown
 from wizard.runner.settings import runner_label
 from wizard.session.checklist_rows import (
     ARTIFACTS_FOLDER,
@@ -441,7 +441,7 @@ class WizardApp(App[int]):
             session = self.open_session(path)
             facts = FileFacts(display, session.exists, tuple(session.runners()))
         except WizardError as error:
-            problem = FileFacts(display, False, (), outward(str(error)))
+            problem = FileFacts(display, False, (), one_line(shown(str(error))))
             self.call_from_thread(self._file_read, path, None, problem)
             return
         self.call_from_thread(self._file_read, path, session, facts)

@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label, Static
 
 from wizard.answers.wording import start_title
-from wizard.base.safe_text import Safe, ours, render, shown
+from wizard.base.safe_text import Safe, ours, render
 from wizard.runner.settings import runner_label
 from wizard.tui.messages import QuitWithoutSaving
 from wizard.tui.safe_widgets import Part, Parts, plain, styled
@@ -61,7 +61,7 @@ def mode_options(facts: FileFacts) -> list[tuple[Mode, Safe]]:
 
 def facts_line(facts: FileFacts) -> Text:
     if facts.problem:
-        return plain(shown(facts.problem), "bold red")
+        return plain(facts.problem, "bold red")
     if not facts.exists:
         return plain(ours("This file does not exist yet: the wizard will create it."), "yellow")
     count = len(facts.runners)
