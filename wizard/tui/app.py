@@ -21,7 +21,6 @@ from textual.widgets import Static
 from wizard.answers.model import Answers, PrivilegedNeed
 from wizard.answers.steps import STEPS
 from wizard.base.errors import WizardError
-from wizard.base.masking import outward
 from wizard.base.model import RunnerIdentity
 from wizard.base.safe_text import Safe, compose, joined, one_line, ours, render, shown
 from wizard.runner.settings import runner_label
@@ -78,7 +77,7 @@ EXIT_INTERRUPTED = 130
 # The config saved but the hardening files not: the core's outcome says 2
 # (wizard.session.outcome.EXIT_NOT_WRITTEN), and the Done screen takes its exit code from it.
 
-NOTHING_WRITTEN = "No changes were written."
+NOTHING_WRITTEN = ours("No changes were written.")
 
 STEP_IDS = frozenset(s.id for s in STEPS)
 
@@ -142,8 +141,8 @@ class WizardApp(App[int]):
         self.position = START
         self.latest_preview: PreviewView | None = None
         self.saved: SaveView | None = None
-        self.outcome = NOTHING_WRITTEN
-        """What the command prints once the app has closed."""
+        self.outcome: Safe = NOTHING_WRITTEN
+        """What the command prints once the app has closed (masked, one line per part)."""
         self._preview_generation = 0
         self.ticked: set[str] = set()
         """Offered fixes (by :func:`wizard.answers.impact.fix_id`) ticked on the review."""
@@ -684,7 +683,7 @@ class WizardApp(App[int]):
         self.done = True
         outcome: Parts = []
         audit: Parts = []
-        closing: list[str] = []
+        closing: list[Safe] = []
         if result is None:
             from wizard.session.outcome import not_saved  # the core words what was not written
 
@@ -699,15 +698,15 @@ class WizardApp(App[int]):
             if audit:
                 audit.append(Part(ours("\n")))
             audit += finding_parts(finding)
-        closing.append(outward(said[0]))
+        closing.append(one_line(said[0]))
         if files is not None:
             config, saved = result.path, result.written
             lines = [shown(line) for line in files.lines(config, config_saved=saved)]
             style = "bold red" if files.problem else "green"
             outcome.append(Part(compose("\n\n{lines}", lines=joined(lines)), style))
-            closing.append(outward(files.summary(config, config_saved=saved)))
+            closing.append(one_line(shown(files.summary(config, config_saved=saved))))
             self.done_code = max(self.done_code, files.exit_code)
-        self.outcome = "; ".join(closing)
+        self.outcome = joined(closing, "; ")
         self.position = "done"
         wrote = result.written or (files is not None and bool(files.written))
         self.switch_screen(
