@@ -3,8 +3,8 @@ written, never acted on, and a secret in them is never on screen.
 
 Textual reads markup in a plain string handed to a widget: ``[bold red]`` would restyle
 the rest of the line and ``[@click=app.quit]`` would make the text a button that quits
-the wizard. A runner name, an image, a volume, a key and the file's own name each carry
-both kinds of markup and a token-shaped value here; every widget's rendered text is read
+the wizard. A runner name, an image, a volume, a key, the file's own name and a preset's
+answers carry markup and a token-shaped value here; every widget's rendered text is read
 (scrolled away or not) on every screen from the first to Done.
 """
 
@@ -30,6 +30,9 @@ from tests.tui_support import (
     save_confirming_risks,
     settle,
 )
+from wizard.answers.model import Answers
+from wizard.base.model import Executor, Trust
+from wizard.session.presets import Preset
 from wizard.tui.app import EXIT_SAVED, WizardApp, build_app
 
 CLICK = "[@click=app.quit]x[/]"
@@ -177,3 +180,37 @@ async def test_a_notification_naming_a_lost_runner_is_text(hostile_file: Path) -
         assert LOUD in toasts
         assert SECRET_BODY not in toasts
         assert app.is_running
+
+
+async def test_markup_in_a_presets_answers_is_shown_as_written(hostile_file: Path) -> None:
+    """A preset's answers (shown on the steps, locked, and on the review) are values too."""
+    image = f"registry.example.com/preset{CLICK}:2 {LOUD}"
+    allowed = (f"registry.example.com/{LOUD}/*", f"{SECRET}.example.com/*")
+    preset = Preset(
+        name="hostile",
+        description=f"{CLICK} {LOUD}",
+        trust=Trust.MULTI_PROJECT,
+        answers=Answers(
+            trust=Trust.MULTI_PROJECT,
+            executor=Executor.DOCKER,
+            default_image=image,
+            allowed_images=allowed,
+        ),
+        locked=frozenset({"default_image", "allowed_images"}),
+    )
+    app = build_app(Path(hostile_file.name), preset=preset)
+    seen: list[str] = []
+    shown_on_steps = ""
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "enter")
+        while position(app) != "review":
+            assert_no_secret(app, seen)
+            shown_on_steps += rendered_text(app)
+            await next_until(app, pilot, app.state.following(position(app)))
+        assert_no_secret(app, seen)
+        review = rendered_text(app)
+        await press(app, pilot, "q", "q")
+    assert image in shown_on_steps, "the locked image, on its step"
+    assert image in review, "the image, in the answers"
+    assert f"registry.example.com/{LOUD}/*" in review, "the allowed images, in the answers"
