@@ -13,7 +13,9 @@ raw ``str``) and returns text Textual never parses. This test walks every module
   (``finding_line``, ``runner_label`` …): it can only hand on what a renderer made.
 
 Nowhere but the renderer may build a ``Text``, a ``Content`` or a ``Table`` (their
-classes are imported only for annotations) or call ``notify`` itself.
+classes are imported only for annotations) or call ``notify`` itself. And ``ours``, which
+passes its text as it is, never gets an f-string with holes or ``str(…)``: a sentence
+with a value in it is a ``render`` template, each hole masked.
 """
 
 from __future__ import annotations
@@ -260,10 +262,22 @@ def offences(module: str, tree: ast.Module, checker: Checker) -> list[Offence]:
             continue
         if sink in RENDERER_ONLY_CALLS:
             found.append(Offence(module, node.lineno, sink, "(only the renderer may)"))
+        elif sink == "ours" and node.args and _holds_a_value(node.args[0]):
+            # ``ours`` passes its text unmasked: a sentence with a value is ``render``'s.
+            found.append(Offence(module, node.lineno, sink, ast.unparse(node.args[0])))
         elif sink in TEXT_WIDGETS | INPUTS | TEXT_METHODS:
             for argument in _sink_arguments(node, sink):
                 check(node, sink, argument)
     return found
+
+
+def _holds_a_value(node: ast.expr) -> bool:
+    """An f-string with a hole, ``str(…)``, ``format`` or ``%``: text made from a value."""
+    if isinstance(node, ast.JoinedStr):
+        return any(isinstance(part, ast.FormattedValue) for part in node.values)
+    if isinstance(node, ast.Call):
+        return _callee(node) in {"str", "format", "join", "repr"}
+    return isinstance(node, ast.BinOp)
 
 
 def tui_trees() -> dict[str, ast.Module]:
@@ -356,6 +370,9 @@ class Screen:
         yield Static(plain(name) if name else "none")
         yield Static("[b]ours[/b]")
 
+    def sentence(self, name):
+        return [ours(f"runner {name}"), ours(str(name)), ours("ours"), ours(self.step.intro)]
+
     def later(self, name, button):
         self.query_one(Static).update(name)
         self.notify(name)
@@ -376,6 +393,8 @@ class Screen:
         ("update", "name"),
         ("notify", "(only the renderer may)"),
         (".label =", "name"),
+        ("ours", "f'runner {name}'"),
+        ("ours", "str(name)"),
     ],
 )
 def test_the_walk_finds_a_raw_text_in_every_kind_of_sink(sink: str, argument: str) -> None:
@@ -392,5 +411,7 @@ def test_the_walk_passes_literals_constants_and_renderer_calls() -> None:
         "TITLE",
         "plain(name) if name else 'none'",
         "'[b]ours[/b]'",
+        "'ours'",
+        "self.step.intro",
     )
     assert not found & set(passed), found & set(passed)

@@ -412,7 +412,7 @@ class ReviewScreen(WizardScreen):
                 else:
                     self.query_one("#save", Button).focus()
 
-            lines = [*change_report(risky), ours(""), ours(f"{declined_note(safe)}.")]
+            lines = [*change_report(risky), ours(""), render("{note}.", note=declined_note(safe))]
             question = ConfirmSaveScreen(ours(save_confirmation(len(risky))), lines)
             self.app.push_screen(question, answered)
             return
