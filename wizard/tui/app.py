@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -22,8 +21,8 @@ from textual.widgets import Static
 from wizard.answers.model import Answers, PrivilegedNeed
 from wizard.answers.steps import STEPS
 from wizard.base.errors import WizardError
-from wizard.base.masking import outward
 from wizard.base.model import RunnerIdentity
+from wizard.base.safe_text import Safe, compose, joined, one_line, ours, render, shown
 from wizard.runner.settings import runner_label
 from wizard.session.checklist_rows import (
     ARTIFACTS_FOLDER,
@@ -33,7 +32,7 @@ from wizard.session.checklist_rows import (
 from wizard.tui.formatting import (
     answer_rows,
     display_path,
-    finding_line,
+    finding_parts,
     findings_summary,
 )
 from wizard.tui.messages import GoBack, GoNext, QuitWithoutSaving
@@ -53,6 +52,7 @@ from wizard.tui.ports import (
     plan_real_host,
     server_readers,
 )
+from wizard.tui.safe_widgets import Part, Parts, notify_plain, plain
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.screens.done import DoneScreen
 from wizard.tui.screens.review import ReviewScreen
@@ -77,12 +77,12 @@ EXIT_INTERRUPTED = 130
 # The config saved but the hardening files not: the core's outcome says 2
 # (wizard.session.outcome.EXIT_NOT_WRITTEN), and the Done screen takes its exit code from it.
 
-NOTHING_WRITTEN = "No changes were written."
+NOTHING_WRITTEN = ours("No changes were written.")
 
 STEP_IDS = frozenset(s.id for s in STEPS)
 
-SIDEBAR_LABELS = {START: "File", RUNNER: "Runner", REVIEW: "Review"} | {
-    s.id: s.title for s in STEPS
+SIDEBAR_LABELS = {START: ours("File"), RUNNER: ours("Runner"), REVIEW: ours("Review")} | {
+    s.id: ours(s.title) for s in STEPS
 }
 
 
@@ -141,8 +141,8 @@ class WizardApp(App[int]):
         self.position = START
         self.latest_preview: PreviewView | None = None
         self.saved: SaveView | None = None
-        self.outcome = NOTHING_WRITTEN
-        """What the command prints once the app has closed."""
+        self.outcome: Safe = NOTHING_WRITTEN
+        """What the command prints once the app has closed (masked, one line per part)."""
         self._preview_generation = 0
         self.ticked: set[str] = set()
         """Offered fixes (by :func:`wizard.answers.impact.fix_id`) ticked on the review."""
@@ -249,14 +249,17 @@ class WizardApp(App[int]):
         folder = message.artifacts_folder
         if folder is not None and self.latest_host is None:
             screen.show_save_problem(
-                "the hardening files could not be worked out; untick the box to save "
-                "the config alone"
+                ours(
+                    "the hardening files could not be worked out; untick the box to save "
+                    "the config alone"
+                )
             )
             return
         if folder is not None and self.latest_host and self.latest_host.files_problem:
             screen.show_save_problem(
-                outward(
-                    f"{self.latest_host.files_problem}; untick the box to save the config alone"
+                render(
+                    "{problem}; untick the box to save the config alone",
+                    problem=self.latest_host.files_problem,
                 )
             )
             return
@@ -315,18 +318,21 @@ class WizardApp(App[int]):
             return "(looking for the runner's config…)"
         return display_path(self.state.path)
 
-    def _title_bar(self) -> str:
-        parts = ["runner-wizard", self._shown_path()]
+    def _title_bar(self) -> Safe:
+        parts = [ours("runner-wizard"), render("{path}", path=self._shown_path())]
         if self.state.mode == "harden" and self.state.runner_index is not None and self.facts:
             targets = (self.state.runner_index, *self.state.also)
             names = [
-                runner_label(r.name, r.index) for r in self.facts.runners if r.index in targets
+                render("{name}", name=runner_label(r.name, r.index))
+                for r in self.facts.runners
+                if r.index in targets
             ]
             if names:
-                parts.append(f"runner{'s' if len(names) > 1 else ''} {', '.join(names)}")
+                noun = ours("runners" if len(names) > 1 else "runner")
+                parts.append(compose("{noun} {names}", noun=noun, names=joined(names, ", ")))
         elif self.state.identity is not None and self.state.identity.name:
-            parts.append(f"new runner {self.state.identity.name}")
-        return outward("  ·  ".join(parts))
+            parts.append(render("new runner {name}", name=self.state.identity.name))
+        return joined(parts, "  ·  ")
 
     def _sidebar(self) -> list[SidebarEntry]:
         applicable = {s.id for s in self.state.applicable_steps()}
@@ -372,7 +378,7 @@ class WizardApp(App[int]):
                 sidebar=sidebar,
                 title_bar=title_bar,
                 answers=answer_rows(self.state),
-                file_name=self._shown_path(),
+                file_name=render("{path}", path=self._shown_path()),
                 artifacts_folder=self._artifacts_folder_text(),
                 write_artifacts=self.artifacts_wanted,
                 server_note=self._server_note(),
@@ -404,14 +410,15 @@ class WizardApp(App[int]):
             "questions": views,
         }
 
-    def _server_note(self) -> str | None:
+    def _server_note(self) -> Safe | None:
         """What GitLab says about protecting the chosen runner, worded by the core."""
         index = self.state.runner_index
         status = self.server_status.get(index) if index is not None else None
         if status is None:
             return None
         privileged = self.state.effective().privileged == PrivilegedNeed.PRIVILEGED
-        return status.review_line(privileged=privileged)
+        line = status.review_line(privileged=privileged)
+        return None if line is None else shown(line)
 
     def _artifacts_folder_text(self) -> str:
         """The folder the user typed, else ``runner-hardening`` next to the config."""
@@ -433,7 +440,7 @@ class WizardApp(App[int]):
             session = self.open_session(path)
             facts = FileFacts(display, session.exists, tuple(session.runners()))
         except WizardError as error:
-            problem = FileFacts(display, False, (), outward(str(error)))
+            problem = FileFacts(display, False, (), one_line(shown(str(error))))
             self.call_from_thread(self._file_read, path, None, problem)
             return
         self.call_from_thread(self._file_read, path, session, facts)
@@ -449,7 +456,7 @@ class WizardApp(App[int]):
         screen = self.screen
         if isinstance(screen, StartScreen):
             screen.show_facts(facts)
-            screen.query_one("#title-bar", Static).update(Text(self._title_bar()))
+            screen.query_one("#title-bar", Static).update(plain(self._title_bar()))
         self.server_status = {}
         if session is not None and session.exists and facts.runners:
             self._ask_server(path)
@@ -494,7 +501,9 @@ class WizardApp(App[int]):
             )
 
         question = ConfirmGitLabScreen(
-            consent.question, list(consent.lines), offers_ca=consent.ca_file is not None
+            shown(consent.question),
+            [shown(line) for line in consent.lines],
+            offers_ca=consent.ca_file is not None,
         )
         self.push_screen(question, answered)
 
@@ -541,7 +550,7 @@ class WizardApp(App[int]):
                 ticked=ticked,
             )
         except Exception as error:
-            self.call_from_thread(self._preview_failed, generation, outward(str(error)))
+            self.call_from_thread(self._preview_failed, generation, str(error))
             return
         host: HostChecklist | None = None
         # Kept answers are what the file says: the checklist and the problems speak of
@@ -578,13 +587,13 @@ class WizardApp(App[int]):
         elif isinstance(screen, ReviewScreen):
             screen.show_preview(preview, host, ticked=frozenset(self.ticked), facts=facts)
 
-    def _preview_failed(self, generation: int, message: str) -> None:
+    def _preview_failed(self, generation: int, error: str) -> None:
         if generation != self._preview_generation:
             return
         self.latest_preview = None
         screen = self.screen
         if isinstance(screen, StepScreen | ReviewScreen):
-            screen.show_problem(f"could not work out the changes: {message}")
+            screen.show_problem(render("could not work out the changes: {error}", error=error))
 
     @work(thread=True, exclusive=True, group="save")
     def _save(
@@ -612,7 +621,7 @@ class WizardApp(App[int]):
                 result = session.save(preview, backup=True)
         except (WizardError, OSError) as error:
             reread = isinstance(error, WizardError) and error.can_reread
-            self.call_from_thread(self._save_failed, outward(str(error)), reread)
+            self.call_from_thread(self._save_failed, shown(str(error)), reread)
             return
         if result is None:
             result = not_saved(session.path, getattr(preview, "left_out", ()))
@@ -627,11 +636,11 @@ class WizardApp(App[int]):
         )
         if not result.written and files_outcome is not None and files_outcome.problem:
             lines = files_outcome.lines(result.path, config_saved=False)
-            self.call_from_thread(self._save_failed, outward(lines[0]))
+            self.call_from_thread(self._save_failed, shown(lines[0]))
             return
         self.call_from_thread(self._show_done, result, files_outcome)
 
-    def _save_failed(self, message: str, reread: bool = False) -> None:
+    def _save_failed(self, message: Safe, reread: bool = False) -> None:
         screen = self.screen
         if isinstance(screen, ReviewScreen):
             screen.show_save_problem(message, reread=reread)
@@ -647,7 +656,7 @@ class WizardApp(App[int]):
         try:
             result = session.reread(self.state.runner_index, self.state.also)
         except (WizardError, OSError) as error:
-            self.call_from_thread(self._save_failed, outward(str(error)))
+            self.call_from_thread(self._save_failed, shown(str(error)))
             return
         self.call_from_thread(self._reread_done, session, result)
 
@@ -655,59 +664,56 @@ class WizardApp(App[int]):
         self.facts = FileFacts(display_path(session.path), session.exists, tuple(session.runners()))
         if not result.ok:
             self.state.runner_index, self.state.also = None, ()
-            self.call_later(self._pick_runner_again, outward(result.message))
+            self.call_later(self._pick_runner_again, shown(result.message))
             return
         self.state.current = result.current  # kept answers now mean what the file says
         screen = self.screen
         if isinstance(screen, ReviewScreen):
-            screen.show_reread(outward(result.message))
+            screen.show_reread(shown(result.message))
         self._schedule_preview()
 
-    async def _pick_runner_again(self, message: str) -> None:
+    async def _pick_runner_again(self, message: Safe) -> None:
         """The runner the answers were for moved: back to the picker, saying why."""
         await self.go(RUNNER)
-        self.notify(message, severity="warning")
+        notify_plain(self, message, severity="warning")
 
     def _show_done(self, result: SaveView | None, files: HostFilesOutcome | None = None) -> None:
         """What was written, in the core's words: on the Done screen and for the closing line."""
         self.saved = result if result is not None and result.written else None
         self.done = True
-        outcome = Text()
-        audit = Text()
-        closing: list[str] = []
+        outcome: Parts = []
+        audit: Parts = []
+        closing: list[Safe] = []
         if result is None:
             from wizard.session.outcome import not_saved  # the core words what was not written
 
             result = not_saved(Path(self._shown_path()))
-        said = [outward(line) for line in result.lines()]
-        outcome.append(said[0] + "\n", style="green")
-        for line in said[1:]:
-            outcome.append(line + "\n", style="yellow")
+        said = [shown(line) for line in result.lines()]
+        outcome.append(Part(said[0], "green"))
+        outcome += [Part(compose("\n{line}", line=line), "yellow") for line in said[1:]]
         if result.written:
-            outcome.append("Audit of the written file: ")
-            outcome.append_text(findings_summary(result.findings))
-            outcome.append("\n")
-            for finding in result.findings:
-                audit.append_text(finding_line(finding))
-                audit.append("\n")
-        closing.append(said[0])
+            outcome.append(Part(ours("\nAudit of the written file: ")))
+            outcome += findings_summary(result.findings)
+        for finding in result.findings if result.written else ():
+            if audit:
+                audit.append(Part(ours("\n")))
+            audit += finding_parts(finding)
+        closing.append(one_line(said[0]))
         if files is not None:
             config, saved = result.path, result.written
-            lines = [outward(line) for line in files.lines(config, config_saved=saved)]
+            lines = [shown(line) for line in files.lines(config, config_saved=saved)]
             style = "bold red" if files.problem else "green"
-            outcome.append("\n" + "\n".join(lines) + "\n", style=style)
-            closing.append(outward(files.summary(config, config_saved=saved)))
+            outcome.append(Part(compose("\n\n{lines}", lines=joined(lines)), style))
+            closing.append(one_line(shown(files.summary(config, config_saved=saved))))
             self.done_code = max(self.done_code, files.exit_code)
-        outcome.rstrip()
-        audit.rstrip()
-        self.outcome = "; ".join(closing)
+        self.outcome = joined(closing, "; ")
         self.position = "done"
         wrote = result.written or (files is not None and bool(files.written))
         self.switch_screen(
             DoneScreen(
                 sidebar=self._sidebar(),
                 title_bar=self._title_bar(),
-                title="Saved" if wrote else "Done",
+                title=ours("Saved" if wrote else "Done"),
                 outcome=outcome,
                 audit=audit,
             )
@@ -716,7 +722,7 @@ class WizardApp(App[int]):
 
 def write_preset_file(
     folder: Path, name: str, answers: Answers, description: str
-) -> tuple[bool, str]:
+) -> tuple[bool, Safe]:
     """Write ``answers`` as preset ``folder/NAME.toml``; never over an existing file.
 
     Returns whether it was written and the line that says so (or why not).
@@ -728,8 +734,10 @@ def write_preset_file(
         preset = make_preset(name, answers, description=description)
         write_new_file(target, preset_to_toml(preset))
     except WizardError as error:
-        return False, f"{error}; nothing written."
-    return True, (f"Wrote preset {name} to {target.name}. Use it with --preset ./{target.name}.")
+        return False, render("{error}; nothing written.", error=str(error))
+    return True, render(
+        "Wrote preset {name} to {file}. Use it with --preset ./{file}.", name=name, file=target.name
+    )
 
 
 def build_app(

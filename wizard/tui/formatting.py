@@ -10,17 +10,22 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.table import Table
-from rich.text import Text
+from rich.table import Column
 
 from wizard.answers.steps import STEPS
 from wizard.answers.wording import describe_value, finding_place
 from wizard.base.masking import outward
 from wizard.base.model import Finding, Severity
-from wizard.base.safe_text import shown_message
+from wizard.base.safe_text import Safe, compose, ours, render, shown, shown_message
 from wizard.session.checklist_rows import STATUS_WORDS, HostRow, HostStatus
+from wizard.tui.safe_widgets import Part, Parts, grid, styled
 from wizard.tui.state import KEEP, WizardState
+
+if TYPE_CHECKING:
+    from rich.table import Table
+    from rich.text import Text
 
 SEVERITY_STYLES: dict[Severity, str] = {
     Severity.CRITICAL: "bold white on red",
@@ -51,14 +56,14 @@ def display_path(path: Path, *, cwd: Path | None = None, home: Path | None = Non
     return str(path)
 
 
-def mask_words(prose: str) -> str:
+def mask_words(prose: str) -> Safe:
     """:func:`mask_text` word by word, for our own sentences that may quote a value.
 
     A URL with a password or a token is one word and is masked; but a sentence
     such as "it holds the runner's token: anyone who…" is not a ``token: value``
     pair, and masking it whole would blank out "anyone".
     """
-    return _WORD.sub(lambda word: outward(word.group(0)), prose)
+    return Safe(_WORD.sub(lambda word: outward(word.group(0)), prose))
 
 
 _WORD = re.compile(r"\S+")
@@ -71,8 +76,10 @@ def severity_counts(findings: Iterable[Finding]) -> Counter[Severity]:
 IMPROVED = "bold green"
 WORSENED = "bold red"
 
+NO_FINDINGS = Part(ours("no findings"), "green")
 
-def findings_line(before: Sequence[Finding], after: Sequence[Finding]) -> Text:
+
+def findings_line_parts(before: Sequence[Finding], after: Sequence[Finding]) -> Parts:
     """``critical 2→0  high 3→1 …``: every severity that occurs on either side.
 
     The severity's name always wears its own colour, so "critical" never looks
@@ -81,46 +88,80 @@ def findings_line(before: Sequence[Finding], after: Sequence[Finding]) -> Text:
     """
     counts_before = severity_counts(before)
     counts_after = severity_counts(after)
-    text = Text()
     shown = [s for s in SEVERITIES_WORST_FIRST if counts_before[s] or counts_after[s]]
     if not shown:
-        return Text("no findings", style="green")
+        return [NO_FINDINGS]
+    parts: Parts = []
     for position, severity in enumerate(shown):
         if position:
-            text.append("  ")
+            parts.append(Part(ours("  ")))
         was, now = counts_before[severity], counts_after[severity]
         # A no-break space keeps "high 2→0" together when the line wraps.
-        text.append(severity.value, style=SEVERITY_STYLES[severity])
-        text.append(f"\u00a0{was}")
-        text.append("→", style="dim")
-        text.append(str(now), style=IMPROVED if now < was else WORSENED if now > was else "")
-    return text
+        parts.append(Part(ours(severity.value), SEVERITY_STYLES[severity]))
+        parts.append(Part(render("\u00a0{was}", was=was)))
+        parts.append(Part(ours("→"), "dim"))
+        change = IMPROVED if now < was else WORSENED if now > was else ""
+        parts.append(Part(render("{now}", now=now), change))
+    return parts
 
 
-def findings_summary(findings: Sequence[Finding]) -> Text:
+def findings_line(before: Sequence[Finding], after: Sequence[Finding]) -> Text:
+    """:func:`findings_line_parts` as one text."""
+    return styled(findings_line_parts(before, after))
+
+
+def findings_summary(findings: Sequence[Finding]) -> Parts:
     """``1 high, 2 medium`` for one set of findings."""
     counts = severity_counts(findings)
-    parts = [s for s in SEVERITIES_WORST_FIRST if counts[s]]
-    if not parts:
-        return Text("no findings", style="green")
-    text = Text()
-    for position, severity in enumerate(parts):
+    present = [s for s in SEVERITIES_WORST_FIRST if counts[s]]
+    if not present:
+        return [NO_FINDINGS]
+    parts: Parts = []
+    for position, severity in enumerate(present):
         if position:
-            text.append(", ")
-        text.append(f"{counts[severity]} {severity.value}", style=SEVERITY_STYLES[severity])
-    return text
+            parts.append(Part(ours(", ")))
+        parts.append(
+            Part(
+                render("{count} {severity}", count=counts[severity], severity=severity.value),
+                SEVERITY_STYLES[severity],
+            )
+        )
+    return parts
+
+
+def finding_parts(finding: Finding) -> Parts:
+    """One finding: severity, rule, runner and message (each masked on its own)."""
+    parts = [
+        Part(
+            render("{severity:<8}", severity=finding.severity.value),
+            SEVERITY_STYLES[finding.severity],
+        ),
+        Part(render(" {rule}", rule=finding.rule), "bold"),
+    ]
+    place = finding_place(finding)
+    if place:
+        parts.append(Part(render(" ({place})", place=place), "dim"))
+    parts.append(Part(compose(": {message}", message=shown_message(finding.message))))
+    return parts
 
 
 def finding_line(finding: Finding) -> Text:
-    """One finding: severity, rule, runner and message (masked as a last defence)."""
-    text = Text()
-    text.append(f"{finding.severity.value:<8}", style=SEVERITY_STYLES[finding.severity])
-    text.append(f" {outward(finding.rule)}", style="bold")
-    place = finding_place(finding)
-    if place:
-        text.append(f" ({place})", style="dim")
-    text.append(f": {shown_message(finding.message)}")
-    return text
+    """:func:`finding_parts` as one text."""
+    return styled(finding_parts(finding))
+
+
+def as_lines(lines: Iterable[Part]) -> Parts:
+    """Runs of text one per line: a line break between them, none after the last."""
+    parts: Parts = []
+    for line in lines:
+        if parts:
+            parts.append(Part(ours("\n")))
+        parts.append(line)
+    return parts
+
+
+DIFF_STYLES = (("+++", "bold"), ("---", "bold"), ("@@", "cyan"), ("+", "green"), ("-", "red"))
+"""A diff line's style by how it starts, the first match winning."""
 
 
 def coloured_diff(diff: str) -> Text:
@@ -129,26 +170,21 @@ def coloured_diff(diff: str) -> Text:
     The core masks secrets already; :func:`mask_text` runs again because a diff is
     the one place a whole file's text reaches the screen.
     """
-    text = Text(no_wrap=True, overflow="ellipsis")
-    for line in outward(diff).splitlines():
-        if line.startswith(("+++", "---")):
-            style = "bold"
-        elif line.startswith("@@"):
-            style = "cyan"
-        elif line.startswith("+"):
-            style = "green"
-        elif line.startswith("-"):
-            style = "red"
-        else:
-            style = ""
-        text.append(line + "\n", style=style)
-    text.rstrip()
-    return text
+    lines = shown(diff).splitlines()
+    return styled(
+        as_lines(
+            # A line of the masked diff, masked with it: as safe as the whole.
+            Part(Safe(line), next((s for start, s in DIFF_STYLES if line.startswith(start)), ""))
+            for line in lines
+        ),
+        no_wrap=True,
+        ellipsis=True,
+    )
 
 
-def answer_rows(state: WizardState) -> list[tuple[str, str]]:
+def answer_rows(state: WizardState) -> list[tuple[Safe, Safe]]:
     """Every applicable answer as (prompt, value), saying which are kept or locked."""
-    rows: list[tuple[str, str]] = []
+    rows: list[tuple[Safe, Safe]] = []
     answers = state.effective()
     for step in STEPS:
         for question in step.applicable(answers):
@@ -156,12 +192,13 @@ def answer_rows(state: WizardState) -> list[tuple[str, str]]:
                 continue  # the review's checklist shows them in full
             value = state.value_for(question)
             if value is KEEP:
-                shown = f"{describe_value(question, getattr(state.current, question.field))} (kept)"
+                current = describe_value(question, getattr(state.current, question.field))
+                shown_value = render("{value} (kept)", value=current)
             else:
-                shown = describe_value(question, value)
+                shown_value = shown(describe_value(question, value))
             if question.field in state.locked:
-                shown += " (preset)"
-            rows.append((question.prompt, shown))
+                shown_value = compose("{value} (preset)", value=shown_value)
+            rows.append((ours(question.prompt), shown_value))
     return rows
 
 
@@ -179,15 +216,13 @@ HOST_MARKS: dict[HostStatus, tuple[str, str]] = {
 def host_rows_table(rows: Sequence[HostRow]) -> Table:
     """The host checklist: a mark per item, then its title with why below it; long
     lines wrap inside their column, so the marks stay a clean column."""
-    table = Table.grid(padding=(0, 1))
-    table.add_column(no_wrap=True)
-    table.add_column(ratio=1)
+    cells: list[tuple[Parts, Parts]] = []
     for row in rows:
         mark, style = HOST_MARKS[row.status]
-        entry = Text(mask_words(row.title))
+        entry = [Part(mask_words(row.title))]
         if row.status == "not-planned":
-            entry.append(" (you chose not to; jobs can reach it)", style="yellow")
+            entry.append(Part(ours(" (you chose not to; jobs can reach it)"), "yellow"))
         if row.why:
-            entry.append(f"\n{mask_words(row.why)}", style="dim")
-        table.add_row(Text(mark, style=style), entry)
-    return table
+            entry.append(Part(compose("\n{why}", why=mask_words(row.why)), "dim"))
+        cells.append(([Part(ours(mark), style)], entry))
+    return grid(cells, Column(no_wrap=True), Column(ratio=1))

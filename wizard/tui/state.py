@@ -16,6 +16,7 @@ from wizard.answers.defaults import Default, Sources, default_for
 from wizard.answers.model import Answers
 from wizard.answers.steps import STEPS, Question, Step
 from wizard.base.model import Executor, RunnerIdentity
+from wizard.base.safe_text import Safe
 from wizard.tui.ports import RunnerView
 
 
@@ -45,8 +46,8 @@ class FileFacts:
     """The path as shown: relative or ``~``-based, never needlessly absolute."""
     exists: bool
     runners: tuple[RunnerView, ...] = ()
-    problem: str | None = None
-    """One line saying why the file cannot be used (already masked)."""
+    problem: Safe | None = None
+    """One line saying why the file cannot be used (masked)."""
 
 
 @dataclass

@@ -8,15 +8,21 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from wizard.base.safe_text import Safe, ours
 from wizard.tui.messages import GoBack, GoNext
+from wizard.tui.safe_widgets import Part, Parts, plain
 from wizard.tui.widgets.sidebar import SidebarEntry, StepSidebar
+
+
+def help_body(title: str, body: str) -> tuple[Safe, Parts]:
+    """A help whose title and body are our own sentences."""
+    return ours(title), [Part(ours(body))]
 
 
 class WizardScreen(Screen[None]):
@@ -36,13 +42,13 @@ class WizardScreen(Screen[None]):
     position: str = ""
     """Where this screen sits in the flow (a step id, ``start``, ``review`` …)."""
 
-    def __init__(self, *, sidebar: list[SidebarEntry], title_bar: str) -> None:
+    def __init__(self, *, sidebar: list[SidebarEntry], title_bar: Safe) -> None:
         super().__init__()
         self.sidebar_entries = sidebar
         self.title_bar = title_bar
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(self.title_bar), id="title-bar")  # a value from the file, not markup
+        yield Static(plain(self.title_bar), id="title-bar")
         with Horizontal(id="frame"):
             yield StepSidebar(self.sidebar_entries)
             with Vertical(id="main"):
@@ -52,9 +58,9 @@ class WizardScreen(Screen[None]):
     def compose_main(self) -> ComposeResult:
         yield from ()
 
-    def help_text(self) -> tuple[str, str | Text]:
+    def help_text(self) -> tuple[Safe, Parts]:
         """Title and body of this screen's help."""
-        return (
+        return help_body(
             "Help",
             "Answer the questions; Enter goes on, Esc goes back, q (Ctrl+Q in a text line) quits.",
         )

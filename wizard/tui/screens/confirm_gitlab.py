@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+
+from wizard.base.safe_text import Safe, joined
+from wizard.tui.safe_widgets import plain
 
 SEND = "send"
 SEND_AND_TRUST_CA = "send-trust-ca"
@@ -29,7 +31,7 @@ class ConfirmGitLabScreen(ModalScreen[str]):
         Binding("n,escape", "answer('no')", "Don't send"),
     ]
 
-    def __init__(self, question: str, lines: list[str], *, offers_ca: bool) -> None:
+    def __init__(self, question: Safe, lines: list[Safe], *, offers_ca: bool) -> None:
         super().__init__()
         self.question = question
         self.lines = lines
@@ -37,10 +39,10 @@ class ConfirmGitLabScreen(ModalScreen[str]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog"):
-            yield Static(Text(self.question), id="confirm-title")
+            yield Static(plain(self.question), id="confirm-title")
             with VerticalScroll(id="confirm-body"):
                 # Plain text: the host and the CA path come from the file.
-                yield Static(Text("\n".join(self.lines)), id="confirm-changes")
+                yield Static(plain(joined(self.lines)), id="confirm-changes")
             with Horizontal(id="confirm-actions"):
                 yield Button("Send (y)", id="gitlab-send", variant="warning", compact=True)
                 if self.offers_ca:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+
+from wizard.base.safe_text import Safe, joined
+from wizard.tui.safe_widgets import plain
 
 
 class ConfirmSaveScreen(ModalScreen[bool | None]):
@@ -26,17 +28,17 @@ class ConfirmSaveScreen(ModalScreen[bool | None]):
         Binding("escape", "answer(None)", "Back"),
     ]
 
-    def __init__(self, question: str, lines: list[str]) -> None:
+    def __init__(self, question: Safe, lines: list[Safe]) -> None:
         super().__init__()
         self.question = question
         self.lines = lines
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog"):
-            yield Static(Text(self.question), id="confirm-title")
+            yield Static(plain(self.question), id="confirm-title")
             with VerticalScroll(id="confirm-body"):
                 # Plain text: keys and values from the file may hold markup.
-                yield Static(Text("\n".join(self.lines)), id="confirm-changes")
+                yield Static(plain(joined(self.lines)), id="confirm-changes")
             with Horizontal(id="confirm-actions"):
                 yield Button("Yes, save (y)", id="confirm-yes", variant="warning", compact=True)
                 yield Button("No (n)", id="confirm-no", compact=True)

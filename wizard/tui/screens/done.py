@@ -3,14 +3,15 @@ save the answers as a team preset."""
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Input, Label, Static
 
-from wizard.tui.screens.base import WizardScreen
+from wizard.base.safe_text import Safe, ours
+from wizard.tui.safe_widgets import Parts, plain, styled
+from wizard.tui.screens.base import WizardScreen, help_body
 from wizard.tui.widgets.sidebar import SidebarEntry
 
 
@@ -35,22 +36,22 @@ class DoneScreen(WizardScreen):
         self,
         *,
         sidebar: list[SidebarEntry],
-        title_bar: str,
-        title: str,
-        outcome: Text,
-        audit: Text | None = None,
+        title_bar: Safe,
+        title: Safe,
+        outcome: Parts,
+        audit: Parts | None = None,
     ) -> None:
         super().__init__(sidebar=sidebar, title_bar=title_bar)
         self.title_text = title
         self.outcome = outcome
         """What was written, in a few lines."""
-        self.audit = audit or Text()
+        self.audit = audit or []
         """The findings still reported for the written file, one per line."""
 
     def compose_main(self) -> ComposeResult:
-        yield Static(self.title_text, classes="screen-title")
+        yield Static(plain(self.title_text), classes="screen-title")
         with VerticalScroll(id="done"):
-            yield Static(self.outcome, id="outcome")
+            yield Static(styled(self.outcome), id="outcome")
             yield Static("Save these answers as a preset", classes="section-title")
             yield Static(
                 "Colleagues then get the same runner settings with --preset ./NAME.toml.",
@@ -63,7 +64,7 @@ class DoneScreen(WizardScreen):
             yield Static("", id="preset-result")
             if self.audit:
                 yield Static("Still reported for the written file", classes="section-title")
-                yield Static(self.audit, id="audit")
+                yield Static(styled(self.audit), id="audit")
         with Horizontal(classes="actions"):
             yield Button("Save preset", id="save-preset", compact=True)
             yield Button("Finish", id="finish", variant="primary", compact=True)
@@ -72,17 +73,17 @@ class DoneScreen(WizardScreen):
         # Typing right after Save names the preset; Enter alone still finishes.
         self.query_one("#preset-name", Input).focus()
 
-    def show_preset_result(self, message: str, *, ok: bool) -> None:
+    def show_preset_result(self, message: Safe, *, ok: bool) -> None:
         """The app wrote the preset, or says in one line why it did not."""
         style = "green" if ok else "bold red"
-        self.query_one("#preset-result", Static).update(Text(message, style=style))
+        self.query_one("#preset-result", Static).update(plain(message, style))
         if not ok:
             self.query_one("#preset-name", Input).focus()
 
     def _request_preset(self) -> None:
         name = self.query_one("#preset-name", Input).value.strip()
         if not name:
-            self.show_preset_result("Give the preset a name first.", ok=False)
+            self.show_preset_result(ours("Give the preset a name first."), ok=False)
             return
         description = self.query_one("#preset-description", Input).value.strip()
         self.post_message(self.PresetRequested(name, description))
@@ -120,8 +121,8 @@ class DoneScreen(WizardScreen):
     def action_back(self) -> None:
         """The file is written; there is nothing to go back to."""
 
-    def help_text(self) -> tuple[str, str | Text]:
-        return (
+    def help_text(self) -> tuple[Safe, Parts]:
+        return help_body(
             "Done",
             "What was written is listed above. Type a name to save a preset, or press "
             "Enter with no name to finish. A preset keeps every answer of this run "

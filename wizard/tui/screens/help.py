@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+
+from wizard.base.safe_text import Safe
+from wizard.tui.safe_widgets import Parts, plain, styled
 
 KEYS_HELP = (
     "Keys: ↑/↓ choose · Tab next question · Space tick a box · Enter next step · "
@@ -24,18 +26,18 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,enter,f1,question_mark", "close", "Close"),
     ]
 
-    def __init__(self, title: str, body: str | Text) -> None:
+    def __init__(self, title: Safe, body: Parts) -> None:
         super().__init__()
         self.help_title = title
         self.body = body
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog"):
-            yield Static(Text(self.help_title), id="help-title")
+            yield Static(plain(self.help_title), id="help-title")
             with VerticalScroll(id="help-body"):
                 # Plain text, not markup: help names tables such as [runners.docker],
                 # which markup would swallow, leaving a stray "]".
-                yield Static(Text(self.body) if isinstance(self.body, str) else self.body)
+                yield Static(styled(self.body))
                 yield Static(KEYS_HELP, id="help-keys")
             yield Button("Close", id="help-close", compact=True)
 

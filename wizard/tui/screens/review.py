@@ -8,27 +8,34 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.table import Table
-from rich.text import Text
+from rich.table import Column
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, HorizontalScroll, Vertical, VerticalScroll
-from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Static
 
-from wizard.base.masking import outward
+from wizard.base.safe_text import Safe, compose, ours, render, shown
 from wizard.session.checklist_rows import HostChecklist
-from wizard.tui.formatting import coloured_diff, finding_line, findings_line, host_rows_table
+from wizard.tui.formatting import (
+    as_lines,
+    coloured_diff,
+    finding_parts,
+    findings_line_parts,
+    host_rows_table,
+)
 from wizard.tui.messages import QuitWithoutSaving
 from wizard.tui.ports import PreviewView
-from wizard.tui.screens.base import WizardScreen
+from wizard.tui.safe_widgets import Part, Parts, grid, plain, styled
+from wizard.tui.screens.base import WizardScreen, help_body
 from wizard.tui.state import REVIEW
 from wizard.tui.widgets.choices import TickBox, WrappingTickBox
 from wizard.tui.widgets.sidebar import SidebarEntry
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from wizard.session.review import ReviewFacts
 
 
@@ -78,12 +85,12 @@ class ReviewScreen(WizardScreen):
         self,
         *,
         sidebar: list[SidebarEntry],
-        title_bar: str,
-        answers: Sequence[tuple[str, str]],
-        file_name: str,
+        title_bar: Safe,
+        answers: Sequence[tuple[Safe, Safe]],
+        file_name: Safe,
         artifacts_folder: str,
         write_artifacts: bool = False,
-        server_note: str | None = None,
+        server_note: Safe | None = None,
     ) -> None:
         super().__init__(sidebar=sidebar, title_bar=title_bar)
         self.server_note = server_note
@@ -96,7 +103,7 @@ class ReviewScreen(WizardScreen):
         self.preview: PreviewView | None = None
         self.facts: ReviewFacts | None = None
         """The review's facts from the core (problems, remaining findings)."""
-        self._problem: str | None = None
+        self._problem: Safe | None = None
         self._mounted = False
         self.saving = False
         self.ticked: frozenset[str] = frozenset()
@@ -109,24 +116,26 @@ class ReviewScreen(WizardScreen):
     def compose_main(self) -> ComposeResult:
         yield Static("Review", classes="screen-title")
         with VerticalScroll(id="review"):
-            yield Static(Text("Working out the changes…", style="dim"), id="findings-total")
+            yield Static(plain(ours("Working out the changes…"), "dim"), id="findings-total")
             if self.server_note:
-                yield Static(Text(outward(self.server_note), style="bold"), id="server-note")
+                yield Static(plain(self.server_note, "bold"), id="server-note")
             yield Static("What changes, and what it may break", classes="section-title")
             yield Static("", id="changes")
             yield Static("Fixes no answer decides", classes="section-title", id="offers-title")
             yield Vertical(id="offers")
-            yield Static(Text(f"Changes to {self.file_name}"), classes="section-title")
+            yield Static(
+                plain(compose("Changes to {name}", name=self.file_name)), classes="section-title"
+            )
             with HorizontalScroll(id="diff-box"):
-                yield Static(Text("…", style="dim"), id="diff")
+                yield Static(plain(ours("…"), "dim"), id="diff")
             yield Static("Still reported after saving", classes="section-title")
             yield Static("", id="review-findings")
             yield Static("Your answers", classes="section-title")
             yield Static(self._answers_table(), id="answers")
             yield Static("To do on the host or in the cloud", classes="section-title")
-            yield Static(Text("…", style="dim"), id="checklist")
+            yield Static(plain(ours("…"), "dim"), id="checklist")
             yield Static("Hardening files for the host", classes="section-title")
-            yield Static(Text("…", style="dim"), id="artifact-names")
+            yield Static(plain(ours("…"), "dim"), id="artifact-names")
             yield TickBox(
                 "Also write them, in the same save, to the folder:",
                 value=self.write_artifacts,
@@ -152,12 +161,8 @@ class ReviewScreen(WizardScreen):
             yield Button("Quit without saving", id="quit", variant="error", compact=True)
 
     def _answers_table(self) -> Table:
-        table = Table.grid(padding=(0, 2))
-        table.add_column(style="dim", ratio=3)
-        table.add_column(ratio=2)
-        for prompt, value in self.answers:
-            table.add_row(Text(prompt), Text(value))  # values from the file: text, not markup
-        return table
+        rows = [([Part(prompt)], [Part(value)]) for prompt, value in self.answers]
+        return grid(rows, Column(style="dim", ratio=3), Column(ratio=2), padding=2)
 
     def on_mount(self) -> None:
         self._mounted = True
@@ -192,36 +197,33 @@ class ReviewScreen(WizardScreen):
             change_report,
         )
 
-        text = Text()
+        lines: Parts = []
         if preview.managed and preview.changed:
-            text.append(f"Warning: {preview.managed}\n", style="bold yellow")
+            warning = render("Warning: {managed}", managed=preview.managed)
+            lines.append(Part(warning, "bold yellow"))
         mode = preview.mode_change
         if mode is not None:
             sentence = mode.sentence(self.file_name)
             if mode.read_only:
-                text.append(f"Warning: {sentence}\n", style="bold yellow")
+                lines.append(Part(render("Warning: {sentence}", sentence=sentence), "bold yellow"))
             else:
-                text.append(f"Note: {sentence}\n")
+                lines.append(Part(render("Note: {sentence}", sentence=sentence)))
         if preview.to_fill_in:
-            text.append(FILL_IN_HEADING + "\n", style="bold yellow")
-            for gap in preview.to_fill_in:
-                text.append(f"  {gap}\n")
-        facts = self.facts
-        report = facts.changes if facts is not None else change_report(list(preview.changes))
-        for line in report:
+            lines.append(Part(ours(FILL_IN_HEADING), "bold yellow"))
+            lines += [Part(render("  {gap}", gap=gap)) for gap in preview.to_fill_in]
+        # The core's change report (the review's facts hold the same lines, as str).
+        for line in change_report(list(preview.changes)):
             if line.startswith(MAY_BREAK_HEADING):
-                text.append(line + "\n", style="bold red")
+                lines.append(Part(line, "bold red"))
             elif line.startswith(NONE_HEADING):
-                text.append(line + "\n", style="bold green")
+                lines.append(Part(line, "bold green"))
             elif line.lstrip().startswith("may break:"):
-                text.append(line + "\n", style="yellow")
+                lines.append(Part(line, "yellow"))
             else:
-                text.append(line + "\n")
+                lines.append(Part(line))
         if not preview.changes:
-            text.append("No setting changes.", style="green")
-        text.rstrip()
-        text.rstrip()
-        self.query_one("#changes", Static).update(text)
+            lines.append(Part(ours("No setting changes."), "green"))
+        self.query_one("#changes", Static).update(styled(as_lines(lines)))
         self._render_offers(preview)
 
     def _render_offers(self, preview: PreviewView) -> None:
@@ -242,7 +244,7 @@ class ReviewScreen(WizardScreen):
             self._offer_ids[widget_id] = fix_id(finding)
             boxes.append(
                 WrappingTickBox(
-                    Content(offer_line(finding)),  # plain text: names may hold markup
+                    plain(shown(offer_line(finding))),
                     value=False,
                     id=widget_id,
                     classes="offer",
@@ -253,7 +255,9 @@ class ReviewScreen(WizardScreen):
             widget_id = f"ticked-{number}"
             self._offer_ids[widget_id] = fix
             boxes.append(
-                WrappingTickBox(fix, value=True, id=widget_id, classes="offer", compact=True)
+                WrappingTickBox(
+                    plain(shown(fix)), value=True, id=widget_id, classes="offer", compact=True
+                )
             )
         if boxes:
             box.mount_all(boxes)
@@ -273,10 +277,12 @@ class ReviewScreen(WizardScreen):
         """The first q on the review: say what a second one does."""
         self.quit_armed = True
         self.query_one("#save-problem", Static).update(
-            Text(
-                "Press q again to quit without saving: your answers and this review are "
-                "thrown away. Esc goes back to the questions.",
-                style="bold yellow",
+            plain(
+                ours(
+                    "Press q again to quit without saving: your answers and this review are "
+                    "thrown away. Esc goes back to the questions."
+                ),
+                "bold yellow",
             )
         )
 
@@ -284,65 +290,67 @@ class ReviewScreen(WizardScreen):
         checklist = self.query_one("#checklist", Static)
         names = self.query_one("#artifact-names", Static)
         if host is None:
-            checklist.update(Text("The host checklist could not be worked out.", style="red"))
-            names.update(Text("The hardening files could not be worked out.", style="red"))
+            checklist.update(plain(ours("The host checklist could not be worked out."), "red"))
+            names.update(plain(ours("The hardening files could not be worked out."), "red"))
         else:
             checklist.update(host_rows_table(host.rows))
-            names.update(Text(", ".join(host.files), style="dim"))
-        total = Text("Findings, now → after saving:  ", style="bold")
-        total.append_text(findings_line(preview.findings_before, preview.findings_after))
-        self.query_one("#findings-total", Static).update(total)
+            names.update(plain(shown(", ".join(host.files)), "dim"))
+        total = [Part(ours("Findings, now → after saving:  "))]
+        total += findings_line_parts(preview.findings_before, preview.findings_after)
+        self.query_one("#findings-total", Static).update(styled(total, style="bold"))
         self._render_changes(preview)
-        summary = Text()
+        summary: Parts = []
         facts = self.facts
         remaining = list(facts.remaining if facts is not None else preview.findings_after)
         if not remaining:
-            summary.append("Nothing.", style="green")
-        else:
-            # Every finding: the review scrolls, and a hidden one is one not seen.
-            for finding in remaining:
-                summary.append_text(finding_line(finding))
-                summary.append("\n")
+            summary.append(Part(ours("Nothing."), "green"))
+        # Every finding: the review scrolls, and a hidden one is one not seen.
+        for finding in remaining:
+            if summary:
+                summary.append(Part(ours("\n")))
+            summary += finding_parts(finding)
+        gap = "\n\n" if remaining else "\n"
         for problem in facts.problems if facts is not None else ():
-            summary.append(f"\nWarning: {problem}", style="bold yellow")
-        summary.rstrip()
-        self.query_one("#review-findings", Static).update(summary)
+            warning = render("{gap}Warning: {problem}", gap=gap, problem=problem)
+            summary.append(Part(warning, "bold yellow"))
+        self.query_one("#review-findings", Static).update(styled(summary))
         save = self.query_one("#save", Button)
         if preview.changed:
             self.query_one("#diff", Static).update(coloured_diff(preview.diff))
             save.label = "Save"
         else:
             self.query_one("#diff", Static).update(
-                Text("No change: the file already matches your answers.", style="green")
+                plain(ours("No change: the file already matches your answers."), "green")
             )
             save.label = "Finish"
         save.disabled = False
 
-    def show_problem(self, message: str) -> None:
+    def show_problem(self, message: Safe) -> None:
         self.preview = None
         self._problem = message
         if not self._mounted:
             return
         self.query_one("#save", Button).disabled = True
-        self.query_one("#findings-total", Static).update(Text(message, style="bold red"))
+        self.query_one("#findings-total", Static).update(plain(message, "bold red"))
         self.query_one("#diff", Static).update("")
 
-    def show_save_problem(self, message: str, *, reread: bool = False) -> None:
+    def show_save_problem(self, message: Safe, *, reread: bool = False) -> None:
         """A refused or failed save: one line, nothing was written. ``reread``: the core
         says reading the file again could save the same answers (it changed underneath)."""
         self.saving = False
         self.query_one("#save", Button).disabled = False
-        line = Text(f"Not saved: {message}", style="bold red")
         button = self.query_one("#reread", Button)
         button.display = reread
         if reread:
             button.focus()
-        self.query_one("#save-problem", Static).update(line)
+        self.query_one("#save-problem", Static).update(
+            plain(compose("Not saved: {message}", message=message), "bold red")
+        )
 
-    def show_reread(self, message: str) -> None:
+    def show_reread(self, message: Safe) -> None:
         """The file was read again: say so; the app recomputes the preview."""
         self.query_one("#reread", Button).display = False
-        self.query_one("#save-problem", Static).update(Text(message, style="yellow"))
+        self.query_one("#save-problem", Static).update(plain(message, "yellow"))
 
     def action_reread(self) -> None:
         if self.query_one("#reread", Button).display and not self.saving:
@@ -384,7 +392,7 @@ class ReviewScreen(WizardScreen):
             return
         folder = self.artifacts_target()
         if self.write_artifacts and folder is None:
-            self.show_save_problem("give a folder for the hardening files, or untick the box")
+            self.show_save_problem(ours("give a folder for the hardening files, or untick the box"))
             self.query_one("#artifacts-folder", Input).focus()
             return
         risky = list(self.preview.may_break)
@@ -404,8 +412,8 @@ class ReviewScreen(WizardScreen):
                 else:
                     self.query_one("#save", Button).focus()
 
-            lines = [*change_report(risky), "", f"{declined_note(safe)}."]
-            question = ConfirmSaveScreen(save_confirmation(len(risky)), lines)
+            lines = [*change_report(risky), ours(""), render("{note}.", note=declined_note(safe))]
+            question = ConfirmSaveScreen(ours(save_confirmation(len(risky))), lines)
             self.app.push_screen(question, answered)
             return
         self._write(folder)
@@ -413,7 +421,7 @@ class ReviewScreen(WizardScreen):
     def _write(self, folder: Path | None, *, safe_only: bool = False) -> None:
         self.saving = True
         self.query_one("#save", Button).disabled = True
-        self.query_one("#save-problem", Static).update(Text("Saving…", style="dim"))
+        self.query_one("#save-problem", Static).update(plain(ours("Saving…"), "dim"))
         self.post_message(self.SaveRequested(folder, safe_only=safe_only))
 
     def action_page(self, direction: int) -> None:
@@ -443,8 +451,8 @@ class ReviewScreen(WizardScreen):
         event.stop()
         self.post_message(QuitWithoutSaving())
 
-    def help_text(self) -> tuple[str, str | Text]:
-        return (
+    def help_text(self) -> tuple[Safe, Parts]:
+        return help_body(
             "Review",
             "The diff is exactly what Save writes (tokens and keys are masked here, not in "
             "the file). Save writes a new file next to the old one and swaps it in, keeps "

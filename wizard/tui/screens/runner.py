@@ -8,8 +8,8 @@ one runner the quick way.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -19,34 +19,45 @@ from textual.widgets.selection_list import Selection
 
 from wizard.answers.steps import TOKEN_PROMPT
 from wizard.answers.validation import url_problem
-from wizard.base.masking import mask_secret, outward
 from wizard.base.model import RunnerIdentity
+from wizard.base.safe_text import FileValue, Safe, compose, one_line, ours, render, shown
 from wizard.tui.ports import RunnerView, ServerStatusView
-from wizard.tui.screens.base import WizardScreen
+from wizard.tui.safe_widgets import Part, Parts, plain, styled
+from wizard.tui.screens.base import WizardScreen, help_body
 from wizard.tui.state import RUNNER, Mode
 from wizard.tui.widgets.choices import MultiChoice, TickBox
 from wizard.tui.widgets.sidebar import SidebarEntry
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 
 def runner_label(runner: RunnerView) -> Text:
     """Position, name, executor, URL, token and id of one entry, so runners sharing a
     name can be told apart; each masked here again: the session masks them, but a
     password in a URL must not reach the screen even if one value slips through."""
-    text = Text(f"#{runner.index + 1} ", style="dim")
-    text.append(outward(runner.name or "(unnamed)", one_line=True), style="bold")
-    text.append(f"  {outward(runner.executor or 'no executor', one_line=True)}", style="cyan")
-    text.append(f"  {outward(runner.url or 'no url', one_line=True)}")
-    text.append(f"  token {masked_token(runner.token)}", style="dim")
+    parts = [
+        Part(render("#{number} ", number=runner.index + 1)),
+        Part(one_line(shown(runner.name or "(unnamed)")), "bold"),
+        Part(render("  {executor}", executor=runner.executor or "no executor"), "cyan"),
+        Part(render("  {url}", url=runner.url or "no url")),
+        Part(compose("  token {token}", token=masked_token(runner.token)), "dim"),
+    ]
     if runner.runner_id is not None:
-        text.append(f"  id {runner.runner_id}", style="dim")
-    return text
+        parts.append(Part(render("  id {id}", id=runner.runner_id), "dim"))
+    return styled(one_line_parts(parts), style="dim")
 
 
-def masked_token(token: str | None) -> str:
+def one_line_parts(parts: Parts) -> Parts:
+    """Each run made one line: a list row is one line, whatever a value holds."""
+    return [Part(one_line(part.text), part.style) for part in parts]
+
+
+def masked_token(token: str | None) -> Safe:
     """The token as the picker shows it: masked unless it is masked already."""
     if not token:
-        return "none"
-    return token if "…" in token else mask_secret(token)
+        return ours("none")
+    return shown(token) if "…" in token else FileValue(token, "token", secret=True).shown()
 
 
 class RunnerScreen(WizardScreen):
@@ -73,7 +84,7 @@ class RunnerScreen(WizardScreen):
         self,
         *,
         sidebar: list[SidebarEntry],
-        title_bar: str,
+        title_bar: Safe,
         mode: Mode,
         runners: tuple[RunnerView, ...],
         runner_index: int | None,
@@ -131,7 +142,7 @@ class RunnerScreen(WizardScreen):
                 id="allow-http",
                 compact=True,
             )
-            yield Label(TOKEN_PROMPT, classes="prompt")
+            yield Label(plain(ours(TOKEN_PROMPT)), classes="prompt")
             yield Input(
                 self.identity.token or "",
                 password=True,
@@ -146,16 +157,17 @@ class RunnerScreen(WizardScreen):
 
     def _server_text(self) -> Text:
         """One line per runner GitLab told us about: access level and token expiry."""
-        text = Text()
+        parts: Parts = []
         for runner in self.runners:
             status = self.server.get(runner.index)
             if status is None:
                 continue
-            if text:
-                text.append("\n")
-            text.append(outward(runner.name or f"runner #{runner.index + 1}"), style="bold")
-            text.append(f" on GitLab: {outward(status.summary)}")
-        return text
+            if parts:
+                parts.append(Part(ours("\n")))
+            name = runner.name or f"runner #{runner.index + 1}"
+            parts.append(Part(render("{name}", name=name), "bold"))
+            parts.append(Part(render(" on GitLab: {summary}", summary=status.summary)))
+        return styled(parts)
 
     def show_server(self, server: Mapping[int, ServerStatusView]) -> None:
         """GitLab answered after the screen was drawn."""
@@ -209,10 +221,12 @@ class RunnerScreen(WizardScreen):
             if len(executors) > 1:
                 # One set of answers fits one kind of runner: the steps differ per executor.
                 self.query_one("#form-problem", Static).update(
-                    Text(
-                        "These runners use different executors; tick runners with the "
-                        "same executor to harden them together.",
-                        style="bold red",
+                    plain(
+                        ours(
+                            "These runners use different executors; tick runners with the "
+                            "same executor to harden them together."
+                        ),
+                        "bold red",
                     )
                 )
                 return
@@ -230,14 +244,14 @@ class RunnerScreen(WizardScreen):
         if not name:
             problem = "Give the runner a name; it shows in GitLab's runner list."
         if problem:
-            self.query_one("#form-problem", Static).update(Text(problem, style="bold red"))
+            self.query_one("#form-problem", Static).update(plain(shown(problem), "bold red"))
             self.query_one("#url" if name else "#name", Input).focus()
             return
         identity = RunnerIdentity(name=name, url=url.rstrip("/"), token=token or None)
         self.post_message(self.Proceed(None, identity))
 
-    def help_text(self) -> tuple[str, str | Text]:
-        return (
+    def help_text(self) -> tuple[Safe, Parts]:
+        return help_body(
             "The runner entry",
             "Each [[runners]] entry in config.toml is one registered runner. Hardening "
             "changes only the entries you pick; ticked runners (Space) get the same "

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -13,13 +13,17 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label, Static
 
 from wizard.answers.wording import start_title
-from wizard.base.masking import outward
+from wizard.base.safe_text import Safe, ours, render
 from wizard.runner.settings import runner_label
 from wizard.tui.messages import QuitWithoutSaving
-from wizard.tui.screens.base import WizardScreen
+from wizard.tui.safe_widgets import Part, Parts, plain, styled
+from wizard.tui.screens.base import WizardScreen, help_body
 from wizard.tui.state import START, FileFacts, Mode
 from wizard.tui.widgets.choices import ChoiceButton, ChoiceSet
 from wizard.tui.widgets.sidebar import SidebarEntry
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 NEW_CONFIG = "config.toml"
 """What an empty "Working on" box means: a new config in this folder."""
@@ -44,29 +48,30 @@ def names_same_file(text: str, display: str) -> bool:
     return absolute(path_from_text(text)) == absolute(path_from_text(display))
 
 
-def mode_options(facts: FileFacts) -> list[tuple[Mode, str]]:
+def mode_options(facts: FileFacts) -> list[tuple[Mode, Safe]]:
     """What can be done with this file: harden needs a runner entry to harden."""
     if not facts.exists:
-        return [("add", "Create a new config with one runner")]
-    options: list[tuple[Mode, str]] = []
+        return [("add", ours("Create a new config with one runner"))]
+    options: list[tuple[Mode, Safe]] = []
     if facts.runners:
-        options.append(("harden", "Edit this file: harden one of its runners"))
-    options.append(("add", "Add a new runner to this file"))
+        options.append(("harden", ours("Edit this file: harden one of its runners")))
+    options.append(("add", ours("Add a new runner to this file")))
     return options
 
 
 def facts_line(facts: FileFacts) -> Text:
     if facts.problem:
-        return Text(outward(facts.problem), style="bold red")
+        return plain(facts.problem, "bold red")
     if not facts.exists:
-        return Text("This file does not exist yet: the wizard will create it.", style="yellow")
+        return plain(ours("This file does not exist yet: the wizard will create it."), "yellow")
     count = len(facts.runners)
-    text = Text(f"Found {count} runner{'s' if count != 1 else ''}", style="green")
+    found = render("Found {count} runner{s}", count=count, s="s" if count != 1 else "")
+    parts = [Part(found)]
     if facts.runners:
-        names = outward(", ".join(runner_label(r.name, r.index) for r in facts.runners[:4]))
+        names = ", ".join(runner_label(r.name, r.index) for r in facts.runners[:4])
         more = f" and {count - 4} more" if count > 4 else ""
-        text.append(f": {names}{more}")
-    return text
+        parts.append(Part(render(": {names}{more}", names=names, more=more)))
+    return styled(parts, style="green")
 
 
 class StartScreen(WizardScreen):
@@ -92,7 +97,7 @@ class StartScreen(WizardScreen):
             self.mode = mode
 
     def __init__(
-        self, *, sidebar: list[SidebarEntry], title_bar: str, path_text: str, mode: Mode | None
+        self, *, sidebar: list[SidebarEntry], title_bar: Safe, path_text: str, mode: Mode | None
     ) -> None:
         super().__init__(sidebar=sidebar, title_bar=title_bar)
         self.path_text = path_text
@@ -106,7 +111,9 @@ class StartScreen(WizardScreen):
         """Once the user picked, another file keeps the pick when it allows it."""
 
     def compose_main(self) -> ComposeResult:
-        yield Static(start_title(self.path_text), classes="screen-title", id="start-title")
+        yield Static(
+            plain(ours(start_title(self.path_text))), classes="screen-title", id="start-title"
+        )
         yield Static(
             "The wizard changes only what your answers require and keeps every comment. "
             "Nothing is written until you press Save on the review screen.",
@@ -119,7 +126,7 @@ class StartScreen(WizardScreen):
             id="path",
             compact=True,
         )
-        yield Static(Text("Reading the file…", style="dim"), id="file-facts")
+        yield Static(plain(ours("Reading the file…"), "dim"), id="file-facts")
         yield Label("What do you want to do?", classes="prompt")
         yield Vertical(id="mode-box")
         with Horizontal(classes="actions"):
@@ -130,7 +137,7 @@ class StartScreen(WizardScreen):
         """The app read the file: say what is in it and offer what can be done."""
         self.facts = facts
         self.query_one("#file-facts", Static).update(facts_line(facts))
-        self.query_one("#start-title", Static).update(start_title(facts.display))
+        self.query_one("#start-title", Static).update(plain(ours(start_title(facts.display))))
         box = self.query_one("#mode-box", Vertical)
         path_input = self.query_one("#path", Input)
         path_focused = path_input.has_focus
@@ -142,7 +149,7 @@ class StartScreen(WizardScreen):
         self._modes = [mode for mode, _label in options]
         if self.mode not in self._modes or not self._mode_picked:
             self.mode = self._modes[0] if self._modes else None
-        buttons = [ChoiceButton(label, value=mode == self.mode) for mode, label in options]
+        buttons = [ChoiceButton(plain(label), value=mode == self.mode) for mode, label in options]
         box.remove_children()
         choice = ChoiceSet(*buttons, classes="mode")
         box.mount(choice)
@@ -177,7 +184,7 @@ class StartScreen(WizardScreen):
 
     def _ask_for(self, text: str) -> None:
         self._requested_text = text
-        self.query_one("#file-facts", Static).update(Text("Reading the file…", style="dim"))
+        self.query_one("#file-facts", Static).update(plain(ours("Reading the file…"), "dim"))
         self.post_message(self.PathEntered(text))
 
     def action_next(self) -> None:
@@ -197,8 +204,8 @@ class StartScreen(WizardScreen):
     def action_back(self) -> None:
         """Nothing comes before the first screen."""
 
-    def help_text(self) -> tuple[str, str | Text]:
-        return (
+    def help_text(self) -> tuple[Safe, Parts]:
+        return help_body(
             "Choosing the file",
             "The wizard opens the runner's usual config.toml when there is one "
             "(/etc/gitlab-runner/config.toml as root, ~/.gitlab-runner/config.toml "

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -14,10 +13,15 @@ from textual.widgets import Button, Static
 
 from wizard.answers.steps import Question, Step
 from wizard.base.model import Finding
+from wizard.base.safe_text import Safe, compose, ours, render
+from wizard.tui.safe_widgets import Part, Parts, plain
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.widgets.findings import FindingsCount
 from wizard.tui.widgets.question import QuestionField
 from wizard.tui.widgets.sidebar import SidebarEntry, StepSidebar
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,7 @@ class StepScreen(WizardScreen):
         self,
         *,
         sidebar: list[SidebarEntry],
-        title_bar: str,
+        title_bar: Safe,
         step: Step,
         number: int,
         total: int,
@@ -52,12 +56,12 @@ class StepScreen(WizardScreen):
         self.total = total
         self.questions = questions
         self._findings: tuple[Sequence[Finding], Sequence[Finding]] | None = None
-        self._problem: str | None = None
+        self._problem: Safe | None = None
         self._mounted = False
 
     def compose_main(self) -> ComposeResult:
         yield Static(self._heading(), classes="screen-title")
-        yield Static(self.step.intro, classes="intro")
+        yield Static(plain(ours(self.step.intro)), classes="intro")
         with VerticalScroll(id="questions"):
             yield from self._fields()
         with Vertical(id="bottom-bar"):
@@ -66,8 +70,15 @@ class StepScreen(WizardScreen):
                 yield Button("Back", id="back", compact=True)
                 yield Button("Next", id="next", variant="primary", compact=True)
 
-    def _heading(self) -> str:
-        return f"Step {self.number} of {self.total} · {self.step.title}"
+    def _heading(self) -> Text:
+        return plain(
+            render(
+                "Step {number} of {total} · {title}",
+                number=self.number,
+                total=self.total,
+                title=self.step.title,
+            )
+        )
 
     def _fields(self) -> list[QuestionField]:
         return [
@@ -86,7 +97,7 @@ class StepScreen(WizardScreen):
         self,
         *,
         sidebar: list[SidebarEntry],
-        title_bar: str,
+        title_bar: Safe,
         step: Step,
         number: int,
         total: int,
@@ -98,10 +109,10 @@ class StepScreen(WizardScreen):
         self.step, self.position = step, step.id
         self.number, self.total, self.questions = number, total, questions
         self.title_bar, self.sidebar_entries = title_bar, sidebar
-        self.query_one("#title-bar", Static).update(Text(title_bar))  # a name from the file
+        self.query_one("#title-bar", Static).update(plain(title_bar))
         await self.query_one(StepSidebar).show(sidebar)
         self.query_one(".screen-title", Static).update(self._heading())
-        self.query_one(".intro", Static).update(step.intro)
+        self.query_one(".intro", Static).update(plain(ours(step.intro)))
         area = self.query_one("#questions", VerticalScroll)
         await area.remove_children()
         await area.mount_all(self._fields())
@@ -132,7 +143,7 @@ class StepScreen(WizardScreen):
         if self._mounted:
             self.query_one(FindingsCount).show(before, after)
 
-    def show_problem(self, message: str) -> None:
+    def show_problem(self, message: Safe) -> None:
         self._findings, self._problem = None, message
         if self._mounted:
             self.query_one(FindingsCount).show_problem(message)
@@ -147,10 +158,10 @@ class StepScreen(WizardScreen):
         event.stop()
         self.action_back()
 
-    def help_text(self) -> tuple[str, Text]:
-        body = Text(self.step.help)
+    def help_text(self) -> tuple[Safe, Parts]:
+        body = [Part(ours(self.step.help))]
         for view in self.questions:
             if view.question.help:
-                body.append(f"\n\n{view.question.prompt}\n", style="bold")
-                body.append(view.question.help)
-        return (self.step.title, body)
+                prompt = compose("\n\n{prompt}\n", prompt=ours(view.question.prompt))
+                body += [Part(prompt, "bold"), Part(ours(view.question.help))]
+        return (ours(self.step.title), body)

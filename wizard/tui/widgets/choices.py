@@ -11,15 +11,17 @@ screenshot in print loses. The boxes here show a mark only when ticked.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.segment import Segment
 from textual.binding import Binding, BindingType
-from textual.content import Content
 from textual.geometry import Size
 from textual.strip import Strip
 from textual.widgets import Checkbox, RadioButton, RadioSet, SelectionList
 from textual.widgets.option_list import OptionDoesNotExist
+
+if TYPE_CHECKING:
+    from textual.content import Content
 
 TICKED = "✓"
 """The mark in a ticked checkbox or checklist row."""

@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rich.text import Text
 from textual.widgets import Static
 
 from wizard.base.model import Finding
-from wizard.tui.formatting import findings_line
+from wizard.base.safe_text import Safe, compose, ours
+from wizard.tui.formatting import findings_line_parts
+from wizard.tui.safe_widgets import Part, plain, styled
 
 
 class FindingsCount(Static):
     """``Findings now → with your answers: high 3→0 …``; the app sets the numbers."""
 
     def __init__(self) -> None:
-        super().__init__(Text("Findings: counting…", style="dim"), id="findings-count")
+        super().__init__(plain(ours("Findings: counting…"), "dim"), id="findings-count")
 
     def show(self, before: Sequence[Finding], after: Sequence[Finding]) -> None:
-        text = Text("Findings, now → with your answers:  ", style="bold")
-        text.append_text(findings_line(before, after))
-        self.update(text)
+        heading = Part(ours("Findings, now → with your answers:  "))
+        self.update(styled([heading, *findings_line_parts(before, after)], style="bold"))
 
-    def show_problem(self, message: str) -> None:
-        self.update(Text(f"Findings: {message}", style="red"))
+    def show_problem(self, message: Safe) -> None:
+        self.update(plain(compose("Findings: {message}", message=message), "red"))

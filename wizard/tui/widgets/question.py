@@ -10,9 +10,8 @@ never stores the answer itself, the app does.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -23,8 +22,12 @@ from textual.widgets.selection_list import Selection
 from wizard.answers.steps import Choice, Question
 from wizard.answers.validation import list_text, parse_list
 from wizard.answers.wording import describe_recommendation, describe_value
-from wizard.base.masking import outward
+from wizard.base.safe_text import Safe, compose, one_line, ours, render, shown
+from wizard.tui.safe_widgets import Part, Parts, input_text, plain, styled
 from wizard.tui.state import KEEP
+
+if TYPE_CHECKING:
+    from rich.text import Text
 from wizard.tui.widgets.choices import ChoiceButton, ChoiceSet, MultiChoice, TickBox
 
 CONFIRM_CHOICES = (Choice(True, "Yes"), Choice(False, "No"))
@@ -70,7 +73,7 @@ class QuestionField(Vertical):
         untouched masked entry keeps its real value instead of the mask."""
 
     def compose(self) -> ComposeResult:
-        yield Label(self.question.prompt, classes="prompt")
+        yield Label(plain(ours(self.question.prompt)), classes="prompt")
         yield Static(self._context_line(), classes="context")
         if self.question.kind == "multiselect":
             yield from self._compose_checklist()
@@ -81,28 +84,28 @@ class QuestionField(Vertical):
 
     def _context_line(self) -> Text:
         """What the file says, what we recommend, and whether a preset fixed it."""
-        text = Text()
+        parts: Parts = []
         if self.can_keep:
-            text.append("In the file: ", style="dim")
-            text.append(self._describe_short(self.current))
-            text.append("   ")
-        text.append("Recommended: ", style="dim")
+            parts.append(Part(ours("In the file: "), "dim"))
+            parts.append(Part(self._describe_short(self.current)))
+            parts.append(Part(ours("   ")))
+        parts.append(Part(ours("Recommended: "), "dim"))
         if self.recommended is None and self.question.fact:
-            text.append(describe_recommendation(self.question, None), style="dim")
+            parts.append(Part(shown(describe_recommendation(self.question, None)), "dim"))
         else:
-            text.append(self._describe_short(self.recommended), style="green")
+            parts.append(Part(self._describe_short(self.recommended), "green"))
         if self.locked:
-            text.append("   locked by the preset", style="bold magenta")
-        return text
+            parts.append(Part(ours("   locked by the preset"), "bold magenta"))
+        return styled(parts)
 
-    def _describe_short(self, value: Any) -> str:
+    def _describe_short(self, value: Any) -> Safe:
         """Like :func:`describe_value`, but a checklist's full set is just "all of them"."""
         every = {choice.value for choice in self.question.choices}
         if self.question.kind == "multiselect" and value and set(value) == every:
-            return "all of them"
+            return ours("all of them")
         if self.question.kind == "multiselect" and value:
-            return f"{len(value)} of {len(every)}"
-        return describe_value(self.question, value)
+            return render("{count} of {total}", count=len(value), total=len(every))
+        return shown(describe_value(self.question, value))
 
     def _compose_choices(self) -> ComposeResult:
         choices = self.question.choices if self.question.kind == "select" else CONFIRM_CHOICES
@@ -110,9 +113,9 @@ class QuestionField(Vertical):
         if self.can_keep:
             current = describe_value(self.question, self.current)
             if self.question.kind == "confirm":
-                keep_label = f"Keep ({current})"
+                keep_label = render("Keep ({current})", current=current)
             else:
-                keep_label = f"Keep what the file says ({current})"
+                keep_label = render("Keep what the file says ({current})", current=current)
             self._options.append(Choice(KEEP, keep_label, "Leave this setting as it is."))
         buttons = [
             ChoiceButton(self._option_label(option), value=option.value == self.value)
@@ -121,31 +124,31 @@ class QuestionField(Vertical):
         inline = "-inline" if self.question.kind == "confirm" else ""
         yield ChoiceSet(*buttons, disabled=self.locked, classes=inline)
         if self.question.kind == "select" and any(o.explanation for o in self._options):
-            yield Static(self._explanation(), classes="explanation")
+            yield Static(plain(self._explanation()), classes="explanation")
 
     def _option_label(self, option: Choice) -> Text:
-        label = Text(option.label)
+        # Our choices' words, or the keep option's, which quotes the file (masked).
+        label = [Part(shown(option.label))]
         if option.value is not KEEP and option.value == self.recommended:
-            label.append("  ★ recommended", style="green")
+            label.append(Part(ours("  ★ recommended"), "green"))
         if (
             self.can_keep
             and self.question.kind != "confirm"  # the context line says it; space is short
             and option.value is not KEEP
             and option.value == self.current
         ):
-            label.append("  • in the file", style="dim")
-        return label
+            label.append(Part(ours("  • in the file"), "dim"))
+        return styled(label)
 
-    def _explanation(self) -> str:
+    def _explanation(self) -> Safe:
         chosen = next((o for o in self._options if o.value == self.value), None)
-        return chosen.explanation if chosen is not None else ""
+        return ours(chosen.explanation if chosen is not None else "")
 
     def _compose_checklist(self) -> ComposeResult:
         keeping = self.value is KEEP
         if self.can_keep:
-            keep_label = f"Keep what the file says ({self._describe_short(self.current)})"
             yield TickBox(
-                Text(keep_label),  # holds a value from the file: text, never markup
+                plain(self._keep_label()),
                 value=keeping,
                 disabled=self.locked,
                 classes="keep",
@@ -171,7 +174,7 @@ class QuestionField(Vertical):
         self.value = self._options[event.index].value
         explanation = self.query(".explanation")
         if explanation:
-            explanation.first(Static).update(self._explanation())
+            explanation.first(Static).update(plain(self._explanation()))
         self.post_message(self.Changed(self, self.value))
 
     @on(MultiChoice.SelectedChanged)
@@ -192,7 +195,7 @@ class QuestionField(Vertical):
             field.disabled = event.value
             if event.value:
                 field.value = self._input_text(self.current)
-                self._show_hint("")
+                self._show_hint(ours(""))
             typed = self._typed_value(field.value)
             self.value = KEEP if event.value else (typed if typed is not None else self.value)
         else:
@@ -212,17 +215,16 @@ class QuestionField(Vertical):
     def _compose_input(self) -> ComposeResult:
         keeping = self.value is KEEP
         if self.can_keep:
-            keep_label = f"Keep what the file says ({self._describe_short(self.current)})"
             yield TickBox(
-                Text(keep_label),  # holds a value from the file: text, never markup
+                plain(self._keep_label()),
                 value=keeping,
                 disabled=self.locked,
                 classes="keep",
                 compact=True,
             )
-        shown = self.current if keeping else self.value
+        showing = self.current if keeping else self.value
         yield Input(
-            self._input_text(shown),
+            self._input_text(showing),
             placeholder=LIST_PLACEHOLDER if self.question.kind == "list" else "",
             disabled=self.locked or keeping,
             compact=True,
@@ -230,17 +232,26 @@ class QuestionField(Vertical):
         )
         yield Static("", classes="field-hint")
 
-    def _input_text(self, value: Any) -> str:
+    def _keep_label(self) -> Safe:
+        return compose(
+            "Keep what the file says ({current})", current=self._describe_short(self.current)
+        )
+
+    def _input_safe(self, value: Any) -> Safe:
         """The value as the input line shows it, with any secret in it masked."""
         if self.question.kind == "list":
-            return list_text([self._masked(str(entry)) for entry in value or ()])
-        return "" if value is None else self._masked(str(value))
+            # Each entry masked on its own; the separator is ours.
+            return Safe(list_text([self._masked(str(entry)) for entry in value or ()]))
+        return ours("") if value is None else self._masked(str(value))
 
-    def _masked(self, entry: str) -> str:
-        shown = outward(entry)
-        if shown != entry:
-            self._hidden[shown] = entry
-        return shown
+    def _input_text(self, value: Any) -> str:
+        return input_text(self._input_safe(value))
+
+    def _masked(self, entry: str) -> Safe:
+        masked = one_line(shown(entry))
+        if masked != entry:
+            self._hidden[masked] = entry
+        return masked
 
     def _typed_value(self, text: str) -> Any:
         """The answer the input line holds; ``None`` when it holds none yet.
@@ -252,8 +263,8 @@ class QuestionField(Vertical):
         typed = text.strip()
         return self._hidden.get(typed, typed) or None
 
-    def _show_hint(self, message: str) -> None:
-        self.query_one(".field-hint", Static).update(Text(message, style="yellow"))
+    def _show_hint(self, message: Safe) -> None:
+        self.query_one(".field-hint", Static).update(plain(message, "yellow"))
 
     @on(Input.Changed, ".answer")
     def _typed(self, event: Input.Changed) -> None:
@@ -263,10 +274,14 @@ class QuestionField(Vertical):
         typed = self._typed_value(event.value)
         if typed is None:
             # An empty image would be refused by the runner: the last one given stands.
-            shown = self._input_text(self.value)
-            self._show_hint(f"Type a value; until then the answer stays {shown}.")
+            self._show_hint(
+                compose(
+                    "Type a value; until then the answer stays {value}.",
+                    value=self._input_safe(self.value),
+                )
+            )
             return
-        self._show_hint("")
+        self._show_hint(ours(""))
         if typed == self.value:
             return  # the input was filled in, or only spacing changed
         self.value = typed

@@ -16,6 +16,9 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
 
+from wizard.base.safe_text import Safe, compose, ours
+from wizard.tui.safe_widgets import plain
+
 EntryStatus = Literal["current", "visited", "pending", "skipped", "done"]
 
 MARKERS: dict[EntryStatus, str] = {
@@ -30,8 +33,13 @@ MARKERS: dict[EntryStatus, str] = {
 @dataclass(frozen=True)
 class SidebarEntry:
     position: str
-    label: str
+    label: Safe
     status: EntryStatus
+
+
+def entry_text(entry: SidebarEntry) -> Safe:
+    """``✓ Executor``: the entry's mark and its label."""
+    return compose("{mark} {label}", mark=ours(MARKERS[entry.status]), label=entry.label)
 
 
 class SidebarItem(Static):
@@ -39,7 +47,7 @@ class SidebarItem(Static):
 
     def __init__(self, entry: SidebarEntry) -> None:
         super().__init__(
-            f"{MARKERS[entry.status]} {entry.label}",
+            plain(entry_text(entry)),
             id=f"nav-{entry.position}",
             classes=f"-{entry.status}",
         )
@@ -50,7 +58,7 @@ class SidebarItem(Static):
         if entry == self.entry:
             return
         self.entry = entry
-        self.update(f"{MARKERS[entry.status]} {entry.label}")
+        self.update(plain(entry_text(entry)))
         self.set_classes(f"-{entry.status}")
 
     def on_click(self, event: events.Click) -> None:
