@@ -10,6 +10,7 @@ hands each to the editor that owns it). Every edited text is parsed again with
 
 from __future__ import annotations
 
+import functools
 import re
 import stat
 import tomllib
@@ -110,7 +111,7 @@ class ConfigDocument:
 
     def _line_of(self, table: TablePath, key: str | None) -> int | None:
         index = self._lines
-        folded = fold(table)
+        folded = _folded(table)
         if key is not None:
             line = index.exact_keys.get((folded, key)) or index.keys.get((folded, key.casefold()))
             if line is not None:
@@ -254,6 +255,10 @@ class ConfigDocument:
 
 
 # -- loading ---------------------------------------------------------------------
+
+
+_folded = functools.lru_cache(maxsize=4096)(fold)
+"""Findings ask for the same few tables in every file of a fleet: each is folded once."""
 
 
 def parse_text(text: str, path: Path | None = None) -> dict[str, Any]:
