@@ -558,15 +558,18 @@ def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int
     try:
         code: int = module.run(args)
     except WizardError as error:
-        from wizard.base.safe_text import Message, shown_message
+        from wizard.base.safe_text import compose, emit_line, shown_error
 
         # A message made from a template is shown as written (its holes were masked when
         # it was made); any other is masked as free text, since it may quote a value.
-        said = error.args[0] if error.args and isinstance(error.args[0], Message) else str(error)
-        print(f"{PROG}: error: {shown_message(said, one_line=True)}", file=sys.stderr)
+        emit_line(
+            compose("runner-wizard: error: {said}", said=shown_error(error)), stream=sys.stderr
+        )
         return error.exit_code
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted; no changes were written", file=sys.stderr)
+        from wizard.base.safe_text import emit_line, ours
+
+        emit_line(ours("runner-wizard: interrupted; no changes were written"), stream=sys.stderr)
         return 130
     except BrokenPipeError:
         # The reader (``| head``) left early: not an error of ours, and nothing to say.
