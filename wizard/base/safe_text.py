@@ -220,3 +220,30 @@ def generated(text: str) -> Safe:
     value that would leave its slot), shown on a terminal as the file holds it; only a
     file renderer's result may be passed here, never a value or a sentence."""
     return Safe(text)
+
+
+def catalogue(text: str) -> Safe:
+    """Text made only from our own catalogues (the rules' ids, titles, rationale and links;
+    the wizard's step introductions; the host checklist's prose), which holds no value
+    from any file or server: shown as written, never scanned by the masker."""
+    return Safe(text)
+
+
+def wrapped(text: Safe, *, width: int, indent: str = "") -> list[Safe]:
+    """Safe text cut into lines at spaces, later lines indented: nothing is added but the
+    indent, and a newline inside a value becomes a space, so each line stays safe."""
+    import textwrap
+
+    lines = textwrap.wrap(
+        text,
+        width=width,
+        subsequent_indent=indent,
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
+    return [Safe(line) for line in lines]
+
+
+def trimmed(text: Safe, chars: str = "\n") -> Safe:
+    """Safe text without the trailing ``chars`` (a diff's last newline)."""
+    return Safe(text.rstrip(chars))
