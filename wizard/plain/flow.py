@@ -76,7 +76,6 @@ from wizard.session.outcome import write_host_files as write_files
 from wizard.session.presets import make_preset, preset_to_toml, with_locks, write_new_file
 from wizard.session.scripted import Start
 
-
 OFFER_QUESTION = (
     "Also apply any of these fixes? (each may break jobs; none is applied unless ticked)"
 )
