@@ -200,7 +200,7 @@ def change_report(changes: Sequence[Change], *, indent: str = "  ") -> list[Safe
     risky = [c for c in changes if c.impact is Impact.MAY_BREAK]
     safe = [c for c in changes if c.impact is not Impact.MAY_BREAK]
     lines: list[Safe] = []
-    pad = ours(indent)
+    pad = render("{indent}", indent=indent)  # spaces the caller chose: a hole, not ours
     if risky:
         lines.append(render("{heading} ({count}):", heading=MAY_BREAK_HEADING, count=len(risky)))
         for change in risky:

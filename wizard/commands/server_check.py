@@ -120,7 +120,7 @@ MAX_NAMED_RUNNERS = 5
 def _runner_name(note: RunnerNote) -> Safe:
     if note.runner:
         return sentence('"{name}"', name=FileValue.read(note.runner, "name"))
-    return ours(runner_label(None, note.runner_index))
+    return sentence("{label}", label=runner_label(None, note.runner_index))
 
 
 def print_errors(reports: list[ServerReport]) -> None:
@@ -183,7 +183,7 @@ def _runner_label(note: RunnerNote) -> Safe:
     """A runner as the report names it: its name (a value from the file), else its place."""
     if note.runner:
         return shown(FileValue.read(note.runner, "name"))
-    return ours(runner_label(None, note.runner_index))
+    return sentence("{label}", label=runner_label(None, note.runner_index))
 
 
 def _notes_json(reports: list[ServerReport]) -> list[dict[str, JsonSafe]]:
@@ -236,7 +236,7 @@ def render(
         return json_text(sarif)
     text = _render_checked_text(file_reports, server, audited=audited)
     unchecked = render_unchecked_text(server)
-    end = ours("\n" if unchecked and not unchecked.endswith("\n") else "")
+    end = ours("\n") if unchecked and not unchecked.endswith("\n") else ours("")
     return compose("{text}{unchecked}{end}", text=text, unchecked=unchecked, end=end)
 
 
