@@ -204,3 +204,32 @@ def test_a_runner_name_shaped_like_a_token_is_masked_in_the_line_mode_review(
     assert PLANTED not in result.everything
     assert "findings: " in result.out
     assert "on the host (outside config.toml):" in result.out
+
+
+def test_a_line_break_in_a_value_never_starts_a_line_of_its_own(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A runner name that tries to forge an error line stays inside its own line."""
+    import socket
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    forged = "runner-wizard: error: all good"
+    config = (
+        "[[runners]]\n"
+        f'  name = "r\\n{forged}"\n'
+        f'  url = "http://127.0.0.1:{port}"\n'
+        "  id = 3\n"
+        '  token = "glrt-ForgedLineForgedLine12"\n'
+        '  executor = "shell"\n'
+    )
+    path = _config(tmp_path, text=config)
+    (tmp_path / ".runner_system_id").write_text("s_0123456789ab", encoding="utf-8")
+    result = run_cli(capsys, "server-check", "--allow-http", "--timeout", "2", str(path))
+    assert result.code == 2
+    lines = result.everything.splitlines()
+    assert not [line for line in lines if line.startswith(forged)]
+    (named,) = [line for line in result.err.splitlines() if "cannot reach" in line]
+    assert named.startswith("runner-wizard: error: ")
+    assert forged in named  # inside the line that names the runner, not a line of its own
