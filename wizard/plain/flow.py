@@ -331,7 +331,7 @@ class PlainWizard:
             try:
                 save(self.session, chosen, backup=backup, out=self.out)
             except WizardError as error:
-                reread = render(REREAD_QUESTION, path=str(self.session.path))
+                reread = one_line(render(REREAD_QUESTION, path=str(self.session.path)))
                 question = compose(
                     "not saved: {error}\n{reread}", error=shown_error(error), reread=reread
                 )
