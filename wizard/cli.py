@@ -81,10 +81,15 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
-        from wizard.base.masking import outward
+        from wizard.base.safe_text import emit_line, render
 
         self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {outward(message, one_line=True)}\n")
+        # The parser's message quotes what was typed (a token given as an argument, say):
+        # a hole, masked as free text; the program's name is ours.
+        emit_line(
+            render("{prog}: error: {message}", prog=self.prog, message=message), stream=sys.stderr
+        )
+        self.exit(2)
 
 
 class _RefuseToken(argparse.Action):
