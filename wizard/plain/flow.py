@@ -325,8 +325,8 @@ class PlainWizard:
                 # Declining what may break still writes what cannot: Enter means keep.
                 chosen = self.session.safe_part(chosen)
                 if not chosen.changed:
-                    for line in not_saved(self.session.path, chosen.left_out).lines():
-                        self.say(render("{line}", line=line))
+                    for line in not_saved(self.session.path, chosen.left_out).said():
+                        self.say(line)
                     return 0
             try:
                 save(self.session, chosen, backup=backup, out=self.out)
@@ -489,8 +489,7 @@ def preview_and_report(
 
 def save(session: WizardSession, result: Preview, *, backup: bool, out: TextIO) -> None:
     saved = session.save(result, backup=backup)
-    # The core's sentences name the file and its backup: each shown as a masked hole.
-    emit_lines([render("{line}", line=line) for line in saved.lines()], stream=out)
+    emit_lines(saved.said(), stream=out)
 
 
 def write_host_files(
@@ -517,7 +516,7 @@ def write_host_files(
     lines = outcome.lines(config, config_saved=config_saved)
     if outcome.problem is not None:
         raise WizardError(lines[0])
-    emit_lines([render("{line}", line=line) for line in lines], stream=out)
+    emit_lines(lines, stream=out)
     return list(outcome.written)
 
 
