@@ -15,7 +15,7 @@ import copy
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from wizard.base.masking import is_secret_key, mask_toml_value, outward
+from wizard.base.masking import is_secret_key, mask_toml_value
 from wizard.base.model import (
     Change,
     Edit,
@@ -234,10 +234,18 @@ def fix_id(finding: Finding) -> str:
     return f"{finding.rule}@{finding.runner_index}:{finding.key}"
 
 
-def offer_line(finding: Finding) -> str:
+def offer_line(finding: Finding) -> Safe:
     """One offered fix, as every review shows it: its rule, where, and what it may break."""
-    where = f" (runner {finding.runner!r})" if finding.runner else ""
-    return outward(f"{finding.rule}{where}: {finding.breaks}", one_line=True)
+    if finding.runner:
+        said = render(
+            "{rule} (runner {name}): {breaks}",
+            rule=finding.rule,
+            name=repr(finding.runner),
+            breaks=finding.breaks,
+        )
+    else:
+        said = render("{rule}: {breaks}", rule=finding.rule, breaks=finding.breaks)
+    return one_line(said)
 
 
 FILL_IN_HEADING = "fill in before starting the runner (the wizard cannot know your cloud):"

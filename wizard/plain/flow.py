@@ -375,10 +375,7 @@ class PlainWizard:
         self, review: Review, answers: Answers, runner_index: int | None, identity: RunnerIdentity
     ) -> Review:
         """Let the operator tick fixes no question covers; none is applied unticked."""
-        options = [
-            Option(one_line(render("{line}", line=offer_line(f))), fix_id(f))
-            for f in review.preview.offered
-        ]
+        options = [Option(offer_line(f), fix_id(f)) for f in review.preview.offered]
         ticked = self.prompts.checkbox(
             ours(OFFER_QUESTION),
             options,

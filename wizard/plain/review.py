@@ -119,18 +119,17 @@ def review_text(
     if preview.offered:
         lines.append(ours(OFFERED_HEADING))
         for finding in preview.offered:
-            lines += wrap(render("  {line}", line=offer_line(finding)), " " * 6)
+            lines += wrap(compose("  {line}", line=offer_line(finding)), " " * 6)
     if facts.remaining:
         lines.append(ours(REMAINING_HEADING))
     for finding in facts.remaining:
         note = ours(" (accepted by the preset)") if finding.rule in accepted else ours("")
         place = finding_place(finding)
         head = render(
-            "  {severity} {rule}{where}",
-            severity=f"{finding.severity.value:<8}",
-            rule=finding.rule,
-            where=f" ({place})" if place else "",
+            "  {severity} {rule}", severity=f"{finding.severity.value:<8}", rule=finding.rule
         )
+        if place:
+            head = compose("{head} ({place})", head=head, place=place)
         line = compose(
             "{head}: {message}{note}", head=head, message=shown_message(finding.message), note=note
         )
