@@ -81,10 +81,15 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
-        from wizard.base.masking import outward
+        from wizard.base.safe_text import emit_line, render
 
         self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {outward(message, one_line=True)}\n")
+        # The parser's message quotes what was typed (a token given as an argument, say):
+        # a hole, masked as free text; the program's name is ours.
+        emit_line(
+            render("{prog}: error: {message}", prog=self.prog, message=message), stream=sys.stderr
+        )
+        self.exit(2)
 
 
 class _RefuseToken(argparse.Action):
@@ -558,19 +563,18 @@ def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int
     try:
         code: int = module.run(args)
     except WizardError as error:
-        from wizard.base.safe_text import Message, one_line, shown, shown_message
+        from wizard.base.safe_text import compose, emit_line, shown_error
 
         # A message made from a template is shown as written (its holes were masked when
         # it was made); any other is masked as free text, since it may quote a value.
-        said = (
-            shown_message(error.args[0], one_line=True)
-            if error.args and isinstance(error.args[0], Message)
-            else one_line(shown(str(error)))
+        emit_line(
+            compose("runner-wizard: error: {said}", said=shown_error(error)), stream=sys.stderr
         )
-        print(f"{PROG}: error: {said}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted; no changes were written", file=sys.stderr)
+        from wizard.base.safe_text import emit_line, ours
+
+        emit_line(ours("runner-wizard: interrupted; no changes were written"), stream=sys.stderr)
         return 130
     except BrokenPipeError:
         # The reader (``| head``) left early: not an error of ours, and nothing to say.

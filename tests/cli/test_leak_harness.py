@@ -5,8 +5,8 @@ secret distinct, so a leak names its form. Every command and output format then
 runs once per file (a *channel*), and every channel's whole output (stdout,
 stderr, the files it writes and their names) is searched for every secret:
 
-    :data:`FORM_COUNT` forms (config.toml) times 12 channels, and :data:`YAML_FORM_COUNT`
-    forms (values file) times 7: 1,046 form-channel pairs, pinned by
+    :data:`FORM_COUNT` forms (config.toml) times 16 channels, and :data:`YAML_FORM_COUNT`
+    forms (values file) times 7: 1,250 form-channel pairs, pinned by
     ``test_the_harness_covers_what_it_says``.
 
 Script forms sit in ``pre_build_script`` and, one a string, in ``environment``, whose
@@ -300,6 +300,39 @@ def plain_line_mode(path: Path, capsys: pytest.CaptureFixture[str]) -> str:
     return shown + "\n" + "\n".join(sorted(p.name for p in path.parent.iterdir()))
 
 
+def audit_baseline(path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """``audit --write-baseline``: what it says, and the baseline file it writes."""
+    baseline = path.parent / "baseline.json"
+    shown = _cli(capsys, "audit", "--write-baseline", str(baseline), str(path))
+    return shown + "\n" + (baseline.read_text(encoding="utf-8") if baseline.exists() else "")
+
+
+def host_check(output_format: str) -> Channel:
+    """host-check with the file's folder as the machine's root."""
+
+    def run(path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+        root = str(path.parent)
+        return _cli(capsys, "host-check", "--root", root, "--format", output_format, path.name)
+
+    return run
+
+
+def plain_artifacts(path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """Line mode writing the hardening files: what it says and every file it writes."""
+    out = path.parent / "host-files"
+    shown = _cli(
+        capsys,
+        "plain",
+        str(path),
+        "--non-interactive",
+        "--accept-defaults",
+        "--no-backup",
+        "--artifacts",
+        str(out),
+    )
+    return shown + "\n" + (_folder_text(out) if out.exists() else "")
+
+
 TOML_CHANNELS: dict[str, Channel] = {
     "audit text": audit("text"),
     "audit json": audit("json"),
@@ -310,6 +343,10 @@ TOML_CHANNELS: dict[str, Channel] = {
     "presets new --from-config and export": presets_new,
     "artifacts": artifacts,
     "plain line mode": plain_line_mode,
+    "plain line mode writing the hardening files": plain_artifacts,
+    "audit --write-baseline": audit_baseline,
+    "host-check text": host_check("text"),
+    "host-check json": host_check("json"),
 }
 """Channels that take the planted config.toml as it is; server-check and the TUI below."""
 
@@ -476,9 +513,9 @@ def test_the_harness_covers_what_it_says() -> None:
     """The numbers the issue's note quotes: planted forms times channels."""
     toml_channels = len(TOML_CHANNELS) + len(EXTRA_TOML_CHANNELS)
     yaml_channels = len(YAML_CHANNELS) + len(EXTRA_YAML_CHANNELS)
-    assert (FORM_COUNT, toml_channels) == (51, 12)
+    assert (FORM_COUNT, toml_channels) == (51, 16)
     assert (YAML_FORM_COUNT, yaml_channels) == (62, 7)
-    assert FORM_COUNT * toml_channels + YAML_FORM_COUNT * yaml_channels == 1046
+    assert FORM_COUNT * toml_channels + YAML_FORM_COUNT * yaml_channels == 1250
 
 
 def test_a_leak_would_be_seen(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -451,23 +451,30 @@ def test_questionary_prompts_answer_from_a_keyboard() -> None:
     from prompt_toolkit.input import create_pipe_input
     from prompt_toolkit.output import DummyOutput
 
+    from wizard.base.safe_text import ours
     from wizard.plain.prompts import Option, QuestionaryPrompts
 
     with create_pipe_input() as keys, create_app_session(input=keys, output=DummyOutput()):
         prompts = QuestionaryPrompts()
-        options = [Option("one team", Trust.SINGLE_PROJECT), Option("several", Trust.MULTI_PROJECT)]
+        options = [
+            Option(ours("one team"), Trust.SINGLE_PROJECT),
+            Option(ours("several"), Trust.MULTI_PROJECT),
+        ]
         keys.send_text("\r")
-        assert prompts.select("Who?", options, default=Trust.MULTI_PROJECT) is Trust.MULTI_PROJECT
+        assert (
+            prompts.select(ours("Who?"), options, default=Trust.MULTI_PROJECT)
+            is Trust.MULTI_PROJECT
+        )
         keys.send_text(" \r")  # toggle the first option on, keep the checked second one
-        both = [Option("a", "a"), Option("b", "b")]
-        assert prompts.checkbox("Which?", both, default=("b",)) == ["a", "b"]
+        both = [Option(ours("a"), "a"), Option(ours("b"), "b")]
+        assert prompts.checkbox(ours("Which?"), both, default=("b",)) == ["a", "b"]
         keys.send_text("n")
-        assert prompts.confirm("Sure?", default=True) is False
+        assert prompts.confirm(ours("Sure?"), default=True) is False
         keys.send_text("s3cret\r")
-        assert prompts.password("Token:") == "s3cret"
+        assert prompts.password(ours("Token:")) == "s3cret"
         keys.send_text("\x03")
         with pytest.raises(KeyboardInterrupt):
-            prompts.text("Name:")
+            prompts.text(ours("Name:"))
 
 
 async def test_questionary_prompts_refuse_a_running_event_loop() -> None:

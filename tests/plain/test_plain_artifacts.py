@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import itertools
 import tomllib
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -116,7 +117,7 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def entry_tag(lines: list[str], title_start: str) -> str:
+def entry_tag(lines: Sequence[str], title_start: str) -> str:
     """The marker in front of the entry whose title starts with ``title_start``
     (its first 30 characters: a long title wraps onto a second line)."""
     for line in lines:

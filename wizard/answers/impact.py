@@ -15,7 +15,7 @@ import copy
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from wizard.base.masking import is_secret_key, mask_toml_value, outward
+from wizard.base.masking import is_secret_key, mask_toml_value
 from wizard.base.model import (
     Change,
     Edit,
@@ -200,7 +200,7 @@ def change_report(changes: Sequence[Change], *, indent: str = "  ") -> list[Safe
     risky = [c for c in changes if c.impact is Impact.MAY_BREAK]
     safe = [c for c in changes if c.impact is not Impact.MAY_BREAK]
     lines: list[Safe] = []
-    pad = ours(indent)
+    pad = render("{indent}", indent=indent)  # spaces the caller chose: a hole, not ours
     if risky:
         lines.append(render("{heading} ({count}):", heading=MAY_BREAK_HEADING, count=len(risky)))
         for change in risky:
@@ -234,10 +234,18 @@ def fix_id(finding: Finding) -> str:
     return f"{finding.rule}@{finding.runner_index}:{finding.key}"
 
 
-def offer_line(finding: Finding) -> str:
+def offer_line(finding: Finding) -> Safe:
     """One offered fix, as every review shows it: its rule, where, and what it may break."""
-    where = f" (runner {finding.runner!r})" if finding.runner else ""
-    return outward(f"{finding.rule}{where}: {finding.breaks}", one_line=True)
+    if finding.runner:
+        said = render(
+            "{rule} (runner {name}): {breaks}",
+            rule=finding.rule,
+            name=repr(finding.runner),
+            breaks=finding.breaks,
+        )
+    else:
+        said = render("{rule}: {breaks}", rule=finding.rule, breaks=finding.breaks)
+    return one_line(said)
 
 
 FILL_IN_HEADING = "fill in before starting the runner (the wizard cannot know your cloud):"

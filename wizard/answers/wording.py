@@ -13,6 +13,7 @@ from typing import Any
 from wizard.answers.steps import Question
 from wizard.base.masking import outward
 from wizard.base.model import Finding
+from wizard.base.safe_text import Safe, joined, one_line, render
 from wizard.runner.settings import runner_label
 
 _YAML_SUFFIXES = (".yaml", ".yml", ".gotmpl", ".tpl")
@@ -39,19 +40,19 @@ def describe_recommendation(question: Question, value: Any) -> str:
     return describe_value(question, value)
 
 
-def finding_place(finding: Finding) -> str:
-    """``runner 'ci-2', line 14``: where a finding is, masked for a terminal.
+def finding_place(finding: Finding) -> Safe:
+    """``runner 'ci-2', line 14``: where a finding is, the name masked, on one line.
 
     A review lists findings of every runner in the file; without the runner's name
     another runner's finding reads as one about the runner being edited.
     """
-    parts: list[str] = []
+    parts: list[Safe] = []
     if finding.runner_index is not None:
         name = repr(finding.runner) if finding.runner else runner_label(None, finding.runner_index)
-        parts.append(f"runner {name}")
+        parts.append(render("runner {name}", name=name))
     if finding.line is not None:
-        parts.append(f"line {finding.line}")
-    return outward(", ".join(parts), one_line=True)
+        parts.append(render("line {line}", line=finding.line))
+    return one_line(joined(parts, ", "))
 
 
 def describe_value(question: Question, value: Any) -> str:

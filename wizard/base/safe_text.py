@@ -236,10 +236,16 @@ def json_safe(value: FileValue | Safe | int | float | bool | None) -> JsonSafe:
 def emit_json(report: dict[str, JsonSafe], *, stream: IO[str] | None = None) -> None:
     """Write a JSON report whose every field went through :func:`json_safe` or
     :func:`json_tree`; the one way the commands write JSON."""
+    out = stream if stream is not None else sys.stdout
+    out.write(json_text(report))
+
+
+def json_text(report: Mapping[str, JsonSafe]) -> Safe:
+    """A JSON document whose every field went through :func:`json_safe` or :func:`json_tree`
+    (or a report renderer's own masking), laid out and escaped for a terminal."""
     import json
 
-    out = stream if stream is not None else sys.stdout
-    out.write(printable_json(json.dumps(report, indent=2, ensure_ascii=False)) + "\n")
+    return Safe(printable_json(json.dumps(report, indent=2, ensure_ascii=False)) + "\n")
 
 
 def json_tree(value: object, *, key: str | None = None) -> JsonSafe:
@@ -257,3 +263,57 @@ def json_tree(value: object, *, key: str | None = None) -> JsonSafe:
     if isinstance(value, list | tuple):
         return [json_tree(item, key=key) for item in value]
     return json_safe(FileValue(str(value), key))
+
+
+def emit_line(text: Safe, *, stream: IO[str] | None = None) -> None:
+    """One line of safe text and its newline: a newline or tab inside it is escaped, so a
+    value can never start a line of its own (an error, a note, a path written)."""
+    emit(compose("{line}\n", line=one_line(text)), stream=stream)
+
+
+def emit_lines(lines: list[Safe], *, stream: IO[str] | None = None) -> None:
+    """Several lines, each made one line on its own (see :func:`emit_line`)."""
+    for line in lines:
+        emit_line(line, stream=stream)
+
+
+def shown_error(error: BaseException) -> Safe:
+    """An error's message for one line: a :class:`Message` as written (its holes were masked
+    when it was made), any other masked as free text, since it may quote a value."""
+    if error.args and isinstance(error.args[0], Message):
+        return shown_message(error.args[0], one_line=True)
+    return one_line(shown(str(error)))
+
+
+def generated(text: str) -> Safe:
+    """A generated file's text, made by its renderer (:mod:`wizard.base.sinks` refused any
+    value that would leave its slot), shown on a terminal as the file holds it; only a
+    file renderer's result may be passed here, never a value or a sentence."""
+    return Safe(text)
+
+
+def catalogue(text: str) -> Safe:
+    """Text made only from our own catalogues (the rules' ids, titles, rationale and links;
+    the wizard's step introductions; the host checklist's prose), which holds no value
+    from any file or server: shown as written, never scanned by the masker."""
+    return Safe(text)
+
+
+def wrapped(text: Safe, *, width: int, indent: str = "") -> list[Safe]:
+    """Safe text cut into lines at spaces, later lines indented: nothing is added but the
+    indent, and a newline inside a value becomes a space, so each line stays safe."""
+    import textwrap
+
+    lines = textwrap.wrap(
+        text,
+        width=width,
+        subsequent_indent=indent,
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
+    return [Safe(line) for line in lines]
+
+
+def trimmed(text: Safe, chars: str = "\n") -> Safe:
+    """Safe text without the trailing ``chars`` (a diff's last newline)."""
+    return Safe(text.rstrip(chars))

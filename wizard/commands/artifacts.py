@@ -16,6 +16,7 @@ from typing import Any
 from wizard.answers.model import Answers
 from wizard.artifacts import generate_artifacts, write_artifacts
 from wizard.base.errors import WizardError
+from wizard.base.safe_text import emit_line, emit_lines, render
 from wizard.runner.reading import (
     RunnerEntry,
     autoscaler_plugin,
@@ -84,8 +85,13 @@ def run(args: argparse.Namespace) -> int:
     paths = write_artifacts(
         Path(args.out), files, allow_unsafe_path=getattr(args, "allow_unsafe_path", False)
     )
-    for path in paths:
-        print(path)
+    # The names we chose inside a folder the operator named: each a hole, masked on its own.
+    emit_lines([render("{path}", path=str(path)) for path in paths])
     checklist = next(p for p in paths if p.name.endswith(".md"))
-    print(f"Next: work through {checklist}; each item says how to check it is done.")
+    emit_line(
+        render(
+            "Next: work through {checklist}; each item says how to check it is done.",
+            checklist=str(checklist),
+        )
+    )
     return 0

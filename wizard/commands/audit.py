@@ -9,7 +9,7 @@ from pathlib import Path
 from wizard.audit.fleet import AuditRequest, closing_summary, run_audit
 from wizard.base.errors import WizardError
 from wizard.base.model import Trust
-from wizard.base.safe_text import write_out
+from wizard.base.safe_text import emit_line, ours, render, shown, write_out
 from wizard.commands.common import EXIT_ERROR, EXIT_OK, exit_code, print_error
 
 
@@ -49,18 +49,20 @@ def run(args: argparse.Namespace) -> int:
     reports = outcome.reports
     for report in reports:
         if report.error is not None:
-            print_error(report.error)
+            print_error(shown(report.error))
         for reason in report.incomplete:
-            print_error(f"{report.path}: audit incomplete: {reason}")
+            print_error(
+                render("{path}: audit incomplete: {reason}", path=report.path, reason=reason)
+            )
     if getattr(args, "server", False):
         # Loaded only on request: a plain audit never imports the HTTP code.
         from wizard.commands import server_check
 
         reports, server = server_check.server_findings(reports, args, outcome.trust)
         server_check.print_errors(server)
-        sys.stdout.write(server_check.render(reports, server, args.format))
+        write_out(server_check.render(reports, server, args.format))
         if server and server_check.nothing_checked(server):
-            print_error("nothing could be checked on the server")
+            print_error(ours("nothing could be checked on the server"))
             return EXIT_ERROR
         return exit_code(reports, args.fail_on)
     from wizard.report.render import render_report
@@ -79,9 +81,13 @@ def run(args: argparse.Namespace) -> int:
         from wizard.audit.baseline import write_baseline
 
         count = write_baseline(Path(args.write_baseline), outcome.before_baseline)
-        print(
-            f"runner-wizard: wrote {count} finding(s) to the baseline {args.write_baseline}",
-            file=sys.stderr,
+        emit_line(
+            render(
+                "runner-wizard: wrote {count} finding(s) to the baseline {path}",
+                count=count,
+                path=args.write_baseline,
+            ),
+            stream=sys.stderr,
         )
         code = exit_code(reports, "never")
         return code if code == EXIT_ERROR else EXIT_OK

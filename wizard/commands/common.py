@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from wizard.audit.engine import FileReport
 from wizard.base.model import DEFAULT_TRUST, Severity, Trust
-from wizard.base.safe_text import Safe
+from wizard.base.safe_text import Safe, compose, emit_line, shown_error
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -41,7 +41,13 @@ def exit_code(reports: Iterable[FileReport], fail_on: str) -> int:
     return EXIT_FINDINGS if hits else EXIT_OK
 
 
-def print_error(message: str) -> None:
-    from wizard.base.masking import outward
+def print_error(message: Safe) -> None:
+    """``runner-wizard: error: …`` on stderr, one line. ``message`` is already safe (made
+    by :func:`~wizard.base.safe_text.render` or :func:`error_message`): our words are
+    not scanned again, and a raw ``str`` is a type error."""
+    emit_line(compose("runner-wizard: error: {message}", message=message), stream=sys.stderr)
 
-    print(f"runner-wizard: error: {outward(message, one_line=True)}", file=sys.stderr)
+
+def error_message(error: BaseException) -> Safe:
+    """An error's message for :func:`print_error` (:func:`~wizard.base.safe_text.shown_error`)."""
+    return shown_error(error)

@@ -16,20 +16,23 @@ from wizard.answers.impact import change_report, changes_for_edits, changes_for_
 from wizard.answers.managed_header import managed_warning
 from wizard.audit.engine import HardenResult, harden_document
 from wizard.base.errors import ConfigError, WizardError
-from wizard.base.masking import outward
 from wizard.base.model import Change, Edit, Finding, Trust
 from wizard.base.safe_text import (
     JsonSafe,
+    Safe,
     compose,
     emit,
     emit_json,
+    emit_line,
+    emit_lines,
     joined,
     json_safe,
     json_tree,
+    ours,
     render,
     shown,
 )
-from wizard.commands.common import EXIT_ERROR, EXIT_OK, print_error, trust_from
+from wizard.commands.common import EXIT_ERROR, EXIT_OK, error_message, print_error, trust_from
 from wizard.embedded import block_name, load_all
 from wizard.runner.reading import iter_runners
 from wizard.session.outcome import HardenOutcome
@@ -250,16 +253,27 @@ def _named(finding: Finding) -> str:
     return f"{finding.rule} in {finding.block}" if finding.block else finding.rule
 
 
-def _summary(path: Path, result: HardenResult, preset_plan: _PresetPlan) -> str:
+def _summary(path: Path, result: HardenResult, preset_plan: _PresetPlan) -> list[Safe]:
+    """What a write did, a line each: our counts, the file's name and notes in holes."""
     applied = len(result.applied)
-    parts = [f"{applied} fix{'es' if applied != 1 else ''} applied"]
+    parts = [
+        render("{count} fixes applied", count=applied) if applied != 1 else ours("1 fix applied")
+    ]
     if preset_plan.edits:
         count = len(preset_plan.edits)
-        parts.insert(0, f"{count} setting{'s' if count != 1 else ''} from the preset/answers")
-    lines = [f"{path}: {', '.join(parts)}"]
-    lines += [f"  not fixed: {_named(finding)} ({reason})" for finding, reason in result.skipped]
-    lines += [f"  {note}" for note in preset_plan.skipped]
-    return "\n".join(lines)
+        parts.insert(
+            0,
+            render("{count} settings from the preset/answers", count=count)
+            if count != 1
+            else ours("1 setting from the preset/answers"),
+        )
+    lines = [compose("{path}: {parts}", path=shown(str(path)), parts=joined(parts, ", "))]
+    lines += [
+        render("  not fixed: {rule} ({reason})", rule=_named(finding), reason=reason)
+        for finding, reason in result.skipped
+    ]
+    lines += [render("  {note}", note=note) for note in preset_plan.skipped]
+    return lines
 
 
 def harden_outcome(
@@ -286,13 +300,22 @@ def run(args: argparse.Namespace) -> int:
             result, preset_plan, changes = plan_file(path, args)
             for reason in result.incomplete:
                 # What the file names but does not hold was not hardened: never a clean result.
-                print_error(f"{name}: not hardened (not in this file): {reason}")
+                print_error(
+                    render(
+                        "{name}: not hardened (not in this file): {reason}",
+                        name=name,
+                        reason=reason,
+                    )
+                )
                 status = EXIT_ERROR
             needs_mode = result.fix_mode and not result.changed
             mode = mode_change(result.before.file_mode, writes=result.changed or needs_mode)
             if mode is not None and mode.read_only:
                 # Named before it is replaced: someone may have made it read-only on purpose.
-                print(outward(f"{name}: warning: {mode.sentence(name)}"), file=sys.stderr)
+                emit_line(
+                    render("{name}: warning: {said}", name=name, said=mode.sentence(name)),
+                    stream=sys.stderr,
+                )
             if args.dry_run:
                 # Every line goes out through emit(): our sentences as templates, the file's
                 # name and values in holes, each masked on its own (see wizard.base.safe_text).
@@ -334,28 +357,39 @@ def run(args: argparse.Namespace) -> int:
             if result.changed:
                 warning = managed_warning(result.before.text)
                 if warning:
-                    print(f"{name}: warning: {warning}", file=sys.stderr)
+                    emit(render("{name}: warning: {w}\n", name=name, w=warning), stream=sys.stderr)
                 written = write_document(result.before, result.after, backup=not args.no_backup)
-                message = _summary(path, result, preset_plan)
+                lines = _summary(path, result, preset_plan)
                 if mode is not None:
-                    message += f"\n  mode: {mode.before:04o} -> {mode.after:04o}"
+                    lines.append(
+                        render(
+                            "  mode: {before} -> {after}",
+                            before=f"{mode.before:04o}",
+                            after=f"{mode.after:04o}",
+                        )
+                    )
                 if written.backup is not None:
-                    message += f"\n  backup: {written.backup}"
-                message += "".join(f"\n  note: {note}" for note in written.notes)
-                print(outward(message))
+                    lines.append(render("  backup: {backup}", backup=str(written.backup)))
+                lines += [render("  note: {note}", note=note) for note in written.notes]
+                emit_lines(lines)
             elif needs_mode:
                 tighten_mode(result.before)
-                before = f"{mode.before:04o} -> " if mode is not None else ""
-                print(outward(f"{name}: permissions set to {before}0600"))
+                if mode is not None:
+                    emit_line(
+                        render(
+                            "{name}: permissions set to {before} -> 0600",
+                            name=name,
+                            before=f"{mode.before:04o}",
+                        )
+                    )
+                else:
+                    emit_line(render("{name}: permissions set to 0600", name=name))
             elif result.skipped:
-                print(outward(_summary(path, result, preset_plan)))
+                emit_lines(_summary(path, result, preset_plan))
             else:
-                print(outward(f"{name}: nothing to fix"))
-        except ConfigError as error:
-            print_error(str(error))
-            status = EXIT_ERROR
+                emit_line(render("{name}: nothing to fix", name=name))
         except WizardError as error:
-            print_error(str(error))
+            print_error(error_message(error))
             status = EXIT_ERROR
     return status
 

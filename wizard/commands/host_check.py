@@ -9,16 +9,27 @@ our own: one screen, worst first, then what could not be checked.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import sys
 from collections import defaultdict
 from pathlib import Path, PurePosixPath
 
 from wizard.audit.engine import FileReport
 from wizard.base.errors import ConfigError
 from wizard.base.model import Finding, Trust
-from wizard.base.printable import printable
+from wizard.base.safe_text import (
+    Safe,
+    compose,
+    emit,
+    joined,
+    json_safe,
+    json_text,
+    one_line,
+    ours,
+    render,
+    shown,
+    shown_message,
+    write_out,
+)
 from wizard.commands.common import exit_code, trust_from
 from wizard.host import HostReport, run_host_checks
 from wizard.host.fs import HostFiles
@@ -55,15 +66,17 @@ def _file_report(config: str, trust: Trust, report: HostReport) -> FileReport:
     return FileReport(path=config, trust=trust, findings=tuple(report.findings))
 
 
-def render_host_json(config: str, trust: Trust, report: HostReport) -> str:
+def render_host_json(config: str, trust: Trust, report: HostReport) -> Safe:
     from wizard.report.json_report import report_to_dict
 
-    document = report_to_dict([_file_report(config, trust, report)])
+    document = report_to_dict([_file_report(config, trust, report)])  # every field masked
     for entry in document["files"]:
         for finding in entry["findings"]:
             finding.setdefault("subject", None)
-    document["skipped"] = [{"rule": s.rule_id, "reason": s.reason} for s in report.skipped]
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    document["skipped"] = [
+        {"rule": s.rule_id, "reason": json_safe(shown(s.reason))} for s in report.skipped
+    ]
+    return json_text(document)
 
 
 def _sorted(findings: list[Finding]) -> list[Finding]:
@@ -71,28 +84,58 @@ def _sorted(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (-f.severity.rank, order.index(f.rule)))
 
 
-def render_host_text(config: str, root: Path, trust: Trust, report: HostReport) -> str:
-    where = "" if os.path.realpath(root) == "/" else f" under {root}"
-    out = [f"host-check{where}, config {config} (trust: {trust.value})", ""]
+def render_host_text(config: str, root: Path, trust: Trust, report: HostReport) -> Safe:
+    """Our one-screen report: our words as written, each path, subject, message and reason
+    from the machine in a hole of its own, masked and made one line."""
+    if os.path.realpath(root) == "/":
+        heading = render(
+            "host-check, config {config} (trust: {trust})", config=config, trust=trust.value
+        )
+    else:
+        heading = render(
+            "host-check under {root}, config {config} (trust: {trust})",
+            root=str(root),
+            config=config,
+            trust=trust.value,
+        )
+    out = [one_line(heading), ours("")]
     for finding in _sorted(report.findings):
         remedy = HOST_RULES_BY_ID[finding.rule].remedy
-        out.append(f"  {finding.severity.value.upper():8} {finding.rule}  ({finding.subject})")
-        out.append(f"           {finding.message}")
-        out.append(f"           to do by hand: {remedy}")
+        level = f"{finding.severity.value.upper():8}"
+        out.append(
+            one_line(
+                render(
+                    "  {level} {rule}  ({subject})",
+                    level=level,
+                    rule=finding.rule,
+                    subject=finding.subject,
+                )
+            )
+        )
+        said = shown_message(finding.message, one_line=True)
+        out.append(compose("           {said}", said=said))
+        out.append(one_line(render("           to do by hand: {remedy}", remedy=remedy)))
     if not report.findings:
-        out.append("  nothing found")
+        out.append(ours("  nothing found"))
     if report.skipped:
         by_reason: dict[str, list[str]] = defaultdict(list)
         for skipped in report.skipped:
             by_reason[skipped.reason].append(skipped.rule_id)
-        out += ["", "  not checked:"]
+        out += [ours(""), ours("  not checked:")]
         for reason, rules in by_reason.items():
-            out.append(f"    {reason}:")
-            out.append(f"      {', '.join(dict.fromkeys(rules))}")
+            out.append(one_line(render("    {reason}:", reason=reason)))
+            out.append(one_line(render("      {rules}", rules=", ".join(dict.fromkeys(rules)))))
     from wizard.report.text import severity_counts
 
-    out += ["", f"  {severity_counts(report.findings)}; {len(report.skipped)} checks skipped"]
-    return "\n".join(out) + "\n"
+    out += [
+        ours(""),
+        render(
+            "  {counts}; {skipped} checks skipped",
+            counts=severity_counts(report.findings),
+            skipped=len(report.skipped),
+        ),
+    ]
+    return compose("{lines}\n", lines=joined(out))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -107,11 +150,11 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError(args.path, "is a directory, not a config file")
     config, report = inspect(args.path, root, trust)
     if args.format == "json":
-        sys.stdout.write(render_host_json(config, trust, report))
+        write_out(render_host_json(config, trust, report))
     elif args.format == "sarif":
         from wizard.report.sarif import render_sarif
 
-        sys.stdout.write(render_sarif([_file_report(config, trust, report)]))
+        write_out(render_sarif([_file_report(config, trust, report)]))
     else:
-        sys.stdout.write(printable(render_host_text(config, root, trust, report)))
+        emit(render_host_text(config, root, trust, report))
     return exit_code([_file_report(config, trust, report)], args.fail_on)

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from wizard.base.errors import WizardError
+from wizard.base.safe_text import emit_line, ours, render
 from wizard.commands.plain import is_interactive
 from wizard.plain.flow import PlainWizard, run_scripted
 from wizard.plain.prompts import Prompts, QuestionaryPrompts
@@ -68,7 +69,15 @@ def _new_values_file(args: argparse.Namespace, path: Path) -> int:
         raise WizardError(f"{path}: a Helm values file is made from a preset: add --preset NAME")
     identity = scripted.identity_from(args.name, args.url, None)
     write_new_file(path, helm_values(load_preset(args.preset), url=identity.url, file=path.name))
-    print(f"wrote {path}; create the Secret it names before installing (see its comments)")
+    emit_line(
+        render(
+            "wrote {path}; create the Secret it names before installing (see its comments)",
+            path=str(path),
+        )
+    )
     if args.token_file:
-        print("the token is not written into a values file: put it in that Secret", file=sys.stderr)
+        emit_line(
+            ours("the token is not written into a values file: put it in that Secret"),
+            stream=sys.stderr,
+        )
     return 0

@@ -15,6 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from wizard.base.safe_text import emit_line, render
 from wizard.plain.flow import PlainWizard, run_scripted
 from wizard.plain.prompts import AcceptDefaults, Prompts, QuestionaryPrompts
 from wizard.session import scripted
@@ -32,10 +33,13 @@ def is_interactive(args: argparse.Namespace) -> bool:
     if sys.stdin.isatty() and sys.stdout.isatty():
         return True
     which = "stdin" if not sys.stdin.isatty() else "stdout"
-    print(
-        f"runner-wizard: {which} is not a terminal, so nothing is asked: answers come from "
-        "--preset, --answers and the file, as with --non-interactive",
-        file=sys.stderr,
+    emit_line(
+        render(
+            "runner-wizard: {which} is not a terminal, so nothing is asked: answers come from "
+            "--preset, --answers and the file, as with --non-interactive",
+            which=which,
+        ),
+        stream=sys.stderr,
     )
     return False
 

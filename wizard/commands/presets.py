@@ -11,7 +11,7 @@ from wizard.answers.model import Answers
 from wizard.answers.steps import recommended
 from wizard.answers.validation import load_checked_answers
 from wizard.base.errors import WizardError
-from wizard.base.masking import outward
+from wizard.base.safe_text import emit, emit_line, emit_lines, generated, ours, render
 from wizard.base.sinks import checked_all
 from wizard.session.core import WizardSession
 from wizard.session.presets import (
@@ -33,7 +33,8 @@ def run(args: argparse.Namespace) -> int:
     if action == "list":
         return list_command()
     if action == "show":
-        print(preset_to_toml(load_preset(args.name)), end="")
+        # The preset as its file renderer writes it (every value checked for its slot).
+        emit(generated(preset_to_toml(load_preset(args.name))))
         return 0
     if action == "new":
         return new_command(args)
@@ -46,8 +47,14 @@ def list_command() -> int:
     presets = list_presets()
     width = max((len(p.name) for p in presets), default=0)
     for preset in presets:
-        line = f"{preset.name:<{width}}  {preset.trust.value:<14}  {preset.description}"
-        print(outward(line, one_line=True))
+        emit_line(
+            render(
+                "{name}  {trust}  {description}",
+                name=f"{preset.name:<{width}}",
+                trust=f"{preset.trust.value:<14}",
+                description=preset.description,
+            )
+        )
     return 0
 
 
@@ -62,14 +69,18 @@ def new_command(args: argparse.Namespace) -> int:
     filled = _fill_open_questions(answers)
     if filled != answers:
         opened = sorted(set(filled.to_dict()) - set(answers.to_dict()))
-        print(f"not said by the source, so set to the recommendation: {', '.join(opened)}")
+        emit_line(
+            render(
+                "not said by the source, so set to the recommendation: {names}",
+                names=", ".join(opened),
+            )
+        )
     preset = make_preset(args.name, filled, description=args.description or "")
     if source is not None:
         differences = source_differences(source, preset)
         if differences:
-            print("the preset does not reproduce the runner exactly; it differs in:")
-            for line in differences:
-                print(outward(f"  {line}"))
+            emit_line(ours("the preset does not reproduce the runner exactly; it differs in:"))
+            emit_lines([render("  {line}", line=line) for line in differences])
     out = Path(args.out) if args.out else Path(f"{args.name}.toml")
     # Escaped, such a value would read back; but every run that loads the preset refuses
     # it (wizard.answers.model), so it is refused here, where it would enter the preset.
@@ -77,7 +88,7 @@ def new_command(args: argparse.Namespace) -> int:
         checked_all(value, file=str(out), key=name)
     checked_all(preset.description, file=str(out), key="description")
     write_new_file(out, preset_to_toml(preset))
-    print(f"wrote preset {preset.name} to {out}")
+    emit_line(render("wrote preset {name} to {out}", name=preset.name, out=str(out)))
     return 0
 
 
@@ -123,16 +134,32 @@ def export_command(args: argparse.Namespace) -> int:
         out = Path(args.ansible_vars)
         exported = ansible_vars(preset)
         write_new_file(out, exported.text)
-        print(f"wrote Ansible variables {out} (variable {exported.variable})")
+        emit_line(
+            render(
+                "wrote Ansible variables {out} (variable {variable})",
+                out=str(out),
+                variable=exported.variable,
+            )
+        )
         for name in exported.not_expressed:
-            print(f"  not expressible in the role's variables: {name} (set it with config_harden)")
+            emit_line(
+                render(
+                    "  not expressible in the role's variables: {name} (set it with config_harden)",
+                    name=name,
+                )
+            )
         return 0
     if getattr(args, "helm_values", None):
         from wizard.session.helm_values import helm_values
 
         out = Path(args.helm_values)
         write_new_file(out, helm_values(preset, file=out.name))
-        print(f"wrote Helm values {out} (then create the Secret it names; see its comments)")
+        emit_line(
+            render(
+                "wrote Helm values {out} (then create the Secret it names; see its comments)",
+                out=str(out),
+            )
+        )
         return 0
     text = template_config(preset)
     out = Path(args.template_config)
@@ -143,5 +170,10 @@ def export_command(args: argparse.Namespace) -> int:
             raise WizardError(f"{out}: cannot write ({error.strerror or error})") from None
     else:
         write_new_file(out, text)
-    print(f"wrote template {out} (register with: gitlab-runner register --template-config {out})")
+    emit_line(
+        render(
+            "wrote template {out} (register with: gitlab-runner register --template-config {out})",
+            out=str(out),
+        )
+    )
     return 0

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import textwrap
 
 from wizard.base.errors import WizardError
 from wizard.base.model import Trust
+from wizard.base.safe_text import catalogue, write_out
 from wizard.rules.base import Rule
 from wizard.rules.catalogue import ALL_RULES, get_rule
 
@@ -66,6 +66,7 @@ def markdown_table(rules: tuple[Rule, ...]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Everything here is the catalogue's own text: no value from a file reaches it.
     if args.rule_id:
         try:
             rule = get_rule(args.rule_id)
@@ -74,19 +75,21 @@ def run(args: argparse.Namespace) -> int:
                 f"no rule {args.rule_id!r}; 'runner-wizard rules' lists them"
             ) from None
         if args.format == "json":
-            sys.stdout.write(json.dumps(_rule_dict(rule), indent=2) + "\n")
+            write_out(catalogue(json.dumps(_rule_dict(rule), indent=2) + "\n"))
         else:
-            sys.stdout.write(explain(rule))
+            write_out(catalogue(explain(rule)))
         return 0
     if args.format == "json":
-        sys.stdout.write(json.dumps([_rule_dict(r) for r in ALL_RULES], indent=2) + "\n")
+        write_out(catalogue(json.dumps([_rule_dict(r) for r in ALL_RULES], indent=2) + "\n"))
     elif args.format == "markdown":
-        sys.stdout.write(markdown_table(ALL_RULES))
+        write_out(catalogue(markdown_table(ALL_RULES)))
     else:
         width = max(len(rule.id) for rule in ALL_RULES)
+        lines = []
         for rule in ALL_RULES:
             fix = rule.fix.value if rule.fix else "-"
-            sys.stdout.write(f"{rule.id:{width}}  {fix:6}  {rule.title}\n")
+            lines.append(f"{rule.id:{width}}  {fix:6}  {rule.title}\n")
+        write_out(catalogue("".join(lines)))
     return 0
 
 

@@ -10,20 +10,30 @@ be checked (or a file could not be read, as for ``audit``).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import stat
-import sys
 from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from wizard.audit.engine import FileReport
 from wizard.base.errors import ConfigError, WizardError
-from wizard.base.masking import mask_text, outward
 from wizard.base.model import Trust
-from wizard.base.safe_text import Message
+from wizard.base.safe_text import (
+    FileValue,
+    JsonSafe,
+    Message,
+    Safe,
+    compose,
+    joined,
+    json_safe,
+    json_text,
+    one_line,
+    ours,
+    shown,
+    write_out,
+)
+from wizard.base.safe_text import render as sentence
 from wizard.base.sinks import url_shape_problem
 from wizard.commands.common import EXIT_ERROR, exit_code, print_error, trust_from
 from wizard.embedded import load_document
@@ -107,8 +117,10 @@ MAX_NAMED_RUNNERS = 5
 """Runners named in one grouped error line; the rest are counted."""
 
 
-def _runner_name(note: RunnerNote) -> str:
-    return f'"{note.runner}"' if note.runner else runner_label(None, note.runner_index)
+def _runner_name(note: RunnerNote) -> Safe:
+    if note.runner:
+        return sentence('"{name}"', name=FileValue.read(note.runner, "name"))
+    return sentence("{label}", label=runner_label(None, note.runner_index))
 
 
 def print_errors(reports: list[ServerReport]) -> None:
@@ -121,46 +133,67 @@ def print_errors(reports: list[ServerReport]) -> None:
                 grouped[note.message].append(note)
         for message, notes in grouped.items():
             names = [_runner_name(n) for n in notes]
+            path = shown(report.path)
+            said = shown(message)
             if len(names) == 1:
-                print_error(f"{report.path}: runner {names[0]}: {message}")
+                print_error(
+                    compose("{path}: runner {name}: {said}", path=path, name=names[0], said=said)
+                )
                 continue
-            shown = ", ".join(names[:MAX_NAMED_RUNNERS])
+            listed = joined(names[:MAX_NAMED_RUNNERS], ", ")
             if len(names) > MAX_NAMED_RUNNERS:
-                shown += f" and {len(names) - MAX_NAMED_RUNNERS} more"
-            print_error(f"{report.path}: {len(names)} runners ({shown}): {message}")
+                more = sentence(" and {count} more", count=len(names) - MAX_NAMED_RUNNERS)
+                listed = compose("{listed}{more}", listed=listed, more=more)
+            print_error(
+                compose(
+                    "{path}: {count} runners ({listed}): {said}",
+                    path=path,
+                    count=shown(len(names)),
+                    listed=listed,
+                    said=said,
+                )
+            )
 
 
 def nothing_checked(reports: list[ServerReport]) -> bool:
     return sum(r.answered for r in reports) == 0
 
 
-def render_unchecked_text(reports: list[ServerReport]) -> str:
+def render_unchecked_text(reports: list[ServerReport]) -> Safe:
     """Skipped checks, grouped by reason so a file of fifty runners stays readable."""
-    out: list[str] = []
+    out: list[Safe] = []
     for report in reports:
-        grouped: dict[str, list[str]] = defaultdict(list)
+        grouped: dict[str, list[Safe]] = defaultdict(list)
         for note in report.notes:
             if note.kind == "skipped":
-                grouped[note.message].append(runner_label(note.runner, note.runner_index))
+                grouped[note.message].append(_runner_label(note))
         if not grouped:
             continue
-        # Messages and names come from the file and the server: masked and escaped.
-        out.append(outward(f"{report.path}  not checked on the server:", one_line=True))
+        # Messages and names come from the file and the server: each a hole, masked and
+        # escaped on its own; our words stay as written.
+        out.append(one_line(sentence("{path}  not checked on the server:", path=report.path)))
         for message, runners in grouped.items():
-            out.append(f"    {outward(message, one_line=True)}")
-            out.append(f"      runners: {outward(', '.join(runners), one_line=True)}")
-        out.append("")
-    return "\n".join(out)
+            out.append(one_line(sentence("    {message}", message=message)))
+            out.append(one_line(compose("      runners: {names}", names=joined(runners, ", "))))
+        out.append(ours(""))
+    return joined(out)
 
 
-def _notes_json(reports: list[ServerReport]) -> list[dict[str, Any]]:
+def _runner_label(note: RunnerNote) -> Safe:
+    """A runner as the report names it: its name (a value from the file), else its place."""
+    if note.runner:
+        return shown(FileValue.read(note.runner, "name"))
+    return sentence("{label}", label=runner_label(None, note.runner_index))
+
+
+def _notes_json(reports: list[ServerReport]) -> list[dict[str, JsonSafe]]:
     return [
         {
-            "path": report.path,
-            "runner": note.runner,
+            "path": json_safe(shown(report.path)),
+            "runner": json_safe(FileValue.read(note.runner, "name")) if note.runner else None,
             "runner_index": note.runner_index,
             "kind": note.kind,
-            "message": mask_text(note.message),
+            "message": json_safe(shown(note.message)),
         }
         for report in reports
         for note in report.notes
@@ -173,7 +206,7 @@ def render(
     output_format: str,
     *,
     audited: bool = False,
-) -> str:
+) -> Safe:
     """``audited``: the reports also hold the file's own audit (``audit --server``), whose
     "no findings" stands even when GitLab was not reached."""
     if output_format == "json":
@@ -183,59 +216,69 @@ def render(
         document["server"] = {
             "checked": sum(r.answered for r in server),
             "asked": sum(r.asked for r in server),
-            "unchecked": _notes_json(server),
+            "unchecked": list[JsonSafe](_notes_json(server)),
         }
-        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        return json_text(document)
     if output_format == "sarif":
         from wizard.report.sarif import report_to_sarif
 
         sarif = report_to_sarif(file_reports)
         notifications = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
-        for entry in _notes_json(server):
-            notifications.append(
-                {
-                    "level": "warning" if entry["kind"] == "error" else "note",
-                    "message": {"text": f"{entry['path']}: {entry['message']}"},
-                }
-            )
-        return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"
+        for report in server:
+            for note in report.notes:
+                said = sentence("{path}: {message}", path=report.path, message=note.message)
+                notifications.append(
+                    {
+                        "level": "warning" if note.kind == "error" else "note",
+                        "message": {"text": json_safe(said)},
+                    }
+                )
+        return json_text(sarif)
     text = _render_checked_text(file_reports, server, audited=audited)
     unchecked = render_unchecked_text(server)
-    return text + unchecked + ("\n" if unchecked and not unchecked.endswith("\n") else "")
+    end = ours("\n") if unchecked and not unchecked.endswith("\n") else ours("")
+    return compose("{text}{unchecked}{end}", text=text, unchecked=unchecked, end=end)
 
 
 def _render_checked_text(
     file_reports: list[FileReport], server: list[ServerReport], *, audited: bool
-) -> str:
+) -> Safe:
     """The findings per file, saying how many runners GitLab answered about: a file
     none of whose runners could be asked never reads "no findings"."""
     from wizard.report.text import render_text
 
     by_path = {s.path: s for s in server}
-    out: list[str] = []
+    out: list[Safe] = []
     for report in file_reports:
         checked = by_path.get(report.path)
         if checked is None or report.error is not None:
             out.append(render_text([report]))
             continue
-        text: str = render_text([report])
+        text = render_text([report])
         if checked.answered == 0:
-            nothing = (
+            nothing = sentence(
                 "  nothing checked on the server: GitLab answered about none of its "
-                f"{checked.asked} runner(s)\n"
+                "{asked} runner(s)\n",
+                asked=checked.asked,
             )
             if audited:  # the file's own audit stands; only the server part is missing
-                text += nothing
+                text = compose("{text}{nothing}", text=text, nothing=nothing)
             else:
-                heading = outward(f"{report.path}  (trust: {report.trust.value})", one_line=True)
-                text = f"{heading}\n{nothing}"
+                heading = sentence(
+                    "{path}  (trust: {trust})", path=report.path, trust=report.trust.value
+                )
+                text = compose("{heading}\n{nothing}", heading=one_line(heading), nothing=nothing)
         elif checked.answered < checked.asked:
-            text += (
-                f"  checked on the server: {checked.answered} of {checked.asked} runners; "
-                "the others are listed as not checked\n"
+            partly = sentence(
+                "  checked on the server: {answered} of {asked} runners; "
+                "the others are listed as not checked\n",
+                answered=checked.answered,
+                asked=checked.asked,
             )
-        out.append(text + "\n")
-    return "".join(out).rstrip("\n") + "\n" if out else ""
+            text = compose("{text}{partly}", text=text, partly=partly)
+        out.append(text)
+    # Each report ends with its newline; a blank line between two.
+    return joined(out, "\n")
 
 
 def load_documents(paths: list[str], trust: Trust) -> tuple[list[ConfigDocument], list[FileReport]]:
@@ -279,20 +322,21 @@ def run(args: argparse.Namespace) -> int:
     paths = list(args.paths) or default_paths()
     documents, failed = load_documents(paths, trust)
     for report in failed:
-        print_error(report.error or report.path)
+        print_error(shown(report.error or report.path))
     server = check_documents(documents, trust, options)
     file_reports = [
         FileReport(path=s.path, trust=trust, findings=tuple(s.findings)) for s in server
     ]
     print_errors(server)
-    sys.stdout.write(render([*failed, *file_reports], server, args.format))
+    write_out(render([*failed, *file_reports], server, args.format))
     if failed:
         return EXIT_ERROR
     if nothing_checked(server):
         asked = sum(r.asked for r in server)
         print_error(
-            "nothing could be checked on the server"
-            + ("" if asked else ": no [[runners]] entry names a GitLab")
+            ours("nothing could be checked on the server")
+            if asked
+            else ours("nothing could be checked on the server: no [[runners]] entry names a GitLab")
         )
         return EXIT_ERROR
     return exit_code(file_reports, args.fail_on)

@@ -16,13 +16,15 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from wizard.base.safe_text import emit_line, ours, render
+
 if TYPE_CHECKING:
     from wizard.session.presets import Preset
 
 EXIT_INTERRUPTED = 130
 EXIT_NO_TERMINAL = 2
 
-NO_TERMINAL = (
+NO_TERMINAL = ours(
     "runner-wizard: error: the full-screen wizard needs a terminal; use "
     "'runner-wizard plain --non-interactive' or 'audit'/'harden' in scripts"
 )
@@ -41,7 +43,7 @@ def has_terminal() -> bool:
 def run(args: argparse.Namespace) -> int:
     """Run the wizard on ``args.path`` (``None``: the usual config) with ``args.preset``."""
     if not has_terminal():
-        print(NO_TERMINAL, file=sys.stderr)
+        emit_line(NO_TERMINAL, stream=sys.stderr)
         return EXIT_NO_TERMINAL
     preset: Preset | None = None
     if args.preset:
@@ -58,7 +60,10 @@ def run(args: argparse.Namespace) -> int:
 
         problem = url_problem(gitlab_url, allow_http=False, how_to_allow="use https")
         if problem is not None:
-            print(f"runner-wizard: error: --gitlab-url: {problem}", file=sys.stderr)
+            emit_line(
+                render("runner-wizard: error: --gitlab-url: {problem}", problem=problem),
+                stream=sys.stderr,
+            )
             return EXIT_NO_TERMINAL
     if getattr(args, "allow_unsafe_path", False):
         from functools import partial
@@ -76,12 +81,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         code = app.run()
     except KeyboardInterrupt:
-        print(NOTHING_WRITTEN, file=sys.stderr)
+        emit_line(ours(NOTHING_WRITTEN), stream=sys.stderr)
         return EXIT_INTERRUPTED
     if code is None:
         # The app stopped without choosing a code: it failed before or while
         # showing a screen (Textual has printed why). Nothing was saved then.
-        print(NOTHING_WRITTEN, file=sys.stderr)
+        emit_line(ours(NOTHING_WRITTEN), stream=sys.stderr)
         return 1
-    print(app.outcome, file=sys.stderr if code else sys.stdout)
+    # The outcome names the file and what was done: a sentence the app made, masked as a
+    # value may be in it.
+    emit_line(render("{outcome}", outcome=app.outcome), stream=sys.stderr if code else sys.stdout)
     return code

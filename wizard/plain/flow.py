@@ -49,8 +49,19 @@ from wizard.answers.validation import (
 )
 from wizard.answers.wording import describe_value
 from wizard.base.errors import WizardError
-from wizard.base.masking import outward
 from wizard.base.model import RunnerIdentity
+from wizard.base.safe_text import (
+    Safe,
+    catalogue,
+    compose,
+    emit,
+    emit_line,
+    emit_lines,
+    one_line,
+    ours,
+    render,
+    shown_error,
+)
 from wizard.plain.prompts import NEW_RUNNER, Option, Prompts
 from wizard.plain.review import review_text, save_question, summarise_runner, wrap
 from wizard.session import scripted
@@ -64,6 +75,10 @@ from wizard.session.outcome import not_saved
 from wizard.session.outcome import write_host_files as write_files
 from wizard.session.presets import make_preset, preset_to_toml, with_locks, write_new_file
 from wizard.session.scripted import Start
+
+OFFER_QUESTION = (
+    "Also apply any of these fixes? (each may break jobs; none is applied unless ticked)"
+)
 
 
 class PlainWizard:
@@ -101,8 +116,9 @@ class PlainWizard:
         self.ticked: tuple[str, ...] = ()
         """Offered fixes the operator ticked (kept when the file is read again)."""
 
-    def say(self, text: str = "") -> None:
-        print(outward(text), file=self.out)
+    def say(self, text: Safe) -> None:
+        """One line of ours, values in holes: a newline inside a value cannot start a line."""
+        emit_line(text, stream=self.out)
 
     def pick_runner(self) -> int | None:
         runners = self.session.runners()
@@ -115,24 +131,36 @@ class PlainWizard:
         if self.new_runner:
             return None
         options = [Option(summarise_runner(r), r.index) for r in runners]
-        options.append(Option("add a new runner", NEW_RUNNER))
+        options.append(Option(ours("add a new runner"), NEW_RUNNER))
         named = [r.index for r in runners if r.name == self.identity.name]
         default: Any = named[0] if named else runners[0].index
         if len(named) > 1:
             # Never taken silently: the rows say which is which (position, url, id).
-            self.say(f"{len(named)} runners are named {self.identity.name!r}; pick one.")
+            self.say(
+                render(
+                    "{count} runners are named {name}; pick one.",
+                    count=len(named),
+                    name=repr(self.identity.name),
+                )
+            )
         if self.identity.name is not None and not named:
             # A --name no runner has: ask rather than guess whether it is a typo.
-            self.say(f"No runner is named {self.identity.name!r} in {self.session.path}.")
+            self.say(
+                render(
+                    "No runner is named {name} in {path}.",
+                    name=repr(self.identity.name),
+                    path=str(self.session.path),
+                )
+            )
             default = NEW_RUNNER
-        chosen = self.prompts.select("Which runner?", options, default=default)
+        chosen = self.prompts.select(ours("Which runner?"), options, default=default)
         return None if chosen == NEW_RUNNER else int(chosen)
 
     def ask_identity(self) -> RunnerIdentity:
         if self.accept_defaults:
             return scripted_identity(self.identity)
         name = self.prompts.text(
-            "Runner name:",
+            ours("Runner name:"),
             default=self.identity.name or scripted.default_runner_name(),
             validate=lambda v: None if v.strip() else "a runner needs a name",
         ).strip()
@@ -141,20 +169,25 @@ class PlainWizard:
                 self.prompts.text(
                     # Not prefilled with "https://": typing "http://host" after it
                     # would give "https://http://host".
-                    "GitLab URL:",
+                    ours("GitLab URL:"),
                     default=self.identity.url or "",
                     validate=lambda v: url_problem(v, allow_http=True),
                 )
             )
             if not is_plain_http(url) or self.prompts.confirm(
-                f"{url} is not https: the runner token and job secrets would cross the network "
-                "unencrypted. Use it anyway?",
+                one_line(
+                    render(
+                        "{url} is not https: the runner token and job secrets would cross the "
+                        "network unencrypted. Use it anyway?",
+                        url=url,
+                    )
+                ),
                 default=False,
             ):
                 break
         token = self.identity.token
         if token is None:
-            token = self.prompts.password(f"{TOKEN_PROMPT}:").strip()
+            token = self.prompts.password(compose("{prompt}:", prompt=ours(TOKEN_PROMPT))).strip()
         return RunnerIdentity(name=name, url=url, token=token or None)
 
     def ask_answers(self, current: Answers) -> Answers:
@@ -165,12 +198,21 @@ class PlainWizard:
         while (found := walk.next()) is not None:
             step, q = found
             if step.id != header:
-                intro = "\n".join(wrap(step.intro, ""))
-                self.say(f"\n== {step.title} ==\n{intro}")
+                self.say(ours(""))
+                self.say(compose("== {title} ==", title=catalogue(step.title)))
+                for line in wrap(catalogue(step.intro), ""):
+                    self.say(line)
                 header = step.id
             if q.field in locked:
                 shown = describe_value(q, getattr(walk.answers, q.field))
-                self.say(f"{q.prompt} {shown} (locked by preset {preset_name})")
+                self.say(
+                    compose(
+                        "{prompt} {shown} (locked by preset {preset})",
+                        prompt=catalogue(q.prompt),
+                        shown=render("{value}", value=shown),
+                        preset=render("{name}", name=preset_name),
+                    )
+                )
                 walk.answer(None)
                 continue
             can_back = walk.can_go_back and not self.accept_defaults
@@ -203,21 +245,29 @@ class PlainWizard:
         offered = default_for(q, answers, self.sources(current))
         default = offered.value
         marks = offered.marks(default)
-        suffix = f" ({', '.join(marks)})" if marks else ""
-        hint = f" [{BACK_HINT}]" if can_back else ""
-        back = [Option(BACK_LABEL, BACK)] if can_back else []
+        # The question, its marks and hints are our catalogue's words; values never reach them.
+        prompt = catalogue(q.prompt)
+        suffix = catalogue(f" ({', '.join(marks)})" if marks else "")
+        hint = catalogue(f" [{BACK_HINT}]" if can_back else "")
+        back = [Option(catalogue(BACK_LABEL), BACK)] if can_back else []
 
         def typed(check: Callable[[str], str | None]) -> Callable[[str], str | None]:
             return lambda v: None if can_back and is_back(v) else check(v)
 
         if q.kind == "confirm" and not can_back:
-            return self.prompts.confirm(f"{q.prompt}{suffix}", default=bool(default))
+            return self.prompts.confirm(
+                compose("{prompt}{suffix}", prompt=prompt, suffix=suffix), default=bool(default)
+            )
         if q.kind == "confirm":
-            yes_no = [Option("Yes", True), Option("No", False), *back]
-            return self.prompts.select(f"{q.prompt}{suffix}", yes_no, default=bool(default))
+            yes_no = [Option(ours("Yes"), True), Option(ours("No"), False), *back]
+            return self.prompts.select(
+                compose("{prompt}{suffix}", prompt=prompt, suffix=suffix),
+                yes_no,
+                default=bool(default),
+            )
         if q.kind == "text":
             reply = self.prompts.text(
-                f"{q.prompt}{suffix}{hint}",
+                compose("{prompt}{suffix}{hint}", prompt=prompt, suffix=suffix, hint=hint),
                 default=str(default),
                 validate=typed(lambda v: None if not v.strip() else answer_problem(q, v.strip())),
             )
@@ -225,8 +275,9 @@ class PlainWizard:
                 return BACK
             return reply.strip() or default
         if q.kind == "list":
+            hints = catalogue(f" [{LIST_HINT}{'; ' + BACK_HINT if can_back else ''}]")
             reply = self.prompts.text(
-                f"{q.prompt}{suffix} [{LIST_HINT}{'; ' + BACK_HINT if can_back else ''}]",
+                compose("{prompt}{suffix}{hints}", prompt=prompt, suffix=suffix, hints=hints),
                 default=list_text(default),
                 validate=typed(lambda v: answer_problem(q, parse_list(v))),
             )
@@ -237,10 +288,10 @@ class PlainWizard:
         for c in q.choices:
             shown = offered.marks(c.value)
             label = f"{c.label} ({', '.join(shown)})" if shown else c.label
-            options.append(Option(label, c.value, c.explanation))
+            options.append(Option(catalogue(label), c.value, catalogue(c.explanation)))
         if q.kind == "select":
-            return self.prompts.select(q.prompt, [*options, *back], default=default)
-        chosen = self.prompts.checkbox(q.prompt, [*options, *back], default=tuple(default))
+            return self.prompts.select(prompt, [*options, *back], default=default)
+        chosen = self.prompts.checkbox(prompt, [*options, *back], default=tuple(default))
         if BACK in chosen:
             return BACK
         order = [c.value for c in q.choices]
@@ -269,26 +320,25 @@ class PlainWizard:
             chosen = review.preview
             if not self.prompts.confirm(message, default=default):
                 if not chosen.may_break:
-                    self.say("nothing written")
+                    self.say(ours("nothing written"))
                     return 0
                 # Declining what may break still writes what cannot: Enter means keep.
                 chosen = self.session.safe_part(chosen)
                 if not chosen.changed:
-                    for line in not_saved(self.session.path, chosen.left_out).lines():
+                    for line in not_saved(self.session.path, chosen.left_out).said():
                         self.say(line)
                     return 0
             try:
                 save(self.session, chosen, backup=backup, out=self.out)
             except WizardError as error:
-                if not error.can_reread or not self.prompts.confirm(
-                    outward(
-                        f"not saved: {error}\n" + REREAD_QUESTION.format(path=self.session.path)
-                    ),
-                    default=True,
-                ):
+                reread = one_line(render(REREAD_QUESTION, path=str(self.session.path)))
+                question = compose(
+                    "not saved: {error}\n{reread}", error=shown_error(error), reread=reread
+                )
+                if not error.can_reread or not self.prompts.confirm(question, default=True):
                     raise
                 again = self.session.reread(runner_index)
-                self.say(again.message)
+                self.say(render("{message}", message=again.message))
                 if not again.ok:
                     return 2
                 review = preview_and_report(
@@ -312,7 +362,12 @@ class PlainWizard:
         except KeyboardInterrupt:
             if not written:
                 raise
-            self.say(f"interrupted; {' and '.join(written)}, nothing else was written")
+            self.say(
+                render(
+                    "interrupted; {written}, nothing else was written",
+                    written=" and ".join(written),
+                )
+            )
             return 130
         return 0
 
@@ -322,7 +377,7 @@ class PlainWizard:
         """Let the operator tick fixes no question covers; none is applied unticked."""
         options = [Option(offer_line(f), fix_id(f)) for f in review.preview.offered]
         ticked = self.prompts.checkbox(
-            "Also apply any of these fixes? (each may break jobs; none is applied unless ticked)",
+            ours(OFFER_QUESTION),
             options,
             default=(),
         )
@@ -342,17 +397,22 @@ class PlainWizard:
     def offer_artifacts(self, host: HostPlan, *, config_saved: bool) -> bool:
         """Ask whether and where to write the hardening files; True when written."""
         if host.files_problem is not None:
-            self.say(f"The hardening files cannot be written: {host.files_problem}")
+            self.say(
+                render(
+                    "The hardening files cannot be written: {problem}", problem=host.files_problem
+                )
+            )
             return False
         names = ", ".join(host.files)
         wanted = write_host_files_by_default(folder_named=self.artifacts_dir is not None)
         if not self.prompts.confirm(
-            f"Also write the hardening files ({names}) for the host?", default=wanted
+            render("Also write the hardening files ({names}) for the host?", names=names),
+            default=wanted,
         ):
             return False
         default = self.artifacts_dir or self.session.path.parent / ARTIFACTS_FOLDER
         folder = self.prompts.text(
-            "Folder for them:",
+            ours("Folder for them:"),
             default=str(default),
             validate=lambda v: None if v.strip() else "give a folder",
         ).strip()
@@ -367,17 +427,19 @@ class PlainWizard:
         return True
 
     def offer_preset(self, answers: Answers) -> None:
-        if not self.prompts.confirm("Save these answers as a preset for your team?", default=False):
+        if not self.prompts.confirm(
+            ours("Save these answers as a preset for your team?"), default=False
+        ):
             return
         name = self.prompts.text(
-            "Preset name (lower-case, dashes):",
+            ours("Preset name (lower-case, dashes):"),
             validate=lambda v: None if v.strip() else "give a name",
         ).strip()
-        description = self.prompts.text("One line saying what it is for:").strip()
+        description = self.prompts.text(ours("One line saying what it is for:")).strip()
         preset = make_preset(name, answers, description=description)
-        target = Path(self.prompts.text("Write it to:", default=f"{name}.toml").strip())
+        target = Path(self.prompts.text(ours("Write it to:"), default=f"{name}.toml").strip())
         write_new_file(target, preset_to_toml(preset))
-        self.say(f"wrote preset {name} to {target}")
+        self.say(render("wrote preset {name} to {target}", name=name, target=str(target)))
 
 
 def parse_list_answer(reply: str, default: tuple[str, ...]) -> tuple[str, ...]:
@@ -417,14 +479,14 @@ def preview_and_report(
     accepted = start.preset.accepted if start.preset else frozenset()
     shown = session.current_answers(runner_index).merged(answers)
     host = plan_host_for(session, result, shown)
-    out.write("\n" + review_text(result, shown, accepted=accepted, host=host, path=session.path))
+    reviewed = review_text(result, shown, accepted=accepted, host=host, path=session.path)
+    emit(compose("\n{reviewed}", reviewed=reviewed), stream=out)
     return Review(result, host)
 
 
 def save(session: WizardSession, result: Preview, *, backup: bool, out: TextIO) -> None:
     saved = session.save(result, backup=backup)
-    for line in saved.lines():
-        print(outward(line), file=out)
+    emit_lines(saved.said(), stream=out)
 
 
 def write_host_files(
@@ -451,8 +513,7 @@ def write_host_files(
     lines = outcome.lines(config, config_saved=config_saved)
     if outcome.problem is not None:
         raise WizardError(lines[0])
-    for line in lines:
-        print(line, file=out)
+    emit_lines(lines, stream=out)
     return list(outcome.written)
 
 

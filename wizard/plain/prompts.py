@@ -3,6 +3,11 @@ and the stand-in that takes every default (``--accept-defaults``).
 
 Every prompt uses ``unsafe_ask``, so Ctrl+C raises KeyboardInterrupt instead of
 returning ``None`` and being mistaken for an answer.
+
+Every question, choice and description is :data:`~wizard.base.safe_text.Safe`: our
+sentence with the file's values in holes, masked and made one line. Questionary
+shows a ``str`` as plain text (only ``FormattedText`` carries styles), so nothing in
+a value is read as markup.
 """
 
 from __future__ import annotations
@@ -12,37 +17,40 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
 
 from wizard.base.errors import WizardError
-from wizard.base.masking import outward
+from wizard.base.safe_text import Safe, compose, emit_line, joined, ours, shown
 
 NEW_RUNNER = "new"
 """The runner picker's value for "add a new runner"."""
+
+
+NO_DESCRIPTION = ours("")
 
 
 @dataclass(frozen=True)
 class Option:
     """One entry of a select or checkbox prompt."""
 
-    title: str
+    title: Safe
     value: Any
-    description: str = ""
+    description: Safe = NO_DESCRIPTION
 
 
 class Prompts(Protocol):
     """Everything the wizard asks; each call blocks until answered or raises KeyboardInterrupt."""
 
-    def select(self, message: str, options: Sequence[Option], default: Any) -> Any: ...
+    def select(self, message: Safe, options: Sequence[Option], default: Any) -> Any: ...
 
-    def confirm(self, message: str, default: bool) -> bool: ...
+    def confirm(self, message: Safe, default: bool) -> bool: ...
 
     def checkbox(
-        self, message: str, options: Sequence[Option], default: Sequence[Any]
+        self, message: Safe, options: Sequence[Option], default: Sequence[Any]
     ) -> list[Any]: ...
 
     def text(
-        self, message: str, default: str = "", validate: Callable[[str], str | None] | None = None
+        self, message: Safe, default: str = "", validate: Callable[[str], str | None] | None = None
     ) -> str: ...
 
-    def password(self, message: str) -> str: ...
+    def password(self, message: Safe) -> str: ...
 
 
 class QuestionaryPrompts:
@@ -68,22 +76,22 @@ class QuestionaryPrompts:
             for o in options
         ]
 
-    def select(self, message: str, options: Sequence[Option], default: Any) -> Any:
+    def select(self, message: Safe, options: Sequence[Option], default: Any) -> Any:
         choices = self._choices(options)
         chosen = next((c for c in choices if c.value == default), None)
         return self._q.select(message, choices=choices, default=chosen).unsafe_ask()
 
-    def confirm(self, message: str, default: bool) -> bool:
+    def confirm(self, message: Safe, default: bool) -> bool:
         return bool(self._q.confirm(message, default=default).unsafe_ask())
 
     def checkbox(
-        self, message: str, options: Sequence[Option], default: Sequence[Any]
+        self, message: Safe, options: Sequence[Option], default: Sequence[Any]
     ) -> list[Any]:
         result = self._q.checkbox(message, choices=self._choices(options, default)).unsafe_ask()
         return list(result)
 
     def text(
-        self, message: str, default: str = "", validate: Callable[[str], str | None] | None = None
+        self, message: Safe, default: str = "", validate: Callable[[str], str | None] | None = None
     ) -> str:
         def check(value: str) -> bool | str:
             problem = validate(value) if validate else None
@@ -91,7 +99,7 @@ class QuestionaryPrompts:
 
         return str(self._q.text(message, default=default, validate=check).unsafe_ask())
 
-    def password(self, message: str) -> str:
+    def password(self, message: Safe) -> str:
         return str(self._q.password(message).unsafe_ask())
 
 
@@ -105,36 +113,36 @@ class AcceptDefaults:
     def __init__(self, out: TextIO) -> None:
         self.out = out
 
-    def _took(self, message: str, shown: str) -> None:
-        print(outward(f"{message} {shown}"), file=self.out)
+    def _took(self, message: Safe, taken: Safe) -> None:
+        emit_line(compose("{message} {taken}", message=message, taken=taken), stream=self.out)
 
-    def select(self, message: str, options: Sequence[Option], default: Any) -> Any:
+    def select(self, message: Safe, options: Sequence[Option], default: Any) -> Any:
         chosen = next((o for o in options if o.value == default), None)
-        self._took(message, chosen.title if chosen else str(default))
+        self._took(message, chosen.title if chosen else shown(str(default)))
         return default
 
-    def confirm(self, message: str, default: bool) -> bool:
-        self._took(message, "yes" if default else "no")
+    def confirm(self, message: Safe, default: bool) -> bool:
+        self._took(message, ours("yes") if default else ours("no"))
         return default
 
     def checkbox(
-        self, message: str, options: Sequence[Option], default: Sequence[Any]
+        self, message: Safe, options: Sequence[Option], default: Sequence[Any]
     ) -> list[Any]:
         titles = [o.title for o in options if o.value in default]
-        self._took(message, ", ".join(titles) or "(none)")
+        self._took(message, joined(titles, ", ") if titles else ours("(none)"))
         return list(default)
 
     def text(
-        self, message: str, default: str = "", validate: Callable[[str], str | None] | None = None
+        self, message: Safe, default: str = "", validate: Callable[[str], str | None] | None = None
     ) -> str:
         problem = validate(default) if validate else None
         if problem:
             raise WizardError(f"--accept-defaults: no usable default for {message!r}: {problem}")
-        self._took(message, default)
+        self._took(message, shown(default))
         return default
 
-    def password(self, message: str) -> str:
-        self._took(message, "(left empty)")
+    def password(self, message: Safe) -> str:
+        self._took(message, ours("(left empty)"))
         return ""
 
 

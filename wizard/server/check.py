@@ -28,7 +28,7 @@ from wizard.server.asking import (
 from wizard.server.judging import Judge
 from wizard.server.local import dangerous_settings, read_system_id, tls_files
 from wizard.server.options import DEFAULT_EXPIRY_DAYS, ServerOptions
-from wizard.server.transport import HttpClient, ServerError, origin_of
+from wizard.server.transport import HttpClient, ServerError, origin_of, without_userinfo
 from wizard.tomlfile.document import ConfigDocument
 
 __all__ = [
@@ -100,7 +100,10 @@ def check_documents(
                 facts.note("no url in the entry and no --gitlab-url: not checked", "skipped")
                 report.notes.extend(facts.notes)
                 continue
-            facts.gitlab = url.strip()
+            # The runner sends a url's ``user:password@`` as HTTP Basic authentication;
+            # the check asks the host alone, and no message shows the pair.
+            url = without_userinfo(url)
+            facts.gitlab = url
             report.asked += 1
             try:
                 origin = origin_of(url)

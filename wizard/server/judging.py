@@ -21,7 +21,7 @@ from wizard.server.api import RunnerDetails, api_base
 from wizard.server.asking import RunnerFacts
 from wizard.server.local import keys_needing, parse_version
 from wizard.server.options import ServerOptions
-from wizard.server.transport import clean
+from wizard.server.transport import clean, without_userinfo
 from wizard.tomlfile.document import ConfigDocument
 
 ROTATION_FLAG = "FF_DISABLE_AUTOMATIC_TOKEN_ROTATION"
@@ -73,7 +73,12 @@ class Judge:
 
     def _api_call(self, facts: RunnerFacts, setting: str) -> str:
         base = clean(
-            api_base(self.options.gitlab_url or facts.gitlab or "https://gitlab.example.com"), 300
+            api_base(
+                without_userinfo(
+                    self.options.gitlab_url or facts.gitlab or "https://gitlab.example.com"
+                )
+            ),
+            300,
         )
         runner_id = facts.runner_id if facts.runner_id is not None else ":id"
         return (

@@ -301,8 +301,9 @@ class Target:
 
 def split_url(url: str) -> Target:
     """``url`` split, or :class:`ServerError` (``refused``) naming what is wrong with it:
-    a port that is not a number or out of range, an unclosed ``[``, no host."""
-    shown = clean(url, 120)
+    a port that is not a number or out of range, an unclosed ``[``, no host. The host is
+    the URL's host name alone: a ``user:password@`` before it is never part of it."""
+    shown = clean(without_userinfo(url), 120)
     try:
         parts = urllib.parse.urlsplit(url.strip())
         port = parts.port
@@ -318,6 +319,32 @@ def split_url(url: str) -> Target:
         path += "?" + parts.query
     authority = parts.netloc.rpartition("@")[2]
     return Target(scheme, parts.hostname.lower(), port or default, path, url.strip(), authority)
+
+
+def without_userinfo(url: str) -> str:
+    """``url`` without the ``user:password@`` of its authority, for requests and messages.
+
+    The runner sends such a pair as HTTP Basic authentication (its client parses the URL
+    and the standard HTTP client turns the userinfo into an ``Authorization`` header);
+    the check never sends it and never shows it: the host is the URL's host only. A URL
+    that does not split is returned as it is (the check refuses it later, masked)."""
+    stripped = url.strip()
+    try:
+        parts = urllib.parse.urlsplit(stripped)
+        parts.port  # noqa: B018 - a bad port raises here, as split_url would
+    except ValueError:
+        return _USERINFO.sub(r"\1", stripped)
+    if "@" not in parts.netloc:
+        return stripped
+    if parts.password:
+        # A password: masked by value in every output, wherever else it appears.
+        KNOWN_SECRETS.remember(parts.password)
+        KNOWN_SECRETS.remember(urllib.parse.unquote(parts.password))
+    authority = parts.netloc.rpartition("@")[2]
+    return urllib.parse.urlunsplit(parts._replace(netloc=authority))
+
+
+_USERINFO = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/?#]*@")
 
 
 def origin_of(url: str) -> str:
@@ -418,7 +445,9 @@ class HttpClient:
                 "plain http would send the token unencrypted; use https, or --allow-http",
                 kind="refused",
             )
-        raise ServerError(f"not an http(s) URL: {self.scrub(url)}", kind="refused")
+        raise ServerError(
+            f"not an http(s) URL: {self.scrub(without_userinfo(url))}", kind="refused"
+        )
 
     def _redirect_target(
         self, method: str, url: str, current: str, response: Response, redirects: int
@@ -426,7 +455,7 @@ class HttpClient:
         location = response.headers.get("location", "")
         try:
             target = urllib.parse.urljoin(current, location)
-            where = self.scrub(urllib.parse.urlsplit(target).netloc or "nowhere")
+            where = self.scrub(split_url(target).netloc)
             same = split_url(target).origin == split_url(current).origin
         except (ValueError, ServerError):
             raise ServerError(
@@ -590,15 +619,22 @@ class HttpClient:
             chunks.append(chunk)
         return b"".join(chunks)
 
+    def _host(self, url: str) -> str:
+        """``host:port`` of ``url`` for a message: never the ``user:password@`` before it."""
+        try:
+            return self.scrub(split_url(url).netloc)
+        except ServerError:
+            return "the server"
+
     def _timeout(self, method: str, url: str) -> ServerError:
-        host = self.scrub(urllib.parse.urlsplit(url).netloc)
+        host = self._host(url)
         return ServerError(
             f"{method} {self._path(url)}: no answer from {host} within {self.timeout:g} s",
             kind="timeout",
         )
 
     def _network_error(self, method: str, url: str, reason: object) -> ServerError:
-        host = self.scrub(urllib.parse.urlsplit(url).netloc)
+        host = self._host(url)
         if isinstance(reason, ssl.SSLCertVerificationError):
             text = reason.verify_message or "certificate not trusted"
             return ServerError(

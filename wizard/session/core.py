@@ -33,6 +33,7 @@ from wizard.base.model import (
     SetValue,
     Trust,
 )
+from wizard.base.safe_text import Safe
 from wizard.embedded import effective_data, load_document
 from wizard.embedded.document import as_embedded
 from wizard.runner.choice import RunnerChoice, runner_choices
@@ -84,7 +85,7 @@ class Preview:
     """The result of applying answers, before anything is written."""
 
     new_text: str
-    diff: str
+    diff: Safe
     """Unified diff of the file, secrets masked: exactly what Save writes."""
     findings_before: tuple[Finding, ...]
     findings_after: tuple[Finding, ...]

@@ -15,6 +15,7 @@ from wizard.answers.impact import change_where
 from wizard.artifacts import CHECKLIST_FILE, write_artifacts
 from wizard.base.errors import WizardError
 from wizard.base.model import Change, Finding
+from wizard.base.safe_text import Safe, compose, ours, render, shown
 
 EXIT_OK = 0
 EXIT_CHANGES_LEFT = 1
@@ -23,8 +24,8 @@ EXIT_NOT_WRITTEN = 2
 """Something meant to be written was not: the config, or the hardening files."""
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+def _changes(count: int) -> Safe:
+    return ours("1 change") if count == 1 else render("{count} changes", count=count)
 
 
 @dataclass(frozen=True)
@@ -48,23 +49,34 @@ class SaveOutcome:
         return EXIT_OK
 
     def lines(self) -> list[str]:
-        """What every front-end says about this save, in this order."""
+        """What every front-end says about this save, in this order (see :meth:`said`)."""
+        return list(self.said())
+
+    def said(self) -> list[Safe]:
+        """:meth:`lines` as safe text: our sentences, the file's and the backup's names in
+        holes (masked, never scanned with our words)."""
+        path = shown(str(self.path))
         if self.written:
-            said = f"wrote {self.path}: {_plural(self.changes, 'change')} (mode 0600)"
+            said = compose(
+                "wrote {path}: {changes} (mode 0600)", path=path, changes=_changes(self.changes)
+            )
             if self.backup is not None:
-                said += f"; backup: {self.backup}"
+                backup = shown(str(self.backup))
+                said = compose("{said}; backup: {backup}", said=said, backup=backup)
         elif self.left_out:
-            said = f"nothing written to {self.path}"
+            said = compose("nothing written to {path}", path=path)
         else:
-            said = f"{self.path} already says what the answers say; nothing written"
+            said = compose("{path} already says what the answers say; nothing written", path=path)
         lines = [said]
-        lines += [f"note: {note}" for note in self.notes]
+        lines += [render("note: {note}", note=note) for note in self.notes]
         if self.left_out:
             lines.append(
-                f"left out {_plural(len(self.left_out), 'change')} that may break jobs "
-                "(not confirmed):"
+                compose(
+                    "left out {changes} that may break jobs (not confirmed):",
+                    changes=_changes(len(self.left_out)),
+                )
             )
-            lines += [f"  {change_where(change)}" for change in self.left_out]
+            lines += [compose("  {where}", where=change_where(change)) for change in self.left_out]
         return lines
 
 
@@ -90,27 +102,41 @@ class HostFilesOutcome:
     def exit_code(self) -> int:
         return EXIT_NOT_WRITTEN if self.problem is not None else EXIT_OK
 
-    def summary(self, config: Path, *, config_saved: bool) -> str:
+    def summary(self, config: Path, *, config_saved: bool) -> Safe:
         """The one line a closing message gives these files."""
         if self.problem is not None:
             return self.lines(config, config_saved=config_saved)[0]
-        return f"wrote the hardening files to {self.folder}/"
+        return render("wrote the hardening files to {folder}/", folder=str(self.folder))
 
-    def lines(self, config: Path, *, config_saved: bool) -> list[str]:
+    def lines(self, config: Path, *, config_saved: bool) -> list[Safe]:
         """What every front-end says once the files were (or were not) written.
 
         The config is on disk by now, so a failure here must not read as if the whole
         run failed: the line says which half happened.
         """
         if self.problem is not None:
-            state = "was saved" if config_saved else "needed no changes"
-            return [
-                f"{config} {state}, but the hardening files were not written to "
-                f"{self.folder}: {self.problem}"
-            ]
-        lines = [f"wrote {path}" for path in self.written]
+            where = {"config": str(config), "folder": str(self.folder), "problem": self.problem}
+            if config_saved:
+                said = render(
+                    "{config} was saved, but the hardening files were not written to "
+                    "{folder}: {problem}",
+                    **where,
+                )
+            else:
+                said = render(
+                    "{config} needed no changes, but the hardening files were not written to "
+                    "{folder}: {problem}",
+                    **where,
+                )
+            return [said]
+        lines = [render("wrote {path}", path=str(path)) for path in self.written]
         if self.checklist is not None:
-            lines.append(f"next: work through {self.checklist}; each item says how to check it")
+            lines.append(
+                render(
+                    "next: work through {checklist}; each item says how to check it",
+                    checklist=str(self.checklist),
+                )
+            )
         return lines
 
 

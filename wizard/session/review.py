@@ -15,6 +15,7 @@ from wizard.answers.impact import change_report
 from wizard.answers.model import Answers
 from wizard.answers.plan import problems
 from wizard.base.model import Change, Finding
+from wizard.base.safe_text import Safe
 from wizard.session.checklist_rows import HostRow
 from wizard.session.core import Preview
 
@@ -34,7 +35,7 @@ class ReviewFacts:
     problems: tuple[str, ...]
     """Answer combinations the settings alone cannot make safe (they do not stop a save)."""
     may_break: tuple[Change, ...]
-    changes: tuple[str, ...]
+    changes: tuple[Safe, ...]
     """The change report: may-break changes first, each with what it may break."""
     remaining: tuple[Finding, ...]
     host: tuple[HostRow, ...]
