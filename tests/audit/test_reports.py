@@ -443,3 +443,28 @@ def test_every_format_shows_a_template_message_as_written() -> None:
         assert "REGISTRY_PASSWORD: any pipeline of any project" in output, name
         assert "glpat-AAAAAAAAAAAAAAAAAAAA" not in output, name
         assert "glpat-BBBBBBBBBBBBBBBBBBBB" not in output, name
+
+
+def test_the_text_report_shows_our_words_as_written_and_masks_what_came_from_a_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each line is our template with the file's values in holes. A values file whose
+    registration token is the placeholder "runner-registration-token" made every
+    output mask that value wherever it appeared, and the report, which masked whole
+    lines, turned the remedy's own "runner-registration-token" into "…oken"; the
+    token-shaped name and folder are still masked."""
+    folder = tmp_path / "glpat-AAAAAAAAAAAAAAAAAAAA"
+    folder.mkdir()
+    values = folder / "values.yaml"
+    values.write_text(
+        'gitlabUrl: https://gitlab.example.com\nrunnerToken: "glrt-BBBBBBBBBBBBBBBBBBBBBBBB"\n'
+        "runnerRegistrationToken: runner-registration-token\n"
+        "runners:\n  config: |\n    [[runners]]\n"
+        '      name = "glpat-CCCCCCCCCCCCCCCCCCCC"\n      executor = "kubernetes"\n',
+        encoding="utf-8",
+    )
+    out = run_cli(capsys, "audit", str(values), "--fail-on", "never").out
+    assert "keys runner-token and runner-registration-token)" in out
+    for secret in ("AAAAAAAAAAAAAAAAAAAA", "BBBBBBBBBBBBBBBBBBBBBBBB", "CCCCCCCCCCCCCCCCCCCC"):
+        assert secret not in out
+    assert "glpat-…" in out  # the name and the folder are there, masked

@@ -39,7 +39,7 @@ OUTPUT_CALL_EXCEPTIONS: dict[tuple[str, str], str] = {}
 every command, the line-mode wizard and the CLI write through ``emit``/``write_out``."""
 
 MAKES_SAFE_WITHOUT_A_TEMPLATE: dict[tuple[str, str], str] = {
-    ("wizard/report/text.py", "Safe"): "the audit's text renderer: each line masked",
+    ("wizard/report/text.py", "Safe"): "the audit's text renderer: its lines joined",
     ("wizard/report/json_report.py", "Safe"): "the JSON renderer: every field masked",
     ("wizard/report/sarif.py", "Safe"): "the SARIF renderer: every field masked",
     ("wizard/report/codequality.py", "Safe"): "the Code Quality renderer: every field masked",
@@ -47,6 +47,7 @@ MAKES_SAFE_WITHOUT_A_TEMPLATE: dict[tuple[str, str], str] = {
     ("wizard/tomlfile/diffs.py", "Safe"): "the masked diff: each line masked by its key",
     ("wizard/answers/impact.py", "Safe"): "a changed value, masked by its key as TOML writes it",
     ("wizard/commands/rules.py", "catalogue"): "the rule catalogue: our text, no file value",
+    ("wizard/report/text.py", "catalogue"): "a rule's remedy, from the catalogue",
     ("wizard/plain/flow.py", "catalogue"): "the steps' questions and introductions",
     ("wizard/plain/review.py", "catalogue"): "the host checklist's prose",
     ("wizard/commands/presets.py", "generated"): "presets show: the preset file's renderer",

@@ -13,6 +13,7 @@ from typing import Any
 
 from wizard.audit.engine import FileReport
 from wizard.base.model import Finding, Severity
+from wizard.base.safe_text import Safe, compose, joined, ours, render
 
 SEVERITY_ORDER = (
     Severity.CRITICAL,
@@ -27,6 +28,14 @@ def counts_text(counts: Counter[Severity]) -> str:
     """``2 critical, 1 high`` — or ``no findings``."""
     parts = [f"{counts[s]} {s.value}" for s in SEVERITY_ORDER if counts[s]]
     return ", ".join(parts) if parts else "no findings"
+
+
+def counts_safe(counts: Counter[Severity]) -> Safe:
+    """:func:`counts_text` for an output: the numbers and our severity names."""
+    parts = [
+        render("{n} {severity}", n=counts[s], severity=s.value) for s in SEVERITY_ORDER if counts[s]
+    ]
+    return joined(parts, ", ") if parts else ours("no findings")
 
 
 def open_findings(findings: Iterable[Finding]) -> list[Finding]:
@@ -112,41 +121,74 @@ def summarize(
     )
 
 
-def summary_lines(summary: Summary) -> list[str]:
-    """The summary as text lines (not yet masked: the text renderer masks the whole report)."""
-    files = f"{summary.files} file{'s' if summary.files != 1 else ''}"
-    head = f"summary: {files}, {summary.total} finding{'s' if summary.total != 1 else ''}"
+def summary_lines(summary: Summary) -> list[Safe]:
+    """The summary as text lines: our words as written, file names and rule ids in holes."""
+    head = render(
+        "summary: {files} file{s}, {total} finding{t}",
+        files=summary.files,
+        s="s" if summary.files != 1 else "",
+        total=summary.total,
+        t="s" if summary.total != 1 else "",
+    )
     if summary.total:
-        head += f" ({counts_text(summary.counts)})"
+        head = compose("{head} ({counts})", head=head, counts=counts_safe(summary.counts))
     extras = []
     if summary.suppressed:
-        extras.append(f"{summary.suppressed} suppressed")
+        extras.append(render("{n} suppressed", n=summary.suppressed))
     if summary.known:
-        extras.append(f"{summary.known} already in the baseline, not shown")
+        extras.append(render("{n} already in the baseline, not shown", n=summary.known))
     if summary.unreadable:
         extras.append(
-            f"{summary.unreadable} file{'s' if summary.unreadable != 1 else ''} unreadable"
+            render(
+                "{n} file{s} unreadable",
+                n=summary.unreadable,
+                s="s" if summary.unreadable != 1 else "",
+            )
         )
-    lines = [head + ("; " + ", ".join(extras) if extras else "")]
+    if extras:
+        head = compose("{head}; {extras}", head=head, extras=joined(extras, ", "))
+    lines = [head]
     if summary.disabled:
-        lines.append(f"  rules turned off by the policy: {', '.join(summary.disabled)}")
+        lines.append(
+            render("  rules turned off by the policy: {rules}", rules=", ".join(summary.disabled))
+        )
     if summary.rules:
-        lines.append("  by rule:")
+        lines.append(ours("  by rule:"))
         width = max(len(total.rule) for total in summary.rules)
         for total in summary.rules:
-            lines.append(f"    {total.rule:<{width}}  {total.count:>6}  {total.worst.value}")
+            lines.append(
+                render(
+                    "    {rule}  {count:>6}  {worst}",
+                    rule=total.rule.ljust(width),
+                    count=total.count,
+                    worst=total.worst.value,
+                )
+            )
     with_findings = [t for t in summary.per_file if t.error or sum(t.counts.values())]
     if with_findings:
-        lines.append("  by file:")
+        lines.append(ours("  by file:"))
         for file_total in with_findings:
             if file_total.error is not None:
-                lines.append(f"    {file_total.path}: unreadable")
+                lines.append(render("    {path}: unreadable", path=file_total.path))
                 continue
-            note = f"; {file_total.suppressed} suppressed" if file_total.suppressed else ""
-            lines.append(f"    {file_total.path}: {counts_text(file_total.counts)}{note}")
+            note = (
+                render("; {n} suppressed", n=file_total.suppressed)
+                if file_total.suppressed
+                else ours("")
+            )
+            lines.append(
+                compose(
+                    "    {path}: {counts}{note}",
+                    path=render("{path}", path=file_total.path),
+                    counts=counts_safe(file_total.counts),
+                    note=note,
+                )
+            )
     clean = len(summary.per_file) - len(with_findings)
     if clean and len(summary.per_file) > 1:
-        lines.append(f"  {clean} file{'s' if clean != 1 else ''} without open findings")
+        lines.append(
+            render("  {n} file{s} without open findings", n=clean, s="s" if clean != 1 else "")
+        )
     return lines
 
 

@@ -108,7 +108,13 @@ def _free_text(value: str) -> str:
     patterns. Holes repeat across runners and the files of a fleet (keys, images, names),
     so the patterns run once per distinct text; the by-value pass runs every time, as a
     secret remembered later must change the result."""
-    return _patterns(KNOWN_SECRETS.mask(value))
+    known = KNOWN_SECRETS.mask(value)
+    return _patterns(known) if len(known) <= _LONGEST_CACHED else mask_text(known)
+
+
+_LONGEST_CACHED = 512
+"""Holes up to this long are kept with their masked text; a longer one (a script, a
+hostile value) is masked each time, so the cache stays small whatever the files hold."""
 
 
 @lru_cache(maxsize=16384)

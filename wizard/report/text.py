@@ -12,46 +12,68 @@ from collections import Counter
 from collections.abc import Iterable
 
 from wizard.audit.engine import FileReport
-from wizard.audit.summary import Summary, counts_text, open_findings, summary_lines
-from wizard.base.masking import outward
+from wizard.audit.summary import Summary, counts_safe, open_findings, summary_lines
 from wizard.base.model import Finding, Impact, table_name
-from wizard.base.safe_text import Safe, shown_message
-from wizard.rules.catalogue import get_rule
+from wizard.base.safe_text import (
+    Safe,
+    catalogue,
+    compose,
+    joined,
+    one_line,
+    ours,
+    render,
+    shown_message,
+)
+from wizard.rules.catalogue import ALL_RULES, get_rule
 from wizard.runner.settings import runner_label
 
-_KEEP = "\x00"
-"""Marks a line already made safe; a NUL never comes from a file (it is escaped first)."""
+_RULE_IDS = frozenset(rule.id for rule in ALL_RULES)
 
 
-def severity_counts(findings: Iterable[Finding]) -> str:
+def severity_counts(findings: Iterable[Finding]) -> Safe:
     """``2 critical, 1 high`` — or ``no findings``."""
-    return counts_text(Counter(f.severity for f in findings))
+    return counts_safe(Counter(f.severity for f in findings))
 
 
-def _where(finding: Finding) -> str:
+def _where(finding: Finding) -> Safe:
     if finding.line:
-        return f"line {finding.line}"
-    return "not set" if finding.key else "file"
+        return render("line {line}", line=finding.line)
+    return ours("not set") if finding.key else ours("file")
 
 
-def _name(finding: Finding) -> str:
-    return f'"{finding.runner}"' if finding.runner else runner_label(None)
+def _name(finding: Finding) -> Safe:
+    if finding.runner:
+        return render('"{name}"', name=finding.runner)
+    return render("{label}", label=runner_label(None))
 
 
-def _owner(finding: Finding) -> str:
-    block = f"{finding.block}: " if finding.block else ""
+def _owner(finding: Finding) -> Safe:
+    block = render("{block}: ", block=finding.block) if finding.block else ours("")
     if finding.runner_index is None:
-        return f"{block}global settings"
-    return f"{block}runner {_name(finding)} (entry {finding.runner_index + 1})"
+        return compose("{block}global settings", block=block)
+    return compose(
+        "{block}runner {name} (entry {entry})",
+        block=block,
+        name=_name(finding),
+        entry=render("{n}", n=finding.runner_index + 1),
+    )
 
 
-def _place(group: list[Finding]) -> str:
+def _place(group: list[Finding]) -> Safe:
     """Where a finding is: one runner and line, or every runner it repeats on."""
     first = group[0]
     if len(group) == 1:
-        return f"{_owner(first)}, {_where(first)}"
-    named = [f"{_name(f)} (entry {(f.runner_index or 0) + 1}, {_where(f)})" for f in group]
-    return f"{len(group)} runners: " + ", ".join(named)
+        return compose("{owner}, {where}", owner=_owner(first), where=_where(first))
+    named = [
+        compose(
+            "{name} (entry {entry}, {where})",
+            name=_name(f),
+            entry=render("{n}", n=(f.runner_index or 0) + 1),
+            where=_where(f),
+        )
+        for f in group
+    ]
+    return compose("{n} runners: {named}", n=render("{n}", n=len(group)), named=joined(named, ", "))
 
 
 def _order(finding: Finding) -> tuple[int, int, int, str]:
@@ -90,50 +112,74 @@ def grouped(findings: Iterable[Finding]) -> list[list[Finding]]:
     return list(groups.values())
 
 
-def render_finding(finding: Finding, *, indent: str = "  ", place: str | None = None) -> list[str]:
-    # Made from a template: shown as written (escaped here); a marker keeps the
-    # report's free-text pass off it.
-    message = _KEEP + shown_message(finding.message, one_line=True)
+def render_finding(
+    finding: Finding, *, indent: str = "  ", place: Safe | None = None
+) -> list[Safe]:
+    """A finding's lines: our words as written, what came from a file in masked holes,
+    the message as its template made it, the rule's remedy from our catalogue."""
+    rule = get_rule(finding.rule) if finding.rule in _RULE_IDS else None
+    remedy = catalogue(rule.remedy) if rule is not None else ours("")
+    breaks = finding.breaks or (rule.breaks if rule is not None else "")
+    pad = render("{indent}", indent=indent)
     lines = [
-        f"{indent}{finding.severity.value.upper():8} {finding.rule}  "
-        f"{place if place is not None else f'{_owner(finding)}, {_where(finding)}'}",
-        f"{indent}  {message}",
+        compose(
+            "{pad}{severity} {rule}  {place}",
+            pad=pad,
+            severity=render("{severity:8}", severity=finding.severity.value.upper()),
+            rule=render("{rule}", rule=finding.rule),
+            place=place
+            if place is not None
+            else compose("{owner}, {where}", owner=_owner(finding), where=_where(finding)),
+        ),
+        compose("{pad}  {message}", pad=pad, message=shown_message(finding.message, one_line=True)),
     ]
-    try:
-        remedy = get_rule(finding.rule).remedy
-        breaks = finding.breaks or get_rule(finding.rule).breaks
-    except KeyError:
-        remedy, breaks = "", finding.breaks
     if finding.accepted is not None:
-        lines.append(f"{indent}  suppressed: {finding.accepted}")
+        lines.append(
+            compose("{pad}  suppressed: {why}", pad=pad, why=render("{w}", w=finding.accepted))
+        )
     elif finding.impact is not None:
         # Impact, as harden, JSON and the README say it: none, or may break and what.
-        lines.append(f"{indent}  fix (impact {finding.impact.value}): {remedy}")
+        lines.append(
+            compose(
+                "{pad}  fix (impact {impact}): {remedy}",
+                pad=pad,
+                impact=render("{impact}", impact=finding.impact.value),
+                remedy=remedy,
+            )
+        )
         if finding.impact is Impact.MAY_BREAK and breaks:
-            lines.append(f"{indent}  may break: {breaks}")
-    elif remedy:
-        lines.append(f"{indent}  to do by hand: {remedy}")
+            lines.append(
+                compose("{pad}  may break: {breaks}", pad=pad, breaks=render("{b}", b=breaks))
+            )
+    elif rule is not None and rule.remedy:
+        lines.append(compose("{pad}  to do by hand: {remedy}", pad=pad, remedy=remedy))
     return lines
 
 
-def file_lines(report: FileReport) -> list[str]:
-    out = [f"{report.path}  (trust: {report.trust.value})"]
+def file_lines(report: FileReport) -> list[Safe]:
+    out = [render("{path}  (trust: {trust})", path=report.path, trust=report.trust.value)]
     for group in grouped(report.findings):
         out.extend(render_finding(group[0], place=_place(group)))
-    out.extend(f"  incomplete: {reason}" for reason in report.incomplete)
+    out.extend(render("  incomplete: {reason}", reason=reason) for reason in report.incomplete)
     open_ = open_findings(report.findings)
     fixable = Counter(f.impact for f in open_ if f.impact is not None)
-    summary = f"  {severity_counts(open_)}"
+    summary = compose("  {counts}", counts=severity_counts(open_))
     suppressed = len(report.findings) - len(open_)
     if suppressed:
-        summary += f" ({suppressed} suppressed)"
+        summary = compose(
+            "{summary} ({n} suppressed)", summary=summary, n=render("{n}", n=suppressed)
+        )
     if report.incomplete:
-        summary += " in what was read; the audit is incomplete (exit code 2)"
+        summary = compose(
+            "{summary} in what was read; the audit is incomplete (exit code 2)", summary=summary
+        )
     if fixable:
-        summary += (
-            f"; fixable: {fixable[Impact.NONE]} with impact none, "
-            f"{fixable[Impact.MAY_BREAK]} may-break "
-            "(runner-wizard harden; --fix all for may-break)"
+        summary = compose(
+            "{summary}; fixable: {none} with impact none, {may} may-break "
+            "(runner-wizard harden; --fix all for may-break)",
+            summary=summary,
+            none=render("{n}", n=fixable[Impact.NONE]),
+            may=render("{n}", n=fixable[Impact.MAY_BREAK]),
         )
     out.append(summary)
     return out
@@ -143,26 +189,17 @@ def render_text(
     reports: Iterable[FileReport], *, summary: Summary | None = None, only_summary: bool = False
 ) -> Safe:
     """Each readable file's findings, then ``summary`` when given (or only it)."""
-    out: list[str] = []
+    out: list[Safe] = []
     if not only_summary:
         for report in reports:
             if report.error is not None:
                 continue  # said once, on stderr, by the command; the exit code is 2
             out.extend(file_lines(report))
-            out.append("")
+            out.append(ours(""))
     if summary is not None:
         out.extend(summary_lines(summary))
-    # Names and messages come from the file: masked, and escaped for the terminal. Line by
-    # line, each distinct line once: a fleet's report repeats the same messages and fixes
-    # thousands of times, and masking megabytes in one piece was most of its cost. Every
-    # line starts with our own words or indentation, so no secret spans two of them.
-    shown: dict[str, str] = {}
-    masked = []
-    # A template-made message (marked) is not scanned again.
-    for line in out:
-        done = shown.get(line)
-        if done is None:
-            done = shown[line] = line.replace(_KEEP, "") if _KEEP in line else outward(line)
-        masked.append(done)
+    # Each line is our template with what came from a file in masked, one-line holes:
+    # nothing is scanned again here.
+    masked = [one_line(line) for line in out]
     text = "\n".join(masked).rstrip("\n")
     return Safe(text + "\n" if text else "")
