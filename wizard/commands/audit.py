@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
 
         reports, server = server_check.server_findings(reports, args, outcome.trust)
         server_check.print_errors(server)
-        write_out(server_check.render(reports, server, args.format))
+        write_out(server_check.render_reports(reports, server, args.format))
         if server and server_check.nothing_checked(server):
             print_error(ours("nothing could be checked on the server"))
             return EXIT_ERROR

@@ -30,10 +30,10 @@ from wizard.base.safe_text import (
     json_text,
     one_line,
     ours,
+    render,
     shown,
     write_out,
 )
-from wizard.base.safe_text import render as sentence
 from wizard.base.sinks import url_shape_problem
 from wizard.commands.common import EXIT_ERROR, exit_code, print_error, trust_from
 from wizard.embedded import load_document
@@ -119,8 +119,8 @@ MAX_NAMED_RUNNERS = 5
 
 def _runner_name(note: RunnerNote) -> Safe:
     if note.runner:
-        return sentence('"{name}"', name=FileValue.read(note.runner, "name"))
-    return sentence("{label}", label=runner_label(None, note.runner_index))
+        return render('"{name}"', name=FileValue.read(note.runner, "name"))
+    return render("{label}", label=runner_label(None, note.runner_index))
 
 
 def print_errors(reports: list[ServerReport]) -> None:
@@ -142,7 +142,7 @@ def print_errors(reports: list[ServerReport]) -> None:
                 continue
             listed = joined(names[:MAX_NAMED_RUNNERS], ", ")
             if len(names) > MAX_NAMED_RUNNERS:
-                more = sentence(" and {count} more", count=len(names) - MAX_NAMED_RUNNERS)
+                more = render(" and {count} more", count=len(names) - MAX_NAMED_RUNNERS)
                 listed = compose("{listed}{more}", listed=listed, more=more)
             print_error(
                 compose(
@@ -171,9 +171,9 @@ def render_unchecked_text(reports: list[ServerReport]) -> Safe:
             continue
         # Messages and names come from the file and the server: each a hole, masked and
         # escaped on its own; our words stay as written.
-        out.append(one_line(sentence("{path}  not checked on the server:", path=report.path)))
+        out.append(one_line(render("{path}  not checked on the server:", path=report.path)))
         for message, runners in grouped.items():
-            out.append(one_line(sentence("    {message}", message=message)))
+            out.append(one_line(render("    {message}", message=message)))
             out.append(one_line(compose("      runners: {names}", names=joined(runners, ", "))))
         out.append(ours(""))
     return joined(out)
@@ -183,7 +183,7 @@ def _runner_label(note: RunnerNote) -> Safe:
     """A runner as the report names it: its name (a value from the file), else its place."""
     if note.runner:
         return shown(FileValue.read(note.runner, "name"))
-    return sentence("{label}", label=runner_label(None, note.runner_index))
+    return render("{label}", label=runner_label(None, note.runner_index))
 
 
 def _notes_json(reports: list[ServerReport]) -> list[dict[str, JsonSafe]]:
@@ -200,7 +200,7 @@ def _notes_json(reports: list[ServerReport]) -> list[dict[str, JsonSafe]]:
     ]
 
 
-def render(
+def render_reports(
     file_reports: list[FileReport],
     server: list[ServerReport],
     output_format: str,
@@ -226,7 +226,7 @@ def render(
         notifications = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
         for report in server:
             for note in report.notes:
-                said = sentence("{path}: {message}", path=report.path, message=note.message)
+                said = render("{path}: {message}", path=report.path, message=note.message)
                 notifications.append(
                     {
                         "level": "warning" if note.kind == "error" else "note",
@@ -256,7 +256,7 @@ def _render_checked_text(
             continue
         text = render_text([report])
         if checked.answered == 0:
-            nothing = sentence(
+            nothing = render(
                 "  nothing checked on the server: GitLab answered about none of its "
                 "{asked} runner(s)\n",
                 asked=checked.asked,
@@ -264,12 +264,12 @@ def _render_checked_text(
             if audited:  # the file's own audit stands; only the server part is missing
                 text = compose("{text}{nothing}", text=text, nothing=nothing)
             else:
-                heading = sentence(
+                heading = render(
                     "{path}  (trust: {trust})", path=report.path, trust=report.trust.value
                 )
                 text = compose("{heading}\n{nothing}", heading=one_line(heading), nothing=nothing)
         elif checked.answered < checked.asked:
-            partly = sentence(
+            partly = render(
                 "  checked on the server: {answered} of {asked} runners; "
                 "the others are listed as not checked\n",
                 answered=checked.answered,
@@ -328,7 +328,7 @@ def run(args: argparse.Namespace) -> int:
         FileReport(path=s.path, trust=trust, findings=tuple(s.findings)) for s in server
     ]
     print_errors(server)
-    write_out(render([*failed, *file_reports], server, args.format))
+    write_out(render_reports([*failed, *file_reports], server, args.format))
     if failed:
         return EXIT_ERROR
     if nothing_checked(server):

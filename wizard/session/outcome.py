@@ -115,18 +115,21 @@ class HostFilesOutcome:
         run failed: the line says which half happened.
         """
         if self.problem is not None:
-            where = {"config": str(config), "folder": str(self.folder), "problem": self.problem}
             if config_saved:
                 said = render(
                     "{config} was saved, but the hardening files were not written to "
                     "{folder}: {problem}",
-                    **where,
+                    config=str(config),
+                    folder=str(self.folder),
+                    problem=self.problem,
                 )
             else:
                 said = render(
                     "{config} needed no changes, but the hardening files were not written to "
                     "{folder}: {problem}",
-                    **where,
+                    config=str(config),
+                    folder=str(self.folder),
+                    problem=self.problem,
                 )
             return [said]
         lines = [render("wrote {path}", path=str(path)) for path in self.written]
