@@ -29,6 +29,7 @@ from wizard.tomlfile.edits import apply_edits
 from wizard.tomlfile.index import Index, LineIndex
 from wizard.tomlfile.layout import Layout, fold, scan
 from wizard.tomlfile.nesting import MAX_DEPTH, too_deep_line
+from wizard.tomlfile.quick_parse import PlacedStatement, quick_parse
 from wizard.tomlfile.regular_file import read_regular_file_with_stat
 from wizard.tomlfile.rendering import render_value
 from wizard.tomlfile.same_value import same_value
@@ -239,8 +240,14 @@ class ConfigDocument:
     def _lines(self) -> LineIndex:
         lines = self._cache.get("lines")
         if lines is None:
+            statements = self._cache.get("statements")
             layout = self.__dict__.get("layout")  # scanned already: no need to read it again
-            lines = LineIndex.of_layout(layout) if layout else LineIndex.of_text(self.text)
+            if statements is not None:
+                lines = LineIndex.of_statements(statements)
+            elif layout is not None:
+                lines = LineIndex.of_layout(layout)
+            else:
+                lines = LineIndex.of_text(self.text)
             self._cache["lines"] = lines
         assert isinstance(lines, LineIndex)
         return lines
@@ -263,9 +270,24 @@ _folded = functools.lru_cache(maxsize=4096)(fold)
 
 def parse_text(text: str, path: Path | None = None) -> dict[str, Any]:
     """Parse TOML text, turning errors into one line with the file, line and column."""
+    return _parsed(text, path)[0]
+
+
+def _parsed(text: str, path: Path | None) -> tuple[dict[str, Any], list[PlacedStatement] | None]:
+    """The data, and the headers and keys with their lines when the one-pass reader could
+    read the text (:mod:`wizard.tomlfile.quick_parse`); else ``tomllib`` reads it."""
     deep = too_deep_line(text)
     if deep is not None:
         raise ConfigError(path, f"nested more than {MAX_DEPTH} levels deep", line=deep)
+    quick = quick_parse(text)
+    if quick is not None:
+        data, statements = quick
+        remember_secrets_in(data)
+        return data, statements
+    return _parsed_by_tomllib(text, path), None
+
+
+def _parsed_by_tomllib(text: str, path: Path | None) -> dict[str, Any]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -304,7 +326,11 @@ def parse_config(raw: bytes, path: Path | None = None) -> ConfigDocument:
         raise ConfigError(path, f"not UTF-8 text (bad byte at offset {error.start})") from None
     bom = decoded.startswith(BOM)
     text = decoded[1:] if bom else decoded
-    return ConfigDocument(path=path, text=text, data=parse_text(text, path), bom=bom)
+    data, statements = _parsed(text, path)
+    document = ConfigDocument(path=path, text=text, data=data, bom=bom)
+    if statements is not None:
+        document._cache["statements"] = statements  # its lines, found while reading it
+    return document
 
 
 def load_config(path: Path) -> ConfigDocument:

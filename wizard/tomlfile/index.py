@@ -7,6 +7,7 @@ without scanning the file again (which would make many edits quadratic).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from wizard.base.model import TablePath
@@ -80,10 +81,14 @@ class LineIndex:
         """The lines of ``text`` (accepted by ``tomllib``): read from line starts where the
         text allows it (:func:`~wizard.tomlfile.layout.quick_statements`), else scanned."""
         quick = quick_statements(text)
-        if quick is None:
-            return cls.of_layout(scan(text))
+        return cls.of_layout(scan(text)) if quick is None else cls.of_statements(quick)
+
+    @classmethod
+    def of_statements(cls, statements: Iterable[tuple[str, str, TablePath, int]]) -> LineIndex:
+        """From ``(kind, name, path, line)`` of plain headers and one-name keys, as
+        :func:`~wizard.tomlfile.layout.quick_statements` and the one-pass reader give them."""
         index = cls()
-        for kind, name, path, line in quick:
+        for kind, name, path, line in statements:
             if kind == "key":
                 index.keys.setdefault((path, name.casefold()), line)
                 index.exact_keys.setdefault((path, name), line)

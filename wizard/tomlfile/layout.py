@@ -280,7 +280,7 @@ def scan(text: str, *, quick: bool = True) -> Layout:
     scanner = _Scanner(text)
     statements: list[Statement] = []
     line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
-    resolver = _PathResolver()
+    resolver = PathResolver()
     current_table: Path = ()
     skip_trivia = _TRIVIA_LINES.match
     simple_key = _SIMPLE_KEY_LINE.match if quick else _no_match
@@ -422,7 +422,7 @@ def quick_statements(text: str) -> list[tuple[str, str, Path, int]] | None:
     if '"""' in text or "'''" in text or _QUOTED_KEY_LINE.search(text):
         return None
     found: list[tuple[str, str, Path, int]] = []
-    resolver = _PathResolver()
+    resolver = PathResolver()
     current: Path = ()
     line = 1
     counted = 0
@@ -446,7 +446,7 @@ def quick_statements(text: str) -> list[tuple[str, str, Path, int]] | None:
     return found
 
 
-class _PathResolver:
+class PathResolver:
     """Turns header names into concrete paths, numbering array-of-tables entries."""
 
     def __init__(self) -> None:
