@@ -365,7 +365,7 @@ def write_file_fleet(folder: Path, count: int, *, distinct: bool = False) -> Pat
     """``count`` one-runner files (the fleet's mix of executors) in a folder of their own.
 
     Files made from one template share their settings, as a fleet's do; with
-    ``distinct`` every file also gets a ``limit`` of its own, so no two files have
+    ``distinct`` every file also gets an ``output_limit`` of its own, so no two files have
     the same settings and an audit cannot share any work between them (its worst case).
     """
     fleet = folder / f"files-{count}{'-distinct' if distinct else ''}"
@@ -374,7 +374,9 @@ def write_file_fleet(folder: Path, count: int, *, distinct: bool = False) -> Pat
     for index in range(count):
         runner = _runner(index)
         if distinct:
-            runner = runner.replace("\n  executor =", f"\n  limit = {index + 1}\n  executor =", 1)
+            runner = runner.replace(
+                "\n  executor =", f"\n  output_limit = {4096 + index}\n  executor =", 1
+            )
         _write(fleet, f"runner-{index:05d}.toml", head + runner)
     return fleet
 

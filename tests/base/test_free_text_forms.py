@@ -7,8 +7,11 @@ survive masking, whatever it is next to. These all leaked before the forms were 
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from wizard.base.masking import mask_text
+from wizard.base import masking
+from wizard.base.masking import KNOWN_SECRETS, mask_text
 
 SECRET = "Kq7vR2mXp9Lw"
 PEM_BODY = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7"
@@ -83,3 +86,47 @@ def test_a_pem_key_keeps_its_lines() -> None:
     assert masked.count("\n") == text.count("\n")
     assert masked.startswith("-----BEGIN PRIVATE KEY-----\n")
     assert masked.rstrip().endswith("-----END PRIVATE KEY-----")
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "glpat-",
+                "GLPAT_",
+                "glrt-",
+                "AKIA",
+                "npm_",
+                "xoxb-",
+                "GR1348941",
+                "ghp_",
+                "password",
+                "token",
+                "-p",
+                "--password",
+                "bearer",
+                "sig",
+                "mysql",
+                "AAAAAAAAAAAAAAAAAAAA",
+                "abc123",
+                "/",
+                ".",
+                "_",
+                "-",
+                "+",
+                "~",
+                "x",
+            ]
+        ),
+        max_size=8,
+    ).map("".join)
+)
+def test_one_word_is_masked_as_the_full_pass_masks_it(word: str) -> None:
+    """A name or path without a space or separator takes a short way through the masker;
+    it must come out as the full pass would make it."""
+    KNOWN_SECRETS.remember("AAAAAAAAAAAAAAAAAAAA-known")
+    try:
+        assert mask_text(word) == masking._mask_free_text(word)
+    finally:
+        KNOWN_SECRETS.clear()

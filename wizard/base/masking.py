@@ -418,8 +418,21 @@ _FREE_TEXT_FORMS: tuple[
 without them is not searched again."""
 
 
+_ONE_WORD = re.compile(r"[A-Za-z0-9._/+~-]*")
+"""A name, a path or an image with no space, quote, ``=``, ``:`` or ``@``: only a known
+secret or a token's shape can be in it, since every other form needs one of those."""
+
+
 def mask_text(text: str) -> str:
     """Mask token shapes, secret flags and ``name=secret`` pairs anywhere in free text."""
+    if _ONE_WORD.fullmatch(text):
+        # Runner names and file paths, thousands per fleet report: the forms that need a
+        # separator cannot match (a property test holds this to the full pass).
+        return _TOKEN_SHAPES.sub(lambda m: mask_secret(m.group(0)), KNOWN_SECRETS.mask(text))
+    return _mask_free_text(text)
+
+
+def _mask_free_text(text: str) -> str:
     text = KNOWN_SECRETS.mask(text)
     if "PRIVATE KEY-----" in text:
         text = _PRIVATE_KEY_BLOCK.sub(_private_key, text)
