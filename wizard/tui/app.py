@@ -636,7 +636,7 @@ class WizardApp(App[int]):
         )
         if not result.written and files_outcome is not None and files_outcome.problem:
             lines = files_outcome.lines(result.path, config_saved=False)
-            self.call_from_thread(self._save_failed, shown(lines[0]))
+            self.call_from_thread(self._save_failed, lines[0])
             return
         self.call_from_thread(self._show_done, result, files_outcome)
 
@@ -688,7 +688,7 @@ class WizardApp(App[int]):
             from wizard.session.outcome import not_saved  # the core words what was not written
 
             result = not_saved(Path(self._shown_path()))
-        said = [shown(line) for line in result.lines()]
+        said = result.said()  # the core's sentences, the file names in masked holes
         outcome.append(Part(said[0], "green"))
         outcome += [Part(compose("\n{line}", line=line), "yellow") for line in said[1:]]
         if result.written:
@@ -701,10 +701,10 @@ class WizardApp(App[int]):
         closing.append(one_line(said[0]))
         if files is not None:
             config, saved = result.path, result.written
-            lines = [shown(line) for line in files.lines(config, config_saved=saved)]
+            lines = files.lines(config, config_saved=saved)
             style = "bold red" if files.problem else "green"
             outcome.append(Part(compose("\n\n{lines}", lines=joined(lines)), style))
-            closing.append(one_line(shown(files.summary(config, config_saved=saved))))
+            closing.append(one_line(files.summary(config, config_saved=saved)))
             self.done_code = max(self.done_code, files.exit_code)
         self.outcome = joined(closing, "; ")
         self.position = "done"

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from wizard.answers.model import Answers
 from wizard.base.model import Change, Executor, Finding, RunnerIdentity
+from wizard.base.safe_text import Safe
 from wizard.session.checklist_rows import HostChecklist
 
 if TYPE_CHECKING:
@@ -108,6 +109,7 @@ class SaveView(Protocol):
     @property
     def written(self) -> bool: ...
     def lines(self) -> list[str]: ...
+    def said(self) -> list[Safe]: ...
     @property
     def backup(self) -> Path | None: ...
     @property
