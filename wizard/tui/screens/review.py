@@ -244,7 +244,7 @@ class ReviewScreen(WizardScreen):
             self._offer_ids[widget_id] = fix_id(finding)
             boxes.append(
                 WrappingTickBox(
-                    plain(shown(offer_line(finding))),
+                    plain(offer_line(finding)),
                     value=False,
                     id=widget_id,
                     classes="offer",
