@@ -31,7 +31,7 @@ from wizard.runner.settings import UNIQUE_PER_RUNNER
 MAX_KEPT = 4096
 """Distinct sets of settings kept; a fleet with more runs the rest without the memo."""
 
-MAX_KEY_CHARS = 32 * 1024
+MAX_KEY_CHARS = 16 * 1024
 """A config whose settings take more to write is audited without the memo: what the
 memo keeps stays within ``MAX_KEPT`` times this."""
 
