@@ -31,7 +31,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 """Control characters TOML allows nowhere (tab and LF aside; CR is read with its LF)."""
 _LONE_CR = re.compile(r"\r(?!\n)")
 
-_TRIVIA = re.compile(r"[ \t]*(?:#[^\n]*)?\n")
+_BLANK_LINES = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*")
 _HEADER = re.compile(
     r"[ \t]*\[(\[)?[ \t]*([A-Za-z0-9_-]+(?:[ \t]*\.[ \t]*[A-Za-z0-9_-]+)*)[ \t]*\](?(1)\])"
     r"[ \t]*(?:#[^\n]*)?(?:\n|\Z)"
@@ -125,10 +125,12 @@ class _Reader:
                 self.pos = found.end()
                 self.line += 1
                 continue
-            blank = _TRIVIA.match(text, self.pos)
-            if blank is not None:
+            blank = _BLANK_LINES.match(text, self.pos)
+            if blank is not None and blank.end() > self.pos:
+                # All of them at once: taking one line at a time would let the two matches
+                # above read the rest of a long comment block again for every line of it.
+                self.line += count("\n", self.pos, blank.end())
                 self.pos = blank.end()
-                self.line += 1
                 continue
             found = key(text, self.pos)
             if found is None:
