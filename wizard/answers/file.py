@@ -14,6 +14,7 @@ from typing import Any
 
 from wizard.answers.model import Answers
 from wizard.base.errors import WizardError
+from wizard.base.safe_text import Message
 from wizard.tomlfile.document import parse_text
 from wizard.tomlfile.regular_file import read_regular_file
 
@@ -27,7 +28,11 @@ def read_toml(path: Path) -> dict[str, Any]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise WizardError(f"{path}: not UTF-8 text (bad byte at offset {error.start})") from None
+        raise WizardError(
+            Message.of(
+                "{path}: not UTF-8 text (bad byte at offset {start})", path=path, start=error.start
+            )
+        ) from None
     return parse_text(text, path)
 
 
@@ -41,7 +46,7 @@ def answers_from_mapping(data: Mapping[str, Any], source: str) -> Answers:
     try:
         return Answers.from_dict(values, source=source)
     except ValueError as error:
-        raise WizardError(str(error)) from None
+        raise WizardError(Message.of("{error}", error=str(error))) from None
 
 
 def load_answers(path: Path) -> Answers:

@@ -17,6 +17,7 @@ from typing import Any
 from wizard.answers.model import Answers
 from wizard.answers.steps import STEPS, Question
 from wizard.base.errors import WizardError
+from wizard.base.safe_text import Message
 from wizard.base.sinks import unsafe_character, url_shape_problem
 
 NO_ENTRIES = frozenset({"-", "none"})
@@ -117,7 +118,7 @@ def answer_problem(question: Question, value: Any) -> str | None:
     return None if value in allowed else "pick one of the choices offered"
 
 
-def answers_problem(answers: Answers) -> str | None:
+def answers_problem(answers: Answers) -> Message | None:
     """Why a set of answers from a file (an answers file, a preset) cannot be used, or
     ``None``: every answer given is checked as the wizards check a typed one, so a
     value no question offers (``allowed_pull_policies = ["bogus"]``) is refused before
@@ -131,10 +132,22 @@ def answers_problem(answers: Answers) -> str | None:
             if problem is None:
                 continue
             offered = ", ".join(str(choice.value) for choice in question.choices)
-            choices = f" ({offered})" if offered else ""
             shown = list(value) if isinstance(value, tuple) else value
             shown = getattr(shown, "value", shown)
-            return f"{question.field} = {shown!r}: {problem}{choices}"
+            if offered:
+                return Message.of(
+                    "{field} = {value}: {problem} ({offered})",
+                    field=question.field,
+                    value=repr(shown),
+                    problem=problem,
+                    offered=offered,
+                )
+            return Message.of(
+                "{field} = {value}: {problem}",
+                field=question.field,
+                value=repr(shown),
+                problem=problem,
+            )
     return None
 
 
@@ -142,7 +155,7 @@ def checked_answers(answers: Answers, source: str) -> Answers:
     """``answers`` when :func:`answers_problem` finds nothing; else one line naming ``source``."""
     problem = answers_problem(answers)
     if problem is not None:
-        raise WizardError(f"{source}: {problem}")
+        raise WizardError(Message.of("{source}: {problem}", source=source, problem=problem))
     return answers
 
 

@@ -36,7 +36,7 @@ class FileReport:
     path: str
     trust: Trust
     findings: tuple[Finding, ...] = ()
-    error: str | None = None
+    error: Message | None = None
     """Why the file could not be read: one line naming it (``file:line:col: message``)."""
     incomplete: tuple[str, ...] = ()
     """Parts that may hold a runner config and were not read: the audit is partial.

@@ -23,6 +23,7 @@ from pathlib import Path
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from wizard.base.errors import ConfigError
+from wizard.base.safe_text import Message
 from wizard.embedded.blocks import Block, BlockError, locate, split_lines, trailing_blank_lines
 from wizard.embedded.yamltree import YamlPath, YamlText, child, merged_pairs, scalar_value
 
@@ -111,7 +112,10 @@ def block_at(layer: YamlText, path: YamlPath) -> Block:
         name = ".".join(str(p) for p in path[1:])
         raise ConfigError(
             layer.path,
-            f"{name} is not a literal block (key: |); it can be read but not edited in place",
+            Message.of(
+                ("{name} is not a literal block (key: |); it can be read but not edited in place"),
+                name=name,
+            ),
             line=layer.line_of(path),
         )
     parent = key.start_mark.column if key is not None else 0
@@ -119,7 +123,7 @@ def block_at(layer: YamlText, path: YamlPath) -> Block:
     try:
         return locate(lines, node.start_mark.line, node.start_mark.column, _end(node), parent)
     except BlockError as error:
-        raise ConfigError(layer.path, str(error), line=layer.line_of(path)) from None
+        raise ConfigError(layer.path, error.reason, line=layer.line_of(path)) from None
 
 
 def _end(node: Node) -> int:
@@ -137,7 +141,9 @@ def check_block(layer: YamlText, path: YamlPath) -> Block:
     if block.yaml_value(extracted, trailing) != node.value:
         raise ConfigError(
             layer.path,
-            "cannot place the block's lines exactly (unusual indentation); nothing is edited",
+            Message.of(
+                "cannot place the block's lines exactly (unusual indentation); nothing is edited"
+            ),
             line=layer.line_of(path),
         )
     return block
@@ -283,8 +289,10 @@ def find_all(layer: YamlText) -> Contents:
     if not found:
         raise ConfigError(
             layer.path,
-            "is YAML, but neither Helm values for the gitlab-runner chart, a ConfigMap with "
-            "config.toml, nor a Runner manifest",
+            Message.of(
+                "is YAML, but neither Helm values for the gitlab-runner chart, a "
+                "ConfigMap with config.toml, nor a Runner manifest"
+            ),
         )
     found.sort(key=lambda item: _place(layer, item[0]))
     return Contents(tuple(entry for _where, entry in found), tuple(unread))
