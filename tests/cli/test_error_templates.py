@@ -200,3 +200,17 @@ def test_a_secret_shaped_file_name_is_masked_on_harden_stderr(
     assert result.code == 2
     assert SECRET_NAME not in result.everything
     assert "glpat-…AAAA.toml:1:10: invalid TOML" in result.err
+
+
+def test_a_refused_value_under_a_secret_looking_key_keeps_our_words() -> None:
+    """Was ``values.yaml: runnerToken: … value holds a control character``: the word
+    after the key was taken for its value. The value itself is never in the sentence."""
+    from wizard.base.sinks import UnsafeValueError, checked
+
+    with pytest.raises(UnsafeValueError) as caught:
+        checked("glrt-ABCDEFGHIJKLMNOPQRST\nflush ruleset", file="values.yaml", key="runnerToken")
+    said = shown_error(caught.value)
+    assert said == (
+        "values.yaml: runnerToken: the value holds a control character (U+000A); "
+        "nothing was written"
+    )

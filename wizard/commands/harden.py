@@ -318,13 +318,13 @@ def run(args: argparse.Namespace) -> int:
         path = Path(name)
         try:
             result, preset_plan, changes = plan_file(path, args)
-            for reason in result.incomplete:
+            for unread in result.incomplete:
                 # What the file names but does not hold was not hardened: never a clean result.
                 print_error(
                     render(
                         "{name}: not hardened (not in this file): {reason}",
                         name=name,
-                        reason=reason,
+                        reason=unread,
                     )
                 )
                 status = EXIT_ERROR

@@ -157,7 +157,7 @@ class FileContents:
     """Every runner config a file holds, each once, and what the file names but lacks."""
 
     documents: tuple[ConfigDocument, ...]
-    unread: tuple[str, ...] = ()
+    unread: tuple[Message, ...] = ()
     """Places that may hold a runner config that was not read: the audit is partial."""
 
 
@@ -182,17 +182,20 @@ def load_all(path: Path) -> FileContents:
             ]
         except ConfigError as error:
             # One unreadable config does not hide the others; the audit says it is partial.
-            where = f"line {error.line}: " if error.line is not None else ""
-            not_read.append(f"{where}{error.reason}")
+            not_read.append(
+                Message.of("line {line}: {reason}", line=error.line, reason=error.reason)
+                if error.line is not None
+                else error.reason
+            )
     return FileContents(tuple(documents), tuple(not_read))
 
 
-def block_choices(file_text: str, path: Path | None) -> tuple[list[Choice], tuple[str, ...]]:
+def block_choices(file_text: str, path: Path | None) -> tuple[list[Choice], tuple[Message, ...]]:
     """The choice of every runner config in the file, in file order, and what was not read."""
     from wizard.embedded.locate import check_block, find_all
 
     choices: list[Choice] = []
-    unread: list[str] = []
+    unread: list[Message] = []
 
     def visit(layer: YamlText, prefix: Choice, indent: int) -> None:
         contents = find_all(layer)

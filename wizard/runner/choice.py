@@ -143,7 +143,7 @@ def select_runner(
             return choices[number - 1]
         raise WizardError(
             Message.of(
-                ("{where}: no runner {text}: the file has {count} [[runners]] entr{ending}"),
+                "{where}: no runner {text}: the file has {count} [[runners]] entr{ending}",
                 where=where,
                 text=text,
                 count=len(choices),
