@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from wizard.answers.model import Answers
+from wizard.answers.model import AnswerError, Answers
 from wizard.base.errors import WizardError
 from wizard.base.safe_text import Message
 from wizard.tomlfile.document import parse_text
@@ -45,8 +45,12 @@ def answers_from_mapping(data: Mapping[str, Any], source: str) -> Answers:
         values["trust"] = data["trust"]  # a preset names its trust level at the top
     try:
         return Answers.from_dict(values, source=source)
-    except ValueError as error:
-        raise WizardError(Message.of("{error}", error=str(error))) from None
+    except AnswerError as error:
+        raise WizardError(error.message) from None
+    except ValueError as error:  # not ours: its text is a value, masked in its hole
+        raise WizardError(
+            Message.of("{source}: {error}", source=source, error=str(error))
+        ) from None
 
 
 def load_answers(path: Path) -> Answers:
