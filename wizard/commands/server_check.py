@@ -53,8 +53,8 @@ def read_api_token(path: str | None, environ: dict[str, str] | None = None) -> s
         value = env.get(TOKEN_ENV, "").strip()
         problem = access_token_problem(value) if value else None
         if problem is not None:
-            # Our words only (the problem never quotes the token): each part masked on its
-            # own, since together "GITLAB_TOKEN: an …" would read as a token and its value.
+            # Our words only (the problem never quotes the token), kept as written: the
+            # name is a hole, so "GITLAB_TOKEN: an …" is never read as a token and its value.
             raise WizardError(Message.of("{name}: {problem}", name=TOKEN_ENV, problem=problem))
         return value or None
     file = Path(path)
