@@ -565,8 +565,8 @@ def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int
     except WizardError as error:
         from wizard.base.safe_text import compose, emit_line, shown_error
 
-        # A message made from a template is shown as written (its holes were masked when
-        # it was made); any other is masked as free text, since it may quote a value.
+        # Its message is one of our templates, shown as written: the holes were masked
+        # when it was made, and our words are never scanned.
         emit_line(
             compose("runner-wizard: error: {said}", said=shown_error(error)), stream=sys.stderr
         )

@@ -146,7 +146,9 @@ def test_sarif_finding_without_a_line_points_at_line_1() -> None:
 
 def test_sarif_reports_an_unreadable_file_as_a_failed_invocation() -> None:
     reports = [
-        FileReport("broken.toml", Trust.MULTI_PROJECT, error="broken.toml:2:5: invalid TOML"),
+        FileReport(
+            "broken.toml", Trust.MULTI_PROJECT, error=Message.of("broken.toml:2:5: invalid TOML")
+        ),
         FileReport("good.toml", Trust.MULTI_PROJECT, (finding(),)),
     ]
     document = report_to_sarif(reports)
@@ -261,7 +263,7 @@ def test_json_text_is_the_report_with_one_finding_per_line(
                 )
                 for message, index in findings
             ),
-            error,
+            None if error is None else Message.of("{e}", e=error),
         )
         for path, trust, error, findings in files
     ]
@@ -383,7 +385,7 @@ def test_text_names_an_unnamed_runner_by_its_entry() -> None:
 def test_text_leaves_errors_to_stderr_and_reports_clean_files() -> None:
     text = render_text(
         [
-            FileReport("broken.toml", Trust.MULTI_PROJECT, error="no such file"),
+            FileReport("broken.toml", Trust.MULTI_PROJECT, error=Message.of("no such file")),
             FileReport("clean.toml", Trust.MULTI_PROJECT),
         ]
     )

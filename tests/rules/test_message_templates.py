@@ -85,12 +85,15 @@ def _template_calls() -> Iterator[tuple[Path, ast.Call]]:
         if path.name == "safe_text.py":
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        renders = any(
-            isinstance(node, ast.ImportFrom)
-            and node.module == "wizard.base.safe_text"
-            and any(alias.name == "render" for alias in node.names)
+        # The name ``render`` is bound to in this module, if it imports it (a module may
+        # import it under another name and have a ``render`` of its own).
+        renders = {
+            alias.asname or alias.name
             for node in ast.walk(tree)
-        )
+            if isinstance(node, ast.ImportFrom) and node.module == "wizard.base.safe_text"
+            for alias in node.names
+            if alias.name == "render"
+        }
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
@@ -100,7 +103,7 @@ def _template_calls() -> Iterator[tuple[Path, ast.Call]]:
                 and func.attr == "of"
                 and isinstance(func.value, ast.Name)
                 and func.value.id == "Message"
-            ) or (renders and isinstance(func, ast.Name) and func.id == "render"):
+            ) or (isinstance(func, ast.Name) and func.id in renders):
                 yield path, node
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from tests.cli_support import run_cli, write_config
 from wizard.base.errors import ConfigError, located
+from wizard.base.safe_text import Message
 from wizard.session.core import WizardSession
 
 BROKEN_TOML = '[[runners]]\n  name = "a"\n  executor = = "docker"\n'
@@ -24,10 +25,13 @@ def shaped(line: str, path: Path, row: int, column: int) -> None:
 
 
 def test_located_is_the_shape() -> None:
-    assert located("a.toml", "bad", 3, 14) == "a.toml:3:14: bad"
-    assert located("a.toml", "bad", 3) == "a.toml:3: bad"
-    assert located("a.toml", "bad") == "a.toml: bad"
-    assert str(ConfigError("a.toml", "bad", line=3, column=14)) == "a.toml:3:14: bad"
+    bad = Message.of("bad")
+    assert located("a.toml", bad, 3, 14) == "a.toml:3:14: bad"
+    assert located("a.toml", bad, 3) == "a.toml:3: bad"
+    assert located("a.toml", bad) == "a.toml: bad"
+    assert located(None, bad) == "<config>: bad"
+    assert str(ConfigError("a.toml", bad, line=3, column=14)) == "a.toml:3:14: bad"
+    assert type(ConfigError("a.toml", bad).args[0]) is Message
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from wizard.answers.model import Answers
+from wizard.answers.model import AnswerError, Answers
 from wizard.base.errors import WizardError
+from wizard.base.safe_text import Message
 from wizard.tomlfile.document import parse_text
 from wizard.tomlfile.regular_file import read_regular_file
 
@@ -27,7 +28,11 @@ def read_toml(path: Path) -> dict[str, Any]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise WizardError(f"{path}: not UTF-8 text (bad byte at offset {error.start})") from None
+        raise WizardError(
+            Message.of(
+                "{path}: not UTF-8 text (bad byte at offset {start})", path=path, start=error.start
+            )
+        ) from None
     return parse_text(text, path)
 
 
@@ -40,8 +45,12 @@ def answers_from_mapping(data: Mapping[str, Any], source: str) -> Answers:
         values["trust"] = data["trust"]  # a preset names its trust level at the top
     try:
         return Answers.from_dict(values, source=source)
-    except ValueError as error:
-        raise WizardError(str(error)) from None
+    except AnswerError as error:
+        raise WizardError(error.message) from None
+    except ValueError as error:  # not ours: its text is a value, masked in its hole
+        raise WizardError(
+            Message.of("{source}: {error}", source=source, error=str(error))
+        ) from None
 
 
 def load_answers(path: Path) -> Answers:

@@ -13,6 +13,7 @@ from enum import Enum, StrEnum
 from typing import Any
 
 from wizard.base.model import Executor, Trust
+from wizard.base.safe_text import Message
 from wizard.base.sinks import unsafe_character
 
 
@@ -121,9 +122,19 @@ class Answers:
         known = {f.name: f for f in fields(cls)}
         for name, raw in data.items():
             if name not in known:
-                raise ValueError(f"{source}: unknown answer {name!r}")
+                raise AnswerError(
+                    Message.of("{source}: unknown answer {name!r}", source=source, name=name)
+                )
             kwargs[name] = _coerce(name, raw, source)
         return cls(**kwargs)
+
+
+class AnswerError(ValueError):
+    """An answer that cannot be taken, said as one of our messages (the value in a hole)."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 _ENUMS: dict[str, type[Enum]] = {
@@ -144,26 +155,53 @@ def _coerce(name: str, raw: Any, source: str) -> Any:
         if found is not None:
             # Answers end up in config.toml, values files, firewall rules and the
             # checklist: a line break would carry the rest of the value out of its slot.
-            raise ValueError(f"{source}: {name}: the value holds a control character ({found})")
+            raise AnswerError(
+                Message.of(
+                    "{source}: {name}: the value holds a control character ({found})",
+                    source=source,
+                    name=name,
+                    found=found,
+                )
+            )
     if name in _ENUMS:
         enum = _ENUMS[name]
         try:
             return enum(raw)
         except ValueError:
             allowed = ", ".join(str(member.value) for member in enum)
-            raise ValueError(f"{source}: {name} = {raw!r} is not one of: {allowed}") from None
+            raise AnswerError(
+                Message.of(
+                    "{source}: {name} = {raw!r} is not one of: {allowed}",
+                    source=source,
+                    name=name,
+                    raw=raw,
+                    allowed=allowed,
+                )
+            ) from None
     if name in _TUPLES:
         if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
-            raise ValueError(f"{source}: {name} must be a list of strings")
+            raise AnswerError(
+                Message.of("{source}: {name} must be a list of strings", source=source, name=name)
+            )
         if name == "host_measures":
             unknown = [item for item in raw if item not in HOST_MEASURES]
             if unknown:
-                raise ValueError(f"{source}: unknown host measure(s): {', '.join(unknown)}")
+                raise AnswerError(
+                    Message.of(
+                        "{source}: unknown host measure(s): {unknown}",
+                        source=source,
+                        unknown=", ".join(unknown),
+                    )
+                )
         return tuple(raw)
     if name in _STRINGS:
         if not isinstance(raw, str) or not raw.strip():
-            raise ValueError(f"{source}: {name} must be a non-empty string")
+            raise AnswerError(
+                Message.of("{source}: {name} must be a non-empty string", source=source, name=name)
+            )
         return raw.strip()
     if not isinstance(raw, bool):
-        raise ValueError(f"{source}: {name} must be true or false")
+        raise AnswerError(
+            Message.of("{source}: {name} must be true or false", source=source, name=name)
+        )
     return raw

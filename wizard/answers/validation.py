@@ -17,6 +17,7 @@ from typing import Any
 from wizard.answers.model import Answers
 from wizard.answers.steps import STEPS, Question
 from wizard.base.errors import WizardError
+from wizard.base.safe_text import Message
 from wizard.base.sinks import unsafe_character, url_shape_problem
 
 NO_ENTRIES = frozenset({"-", "none"})
@@ -26,7 +27,7 @@ LIST_HINT = "comma-separated; - for none"
 """How a list answer is typed, in the words both wizards show."""
 
 
-def url_problem(url: str, *, allow_http: bool, how_to_allow: str = "confirm") -> str | None:
+def url_problem(url: str, *, allow_http: bool, how_to_allow: str = "confirm") -> Message | None:
     """Why a GitLab URL cannot be used, or ``None`` when it can: one check for every
     front-end and scripted run.
 
@@ -40,14 +41,14 @@ def url_problem(url: str, *, allow_http: bool, how_to_allow: str = "confirm") ->
     """
     url = url.strip()
     if not url:
-        return "Enter the GitLab URL, e.g. https://gitlab.example.com"
+        return Message.of("Enter the GitLab URL, e.g. https://gitlab.example.com")
     if not url.lower().startswith(("https://", "http://")):
-        return "The URL must start with https://"
+        return Message.of("The URL must start with https://")
     shape = url_shape_problem(url)
     if shape is not None and "@" not in url:
         return shape
     if "@" in re.split(r"[/?#]", url.split("://", 1)[1], maxsplit=1)[0]:
-        return (
+        return Message.of(
             "Leave the user name and password out of the URL; the runner signs in with its token."
         )
     if shape is not None:
@@ -57,8 +58,11 @@ def url_problem(url: str, *, allow_http: bool, how_to_allow: str = "confirm") ->
     if url.startswith("http://") and len(url) > len("http://"):
         if allow_http:
             return None
-        return f"Plain http sends the runner token unencrypted; {how_to_allow} to use it anyway."
-    return "The URL must start with https://"
+        return Message.of(
+            "Plain http sends the runner token unencrypted; {how_to_allow} to use it anyway.",
+            how_to_allow=how_to_allow,
+        )
+    return Message.of("The URL must start with https://")
 
 
 def is_plain_http(url: str) -> bool:
@@ -89,35 +93,42 @@ def list_text(entries: Sequence[str]) -> str:
     return ", ".join(entries)
 
 
-def answer_problem(question: Question, value: Any) -> str | None:
+def answer_problem(question: Question, value: Any) -> Message | None:
     """Why ``value`` is not an answer to ``question``, or ``None`` when it is."""
     if question.kind == "text":
         if not isinstance(value, str) or not value.strip():
-            return "give a value"
+            return Message.of("give a value")
         if any(c.isspace() for c in value.strip()):
-            return "one word, without spaces"
+            return Message.of("one word, without spaces")
         if unsafe_character(value):
-            return f"no control characters ({unsafe_character(value)})"
+            return Message.of(
+                "no control characters ({unsafe_character})",
+                unsafe_character=unsafe_character(value),
+            )
         return None
     if question.kind == "list":
         if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
-            return "give a list of entries"
+            return Message.of("give a list of entries")
         spaced = [v for v in value if any(c.isspace() for c in v)]
         if spaced:
-            return f"an entry has a space in it: {spaced[0]!r}"
+            return Message.of("an entry has a space in it: {spaced!r}", spaced=spaced[0])
         unsafe = [found for v in value if (found := unsafe_character(v))]
-        return f"an entry has a control character in it ({unsafe[0]})" if unsafe else None
+        return (
+            Message.of("an entry has a control character in it ({unsafe})", unsafe=unsafe[0])
+            if unsafe
+            else None
+        )
     if question.kind == "confirm":
-        return None if isinstance(value, bool) else "answer yes or no"
+        return None if isinstance(value, bool) else Message.of("answer yes or no")
     allowed = [choice.value for choice in question.choices]
     if question.kind == "multiselect":
         if not isinstance(value, tuple) or any(v not in allowed for v in value):
-            return "pick from the choices offered"
+            return Message.of("pick from the choices offered")
         return None
-    return None if value in allowed else "pick one of the choices offered"
+    return None if value in allowed else Message.of("pick one of the choices offered")
 
 
-def answers_problem(answers: Answers) -> str | None:
+def answers_problem(answers: Answers) -> Message | None:
     """Why a set of answers from a file (an answers file, a preset) cannot be used, or
     ``None``: every answer given is checked as the wizards check a typed one, so a
     value no question offers (``allowed_pull_policies = ["bogus"]``) is refused before
@@ -131,10 +142,22 @@ def answers_problem(answers: Answers) -> str | None:
             if problem is None:
                 continue
             offered = ", ".join(str(choice.value) for choice in question.choices)
-            choices = f" ({offered})" if offered else ""
             shown = list(value) if isinstance(value, tuple) else value
             shown = getattr(shown, "value", shown)
-            return f"{question.field} = {shown!r}: {problem}{choices}"
+            if offered:
+                return Message.of(
+                    "{field} = {value}: {problem} ({offered})",
+                    field=question.field,
+                    value=repr(shown),
+                    problem=problem,
+                    offered=offered,
+                )
+            return Message.of(
+                "{field} = {value}: {problem}",
+                field=question.field,
+                value=repr(shown),
+                problem=problem,
+            )
     return None
 
 
@@ -142,7 +165,7 @@ def checked_answers(answers: Answers, source: str) -> Answers:
     """``answers`` when :func:`answers_problem` finds nothing; else one line naming ``source``."""
     problem = answers_problem(answers)
     if problem is not None:
-        raise WizardError(f"{source}: {problem}")
+        raise WizardError(Message.of("{source}: {problem}", source=source, problem=problem))
     return answers
 
 

@@ -43,7 +43,7 @@ def checked_url(gitlab_url: str, *, file: str) -> str:
     one real host: it goes into comments and into shell commands of the checklist."""
     problem = url_shape_problem(gitlab_url.strip())
     if problem is not None:
-        raise UnsafeValueError(file, "url", problem.rstrip("."))
+        raise UnsafeValueError(file, "url", problem.without_end("."))
     return safe_url(gitlab_url)
 
 

@@ -22,9 +22,10 @@ from pathlib import Path
 
 from wizard import __version__
 from wizard.audit.engine import FileReport
-from wizard.base.errors import ConfigError, json_problem
+from wizard.base.errors import ConfigError
 from wizard.base.masking import mask_text
 from wizard.base.model import Finding, table_name
+from wizard.base.safe_text import Message
 from wizard.tomlfile.regular_file import read_regular_file
 
 BASELINE_SCHEMA = 1
@@ -112,7 +113,9 @@ def write_baseline(path: Path, reports: Sequence[FileReport]) -> int:
     try:
         write_file(path, text.encode("utf-8"), 0o644)
     except OSError as error:
-        raise ConfigError(path, f"cannot be written: {error.strerror or error}") from None
+        raise ConfigError(
+            path, Message.of("cannot be written: {problem}", problem=error.strerror or str(error))
+        ) from None
     return sum(len(report.findings) for report in reports)
 
 
@@ -121,20 +124,25 @@ def load_baseline(path: Path | str) -> Baseline:
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        raise ConfigError(path, "is not UTF-8 text") from None
+        raise ConfigError(path, Message.of("is not UTF-8 text")) from None
     except json.JSONDecodeError as error:
-        raise ConfigError(path, json_problem(path, error).split(": ", 1)[1]) from None
+        raise ConfigError(path, Message.of("invalid JSON: {reason}", reason=error.msg)) from None
     if not isinstance(data, dict) or data.get("schema") != BASELINE_SCHEMA:
         raise ConfigError(
             path,
-            f"is not a runner-wizard baseline (schema {BASELINE_SCHEMA}); write one "
-            "with audit --write-baseline",
+            Message.of(
+                (
+                    "is not a runner-wizard baseline (schema {BASELINE_SCHEMA}); write one "
+                    "with audit --write-baseline"
+                ),
+                BASELINE_SCHEMA=BASELINE_SCHEMA,
+            ),
         )
     entries = data.get("findings")
     if not isinstance(entries, list) or not all(
         isinstance(e, dict) and isinstance(e.get("fingerprint"), str) for e in entries
     ):
-        raise ConfigError(path, "findings must be a list of objects with a fingerprint")
+        raise ConfigError(path, Message.of("findings must be a list of objects with a fingerprint"))
     return Baseline(str(path), Counter(e["fingerprint"] for e in entries))
 
 

@@ -17,6 +17,8 @@ from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
+from wizard.base.safe_text import Message
+
 SNIFF_BYTES = 256 * 1024
 """How much of a file the content check reads: a runner config shows itself early."""
 
@@ -42,7 +44,9 @@ _CHART_KEY = re.compile(
 """Keys of the runner chart's values; two different ones make a values file."""
 
 
-EMPTY_FOLDER = "is a directory with no runner config or values file in it (searched by content)"
+EMPTY_FOLDER = Message.of(
+    "is a directory with no runner config or values file in it (searched by content)"
+)
 """Said of a folder that yields nothing: a mistyped path must not make an audit pass."""
 
 

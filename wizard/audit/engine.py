@@ -36,9 +36,9 @@ class FileReport:
     path: str
     trust: Trust
     findings: tuple[Finding, ...] = ()
-    error: str | None = None
+    error: Message | None = None
     """Why the file could not be read: one line naming it (``file:line:col: message``)."""
-    incomplete: tuple[str, ...] = ()
+    incomplete: tuple[Message, ...] = ()
     """Parts that may hold a runner config and were not read: the audit is partial.
 
     Every format shows them, and the exit code is 2 as for an unreadable file,
@@ -212,7 +212,7 @@ class HardenResult:
     """Fixes that could not be applied safely, with the reason."""
     fix_mode: bool = False
     """True when the file's permissions must be tightened even if its text is unchanged."""
-    incomplete: tuple[str, ...] = ()
+    incomplete: tuple[Message, ...] = ()
     """Parts of the file that may hold a runner config and were not read, so not hardened."""
 
     @property

@@ -110,7 +110,7 @@ def audit_files(
         try:
             contents = load_all(Path(name))
         except ConfigError as error:
-            reports.append(FileReport(path=name, trust=trust, error=str(error)))
+            reports.append(FileReport(path=name, trust=trust, error=error.message))
             continue
         findings: list[Finding] = []
         for document in contents.documents:

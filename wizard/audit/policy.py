@@ -108,12 +108,14 @@ def load_policy(path: Path | str) -> Policy:
         text = raw.decode("utf-8")
         data = tomllib.loads(text)
     except UnicodeDecodeError:
-        raise ConfigError(path, "is not UTF-8 text") from None
+        raise ConfigError(path, Message.of("is not UTF-8 text")) from None
     except tomllib.TOMLDecodeError as error:
         position = _TOML_POSITION.search(str(error))
         line = int(position.group(1)) if position else None
         reason = _TOML_POSITION.sub("", str(error)).strip()
-        raise ConfigError(path, f"invalid TOML: {reason}", line=line) from None
+        raise ConfigError(
+            path, Message.of("invalid TOML: {reason}", reason=reason), line=line
+        ) from None
     return parse_policy(data, text, str(path))
 
 
@@ -122,14 +124,22 @@ def parse_policy(data: Mapping[str, Any], text: str, path: str) -> Policy:
     if unknown:
         raise ConfigError(
             path,
-            f"unknown key {unknown[0]!r} (a policy has {', '.join(sorted(_TOP_KEYS))})",
+            Message.of(
+                "unknown key {unknown!r} (a policy has {keys})",
+                unknown=unknown[0],
+                keys=", ".join(sorted(_TOP_KEYS)),
+            ),
             line=_line_of_key(text, unknown[0]),
         )
     known_rules = {rule.id for rule in ALL_RULES}
 
     def rule_id(value: Any, where: str, line: int | None) -> str:
         if not isinstance(value, str) or value not in known_rules:
-            raise ConfigError(path, f"{where}: no rule is called {value!r}", line=line)
+            raise ConfigError(
+                path,
+                Message.of("{where}: no rule is called {value!r}", where=where, value=value),
+                line=line,
+            )
         return value
 
     trust = None
@@ -139,16 +149,18 @@ def parse_policy(data: Mapping[str, Any], text: str, path: str) -> Policy:
         except ValueError:
             choices = ", ".join(t.value for t in Trust)
             raise ConfigError(
-                path, f"trust must be one of {choices}", line=_line_of_key(text, "trust")
+                path,
+                Message.of("trust must be one of {choices}", choices=choices),
+                line=_line_of_key(text, "trust"),
             ) from None
     disabled = data.get("disabled", [])
     if not isinstance(disabled, list):
-        raise ConfigError(path, "disabled must be a list of rule ids")
+        raise ConfigError(path, Message.of("disabled must be a list of rule ids"))
     disabled_line = _line_of_key(text, "disabled")
     disabled_ids = frozenset(rule_id(item, "disabled", disabled_line) for item in disabled)
     severity_table = data.get("severity", {})
     if not isinstance(severity_table, dict):
-        raise ConfigError(path, "severity must be a table of rule = severity")
+        raise ConfigError(path, Message.of("severity must be a table of rule = severity"))
     severities: dict[str, Severity] = {}
     for key, value in severity_table.items():
         line = _line_of_key(text, key)
@@ -158,11 +170,13 @@ def parse_policy(data: Mapping[str, Any], text: str, path: str) -> Policy:
         except ValueError:
             choices = ", ".join(s.value for s in Severity)
             raise ConfigError(
-                path, f"severity of {key}: must be one of {choices}", line=line
+                path,
+                Message.of("severity of {key}: must be one of {choices}", key=key, choices=choices),
+                line=line,
             ) from None
     entries = data.get("exception", [])
     if not isinstance(entries, list):
-        raise ConfigError(path, "exceptions are written as [[exception]] tables")
+        raise ConfigError(path, Message.of("exceptions are written as [[exception]] tables"))
     header_lines = [text.count("\n", 0, m.start()) + 1 for m in _EXCEPTION_HEADER.finditer(text)]
     exceptions = tuple(
         _exception(entry, path, header_lines[n] if n < len(header_lines) else None, rule_id)
@@ -173,16 +187,22 @@ def parse_policy(data: Mapping[str, Any], text: str, path: str) -> Policy:
 
 def _exception(entry: Any, path: str, line: int | None, rule_id: Any) -> PolicyException:
     if not isinstance(entry, dict):
-        raise ConfigError(path, "each [[exception]] must be a table", line=line)
+        raise ConfigError(path, Message.of("each [[exception]] must be a table"), line=line)
     unknown = sorted(set(entry) - _EXCEPTION_KEYS)
     if unknown:
-        raise ConfigError(path, f"exception: unknown key {unknown[0]!r}", line=line)
+        raise ConfigError(
+            path, Message.of("exception: unknown key {unknown!r}", unknown=unknown[0]), line=line
+        )
     missing = [key for key in ("files", "rule", "reason", "expires") if key not in entry]
     if missing:
-        raise ConfigError(path, f"exception: {missing[0]} is required", line=line)
+        raise ConfigError(
+            path, Message.of("exception: {missing} is required", missing=missing[0]), line=line
+        )
     for key in ("files", "runner", "reason"):
         if key in entry and (not isinstance(entry[key], str) or not entry[key].strip()):
-            raise ConfigError(path, f"exception: {key} must be a non-empty string", line=line)
+            raise ConfigError(
+                path, Message.of("exception: {key} must be a non-empty string", key=key), line=line
+            )
     expires = entry["expires"]
     if isinstance(expires, str):
         try:
@@ -190,7 +210,9 @@ def _exception(entry: Any, path: str, line: int | None, rule_id: Any) -> PolicyE
         except ValueError:
             expires = None
     if not isinstance(expires, date) or hasattr(expires, "hour"):
-        raise ConfigError(path, "exception: expires must be a date (2027-03-31)", line=line)
+        raise ConfigError(
+            path, Message.of("exception: expires must be a date (2027-03-31)"), line=line
+        )
     return PolicyException(
         files=entry["files"],
         runner=entry.get("runner", ALL_RUNNERS),

@@ -13,7 +13,7 @@ from typing import Any
 
 from wizard.audit.engine import FileReport
 from wizard.base.model import Finding, Severity
-from wizard.base.safe_text import Safe, compose, joined, ours, render
+from wizard.base.safe_text import Message, Safe, compose, joined, ours, render
 
 SEVERITY_ORDER = (
     Severity.CRITICAL,
@@ -56,7 +56,7 @@ class FileTotal:
     path: str
     counts: Counter[Severity]
     suppressed: int
-    error: str | None = None
+    error: Message | None = None
 
 
 @dataclass(frozen=True)

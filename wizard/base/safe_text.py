@@ -33,7 +33,8 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import IO, NewType
+from pathlib import PurePath
+from typing import IO, NewType, Protocol
 
 from wizard.base.masking import (
     KNOWN_SECRETS,
@@ -80,8 +81,9 @@ class FileValue:
         return format(str(self.shown()), spec)
 
 
-Hole = FileValue | str | int | float | bool | None
-"""What a hole of a template may be filled with."""
+Hole = FileValue | str | PurePath | int | float | bool | None
+"""What a hole of a template may be filled with (a path is shown as free text: a file
+may be named like a token)."""
 
 
 def shown(value: Hole, *, key: str | None = None) -> Safe:
@@ -94,6 +96,8 @@ def shown(value: Hole, *, key: str | None = None) -> Safe:
         return Safe(value)
     if value is None or isinstance(value, bool | int | float):
         return Safe(str(value))
+    if isinstance(value, PurePath):
+        return Safe(_free_text(str(value)))
     if not isinstance(value, str):
         # A value from parsed data the rule did not expect (a list where a string was
         # meant): shown as an f-string would show it, masked as free text.
@@ -192,6 +196,16 @@ class Message(str):
         """Messages one after another with our ``separator`` between them."""
         return cls(separator.join(parts))
 
+    def reworded(self, ours: str, instead: str) -> Message:
+        """This message with the first ``ours`` (words of our template) said as ``instead``
+        (other words of ours, never a value): a reason given more context."""
+        return Message(self.replace(ours, instead, 1))
+
+    def without_end(self, chars: str) -> Message:
+        """This message without the trailing ``chars`` (a sentence's full stop, when it
+        becomes part of a longer one)."""
+        return Message(self.rstrip(chars))
+
     def restored(self, placeholder: re.Pattern[str], text_of: Callable[[str], str]) -> Message:
         """This message with each ``placeholder`` a hole carried (a template expression the
         file reader set aside) put back as the file's text ``text_of(group 1)``, that text
@@ -283,12 +297,17 @@ def emit_lines(lines: list[Safe], *, stream: IO[str] | None = None) -> None:
         emit_line(line, stream=stream)
 
 
-def shown_error(error: BaseException) -> Safe:
-    """An error's message for one line: a :class:`Message` as written (its holes were masked
-    when it was made), any other masked as free text, since it may quote a value."""
-    if error.args and isinstance(error.args[0], Message):
-        return shown_message(error.args[0], one_line=True)
-    return one_line(shown(str(error)))
+class SaysMessage(Protocol):
+    """An error that carries one of our messages (:class:`wizard.base.errors.WizardError`)."""
+
+    @property
+    def message(self) -> Message: ...
+
+
+def shown_error(error: SaysMessage) -> Safe:
+    """An error's message for one line: its :class:`Message` as written (its holes were
+    masked when it was made), known secrets masked by value; our words never scanned."""
+    return shown_message(error.message, one_line=True)
 
 
 def generated(text: str) -> Safe:

@@ -18,6 +18,7 @@ import unicodedata
 from urllib.parse import urlsplit
 
 from wizard.base.errors import WizardError
+from wizard.base.safe_text import Message
 
 _BIDI_CONTROLS = frozenset(
     "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
@@ -42,17 +43,23 @@ def unsafe_character(text: str) -> str | None:
 class UnsafeValueError(WizardError):
     """A value that would leave its slot in a generated file; nothing was written."""
 
-    def __init__(self, file: str, key: str, reason: str) -> None:
+    def __init__(self, file: str, key: str, reason: Message) -> None:
         self.file = file
         self.key = key
-        super().__init__(f"{file}: {key}: {reason}; nothing was written")
+        super().__init__(
+            Message.of(
+                "{file}: {key}: {reason}; nothing was written", file=file, key=key, reason=reason
+            )
+        )
 
 
 def checked(value: str, *, file: str, key: str) -> str:
     """``value`` unchanged, or :class:`UnsafeValueError` when a character in it is unsafe."""
     found = unsafe_character(value)
     if found is not None:
-        raise UnsafeValueError(file, key, f"the value holds a control character ({found})")
+        raise UnsafeValueError(
+            file, key, Message.of("the value holds a control character ({found})", found=found)
+        )
     return value
 
 
@@ -79,29 +86,31 @@ def template_delimiter(text: str) -> str | None:
     return next((mark for mark in TEMPLATE_DELIMITERS if mark in text), None)
 
 
-def url_shape_problem(url: str) -> str | None:
+def url_shape_problem(url: str) -> Message | None:
     """Why ``url`` does not name one real host, or None: the shape every URL we take must
     have, whatever its scheme. No spaces or control characters, a host after the scheme,
     and not a second scheme where the host should be (``https://http://gitlab.local``)."""
     if any(char.isspace() for char in url) or unsafe_character(url):
-        return "The URL has spaces or control characters in it."
+        return Message.of("The URL has spaces or control characters in it.")
     try:
         parts = urlsplit(url)
     except ValueError:  # an unbalanced [ where an IPv6 address would be
-        return "The URL's host is not a host name or an address."
+        return Message.of("The URL's host is not a host name or an address.")
     if not parts.scheme or not url.lower().startswith(f"{parts.scheme.lower()}://"):
-        return "The URL must start with https://"
+        return Message.of("The URL must start with https://")
     after_scheme = url[len(parts.scheme) + 3 :]
     doubled = after_scheme.split("/", 1)[0].lower()
     if doubled in ("http:", "https:") or after_scheme.lower().startswith(("http:/", "https:/")):
-        return "The URL has a second scheme (http:// or https://) where the host should be."
+        return Message.of(
+            "The URL has a second scheme (http:// or https://) where the host should be."
+        )
     try:
         host = parts.hostname
         parts.port  # noqa: B018 - a port that is not a number raises here
     except ValueError:
-        return "The URL's port is not a number."
+        return Message.of("The URL's port is not a number.")
     if not host:
-        return "The URL names no host, e.g. https://gitlab.example.com"
+        return Message.of("The URL names no host, e.g. https://gitlab.example.com")
     if any(char in host for char in "{}<>\"'`\\|^$;"):
-        return "The URL's host has characters no host name has."
+        return Message.of("The URL's host has characters no host name has.")
     return None

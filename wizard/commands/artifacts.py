@@ -16,7 +16,7 @@ from typing import Any
 from wizard.answers.model import Answers
 from wizard.artifacts import generate_artifacts, write_artifacts
 from wizard.base.errors import WizardError
-from wizard.base.safe_text import emit_line, emit_lines, render
+from wizard.base.safe_text import Message, emit_line, emit_lines, render
 from wizard.runner.reading import (
     RunnerEntry,
     autoscaler_plugin,
@@ -47,7 +47,7 @@ def answers_for(
     from wizard.answers.steps import recommended
 
     if args.preset and args.answers:
-        raise WizardError("give --preset or --answers, not both")
+        raise WizardError(Message.of("give --preset or --answers, not both"))
     if args.preset:
         from wizard.session.presets import load_preset
 

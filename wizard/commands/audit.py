@@ -9,7 +9,7 @@ from pathlib import Path
 from wizard.audit.fleet import AuditRequest, closing_summary, run_audit
 from wizard.base.errors import WizardError
 from wizard.base.model import Trust
-from wizard.base.safe_text import emit_line, ours, render, shown, write_out
+from wizard.base.safe_text import Message, emit_line, ours, render, shown, write_out
 from wizard.commands.common import EXIT_ERROR, EXIT_OK, exit_code, print_error
 
 
@@ -21,7 +21,9 @@ def _request(args: argparse.Namespace) -> AuditRequest:
         preset = load_preset(args.preset)
     validate = bool(getattr(args, "validate", False))
     if validate and getattr(args, "server", False):
-        raise WizardError("--validate checks a file before it is installed: it cannot ask GitLab")
+        raise WizardError(
+            Message.of("--validate checks a file before it is installed: it cannot ask GitLab")
+        )
     if not getattr(args, "no_policy", False):
         from wizard.audit.policy import find_policy, load_policy
 

@@ -6,6 +6,7 @@ import sys
 from collections.abc import Iterable
 
 from wizard.audit.engine import FileReport
+from wizard.base.errors import WizardError
 from wizard.base.model import DEFAULT_TRUST, Severity, Trust
 from wizard.base.safe_text import Safe, compose, emit_line, shown_error
 
@@ -48,6 +49,6 @@ def print_error(message: Safe) -> None:
     emit_line(compose("runner-wizard: error: {message}", message=message), stream=sys.stderr)
 
 
-def error_message(error: BaseException) -> Safe:
+def error_message(error: WizardError) -> Safe:
     """An error's message for :func:`print_error` (:func:`~wizard.base.safe_text.shown_error`)."""
     return shown_error(error)

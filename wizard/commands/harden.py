@@ -18,7 +18,9 @@ from wizard.audit.engine import HardenResult, harden_document
 from wizard.base.errors import ConfigError, WizardError
 from wizard.base.model import Change, Edit, Finding, Trust
 from wizard.base.safe_text import (
+    FileValue,
     JsonSafe,
+    Message,
     Safe,
     compose,
     emit,
@@ -48,7 +50,7 @@ class _PresetPlan:
 
     edits: list[Edit] = field(default_factory=list)
     trust: Trust | None = None
-    skipped: list[str] = field(default_factory=list)
+    skipped: list[Message] = field(default_factory=list)
     skipped_indexes: set[int] = field(default_factory=set)
     """Runners the preset does not fit: no edit and no fix touches them."""
     source: str = ""
@@ -124,8 +126,15 @@ def _preset_plan(
         executor = entry.get("executor")
         if answers.executor is not None and executor != answers.executor.value:
             result.skipped.append(
-                f"runner {name!r} uses {executor}, {source} is for {answers.executor.value} "
-                "runners; left alone"
+                Message.of(
+                    "runner {name!r} uses {executor}, {source} is for {wanted} runners; left alone",
+                    name=FileValue.read(name, "name") if name is not None else None,
+                    executor=FileValue.read(executor, "executor")
+                    if isinstance(executor, str)
+                    else str(executor),
+                    source=source,
+                    wanted=answers.executor.value,
+                )
             )
             result.skipped_indexes.add(entry.index)
             continue
@@ -134,7 +143,14 @@ def _preset_plan(
         else:
             result.edits += plan.edits_for_answers(answers, document.data, entry.index)
     if considered and len(result.skipped) == considered:
-        raise ConfigError(path, f"no runner fits {source}: " + "; ".join(result.skipped))
+        raise ConfigError(
+            path,
+            Message.of(
+                "no runner fits {source}: {skipped}",
+                source=source,
+                skipped=Message.joined("; ", result.skipped),
+            ),
+        )
     return result
 
 
@@ -154,7 +170,9 @@ def _check_rule_ids(args: argparse.Namespace) -> None:
         try:
             get_rule(rule_id)
         except KeyError:
-            raise WizardError(f"no rule {rule_id!r}; 'runner-wizard rules' lists them") from None
+            raise WizardError(
+                Message.of("no rule {rule_id!r}; 'runner-wizard rules' lists them", rule_id=rule_id)
+            ) from None
 
 
 def plan_file(
@@ -180,7 +198,9 @@ def plan_file(
         if block is not None:
             step.applied = [replace(f, block=block) for f in step.applied]
             step.skipped = [(replace(f, block=block), why) for f, why in step.skipped]
-            step_plan.skipped = [f"{block}: {note}" for note in step_plan.skipped]
+            step_plan.skipped = [
+                Message.of("{block}: {note}", block=block, note=note) for note in step_plan.skipped
+            ]
         if result is None:
             result = step
         else:
@@ -298,13 +318,13 @@ def run(args: argparse.Namespace) -> int:
         path = Path(name)
         try:
             result, preset_plan, changes = plan_file(path, args)
-            for reason in result.incomplete:
+            for unread in result.incomplete:
                 # What the file names but does not hold was not hardened: never a clean result.
                 print_error(
                     render(
                         "{name}: not hardened (not in this file): {reason}",
                         name=name,
-                        reason=reason,
+                        reason=unread,
                     )
                 )
                 status = EXIT_ERROR

@@ -17,6 +17,7 @@ from wizard.audit.engine import FileReport
 from wizard.base.errors import ConfigError
 from wizard.base.model import Finding, Trust
 from wizard.base.safe_text import (
+    Message,
     Safe,
     compose,
     emit,
@@ -58,7 +59,7 @@ def config_host_path(path: str | None, root: Path) -> PurePosixPath:
 def inspect(path: str | None, root: Path, trust: Trust) -> tuple[str, HostReport]:
     host_path = config_host_path(path, root)
     if path is not None and not HostFiles.at(root).exists(str(host_path)):
-        raise ConfigError(path, "no such file")
+        raise ConfigError(path, Message.of("no such file"))
     return str(host_path), run_host_checks(root, Path(host_path), trust)
 
 
@@ -142,12 +143,12 @@ def run(args: argparse.Namespace) -> int:
     trust = trust_from(args.trust)
     root = Path(args.root)
     if not root.is_dir():
-        raise ConfigError(args.root, "the root to inspect is not a folder")
+        raise ConfigError(args.root, Message.of("the root to inspect is not a folder"))
     if args.path:
         given = Path(args.path)
         on_host = root / given.relative_to("/") if given.is_absolute() else given
         if on_host.is_dir():
-            raise ConfigError(args.path, "is a directory, not a config file")
+            raise ConfigError(args.path, Message.of("is a directory, not a config file"))
     config, report = inspect(args.path, root, trust)
     if args.format == "json":
         write_out(render_host_json(config, trust, report))

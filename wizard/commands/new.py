@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from wizard.base.errors import WizardError
-from wizard.base.safe_text import emit_line, ours, render
+from wizard.base.safe_text import Message, emit_line, ours, render
 from wizard.commands.plain import is_interactive
 from wizard.plain.flow import PlainWizard, run_scripted
 from wizard.plain.prompts import Prompts, QuestionaryPrompts
@@ -28,7 +28,9 @@ def run(args: argparse.Namespace, prompts: Prompts | None = None) -> int:
     if is_yaml_name(path):
         return _new_values_file(args, path)
     if path.exists() and not args.force:
-        raise WizardError(f"{path}: already exists; use --force to add a runner to it")
+        raise WizardError(
+            Message.of("{path}: already exists; use --force to add a runner to it", path=path)
+        )
     if not path.exists():
         check_new_path(path, allow_unsafe_path=args.allow_unsafe_path)
     start = scripted.start(args.preset, args.answers)
@@ -66,7 +68,11 @@ def _new_values_file(args: argparse.Namespace, path: Path) -> int:
     from wizard.session.presets import load_preset, write_new_file
 
     if not args.preset:
-        raise WizardError(f"{path}: a Helm values file is made from a preset: add --preset NAME")
+        raise WizardError(
+            Message.of(
+                "{path}: a Helm values file is made from a preset: add --preset NAME", path=path
+            )
+        )
     identity = scripted.identity_from(args.name, args.url, None)
     write_new_file(path, helm_values(load_preset(args.preset), url=identity.url, file=path.name))
     emit_line(

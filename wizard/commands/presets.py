@@ -11,7 +11,7 @@ from wizard.answers.model import Answers
 from wizard.answers.steps import recommended
 from wizard.answers.validation import load_checked_answers
 from wizard.base.errors import WizardError
-from wizard.base.safe_text import emit, emit_line, emit_lines, generated, ours, render
+from wizard.base.safe_text import Message, emit, emit_line, emit_lines, generated, ours, render
 from wizard.base.sinks import checked_all
 from wizard.session.core import WizardSession
 from wizard.session.presets import (
@@ -40,7 +40,9 @@ def run(args: argparse.Namespace) -> int:
         return new_command(args)
     if action == "export":
         return export_command(args)
-    raise WizardError(f"unknown presets action {action!r}")  # pragma: no cover
+    raise WizardError(
+        Message.of("unknown presets action {action!r}", action=action)
+    )  # pragma: no cover
 
 
 def list_command() -> int:
@@ -65,7 +67,7 @@ def new_command(args: argparse.Namespace) -> int:
     elif args.from_config:
         answers, source = _answers_from_config(Path(args.from_config), args.runner)
     else:
-        raise WizardError("presets new: give --answers FILE or --from-config PATH")
+        raise WizardError(Message.of("presets new: give --answers FILE or --from-config PATH"))
     filled = _fill_open_questions(answers)
     if filled != answers:
         opened = sorted(set(filled.to_dict()) - set(answers.to_dict()))
@@ -99,14 +101,16 @@ def _fill_open_questions(answers: Answers) -> Answers:
 
 def _answers_from_config(path: Path, selector: str | None) -> tuple[Answers, Mapping[str, Any]]:
     if not path.exists():
-        raise WizardError(f"{path}: no such file")
+        raise WizardError(Message.of("{path}: no such file", path=path))
     from wizard.embedded import effective_data
     from wizard.runner.choice import must_choose_error, runner_choices, select_runner
 
     session = WizardSession.open(path)
     choices = runner_choices(effective_data(session.doc))
     if not choices:
-        raise WizardError(f"{path}: has no [[runners]] entry to make a preset from")
+        raise WizardError(
+            Message.of("{path}: has no [[runners]] entry to make a preset from", path=path)
+        )
     if selector is not None:
         chosen = select_runner(choices, selector, where=str(path))
     elif len(choices) == 1:
@@ -167,7 +171,11 @@ def export_command(args: argparse.Namespace) -> int:
         try:
             write_file(out, text.encode("utf-8"), 0o644)  # our own earlier export: refresh it
         except OSError as error:
-            raise WizardError(f"{out}: cannot write ({error.strerror or error})") from None
+            raise WizardError(
+                Message.of(
+                    "{out}: cannot write ({problem})", out=out, problem=error.strerror or str(error)
+                )
+            ) from None
     else:
         write_new_file(out, text)
     emit_line(

@@ -8,7 +8,7 @@ import textwrap
 
 from wizard.base.errors import WizardError
 from wizard.base.model import Trust
-from wizard.base.safe_text import catalogue, write_out
+from wizard.base.safe_text import Message, catalogue, write_out
 from wizard.rules.base import Rule
 from wizard.rules.catalogue import ALL_RULES, get_rule
 
@@ -72,7 +72,9 @@ def run(args: argparse.Namespace) -> int:
             rule = get_rule(args.rule_id)
         except KeyError:
             raise WizardError(
-                f"no rule {args.rule_id!r}; 'runner-wizard rules' lists them"
+                Message.of(
+                    "no rule {rule_id!r}; 'runner-wizard rules' lists them", rule_id=args.rule_id
+                )
             ) from None
         if args.format == "json":
             write_out(catalogue(json.dumps(_rule_dict(rule), indent=2) + "\n"))

@@ -53,47 +53,63 @@ def read_api_token(path: str | None, environ: dict[str, str] | None = None) -> s
         value = env.get(TOKEN_ENV, "").strip()
         problem = access_token_problem(value) if value else None
         if problem is not None:
-            # Our words only (the problem never quotes the token): each part masked on its
-            # own, since together "GITLAB_TOKEN: an …" would read as a token and its value.
+            # Our words only (the problem never quotes the token), kept as written: the
+            # name is a hole, so "GITLAB_TOKEN: an …" is never read as a token and its value.
             raise WizardError(Message.of("{name}: {problem}", name=TOKEN_ENV, problem=problem))
         return value or None
     file = Path(path)
     try:
         info = file.stat()
         if not stat.S_ISREG(info.st_mode):
-            raise WizardError(f"{path}: not a regular file (--api-token-file)")
+            raise WizardError(
+                Message.of("{path}: not a regular file (--api-token-file)", path=path)
+            )
         if info.st_size > MAX_TOKEN_BYTES:
-            raise WizardError(f"{path}: too large for an access token (--api-token-file)")
+            raise WizardError(
+                Message.of("{path}: too large for an access token (--api-token-file)", path=path)
+            )
         raw = file.read_bytes()
     except FileNotFoundError:
-        raise WizardError(f"{path}: no such file (--api-token-file)") from None
+        raise WizardError(
+            Message.of("{path}: no such file (--api-token-file)", path=path)
+        ) from None
     except PermissionError:
-        raise WizardError(f"{path}: permission denied (--api-token-file)") from None
+        raise WizardError(
+            Message.of("{path}: permission denied (--api-token-file)", path=path)
+        ) from None
     except OSError as error:
         raise WizardError(
-            f"{path}: cannot read: {error.strerror or error} (--api-token-file)"
+            Message.of(
+                "{path}: cannot read: {problem} (--api-token-file)",
+                path=path,
+                problem=error.strerror or str(error),
+            )
         ) from None
     try:
         token = raw.decode("utf-8").strip()
     except UnicodeDecodeError:
-        raise WizardError(f"{path}: not UTF-8 text (--api-token-file)") from None
+        raise WizardError(
+            Message.of("{path}: not UTF-8 text (--api-token-file)", path=path)
+        ) from None
     problem = access_token_problem(token)
     if problem is not None:
-        raise WizardError(f"{path}: {problem} (--api-token-file)")
+        raise WizardError(
+            Message.of("{path}: {problem} (--api-token-file)", path=path, problem=problem)
+        )
     return token
 
 
 def options_from(args: argparse.Namespace) -> ServerOptions:
     if args.timeout is not None and not 0 < args.timeout <= 300:
-        raise WizardError("--timeout takes seconds between 0 and 300")
+        raise WizardError(Message.of("--timeout takes seconds between 0 and 300"))
     if args.expiry_days is not None and not 0 <= args.expiry_days <= 3650:
-        raise WizardError("--expiry-days takes a number of days between 0 and 3650")
+        raise WizardError(Message.of("--expiry-days takes a number of days between 0 and 3650"))
     gitlab_url = args.gitlab_url.strip() if args.gitlab_url else None
     if gitlab_url is not None and (
         not gitlab_url.startswith(("https://", "http://")) or url_shape_problem(gitlab_url)
     ):
         raise WizardError(
-            "--gitlab-url takes the server's address, like https://gitlab.example.com"
+            Message.of("--gitlab-url takes the server's address, like https://gitlab.example.com")
         )
     if gitlab_url is not None:
         from wizard.server.transport import ServerError, split_url
@@ -101,7 +117,7 @@ def options_from(args: argparse.Namespace) -> ServerOptions:
         try:
             split_url(gitlab_url)
         except ServerError as error:
-            raise WizardError(f"--gitlab-url: {error}") from None
+            raise WizardError(Message.of("--gitlab-url: {error}", error=str(error))) from None
     defaults = ServerOptions()
     return ServerOptions(
         api_token=read_api_token(args.api_token_file),
@@ -288,7 +304,7 @@ def load_documents(paths: list[str], trust: Trust) -> tuple[list[ConfigDocument]
         try:
             documents.append(load_document(Path(name)))
         except ConfigError as error:
-            failed.append(FileReport(path=name, trust=trust, error=str(error)))
+            failed.append(FileReport(path=name, trust=trust, error=error.message))
     return documents, failed
 
 

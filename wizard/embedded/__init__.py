@@ -34,6 +34,7 @@ def load_document(path: Path) -> ConfigDocument:
     them all (:func:`load_all`).
     """
     from wizard.base.errors import ConfigError
+    from wizard.base.safe_text import Message
     from wizard.embedded.document import EmbeddedConfig
     from wizard.embedded.load import block_choices
     from wizard.embedded.load import load_document as _load
@@ -50,8 +51,14 @@ def load_document(path: Path) -> ConfigDocument:
             )
             raise ConfigError(
                 path,
-                f"holds {len(contents.documents)} runner configs ({names}); this command "
-                "works on one: audit and harden read them all",
+                Message.of(
+                    (
+                        "holds {count} runner configs ({names}); this command works on one: "
+                        "audit and harden read them all"
+                    ),
+                    count=len(contents.documents),
+                    names=names,
+                ),
             )
     return document
 

@@ -13,6 +13,8 @@ import difflib
 import re
 from dataclasses import dataclass
 
+from wizard.base.safe_text import Message
+
 _INDICATOR = re.compile(r"\|(?:([1-9])([+-])?|([+-])([1-9])?)?")
 
 
@@ -92,6 +94,10 @@ class Block:
 class BlockError(ValueError):
     """The scalar is not a literal block we can edit in place."""
 
+    def __init__(self, reason: Message) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
 
 def locate(
     lines: list[str], value_line: int, value_column: int, end_line: int, parent_indent: int
@@ -104,7 +110,7 @@ def locate(
     header = lines[value_line]
     match = _INDICATOR.match(header, value_column)
     if not match:
-        raise BlockError("not a literal block scalar (|)")
+        raise BlockError(Message.of("not a literal block scalar (|)"))
     digit = match.group(1) or match.group(4)
     sign = match.group(2) or match.group(3)
     chomping = {"-": "strip", "+": "keep"}.get(sign or "", "clip")

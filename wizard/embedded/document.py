@@ -69,7 +69,7 @@ class EmbeddedSource:
     """Which of the file's runner configs this is (:func:`~wizard.embedded.load.block_choices`)."""
     overrides: tuple[Override, ...] = ()
     """Argo CD ``helm.parameters`` set on top of the chart values: applied when auditing."""
-    read_only: str | None = None
+    read_only: Message | None = None
     """Why the config block cannot be edited in place (not a literal ``|`` block, ...)."""
     literal: bool = True
     """Whether the block's lines are the TOML's lines (a ``|`` block), for lines and masking."""
@@ -308,8 +308,13 @@ class EmbeddedConfig(ConfigDocument):
                 raise UnsafeValueError(
                     str(self.path),
                     key,
-                    f"{mark!r} would start or end a template action when the chart renders "
-                    "runners.config with tpl; remove it from the preset or answers",
+                    Message.of(
+                        (
+                            "{mark!r} would start or end a template action when the chart renders "
+                            "runners.config with tpl; remove it from the preset or answers"
+                        ),
+                        mark=mark,
+                    ),
                 )
 
     def _own_text(self) -> tuple[set[str], set[str]]:
@@ -341,15 +346,22 @@ class EmbeddedConfig(ConfigDocument):
         if source.toml_path is None:
             raise EditError(
                 self.path,
-                f"this {source.kind} has no runners.config block to edit; add one "
-                "(runner-wizard new values.yaml --preset restricted-kubernetes shows the layout)",
+                Message.of(
+                    (
+                        "this {kind} has no runners.config block to edit; add one "
+                        "(runner-wizard new values.yaml --preset restricted-kubernetes shows "
+                        "the layout)"
+                    ),
+                    kind=source.kind,
+                ),
             )
         checked = ConfigDocument._verified(self, new_text, expected)
         self._check_control_lines(new_text)
         restored = source.mask.restore(new_text)
         if TomlMask.leftover(restored):
             raise EditError(
-                self.path, "the edit would rewrite a template expression; nothing written"
+                self.path,
+                Message.of("the edit would rewrite a template expression; nothing written"),
             )
         from wizard.embedded.load import reload, render
 
@@ -363,19 +375,24 @@ class EmbeddedConfig(ConfigDocument):
 
         source = self.src
         if source.chart_root is None:
-            raise EditError(self.path, "this file has no chart values to change")
+            raise EditError(self.path, Message.of("this file has no chart values to change"))
         texts = [layer.text for layer in source.layers]
         changes: list[tuple[YamlPath, Any]] = []
         for edit in edits:
             if isinstance(edit, RemoveKey):
-                raise EditError(self.path, "removing a chart value is left to the operator")
+                raise EditError(
+                    self.path, Message.of("removing a chart value is left to the operator")
+                )
             assert isinstance(edit, SetValue)
             name = (*edit.table[1:], edit.key)
             for override in source.overrides:
                 if name[: len(override.name)] == override.name:
                     raise EditError(
                         self.path,
-                        f"{'.'.join(override.name)} is set by helm.parameters; change it there",
+                        Message.of(
+                            "{name} is set by helm.parameters; change it there",
+                            name=".".join(override.name),
+                        ),
                         line=override.line,
                     )
             path: YamlPath = (*source.chart_root, *edit.table[1:], edit.key)
@@ -432,8 +449,13 @@ class EmbeddedConfig(ConfigDocument):
         number = self.src.toml_offset + index + 1
         raise EditError(
             self.path,
-            f"the change would have to cross the template line `{line.strip()}`; "
-            "make it by hand so that it lands on the side you mean",
+            Message.of(
+                (
+                    "the change would have to cross the template line `{line}`; make it "
+                    "by hand so that it lands on the side you mean"
+                ),
+                line=line.strip(),
+            ),
             line=number,
         )
 
@@ -522,7 +544,9 @@ def _same_toml(before: EmbeddedConfig, after: EmbeddedConfig, expected: Mapping[
     if not same_value(shown(after.data, after.src.mask), shown(dict(expected), before.src.mask)):
         raise EditError(
             before.path,
-            "the YAML would not carry the intended TOML after the edit; nothing written",
+            Message.of(
+                "the YAML would not carry the intended TOML after the edit; nothing written"
+            ),
         )
 
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wizard.base.errors import ConfigError, EditError
+from wizard.base.errors import ConfigError, EditError, said_by
+from wizard.base.safe_text import Message
 from wizard.embedded.blocks import split_lines
 from wizard.embedded.document import EmbeddedConfig, EmbeddedSource
 from wizard.embedded.templates import branch_variants, mask_toml
@@ -89,8 +90,14 @@ def _refuse_large_yaml(raw: bytes, path: Path | None) -> None:
     if is_yaml_name(path) or _looks_like_yaml(head):
         raise ConfigError(
             path,
-            f"is {len(raw) / 1024:,.0f} KiB of YAML; YAML files over "
-            f"{MAX_YAML_BYTES // 1024} KiB are not read (values files are far smaller)",
+            Message.of(
+                (
+                    "is {size_kib:,.0f} KiB of YAML; YAML files over {limit_kib} KiB are not "
+                    "read (values files are far smaller)"
+                ),
+                size_kib=len(raw) / 1024,
+                limit_kib=MAX_YAML_BYTES // 1024,
+            ),
         )
 
 
@@ -150,7 +157,7 @@ class FileContents:
     """Every runner config a file holds, each once, and what the file names but lacks."""
 
     documents: tuple[ConfigDocument, ...]
-    unread: tuple[str, ...] = ()
+    unread: tuple[Message, ...] = ()
     """Places that may hold a runner config that was not read: the audit is partial."""
 
 
@@ -175,17 +182,20 @@ def load_all(path: Path) -> FileContents:
             ]
         except ConfigError as error:
             # One unreadable config does not hide the others; the audit says it is partial.
-            where = f"line {error.line}: " if error.line is not None else ""
-            not_read.append(f"{where}{error.reason}")
+            not_read.append(
+                Message.of("line {line}: {reason}", line=error.line, reason=error.reason)
+                if error.line is not None
+                else error.reason
+            )
     return FileContents(tuple(documents), tuple(not_read))
 
 
-def block_choices(file_text: str, path: Path | None) -> tuple[list[Choice], tuple[str, ...]]:
+def block_choices(file_text: str, path: Path | None) -> tuple[list[Choice], tuple[Message, ...]]:
     """The choice of every runner config in the file, in file order, and what was not read."""
     from wizard.embedded.locate import check_block, find_all
 
     choices: list[Choice] = []
-    unread: list[str] = []
+    unread: list[Message] = []
 
     def visit(layer: YamlText, prefix: Choice, indent: int) -> None:
         contents = find_all(layer)
@@ -226,7 +236,7 @@ def from_text(
 
     layers = [parsed(file_text, 0, path, 0)]
     if not layers[0].roots:
-        raise ConfigError(path, "is empty: no YAML documents in it")
+        raise ConfigError(path, Message.of("is empty: no YAML documents in it"))
     depth = 0
 
     def pick(layer: YamlText) -> Found:
@@ -259,7 +269,7 @@ def from_text(
     offset = 0
     data: dict[str, Any] = {}
     mask = mask_toml("")[1]
-    read_only: str | None = None
+    read_only: Message | None = None
     literal = True
     branches = 1
     if found.toml is not None:
@@ -283,7 +293,7 @@ def from_text(
         except ConfigError as error:
             line = error.line + offset if error.line is not None else last.line_of(found.toml)
             line = last.line_of(found.toml) if read_only else line
-            reason = error.reason.replace("invalid TOML", "invalid TOML in the config block")
+            reason = error.reason.reworded("invalid TOML", "invalid TOML in the config block")
             column = error.column + indent if error.column is not None else None
             failure = ConfigError(path, reason, line=line, column=column)
             variants = [] if read_only else branch_variants(toml_raw, offset + 1)
@@ -297,13 +307,17 @@ def from_text(
             except ConfigError:
                 raise ConfigError(
                     path,
-                    f"{reason}, even with one template branch read at a time ({variant.label})",
+                    Message.of(
+                        "{reason}, even with one template branch read at a time ({label})",
+                        reason=reason,
+                        label=variant.label,
+                    ),
                     line=line,
                     column=column,
                 ) from None
             branches = len(variants)
             kind = f"{kind}, {variant.label}"
-            read_only = (
+            read_only = Message.of(
                 "the config block declares the same settings in more than one template "
                 "branch; each branch is audited, changes are made by hand"
             )
@@ -365,14 +379,19 @@ def reload(
     except ConfigError as error:
         raise EditError(
             before.path,
-            f"the edit would leave the YAML unreadable ({error.reason}); nothing written",
+            Message.of(
+                "the edit would leave the YAML unreadable ({reason}); nothing written",
+                reason=error.reason,
+            ),
         ) from None
     if (after.src.kind, after.src.toml_path, after.src.chart_root) != (
         before.src.kind,
         before.src.toml_path,
         before.src.chart_root,
     ):
-        raise EditError(before.path, "the edit would move the runner config; nothing written")
+        raise EditError(
+            before.path, Message.of("the edit would move the runner config; nothing written")
+        )
     verify_yaml(before, after, changes or [])
     return replace(after, disk=before.disk)
 
@@ -387,9 +406,14 @@ def chart_edit(document: EmbeddedConfig, text: str, path: YamlPath, value: Any) 
     entry = layer.index.get(path)
     name = ".".join(str(p) for p in path[1:])
     if entry is None or not isinstance(entry[1], ScalarNode):
-        raise EditError(document.path, f"{name} is not written as one value; set it by hand")
+        raise EditError(
+            document.path,
+            Message.of("{name} is not written as one value; set it by hand", name=name),
+        )
     if not isinstance(value, bool | int | str):
-        raise EditError(document.path, f"{name}: only a plain value can be set in place")
+        raise EditError(
+            document.path, Message.of("{name}: only a plain value can be set in place", name=name)
+        )
     try:
         # Positions come from the text as read; edits are on different lines or applied
         # from the last one, and none changes the number of lines.
@@ -398,7 +422,9 @@ def chart_edit(document: EmbeddedConfig, text: str, path: YamlPath, value: Any) 
         assert isinstance(node, ScalarNode)
         return replace_scalar(text, node, value)
     except (ValueError, KeyError, ConfigError) as error:
-        raise EditError(document.path, f"{name}: {error}") from None
+        raise EditError(
+            document.path, Message.of("{name}: {error}", name=name, error=said_by(error))
+        ) from None
 
 
 _BLOCK = object()
@@ -410,7 +436,9 @@ def verify_yaml(
     """The YAML after an edit means what it meant before, apart from the intended changes."""
     old, new = before.src, after.src
     if len(old.layers) != len(new.layers):
-        raise EditError(before.path, "the edit would change the file's structure; nothing written")
+        raise EditError(
+            before.path, Message.of("the edit would change the file's structure; nothing written")
+        )
     paths: list[YamlPath | None] = [*old.links, old.toml_path]
     for number, (old_layer, new_layer) in enumerate(zip(old.layers, new.layers, strict=True)):
         last = number == len(old.layers) - 1
@@ -423,7 +451,8 @@ def verify_yaml(
             _set(old_docs, path, value)
         if old_docs != new_docs:
             raise EditError(
-                before.path, "the edit would change more of the YAML than intended; nothing written"
+                before.path,
+                Message.of("the edit would change more of the YAML than intended; nothing written"),
             )
 
 

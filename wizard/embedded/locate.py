@@ -23,6 +23,7 @@ from pathlib import Path
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from wizard.base.errors import ConfigError
+from wizard.base.safe_text import FileValue, Message
 from wizard.embedded.blocks import Block, BlockError, locate, split_lines, trailing_blank_lines
 from wizard.embedded.yamltree import YamlPath, YamlText, child, merged_pairs, scalar_value
 
@@ -66,13 +67,13 @@ class Override:
     line: int | None
 
 
-def _overrides(layer: YamlText, helm: MappingNode) -> tuple[tuple[Override, ...], list[str]]:
+def _overrides(layer: YamlText, helm: MappingNode) -> tuple[tuple[Override, ...], list[Message]]:
     """The parameters of an Argo CD ``helm`` mapping, typed as Helm's ``--set`` types them."""
     parameters = child(helm, "parameters")
     if not isinstance(parameters, SequenceNode):
         return (), []
     found: list[Override] = []
-    unread: list[str] = []
+    unread: list[Message] = []
     for item in parameters.value:
         if not isinstance(item, MappingNode):
             continue
@@ -83,8 +84,12 @@ def _overrides(layer: YamlText, helm: MappingNode) -> tuple[tuple[Override, ...]
             continue
         if any(mark in name for mark in "[]\\,") or "" in name.split("."):
             unread.append(
-                f"line {line}: helm.parameters sets {name}, a form the audit does not apply; "
-                "check that value by hand"
+                Message.of(
+                    "line {line}: helm.parameters sets {name}, a form the audit does not apply; "
+                    "check that value by hand",
+                    line=line,
+                    name=FileValue.read(name, "name"),
+                )
             )
             continue
         forced = (scalar_value(child(item, "forceString")) or "").lower() == "true"
@@ -111,7 +116,10 @@ def block_at(layer: YamlText, path: YamlPath) -> Block:
         name = ".".join(str(p) for p in path[1:])
         raise ConfigError(
             layer.path,
-            f"{name} is not a literal block (key: |); it can be read but not edited in place",
+            Message.of(
+                "{name} is not a literal block (key: |); it can be read but not edited in place",
+                name=name,
+            ),
             line=layer.line_of(path),
         )
     parent = key.start_mark.column if key is not None else 0
@@ -119,7 +127,7 @@ def block_at(layer: YamlText, path: YamlPath) -> Block:
     try:
         return locate(lines, node.start_mark.line, node.start_mark.column, _end(node), parent)
     except BlockError as error:
-        raise ConfigError(layer.path, str(error), line=layer.line_of(path)) from None
+        raise ConfigError(layer.path, error.reason, line=layer.line_of(path)) from None
 
 
 def _end(node: Node) -> int:
@@ -137,7 +145,9 @@ def check_block(layer: YamlText, path: YamlPath) -> Block:
     if block.yaml_value(extracted, trailing) != node.value:
         raise ConfigError(
             layer.path,
-            "cannot place the block's lines exactly (unusual indentation); nothing is edited",
+            Message.of(
+                "cannot place the block's lines exactly (unusual indentation); nothing is edited"
+            ),
             line=layer.line_of(path),
         )
     return block
@@ -157,7 +167,7 @@ class Contents:
     """Every runner config one YAML text holds, in file order, and what could not be read."""
 
     found: tuple[Found, ...]
-    unread: tuple[str, ...] = ()
+    unread: tuple[Message, ...] = ()
     """Places that may hold a runner config this file does not contain (one sentence each)."""
 
 
@@ -176,7 +186,7 @@ def find_all(layer: YamlText) -> Contents:
     operators: list[tuple[YamlPath, str | None]] = []
     values_strings: list[tuple[YamlPath, tuple[Override, ...]]] = []
     overrides: dict[YamlPath, tuple[Override, ...]] = {}  # by the valuesObject's path
-    unread: list[str] = []
+    unread: list[Message] = []
     for path, mapping in layer.mappings():
         keys = {k.value for k, _v in merged_pairs(mapping) if isinstance(k, ScalarNode)}
         runners = child(mapping, "runners")
@@ -255,8 +265,13 @@ def find_all(layer: YamlText) -> Contents:
             )
         elif config_name:
             unread.append(
-                f"line {layer.line_of(runner_path)}: Runner {name} takes its config.toml from "
-                f"ConfigMap {config_name!r}, which is not in this file; audit that ConfigMap too"
+                Message.of(
+                    "line {line}: Runner {name} takes its config.toml from ConfigMap "
+                    "{config_name!r}, which is not in this file; audit that ConfigMap too",
+                    line=layer.line_of(runner_path),
+                    name=name,
+                    config_name=config_name,
+                )
             )
             found.append((runner_path, Found(kind="Runner manifest", chart_root=runner_path)))
         else:
@@ -283,8 +298,10 @@ def find_all(layer: YamlText) -> Contents:
     if not found:
         raise ConfigError(
             layer.path,
-            "is YAML, but neither Helm values for the gitlab-runner chart, a ConfigMap with "
-            "config.toml, nor a Runner manifest",
+            Message.of(
+                "is YAML, but neither Helm values for the gitlab-runner chart, a "
+                "ConfigMap with config.toml, nor a Runner manifest"
+            ),
         )
     found.sort(key=lambda item: _place(layer, item[0]))
     return Contents(tuple(entry for _where, entry in found), tuple(unread))

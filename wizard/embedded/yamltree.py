@@ -19,6 +19,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from wizard.base.errors import ConfigError
 from wizard.base.masking import mask_secret, remember_secrets_in
+from wizard.base.safe_text import Message
 from wizard.base.sinks import unsafe_character
 from wizard.embedded.blocks import split_lines
 from wizard.embedded.templates import mask_for_yaml
@@ -148,7 +149,7 @@ class _Walk:
         finally:
             self.loader.dispose()
 
-    def _refuse(self, reason: str, node: Node) -> ConfigError:
+    def _refuse(self, reason: Message, node: Node) -> ConfigError:
         line = node.start_mark.line + 1 + self.text.offset
         return ConfigError(self.text.path, reason, line=line)
 
@@ -171,8 +172,10 @@ class _Walk:
             identity = id(node)
             if identity in on_path:
                 raise self._refuse(
-                    "invalid YAML: an alias refers to the node that contains it "
-                    "(a self-referential alias)",
+                    Message.of(
+                        "invalid YAML: an alias refers to the node that contains it (a "
+                        "self-referential alias)"
+                    ),
                     key or frame.node,
                 )
             known = self.sizes.get(identity)
@@ -181,8 +184,13 @@ class _Walk:
                 self.expansion += known
                 if self.expansion > MAX_ALIAS_EXPANSION:
                     raise self._refuse(
-                        f"YAML aliases expand this file by more than {MAX_ALIAS_EXPANSION:,} "
-                        "nodes (an alias bomb?); refused",
+                        Message.of(
+                            (
+                                "YAML aliases expand this file by more than {limit:,} "
+                                "nodes (an alias bomb?); refused"
+                            ),
+                            limit=MAX_ALIAS_EXPANSION,
+                        ),
                         key or frame.node,
                     )
                 continue
@@ -202,12 +210,16 @@ class _Walk:
             for key, value in node.value:
                 if key.tag == MERGE_TAG and not _mergeable(value):
                     raise self._refuse(
-                        "invalid YAML: a merge key (<<) must name a mapping or a list of mappings",
+                        Message.of(
+                            "invalid YAML: a merge key (<<) must name a mapping or a list of "
+                            "mappings"
+                        ),
                         key,
                     )
                 if not isinstance(key, ScalarNode):
                     raise self._refuse(
-                        "invalid YAML: a mapping key that is itself a list or mapping", key
+                        Message.of("invalid YAML: a mapping key that is itself a list or mapping"),
+                        key,
                     )
 
     def _check_scalar(self, node: ScalarNode) -> None:
@@ -219,8 +231,13 @@ class _Walk:
         except Exception:  # any rejection, whatever the constructor raises, is this one line
             kind = node.tag.rsplit(":", 1)[-1]
             raise self._refuse(
-                f"invalid YAML: a value typed !!{kind} (by its tag or its form) is not a valid "
-                f"{kind}; the value is not shown, it may be a secret",
+                Message.of(
+                    (
+                        "invalid YAML: a value typed !!{kind} (by its tag or its form) is not "
+                        "a valid {kind}; the value is not shown, it may be a secret"
+                    ),
+                    kind=kind,
+                ),
                 node,
             ) from None
 
@@ -239,7 +256,9 @@ def _error(path: Path | None, error: Exception, offset: int, indent: int) -> Con
     problem = getattr(error, "problem", None) or str(error).splitlines()[0]
     line = mark.line + 1 + offset if mark is not None else None
     column = mark.column + 1 + indent if mark is not None else None
-    return ConfigError(path, f"invalid YAML: {problem}", line=line, column=column)
+    return ConfigError(
+        path, Message.of("invalid YAML: {problem}", problem=problem), line=line, column=column
+    )
 
 
 @dataclass
@@ -270,7 +289,7 @@ class YamlText:
         except yaml.YAMLError as error:
             raise _error(self.path, error, self.offset, self.indent) from None
         except RecursionError:
-            raise ConfigError(self.path, "invalid YAML: nested too deeply") from None
+            raise ConfigError(self.path, Message.of("invalid YAML: nested too deeply")) from None
         self.index = {}
         self._paths = None
         _Walk(self).run()

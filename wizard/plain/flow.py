@@ -51,6 +51,7 @@ from wizard.answers.wording import describe_value
 from wizard.base.errors import WizardError
 from wizard.base.model import RunnerIdentity
 from wizard.base.safe_text import (
+    Message,
     Safe,
     catalogue,
     compose,
@@ -506,13 +507,22 @@ def write_host_files(
     if host.files_problem is not None:
         config_state = "was saved" if config_saved else "needed no changes"
         raise WizardError(
-            f"{config} {config_state}, but the hardening files were not written "
-            f"to {folder}: {host.files_problem}"
+            Message.of(
+                (
+                    "{config} {config_state}, but the hardening files were not written to "
+                    "{folder}: {files_problem}"
+                ),
+                config=config,
+                config_state=config_state,
+                folder=folder,
+                files_problem=host.files_problem,
+            )
         )
     outcome = write_files(folder, host.files, allow_unsafe_path=allow_unsafe_path)
+    failure = outcome.failure(config, config_saved=config_saved)
+    if failure is not None:
+        raise WizardError(failure)
     lines = outcome.lines(config, config_saved=config_saved)
-    if outcome.problem is not None:
-        raise WizardError(lines[0])
     emit_lines(lines, stream=out)
     return list(outcome.written)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
 
 from wizard.base.errors import WizardError
-from wizard.base.safe_text import Safe, compose, emit_line, joined, ours, shown
+from wizard.base.safe_text import Message, Safe, compose, emit_line, joined, ours, shown
 
 NEW_RUNNER = "new"
 """The runner picker's value for "add a new runner"."""
@@ -137,7 +137,13 @@ class AcceptDefaults:
     ) -> str:
         problem = validate(default) if validate else None
         if problem:
-            raise WizardError(f"--accept-defaults: no usable default for {message!r}: {problem}")
+            raise WizardError(
+                Message.of(
+                    "--accept-defaults: no usable default for {message!r}: {problem}",
+                    message=message,
+                    problem=problem,
+                )
+            )
         self._took(message, shown(default))
         return default
 

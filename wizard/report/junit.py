@@ -56,7 +56,7 @@ def report_to_junit(reports: Iterable[FileReport], fail_on: str) -> ET.Element:
             case = ET.SubElement(
                 suite, "testcase", name="read the file", classname=_text(report.path)
             )
-            ET.SubElement(case, "error", message=_text(report.error), type="unreadable")
+            ET.SubElement(case, "error", message=_said(report.error), type="unreadable")
             counts["tests"] += 1
             counts["errors"] += 1
         cases: dict[tuple[str, int | None], list[Finding]] = {}

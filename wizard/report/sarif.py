@@ -97,7 +97,11 @@ def report_to_sarif(reports: Iterable[FileReport]) -> dict[str, Any]:
         notifications.extend(
             {
                 "level": "error",
-                "message": {"text": f"{report.path}: audit incomplete: {reason}"},
+                "message": {
+                    "text": Message.of(
+                        "{path}: audit incomplete: {reason}", path=report.path, reason=reason
+                    )
+                },
                 "locations": [
                     {"physicalLocation": {"artifactLocation": {"uri": _uri(report.path)}}}
                 ],

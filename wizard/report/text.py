@@ -160,7 +160,11 @@ def file_lines(report: FileReport) -> list[Safe]:
     out = [render("{path}  (trust: {trust})", path=report.path, trust=report.trust.value)]
     for group in grouped(report.findings):
         out.extend(render_finding(group[0], place=_place(group)))
-    out.extend(render("  incomplete: {reason}", reason=reason) for reason in report.incomplete)
+    # Each reason is one of our messages (its holes masked when it was made): kept.
+    out.extend(
+        compose("  incomplete: {reason}", reason=shown_message(reason, one_line=True))
+        for reason in report.incomplete
+    )
     open_ = open_findings(report.findings)
     fixable = Counter(f.impact for f in open_ if f.impact is not None)
     summary = compose("  {counts}", counts=severity_counts(open_))

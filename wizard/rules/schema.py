@@ -522,7 +522,7 @@ def _duration_problem(table: Table, key: str, value: Any) -> Issue | None:
     )
 
 
-def value_problem(table: str, key: str, value: Any) -> str | None:
+def value_problem(table: str, key: str, value: Any) -> Message | None:
     """Why the runner would refuse or misread ``key = value`` in ``table``, or ``None``.
 
     The same reading as :data:`WRONG_VALUE_TYPE`, for values that are not in a file
@@ -533,14 +533,26 @@ def value_problem(table: str, key: str, value: Any) -> str | None:
         return None
     if info.duration:
         if isinstance(value, int) and not isinstance(value, bool):
-            return None if value == 0 else f'is a duration: give it a unit, such as "{value}s"'
+            return (
+                None
+                if value == 0
+                else Message.of('is a duration: give it a unit, such as "{value}s"', value=value)
+            )
         if isinstance(value, str):
             if not value or _GO_DURATION.fullmatch(value.strip()):
                 return None
-            return 'is not a duration the runner can parse (use forms such as "90s" or "1h30m")'
-        return 'must be a duration string such as "1h"'
+            return Message.of(
+                'is not a duration the runner can parse (use forms such as "90s" or "1h30m")'
+            )
+        return Message.of('must be a duration string such as "1h"')
     problem = _mismatch(info.kind, value)
-    return None if problem is None else f"must be {_EXPECTED[info.kind]}, but {problem}"
+    return (
+        None
+        if problem is None
+        else Message.of(
+            "must be {EXPECTED}, but {problem}", EXPECTED=_EXPECTED[info.kind], problem=problem
+        )
+    )
 
 
 def _wrong_type(table: Table, key: str, value: Any) -> Issue | None:

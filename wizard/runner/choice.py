@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from wizard.base.errors import WizardError
 from wizard.base.masking import outward
+from wizard.base.safe_text import FileValue, Message
 from wizard.runner.reading import iter_runners
 
 _POSITION = re.compile(r"#(\d+)")
@@ -88,8 +89,24 @@ def runner_choices(data: Mapping[str, Any]) -> list[RunnerChoice]:
     ]
 
 
-def _listed(choices: Iterable[RunnerChoice]) -> str:
-    return "; ".join(f"{c.selector} {c.name or '(unnamed)'} ({c.details()})" for c in choices)
+def _listed(choices: Iterable[RunnerChoice]) -> Message:
+    """Each entry with what tells it apart; a name is a value read from the file."""
+    return Message.joined(
+        "; ",
+        [
+            Message.of(
+                "{selector} {name} ({details})",
+                selector=c.selector,
+                name=FileValue.read(c.name, "name"),
+                details=c.details(),
+            )
+            if c.name
+            else Message.of(
+                "{selector} (unnamed) ({details})", selector=c.selector, details=c.details()
+            )
+            for c in choices
+        ],
+    )
 
 
 def shared_name_error(
@@ -97,10 +114,15 @@ def shared_name_error(
 ) -> WizardError:
     """The one line for a name several runners share: each of them, and how to pick one."""
     return WizardError(
-        outward(
-            f"{where}: {len(matches)} runners are named {name!r}: {_listed(matches)}; "
-            f"pick one with {flag} '{matches[0].selector}' (its position) or {flag} 'id:N'",
-            one_line=True,
+        Message.of(
+            "{where}: {count} runners are named {name!r}: {listed}; "
+            "pick one with {flag} '{selector}' (its position) or {flag} 'id:N'",
+            where=where,
+            count=len(matches),
+            name=FileValue.read(name, "name"),
+            listed=_listed(matches),
+            flag=flag,
+            selector=matches[0].selector,
         )
     )
 
@@ -120,8 +142,13 @@ def select_runner(
         if 1 <= number <= len(choices):
             return choices[number - 1]
         raise WizardError(
-            f"{where}: no runner {text}: the file has {len(choices)} [[runners]] "
-            f"entr{'y' if len(choices) == 1 else 'ies'}"
+            Message.of(
+                "{where}: no runner {text}: the file has {count} [[runners]] entr{ending}",
+                where=where,
+                text=text,
+                count=len(choices),
+                ending="y" if len(choices) == 1 else "ies",
+            )
         )
     runner_id = _RUNNER_ID.fullmatch(text)
     if runner_id:
@@ -131,15 +158,23 @@ def select_runner(
             return found[0]
         if found:
             raise WizardError(
-                outward(
-                    f"{where}: {len(found)} runners have id {wanted}: {_listed(found)}; "
-                    f"pick one with {flag} '{found[0].selector}'",
-                    one_line=True,
+                Message.of(
+                    "{where}: {count} runners have id {wanted}: {listed}; "
+                    "pick one with {flag} '{selector}'",
+                    where=where,
+                    count=len(found),
+                    wanted=wanted,
+                    listed=_listed(found),
+                    flag=flag,
+                    selector=found[0].selector,
                 )
             )
         raise WizardError(
-            outward(
-                f"{where}: no runner has id {wanted} (runners: {_listed(choices)})", one_line=True
+            Message.of(
+                "{where}: no runner has id {wanted} (runners: {listed})",
+                where=where,
+                wanted=wanted,
+                listed=_listed(choices),
             )
         )
     matches = [c for c in choices if c.name == selector]
@@ -148,9 +183,11 @@ def select_runner(
     if matches:
         raise shared_name_error(where, selector, matches, flag)
     raise WizardError(
-        outward(
-            f"{where}: no runner named {selector!r} (runners: {_listed(choices) or 'none'})",
-            one_line=True,
+        Message.of(
+            "{where}: no runner named {selector!r} (runners: {listed})",
+            where=where,
+            selector=selector,
+            listed=_listed(choices) or Message.of("none"),
         )
     )
 
@@ -168,9 +205,12 @@ def must_choose_error(
 ) -> WizardError:
     """Several runners and no selector: list them with the selector for each."""
     return WizardError(
-        outward(
-            f"{where}: {len(choices)} runners ({_listed(choices)}); choose one with "
-            f"{flag} NAME, {flag} '#N' or {flag} 'id:N'",
-            one_line=True,
+        Message.of(
+            "{where}: {count} runners ({listed}); choose one with "
+            "{flag} NAME, {flag} '#N' or {flag} 'id:N'",
+            where=where,
+            count=len(choices),
+            listed=_listed(choices),
+            flag=flag,
         )
     )

@@ -49,6 +49,7 @@ from typing import Any
 
 from wizard import __version__
 from wizard.base.masking import KNOWN_SECRETS, mask_secret, mask_text, remember_secrets_in
+from wizard.base.safe_text import Message
 
 DEFAULT_TIMEOUT = 10.0
 """Seconds for one request, connection to last byte."""
@@ -73,12 +74,12 @@ No CR or LF (a second header or a body), nothing outside ASCII (http.client enco
 headers as Latin-1 and raises, with the value, on anything else)."""
 
 
-def access_token_problem(token: str) -> str | None:
+def access_token_problem(token: str) -> Message | None:
     """Why ``token`` cannot be an access token, or None: one check for every place a
     token comes from (``--api-token-file``, ``GITLAB_TOKEN``). GitLab's tokens are one
     word of visible ASCII; anything else could not travel in a header anyway."""
     if not token or not all("\x21" <= char <= "\x7e" for char in token):
-        return "an access token is one word of visible ASCII characters, without spaces"
+        return Message.of("an access token is one word of visible ASCII characters, without spaces")
     return None
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wizard.base.errors import WizardError
+from wizard.base.safe_text import Message
 from wizard.session.presets import Preset, template_runner
 
 ROLE_VARIABLES: dict[tuple[str, ...], str] = {
@@ -64,12 +65,22 @@ def _scalar(value: Any, where: str) -> str:
         return json.dumps(value)
     if isinstance(value, str):
         if _CONTROL.search(value):
-            raise WizardError(f"{where}: a control character cannot go into Ansible variables")
+            raise WizardError(
+                Message.of(
+                    "{where}: a control character cannot go into Ansible variables", where=where
+                )
+            )
         text = json.dumps(value, ensure_ascii=False)
         return f"!unsafe {text}" if _TEMPLATE_MARKERS.search(value) else text
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_scalar(item, where) for item in value) + "]"
-    raise WizardError(f"{where}: a {type(value).__name__} cannot go into the role's variables")
+    raise WizardError(
+        Message.of(
+            "{where}: a {name__} cannot go into the role's variables",
+            where=where,
+            name__=type(value).__name__,
+        )
+    )
 
 
 def _flatten(

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from wizard.answers.steps import question
+from wizard.base.safe_text import Message
 
 ARTIFACTS_FOLDER = "runner-hardening"
 """Where both wizards offer to write the hardening files: a folder next to ``config.toml``."""
@@ -82,7 +83,7 @@ class HostChecklist:
     rows: tuple[HostRow, ...]
     files: Mapping[str, str] = field(default_factory=dict)
     """File name → content, exactly what :func:`wizard.artifacts.write_artifacts` writes."""
-    files_problem: str | None = None
+    files_problem: Message | None = None
     """Why the files cannot be written (a value would leave its slot); ``files`` is empty."""
 
 

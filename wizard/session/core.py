@@ -33,7 +33,7 @@ from wizard.base.model import (
     SetValue,
     Trust,
 )
-from wizard.base.safe_text import Safe
+from wizard.base.safe_text import Message, Safe
 from wizard.embedded import effective_data, load_document
 from wizard.embedded.document import as_embedded
 from wizard.runner.choice import RunnerChoice, runner_choices
@@ -510,7 +510,9 @@ class WizardSession:
             new_doc.data, apply_edits(self.doc.data, list(preview.edits))
         ):
             # Each piece was checked on its own; the whole text is checked once more here.
-            raise EditError(self.path, "the edit would change more than intended; nothing written")
+            raise EditError(
+                self.path, Message.of("the edit would change more than intended; nothing written")
+            )
         written_result = safe_write.write_document(
             self.doc, new_doc, backup=backup, allow_unsafe_path=self.allow_unsafe_path
         )

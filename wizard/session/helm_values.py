@@ -14,6 +14,7 @@ import re
 
 from wizard.base.errors import WizardError
 from wizard.base.model import Executor
+from wizard.base.safe_text import Message
 from wizard.base.sinks import UnsafeValueError, checked, template_delimiter
 from wizard.embedded.yamltree import double_quoted
 from wizard.session.presets import Preset, template_config
@@ -108,8 +109,13 @@ def _refuse_template_actions(preset: Preset) -> None:
                 raise UnsafeValueError(
                     source,
                     key,
-                    f"{mark!r} would start or end a template action when the chart renders "
-                    "runners.config with tpl; remove it",
+                    Message.of(
+                        (
+                            "{mark!r} would start or end a template action when the chart renders "
+                            "runners.config with tpl; remove it"
+                        ),
+                        mark=mark,
+                    ),
                 )
 
 
@@ -120,8 +126,14 @@ def helm_values(preset: Preset, *, url: str | None = None, file: str = "values.y
     if executor is not Executor.KUBERNETES:
         shown = executor.value if executor else "no executor"
         raise WizardError(
-            f"preset {preset.name} is for {shown}; a Helm values file needs a kubernetes preset "
-            "(for example restricted-kubernetes)"
+            Message.of(
+                (
+                    "preset {name} is for {shown}; a Helm values file needs a kubernetes "
+                    "preset (for example restricted-kubernetes)"
+                ),
+                name=preset.name,
+                shown=shown,
+            )
         )
     _refuse_template_actions(preset)
     checked(file, file=file, key="file name")

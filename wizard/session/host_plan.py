@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from wizard.answers.model import Answers
 from wizard.artifacts import ChecklistItem, checklist_items, generate_artifacts
 from wizard.base.model import Executor
+from wizard.base.safe_text import Message
 from wizard.base.sinks import UnsafeValueError
 from wizard.runner.reading import autoscaler_plugin, iter_runners, machine_options
 from wizard.session.checklist_rows import HostChecklist, PrivateConfig, checklist_rows
@@ -31,7 +32,7 @@ class HostPlan:
     config_private: PrivateConfig = None
     """``done``: config.toml is readable by its owner only (mode 0600); ``on-save``: the
     save writes it so; ``None``: neither."""
-    files_problem: str | None = None
+    files_problem: Message | None = None
     """Why the files cannot be written (a value that would leave its slot in one of
     them), ``None`` when they can; ``files`` is then empty. The review still shows the
     checklist; only writing the files is refused."""
@@ -47,7 +48,7 @@ def plan_host(
 ) -> HostPlan:
     """The checklist and files for these answers, from one generation so they agree."""
     executor = executor or answers.executor
-    problem: str | None = None
+    problem: Message | None = None
     try:
         files = generate_artifacts(
             answers,
@@ -57,7 +58,7 @@ def plan_host(
             autoscaler_plugin=autoscaler_plugin,
         )
     except UnsafeValueError as error:
-        files, problem = {}, str(error)
+        files, problem = {}, error.message
     items = checklist_items(
         answers,
         executor=executor,

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from wizard.answers.impact import change_where
 from wizard.artifacts import CHECKLIST_FILE, write_artifacts
-from wizard.base.errors import WizardError
+from wizard.base.errors import WizardError, said_by
 from wizard.base.model import Change, Finding
-from wizard.base.safe_text import Safe, compose, ours, render, shown
+from wizard.base.safe_text import Message, Safe, compose, ours, render, shown
 
 EXIT_OK = 0
 EXIT_CHANGES_LEFT = 1
@@ -91,7 +91,7 @@ class HostFilesOutcome:
 
     folder: Path
     written: tuple[Path, ...] = ()
-    problem: str | None = None
+    problem: Message | None = None
 
     @property
     def checklist(self) -> Path | None:
@@ -108,30 +108,35 @@ class HostFilesOutcome:
             return self.lines(config, config_saved=config_saved)[0]
         return render("wrote the hardening files to {folder}/", folder=str(self.folder))
 
+    def failure(self, config: Path, *, config_saved: bool) -> Message | None:
+        """Why the files were not written, saying what happened to the config; or None."""
+        if self.problem is None:
+            return None
+        if config_saved:
+            return Message.of(
+                "{config} was saved, but the hardening files were not written to "
+                "{folder}: {problem}",
+                config=str(config),
+                folder=str(self.folder),
+                problem=self.problem,
+            )
+        return Message.of(
+            "{config} needed no changes, but the hardening files were not written to "
+            "{folder}: {problem}",
+            config=str(config),
+            folder=str(self.folder),
+            problem=self.problem,
+        )
+
     def lines(self, config: Path, *, config_saved: bool) -> list[Safe]:
         """What every front-end says once the files were (or were not) written.
 
         The config is on disk by now, so a failure here must not read as if the whole
         run failed: the line says which half happened.
         """
-        if self.problem is not None:
-            if config_saved:
-                said = render(
-                    "{config} was saved, but the hardening files were not written to "
-                    "{folder}: {problem}",
-                    config=str(config),
-                    folder=str(self.folder),
-                    problem=self.problem,
-                )
-            else:
-                said = render(
-                    "{config} needed no changes, but the hardening files were not written to "
-                    "{folder}: {problem}",
-                    config=str(config),
-                    folder=str(self.folder),
-                    problem=self.problem,
-                )
-            return [said]
+        failure = self.failure(config, config_saved=config_saved)
+        if failure is not None:
+            return [shown(failure)]
         lines = [render("wrote {path}", path=str(path)) for path in self.written]
         if self.checklist is not None:
             lines.append(
@@ -153,7 +158,7 @@ def write_host_files(
     try:
         paths = write_artifacts(folder, dict(files), allow_unsafe_path=allow_unsafe_path)
     except (WizardError, OSError) as error:
-        return HostFilesOutcome(folder, problem=str(error))
+        return HostFilesOutcome(folder, problem=said_by(error))
     return HostFilesOutcome(folder, written=tuple(paths))
 
 

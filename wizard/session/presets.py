@@ -39,6 +39,7 @@ from wizard.answers.validation import answers_problem
 from wizard.base.errors import WizardError
 from wizard.base.masking import is_secret_key
 from wizard.base.model import Edit, SetValue, TablePath, TomlValue, Trust
+from wizard.base.safe_text import Message
 from wizard.base.sinks import unsafe_character
 from wizard.rules.schema import value_problem
 from wizard.runner import keys
@@ -128,8 +129,14 @@ def load_preset(name_or_file: str) -> Preset:
     if name_or_file not in bundled:
         known = ", ".join(bundled) or "none are installed"
         raise WizardError(
-            f"no preset named {name_or_file!r} (bundled presets: {known}; "
-            "or give a path to a preset file)"
+            Message.of(
+                (
+                    "no preset named {name_or_file!r} (bundled presets: {known}; or give a "
+                    "path to a preset file)"
+                ),
+                name_or_file=name_or_file,
+                known=known,
+            )
         )
     return _parse(_read(bundled[name_or_file]), f"preset {name_or_file}")
 
@@ -142,7 +149,9 @@ def _read(entry: Traversable | Path) -> dict[str, Any]:
     try:
         text = entry.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise WizardError(f"bundled preset {entry.name}: {error}") from None
+        raise WizardError(
+            Message.of("bundled preset {name}: {error}", name=entry.name, error=str(error))
+        ) from None
     return parse_text(text, Path(f"bundled preset {entry.name}"))
 
 
@@ -150,46 +159,60 @@ def _read(entry: Traversable | Path) -> dict[str, Any]:
 
 
 def _parse(data: Mapping[str, Any], source: str) -> Preset:
-    def fail(reason: str) -> WizardError:
-        return WizardError(f"{source}: {reason}")
+    def fail(reason: Message) -> WizardError:
+        return WizardError(Message.of("{source}: {reason}", source=source, reason=reason))
 
     unknown = sorted(set(data) - _TOP_LEVEL)
     if unknown:
-        raise fail(f"unknown preset field(s): {', '.join(unknown)}")
+        raise fail(Message.of("unknown preset field(s): {join}", join=", ".join(unknown)))
     name = data.get("name")
     if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
-        raise fail("'name' must be lower-case letters, digits and dashes")
+        raise fail(Message.of("'name' must be lower-case letters, digits and dashes"))
     description = data.get("description", "")
     if not isinstance(description, str):
-        raise fail("'description' must be a string")
+        raise fail(Message.of("'description' must be a string"))
     try:
         trust = Trust(str(data.get("trust")))
     except ValueError:
         levels = ", ".join(t.value for t in Trust)
-        raise fail(f"'trust' must be one of: {levels}") from None
+        raise fail(Message.of("'trust' must be one of: {levels}", levels=levels)) from None
     raw_answers = data.get("answers", {})
     if not isinstance(raw_answers, Mapping):
-        raise fail("[answers] must be a table")
+        raise fail(Message.of("[answers] must be a table"))
     answers = answers_from_mapping(raw_answers, source)
     problem = answers_problem(answers)
     if problem is not None:
-        raise fail(f"[answers] {problem}")
+        raise fail(Message.of("[answers] {problem}", problem=problem))
     if answers.trust is not None and answers.trust is not trust:
-        raise fail(f"answers.trust = {answers.trust.value!r} contradicts trust = {trust.value!r}")
+        raise fail(
+            Message.of(
+                "answers.trust = {value!r} contradicts trust = {value2!r}",
+                value=answers.trust.value,
+                value2=trust.value,
+            )
+        )
     answers = answers.merged(Answers(trust=trust))
     locked = _string_set(data, "locked", fail)
     bad_locks = sorted(locked - _ANSWER_FIELDS)
     if bad_locks:
-        raise fail(f"locked names no answer: {', '.join(bad_locks)}")
+        raise fail(Message.of("locked names no answer: {join}", join=", ".join(bad_locks)))
     open_locks = sorted(name for name in locked if getattr(answers, name) is None)
     if open_locks:
-        raise fail(f"locked answer(s) not given in [answers]: {', '.join(open_locks)}")
+        raise fail(
+            Message.of(
+                "locked answer(s) not given in [answers]: {join}", join=", ".join(open_locks)
+            )
+        )
     accepted = _string_set(data, "accepted", fail)
     reason = data.get("accepted_reason", "")
     if not isinstance(reason, str):
-        raise fail("'accepted_reason' must be a string")
+        raise fail(Message.of("'accepted_reason' must be a string"))
     if accepted and not reason.strip():
-        raise fail("'accepted' needs an 'accepted_reason' saying why the findings are acceptable")
+        raise fail(
+            Message.of(
+                "'accepted' needs an 'accepted_reason' saying why the findings are acceptable"
+            )
+        )
     settings = _settings(data.get("settings", {}), fail)
     return Preset(
         name=name,
@@ -207,50 +230,73 @@ def _parse(data: Mapping[str, Any], source: str) -> Preset:
 def _string_set(data: Mapping[str, Any], key: str, fail: Any) -> set[str]:
     value = data.get(key, [])
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise fail(f"'{key}' must be a list of strings")
+        raise fail(Message.of("'{key}' must be a list of strings", key=key))
     return set(value)
 
 
 def _settings(raw: Any, fail: Any) -> Settings:
     if not isinstance(raw, Mapping):
-        raise fail("[settings] must be a table of tables")
+        raise fail(Message.of("[settings] must be a table of tables"))
     result: dict[str, Mapping[str, TomlValue]] = {}
     for table, values in raw.items():
         if not isinstance(values, Mapping):
-            raise fail(f'[settings."{table}"] must be a table')
+            raise fail(Message.of('[settings."{table}"] must be a table', table=table))
         if table != "runners" and not table.startswith("runners."):
-            raise fail(f'[settings."{table}"]: a preset pins settings of one runner only')
+            raise fail(
+                Message.of(
+                    '[settings."{table}"]: a preset pins settings of one runner only', table=table
+                )
+            )
         kind = keys.table_kind(table)
         if kind not in ("table", "map") and table != "runners":
-            raise fail(f'[settings."{table}"]: GitLab Runner reads no such table')
+            raise fail(
+                Message.of('[settings."{table}"]: GitLab Runner reads no such table', table=table)
+            )
         checked: dict[str, TomlValue] = {}
         for key, value in values.items():
             problem = setting_problem(table, key, value)
             if problem:
-                raise fail(f'[settings."{table}"] {key}: {problem}')
+                raise fail(
+                    Message.of(
+                        '[settings."{table}"] {key}: {problem}',
+                        table=table,
+                        key=key,
+                        problem=problem,
+                    )
+                )
             checked[key] = value
         result[table] = MappingProxyType(checked)
     return MappingProxyType(result)
 
 
-def setting_problem(table: str, key: str, value: Any) -> str | None:
+def setting_problem(table: str, key: str, value: Any) -> Message | None:
     """Why ``key = value`` cannot go into ``table`` of a preset or template, or ``None``."""
     for text in (key, *(value if isinstance(value, list) else [value])):
         found = unsafe_character(text) if isinstance(text, str) else None
         if found is not None:
-            return f"holds a control character ({found})"
+            return Message.of("holds a control character ({found})", found=found)
     if (table == "runners" and key.casefold() in IDENTITY_KEYS) or is_secret_key(key):
-        return "identities and secrets never go into a preset"
+        return Message.of("identities and secrets never go into a preset")
     if isinstance(value, Mapping):
-        return 'write a sub-table as its own [settings."table"]'
+        return Message.of('write a sub-table as its own [settings."table"]')
     info = keys.lookup(table, key)
     if info is None:
         if keys.is_free_form(table):
-            return None if isinstance(value, bool | str | int | float) else "must be a value"
+            return (
+                None
+                if isinstance(value, bool | str | int | float)
+                else Message.of("must be a value")
+            )
         hint = keys.suggest(table, key)
-        return "GitLab Runner does not read this key" + (f" (did you mean {hint}?)" if hint else "")
+        if hint:
+            return Message.of(
+                "GitLab Runner does not read this key (did you mean {hint}?)", hint=hint
+            )
+        return Message.of("GitLab Runner does not read this key")
     if info.ignored:
-        return f"GitLab Runner ignores it now (use {info.replaced_by})"
+        return Message.of(
+            "GitLab Runner ignores it now (use {replaced_by})", replaced_by=info.replaced_by
+        )
     return value_problem(table, key, value)
 
 
@@ -367,7 +413,9 @@ def make_preset(
 ) -> Preset:
     """A new preset from a wizard run's answers; by default every answer is locked."""
     if not NAME_PATTERN.fullmatch(name):
-        raise WizardError(f"preset name {name!r}: use lower-case letters, digits and dashes")
+        raise WizardError(
+            Message.of("preset name {name!r}: use lower-case letters, digits and dashes", name=name)
+        )
     trust = answers.trust or Trust.MULTI_PROJECT
     answers = answers.merged(Answers(trust=trust))
     answered = frozenset(n for n in answers.to_dict() if n != "trust")
@@ -453,7 +501,13 @@ def template_config(preset: Preset) -> str:
     runner = template_runner(preset)
     problems = list(_template_problems("runners", runner))
     if problems:
-        raise WizardError(f"{preset.source or preset.name}: cannot export: {'; '.join(problems)}")
+        raise WizardError(
+            Message.of(
+                "{preset}: cannot export: {problems}",
+                preset=preset.source or preset.name,
+                problems="; ".join(problems),
+            )
+        )
     header = [
         f"{TEMPLATE_MARK}{preset.name} ({preset.trust.value}).",
         "# Use: gitlab-runner register --template-config THIS_FILE --url ... --token ...",
@@ -474,7 +528,9 @@ def template_config(preset: Preset) -> str:
     emit("runners", runner, 0, array=True)
     text = "\n".join([*header, *body]) + "\n"
     if tomllib.loads(text) != {"runners": [runner]}:
-        raise WizardError(f"{preset.name}: the template did not render faithfully")
+        raise WizardError(
+            Message.of("{name}: the template did not render faithfully", name=preset.name)
+        )
     return text
 
 
@@ -503,6 +559,12 @@ def write_new_file(path: Path, text: str) -> None:
         with path.open("x", encoding="utf-8") as handle:
             handle.write(text)
     except FileExistsError:
-        raise WizardError(f"{path}: already exists; choose another file name") from None
+        raise WizardError(
+            Message.of("{path}: already exists; choose another file name", path=path)
+        ) from None
     except OSError as error:
-        raise WizardError(f"{path}: cannot write: {error.strerror or error}") from None
+        raise WizardError(
+            Message.of(
+                "{path}: cannot write: {problem}", path=path, problem=error.strerror or str(error)
+            )
+        ) from None

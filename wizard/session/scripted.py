@@ -20,6 +20,7 @@ from wizard.answers.validation import load_checked_answers, normalized_url, url_
 from wizard.base.errors import ConfigError, MissingAnswerError, WizardError
 from wizard.base.masking import KNOWN_SECRETS
 from wizard.base.model import RunnerIdentity
+from wizard.base.safe_text import Message
 from wizard.session.core import WizardSession
 from wizard.session.presets import Preset, load_preset
 from wizard.tomlfile.regular_file import read_regular_file
@@ -59,8 +60,15 @@ def start(preset_name: str | None, answers_path: str | None) -> Start:
             for name in sorted(from_file & preset.locked):
                 if getattr(given, name) != getattr(preset.answers, name):
                     raise WizardError(
-                        f"{answers_path}: {name} is locked by preset {preset.name}; "
-                        "remove it from the answers file or use another preset"
+                        Message.of(
+                            (
+                                "{answers_path}: {name} is locked by preset {preset}; remove it "
+                                "from the answers file or use another preset"
+                            ),
+                            answers_path=answers_path,
+                            name=name,
+                            preset=preset.name,
+                        )
                     )
         answers = answers.merged(given)
     return Start(answers=answers, preset=preset, from_file=from_file)
@@ -86,7 +94,7 @@ def identity_from(
         flag = "--url" if url else "CI_SERVER_URL"
         problem = url_problem(given_url, allow_http=allow_http, how_to_allow="pass --allow-http")
         if problem is not None:
-            raise WizardError(f"{flag}: {problem}")
+            raise WizardError(Message.of("{flag}: {problem}", flag=flag, problem=problem))
         given_url = normalized_url(given_url)
     token = read_token_file(Path(token_file)) if token_file else env.get("CI_SERVER_TOKEN")
     if token:
@@ -102,13 +110,17 @@ def read_token_file(path: Path) -> str:
     try:
         raw = read_regular_file(path, MAX_TOKEN_FILE_BYTES, what="runner token file")
     except ConfigError as error:
-        raise WizardError(f"{error} (--token-file)") from None
+        raise WizardError(Message.of("{error} (--token-file)", error=error.message)) from None
     try:
         token = raw.decode("utf-8").strip()
     except UnicodeDecodeError:
-        raise WizardError(f"{path}: not UTF-8 text (--token-file)") from None
+        raise WizardError(Message.of("{path}: not UTF-8 text (--token-file)", path=path)) from None
     if any(c.isspace() for c in token):
-        raise WizardError(f"{path}: a runner token is one word without spaces (--token-file)")
+        raise WizardError(
+            Message.of(
+                "{path}: a runner token is one word without spaces (--token-file)", path=path
+            )
+        )
     KNOWN_SECRETS.remember(token)
     return token
 
@@ -123,7 +135,15 @@ def missing_answer(names: Sequence[str], flags: str = ANSWER_FLAGS) -> MissingAn
     quoted = ", ".join(f"'{name}'" for name in names)
     noun = "answer" if len(names) == 1 else "answers"
     pronoun = "it" if len(names) == 1 else "them"
-    return MissingAnswerError(f"missing {noun} {quoted} (give {pronoun} with {flags})")
+    return MissingAnswerError(
+        Message.of(
+            "missing {noun} {quoted} (give {pronoun} with {flags})",
+            noun=noun,
+            quoted=quoted,
+            pronoun=pronoun,
+            flags=flags,
+        )
+    )
 
 
 def require_complete(answers: Answers, current: Answers) -> None:
@@ -165,9 +185,16 @@ def refuse_executor_switch(
         return
     name = session.runners()[runner_index].name or f"number {runner_index + 1}"
     raise WizardError(
-        f"runner {name!r} uses the {current.executor.value} executor and the answers say "
-        f"{answers.executor.value}; a scripted run never switches an existing runner's "
-        "executor (use the interactive wizard, or --name NEW to add a runner)"
+        Message.of(
+            (
+                "runner {name!r} uses the {executor} executor and the answers say "
+                "{wanted}; a scripted run never switches an existing runner's executor "
+                "(use the interactive wizard, or --name NEW to add a runner)"
+            ),
+            name=name,
+            executor=current.executor.value,
+            wanted=answers.executor.value,
+        )
     )
 
 
@@ -192,20 +219,36 @@ def pick_runner(
 
     if selector is not None:
         if new_runner:
-            raise WizardError("--runner picks a runner the file has; --new-runner adds one")
+            raise WizardError(
+                Message.of("--runner picks a runner the file has; --new-runner adds one")
+            )
         chosen = select_runner(session.runner_choices(), selector, where=str(session.path))
         if name is not None and chosen.name != name:
             raise WizardError(
-                f"{session.path}: --runner {selector} is runner {chosen.name!r}, not "
-                f"--name {name!r}; a scripted run never renames a runner"
+                Message.of(
+                    (
+                        "{path}: --runner {selector} is runner {name!r}, not --name {new_name!r}; "
+                        "a scripted run never renames a runner"
+                    ),
+                    path=session.path,
+                    selector=selector,
+                    name=chosen.name,
+                    new_name=name,
+                )
             )
         return chosen.index
     runners = session.runners()
     if new_runner:
         if name is not None and any(r.name == name for r in runners):
             raise WizardError(
-                f"{session.path}: a runner named {name!r} already exists; --new-runner adds "
-                "one, so give it another --name (or drop --new-runner to edit it)"
+                Message.of(
+                    (
+                        "{path}: a runner named {name!r} already exists; --new-runner adds "
+                        "one, so give it another --name (or drop --new-runner to edit it)"
+                    ),
+                    path=session.path,
+                    name=name,
+                )
             )
         return None
     if name is not None:
@@ -218,8 +261,15 @@ def pick_runner(
         if runners:
             known = ", ".join(repr(r.name) for r in runners)
             raise WizardError(
-                f"{session.path}: no runner named {name!r}; known: {known} "
-                "(pass --new-runner to add a runner by that name)"
+                Message.of(
+                    (
+                        "{path}: no runner named {name!r}; known: {known} (pass --new-runner "
+                        "to add a runner by that name)"
+                    ),
+                    path=session.path,
+                    name=name,
+                    known=known,
+                )
             )
         return None
     if not runners:

@@ -23,6 +23,7 @@ from typing import Any
 from wizard.base.errors import ConfigError, EditError
 from wizard.base.masking import mask_text, mask_toml_value, remember_secrets_in
 from wizard.base.model import Edit, Executor, RunnerIdentity, TablePath, TomlValue
+from wizard.base.safe_text import Message
 from wizard.runner.reading import find_key, get_ci
 from wizard.tomlfile.editor import last_edit_wins, plan_splices
 from wizard.tomlfile.edits import apply_edits
@@ -229,10 +230,16 @@ class ConfigDocument:
             new_data = tomllib.loads(new_text)
         except tomllib.TOMLDecodeError as error:
             raise EditError(
-                self.path, f"the edit would produce invalid TOML ({error}); nothing written"
+                self.path,
+                Message.of(
+                    "the edit would produce invalid TOML ({error}); nothing written",
+                    error=str(error),
+                ),
             ) from None
         if not same_value(new_data, expected):
-            raise EditError(self.path, "the edit would change more than intended; nothing written")
+            raise EditError(
+                self.path, Message.of("the edit would change more than intended; nothing written")
+            )
         pinned = {PINNED_STYLE: self._cache[PINNED_STYLE]} if PINNED_STYLE in self._cache else {}
         return replace(self, text=new_text, data=new_data, _cache=pinned)
 
@@ -278,7 +285,11 @@ def _parsed(text: str, path: Path | None) -> tuple[dict[str, Any], list[PlacedSt
     read the text (:mod:`wizard.tomlfile.quick_parse`); else ``tomllib`` reads it."""
     deep = too_deep_line(text)
     if deep is not None:
-        raise ConfigError(path, f"nested more than {MAX_DEPTH} levels deep", line=deep)
+        raise ConfigError(
+            path,
+            Message.of("nested more than {limit} levels deep", limit=MAX_DEPTH),
+            line=deep,
+        )
     quick = quick_parse(text)
     if quick is not None:
         data, statements = quick
@@ -295,9 +306,14 @@ def _parsed_by_tomllib(text: str, path: Path | None) -> dict[str, Any]:
         if construct is not None:
             raise ConfigError(
                 path,
-                f"uses TOML 1.1 syntax ({construct.what}), which GitLab Runner 18.9 and later "
-                "accept but runner-wizard cannot read yet; write it the TOML 1.0 way (one line, "
-                "no trailing comma) to audit this file",
+                Message.of(
+                    (
+                        "uses TOML 1.1 syntax ({what}), which GitLab Runner 18.9 and later "
+                        "accept but runner-wizard cannot read yet; write it the TOML 1.0 way "
+                        "(one line, no trailing comma) to audit this file"
+                    ),
+                    what=construct.what,
+                ),
                 line=construct.line,
             ) from None
         message = str(error)
@@ -311,7 +327,9 @@ def _parsed_by_tomllib(text: str, path: Path | None) -> dict[str, Any]:
             # The end has a place too: the shape stays file:line:col.
             line = text.count("\n") + 1
             column = len(text.rsplit("\n", 1)[-1]) + 1
-        raise ConfigError(path, f"invalid TOML: {message}", line=line, column=column) from None
+        raise ConfigError(
+            path, Message.of("invalid TOML: {message}", message=message), line=line, column=column
+        ) from None
     # Every secret in the file is remembered the moment it is read: each output masks
     # it by value, wherever it turns up.
     remember_secrets_in(data)
@@ -323,7 +341,9 @@ def parse_config(raw: bytes, path: Path | None = None) -> ConfigDocument:
     try:
         decoded = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ConfigError(path, f"not UTF-8 text (bad byte at offset {error.start})") from None
+        raise ConfigError(
+            path, Message.of("not UTF-8 text (bad byte at offset {start})", start=error.start)
+        ) from None
     bom = decoded.startswith(BOM)
     text = decoded[1:] if bom else decoded
     data, statements = _parsed(text, path)

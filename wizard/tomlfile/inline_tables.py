@@ -11,6 +11,7 @@ from typing import Any
 
 from wizard.base.errors import EditError
 from wizard.base.model import Edit, RemoveKey, TablePath
+from wizard.base.safe_text import Message
 from wizard.runner.reading import find_key
 from wizard.tomlfile.rendering import render_value, tomlkit_module
 from wizard.tomlfile.splicing import Editor
@@ -57,7 +58,10 @@ class InlineTableEditor(Editor):
                 if isinstance(part, int):
                     # An inline array of tables, e.g. ``volumes = { host_path = [{...}] }``.
                     if not isinstance(node, list) or part >= len(node):
-                        raise EditError(self.path, f"no entry {part} in an inline array to edit")
+                        raise EditError(
+                            self.path,
+                            Message.of("no entry {part} in an inline array to edit", part=part),
+                        )
                     node = node[part]
                     continue
                 name = find_key(node, part)

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from wizard.base.errors import EditError
 from wizard.base.model import SetValue, TablePath, TomlValue
+from wizard.base.safe_text import Message
 from wizard.tomlfile.layout import Statement
 from wizard.tomlfile.rendering import render_key, render_value
 from wizard.tomlfile.splicing import Editor
@@ -122,11 +123,19 @@ class Inserter(Editor):
             ):
                 raise EditError(
                     self.path,
-                    f"[{dotted_name(table)}] would extend a table defined with dotted keys; "
-                    "edit it by hand",
+                    Message.of(
+                        (
+                            "[{dotted_name}] would extend a table defined with dotted keys; edit "
+                            "it by hand"
+                        ),
+                        dotted_name=dotted_name(table),
+                    ),
                 )
         if table and isinstance(table[-1], int):
-            raise EditError(self.path, f"no [[{dotted_name(table)}]] entry to edit")
+            raise EditError(
+                self.path,
+                Message.of("no [[{dotted_name}]] entry to edit", dotted_name=dotted_name(table)),
+            )
         return ()
 
     def _insert_tables_under(

@@ -17,36 +17,37 @@ import stat
 from pathlib import Path
 
 from wizard.base.errors import ConfigError
+from wizard.base.safe_text import Message
 
 _CHUNK = 1 << 16
 _SMALL_CHUNK = 1 << 12
 """What is asked for once the file has given what its status said (it may have grown)."""
 
 
-def _kind(mode: int) -> str:
+def _kind(mode: int) -> Message:
     if stat.S_ISDIR(mode):
-        return "is a directory, not a file"
+        return Message.of("is a directory, not a file")
     if stat.S_ISFIFO(mode):
-        return "is a FIFO (named pipe), not a regular file; only regular files are read"
+        return Message.of("is a FIFO (named pipe), not a regular file; only regular files are read")
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "is a device, not a regular file; only regular files are read"
+        return Message.of("is a device, not a regular file; only regular files are read")
     if stat.S_ISSOCK(mode):
-        return "is a socket, not a regular file; only regular files are read"
-    return "is not a regular file; only regular files are read"
+        return Message.of("is a socket, not a regular file; only regular files are read")
+    return Message.of("is not a regular file; only regular files are read")
 
 
-def _describe(error: OSError) -> str:
+def _describe(error: OSError) -> Message:
     if error.errno == errno.ENOENT:
-        return "no such file"
+        return Message.of("no such file")
     if error.errno in (errno.EACCES, errno.EPERM):
-        return "permission denied (try as the runner's user or root)"
+        return Message.of("permission denied (try as the runner's user or root)")
     if error.errno == errno.EISDIR:
-        return "is a directory, not a file"
+        return Message.of("is a directory, not a file")
     if error.errno == errno.ENXIO:
         return _kind(stat.S_IFSOCK)
     if error.errno == errno.ELOOP:
-        return "too many levels of symbolic links"
-    return f"cannot read: {error.strerror or error}"
+        return Message.of("too many levels of symbolic links")
+    return Message.of("cannot read: {problem}", problem=error.strerror or str(error))
 
 
 def read_regular_file_with_stat(
@@ -67,7 +68,12 @@ def read_regular_file_with_stat(
         if not stat.S_ISREG(info.st_mode):
             raise ConfigError(path, _kind(info.st_mode))
         if info.st_size > cap:
-            raise ConfigError(path, f"is {info.st_size} bytes; a {what} is far smaller")
+            raise ConfigError(
+                path,
+                Message.of(
+                    "is {st_size} bytes; a {what} is far smaller", st_size=info.st_size, what=what
+                ),
+            )
         chunks: list[bytes] = []
         total = 0
         while True:
@@ -80,7 +86,10 @@ def read_regular_file_with_stat(
             chunks.append(chunk)
             total += len(chunk)
             if total > cap:
-                raise ConfigError(path, f"is over {cap} bytes; a {what} is far smaller")
+                raise ConfigError(
+                    path,
+                    Message.of("is over {cap} bytes; a {what} is far smaller", cap=cap, what=what),
+                )
         return b"".join(chunks), info
     except OSError as error:
         raise ConfigError(path, _describe(error)) from None

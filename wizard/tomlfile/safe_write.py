@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wizard.base.errors import ConfigError, FileChangedError
+from wizard.base.safe_text import Message
 from wizard.tomlfile.document import MAX_CONFIG_BYTES, ConfigDocument, Fingerprint
 from wizard.tomlfile.mode_change import CONFIG_MODE
 from wizard.tomlfile.regular_file import read_regular_file_with_stat
@@ -52,9 +53,10 @@ _AT_FDCWD = -100
 _SYSCALL_RENAMEAT2 = {"x86_64": 316, "aarch64": 276, "armv7l": 382, "ppc64le": 357}
 _TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[0-9a-f]{12}\.tmp$")
 
-_CHANGED = (
-    "changed on disk since it was read (the runner rewrites it when it rotates a "
-    "token); nothing written — run again to start from the new content"
+_CHANGED = Message.of(
+    "changed on disk since it was read (the runner rewrites it when it "
+    "rotates a token); nothing written — run again to start from the new "
+    "content"
 )
 
 
@@ -85,7 +87,7 @@ def write_document(
     """
     path = before.path
     if path is None:
-        raise ConfigError(None, "no file name to write to")
+        raise ConfigError(None, Message.of("no file name to write to"))
     content = after.to_bytes()
     if before.disk is None:
         _create(path, content, allow_unsafe_path=allow_unsafe_path)
@@ -141,7 +143,12 @@ def tighten_mode(document: ConfigDocument) -> None:
     try:
         os.chmod(path, CONFIG_MODE)
     except OSError as error:
-        raise ConfigError(path, f"cannot change permissions: {error.strerror or error}") from None
+        raise ConfigError(
+            path,
+            Message.of(
+                "cannot change permissions: {problem}", problem=error.strerror or str(error)
+            ),
+        ) from None
 
 
 def write_file(path: Path, content: bytes, mode: int) -> None:
@@ -164,7 +171,9 @@ def _check_unchanged(path: Path, read: Fingerprint) -> None:
         current, info = read_regular_file_with_stat(path, MAX_CONFIG_BYTES + 1)
     except ConfigError as error:
         if error.reason == "no such file":
-            raise FileChangedError(path, "was deleted since it was read; nothing written") from None
+            raise FileChangedError(
+                path, Message.of("was deleted since it was read; nothing written")
+            ) from None
         raise
     if current != read.content or not _same_file(info, read):
         raise FileChangedError(path, _CHANGED)
@@ -186,8 +195,13 @@ def check_new_path(path: Path, *, allow_unsafe_path: bool = False) -> None:
     if path.is_symlink() and not path.exists():
         raise ConfigError(
             path,
-            f"is a symbolic link to a missing file ({os.readlink(path)}); refusing to "
-            "create a config through it — remove the link first",
+            Message.of(
+                (
+                    "is a symbolic link to a missing file ({readlink}); refusing to create "
+                    "a config through it — remove the link first"
+                ),
+                readlink=os.readlink(path),
+            ),
         )
     folder = _existing_folder(path)
     try:
@@ -197,8 +211,14 @@ def check_new_path(path: Path, *, allow_unsafe_path: bool = False) -> None:
     if folder_mode & stat.S_IWOTH and not allow_unsafe_path:
         raise ConfigError(
             path,
-            f"its folder {folder} can be written by any user, who could put a link there; "
-            "choose another folder (or pass --allow-unsafe-path); nothing written",
+            Message.of(
+                (
+                    "its folder {folder} can be written by any user, who could put a link "
+                    "there; choose another folder (or pass --allow-unsafe-path); nothing "
+                    "written"
+                ),
+                folder=folder,
+            ),
         )
 
 
@@ -213,7 +233,9 @@ def _create(path: Path, content: bytes, *, allow_unsafe_path: bool) -> None:
     """A new config: never through a symlink, never where others could plant one unless allowed."""
     check_new_path(path, allow_unsafe_path=allow_unsafe_path)
     if os.path.lexists(path):
-        raise FileChangedError(path, "was created by something else meanwhile; nothing written")
+        raise FileChangedError(
+            path, Message.of("was created by something else meanwhile; nothing written")
+        )
     folder = path.parent if str(path.parent) else Path(".")
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -227,7 +249,7 @@ def _create(path: Path, content: bytes, *, allow_unsafe_path: bool) -> None:
         _fsync_folder(folder)
     except FileExistsError:
         raise FileChangedError(
-            path, "was created by something else meanwhile; nothing written"
+            path, Message.of("was created by something else meanwhile; nothing written")
         ) from None
     except OSError as error:
         raise ConfigError(path, _describe_write_error(error)) from None
@@ -357,8 +379,11 @@ def _swap_in(temporary: Path, target: Path, read: Fingerprint, content: bytes) -
         # its version is newer and stays.
         raise FileChangedError(
             target,
-            "was rewritten by another program while we wrote it; its version was kept "
-            "and ours was not written — run again to start from the new content",
+            Message.of(
+                "was rewritten by another program while we wrote it; its version was "
+                "kept and ours was not written — run again to start from the new "
+                "content"
+            ),
         )
 
 
@@ -461,16 +486,18 @@ def _fsync_folder(folder: Path) -> None:
             os.close(descriptor)
 
 
-def _describe_write_error(error: OSError) -> str:
+def _describe_write_error(error: OSError) -> Message:
     if error.errno == errno.ENOSPC:
-        return "no space left on the device; nothing written"
+        return Message.of("no space left on the device; nothing written")
     if error.errno in (errno.EACCES, errno.EPERM):
-        return "permission denied writing to its folder; nothing written"
+        return Message.of("permission denied writing to its folder; nothing written")
     if error.errno == errno.EROFS:
-        return "the file system is read-only; nothing written"
+        return Message.of("the file system is read-only; nothing written")
     if error.errno == errno.ENOENT:
-        return "its folder does not exist; nothing written"
-    return f"cannot write ({error.strerror or error}); nothing written"
+        return Message.of("its folder does not exist; nothing written")
+    return Message.of(
+        "cannot write ({problem}); nothing written", problem=error.strerror or str(error)
+    )
 
 
 def is_owner_only(mode: int) -> bool:

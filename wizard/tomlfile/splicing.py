@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wizard.base.errors import EditError
+from wizard.base.safe_text import Message
 from wizard.tomlfile.index import Index
 from wizard.tomlfile.style import FileStyle
 
@@ -60,7 +61,7 @@ def apply_splices(text: str, splices: list[Splice]) -> str:
     cursor = 0
     for _, (start, end, replacement) in ordered:
         if start < cursor:
-            raise EditError(None, "two edits overlap; nothing written")
+            raise EditError(None, Message.of("two edits overlap; nothing written"))
         parts.append(text[cursor:start])
         parts.append(replacement)
         cursor = end

@@ -20,7 +20,7 @@ from textual.widgets import Static
 
 from wizard.answers.model import Answers, PrivilegedNeed
 from wizard.answers.steps import STEPS
-from wizard.base.errors import WizardError
+from wizard.base.errors import WizardError, said_by
 from wizard.base.model import RunnerIdentity
 from wizard.base.safe_text import Safe, compose, joined, one_line, ours, render, shown
 from wizard.runner.settings import runner_label
@@ -440,7 +440,7 @@ class WizardApp(App[int]):
             session = self.open_session(path)
             facts = FileFacts(display, session.exists, tuple(session.runners()))
         except WizardError as error:
-            problem = FileFacts(display, False, (), one_line(shown(str(error))))
+            problem = FileFacts(display, False, (), one_line(shown(error.message)))
             self.call_from_thread(self._file_read, path, None, problem)
             return
         self.call_from_thread(self._file_read, path, session, facts)
@@ -621,7 +621,7 @@ class WizardApp(App[int]):
                 result = session.save(preview, backup=True)
         except (WizardError, OSError) as error:
             reread = isinstance(error, WizardError) and error.can_reread
-            self.call_from_thread(self._save_failed, shown(str(error)), reread)
+            self.call_from_thread(self._save_failed, shown(said_by(error)), reread)
             return
         if result is None:
             result = not_saved(session.path, getattr(preview, "left_out", ()))
@@ -656,7 +656,7 @@ class WizardApp(App[int]):
         try:
             result = session.reread(self.state.runner_index, self.state.also)
         except (WizardError, OSError) as error:
-            self.call_from_thread(self._save_failed, shown(str(error)))
+            self.call_from_thread(self._save_failed, shown(said_by(error)))
             return
         self.call_from_thread(self._reread_done, session, result)
 
@@ -734,7 +734,7 @@ def write_preset_file(
         preset = make_preset(name, answers, description=description)
         write_new_file(target, preset_to_toml(preset))
     except WizardError as error:
-        return False, render("{error}; nothing written.", error=str(error))
+        return False, render("{error}; nothing written.", error=error.message)
     return True, render(
         "Wrote preset {name} to {file}. Use it with --preset ./{file}.", name=name, file=target.name
     )

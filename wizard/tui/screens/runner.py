@@ -236,7 +236,7 @@ class RunnerScreen(WizardScreen):
         name = self.query_one("#name", Input).value.strip()
         url = self.query_one("#url", Input).value.strip()
         token = self.query_one("#token", Input).value.strip()
-        problem = url_problem(
+        problem: str | None = url_problem(
             url,
             allow_http=self.query_one("#allow-http", Checkbox).value,
             how_to_allow="tick the box",
