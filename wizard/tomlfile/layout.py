@@ -13,6 +13,7 @@ The scanner trusts that ``tomllib`` has already accepted the text.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Literal
@@ -403,6 +404,23 @@ _QUOTED_KEY_LINE = re.compile(
 ``.`` right after the closing quote)."""
 
 _VALUE_LIKE = re.compile(r"[+-]?[0-9]|(?:true|false|inf|nan)$")
+
+
+def _names_of(written: str) -> tuple[str, ...]:
+    names = tuple(part.strip(" \t") for part in written.split("."))
+    return () if any(_VALUE_LIKE.match(part) for part in names) else names
+
+
+_cached_names = functools.lru_cache(maxsize=1024)(_names_of)
+
+
+def header_names(written: str) -> tuple[str, ...]:
+    """A simple header's names (``runners . docker``), read from line starts; none when one
+    could be a value (``[1]`` inside a multi-line array is an array, not a header).
+    Headers repeat in every file of a fleet: each short one is split once."""
+    return _cached_names(written) if len(written) <= 256 else _names_of(written)
+
+
 """A name in brackets that could be a value: ``[1]`` inside a multi-line array is an
 array, not a header."""
 
@@ -433,8 +451,8 @@ def quick_statements(text: str) -> list[tuple[str, str, Path, int]] | None:
         counted = match.start()
         names = match[3]
         if names is not None:
-            keys = tuple(part.strip(" \t") for part in names.split("."))
-            if any(_VALUE_LIKE.match(part) for part in keys):
+            keys = header_names(names)
+            if not keys:
                 return None
             is_array = match[2] is not None
             current = resolver.open(keys, array=is_array)

@@ -18,11 +18,10 @@ on the corpus and on generated texts: whenever it answers, the data is equal.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from typing import Any
 
-from wizard.tomlfile.layout import Path, PathResolver
+from wizard.tomlfile.layout import Path, PathResolver, header_names
 
 PlacedStatement = tuple[str, str, Path, int]
 """``(kind, name, path, line)``: a header (its last name) or a key (its name)."""
@@ -60,7 +59,6 @@ groups follow, one further than in :data:`_SCALAR`."""
 _LEAD_HEADER = re.compile(_LEAD + _HEADER.pattern)
 _ITEM_GAP = re.compile(r"(?:[ \t\n]|#[^\n]*)*")
 """Inside an array: spaces, newlines and comments."""
-_VALUE_LIKE = re.compile(r"[+-]?[0-9]|(?:true|false|inf|nan)$")
 
 _UTC = dt.UTC
 
@@ -151,8 +149,7 @@ class _Reader:
         return self.root, self.statements
 
     def _open(self, found: re.Match[str]) -> None:
-        written = found[2]
-        names = _header_names(written) if len(written) <= 256 else _names_of(written)
+        names = header_names(found[2])
         if not names:
             raise _NotQuick
         is_array = found[1] is not None
@@ -226,16 +223,6 @@ class _Reader:
         if gap is not None and gap.end() > self.pos:
             self.line += self.text.count("\n", self.pos, gap.end())
             self.pos = gap.end()
-
-
-def _names_of(written: str) -> tuple[str, ...]:
-    """A header's names; none when one could be a value (``[1]`` may be an array)."""
-    names = tuple(part.strip(" \t") for part in written.split("."))
-    return () if any(_VALUE_LIKE.match(part) for part in names) else names
-
-
-_header_names = functools.lru_cache(maxsize=1024)(_names_of)
-"""Headers repeat in every file of a fleet: each is split once."""
 
 
 def _scalar(found: re.Match[str], shift: int = 0) -> Any:
